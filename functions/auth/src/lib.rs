@@ -1,0 +1,125 @@
+//! `POST /auth/signup` and `POST /auth/login`.
+use std::sync::OnceLock;
+
+use chrono::Duration;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use shared::domain::{hash_password, verify_password, Email, Name, Password};
+use shared::http::{self, issue_token, json_body, route_key, HttpResult, Role};
+use shared::store::{Credentials, StoreError};
+use shared::{cart, ApiError, App};
+
+const MAX_FAILURES: u32 = 10;
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    http::respond(match route_key(&req).as_str() {
+        "POST /auth/signup" => signup(app, &req).await,
+        "POST /auth/login" => login(app, &req).await,
+        other => Err(ApiError::RouteNotFound(other.to_string())),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignupBody {
+    email: String,
+    password: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SignedUp {
+    user_id: String,
+    token: String,
+}
+
+async fn signup(app: &App, req: &Request) -> HttpResult {
+    let body: SignupBody = json_body(req)?;
+    let email = Email::parse(&body.email)?;
+    let name = Name::parse(&body.name)?;
+    let password = Password::parse(&body.password)?;
+    let password_hash = blocking(move || hash_password(&password)).await??;
+    let now = app.clock.now();
+    let credentials = Credentials {
+        user_id: uuid::Uuid::new_v4().to_string(),
+        email: email.as_str().to_string(),
+        name: name.into_inner(),
+        role: Role::Customer,
+        password_hash,
+        created_at: shared::clock::rfc3339(now),
+    };
+    match app.store.create_user(&credentials).await {
+        Err(StoreError::ConditionFailed) => return Err(ApiError::EmailTaken),
+        other => other?,
+    }
+    tracing::info!(user_id = %credentials.user_id, "account created");
+    let token = issue_token(&app.config.jwt_secret, &credentials.user_id, Role::Customer, now)?;
+    http::created(&SignedUp { user_id: credentials.user_id, token })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct User {
+    user_id: String,
+    email: String,
+    name: String,
+    role: Role,
+}
+
+#[derive(Serialize)]
+struct LoggedIn {
+    token: String,
+    user: User,
+    cart: cart::Cart,
+}
+
+async fn login(app: &App, req: &Request) -> HttpResult {
+    let body: LoginBody = json_body(req)?;
+    // A malformed email cannot belong to an account: same answer as an unknown one.
+    let email = Email::parse(&body.email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| body.email.to_lowercase());
+    let now = app.clock.now();
+    let window_start_min = (now - Duration::minutes(FAILURE_WINDOW_MINUTES)).timestamp();
+    let failures = app.store.login_failures(&email).await?;
+    if failures.as_ref().is_some_and(|f| f.failures >= MAX_FAILURES && f.window_start >= window_start_min) {
+        return Err(ApiError::TooManyAttempts);
+    }
+    let credentials = app.store.credentials(&email).await?;
+    // Unknown emails still pay for one hash, so timing does not tell which emails exist.
+    let phc = credentials.as_ref().map_or_else(|| dummy_hash().to_string(), |c| c.password_hash.clone());
+    let candidate = body.password;
+    let matches = blocking(move || verify_password(&candidate, &phc)).await?;
+    let Some(credentials) = credentials.filter(|_| matches) else {
+        app.store.record_login_failure(&email, now.timestamp(), window_start_min).await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    if failures.is_some() {
+        app.store.clear_login_failures(&email).await?;
+    }
+    let token = issue_token(&app.config.jwt_secret, &credentials.user_id, credentials.role, now)?;
+    let cart = cart::current(app, &credentials.user_id).await?;
+    http::ok(&LoggedIn {
+        token,
+        user: User { user_id: credentials.user_id, email: credentials.email, name: credentials.name, role: credentials.role },
+        cart,
+    })
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        Password::parse("not-a-real-password")
+            .and_then(|p| hash_password(&p))
+            .unwrap_or_default()
+    })
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(e.to_string()))
+}

@@ -1,0 +1,89 @@
+//! The local-only `/dev` routes of API.md: the outbox, the clock, run-a-job-now.
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use mail_parser::MessageParser;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared::clock::{rfc3339, Clock};
+
+use crate::gateway::{json_error, json_ok};
+use crate::{routes, Inner};
+
+pub async fn handle(inner: &Inner, method: &str, rest: &str, body: &Bytes) -> axum::response::Response {
+    let (route, query) = rest.split_once('?').unwrap_or((rest, ""));
+    match (method, route) {
+        ("GET", "outbox") => match outbox(inner).await {
+            Ok(items) => {
+                let to = query.strip_prefix("to=").map(|t| t.replace("%40", "@"));
+                let items: Vec<Value> = items
+                    .into_iter()
+                    .filter(|m| to.as_ref().is_none_or(|t| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == t.as_str()))))
+                    .collect();
+                json_ok(&json!({"items": items}))
+            }
+            Err(e) => json_error(502, "emulator_unavailable", &e),
+        },
+        ("GET", "clock") => json_ok(&json!({"now": rfc3339(inner.clock.now())})),
+        ("POST", "clock") => move_clock(inner, body),
+        ("POST", job) if job.starts_with("run/") => run_job(inner, &job["run/".len()..]).await,
+        _ => json_error(404, "not_found", "no such /dev route"),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveClock {
+    advance_seconds: Option<i64>,
+    now: Option<DateTime<Utc>>,
+}
+
+fn move_clock(inner: &Inner, body: &Bytes) -> axum::response::Response {
+    match serde_json::from_slice::<MoveClock>(body) {
+        Ok(MoveClock { advance_seconds: Some(seconds), now: None }) => inner.clock.advance(seconds),
+        Ok(MoveClock { advance_seconds: None, now: Some(now) }) => inner.clock.set(now),
+        Ok(_) => return json_error(400, "invalid_request", "give exactly one of advance_seconds or now"),
+        Err(e) => return json_error(400, "invalid_request", &e.to_string()),
+    }
+    json_ok(&json!({"now": rfc3339(inner.clock.now())}))
+}
+
+async fn run_job(inner: &Inner, job: &str) -> axum::response::Response {
+    let Some(outcome) = routes::invoke_scheduled(job, &inner.app).await else {
+        return json_error(404, "not_found", &format!("no scheduled job {job}"));
+    };
+    // The job's effects include the queue work it caused: wait for that too.
+    inner.workers.drain().await;
+    match outcome {
+        Ok(report) => json_ok(&json!({"job": job, "report": report})),
+        Err(e) => json_error(500, "job_failed", &e),
+    }
+}
+
+/// Every email the emulator's SES accepted, oldest first.
+async fn outbox(inner: &Inner) -> Result<Vec<Value>, String> {
+    let url = format!("{}/moto-api/data.json", inner.endpoint);
+    let data: Value = inner.http.get(url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+    let raw_messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
+    Ok(raw_messages
+        .iter()
+        .filter_map(|m| m["raw_data"].as_str())
+        .filter_map(|raw| {
+            let message = MessageParser::default().parse(raw.as_bytes())?;
+            let to: Vec<String> = message
+                .to()
+                .map(|list| list.iter().filter_map(|a| a.address().map(str::to_string)).collect())
+                .unwrap_or_default();
+            let sent_at = message
+                .date()
+                .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0))
+                .map(rfc3339);
+            Some(json!({
+                "to": to,
+                "subject": message.subject().unwrap_or_default(),
+                "text": message.body_text(0).unwrap_or_default(),
+                "html": message.body_html(0).unwrap_or_default(),
+                "sent_at": sent_at,
+            }))
+        })
+        .collect())
+}

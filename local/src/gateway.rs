@@ -1,0 +1,131 @@
+//! The local stand-in for API Gateway (HTTP API, payload 2.0): each request becomes the
+//! event Lambda would receive, parsed by lambda_http itself, and goes to the function
+//! `template.yaml` routes it to.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use http_body_util::{BodyExt, Limited};
+use serde_json::{json, Value};
+
+use crate::{dev, routes, Inner};
+
+/// API Gateway refuses payloads over 10 MB; the functions enforce the contract's 64 KiB.
+const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request) -> axum::response::Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_string();
+    let response = match Limited::new(body, GATEWAY_BODY_LIMIT).collect().await {
+        Err(_) => json_error(413, "payload_too_large", "request body is too large"),
+        Ok(collected) => {
+            let bytes = collected.to_bytes();
+            if let Some(rest) = path.strip_prefix("/dev/") {
+                dev::handle(&inner, &method, rest, &bytes).await
+            } else {
+                invoke(&inner, &parts, &bytes).await
+            }
+        }
+    };
+    tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    // Whatever the function queued is picked up now, not at the next poll.
+    inner.workers.wake();
+    response
+}
+
+async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> axum::response::Response {
+    let Some((route, params)) = routes::find(parts.method.as_str(), parts.uri.path()) else {
+        return json_error(404, "not_found", "no route matches this method and path");
+    };
+    let route_key = format!("{} {}", route.method, route.path);
+    let event = event(parts, &route_key, &params, body);
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(request) => request,
+        Err(e) => return json_error(400, "invalid_request", &format!("malformed request: {e}")),
+    };
+    match routes::invoke_http(route.function, &inner.app, request).await {
+        Some(response) => into_axum(response),
+        None => json_error(500, "internal", &format!("function {} is not wired", route.function)),
+    }
+}
+
+/// The API Gateway v2 event of a request.
+fn event(parts: &http::request::Parts, route_key: &str, params: &HashMap<String, String>, body: &Bytes) -> Value {
+    let mut headers: HashMap<String, String> = HashMap::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).to_string();
+        headers
+            .entry(name.as_str().to_lowercase())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value)
+            })
+            .or_insert(value);
+    }
+    let cookies: Vec<String> = headers
+        .get("cookie")
+        .map(|c| c.split(';').map(|s| s.trim().to_string()).collect())
+        .unwrap_or_default();
+    let (body, encoded) = match std::str::from_utf8(body) {
+        Ok(text) => (text.to_string(), false),
+        Err(_) => (STANDARD.encode(body), true),
+    };
+    let now = chrono::Utc::now();
+    json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": parts.uri.path(),
+        "rawQueryString": parts.uri.query().unwrap_or(""),
+        "cookies": cookies,
+        "headers": headers,
+        "pathParameters": params,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("host").cloned().unwrap_or_default(),
+            "domainPrefix": "local",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": parts.uri.path(),
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("user-agent").cloned().unwrap_or_default(),
+            },
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "body": body,
+        "isBase64Encoded": encoded,
+    })
+}
+
+fn into_axum(response: lambda_http::Response<lambda_http::Body>) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(text) => text.into_bytes(),
+        lambda_http::Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    (parts.status, parts.headers, bytes).into_response()
+}
+
+pub fn json_error(status: u16, code: &str, message: &str) -> axum::response::Response {
+    let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({"error": {"code": code, "message": message, "details": {}}});
+    (status, [(http::header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+pub fn json_ok(value: &Value) -> axum::response::Response {
+    (http::StatusCode::OK, [(http::header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
+}

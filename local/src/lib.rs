@@ -1,0 +1,161 @@
+//! The whole of Capsule on one machine: the gateway serving every HTTP function on the
+//! routes of `template.yaml`, the SQS pollers and schedules that invoke the other
+//! functions, the `/dev` routes, against an AWS emulator (moto, single-threaded).
+pub mod dev;
+pub mod gateway;
+pub mod resources;
+pub mod routes;
+pub mod seed;
+pub mod workers;
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use shared::clock::DevClock;
+use shared::config::Config;
+use shared::App;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use resources::Names;
+use workers::Workers;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("AWS emulator: {0}")]
+    Aws(String),
+    #[error("setup: {0}")]
+    Setup(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StackError {
+    pub fn aws<E: std::error::Error>(context: &str, e: E) -> Self {
+        Self::Aws(format!("{context}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+    }
+
+    pub fn build<E: std::fmt::Display>(e: E) -> Self {
+        Self::Setup(e.to_string())
+    }
+}
+
+/// How to start a stack.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The AWS emulator's URL.
+    pub endpoint: String,
+    /// Resource names start with this, so several stacks share one emulator.
+    pub prefix: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Run the scheduled functions on their schedules (tests run them through `/dev/run`).
+    pub run_schedules: bool,
+    pub jwt_secret: String,
+    pub webhook_secret: String,
+}
+
+impl Options {
+    pub fn local(endpoint: String, port: u16) -> Self {
+        Self {
+            endpoint,
+            prefix: "capsule".to_string(),
+            port,
+            run_schedules: true,
+            jwt_secret: std::env::var("JWT_SECRET").unwrap_or_else(|_| "local-only-jwt-secret-0123456789abcdef".into()),
+            webhook_secret: std::env::var("PAYMENT_WEBHOOK_SECRET")
+                .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
+        }
+    }
+}
+
+pub const SENDER: &str = "no-reply@capsule.local";
+
+/// What the gateway's handlers share.
+pub struct Inner {
+    pub app: App,
+    pub clock: Arc<DevClock>,
+    pub workers: Arc<Workers>,
+    pub endpoint: String,
+    pub http: reqwest::Client,
+}
+
+/// A running stack; dropping it stops the gateway and the workers.
+pub struct Stack {
+    pub base_url: String,
+    pub app: App,
+    pub clock: Arc<DevClock>,
+    pub names: Names,
+    pub queues: std::collections::HashMap<&'static str, resources::Queue>,
+    shutdown: Option<oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// SDK configuration for the emulator: fixed region and dummy credentials.
+pub async fn emulator_sdk(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
+        .load()
+        .await
+}
+
+pub async fn start(options: Options) -> Result<Stack, StackError> {
+    let sdk = emulator_sdk(&options.endpoint).await;
+    let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let names = Names { prefix: options.prefix.clone() };
+    let created = resources::create_all(&sdk, &names, SENDER).await?;
+    let queue_url = |logical_id: &str| {
+        created.queues.get(logical_id).map(|q| q.url.clone()).ok_or_else(|| StackError::Setup(format!("no queue {logical_id}")))
+    };
+    let config = Config {
+        table_name: names.table(),
+        notifications_queue_url: queue_url("NotificationsQueue")?,
+        payment_events_queue_url: queue_url("PaymentEventsQueue")?,
+        event_bus_name: names.bus(),
+        sender_email: SENDER.to_string(),
+        jwt_secret: options.jwt_secret.clone(),
+        webhook_secret: options.webhook_secret.clone(),
+        public_base_url: base_url.clone(),
+    };
+    let clock = Arc::new(DevClock::default());
+    let app = App::new(config, &sdk, clock.clone());
+    seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    let workers = Arc::new(Workers::new(app.clone(), aws_sdk_sqs::Client::new(&sdk), &created.queues));
+    let inner = Arc::new(Inner {
+        app: app.clone(),
+        clock: clock.clone(),
+        workers: workers.clone(),
+        endpoint: options.endpoint.clone(),
+        http: reqwest::Client::new(),
+    });
+    let router = axum::Router::new().fallback(gateway::serve).with_state(inner);
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let mut tasks = vec![tokio::spawn(async move {
+        let served = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = served.await {
+            tracing::error!(error = %e, "gateway stopped");
+        }
+    })];
+    tasks.push(workers.spawn_pollers());
+    if options.run_schedules {
+        tasks.extend(workers.spawn_schedules());
+    }
+    Ok(Stack { base_url, app, clock, names, queues: created.queues, shutdown: Some(shutdown), tasks })
+}

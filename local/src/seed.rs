@@ -1,0 +1,88 @@
+//! What API.md says the local stack starts with. Idempotent: a restart keeps stock and
+//! accounts as they were.
+use shared::domain::{hash_password, Password};
+use shared::http::Role;
+use shared::store::{Credentials, NewProduct, PickupPoint, Plan, ProductRecord, StoreError};
+use shared::App;
+
+pub const ADMIN_EMAIL: &str = "admin@capsule.local";
+pub const ADMIN_PASSWORD: &str = "capsule-admin";
+
+/// (id, name, description, price in cents, stock, 5% product discount)
+const CAPS: &[(&str, &str, &str, i64, i64, bool)] = &[
+    ("cap-classic-noir", "Casquette Classique Noire", "Coton brossé, visière courbe, fermeture à boucle.", 2490, 120, false),
+    ("cap-classic-blanc", "Casquette Classique Blanche", "Coton brossé, visière courbe, fermeture à boucle.", 2490, 80, false),
+    ("cap-ete", "Casquette Été", "Toile légère et aérée pour les jours de chaleur.", 1990, 60, true),
+    ("cap-hiver", "Casquette Hiver Laine", "Laine mérinos doublée, cache-oreilles repliables.", 3490, 40, false),
+    ("cap-trucker-rouge", "Trucker Rouge", "Filet respirant à l'arrière, panneau avant en mousse.", 1890, 75, false),
+    ("cap-trucker-bleu", "Trucker Bleu Nuit", "Filet respirant à l'arrière, panneau avant en mousse.", 1890, 75, true),
+    ("cap-snapback-djoor", "Snapback Le Djoor", "Visière plate brodée du logo Le Djoor.", 2990, 50, false),
+    ("cap-dad-beige", "Dad Cap Beige", "Coton délavé, six panneaux, coupe décontractée.", 2190, 90, false),
+    ("cap-dad-kaki", "Dad Cap Kaki", "Coton délavé, six panneaux, coupe décontractée.", 2190, 90, false),
+    ("cap-baseball-vert", "Casquette Baseball Verte", "Laine mélangée, visière pré-courbée.", 2790, 35, false),
+    ("cap-velours-bordeaux", "Casquette Velours Bordeaux", "Velours côtelé, finition premium.", 3290, 25, true),
+    ("cap-lin-sable", "Casquette Lin Sable", "Lin naturel, idéale pour l'été.", 2590, 45, false),
+    ("cap-wax-abidjan", "Casquette Wax Abidjan", "Tissu wax imprimé, pièce de créateur.", 3990, 15, false),
+    ("cap-sport-reflect", "Casquette Sport Réfléchissante", "Polyester technique, bandes réfléchissantes.", 2290, 100, false),
+    ("cap-enfant-jaune", "Casquette Enfant Jaune", "Taille unique enfant, réglable.", 1490, 60, false),
+    ("cap-collector-or", "Casquette Collector Or", "Série limitée numérotée.", 5990, 4, false),
+];
+
+const PICKUP_POINTS: &[(&str, &str, &str)] = &[
+    ("pp-bastille", "Relais Bastille", "12 rue de la Roquette, 75011 Paris"),
+    ("pp-part-dieu", "Relais Part-Dieu", "5 place Charles Béraudier, 69003 Lyon"),
+    ("pp-vieux-port", "Relais Vieux-Port", "2 quai du Port, 13002 Marseille"),
+];
+
+const PLANS: &[(&str, &str, i64)] =
+    &[("normal", "Normal", 1000), ("supplement", "Supplément", 1500), ("complet", "Complet", 2000)];
+
+pub async fn seed(app: &App) -> Result<(), StoreError> {
+    let now = shared::clock::rfc3339(app.clock.now());
+    for (id, name, description, price, stock, discounted) in CAPS {
+        let product = ProductRecord::new(
+            NewProduct {
+                product_id: id.to_string(),
+                name: name.to_string(),
+                description: description.to_string(),
+                price_cents: *price,
+                stock: *stock,
+                product_discount: *discounted,
+            },
+            &now,
+        );
+        ignore_existing(app.store.create_product(&product).await)?;
+    }
+    for (id, name, address) in PICKUP_POINTS {
+        app.store
+            .put_pickup_point(&PickupPoint { pickup_point_id: id.to_string(), name: name.to_string(), address: address.to_string() })
+            .await?;
+    }
+    for (id, name, price) in PLANS {
+        app.store.put_plan(&Plan { plan_id: id.to_string(), name: name.to_string(), price_cents: *price }).await?;
+    }
+    if app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?.is_none() {
+        app.store.put_settings(&app.store.settings().await?).await?;
+    }
+    if app.store.credentials(ADMIN_EMAIL).await?.is_none() {
+        let password = Password::parse(ADMIN_PASSWORD).map_err(|e| StoreError::Aws(e.to_string()))?;
+        let password_hash = hash_password(&password).map_err(|e| StoreError::Aws(e.to_string()))?;
+        let admin = Credentials {
+            user_id: "admin".to_string(),
+            email: ADMIN_EMAIL.to_string(),
+            name: "Capsule Admin".to_string(),
+            role: Role::Admin,
+            password_hash,
+            created_at: now,
+        };
+        ignore_existing(app.store.create_user(&admin).await)?;
+    }
+    Ok(())
+}
+
+fn ignore_existing(result: Result<(), StoreError>) -> Result<(), StoreError> {
+    match result {
+        Err(StoreError::ConditionFailed) => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,159 @@
+//! The local stand-in for Lambda's SQS event source mappings and EventBridge schedules.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use tokio::sync::{Mutex, Notify};
+
+use crate::resources::{Queue, QueueSpec, QUEUES, SCHEDULES};
+use crate::routes;
+use shared::App;
+
+/// How often queues are polled when nothing woke the pollers (failed messages come back
+/// after their visibility timeout and are picked up then).
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+struct QueueWorker {
+    spec: &'static QueueSpec,
+    queue: Queue,
+    /// Held while a batch is received and processed, so `drain` sees finished work.
+    busy: Mutex<()>,
+}
+
+pub struct Workers {
+    app: App,
+    sqs: aws_sdk_sqs::Client,
+    queues: Vec<QueueWorker>,
+    wake: Notify,
+}
+
+impl Workers {
+    pub fn new(app: App, sqs: aws_sdk_sqs::Client, queues: &HashMap<&'static str, Queue>) -> Self {
+        let queues = QUEUES
+            .iter()
+            .filter_map(|spec| {
+                queues.get(spec.logical_id).map(|queue| QueueWorker { spec, queue: queue.clone(), busy: Mutex::new(()) })
+            })
+            .collect();
+        Self { app, sqs, queues, wake: Notify::new() }
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Polls every queue until a full pass finds nothing to do.
+    pub async fn drain(&self) {
+        loop {
+            let mut handled = 0;
+            for worker in &self.queues {
+                handled += self.poll(worker).await;
+            }
+            if handled == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Receives one batch and hands it to the consumer as an SQS event; deletes what the
+    /// consumer did not report as failed. Returns how many messages it handled.
+    async fn poll(&self, worker: &QueueWorker) -> usize {
+        let _busy = worker.busy.lock().await;
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&worker.queue.url)
+            .max_number_of_messages(worker.spec.batch_size)
+            .wait_time_seconds(0)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(out) => out.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(queue = worker.spec.logical_id, error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "receive failed");
+                return 0;
+            }
+        };
+        if messages.is_empty() {
+            return 0;
+        }
+        let count = messages.len();
+        let mut event = SqsEvent::default();
+        for message in &messages {
+            let mut record = SqsMessage::default();
+            record.message_id = message.message_id.clone();
+            record.receipt_handle = message.receipt_handle.clone();
+            record.body = message.body.clone();
+            record.md5_of_body = message.md5_of_body.clone();
+            record.attributes = message
+                .attributes
+                .as_ref()
+                .map(|a| a.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect())
+                .unwrap_or_default();
+            record.event_source = Some("aws:sqs".to_string());
+            record.event_source_arn = Some(worker.queue.arn.clone());
+            record.aws_region = Some("us-east-1".to_string());
+            event.records.push(record);
+        }
+        let Some(response) = routes::invoke_sqs(worker.spec.consumer, &self.app, event).await else {
+            tracing::error!(consumer = worker.spec.consumer, "no consumer wired for queue");
+            return 0;
+        };
+        let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+        let done: Vec<DeleteMessageBatchRequestEntry> = messages
+            .iter()
+            .filter(|m| m.message_id.as_ref().is_some_and(|id| !failed.contains(id)))
+            .enumerate()
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle.clone())
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if !done.is_empty() {
+            if let Err(e) = self.sqs.delete_message_batch().queue_url(&worker.queue.url).set_entries(Some(done)).send().await {
+                tracing::warn!(queue = worker.spec.logical_id, error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "delete failed");
+            }
+        }
+        count
+    }
+
+    /// Polls in the background until the stack stops: at once when woken, else every second.
+    pub fn spawn_pollers(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let workers = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let _ = tokio::time::timeout(IDLE_POLL, workers.wake.notified()).await;
+                workers.drain().await;
+            }
+        })
+    }
+
+    /// Runs each scheduled function at its rate, as its EventBridge schedule would.
+    pub fn spawn_schedules(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        SCHEDULES
+            .iter()
+            .map(|schedule| {
+                let workers = Arc::clone(self);
+                tokio::spawn(async move {
+                    let mut ticks = tokio::time::interval(Duration::from_secs(schedule.rate_minutes * 60));
+                    ticks.tick().await;
+                    loop {
+                        ticks.tick().await;
+                        match routes::invoke_scheduled(schedule.function, &workers.app).await {
+                            Some(Ok(report)) => tracing::info!(job = schedule.function, %report, "scheduled job ran"),
+                            Some(Err(error)) => tracing::warn!(job = schedule.function, %error, "scheduled job failed"),
+                            None => tracing::error!(job = schedule.function, "scheduled job not wired"),
+                        }
+                        workers.wake();
+                    }
+                })
+            })
+            .collect()
+    }
+}

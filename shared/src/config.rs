@@ -1,0 +1,56 @@
+use std::env;
+
+/// Names of the environment variables each function reads; `template.yaml` sets the same.
+pub mod vars {
+    pub const TABLE_NAME: &str = "TABLE_NAME";
+    pub const NOTIFICATIONS_QUEUE_URL: &str = "NOTIFICATIONS_QUEUE_URL";
+    pub const PAYMENT_EVENTS_QUEUE_URL: &str = "PAYMENT_EVENTS_QUEUE_URL";
+    pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+    pub const SENDER_EMAIL: &str = "SENDER_EMAIL";
+    pub const JWT_SECRET: &str = "JWT_SECRET";
+    pub const PAYMENT_WEBHOOK_SECRET: &str = "PAYMENT_WEBHOOK_SECRET";
+    pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("missing or invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Deployment configuration, read once at cold start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub table_name: String,
+    pub notifications_queue_url: String,
+    pub payment_events_queue_url: String,
+    pub event_bus_name: String,
+    pub sender_email: String,
+    pub jwt_secret: String,
+    pub webhook_secret: String,
+    /// Where browsers reach the API (hosted payment page, return page, webhook).
+    pub public_base_url: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        fn required(name: &str) -> Result<String, ConfigError> {
+            env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| ConfigError(name.to_string()))
+        }
+        let jwt_secret = required(vars::JWT_SECRET)?;
+        if jwt_secret.len() < 32 {
+            return Err(ConfigError(format!("{} must be at least 32 bytes", vars::JWT_SECRET)));
+        }
+        Ok(Self {
+            table_name: required(vars::TABLE_NAME)?,
+            notifications_queue_url: required(vars::NOTIFICATIONS_QUEUE_URL)?,
+            payment_events_queue_url: required(vars::PAYMENT_EVENTS_QUEUE_URL)?,
+            event_bus_name: required(vars::EVENT_BUS_NAME)?,
+            sender_email: required(vars::SENDER_EMAIL)?,
+            jwt_secret,
+            webhook_secret: required(vars::PAYMENT_WEBHOOK_SECRET)?,
+            public_base_url: required(vars::PUBLIC_BASE_URL)?.trim_end_matches('/').to_string(),
+        })
+    }
+}

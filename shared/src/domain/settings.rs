@@ -1,0 +1,87 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Cents, Email};
+use crate::error::ApiError;
+
+/// Fees for gift wrapping, by type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GiftFees {
+    pub simple: i64,
+    pub birthday: i64,
+    pub wedding: i64,
+}
+
+/// The shop's admin settings (API.md, `GET/PUT /admin/settings`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub cancellation_window_minutes: i64,
+    pub payment_session_minutes: i64,
+    pub home_delivery_fee_cents: i64,
+    pub gift_fees_cents: GiftFees,
+    pub low_stock_threshold: i64,
+    pub stock_manager_emails: Vec<String>,
+    pub trial_days: i64,
+    pub sale_unit_limit: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            cancellation_window_minutes: 24 * 60,
+            payment_session_minutes: 30,
+            home_delivery_fee_cents: 590,
+            gift_fees_cents: GiftFees { simple: 200, birthday: 350, wedding: 500 },
+            low_stock_threshold: 5,
+            stock_manager_emails: vec!["stock@capsule.local".to_string()],
+            trial_days: 14,
+            sale_unit_limit: 20,
+        }
+    }
+}
+
+impl Settings {
+    /// Refuses what would make the shop misbehave: negative fees or windows, a payment
+    /// session too short to pay in, invalid manager emails.
+    pub fn validate(self) -> Result<Self, ApiError> {
+        let non_negative = [
+            ("cancellation_window_minutes", self.cancellation_window_minutes),
+            ("home_delivery_fee_cents", self.home_delivery_fee_cents),
+            ("gift_fees_cents.simple", self.gift_fees_cents.simple),
+            ("gift_fees_cents.birthday", self.gift_fees_cents.birthday),
+            ("gift_fees_cents.wedding", self.gift_fees_cents.wedding),
+            ("low_stock_threshold", self.low_stock_threshold),
+            ("trial_days", self.trial_days),
+        ];
+        for (field, value) in non_negative {
+            Cents::parse(value, field)?;
+        }
+        if !(1..=24 * 60).contains(&self.payment_session_minutes) {
+            return Err(ApiError::invalid("payment_session_minutes must be from 1 to 1440"));
+        }
+        if self.sale_unit_limit < 1 {
+            return Err(ApiError::invalid("sale_unit_limit must be at least 1"));
+        }
+        let emails = self
+            .stock_manager_emails
+            .iter()
+            .map(|e| Email::parse(e).map(|e| e.as_str().to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { stock_manager_emails: emails, ..self })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_refused() {
+        assert!(Settings::default().validate().is_ok());
+        let negative_fee = Settings { home_delivery_fee_cents: -1, ..Settings::default() };
+        assert!(negative_fee.validate().is_err());
+        let bad_email = Settings { stock_manager_emails: vec!["nope".into()], ..Settings::default() };
+        assert!(bad_email.validate().is_err());
+    }
+}

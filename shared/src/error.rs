@@ -1,0 +1,106 @@
+use serde_json::{json, Value};
+
+use crate::store::StoreError;
+
+/// Every failure a client can see, mapped to the contract's status and code in one place
+/// (`status_code`); handlers return these and never build error bodies themselves.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("missing, invalid or expired token")]
+    Unauthorized,
+    #[error("this route is for administrators")]
+    Forbidden,
+    #[error("{what} not found")]
+    NotFound { code: &'static str, what: &'static str },
+    #[error("no route for {0}")]
+    RouteNotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("an account already uses this email")]
+    EmailTaken,
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    #[error("too many failed logins for this email; try again later")]
+    TooManyAttempts,
+    #[error("not enough stock")]
+    InsufficientStock(Value),
+    #[error("the per-user limit for this sale product would be exceeded")]
+    SaleLimitExceeded(Value),
+    #[error("the cart is empty")]
+    EmptyCart,
+    #[error("an earlier checkout of this cart is still awaiting payment")]
+    CheckoutInProgress(Value),
+    #[error("the cancellation window has elapsed")]
+    CancellationWindowElapsed,
+    #[error("this order cannot be cancelled")]
+    NotCancellable,
+    #[error("invalid signature")]
+    InvalidSignature,
+    #[error("the sale overlaps another sale of the same product")]
+    SaleOverlap(Value),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(what: &'static str) -> Self {
+        Self::NotFound { code: "not_found", what }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidRequest(message.into())
+    }
+
+    /// The HTTP status and the contract's error code.
+    pub fn status_code(&self) -> (u16, &'static str) {
+        match self {
+            Self::InvalidRequest(_) => (400, "invalid_request"),
+            Self::PayloadTooLarge => (413, "payload_too_large"),
+            Self::Unauthorized => (401, "unauthorized"),
+            Self::Forbidden => (403, "forbidden"),
+            Self::NotFound { code, .. } => (404, code),
+            Self::RouteNotFound(_) => (404, "not_found"),
+            Self::MethodNotAllowed => (405, "method_not_allowed"),
+            Self::EmailTaken => (409, "email_taken"),
+            Self::InvalidCredentials => (401, "invalid_credentials"),
+            Self::TooManyAttempts => (429, "too_many_attempts"),
+            Self::InsufficientStock(_) => (409, "insufficient_stock"),
+            Self::SaleLimitExceeded(_) => (422, "sale_limit_exceeded"),
+            Self::EmptyCart => (400, "empty_cart"),
+            Self::CheckoutInProgress(_) => (409, "checkout_in_progress"),
+            Self::CancellationWindowElapsed => (409, "cancellation_window_elapsed"),
+            Self::NotCancellable => (409, "not_cancellable"),
+            Self::InvalidSignature => (400, "invalid_signature"),
+            Self::SaleOverlap(_) => (409, "sale_overlap"),
+            Self::Internal(_) => (500, "internal"),
+        }
+    }
+
+    /// The contract's error body: `{"error": {code, message, details}}`.
+    pub fn body(&self) -> Value {
+        let (_, code) = self.status_code();
+        let details = match self {
+            Self::InsufficientStock(d)
+            | Self::SaleLimitExceeded(d)
+            | Self::CheckoutInProgress(d)
+            | Self::SaleOverlap(d) => d.clone(),
+            _ => json!({}),
+        };
+        // Internal details go to the log, never to the client.
+        let message = match self {
+            Self::Internal(_) => "something went wrong on our side".to_string(),
+            other => other.to_string(),
+        };
+        json!({"error": {"code": code, "message": message, "details": details}})
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}

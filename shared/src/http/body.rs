@@ -1,0 +1,41 @@
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn bounded_body(req: &Request) -> Result<&[u8], ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(bytes)
+}
+
+/// A JSON body of at most 64 KiB into a request type; the request types deny unknown
+/// fields, so a client can never slip in a price, a status or a stock.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = bounded_body(req)?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid("a JSON body is required"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+}
+
+/// A form-encoded body (the hosted payment page posts one).
+pub fn form_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = bounded_body(req)?;
+    serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::invalid(format!("invalid form: {e}")))
+}
+
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters()
+        .first(name)
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::invalid(format!("missing path parameter {name}")))
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters().first(name).map(str::to_string)
+}

@@ -1,0 +1,89 @@
+//! The HTTP side of the contract: bodies, responses, auth, pagination.
+mod auth;
+mod body;
+mod page;
+
+pub use auth::{issue_token, Caller, Role};
+pub use body::{form_body, json_body, path_param, query_param, MAX_BODY_BYTES};
+pub use page::{Cursor, Page, PageRequest};
+
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+pub type HttpResult = Result<Response<Body>, ApiError>;
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> HttpResult {
+    let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub fn ok<T: Serialize>(value: &T) -> HttpResult {
+    json(200, value)
+}
+
+pub fn created<T: Serialize>(value: &T) -> HttpResult {
+    json(201, value)
+}
+
+pub fn no_content() -> HttpResult {
+    Response::builder()
+        .status(204)
+        .body(Body::Empty)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub fn html(status: u16, page: String) -> HttpResult {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .header("x-frame-options", "DENY")
+        .body(Body::Text(page))
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub fn redirect(location: &str) -> HttpResult {
+    Response::builder()
+        .status(303)
+        .header("location", location)
+        .body(Body::Empty)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Turns a handler's outcome into the response Lambda returns, logging server faults.
+pub fn respond(result: HttpResult) -> Response<Body> {
+    match result {
+        Ok(response) => response,
+        Err(error) => error_response(&error),
+    }
+}
+
+pub fn error_response(error: &ApiError) -> Response<Body> {
+    let (status, code) = error.status_code();
+    if status >= 500 {
+        tracing::error!(code, error = ?error, "request failed");
+    }
+    let mut response = Response::new(Body::Text(error.body().to_string()));
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert("content-type", http::HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The API Gateway route key of the request (`"GET /products/{product_id}"`), by which a
+/// function that serves several routes picks the handler.
+pub fn route_key(req: &lambda_http::Request) -> String {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone().unwrap_or_default(),
+        _ => format!("{} {}", req.method(), req.uri().path()),
+    }
+}

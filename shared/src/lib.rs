@@ -1,0 +1,17 @@
+//! Everything the Capsule functions share: pure business rules (`domain`), DynamoDB access
+//! (`store`), payments, notifications, and the HTTP plumbing of the contract in API.md.
+pub mod app;
+pub mod cart;
+pub mod clock;
+pub mod config;
+pub mod entry;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod notify;
+pub mod store;
+pub mod telemetry;
+pub mod views;
+
+pub use app::App;
+pub use error::ApiError;

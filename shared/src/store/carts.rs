@@ -1,0 +1,147 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, keys, n, to_item, Store, StoreError};
+use crate::store::ProductRecord;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLineRecord {
+    pub product_id: String,
+    pub quantity: u32,
+}
+
+/// The user's one unpaid cart: its key (`USER#id`/`CART`) is what makes a second impossible.
+/// Every change is a put conditional on `version`, so concurrent changes never lose a line.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CartRecord {
+    pub pk: String,
+    pub sk: String,
+    pub cart_id: String,
+    pub user_id: String,
+    pub lines: Vec<CartLineRecord>,
+    pub promo_code: Option<String>,
+    /// The order whose payment is awaited; the cart is locked meanwhile.
+    pub checkout_order_id: Option<String>,
+    pub version: u64,
+    pub updated_at: String,
+    /// Present only while the cart has lines, so the admin listing reads just those.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+}
+
+impl CartRecord {
+    pub fn empty(user_id: &str, now: &str) -> Self {
+        let key = keys::cart(user_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            cart_id: uuid::Uuid::new_v4().to_string(),
+            user_id: user_id.to_string(),
+            lines: Vec::new(),
+            promo_code: None,
+            checkout_order_id: None,
+            version: 0,
+            updated_at: now.to_string(),
+            gsi1pk: None,
+            gsi1sk: None,
+        }
+    }
+
+    pub fn quantity_of(&self, product_id: &str) -> u32 {
+        self.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity)
+    }
+
+    /// Sets a line's quantity; 0 removes it. New lines go last.
+    pub fn set_quantity(&mut self, product_id: &str, quantity: u32) {
+        match self.lines.iter_mut().find(|l| l.product_id == product_id) {
+            Some(line) if quantity > 0 => line.quantity = quantity,
+            Some(_) => self.lines.retain(|l| l.product_id != product_id),
+            None if quantity > 0 => {
+                self.lines.push(CartLineRecord { product_id: product_id.to_string(), quantity })
+            }
+            None => {}
+        }
+    }
+}
+
+impl Store {
+    pub async fn cart(&self, user_id: &str) -> Result<Option<CartRecord>, StoreError> {
+        self.get(keys::cart(user_id)).await
+    }
+
+    /// The user's cart, created empty on first use.
+    pub async fn open_cart(&self, user_id: &str, now: &str) -> Result<CartRecord, StoreError> {
+        if let Some(cart) = self.cart(user_id).await? {
+            return Ok(cart);
+        }
+        let cart = CartRecord::empty(user_id, now);
+        match self.put_new(&cart).await {
+            Ok(()) => Ok(cart),
+            // Another request created it first: there is still only one.
+            Err(StoreError::ConditionFailed) => {
+                self.cart(user_id).await?.ok_or_else(|| StoreError::Aws("cart vanished".into()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so).
+    pub async fn save_cart(&self, cart: &mut CartRecord, now: &str) -> Result<(), StoreError> {
+        let expected = cart.version;
+        cart.version += 1;
+        cart.updated_at = now.to_string();
+        let listed = !cart.lines.is_empty();
+        cart.gsi1pk = listed.then(|| keys::UNPAID_CARTS.to_string());
+        cart.gsi1sk = listed.then(|| format!("{now}#{}", cart.user_id));
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(cart)?))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(expected))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk);
+        if result.is_err() {
+            cart.version = expected;
+        }
+        result.map(|_| ())
+    }
+
+    /// Products by id, in one round trip per 100.
+    pub async fn products_by_id(&self, ids: &[String]) -> Result<HashMap<String, ProductRecord>, StoreError> {
+        let mut found = HashMap::new();
+        let mut unique: Vec<&String> = ids.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for chunk in unique.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(|id| keys::product(id).item()).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Aws(e.to_string()))?,
+            );
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client()
+                    .batch_get_item()
+                    .request_items(self.table(), request)
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                for item in out.responses.and_then(|mut r| r.remove(self.table())).unwrap_or_default() {
+                    let product: ProductRecord = from_item(item)?;
+                    found.insert(product.product_id.clone(), product);
+                }
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(self.table()));
+            }
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,69 @@
+//! Every key of the single table, in one place. See docs/ARCHITECTURE.md for the
+//! access patterns they serve.
+use super::{s, Item};
+
+pub const GSI1: &str = "gsi1";
+pub const GSI2: &str = "gsi2";
+
+/// Partition of GSI1 that lists the catalogue by folded name.
+pub const CATALOGUE: &str = "CATALOGUE";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self { pk: pk.into(), sk: sk.into() }
+    }
+
+    pub fn item(&self) -> Item {
+        Item::from([("pk".to_string(), s(&self.pk)), ("sk".to_string(), s(&self.sk))])
+    }
+}
+
+pub fn user(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "PROFILE")
+}
+
+/// The item that makes an email unique and holds the login credentials.
+pub fn email(email: &str) -> Key {
+    Key::new(format!("EMAIL#{email}"), "CREDENTIALS")
+}
+
+pub fn login_failures(email: &str) -> Key {
+    Key::new(format!("EMAIL#{email}"), "LOGIN_FAILURES")
+}
+
+pub fn product(product_id: &str) -> Key {
+    Key::new(format!("PRODUCT#{product_id}"), "PRODUCT")
+}
+
+/// GSI1 sort key of a product: folded name first so the catalogue lists alphabetically.
+pub fn catalogue_sort(folded_name: &str, product_id: &str) -> String {
+    format!("{folded_name}#{product_id}")
+}
+
+pub fn settings() -> Key {
+    Key::new("SETTINGS", "SETTINGS")
+}
+
+pub const PICKUP_POINTS: &str = "PICKUP_POINTS";
+pub fn pickup_point(id: &str) -> Key {
+    Key::new(PICKUP_POINTS, id)
+}
+
+pub const PLANS: &str = "PLANS";
+pub fn plan(id: &str) -> Key {
+    Key::new(PLANS, id)
+}
+
+/// The user's one unpaid cart.
+pub fn cart(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "CART")
+}
+
+/// GSI1 partition listing every non-empty unpaid cart.
+pub const UNPAID_CARTS: &str = "UNPAID_CARTS";

@@ -1,0 +1,203 @@
+//! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
+//! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
+mod carts;
+pub mod keys;
+mod products;
+mod reference;
+mod users;
+
+pub use carts::{CartLineRecord, CartRecord};
+pub use products::{NewProduct, ProductRecord};
+pub use reference::{PickupPoint, Plan};
+pub use users::{Credentials, LoginFailures, UserProfile};
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a condition of the write did not hold")]
+    ConditionFailed,
+    /// A transaction was cancelled; one entry per action, `true` where its condition failed.
+    #[error("transaction cancelled: {0:?}")]
+    TransactionCancelled(Vec<bool>),
+    #[error("DynamoDB: {0}")]
+    Aws(String),
+    #[error("stored item does not decode: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let conditional = err
+            .as_service_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "ConditionalCheckFailedException");
+        if conditional {
+            Self::ConditionFailed
+        } else {
+            Self::Aws(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
+        }
+    }
+}
+
+/// The table and its client.
+#[derive(Clone)]
+pub struct Store {
+    db: Client,
+    table: String,
+}
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Store {
+    pub fn new(db: Client, table: String) -> Self {
+        Self { db, table }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.db
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// One item by key, strongly consistent (reads that decide writes must see the last write).
+    pub async fn get<T: DeserializeOwned>(&self, key: keys::Key) -> Result<Option<T>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.item()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.item.map(from_item).transpose()
+    }
+
+    /// Writes an item that must not exist yet.
+    pub async fn put_new<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(value)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// Writes an item, replacing what was there.
+    pub async fn put<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(value)?))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// Applies every action or none.
+    pub async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        let count = actions.len();
+        match self.db.transact_write_items().set_transact_items(Some(actions)).send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    let mut failed: Vec<bool> = e
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                        .collect();
+                    failed.resize(count, false);
+                    Err(StoreError::TransactionCancelled(failed))
+                }
+                _ => Err(StoreError::from_sdk(err)),
+            },
+        }
+    }
+}
+
+/// Builders for transaction actions, so that callers only say what and on which condition.
+pub mod tx {
+    use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+
+    use super::{Item, StoreError};
+
+    fn built<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+        r.map_err(|e| StoreError::Aws(e.to_string()))
+    }
+
+    pub fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let put = built(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_string))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// An update; `values` and `names` fill the expression's placeholders.
+    pub fn update(
+        table: &str,
+        key: Item,
+        expression: &str,
+        condition: Option<&str>,
+        values: Item,
+        names: &[(&str, &str)],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = Update::builder()
+            .table_name(table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .set_condition_expression(condition.map(str::to_string));
+        if !values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(values));
+        }
+        for (placeholder, name) in names {
+            builder = builder.expression_attribute_names(*placeholder, *name);
+        }
+        Ok(TransactWriteItem::builder().update(built(builder.build())?).build())
+    }
+
+    pub fn check(table: &str, key: Item, condition: &str, values: Item) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = ConditionCheck::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
+        if !values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(values));
+        }
+        Ok(TransactWriteItem::builder().condition_check(built(builder.build())?).build())
+    }
+}

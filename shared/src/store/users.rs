@@ -1,0 +1,136 @@
+use serde::{Deserialize, Serialize};
+
+use super::{keys, n, s, to_item, tx, Item, Store, StoreError};
+use crate::http::Role;
+
+/// The credentials item, keyed by email: its existence is what makes an email unique.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Credentials {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+/// The user as other functions see them, keyed by user id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// Failed logins for one email in the current window.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginFailures {
+    pub window_start: i64,
+    pub failures: u32,
+}
+
+#[derive(Serialize)]
+struct Keyed<'a, T> {
+    pk: &'a str,
+    sk: &'a str,
+    #[serde(flatten)]
+    value: &'a T,
+}
+
+fn keyed<T: Serialize>(key: &keys::Key, value: &T) -> Result<Item, StoreError> {
+    to_item(&Keyed { pk: &key.pk, sk: &key.sk, value })
+}
+
+impl Store {
+    /// Creates the account; `ConditionFailed` when the email is taken, whatever the concurrency.
+    pub async fn create_user(&self, credentials: &Credentials) -> Result<(), StoreError> {
+        let profile = UserProfile {
+            user_id: credentials.user_id.clone(),
+            email: credentials.email.clone(),
+            name: credentials.name.clone(),
+            role: credentials.role,
+            created_at: credentials.created_at.clone(),
+        };
+        let not_exists = Some("attribute_not_exists(pk)");
+        let actions = vec![
+            tx::put(self.table(), keyed(&keys::email(&credentials.email), credentials)?, not_exists)?,
+            tx::put(self.table(), keyed(&keys::user(&credentials.user_id), &profile)?, not_exists)?,
+        ];
+        match self.transact(actions).await {
+            Err(StoreError::TransactionCancelled(_)) => Err(StoreError::ConditionFailed),
+            other => other,
+        }
+    }
+
+    pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        self.get(keys::email(email)).await
+    }
+
+    pub async fn user(&self, user_id: &str) -> Result<Option<UserProfile>, StoreError> {
+        self.get(keys::user(user_id)).await
+    }
+
+    pub async fn login_failures(&self, email: &str) -> Result<Option<LoginFailures>, StoreError> {
+        self.get(keys::login_failures(email)).await
+    }
+
+    /// Counts one failed login in the window that started at or after `window_start_min`,
+    /// or opens a new window at `now`. Both branches are conditional, so concurrent
+    /// failures are all counted.
+    pub async fn record_login_failure(&self, email: &str, now: i64, window_start_min: i64) -> Result<(), StoreError> {
+        let key = keys::login_failures(email).item();
+        let ttl = now + 24 * 3600;
+        for _ in 0..5 {
+            let counted = self
+                .client()
+                .update_item()
+                .table_name(self.table())
+                .set_key(Some(key.clone()))
+                .update_expression("SET failures = failures + :one")
+                .condition_expression("window_start >= :min")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":min", n(window_start_min))
+                .send()
+                .await;
+            match counted.map_err(StoreError::from_sdk) {
+                Ok(_) => return Ok(()),
+                Err(StoreError::ConditionFailed) => {}
+                Err(e) => return Err(e),
+            }
+            let opened = self
+                .client()
+                .put_item()
+                .table_name(self.table())
+                .set_item(Some(Item::from([
+                    ("pk".into(), s(keys::login_failures(email).pk)),
+                    ("sk".into(), s(keys::login_failures(email).sk)),
+                    ("window_start".into(), n(now)),
+                    ("failures".into(), n(1)),
+                    ("ttl".into(), n(ttl)),
+                ])))
+                .condition_expression("attribute_not_exists(pk) OR window_start < :min")
+                .expression_attribute_values(":min", n(window_start_min))
+                .send()
+                .await;
+            match opened.map_err(StoreError::from_sdk) {
+                Ok(_) => return Ok(()),
+                Err(StoreError::ConditionFailed) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Aws("login failure counter kept changing".into()))
+    }
+
+    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        self.client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(keys::login_failures(email).item()))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+}
