@@ -23,6 +23,10 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/products/{product_id}", "catalog"),
     route("GET", "/pickup-points", "catalog"),
     route("GET", "/plans", "catalog"),
+    route("GET", "/cart", "add-to-cart"),
+    route("POST", "/cart/items", "add-to-cart"),
+    route("PUT", "/cart/items/{product_id}", "add-to-cart"),
+    route("DELETE", "/cart/items/{product_id}", "add-to-cart"),
 ];
 
 /// The route a request path matches, with its path parameters. Literal segments win over
@@ -60,6 +64,7 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
     Some(match function {
         "auth" => auth::handle(app, req).await,
         "catalog" => catalog::handle(app, req).await,
+        "add-to-cart" => add_to_cart::handle(app, req).await,
         _ => return None,
     })
 }

@@ -1,0 +1,152 @@
+use capsule_tests::{spawn_app, unique_email};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn signup_then_login_gives_a_token_that_opens_the_cart() {
+    let app = spawn_app().await;
+    let email = unique_email("ada");
+    let signup = app.post("/auth/signup", None, json!({"email": email, "password": "longenough", "name": "Ada"})).await;
+    assert_eq!(signup.status, StatusCode::CREATED);
+    let user_id = signup.body["user_id"].as_str().expect("user_id");
+    assert!(signup.body["token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+
+    // Email is matched case-insensitively.
+    let login = app.post("/auth/login", None, json!({"email": email.to_uppercase(), "password": "longenough"})).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(login.body["user"]["user_id"], user_id);
+    assert_eq!(login.body["user"]["email"], email);
+    assert_eq!(login.body["user"]["name"], "Ada");
+    assert_eq!(login.body["user"]["role"], "customer");
+    assert_eq!(login.body["cart"]["items"], json!([]));
+    assert_eq!(login.body["cart"]["total_cents"], 0);
+
+    let token = login.body["token"].as_str().expect("token");
+    let cart = app.get("/cart", Some(token)).await;
+    assert_eq!(cart.status, StatusCode::OK);
+    assert_eq!(cart.body["cart_id"], login.body["cart"]["cart_id"]);
+}
+
+#[tokio::test]
+async fn signup_refuses_bad_input_with_the_contract_codes() {
+    let app = spawn_app().await;
+    let cases = [
+        json!({"email": "not-an-email", "password": "longenough", "name": "Ada"}),
+        json!({"email": unique_email("a"), "password": "short", "name": "Ada"}),
+        json!({"email": unique_email("a"), "password": "longenough", "name": "   "}),
+        json!({"email": unique_email("a"), "password": "longenough"}),
+        json!({"email": unique_email("a"), "password": "longenough", "name": "Ada", "role": "admin"}),
+        json!(["not", "an", "object"]),
+    ];
+    for body in cases {
+        let answer = app.post("/auth/signup", None, body.clone()).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(answer.code(), "invalid_request", "{body}");
+        assert!(answer.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let not_json = app
+        .client
+        .post(app.url("/auth/signup"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
+
+    let huge = json!({"email": unique_email("big"), "password": "longenough", "name": "x".repeat(70 * 1024)});
+    let answer = app.post("/auth/signup", None, huge).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.code(), "payload_too_large");
+}
+
+#[tokio::test]
+async fn an_email_has_one_account_even_when_two_signups_race() {
+    let app = spawn_app().await;
+    let email = unique_email("race");
+    let body = json!({"email": email, "password": "longenough", "name": "Racer"});
+    let (a, b) = tokio::join!(app.post("/auth/signup", None, body.clone()), app.post("/auth/signup", None, body.clone()));
+    let mut statuses = vec![a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, vec![StatusCode::CREATED, StatusCode::CONFLICT]);
+    let loser = if a.status == StatusCode::CONFLICT { a } else { b };
+    assert_eq!(loser.code(), "email_taken");
+
+    let again = app.post("/auth/signup", None, json!({"email": email.to_uppercase(), "password": "other-pass", "name": "X"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "email_taken");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_look_the_same() {
+    let app = spawn_app().await;
+    let (email, _) = app.customer("bob").await;
+    let wrong = app.post("/auth/login", None, json!({"email": email, "password": "wrong-password"})).await;
+    let unknown = app.post("/auth/login", None, json!({"email": unique_email("ghost"), "password": "wrong-password"})).await;
+    for answer in [&wrong, &unknown] {
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.code(), "invalid_credentials");
+    }
+    assert_eq!(wrong.body["error"]["message"], unknown.body["error"]["message"]);
+    let extra = app.post("/auth/login", None, json!({"email": email, "password": "password-123", "otp": 1})).await;
+    assert_eq!(extra.code(), "invalid_request");
+}
+
+#[tokio::test]
+async fn ten_failures_in_fifteen_minutes_lock_the_email_until_the_window_ends() {
+    let app = spawn_app().await;
+    let (email, _) = app.customer("locked").await;
+    for attempt in 1..=10 {
+        let answer = app.post("/auth/login", None, json!({"email": email, "password": "bad-password"})).await;
+        assert_eq!(answer.code(), "invalid_credentials", "attempt {attempt}");
+    }
+    // Even the right password is refused now, and so is another wrong one.
+    for password in ["password-123", "bad-password"] {
+        let answer = app.post("/auth/login", None, json!({"email": email, "password": password})).await;
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(answer.code(), "too_many_attempts");
+    }
+    // Another email is not affected.
+    let (other, _) = app.customer("free").await;
+    let answer = app.post("/auth/login", None, json!({"email": other, "password": "password-123"})).await;
+    assert_eq!(answer.status, StatusCode::OK);
+
+    app.stack.clock.advance(16 * 60);
+    let answer = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn protected_routes_refuse_missing_bad_forged_and_expired_tokens() {
+    let app = spawn_app().await;
+    let (_, token) = app.customer("tok").await;
+    assert_eq!(app.get("/cart", Some(&token)).await.status, StatusCode::OK);
+
+    let forged = {
+        let claims = json!({"sub": "someone", "role": "admin", "iat": 0, "exp": 4_000_000_000u64});
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"another-secret-another-secret-xx"),
+        )
+        .expect("encodes")
+    };
+    let unsigned = {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let encode = |s: &str| URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.", encode(r#"{"alg":"none","typ":"JWT"}"#), encode(r#"{"sub":"x","role":"admin","exp":4000000000}"#))
+    };
+    for bad in [None, Some("garbage"), Some(forged.as_str()), Some(unsigned.as_str())] {
+        let answer = app.get("/cart", bad).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert_eq!(answer.code(), "unauthorized");
+    }
+    // A token signed with the right secret stays good for an hour, not more.
+    app.stack.clock.advance(59 * 60);
+    assert_eq!(app.get("/cart", Some(&token)).await.status, StatusCode::OK);
+    app.stack.clock.advance(2 * 60);
+    let expired = app.get("/cart", Some(&token)).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.code(), "unauthorized");
+}

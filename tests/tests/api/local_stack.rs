@@ -1,0 +1,84 @@
+//! The local stack itself: the /dev routes, SQS batches with partial failures, the sample
+//! events of `events/`, and `template.yaml` agreeing with the local description.
+use aws_sdk_sqs::types::QueueAttributeName;
+use capsule_tests::{spawn_app, unique_email};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::notify::EmailMessage;
+
+#[tokio::test]
+async fn the_dev_clock_moves_for_every_function() {
+    let app = spawn_app().await;
+    let before = app.get("/dev/clock", None).await;
+    let before = chrono::DateTime::parse_from_rfc3339(before.body["now"].as_str().expect("now")).expect("rfc3339");
+    let moved = app.post("/dev/clock", None, json!({"advance_seconds": 86_400})).await;
+    let after = chrono::DateTime::parse_from_rfc3339(moved.body["now"].as_str().expect("now")).expect("rfc3339");
+    assert!((after - before).num_seconds() >= 86_400);
+    let set = app.post("/dev/clock", None, json!({"now": "2031-02-03T04:05:06Z"})).await;
+    assert!(set.body["now"].as_str().is_some_and(|n| n.starts_with("2031-02-03T04:05")));
+    assert_eq!(app.post("/dev/clock", None, json!({"hours": 1})).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.post("/dev/run/no-such-job", None, json!({})).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn queued_emails_reach_the_outbox_and_a_bad_message_does_not_block_the_batch() {
+    let app = spawn_app().await;
+    let to = unique_email("mail");
+    let queue_url = app.stack.queues["NotificationsQueue"].url.clone();
+    let sqs = app.stack.app.sqs.clone();
+    sqs.send_message().queue_url(&queue_url).message_body("this is not an email").send().await.expect("queued");
+    let email = EmailMessage {
+        to: vec![to.clone()],
+        subject: "Bienvenue chez Capsule".into(),
+        text: "Bonjour Ada".into(),
+        html: "<p>Bonjour <b>Ada</b></p>".into(),
+    };
+    app.stack.app.notifier.queue_email(&email).await.expect("queued");
+    // The pollers run on their own: just wait for the outbox.
+    let received = app.emails_to(&to, 1).await;
+    assert_eq!(received.len(), 1, "the good message went out");
+    assert_eq!(received[0]["subject"], "Bienvenue chez Capsule");
+    assert_eq!(received[0]["to"], json!([to]));
+    assert!(received[0]["text"].as_str().is_some_and(|t| t.contains("Bonjour Ada")));
+    assert!(received[0]["html"].as_str().is_some_and(|h| h.contains("<b>Ada</b>")));
+    assert!(received[0]["sent_at"].is_string());
+
+    // The malformed message was reported as failed: still in the queue, waiting for a retry.
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes
+        .unwrap_or_default();
+    let count = |name: QueueAttributeName| attributes.get(&name).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+    assert_eq!(count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible) + count(QueueAttributeName::ApproximateNumberOfMessages), 1);
+}
+
+fn sample(name: &str) -> String {
+    let path = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[tokio::test]
+async fn the_sample_events_run_through_their_handlers() {
+    let app = spawn_app().await;
+    let login = lambda_http::request::from_str(&sample("auth")).expect("a v2 HTTP event");
+    let response = auth::handle(&app.stack.app, login).await;
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+
+    let product = lambda_http::request::from_str(&sample("catalog")).expect("a v2 HTTP event");
+    let response = catalog::handle(&app.stack.app, product).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("json");
+    assert_eq!(body["product_id"], "cap-ete");
+
+    let batch: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&sample("notifier")).expect("an SQS event");
+    let to = batch.records[0].body.as_deref().and_then(|b| serde_json::from_str::<EmailMessage>(b).ok()).expect("email body").to;
+    let response = notifier::handle(&app.stack.app, batch).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(!app.emails_to(&to[0], 1).await.is_empty());
+}

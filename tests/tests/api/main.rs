@@ -1,0 +1,4 @@
+mod accounts;
+mod catalogue;
+mod emulator;
+mod local_stack;
