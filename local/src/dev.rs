@@ -9,12 +9,11 @@ use shared::clock::{rfc3339, Clock};
 use crate::gateway::{json_error, json_ok};
 use crate::{routes, Inner};
 
-pub async fn handle(inner: &Inner, method: &str, rest: &str, body: &Bytes) -> axum::response::Response {
-    let (route, query) = rest.split_once('?').unwrap_or((rest, ""));
+pub async fn handle(inner: &Inner, method: &str, route: &str, query: &str, body: &Bytes) -> axum::response::Response {
     match (method, route) {
         ("GET", "outbox") => match outbox(inner).await {
             Ok(items) => {
-                let to = query.strip_prefix("to=").map(|t| t.replace("%40", "@"));
+                let to = form_urlencoded_value(query, "to");
                 let items: Vec<Value> = items
                     .into_iter()
                     .filter(|m| to.as_ref().is_none_or(|t| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == t.as_str()))))
@@ -86,4 +85,9 @@ async fn outbox(inner: &Inner) -> Result<Vec<Value>, String> {
             }))
         })
         .collect())
+}
+
+/// One value of a query string, percent-decoded.
+fn form_urlencoded_value(query: &str, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }

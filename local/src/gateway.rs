@@ -28,7 +28,7 @@ pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request)
         Ok(collected) => {
             let bytes = collected.to_bytes();
             if let Some(rest) = path.strip_prefix("/dev/") {
-                dev::handle(&inner, &method, rest, &bytes).await
+                dev::handle(&inner, &method, rest, parts.uri.query().unwrap_or(""), &bytes).await
             } else {
                 invoke(&inner, &parts, &bytes).await
             }

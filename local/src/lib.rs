@@ -130,7 +130,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         sender_email: SENDER.to_string(),
         jwt_secret: options.jwt_secret.clone(),
         webhook_secret: options.webhook_secret.clone(),
-        public_base_url: base_url.clone(),
+        public_base_url: Some(base_url.clone()),
     };
     let clock = Arc::new(DevClock::default());
     let app = App::new(config, &sdk, clock.clone());

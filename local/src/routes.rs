@@ -27,6 +27,14 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/cart/items", "add-to-cart"),
     route("PUT", "/cart/items/{product_id}", "add-to-cart"),
     route("DELETE", "/cart/items/{product_id}", "add-to-cart"),
+    route("POST", "/checkout", "checkout"),
+    route("GET", "/orders", "orders"),
+    route("GET", "/orders/{order_id}", "orders"),
+    route("POST", "/orders/{order_id}/cancel", "cancel-order"),
+    route("GET", "/portal/sessions/{session_id}", "payment-portal"),
+    route("POST", "/portal/sessions/{session_id}", "payment-portal"),
+    route("GET", "/portal/sessions/{session_id}/return", "payment-portal"),
+    route("POST", "/webhooks/payments", "payment-webhook"),
 ];
 
 /// The route a request path matches, with its path parameters. Literal segments win over
@@ -65,6 +73,11 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
         "auth" => auth::handle(app, req).await,
         "catalog" => catalog::handle(app, req).await,
         "add-to-cart" => add_to_cart::handle(app, req).await,
+        "checkout" => checkout::handle(app, req).await,
+        "orders" => orders::handle(app, req).await,
+        "cancel-order" => cancel_order::handle(app, req).await,
+        "payment-portal" => payment_portal::handle(app, req).await,
+        "payment-webhook" => payment_webhook::handle(app, req).await,
         _ => return None,
     })
 }
@@ -73,16 +86,20 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
 pub async fn invoke_sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchResponse> {
     Some(match function {
         "notifier" => notifier::handle(app, event).await,
+        "payment-events" => payment_events::handle(app, event).await,
         _ => return None,
     })
 }
 
 /// Runs a scheduled function once; its report as JSON.
 pub async fn invoke_scheduled(function: &str, app: &App) -> Option<Result<serde_json::Value, String>> {
-    let _ = app;
-    match function {
-        _ => None,
+    fn report<T: serde::Serialize, E: std::fmt::Display>(outcome: Result<T, E>) -> Result<serde_json::Value, String> {
+        outcome.map_err(|e| e.to_string()).and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
     }
+    Some(match function {
+        "release-expired-reservations" => report(release_expired_reservations::run(app).await),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

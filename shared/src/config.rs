@@ -26,8 +26,10 @@ pub struct Config {
     pub sender_email: String,
     pub jwt_secret: String,
     pub webhook_secret: String,
-    /// Where browsers reach the API (hosted payment page, return page, webhook).
-    pub public_base_url: String,
+    /// Where the API is reached from outside (the webhook the payment provider calls).
+    /// HTTP functions take it from the request instead: naming the API's URL in their own
+    /// configuration would make the template circular.
+    pub public_base_url: Option<String>,
 }
 
 impl Config {
@@ -50,7 +52,7 @@ impl Config {
             sender_email: required(vars::SENDER_EMAIL)?,
             jwt_secret,
             webhook_secret: required(vars::PAYMENT_WEBHOOK_SECRET)?,
-            public_base_url: required(vars::PUBLIC_BASE_URL)?.trim_end_matches('/').to_string(),
+            public_base_url: required(vars::PUBLIC_BASE_URL).ok().map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 }

@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod notify;
+pub mod orders;
+pub mod payments;
 pub mod store;
 pub mod telemetry;
 pub mod views;

@@ -37,3 +37,59 @@ impl Product {
         }
     }
 }
+
+use crate::domain::order::{Delivery, Gift, OrderStatus};
+use crate::domain::pricing::PricedLine;
+use crate::store::{HistoryEntry, OrderDiscount, OrderPayment, OrderRecord};
+
+/// `Order` of API.md.
+#[derive(Clone, Debug, Serialize)]
+pub struct Order {
+    pub order_id: String,
+    pub invoice_number: Option<String>,
+    pub status: OrderStatus,
+    pub items: Vec<PricedLine>,
+    pub subtotal_cents: i64,
+    pub discounts: Vec<OrderDiscount>,
+    pub delivery: Delivery,
+    pub delivery_fee_cents: i64,
+    pub gift: Option<Gift>,
+    pub gift_fee_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub payment: Option<OrderPayment>,
+    pub promo_code: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub paid_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub refund_status: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl From<&OrderRecord> for Order {
+    fn from(o: &OrderRecord) -> Self {
+        Self {
+            order_id: o.order_id.clone(),
+            invoice_number: o.invoice_number.clone(),
+            status: o.status,
+            items: o.items.clone(),
+            subtotal_cents: o.subtotal_cents,
+            discounts: o.discounts.clone(),
+            delivery: o.delivery.clone(),
+            delivery_fee_cents: o.delivery_fee_cents,
+            gift: o.gift.clone(),
+            gift_fee_cents: o.gift_fee_cents,
+            total_cents: o.total_cents,
+            currency: o.currency.clone(),
+            payment: o.payment.clone(),
+            promo_code: o.promo_code.clone(),
+            created_at: o.created_at.clone(),
+            expires_at: o.expires_at.clone(),
+            paid_at: o.paid_at.clone(),
+            cancelled_at: o.cancelled_at.clone(),
+            refund_status: o.refund_status.clone(),
+            history: o.history.clone(),
+        }
+    }
+}

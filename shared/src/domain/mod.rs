@@ -2,9 +2,10 @@
 //! Nothing here does I/O or knows DynamoDB.
 pub mod account;
 pub mod money;
+pub mod order;
 pub mod pricing;
 pub mod search;
 pub mod settings;
 
 pub use account::{hash_password, verify_password, Email, Name, Password};
-pub use money::{Cents, Percent, Quantity};
+pub use money::{format_amount, Cents, Percent, Quantity};

@@ -21,6 +21,13 @@ impl Cents {
     }
 }
 
+/// "24,90 €": how amounts read on pages and emails.
+pub fn format_amount(cents: i64, currency: &str) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let symbol = if currency == "EUR" { "€" } else { currency };
+    format!("{sign}{},{:02} {symbol}", cents.abs() / 100, cents.abs() % 100)
+}
+
 /// An integer percentage 0-100.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -63,6 +70,13 @@ mod tests {
         assert_eq!(Cents(1990).percent_of(Percent(5)), Cents(100)); // 99.5 -> 100
         assert_eq!(Cents(1989).percent_of(Percent(5)), Cents(99)); // 99.45 -> 99
         assert_eq!(Cents(0).percent_of(Percent(100)), Cents(0));
+    }
+
+    #[test]
+    fn amounts_read_in_euros() {
+        assert_eq!(format_amount(2490, "EUR"), "24,90 €");
+        assert_eq!(format_amount(5, "EUR"), "0,05 €");
+        assert_eq!(format_amount(-1200, "EUR"), "-12,00 €");
     }
 
     #[test]

@@ -87,3 +87,19 @@ pub fn route_key(req: &lambda_http::Request) -> String {
         _ => format!("{} {}", req.method(), req.uri().path()),
     }
 }
+
+/// The API's public base URL as the caller reached it (`https://{domain}` on API Gateway),
+/// unless configuration names one.
+pub fn base_url(config: &crate::config::Config, req: &lambda_http::Request) -> String {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    if let Some(url) = &config.public_base_url {
+        return url.clone();
+    }
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            format!("https://{}", ctx.domain_name.clone().unwrap_or_default())
+        }
+        _ => String::new(),
+    }
+}

@@ -1,6 +1,7 @@
 //! Emails (queued, then sent by the `notifier` function through SES) and domain events
 //! (EventBridge).
 pub mod email;
+pub mod templates;
 
 pub use email::EmailMessage;
 

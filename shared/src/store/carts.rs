@@ -55,6 +55,16 @@ impl CartRecord {
         self.lines.iter().find(|l| l.product_id == product_id).map_or(0, |l| l.quantity)
     }
 
+    /// Marks a change made at `now`: the next version, and listed among unpaid carts
+    /// only while it has lines.
+    pub fn touch(&mut self, now: &str) {
+        self.version += 1;
+        self.updated_at = now.to_string();
+        let listed = !self.lines.is_empty();
+        self.gsi1pk = listed.then(|| keys::UNPAID_CARTS.to_string());
+        self.gsi1sk = listed.then(|| format!("{now}#{}", self.user_id));
+    }
+
     /// Sets a line's quantity; 0 removes it. New lines go last.
     pub fn set_quantity(&mut self, product_id: &str, quantity: u32) {
         match self.lines.iter_mut().find(|l| l.product_id == product_id) {
@@ -92,11 +102,7 @@ impl Store {
     /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so).
     pub async fn save_cart(&self, cart: &mut CartRecord, now: &str) -> Result<(), StoreError> {
         let expected = cart.version;
-        cart.version += 1;
-        cart.updated_at = now.to_string();
-        let listed = !cart.lines.is_empty();
-        cart.gsi1pk = listed.then(|| keys::UNPAID_CARTS.to_string());
-        cart.gsi1sk = listed.then(|| format!("{now}#{}", cart.user_id));
+        cart.touch(now);
         let result = self
             .client()
             .put_item()

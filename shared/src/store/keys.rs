@@ -67,3 +67,38 @@ pub fn cart(user_id: &str) -> Key {
 
 /// GSI1 partition listing every non-empty unpaid cart.
 pub const UNPAID_CARTS: &str = "UNPAID_CARTS";
+
+pub fn order(order_id: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), "ORDER")
+}
+
+/// GSI1 partition of one user's orders, sorted by creation time.
+pub fn user_orders(user_id: &str) -> String {
+    format!("USER#{user_id}#ORDERS")
+}
+
+/// GSI2 partition of orders awaiting payment, sorted by `expires_at`.
+pub const PENDING_ORDERS: &str = "PENDING_ORDERS";
+
+pub fn payment_session(session_id: &str) -> Key {
+    Key::new(format!("PAYSESSION#{session_id}"), "SESSION")
+}
+
+/// A webhook event already applied: the condition that makes replays harmless.
+pub fn webhook_event(event_id: &str) -> Key {
+    Key::new(format!("WEBHOOK_EVENT#{event_id}"), "EVENT")
+}
+
+/// The gapless invoice counter of one year.
+pub fn invoice_counter(year: i32) -> Key {
+    Key::new(format!("COUNTER#INVOICE#{year}"), "COUNTER")
+}
+
+pub fn payment(payment_id: &str) -> Key {
+    Key::new(format!("PAYMENT#{payment_id}"), "PAYMENT")
+}
+
+/// GSI1 partition listing payments (and refunds) of one method type by time.
+pub fn payments_by_type(method_type: &str) -> String {
+    format!("PAYMENTS#{method_type}")
+}

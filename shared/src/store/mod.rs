@@ -2,11 +2,16 @@
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 mod carts;
 pub mod keys;
+mod orders;
 mod products;
 mod reference;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
+pub use orders::{
+    invoice_number, AppliedEvent, HistoryEntry, OrderDiscount, OrderPayment, OrderRecord, PaymentRecord, StockChange, Transition,
+    TransitionError,
+};
 pub use products::{NewProduct, ProductRecord};
 pub use reference::{PickupPoint, Plan};
 pub use users::{Credentials, LoginFailures, UserProfile};
@@ -160,11 +165,17 @@ pub mod tx {
     }
 
     pub fn put(table: &str, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        put_if(table, item, condition, Item::new())
+    }
+
+    /// A put whose condition has `:placeholders` filled by `values`.
+    pub fn put_if(table: &str, item: Item, condition: Option<&str>, values: Item) -> Result<TransactWriteItem, StoreError> {
         let put = built(
             Put::builder()
                 .table_name(table)
                 .set_item(Some(item))
                 .set_condition_expression(condition.map(str::to_string))
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
                 .build(),
         )?;
         Ok(TransactWriteItem::builder().put(put).build())

@@ -1,0 +1,211 @@
+//! `POST /checkout`: holds the stock of every cart line and creates the order in one
+//! transaction, then sends the buyer to the provider's hosted payment page.
+use std::collections::HashMap;
+
+use chrono::Duration;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::cart::price_lines;
+use shared::clock::rfc3339;
+use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
+use shared::domain::pricing::{Breakdown, Fees};
+use shared::http::{self, base_url, json_body, route_key, Caller, HttpResult};
+use shared::payments::{self, methods, SessionRequest};
+use shared::store::{keys, CartRecord, HistoryEntry, OrderDiscount, OrderRecord, ProductRecord, TransitionError};
+use shared::views::{Order, CURRENCY};
+use shared::{ApiError, App};
+
+/// A transaction holds at most 100 items: the lines, the order and the cart.
+const MAX_LINES: usize = 98;
+const MAX_ATTEMPTS: usize = 5;
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    http::respond(match route_key(&req).as_str() {
+        "POST /checkout" => checkout(app, &req).await,
+        other => Err(ApiError::RouteNotFound(other.to_string())),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckoutBody {
+    payment_method: String,
+    #[serde(default)]
+    save_payment_method: bool,
+    delivery: DeliveryRequest,
+    #[serde(default)]
+    gift: Option<Gift>,
+}
+
+#[derive(Serialize)]
+struct Placed {
+    order_id: String,
+    status: OrderStatus,
+    redirect_url: String,
+    expires_at: String,
+    order: Order,
+}
+
+async fn checkout(app: &App, req: &Request) -> HttpResult {
+    let caller = Caller::from_request(app, req)?;
+    let body: CheckoutBody = json_body(req)?;
+    let method = methods::kind(&body.payment_method)
+        .ok_or(ApiError::NotFound { code: "payment_method_not_found", what: "payment method" })?;
+    let pickup_point = match body.delivery.pickup_point_id() {
+        Some(id) => app.store.pickup_point(id).await?,
+        None => None,
+    };
+    let delivery = body
+        .delivery
+        .validate(pickup_point.as_ref().map(|p| PickupPointRef { name: &p.name, address: &p.address }))?;
+    let gift = body.gift.map(|g| g.validate(&delivery)).transpose()?;
+    let settings = app.store.settings().await?;
+    let fees = Fees { delivery: delivery_fee(&delivery, &settings), gift: gift.as_ref().map(|g| g.fee(&settings)).unwrap_or_default() };
+    let user = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
+
+    for _ in 0..MAX_ATTEMPTS {
+        let now_at = app.clock.now();
+        let now = rfc3339(now_at);
+        let mut cart = app.store.open_cart(&caller.user_id, &now).await?;
+        if let Some(order_id) = &cart.checkout_order_id {
+            return Err(ApiError::CheckoutInProgress(json!({"order_id": order_id})));
+        }
+        if cart.lines.len() > MAX_LINES {
+            return Err(ApiError::invalid(format!("a cart checks out at most {MAX_LINES} distinct products")));
+        }
+        let (breakdown, products) = price_lines(app, &cart.lines, fees).await?;
+        if breakdown.lines.is_empty() {
+            return Err(ApiError::EmptyCart);
+        }
+        // Refuse early what cannot be held, before opening a payment session.
+        let short = shortages(&cart, &products);
+        if !short.is_empty() {
+            return Err(insufficient(short));
+        }
+        let order_id = uuid::Uuid::new_v4().to_string();
+        let expires_at = rfc3339(now_at + Duration::minutes(settings.payment_session_minutes));
+        let session = payments::provider()
+            .open_session(
+                app,
+                &base_url(&app.config, req),
+                SessionRequest {
+                    order_id: Some(order_id.clone()),
+                    subscription_id: None,
+                    user_id: caller.user_id.clone(),
+                    amount_cents: breakdown.total.0,
+                    currency: CURRENCY.to_string(),
+                    description: format!("Order {} ({} items)", &order_id[..8], breakdown.total_quantity),
+                    method_type: method.id().to_string(),
+                    allow_save: body.save_payment_method,
+                    expires_at: expires_at.clone(),
+                },
+            )
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let order = new_order(&order_id, &user.user_id, &user.email, &breakdown, delivery.clone(), gift.clone(), &now, &expires_at);
+        cart.checkout_order_id = Some(order_id.clone());
+        cart.touch(&now);
+        match app.store.place_order(&order, &cart).await {
+            Ok(()) => {
+                tracing::info!(order_id = %order_id, user_id = %caller.user_id, total_cents = order.total_cents, "order placed, awaiting payment");
+                return http::created(&Placed {
+                    order_id,
+                    status: OrderStatus::PendingPayment,
+                    redirect_url: session.redirect_url,
+                    expires_at,
+                    order: Order::from(&order),
+                });
+            }
+            Err(TransitionError::OutOfStock(_)) => {
+                let products = app.store.products_by_id(&cart.lines.iter().map(|l| l.product_id.clone()).collect::<Vec<_>>()).await?;
+                return Err(insufficient(shortages(&cart, &products)));
+            }
+            Err(TransitionError::Store(e)) => return Err(e.into()),
+            // The cart changed (or another checkout locked it) between read and write.
+            Err(_) => continue,
+        }
+    }
+    Err(ApiError::Internal("the cart kept changing during checkout".into()))
+}
+
+struct Shortage {
+    product_id: String,
+    requested: u32,
+    available: i64,
+}
+
+fn shortages(cart: &CartRecord, products: &HashMap<String, ProductRecord>) -> Vec<Shortage> {
+    cart.lines
+        .iter()
+        .filter_map(|line| {
+            let available = products.get(&line.product_id).map_or(0, |p| p.stock.max(0));
+            (i64::from(line.quantity) > available).then(|| Shortage {
+                product_id: line.product_id.clone(),
+                requested: line.quantity,
+                available,
+            })
+        })
+        .collect()
+}
+
+fn insufficient(short: Vec<Shortage>) -> ApiError {
+    let lines: Vec<_> = short
+        .iter()
+        .map(|s| json!({"product_id": s.product_id, "requested": s.requested, "available": s.available}))
+        .collect();
+    ApiError::InsufficientStock(json!({ "lines": lines }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_order(
+    order_id: &str,
+    user_id: &str,
+    email: &str,
+    breakdown: &Breakdown,
+    delivery: shared::domain::order::Delivery,
+    gift: Option<Gift>,
+    now: &str,
+    expires_at: &str,
+) -> OrderRecord {
+    let key = keys::order(order_id);
+    let mut discounts = Vec::new();
+    if breakdown.volume_percent.0 > 0 {
+        discounts.push(OrderDiscount { kind: "volume".into(), percent: breakdown.volume_percent.0, amount_cents: breakdown.volume_discount.0 });
+    }
+    if let Some(promo) = &breakdown.promo {
+        discounts.push(OrderDiscount { kind: "promo".into(), percent: promo.discount_percent.0, amount_cents: breakdown.promo_discount.0 });
+    }
+    OrderRecord {
+        pk: key.pk,
+        sk: key.sk,
+        gsi1pk: keys::user_orders(user_id),
+        gsi1sk: format!("{now}#{order_id}"),
+        gsi2pk: Some(keys::PENDING_ORDERS.to_string()),
+        gsi2sk: Some(format!("{expires_at}#{order_id}")),
+        order_id: order_id.to_string(),
+        user_id: user_id.to_string(),
+        email: email.to_string(),
+        status: OrderStatus::PendingPayment,
+        invoice_number: None,
+        items: breakdown.lines.clone(),
+        subtotal_cents: breakdown.subtotal.0,
+        discounts,
+        delivery,
+        delivery_fee_cents: breakdown.fees.delivery.0,
+        gift,
+        gift_fee_cents: breakdown.fees.gift.0,
+        total_cents: breakdown.total.0,
+        currency: CURRENCY.to_string(),
+        payment: None,
+        payment_id: None,
+        promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),
+        commission_cents: breakdown.commission.0,
+        created_at: now.to_string(),
+        expires_at: expires_at.to_string(),
+        paid_at: None,
+        cancelled_at: None,
+        refund_status: None,
+        history: vec![HistoryEntry { status: OrderStatus::PendingPayment, at: now.to_string() }],
+    }
+}

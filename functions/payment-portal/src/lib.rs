@@ -1,0 +1,171 @@
+//! The hosted payment page of the built-in sandbox provider: shows the amount, takes a card
+//! or a CRINA-PAY number, and sends the outcome to the webhook (through the provider's
+//! delivery queue) before sending the buyer to the return page.
+pub mod pages;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use lambda_http::{Body, Request, Response};
+use shared::domain::order::OrderStatus;
+use shared::http::{self, form_body, path_param, route_key, HttpResult};
+use shared::payments::methods;
+use shared::payments::sandbox::{self, SessionRecord};
+use shared::{ApiError, App};
+
+use pages::{Outcome, PaymentPage, ReturnPage};
+
+const MERCHANT: &str = "Capsule";
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let result = match route_key(&req).as_str() {
+        "GET /portal/sessions/{session_id}" => show(app, &req).await,
+        "POST /portal/sessions/{session_id}" => submit(app, &req).await,
+        "GET /portal/sessions/{session_id}/return" => returned(app, &req).await,
+        other => Err(ApiError::RouteNotFound(other.to_string())),
+    };
+    // The buyer is a person: errors are pages, not JSON.
+    match result {
+        Ok(response) => response,
+        Err(ApiError::Internal(e)) => {
+            tracing::error!(error = %e, "portal failed");
+            page(500, pages::message_page("Something went wrong", "Please try again in a moment."))
+        }
+        Err(e) => page(e.status_code().0, pages::message_page("Payment unavailable", &e.to_string())),
+    }
+}
+
+fn page(status: u16, html: String) -> Response<Body> {
+    http::respond(http::html(status, html))
+}
+
+enum SessionState {
+    Payable,
+    Completed,
+    Expired,
+    /// The order was cancelled, expired or paid otherwise: nothing to take money for.
+    Closed,
+}
+
+async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState), ApiError> {
+    let id = path_param(req, "session_id")?;
+    let session = app.store.payment_session(&id).await?.ok_or_else(|| ApiError::not_found("payment session"))?;
+    if session.status == "completed" {
+        return Ok((session, SessionState::Completed));
+    }
+    let expired = DateTime::parse_from_rfc3339(&session.expires_at).map_or(true, |e| app.clock.now() >= e.with_timezone(&Utc));
+    if expired {
+        return Ok((session, SessionState::Expired));
+    }
+    if let Some(order_id) = &session.order_id {
+        let order = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("payment session"))?;
+        if order.status != OrderStatus::PendingPayment {
+            return Ok((session, SessionState::Closed));
+        }
+    }
+    Ok((session, SessionState::Payable))
+}
+
+fn return_url(session: &SessionRecord) -> String {
+    format!("/portal/sessions/{}/return", session.session_id)
+}
+
+fn render(session: &SessionRecord, selected: &str, errors: &[methods::FieldError], form_error: Option<&str>, values: &HashMap<String, String>) -> String {
+    pages::payment_page(&PaymentPage {
+        session_id: &session.session_id,
+        merchant: MERCHANT,
+        description: &session.description,
+        amount_cents: session.amount_cents,
+        currency: &session.currency,
+        expires_at: &session.expires_at,
+        allow_save: session.allow_save,
+        selected_method: selected,
+        errors,
+        form_error,
+        values,
+    })
+}
+
+fn not_payable(state: &SessionState) -> Option<String> {
+    match state {
+        SessionState::Expired => Some(pages::message_page(
+            "This payment session has expired",
+            "Your items are back in your cart: check out again to pay.",
+        )),
+        SessionState::Closed => Some(pages::message_page("Nothing to pay", "This order can no longer be paid.")),
+        _ => None,
+    }
+}
+
+async fn show(app: &App, req: &Request) -> HttpResult {
+    let (session, state) = load(app, req).await?;
+    if let SessionState::Completed = state {
+        return http::redirect(&return_url(&session));
+    }
+    if let Some(html) = not_payable(&state) {
+        return http::html(410, html);
+    }
+    http::html(200, render(&session, &session.method_type, &[], None, &HashMap::new()))
+}
+
+async fn submit(app: &App, req: &Request) -> HttpResult {
+    let (session, state) = load(app, req).await?;
+    if let SessionState::Completed = state {
+        // A second submission (back button, double click) sends the first outcome again.
+        if let Some(event) = &session.event {
+            sandbox::queue_event(app, event).await?;
+        }
+        return http::redirect(&return_url(&session));
+    }
+    if let Some(html) = not_payable(&state) {
+        return http::html(410, html);
+    }
+    let form: HashMap<String, String> = form_body(req)?;
+    let method_id = form.get("method").map(String::as_str).unwrap_or_default();
+    let Some(kind) = methods::kind(method_id) else {
+        let html = render(&session, &session.method_type, &[], Some("Choose a payment method."), &form);
+        return http::html(400, html);
+    };
+    let today = app.clock.now().date_naive();
+    match kind.authorize(&form, today, app.config.webhook_secret.as_bytes()) {
+        Err(errors) => http::html(422, render(&session, kind.id(), &errors, None, &form)),
+        Ok(authorization) => {
+            let save = form.get("save").is_some_and(|v| v == "on");
+            let event = sandbox::complete(app, &session, &authorization, save).await?;
+            tracing::info!(session_id = %session.session_id, event_id = %event.event_id, approved = authorization.approved, "payment submitted");
+            http::redirect(&return_url(&session))
+        }
+    }
+}
+
+async fn returned(app: &App, req: &Request) -> HttpResult {
+    let id = path_param(req, "session_id")?;
+    let session = app.store.payment_session(&id).await?.ok_or_else(|| ApiError::not_found("payment session"))?;
+    let order = match &session.order_id {
+        Some(order_id) => app.store.order(order_id).await?,
+        None => None,
+    };
+    let outcome = match (order.as_ref().map(|o| o.status), session.status.as_str()) {
+        (Some(OrderStatus::Paid), _) => Outcome::Paid,
+        (Some(OrderStatus::PaymentFailed), _) => Outcome::Failed {
+            reason: session
+                .event
+                .as_ref()
+                .and_then(|e| e.failure_reason.clone())
+                .unwrap_or_else(|| "The payment was not accepted.".into()),
+        },
+        (Some(OrderStatus::PendingPayment), "completed") => Outcome::Processing,
+        (Some(OrderStatus::Expired), _) => Outcome::Expired,
+        _ => Outcome::Unknown,
+    };
+    http::html(
+        200,
+        pages::return_page(&ReturnPage {
+            merchant: MERCHANT,
+            amount_cents: session.amount_cents,
+            currency: &session.currency,
+            order_id: session.order_id.as_deref(),
+            outcome,
+        }),
+    )
+}

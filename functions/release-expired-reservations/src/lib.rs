@@ -1,0 +1,27 @@
+//! Scheduled: releases the hold of every order still unpaid at its `expires_at`, exactly
+//! once (the release is conditional on the order still awaiting payment), marks it
+//! `expired` and puts its items back in the buyer's cart.
+use serde::Serialize;
+use shared::clock::rfc3339;
+use shared::domain::order::OrderStatus;
+use shared::orders::{release_pending, Released};
+use shared::{ApiError, App};
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub examined: usize,
+    pub released: usize,
+}
+
+pub async fn run(app: &App) -> Result<Report, ApiError> {
+    let now = rfc3339(app.clock.now());
+    let due = app.store.expired_pending_orders(&now).await?;
+    let mut report = Report { examined: due.len(), released: 0 };
+    for order in due {
+        if let Released::Done(_) = release_pending(app, &order.order_id, OrderStatus::Expired, None, vec![]).await? {
+            tracing::info!(order_id = %order.order_id, user_id = %order.user_id, "unpaid order expired; hold released");
+            report.released += 1;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,229 @@
+//! Orders: the status machine, and the delivery and gift a buyer chooses.
+use serde::{Deserialize, Serialize};
+
+use super::settings::Settings;
+use super::Cents;
+use crate::error::ApiError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    PaymentFailed,
+    Expired,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingPayment => "pending_payment",
+            Self::Paid => "paid",
+            Self::PaymentFailed => "payment_failed",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The moves an order can make. A payment that succeeds after its hold expired may
+    /// still be honoured (`Expired -> Paid`) if the stock can be held again.
+    pub fn can_become(self, next: Self) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (PendingPayment, Paid | PaymentFailed | Expired | Cancelled) | (Expired, Paid) | (Paid, Cancelled)
+        )
+    }
+
+    /// Whether this order's units are held (taken from stock).
+    pub fn holds_stock(self) -> bool {
+        matches!(self, Self::PendingPayment | Self::Paid)
+    }
+}
+
+/// A postal address for home delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub name: String,
+    pub line1: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+}
+
+impl Address {
+    fn validate(self) -> Result<Self, ApiError> {
+        let required = [
+            ("name", &self.name),
+            ("line1", &self.line1),
+            ("postal_code", &self.postal_code),
+            ("city", &self.city),
+            ("country", &self.country),
+        ];
+        for (field, value) in required {
+            let value = value.trim();
+            if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
+                return Err(ApiError::invalid(format!("delivery.address.{field} is required (at most 200 characters)")));
+            }
+        }
+        if self.line2.as_ref().is_some_and(|l| l.chars().count() > 200) {
+            return Err(ApiError::invalid("delivery.address.line2 is at most 200 characters"));
+        }
+        Ok(self)
+    }
+}
+
+/// The delivery as the checkout body gives it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRequest {
+    pub mode: String,
+    #[serde(default)]
+    pub pickup_point_id: Option<String>,
+    #[serde(default)]
+    pub address: Option<Address>,
+}
+
+/// A validated delivery, as orders keep it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Delivery {
+    Pickup { pickup_point_id: String, name: String, address: String },
+    Home { address: Address },
+}
+
+/// A pickup point as the delivery needs it: its name and address are copied into the order.
+pub struct PickupPointRef<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+}
+
+impl DeliveryRequest {
+    /// Which pickup point to look up, if any.
+    pub fn pickup_point_id(&self) -> Option<&str> {
+        (self.mode == "pickup").then_some(self.pickup_point_id.as_deref()).flatten()
+    }
+
+    pub fn validate(self, pickup_point: Option<PickupPointRef<'_>>) -> Result<Delivery, ApiError> {
+        match (self.mode.as_str(), self.pickup_point_id, self.address) {
+            ("pickup", Some(id), None) => {
+                let point = pickup_point.ok_or_else(|| ApiError::invalid(format!("no pickup point {id}")))?;
+                Ok(Delivery::Pickup { pickup_point_id: id, name: point.name.to_string(), address: point.address.to_string() })
+            }
+            ("pickup", _, _) => Err(ApiError::invalid("pickup delivery takes a pickup_point_id and no address")),
+            ("home", None, Some(address)) => Ok(Delivery::Home { address: address.validate()? }),
+            ("home", _, _) => Err(ApiError::invalid("home delivery takes an address and no pickup_point_id")),
+            _ => Err(ApiError::invalid("delivery.mode must be \"pickup\" or \"home\"")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GiftType {
+    Simple,
+    Birthday,
+    Wedding,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gift {
+    #[serde(rename = "type")]
+    pub gift_type: GiftType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Gift {
+    /// A gift is delivered home and its message fits on a card.
+    pub fn validate(self, delivery: &Delivery) -> Result<Self, ApiError> {
+        if !matches!(delivery, Delivery::Home { .. }) {
+            return Err(ApiError::invalid("a gift is delivered home: choose home delivery"));
+        }
+        if self.message.as_ref().is_some_and(|m| m.chars().count() > 500) {
+            return Err(ApiError::invalid("gift.message is at most 500 characters"));
+        }
+        Ok(self)
+    }
+
+    pub fn fee(&self, settings: &Settings) -> Cents {
+        let fees = &settings.gift_fees_cents;
+        Cents(match self.gift_type {
+            GiftType::Simple => fees.simple,
+            GiftType::Birthday => fees.birthday,
+            GiftType::Wedding => fees.wedding,
+        })
+    }
+}
+
+pub fn delivery_fee(delivery: &Delivery, settings: &Settings) -> Cents {
+    match delivery {
+        Delivery::Home { .. } => Cents(settings.home_delivery_fee_cents),
+        Delivery::Pickup { .. } => Cents(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus::*;
+    use super::*;
+
+    #[test]
+    fn the_status_machine_allows_only_real_moves() {
+        assert!(PendingPayment.can_become(Paid));
+        assert!(PendingPayment.can_become(Expired));
+        assert!(Expired.can_become(Paid));
+        assert!(Paid.can_become(Cancelled));
+        assert!(!Paid.can_become(PaymentFailed));
+        assert!(!Cancelled.can_become(Paid));
+        assert!(!PaymentFailed.can_become(Paid));
+        assert!(!Cancelled.can_become(Cancelled));
+    }
+
+    fn home() -> DeliveryRequest {
+        DeliveryRequest {
+            mode: "home".into(),
+            pickup_point_id: None,
+            address: Some(Address {
+                name: "Ada".into(),
+                line1: "1 rue X".into(),
+                line2: None,
+                postal_code: "75001".into(),
+                city: "Paris".into(),
+                country: "FR".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn deliveries_need_what_their_mode_needs() {
+        assert!(home().validate(None).is_ok());
+        let mut blank = home();
+        if let Some(a) = blank.address.as_mut() {
+            a.city = " ".into();
+        }
+        assert!(blank.validate(None).is_err());
+        let pickup = DeliveryRequest { mode: "pickup".into(), pickup_point_id: Some("pp".into()), address: None };
+        assert!(pickup.clone().validate(None).is_err(), "unknown pickup point");
+        assert!(pickup.validate(Some(PickupPointRef { name: "R", address: "A" })).is_ok());
+        let drone = DeliveryRequest { mode: "drone".into(), pickup_point_id: None, address: None };
+        assert!(drone.validate(None).is_err());
+    }
+
+    #[test]
+    fn gifts_go_home_and_cost_their_type() {
+        let settings = Settings::default();
+        let delivery = home().validate(None).expect("valid");
+        let gift = Gift { gift_type: GiftType::Wedding, message: Some("Félicitations".into()) };
+        assert_eq!(gift.clone().validate(&delivery).map(|g| g.fee(&settings)).ok(), Some(Cents(500)));
+        let pickup = Delivery::Pickup { pickup_point_id: "p".into(), name: "n".into(), address: "a".into() };
+        assert!(gift.validate(&pickup).is_err());
+        assert_eq!(delivery_fee(&pickup, &settings), Cents(0));
+        assert_eq!(delivery_fee(&delivery, &settings), Cents(590));
+    }
+}

@@ -1,0 +1,128 @@
+//! The emails Capsule sends, each as text and HTML with the same content.
+use maud::{html, Markup, DOCTYPE};
+
+use super::EmailMessage;
+use crate::domain::format_amount;
+use crate::domain::order::Delivery;
+use crate::store::OrderRecord;
+
+fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            head { meta charset="utf-8"; title { (title) } }
+            body style="font-family: system-ui, sans-serif; color: #1b1f24; max-width: 640px; margin: auto; padding: 16px;" {
+                h1 style="font-size: 20px;" { (title) }
+                (body)
+                p style="color: #57606a; font-size: 12px;" { "Capsule — merci pour votre confiance." }
+            }
+        }
+    }
+    .into_string()
+}
+
+fn eur(order: &OrderRecord, cents: i64) -> String {
+    format_amount(cents, &order.currency)
+}
+
+fn delivery_text(delivery: &Delivery) -> String {
+    match delivery {
+        Delivery::Pickup { name, address, .. } => format!("Pickup point: {name}, {address}"),
+        Delivery::Home { address } => {
+            let line2 = address.line2.as_deref().map(|l| format!(", {l}")).unwrap_or_default();
+            format!("Home delivery: {}, {}{line2}, {} {}, {}", address.name, address.line1, address.postal_code, address.city, address.country)
+        }
+    }
+}
+
+fn payment_text(order: &OrderRecord) -> String {
+    match &order.payment {
+        Some(p) => match (&p.brand, &p.last4) {
+            (Some(brand), Some(last4)) => format!("{brand} ending in {last4}"),
+            (None, Some(last4)) => format!("{} ending in {last4}", p.method_type),
+            _ => p.method_type.clone(),
+        },
+        None => "—".to_string(),
+    }
+}
+
+/// The amounts of an order, line by line, as both the text and the HTML show them.
+fn breakdown(order: &OrderRecord) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = order
+        .items
+        .iter()
+        .map(|l| (format!("{} × {} ({} each)", l.quantity, l.name, eur(order, l.unit_effective_price_cents)), eur(order, l.line_total_cents)))
+        .collect();
+    rows.push(("Subtotal".into(), eur(order, order.subtotal_cents)));
+    for d in &order.discounts {
+        rows.push((format!("{} discount ({}%)", d.kind, d.percent), eur(order, -d.amount_cents)));
+    }
+    if order.delivery_fee_cents > 0 {
+        rows.push(("Delivery".into(), eur(order, order.delivery_fee_cents)));
+    }
+    if let Some(gift) = &order.gift {
+        rows.push((format!("Gift wrapping ({:?})", gift.gift_type).to_lowercase(), eur(order, order.gift_fee_cents)));
+    }
+    rows.push(("Total".into(), eur(order, order.total_cents)));
+    rows
+}
+
+/// The invoice sent when an order is paid.
+pub fn invoice(order: &OrderRecord) -> EmailMessage {
+    let number = order.invoice_number.clone().unwrap_or_default();
+    let subject = format!("Invoice {number} — order {}", order.order_id);
+    let rows = breakdown(order);
+    let mut text = format!("Thank you for your order {}.\nInvoice: {number}\n\n", order.order_id);
+    for (label, amount) in &rows {
+        text.push_str(&format!("{label}: {amount}\n"));
+    }
+    text.push_str(&format!("\n{}\nPaid with: {}\n", delivery_text(&order.delivery), payment_text(order)));
+    if let Some(message) = order.gift.as_ref().and_then(|g| g.message.as_ref()) {
+        text.push_str(&format!("Gift message: {message}\n"));
+    }
+    let html = page(
+        &format!("Invoice {number}"),
+        html! {
+            p { "Thank you for your order " strong { (order.order_id) } "." }
+            table style="width: 100%; border-collapse: collapse;" {
+                @for (label, amount) in &rows {
+                    tr { td style="padding: 4px 0;" { (label) } td style="text-align: right;" { (amount) } }
+                }
+            }
+            p { (delivery_text(&order.delivery)) }
+            p { "Paid with: " (payment_text(order)) }
+            @if let Some(message) = order.gift.as_ref().and_then(|g| g.message.as_ref()) {
+                p { "Gift message: " em { (message) } }
+            }
+        },
+    );
+    EmailMessage { to: vec![order.email.clone()], subject, text, html }
+}
+
+pub fn payment_failed(order: &OrderRecord, reason: Option<&str>) -> EmailMessage {
+    let reason = reason.unwrap_or("The payment was not accepted.");
+    let text = format!(
+        "The payment of {} for order {} failed: {reason}\nYour items are back in your cart; you can try again.\n",
+        eur(order, order.total_cents),
+        order.order_id
+    );
+    let html = page("Payment failed", html! { p { (text) } });
+    EmailMessage { to: vec![order.email.clone()], subject: format!("Payment failed — order {}", order.order_id), text, html }
+}
+
+pub fn order_cancelled(order: &OrderRecord, refunded: bool) -> EmailMessage {
+    let refund = if refunded { format!(" {} will be refunded to your {}.", eur(order, order.total_cents), payment_text(order)) } else { String::new() };
+    let text = format!("Your order {} is cancelled.{refund}\n", order.order_id);
+    let html = page("Order cancelled", html! { p { (text) } });
+    EmailMessage { to: vec![order.email.clone()], subject: format!("Order {} cancelled", order.order_id), text, html }
+}
+
+pub fn late_payment_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMessage {
+    let text = format!(
+        "Your payment for order {} arrived after the reservation expired and the items are no longer available.\n{} has been refunded.\n",
+        order.order_id,
+        eur(order, amount_cents)
+    );
+    let html = page("Payment refunded", html! { p { (text) } });
+    EmailMessage { to: vec![order.email.clone()], subject: format!("Payment refunded — order {}", order.order_id), text, html }
+}

@@ -1,0 +1,440 @@
+//! Cards on the sandbox page: number (Luhn), expiry, CVC and holder, then the test outcome.
+//! The number and CVC live only in this call: no type here can print them.
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::{Authorization, FieldError, MethodDetails, MethodKind};
+
+pub struct Card;
+
+const DECLINED_CARD: &str = "4000000000000002";
+const LATER_CHARGES_FAIL_CARD: &str = "4000000000000341";
+const HOLDER_NAME_MAX_CHARS: usize = 100;
+
+impl MethodKind for Card {
+    fn id(&self) -> &'static str {
+        "card"
+    }
+
+    fn label(&self) -> &'static str {
+        "Card"
+    }
+
+    fn authorize(
+        &self,
+        form: &HashMap<String, String>,
+        today: NaiveDate,
+        fingerprint_key: &[u8],
+    ) -> Result<Authorization, Vec<FieldError>> {
+        let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+        let mut errors = Vec::new();
+
+        let number = CardNumber::parse(field("card_number"));
+        if number.is_none() {
+            errors.push(error("card_number", "Card number is not valid"));
+        }
+        let month = parse_month(field("exp_month"));
+        if month.is_none() {
+            errors.push(error(
+                "exp_month",
+                "Expiry month must be a number from 1 to 12",
+            ));
+        }
+        let year = parse_year(field("exp_year"));
+        if year.is_none() {
+            errors.push(error("exp_year", "Expiry year is not valid"));
+        }
+        if let (Some(month), Some(year)) = (month, year) {
+            if (year, month) < (today.year(), today.month()) {
+                // Point at the part the buyer got wrong: the year if it is already over.
+                let field = if year < today.year() {
+                    "exp_year"
+                } else {
+                    "exp_month"
+                };
+                errors.push(error(field, "This card has expired"));
+            }
+        }
+        if !is_cvc(field("cvc")) {
+            errors.push(error("cvc", "Security code (CVC) must be 3 or 4 digits"));
+        }
+        let holder = field("holder_name").trim();
+        if holder.is_empty() {
+            errors.push(error("holder_name", "Enter the name on the card"));
+        } else if holder.chars().count() > HOLDER_NAME_MAX_CHARS {
+            errors.push(error(
+                "holder_name",
+                "Name on the card is too long (100 characters at most)",
+            ));
+        }
+
+        let (Some(number), Some(month), Some(year), true) =
+            (number, month, year, errors.is_empty())
+        else {
+            return Err(errors);
+        };
+        let declined = number.digits() == DECLINED_CARD;
+        Ok(Authorization {
+            approved: !declined,
+            decline_reason: declined.then(|| "Your card was declined.".to_owned()),
+            details: MethodDetails {
+                method_type: self.id().to_owned(),
+                brand: Some(number.brand().to_owned()),
+                last4: Some(number.last4().to_owned()),
+                exp_month: Some(month),
+                exp_year: Some(year),
+                phone_last4: None,
+                fingerprint: fingerprint(fingerprint_key, number.digits()),
+            },
+            later_charges_fail: number.digits() == LATER_CHARGES_FAIL_CARD,
+        })
+    }
+}
+
+/// The digits of a card number that passed the Luhn check. Deliberately neither `Debug`
+/// nor `Display`: the full number must never reach a log or a page.
+struct CardNumber(String);
+
+impl CardNumber {
+    fn parse(raw: &str) -> Option<Self> {
+        let mut digits = String::with_capacity(19);
+        for c in raw.trim().chars() {
+            match c {
+                ' ' | '-' => {}
+                '0'..='9' => digits.push(c),
+                _ => return None,
+            }
+        }
+        ((12..=19).contains(&digits.len()) && passes_luhn(&digits)).then_some(Self(digits))
+    }
+
+    fn digits(&self) -> &str {
+        &self.0
+    }
+
+    fn last4(&self) -> &str {
+        &self.0[self.0.len() - 4..]
+    }
+
+    fn brand(&self) -> &'static str {
+        let prefix = |n: usize| self.0[..n].parse::<u32>().unwrap_or(0);
+        match (prefix(1), prefix(2), prefix(4)) {
+            (4, _, _) => "visa",
+            (_, 51..=55, _) | (_, _, 2221..=2720) => "mastercard",
+            (_, 34 | 37, _) => "amex",
+            _ => "card",
+        }
+    }
+}
+
+/// `digits` is ASCII digits only.
+fn passes_luhn(digits: &str) -> bool {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            match (i % 2 == 1, d * 2) {
+                (false, _) => d,
+                (true, doubled) if doubled > 9 => doubled - 9,
+                (true, doubled) => doubled,
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn parse_month(raw: &str) -> Option<u32> {
+    let raw = raw.trim();
+    if !all_digits(raw) || raw.len() > 2 {
+        return None;
+    }
+    raw.parse().ok().filter(|m| (1..=12).contains(m))
+}
+
+/// Four digits, or two meaning 20YY.
+fn parse_year(raw: &str) -> Option<i32> {
+    let raw = raw.trim();
+    if !all_digits(raw) {
+        return None;
+    }
+    let year: i32 = raw.parse().ok()?;
+    match raw.len() {
+        2 => Some(2000 + year),
+        4 => Some(year),
+        _ => None,
+    }
+}
+
+fn is_cvc(raw: &str) -> bool {
+    let raw = raw.trim();
+    all_digits(raw) && (3..=4).contains(&raw.len())
+}
+
+fn error(field: &'static str, message: &str) -> FieldError {
+    FieldError {
+        field,
+        message: message.to_owned(),
+    }
+}
+
+/// Lowercase hex HMAC-SHA256 of `value`: the same card (or phone) always gives the same
+/// fingerprint, without the value itself being stored.
+pub(super) fn fingerprint(key: &[u8], value: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(value.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"test-fingerprint-key";
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 15).expect("valid date")
+    }
+
+    fn form(
+        number: &str,
+        month: &str,
+        year: &str,
+        cvc: &str,
+        holder: &str,
+    ) -> HashMap<String, String> {
+        [
+            ("card_number", number),
+            ("exp_month", month),
+            ("exp_year", year),
+            ("cvc", cvc),
+            ("holder_name", holder),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    fn pay(number: &str) -> Result<Authorization, Vec<FieldError>> {
+        Card.authorize(
+            &form(number, "12", "2030", "123", "Ada Lovelace"),
+            today(),
+            KEY,
+        )
+    }
+
+    fn approved(number: &str) -> Authorization {
+        match pay(number) {
+            Ok(auth) => auth,
+            Err(errors) => panic!("refused: {errors:?}"),
+        }
+    }
+
+    fn fields(result: Result<Authorization, Vec<FieldError>>) -> Vec<&'static str> {
+        match result {
+            Ok(_) => panic!("expected field errors"),
+            Err(errors) => errors.iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn luhn_accepts_valid_numbers_and_refuses_others() {
+        assert!(passes_luhn("4242424242424242"));
+        assert!(passes_luhn("5555555555554444"));
+        assert!(passes_luhn("378282246310005"));
+        assert!(!passes_luhn("4242424242424241"));
+        assert!(!passes_luhn("1234567812345678"));
+        assert_eq!(fields(pay("4242424242424241")), ["card_number"]);
+    }
+
+    #[test]
+    fn card_number_allows_spaces_and_dashes_only_and_12_to_19_digits() {
+        assert!(pay("4242 4242 4242 4242").is_ok());
+        assert!(pay("4242-4242-4242-4242").is_ok());
+        assert_eq!(fields(pay("4242x4242424242424")), ["card_number"]);
+        assert_eq!(fields(pay("")), ["card_number"]);
+        assert_eq!(fields(pay("0000000000")), ["card_number"]); // Luhn-valid, too short
+        assert_eq!(fields(pay("00000000000000000000")), ["card_number"]); // too long
+        assert!(pay("000000000000").is_ok()); // 12 digits
+    }
+
+    #[test]
+    fn visa_test_card_is_approved() {
+        let auth = approved("4242424242424242");
+        assert!(auth.approved);
+        assert!(!auth.later_charges_fail);
+        assert_eq!(auth.decline_reason, None);
+        let d = auth.details;
+        assert_eq!(d.method_type, "card");
+        assert_eq!(d.brand.as_deref(), Some("visa"));
+        assert_eq!(d.last4.as_deref(), Some("4242"));
+        assert_eq!((d.exp_month, d.exp_year), (Some(12), Some(2030)));
+        assert_eq!(d.phone_last4, None);
+    }
+
+    #[test]
+    fn mastercard_test_card_is_approved() {
+        let auth = approved("5555555555554444");
+        assert!(auth.approved);
+        assert_eq!(auth.details.brand.as_deref(), Some("mastercard"));
+        assert_eq!(auth.details.last4.as_deref(), Some("4444"));
+    }
+
+    #[test]
+    fn decline_test_card_is_declined_with_a_reason() {
+        let auth = approved("4000000000000002");
+        assert!(!auth.approved);
+        assert_eq!(
+            auth.decline_reason.as_deref(),
+            Some("Your card was declined.")
+        );
+        assert!(!auth.later_charges_fail);
+    }
+
+    #[test]
+    fn later_charges_fail_test_card_is_approved_now() {
+        let auth = approved("4000000000000341");
+        assert!(auth.approved);
+        assert!(auth.later_charges_fail);
+    }
+
+    #[test]
+    fn any_other_luhn_valid_number_is_approved() {
+        let auth = approved("378282246310005");
+        assert!(auth.approved);
+        assert_eq!(auth.details.brand.as_deref(), Some("amex"));
+    }
+
+    #[test]
+    fn brand_follows_the_number() {
+        let brand = |n: &str| CardNumber::parse(n).map(|c| c.brand());
+        assert_eq!(brand("2223003122003222"), Some("mastercard"));
+        assert_eq!(brand("2720990000000007"), Some("mastercard"));
+        assert_eq!(brand("371449635398431"), Some("amex"));
+        assert_eq!(brand("6011111111111117"), Some("card"));
+        assert_eq!(brand("2220990000000002"), Some("card"));
+    }
+
+    #[test]
+    fn expiry_this_month_is_accepted_and_last_month_refused() {
+        let this_month = Card.authorize(
+            &form("4242424242424242", "3", "2026", "123", "A"),
+            today(),
+            KEY,
+        );
+        assert!(this_month.is_ok());
+        let last_month = Card.authorize(
+            &form("4242424242424242", "2", "2026", "123", "A"),
+            today(),
+            KEY,
+        );
+        match last_month {
+            Err(errors) => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].field, "exp_month");
+                assert_eq!(errors[0].message, "This card has expired");
+            }
+            Ok(_) => panic!("an expired card was accepted"),
+        }
+        let last_year = Card.authorize(
+            &form("4242424242424242", "12", "2025", "123", "A"),
+            today(),
+            KEY,
+        );
+        assert_eq!(fields(last_year), ["exp_year"]);
+    }
+
+    #[test]
+    fn two_digit_year_means_20yy() {
+        let auth = Card.authorize(
+            &form("4242424242424242", "03", "26", "123", "A"),
+            today(),
+            KEY,
+        );
+        assert_eq!(auth.ok().and_then(|a| a.details.exp_year), Some(2026));
+        let expired = Card.authorize(
+            &form("4242424242424242", "12", "25", "123", "A"),
+            today(),
+            KEY,
+        );
+        assert_eq!(fields(expired), ["exp_year"]);
+        let three_digits = Card.authorize(
+            &form("4242424242424242", "12", "203", "123", "A"),
+            today(),
+            KEY,
+        );
+        assert_eq!(fields(three_digits), ["exp_year"]);
+    }
+
+    #[test]
+    fn month_cvc_and_holder_rules() {
+        let check = |month: &str, cvc: &str, holder: &str| {
+            Card.authorize(
+                &form("4242424242424242", month, "2030", cvc, holder),
+                today(),
+                KEY,
+            )
+        };
+        assert_eq!(fields(check("0", "123", "A")), ["exp_month"]);
+        assert_eq!(fields(check("13", "123", "A")), ["exp_month"]);
+        assert!(check("12", "1234", "A").is_ok());
+        assert_eq!(fields(check("12", "12", "A")), ["cvc"]);
+        assert_eq!(fields(check("12", "12a", "A")), ["cvc"]);
+        assert_eq!(fields(check("12", "12345", "A")), ["cvc"]);
+        assert_eq!(fields(check("12", "123", "   ")), ["holder_name"]);
+        assert!(check("12", "123", &"é".repeat(100)).is_ok());
+        assert_eq!(
+            fields(check("12", "123", &"a".repeat(101))),
+            ["holder_name"]
+        );
+    }
+
+    #[test]
+    fn all_field_errors_are_reported_at_once() {
+        let result = Card.authorize(&form("1234", "13", "abc", "1", ""), today(), KEY);
+        assert_eq!(
+            fields(result),
+            ["card_number", "exp_month", "exp_year", "cvc", "holder_name"]
+        );
+        let missing = Card.authorize(&HashMap::new(), today(), KEY);
+        assert_eq!(
+            fields(missing),
+            ["card_number", "exp_month", "exp_year", "cvc", "holder_name"]
+        );
+    }
+
+    #[test]
+    fn fingerprint_ignores_spacing_and_tells_cards_apart() {
+        let plain = approved("4242424242424242").details.fingerprint;
+        let spaced = approved(" 4242 4242-4242 4242 ").details.fingerprint;
+        let other = approved("5555555555554444").details.fingerprint;
+        assert_eq!(plain, spaced);
+        assert_ne!(plain, other);
+        assert_eq!(plain.len(), 64);
+        assert!(plain
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(!plain.contains("4242424242424242"));
+    }
+
+    #[test]
+    fn errors_never_echo_the_number_or_cvc() {
+        let result = Card.authorize(
+            &form("4242424242424241", "1", "2020", "9876", ""),
+            today(),
+            KEY,
+        );
+        let text = format!("{result:?}");
+        assert!(!text.contains("4242424242424241"));
+        assert!(!text.contains("9876"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Payments: the `PaymentProvider` trait checkout and cancellation talk to, the built-in
+//! sandbox provider (hosted page, signed webhook), and the method kinds it accepts.
+pub mod methods;
+pub mod sandbox;
+pub mod signature;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+use crate::App;
+use methods::MethodDetails;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("payment provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What to collect on the hosted page.
+#[derive(Clone, Debug)]
+pub struct SessionRequest {
+    pub order_id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub user_id: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub description: String,
+    /// The method kind the buyer picked (`card`, `crina_pay`); the page opens on it.
+    pub method_type: String,
+    /// Offer "save this payment method".
+    pub allow_save: bool,
+    pub expires_at: String,
+}
+
+/// A session opened at the provider: where to send the buyer.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub session_id: String,
+    pub redirect_url: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct RefundRequest {
+    pub payment_id: String,
+    pub order_id: Option<String>,
+    pub method_type: String,
+    pub amount_cents: i64,
+}
+
+/// A payment provider. Checkout, cancellation and the webhook only know this trait: a
+/// real provider (Stripe) is one more implementation and one line in `provider()`.
+pub trait PaymentProvider: Send + Sync {
+    /// Opens a hosted payment session; `base_url` is where this API is reached.
+    fn open_session<'a>(&'a self, app: &'a App, base_url: &'a str, request: SessionRequest) -> BoxFuture<'a, Result<Session, PaymentError>>;
+
+    /// Refunds a payment in full; idempotent for one payment.
+    fn refund<'a>(&'a self, app: &'a App, request: RefundRequest, at: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
+}
+
+pub fn provider() -> &'static dyn PaymentProvider {
+    &sandbox::Sandbox
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentEventKind {
+    #[serde(rename = "payment.succeeded")]
+    Succeeded,
+    #[serde(rename = "payment.failed")]
+    Failed,
+}
+
+/// The body the provider posts to `/webhooks/payments`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentEvent {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: PaymentEventKind,
+    pub session_id: String,
+    /// The provider's payment id (refunds name it).
+    pub payment_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub method: MethodDetails,
+    #[serde(default)]
+    pub save_method: bool,
+    #[serde(default)]
+    pub later_charges_fail: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    /// Unix seconds.
+    pub created: i64,
+}

@@ -1,0 +1,478 @@
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, keys, n, s, to_item, tx, CartRecord, Item, Store, StoreError};
+use crate::domain::order::{Delivery, Gift, OrderStatus};
+use crate::domain::pricing::PricedLine;
+use crate::payments::methods::MethodDetails;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub status: OrderStatus,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDiscount {
+    pub kind: String,
+    pub percent: u8,
+    pub amount_cents: i64,
+}
+
+/// How the order was paid, as the order and the invoice show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPayment {
+    pub method_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+}
+
+impl From<&MethodDetails> for OrderPayment {
+    fn from(d: &MethodDetails) -> Self {
+        Self {
+            method_type: d.method_type.clone(),
+            brand: d.brand.clone(),
+            last4: d.last4.clone().or_else(|| d.phone_last4.clone()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrderRecord {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    pub order_id: String,
+    pub user_id: String,
+    pub email: String,
+    pub status: OrderStatus,
+    pub invoice_number: Option<String>,
+    pub items: Vec<PricedLine>,
+    pub subtotal_cents: i64,
+    pub discounts: Vec<OrderDiscount>,
+    pub delivery: Delivery,
+    pub delivery_fee_cents: i64,
+    pub gift: Option<Gift>,
+    pub gift_fee_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub payment: Option<OrderPayment>,
+    /// The payment that paid it (refunds name it).
+    pub payment_id: Option<String>,
+    pub promo_code: Option<String>,
+    pub commission_cents: i64,
+    pub created_at: String,
+    pub expires_at: String,
+    pub paid_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    /// `pending` while a cancelled paid order's refund has not gone through.
+    pub refund_status: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl OrderRecord {
+    /// The units each product holds, for stock changes.
+    pub fn holds(&self) -> Vec<(String, u32)> {
+        self.items.iter().map(|l| (l.product_id.clone(), l.quantity)).collect()
+    }
+}
+
+/// What happens to the stock of an order's lines in a transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StockChange {
+    None,
+    /// Take the units again (a payment that arrived after its hold was released).
+    Hold,
+    /// Put the units back on sale.
+    Release,
+}
+
+/// A status change of one order and everything that must happen with it, applied as one
+/// transaction conditional on the order's current status.
+pub struct Transition<'a> {
+    pub order: &'a OrderRecord,
+    pub to: OrderStatus,
+    pub at: &'a str,
+    /// Extra attributes to set on the order (`paid_at`, `payment`, ...).
+    pub set: Vec<(&'static str, AttributeValue)>,
+    pub stock: StockChange,
+    /// The cart as it must be after, written only if its version did not move.
+    pub cart: Option<CartRecord>,
+    /// The webhook event this applies: recorded so that a replay changes nothing.
+    pub event_id: Option<&'a str>,
+    /// The invoice counter's year and current value: the order takes the next number.
+    pub invoice: Option<(i32, u64)>,
+    /// Payment records to write with it (payments, refunds).
+    pub payments: Vec<PaymentRecord>,
+}
+
+/// Why a transition did not apply.
+#[derive(Debug)]
+pub enum TransitionError {
+    /// The webhook event was applied before.
+    AlreadyApplied,
+    /// The order is no longer in the status this transition starts from.
+    StatusChanged,
+    /// These products (ids) lack the units to hold.
+    OutOfStock(Vec<String>),
+    /// The cart or the invoice counter moved meanwhile: read again and retry.
+    Contended,
+    Store(StoreError),
+}
+
+impl From<StoreError> for TransitionError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// A payment, failed payment or refund, as the admin listing shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub payment_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
+    pub method_type: String,
+    pub amount_cents: i64,
+    /// `succeeded`, `failed` or `refunded`.
+    pub status: String,
+    pub at: String,
+}
+
+impl PaymentRecord {
+    pub fn new(payment_id: &str, method_type: &str, amount_cents: i64, status: &str, at: &str) -> Self {
+        let key = keys::payment(payment_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::payments_by_type(method_type),
+            gsi1sk: format!("{at}#{payment_id}"),
+            payment_id: payment_id.to_string(),
+            order_id: None,
+            subscription_id: None,
+            method_type: method_type.to_string(),
+            amount_cents,
+            status: status.to_string(),
+            at: at.to_string(),
+        }
+    }
+}
+
+pub fn invoice_number(year: i32, sequence: u64) -> String {
+    format!("INV-{year}-{sequence:06}")
+}
+
+fn stock_update(table: &str, product_id: &str, quantity: u32, change: StockChange) -> Result<TransactWriteItem, StoreError> {
+    let (expression, condition) = match change {
+        StockChange::Hold => ("SET stock = stock - :q, version = version + :one", Some("stock >= :q")),
+        _ => ("SET stock = stock + :q, version = version + :one", Some("attribute_exists(pk)")),
+    };
+    tx::update(
+        table,
+        keys::product(product_id).item(),
+        expression,
+        condition,
+        Item::from([(":q".into(), n(quantity)), (":one".into(), n(1))]),
+        &[],
+    )
+}
+
+fn cart_put(table: &str, cart: &CartRecord, expected_version: u64) -> Result<TransactWriteItem, StoreError> {
+    tx::put_if(table, to_item(cart)?, Some("version = :expected"), Item::from([(":expected".into(), n(expected_version))]))
+}
+
+impl Store {
+    pub async fn order(&self, order_id: &str) -> Result<Option<OrderRecord>, StoreError> {
+        self.get(keys::order(order_id)).await
+    }
+
+    /// Places an order: holds every line's units, writes the order and locks the cart, all
+    /// or nothing. `cart` is the locked cart, whose `version` was already bumped.
+    pub async fn place_order(&self, order: &OrderRecord, cart: &CartRecord) -> Result<(), TransitionError> {
+        let mut actions = Vec::new();
+        for (product_id, quantity) in order.holds() {
+            actions.push(stock_update(self.table(), &product_id, quantity, StockChange::Hold)?);
+        }
+        actions.push(tx::put(self.table(), to_item(order)?, Some("attribute_not_exists(pk)"))?);
+        actions.push(cart_put(self.table(), cart, cart.version - 1)?);
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionCancelled(failed)) => {
+                let short: Vec<String> = order
+                    .items
+                    .iter()
+                    .zip(&failed)
+                    .filter(|(_, failed)| **failed)
+                    .map(|(line, _)| line.product_id.clone())
+                    .collect();
+                if short.is_empty() {
+                    Err(TransitionError::Contended)
+                } else {
+                    Err(TransitionError::OutOfStock(short))
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Applies a transition; see `Transition`.
+    pub async fn apply(&self, t: Transition<'_>) -> Result<(), TransitionError> {
+        let table = self.table();
+        let from = t.order.status;
+        if !from.can_become(t.to) {
+            return Err(TransitionError::StatusChanged);
+        }
+        let mut actions = Vec::new();
+        let mut event_index = None;
+        if let Some(event_id) = t.event_id {
+            let key = keys::webhook_event(event_id);
+            let item = Item::from([
+                ("pk".into(), s(key.pk)),
+                ("sk".into(), s(key.sk)),
+                ("event_id".into(), s(event_id)),
+                ("order_id".into(), s(&t.order.order_id)),
+                ("applied_at".into(), s(t.at)),
+            ]);
+            event_index = Some(actions.len());
+            actions.push(tx::put(table, item, Some("attribute_not_exists(pk)"))?);
+        }
+        let order_index = actions.len();
+        let mut expression = String::from("SET #status = :to, history = list_append(history, :entry)");
+        let mut values = Item::from([
+            (":to".into(), s(t.to.as_str())),
+            (":from".into(), s(from.as_str())),
+            (":entry".into(), to_entry(t.to, t.at)?),
+        ]);
+        for (i, (name, value)) in t.set.iter().enumerate() {
+            expression.push_str(&format!(", {name} = :v{i}"));
+            values.insert(format!(":v{i}"), value.clone());
+        }
+        let sequence = t.invoice.map(|(year, current)| (year, current + 1));
+        if let Some((year, next)) = sequence {
+            expression.push_str(", invoice_number = :invoice");
+            values.insert(":invoice".into(), s(invoice_number(year, next)));
+        }
+        if !t.to.eq(&OrderStatus::PendingPayment) {
+            expression.push_str(" REMOVE gsi2pk, gsi2sk");
+        }
+        actions.push(tx::update(
+            table,
+            keys::order(&t.order.order_id).item(),
+            &expression,
+            Some("#status = :from"),
+            values,
+            &[("#status", "status")],
+        )?);
+        let stock_start = actions.len();
+        if t.stock != StockChange::None {
+            for (product_id, quantity) in t.order.holds() {
+                actions.push(stock_update(table, &product_id, quantity, t.stock)?);
+            }
+        }
+        let stock_end = actions.len();
+        if let Some(cart) = &t.cart {
+            actions.push(cart_put(table, cart, cart.version - 1)?);
+        }
+        if let Some((year, next)) = sequence {
+            let key = keys::invoice_counter(year);
+            let mut values = Item::from([(":next".into(), n(next))]);
+            let condition = if next == 1 {
+                "attribute_not_exists(pk)"
+            } else {
+                values.insert(":current".into(), n(next - 1));
+                "#value = :current"
+            };
+            actions.push(tx::update(table, key.item(), "SET #value = :next", Some(condition), values, &[("#value", "value")])?);
+        }
+        for payment in &t.payments {
+            actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);
+        }
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionCancelled(failed)) => {
+                if event_index.is_some_and(|i| failed[i]) {
+                    return Err(TransitionError::AlreadyApplied);
+                }
+                if failed[order_index] {
+                    return Err(TransitionError::StatusChanged);
+                }
+                let short: Vec<String> = t
+                    .order
+                    .items
+                    .iter()
+                    .zip(&failed[stock_start..stock_end])
+                    .filter(|(_, f)| **f)
+                    .map(|(l, _)| l.product_id.clone())
+                    .collect();
+                if short.is_empty() {
+                    Err(TransitionError::Contended)
+                } else {
+                    Err(TransitionError::OutOfStock(short))
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The current value of a year's invoice counter (0 before the first invoice).
+    pub async fn invoice_counter(&self, year: i32) -> Result<u64, StoreError> {
+        #[derive(Deserialize)]
+        struct Counter {
+            value: u64,
+        }
+        Ok(self.get::<Counter>(keys::invoice_counter(year)).await?.map_or(0, |c| c.value))
+    }
+
+    /// One user's orders, newest first, after the `after` sort key.
+    pub async fn user_orders(
+        &self,
+        user_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<OrderRecord>, Option<String>), StoreError> {
+        let mut query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(keys::GSI1)
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(100))
+            .expression_attribute_values(":pk", s(keys::user_orders(user_id)));
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk < :after")
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("gsi1pk = :pk"),
+        };
+        let out = query.send().await.map_err(StoreError::from_sdk)?;
+        let orders: Vec<OrderRecord> = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
+        let next = if more { orders.last().map(|o| o.gsi1sk.clone()) } else { None };
+        Ok((orders, next))
+    }
+
+    /// Orders still awaiting payment whose `expires_at` is at or before `now`.
+    pub async fn expired_pending_orders(&self, now: &str) -> Result<Vec<OrderRecord>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(keys::GSI2)
+                .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :now")
+                .expression_attribute_values(":pk", s(keys::PENDING_ORDERS))
+                .expression_attribute_values(":now", s(format!("{now}~")))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(from_item::<OrderRecord>(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+}
+
+fn to_entry(status: OrderStatus, at: &str) -> Result<AttributeValue, StoreError> {
+    let entry = to_item(&HistoryEntry { status, at: at.to_string() })?;
+    Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
+}
+
+/// The record of an applied webhook event.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AppliedEvent {
+    pub event_id: String,
+    pub order_id: String,
+    pub applied_at: String,
+    /// Set once the emails and events that follow the change went out.
+    #[serde(default)]
+    pub effects_done: bool,
+    #[serde(default)]
+    pub effects_claimed_at: Option<String>,
+}
+
+impl Store {
+    /// Records an event that changes no order (a payment the order could not take), with
+    /// its payment records; `false` if the event was already recorded.
+    pub async fn record_event(&self, event_id: &str, order_id: &str, at: &str, payments: &[PaymentRecord]) -> Result<bool, StoreError> {
+        let key = keys::webhook_event(event_id);
+        let item = Item::from([
+            ("pk".into(), s(key.pk)),
+            ("sk".into(), s(key.sk)),
+            ("event_id".into(), s(event_id)),
+            ("order_id".into(), s(order_id)),
+            ("applied_at".into(), s(at)),
+        ]);
+        let mut actions = vec![tx::put(self.table(), item, Some("attribute_not_exists(pk)"))?];
+        for payment in payments {
+            actions.push(tx::put(self.table(), to_item(payment)?, Some("attribute_not_exists(pk)"))?);
+        }
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(failed)) if failed.first() == Some(&true) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn applied_event(&self, event_id: &str) -> Result<Option<AppliedEvent>, StoreError> {
+        self.get(keys::webhook_event(event_id)).await
+    }
+
+    /// Takes over the effects of an event whose first applier never finished them (it
+    /// crashed after the change); `true` if this caller must now send them.
+    pub async fn claim_event_effects(&self, event_id: &str, now: &str, stale_before: &str) -> Result<bool, StoreError> {
+        let claimed = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::webhook_event(event_id).item()))
+            .update_expression("SET effects_claimed_at = :now")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(effects_done) OR effects_done = :false) \
+                 AND applied_at < :stale AND (attribute_not_exists(effects_claimed_at) OR effects_claimed_at < :stale)",
+            )
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":stale", s(stale_before))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk);
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn mark_event_effects_done(&self, event_id: &str) -> Result<(), StoreError> {
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::webhook_event(event_id).item()))
+            .update_expression("SET effects_done = :true")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+}
