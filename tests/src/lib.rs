@@ -1,6 +1,6 @@
 //! `spawn_app`: a whole Capsule stack per test, on its own port and its own resources in the
 //! shared emulator, so tests run in parallel and read like a user's journey.
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
@@ -23,12 +23,39 @@ pub fn emulator_endpoint() -> String {
         .expect("AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the emulator")
 }
 
+/// Every log line of every stack in this test process, so a test can check what was logged.
+static LOG_BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct CapturedLogs;
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = LOG_BUFFER.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        if std::env::var_os("TEST_LOG").is_some() {
+            eprint!("{}", String::from_utf8_lossy(bytes));
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What the stacks of this test process logged so far (at debug level and above).
+pub fn captured_logs() -> String {
+    LOG_BUFFER.lock().map(|b| String::from_utf8_lossy(&b).to_string()).unwrap_or_default()
+}
+
 pub async fn spawn_app() -> TestApp {
     static LOGS: Once = Once::new();
     LOGS.call_once(|| {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()))
-            .with_test_writer()
+            .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "debug,aws=warn,hyper=warn,h2=warn,rustls=warn".into()))
+            .with_writer(|| CapturedLogs)
+            .with_ansi(false)
             .try_init();
     });
     let endpoint = emulator_endpoint();
@@ -102,6 +129,13 @@ impl TestApp {
         (email, answer.body["token"].as_str().expect("token").to_string())
     }
 
+    /// A fresh token for a customer made by `customer` (tokens last an hour of the clock).
+    pub async fn login(&self, email: &str) -> String {
+        let answer = self.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+        assert_eq!(answer.status, StatusCode::OK, "login: {}", answer.body);
+        answer.body["token"].as_str().expect("token").to_string()
+    }
+
     pub async fn admin_token(&self) -> String {
         let answer = self
             .post("/auth/login", None, json!({"email": local::seed::ADMIN_EMAIL, "password": local::seed::ADMIN_PASSWORD}))
@@ -121,5 +155,119 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+/// A card payment form for the hosted page.
+pub fn card_form(number: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("method", "card".into()),
+        ("card_number", number.into()),
+        ("exp_month", "12".into()),
+        ("exp_year", "2031".into()),
+        ("cvc", "123".into()),
+        ("holder_name", "Ada Lovelace".into()),
+    ]
+}
+
+pub const VISA: &str = "4242 4242 4242 4242";
+pub const DECLINED: &str = "4000000000000002";
+
+pub fn pickup() -> Value {
+    json!({"mode": "pickup", "pickup_point_id": "pp-bastille"})
+}
+
+pub fn home() -> Value {
+    json!({"mode": "home", "address": {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "postal_code": "75011", "city": "Paris", "country": "FR"}})
+}
+
+impl TestApp {
+    pub async fn add(&self, token: &str, product_id: &str, quantity: i64) -> Answer {
+        self.post("/cart/items", Some(token), json!({"product_id": product_id, "quantity": quantity})).await
+    }
+
+    pub async fn checkout(&self, token: &str) -> Answer {
+        self.post("/checkout", Some(token), json!({"payment_method": "card", "delivery": pickup()})).await
+    }
+
+    /// Submits the hosted page's form; the answer's status and Location.
+    pub async fn pay(&self, redirect_url: &str, form: &[(&str, String)]) -> (StatusCode, Option<String>, String) {
+        let response = self.client.post(redirect_url).form(form).send().await.expect("the portal answers");
+        let status = response.status();
+        let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string);
+        (status, location, response.text().await.unwrap_or_default())
+    }
+
+    /// The order once it reached `status` (waits up to 10 s for the webhook).
+    pub async fn order_when(&self, token: &str, order_id: &str, status: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let order = self.get(&format!("/orders/{order_id}"), Some(token)).await;
+            if order.body["status"] == status || started.elapsed() > Duration::from_secs(10) {
+                assert_eq!(order.body["status"], status, "order never became {status}: {}", order.body);
+                return order.body;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Places and pays an order for what the cart holds; the paid order.
+    pub async fn buy(&self, token: &str, card: &str) -> Value {
+        let placed = self.checkout(token).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+        let url = placed.body["redirect_url"].as_str().expect("redirect_url").to_string();
+        let (status, _, _) = self.pay(&url, &card_form(card)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        self.order_when(token, placed.body["order_id"].as_str().expect("order_id"), "paid").await
+    }
+
+    pub async fn stock(&self, product_id: &str) -> i64 {
+        self.get(&format!("/products/{product_id}"), None).await.body["stock"].as_i64().expect("stock")
+    }
+
+    /// A product of its own for a test that needs exact stock.
+    pub async fn product_with_stock(&self, price_cents: i64, stock: i64) -> String {
+        let id = format!("cap-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let now = shared::clock::rfc3339(chrono::Utc::now());
+        let record = shared::store::ProductRecord::new(
+            shared::store::NewProduct {
+                product_id: id.clone(),
+                name: format!("Casquette Test {id}"),
+                description: "test".into(),
+                price_cents,
+                stock,
+                product_discount: false,
+            },
+            &now,
+        );
+        self.stack.app.store.create_product(&record).await.expect("product created");
+        id
+    }
+
+    /// Posts a payment event signed as the provider would (at the stack's clock, or `t`).
+    pub async fn webhook(&self, event: &Value, secret: &str, t: Option<i64>) -> Answer {
+        let body = event.to_string();
+        let t = t.unwrap_or_else(|| shared::clock::Clock::now(self.stack.clock.as_ref()).timestamp());
+        let header = shared::payments::signature::sign(secret, t, body.as_bytes());
+        let response = self
+            .client
+            .post(self.url("/webhooks/payments"))
+            .header("content-type", "application/json")
+            .header("payment-signature", header)
+            .body(body)
+            .send()
+            .await
+            .expect("the webhook answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
+    }
+
+    /// Runs a scheduled job now, as `/dev/run` does.
+    pub async fn run_job(&self, job: &str) -> Value {
+        let answer = self.post(&format!("/dev/run/{job}"), None, json!({})).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body["report"].clone()
     }
 }

@@ -1,0 +1,267 @@
+//! The hosted page and the webhook: outcomes, signatures, replays, order of arrival.
+use aws_sdk_dynamodb::types::AttributeValue;
+use capsule_tests::{card_form, captured_logs, spawn_app, TestApp, DECLINED, VISA, WEBHOOK_SECRET};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A pending order for one unit of a product of its own; (token, order_id, product, email).
+async fn pending_order(app: &TestApp, stock: i64) -> (String, String, String, String, Value) {
+    let (email, token) = app.customer("payer").await;
+    let product = app.product_with_stock(2000, stock).await;
+    app.add(&token, &product, 1).await;
+    let placed = app.checkout(&token).await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+    let order_id = placed.body["order_id"].as_str().expect("order_id").to_string();
+    (token, order_id, product, email, placed.body)
+}
+
+fn event(order_id: &str, kind: &str, event_id: &str, payment_id: &str) -> Value {
+    json!({
+        "event_id": event_id, "type": kind, "session_id": "s", "payment_id": payment_id,
+        "order_id": order_id, "amount_cents": 2000, "currency": "EUR",
+        "method": {"method_type": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2031, "fingerprint": "f"},
+        "created": 0
+    })
+}
+
+#[tokio::test]
+async fn a_paid_order_gets_its_invoice_number_email_event_and_an_empty_cart() {
+    let app = spawn_app().await;
+    let (token, order_id, product, email, placed) = pending_order(&app, 5).await;
+    let page = app.client.get(placed["redirect_url"].as_str().expect("url")).send().await.expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap_or_default();
+    assert!(html.contains("20,00 €") && html.contains("card_number") && html.contains("phone"));
+
+    let (status, location, _) = app.pay(placed["redirect_url"].as_str().expect("url"), &card_form(VISA)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.expect("303 has a Location");
+    assert!(location.ends_with("/return"));
+    let order = app.order_when(&token, &order_id, "paid").await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(order["invoice_number"], format!("INV-{year}-000001"));
+    assert_eq!(order["payment"], json!({"method_type": "card", "brand": "visa", "last4": "4242"}));
+    assert!(order["paid_at"].is_string());
+    let statuses: Vec<&str> = order["history"].as_array().expect("history").iter().filter_map(|h| h["status"].as_str()).collect();
+    assert_eq!(statuses, vec!["pending_payment", "paid"]);
+    assert_eq!(app.stock(&product).await, 4, "the hold became the sale");
+    let cart = app.get("/cart", Some(&token)).await;
+    assert_eq!(cart.body["items"], json!([]), "the cart was emptied");
+    assert_ne!(cart.body["cart_id"], Value::Null);
+
+    let return_page = app.client.get(app.url(&location)).send().await.expect("return page").text().await.unwrap_or_default();
+    assert!(return_page.contains(r#"data-outcome="paid""#));
+
+    let mails = app.emails_to(&email, 1).await;
+    assert_eq!(mails.len(), 1);
+    let text = mails[0]["text"].as_str().unwrap_or_default();
+    let html = mails[0]["html"].as_str().unwrap_or_default();
+    for needle in [format!("INV-{year}-000001"), "20,00 €".to_string(), "visa ending in 4242".to_string(), "Relais Bastille".to_string()] {
+        assert!(text.contains(&needle), "text lacks {needle}: {text}");
+        assert!(html.contains(&needle), "html lacks {needle}");
+    }
+    assert!(captured_logs().contains("order received"), "the order is logged as received");
+
+    // The next paid order takes the next number: no gap.
+    let (token2, order2, _, _, placed2) = pending_order(&app, 5).await;
+    app.pay(placed2["redirect_url"].as_str().expect("url"), &card_form(VISA)).await;
+    let second = app.order_when(&token2, &order2, "paid").await;
+    assert_eq!(second["invoice_number"], format!("INV-{year}-000002"));
+}
+
+#[tokio::test]
+async fn a_declined_card_fails_the_order_releases_the_hold_and_refills_the_cart() {
+    let app = spawn_app().await;
+    let (token, order_id, product, email, placed) = pending_order(&app, 5).await;
+    assert_eq!(app.stock(&product).await, 4);
+    let (status, location, _) = app.pay(placed["redirect_url"].as_str().expect("url"), &card_form(DECLINED)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    app.order_when(&token, &order_id, "payment_failed").await;
+    assert_eq!(app.stock(&product).await, 5, "the hold is released");
+    let cart = app.get("/cart", Some(&token)).await;
+    assert_eq!(cart.body["total_quantity"], 1, "the items are back in the cart");
+    assert_eq!(app.add(&token, "cap-ete", 1).await.status, StatusCode::OK, "and the cart is unlocked");
+    let page = app.client.get(app.url(&location.expect("location"))).send().await.expect("page").text().await.unwrap_or_default();
+    assert!(page.contains(r#"data-outcome="failed""#));
+    let mails = app.emails_to(&email, 1).await;
+    assert!(mails[0]["subject"].as_str().is_some_and(|s| s.contains("Payment failed")));
+}
+
+#[tokio::test]
+async fn the_page_refuses_invalid_cards_and_shows_why() {
+    let app = spawn_app().await;
+    let (token, order_id, _, _, placed) = pending_order(&app, 5).await;
+    let url = placed["redirect_url"].as_str().expect("url");
+    let mut bad_luhn = card_form("4242 4242 4242 4241");
+    bad_luhn[2].1 = "13".into();
+    let (status, _, page) = app.pay(url, &bad_luhn).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Card number is not valid") && page.contains("aria-invalid"));
+    let mut expired = card_form(VISA);
+    expired[3].1 = "2020".into();
+    let (status, _, page) = app.pay(url, &expired).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("expired"));
+    let (status, _, _) = app.pay(url, &[("method", "crina_pay".into()), ("phone", "12".into())]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // None of this reached the order.
+    let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await;
+    assert_eq!(order.body["status"], "pending_payment");
+    // CRINA-PAY pays too.
+    let (status, _, _) = app.pay(url, &[("method", "crina_pay".into()), ("phone", "+225 07 08 09 10 11".into())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let paid = app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(paid["payment"]["method_type"], "crina_pay");
+    assert_eq!(paid["payment"]["last4"], "1011");
+}
+
+#[tokio::test]
+async fn a_bad_or_stale_signature_is_refused_and_writes_nothing() {
+    let app = spawn_app().await;
+    let (token, order_id, product, _, _) = pending_order(&app, 5).await;
+    let paid = event(&order_id, "payment.succeeded", "evt_forged", "pay_forged");
+    let now = shared::clock::Clock::now(app.stack.clock.as_ref()).timestamp();
+    let attempts = [
+        app.webhook(&paid, "not-the-secret-at-all", None).await,
+        app.webhook(&paid, WEBHOOK_SECRET, Some(now - 301)).await,
+    ];
+    for answer in attempts {
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer.code(), "invalid_signature");
+    }
+    let tampered = app
+        .client
+        .post(app.url("/webhooks/payments"))
+        .header("payment-signature", shared::payments::signature::sign(WEBHOOK_SECRET, now, b"{}"))
+        .body(paid.to_string())
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(tampered.status(), StatusCode::BAD_REQUEST);
+    let unsigned = app.client.post(app.url("/webhooks/payments")).body(paid.to_string()).send().await.expect("answers");
+    assert_eq!(unsigned.status(), StatusCode::BAD_REQUEST);
+    let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await;
+    assert_eq!(order.body["status"], "pending_payment", "nothing changed");
+    assert_eq!(app.stock(&product).await, 4);
+    let recorded = app
+        .stack
+        .app
+        .store
+        .client()
+        .get_item()
+        .table_name(app.stack.names.table())
+        .key("pk", AttributeValue::S("WEBHOOK_EVENT#evt_forged".into()))
+        .key("sk", AttributeValue::S("EVENT".into()))
+        .send()
+        .await
+        .expect("read");
+    assert!(recorded.item.is_none(), "no event recorded");
+    // Signed correctly within 300 s, it applies.
+    assert_eq!(app.webhook(&paid, WEBHOOK_SECRET, Some(now - 299)).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_copies_of_one_event_at_once_make_one_transition() {
+    let app = spawn_app().await;
+    let (token, order_id, product, email, _) = pending_order(&app, 5).await;
+    let paid = event(&order_id, "payment.succeeded", "evt_replayed", "pay_replayed");
+    let answers = futures::future::join_all((0..5).map(|_| app.webhook(&paid, WEBHOOK_SECRET, None))).await;
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK), "every copy is acknowledged");
+    assert_eq!(answers.iter().filter(|a| a.body["outcome"] == "paid").count(), 1, "one copy applied it");
+    let order = app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(order["history"].as_array().map(Vec::len), Some(2), "one transition");
+    assert_eq!(app.stock(&product).await, 4, "one stock change");
+    // A late copy changes nothing either.
+    assert_eq!(app.webhook(&paid, WEBHOOK_SECRET, None).await.body["outcome"], "already_processed");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(app.emails_to(&email, 1).await.len(), 1, "one email");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(order["invoice_number"], format!("INV-{year}-000001"));
+}
+
+#[tokio::test]
+async fn events_arriving_out_of_order_do_no_harm() {
+    let app = spawn_app().await;
+    let (token, order_id, product, _, _) = pending_order(&app, 5).await;
+    let ok = app.webhook(&event(&order_id, "payment.succeeded", "evt_1", "pay_1"), WEBHOOK_SECRET, None).await;
+    assert_eq!(ok.body["outcome"], "paid");
+    // A failure for the same order arriving after its success changes nothing.
+    let late_failure = app.webhook(&event(&order_id, "payment.failed", "evt_0", "pay_0"), WEBHOOK_SECRET, None).await;
+    assert_eq!(late_failure.status, StatusCode::OK);
+    assert_eq!(late_failure.body["outcome"], "ignored");
+    let order = app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(order["history"].as_array().map(Vec::len), Some(2));
+    assert_eq!(app.stock(&product).await, 4);
+    // A second, different payment for a paid order is refunded.
+    let double = app.webhook(&event(&order_id, "payment.succeeded", "evt_2", "pay_2"), WEBHOOK_SECRET, None).await;
+    assert_eq!(double.body["outcome"], "refunded");
+    let refunds = app.stack.app.store.client()
+        .get_item().table_name(app.stack.names.table())
+        .key("pk", AttributeValue::S("PAYMENT#refund-pay_2".into()))
+        .key("sk", AttributeValue::S("PAYMENT".into()))
+        .send().await.expect("read");
+    assert!(refunds.item.is_some(), "the refund is recorded");
+}
+
+#[tokio::test]
+async fn a_payment_after_its_hold_expired_is_honoured_if_stock_remains_else_refunded() {
+    let app = spawn_app().await;
+    // Stock remains: the late payment takes the units again.
+    let (token, order_id, product, _, _) = pending_order(&app, 5).await;
+    app.stack.clock.advance(31 * 60);
+    let report = app.run_job("release-expired-reservations").await;
+    assert!(report["released"].as_u64().is_some_and(|n| n >= 1));
+    app.order_when(&token, &order_id, "expired").await;
+    assert_eq!(app.stock(&product).await, 5);
+    let late = app.webhook(&event(&order_id, "payment.succeeded", "evt_late", "pay_late"), WEBHOOK_SECRET, None).await;
+    assert_eq!(late.body["outcome"], "paid", "{}", late.body);
+    app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(app.stock(&product).await, 4);
+    assert_eq!(app.get("/cart", Some(&token)).await.body["total_quantity"], 0, "the paid units left the cart");
+
+    // The units are gone: the late payment is refunded and the buyer told.
+    let (token, order_id, product, email, _) = pending_order(&app, 1).await;
+    app.stack.clock.advance(31 * 60);
+    app.run_job("release-expired-reservations").await;
+    let (_, rival) = app.customer("rival").await;
+    app.add(&rival, &product, 1).await;
+    assert_eq!(app.checkout(&rival).await.status, StatusCode::CREATED);
+    let late = app.webhook(&event(&order_id, "payment.succeeded", "evt_late2", "pay_late2"), WEBHOOK_SECRET, None).await;
+    assert_eq!(late.body["outcome"], "refunded");
+    app.order_when(&token, &order_id, "expired").await;
+    assert_eq!(app.stock(&product).await, 0, "never oversold");
+    let mails = app.emails_to(&email, 1).await;
+    assert!(mails.iter().any(|m| m["subject"].as_str().is_some_and(|s| s.contains("refunded"))));
+}
+
+#[tokio::test]
+async fn no_card_number_or_cvc_is_stored_or_logged() {
+    let app = spawn_app().await;
+    let (_, _, _, _, placed) = pending_order(&app, 5).await;
+    let mut form = card_form("4000 0000 0000 0341");
+    form[4].1 = "987".into();
+    let (status, _, _) = app.pay(placed["redirect_url"].as_str().expect("url"), &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (token, order_id, _, _, placed) = pending_order(&app, 5).await;
+    app.pay(placed["redirect_url"].as_str().expect("url"), &card_form(VISA)).await;
+    app.order_when(&token, &order_id, "paid").await;
+
+    let mut dump = String::new();
+    let mut start = None;
+    loop {
+        let page = app.stack.app.store.client().scan().table_name(app.stack.names.table()).set_exclusive_start_key(start).send().await.expect("scan");
+        dump.push_str(&format!("{:?}", page.items));
+        match page.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => break,
+        }
+    }
+    let logs = captured_logs();
+    assert!(dump.contains("0341") && dump.contains("4242"), "last 4 digits are kept");
+    for number in ["4000000000000341", "4242424242424242", "4000 0000 0000 0341", "4242 4242 4242 4242"] {
+        assert!(!dump.contains(number), "{number} is stored");
+        assert!(!logs.contains(number), "{number} is logged");
+    }
+    assert!(!dump.contains("\"987\"") && !dump.contains("cvc"), "no CVC is stored");
+    assert!(!logs.contains("cvc=987"), "no CVC is logged");
+}
