@@ -82,3 +82,82 @@ async fn the_sample_events_run_through_their_handlers() {
     assert!(response.batch_item_failures.is_empty());
     assert!(!app.emails_to(&to[0], 1).await.is_empty());
 }
+
+/// Every file of `events/` is an event its function accepts, and answers as expected.
+#[tokio::test]
+async fn every_sample_event_is_accepted_by_its_function() {
+    let app = spawn_app().await;
+    let dir = format!("{}/../events", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("events/") {
+        let path = entry.expect("entry").path();
+        let function = path.file_stem().and_then(|s| s.to_str()).expect("name").to_string();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        seen += 1;
+        if json.get("routeKey").is_some() {
+            let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}: {e}"));
+            let response = local::routes::invoke_http(&function, &app.stack.app, request).await.unwrap_or_else(|| panic!("{function} is not an HTTP function"));
+            // Placeholder tokens and ids: a contract answer, never a server fault.
+            assert!(response.status().as_u16() < 500, "{function}: {}", response.status());
+        } else if json.get("Records").is_some() {
+            let batch: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).expect("SQS event");
+            let records = batch.records.len();
+            let response = local::routes::invoke_sqs(&function, &app.stack.app, batch).await.unwrap_or_else(|| panic!("{function} consumes no queue"));
+            assert!(response.batch_item_failures.len() <= records);
+        } else {
+            assert_eq!(json["detail-type"], "Scheduled Event", "{function}");
+            let outcome = local::routes::invoke_scheduled(&function, &app.stack.app).await.unwrap_or_else(|| panic!("{function} is not scheduled"));
+            assert!(outcome.is_ok(), "{function}: {outcome:?}");
+        }
+    }
+    assert!(seen >= 11, "one sample per function");
+}
+
+#[tokio::test]
+async fn an_order_paid_event_reaches_the_event_bus() {
+    let app = spawn_app().await;
+    // Listen on the bus the way a downstream consumer would: a rule to a queue of our own.
+    let sdk = local::emulator_sdk(&app.endpoint).await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let sqs = app.stack.app.sqs.clone();
+    let queue_url = sqs.create_queue().queue_name(format!("{}-listener", app.stack.names.prefix)).send().await.expect("queue").queue_url.expect("url");
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("arn");
+    let rule = format!("{}-listen", app.stack.names.prefix);
+    events
+        .put_rule()
+        .name(&rule)
+        .event_bus_name(app.stack.names.bus())
+        .event_pattern(json!({"source": ["capsule"], "detail-type": ["OrderPaid"]}).to_string())
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .rule(&rule)
+        .event_bus_name(app.stack.names.bus())
+        .targets(aws_sdk_eventbridge::types::Target::builder().id("listener").arn(arn).build().expect("target"))
+        .send()
+        .await
+        .expect("target");
+
+    let (_, token) = app.customer("event").await;
+    app.add(&token, "cap-ete", 2).await;
+    let order = app.buy(&token, capsule_tests::VISA).await;
+    let received = sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.expect("receive");
+    let bodies: Vec<serde_json::Value> = received.messages.unwrap_or_default().iter().filter_map(|m| m.body.as_deref()).filter_map(|b| serde_json::from_str(b).ok()).collect();
+    assert_eq!(bodies.len(), 1, "one OrderPaid event");
+    assert_eq!(bodies[0]["detail-type"], "OrderPaid");
+    assert_eq!(bodies[0]["detail"]["order_id"], order["order_id"]);
+    assert_eq!(bodies[0]["detail"]["total_cents"], order["total_cents"]);
+    assert_eq!(bodies[0]["detail"]["invoice_number"], order["invoice_number"]);
+}

@@ -6,3 +6,4 @@ mod emulator;
 mod local_stack;
 mod orders;
 mod payments;
+mod template;

@@ -1,0 +1,179 @@
+//! `template.yaml` and the local stack's description (`local::resources`, `local::routes`)
+//! must describe the same system: this is what keeps `make dev` honest about production.
+use std::collections::{BTreeSet, HashMap};
+
+use local::resources::{EVENT_BUS_LOGICAL_ID, QUEUES, RULES, SCHEDULES, TABLE};
+use local::routes::ROUTES;
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let path = format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).expect("template.yaml")).expect("template.yaml is YAML")
+}
+
+/// The text of `!GetAtt X.Arn` / `!Ref X`, or a plain string.
+fn reference(value: &Value) -> String {
+    match value {
+        Value::Tagged(tagged) => reference(&tagged.value),
+        Value::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(value, |v, key| v.get(*key)).and_then(Value::as_str)
+}
+
+/// Function resources by the crate (binary) they build.
+fn functions(template: &Value) -> HashMap<String, Value> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .values()
+        .filter(|r| r["Type"] == "AWS::Serverless::Function")
+        .map(|r| (str_at(r, &["Metadata", "BuildProperties", "Binary"]).expect("Binary").to_string(), r.clone()))
+        .collect()
+}
+
+fn events<'a>(function: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    function["Properties"]["Events"]
+        .as_mapping()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter(move |e| e["Type"] == kind)
+        .map(|e| &e["Properties"])
+}
+
+#[test]
+fn every_route_is_served_by_the_same_function_in_both() {
+    let template = template();
+    let functions = functions(&template);
+    let declared: BTreeSet<(String, String, String)> = functions
+        .iter()
+        .flat_map(|(name, f)| {
+            events(f, "HttpApi").map(move |e| {
+                (
+                    str_at(e, &["Method"]).expect("Method").to_uppercase(),
+                    str_at(e, &["Path"]).expect("Path").to_string(),
+                    name.clone(),
+                )
+            })
+        })
+        .collect();
+    let local: BTreeSet<(String, String, String)> =
+        ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string(), r.function.to_string())).collect();
+    assert_eq!(declared, local);
+}
+
+#[test]
+fn queues_consumers_and_schedules_agree() {
+    let template = template();
+    let resources = &template["Resources"];
+    let functions = functions(&template);
+    let timeout = |f: &Value| f["Properties"]["Timeout"].as_u64().or(template["Globals"]["Function"]["Timeout"].as_u64()).expect("a timeout");
+    for spec in QUEUES {
+        let queue = &resources[spec.logical_id];
+        assert_eq!(queue["Type"], "AWS::SQS::Queue", "{}", spec.logical_id);
+        let props = &queue["Properties"];
+        assert_eq!(props["VisibilityTimeout"].as_i64(), Some(i64::from(spec.visibility_timeout_seconds)));
+        assert_eq!(props["RedrivePolicy"]["maxReceiveCount"].as_i64(), Some(i64::from(spec.max_receive_count)));
+        assert_eq!(reference(&props["RedrivePolicy"]["deadLetterTargetArn"]), format!("{}.Arn", spec.dead_letter_logical_id));
+        assert_eq!(resources[spec.dead_letter_logical_id]["Type"], "AWS::SQS::Queue");
+        let consumer = functions.get(spec.consumer).unwrap_or_else(|| panic!("no function {}", spec.consumer));
+        let sqs: Vec<&Value> = events(consumer, "SQS").collect();
+        assert_eq!(sqs.len(), 1, "{} consumes one queue", spec.consumer);
+        assert_eq!(reference(&sqs[0]["Queue"]), format!("{}.Arn", spec.logical_id));
+        assert_eq!(sqs[0]["BatchSize"].as_i64(), Some(i64::from(spec.batch_size)));
+        assert!(sqs[0]["FunctionResponseTypes"].as_sequence().is_some_and(|t| t.iter().any(|v| v == "ReportBatchItemFailures")));
+        assert!(
+            u64::try_from(spec.visibility_timeout_seconds).unwrap_or(0) >= 6 * timeout(consumer),
+            "{}: visibility must be at least 6x the consumer timeout",
+            spec.logical_id
+        );
+    }
+    let consumers: BTreeSet<&str> = QUEUES.iter().map(|q| q.consumer).collect();
+    let declared_consumers: BTreeSet<&str> =
+        functions.iter().filter(|(_, f)| events(f, "SQS").next().is_some()).map(|(n, _)| n.as_str()).collect();
+    assert_eq!(declared_consumers, consumers);
+
+    let schedules: BTreeSet<(String, String)> = functions
+        .iter()
+        .flat_map(|(name, f)| {
+            events(f, "ScheduleV2").chain(events(f, "Schedule")).map(move |e| {
+                let expression = str_at(e, &["ScheduleExpression"]).or(str_at(e, &["Schedule"])).expect("expression");
+                (name.clone(), expression.to_string())
+            })
+        })
+        .collect();
+    let local: BTreeSet<(String, String)> = SCHEDULES
+        .iter()
+        .map(|s| {
+            let unit = if s.rate_minutes == 1 { "minute" } else { "minutes" };
+            (s.function.to_string(), format!("rate({} {unit})", s.rate_minutes))
+        })
+        .collect();
+    assert_eq!(schedules, local);
+    assert_eq!(resources[EVENT_BUS_LOGICAL_ID]["Type"], "AWS::Events::EventBus");
+    for rule in RULES {
+        let declared = &resources[rule.logical_id];
+        assert_eq!(declared["Type"], "AWS::Events::Rule", "{}", rule.logical_id);
+        assert_eq!(reference(&declared["Properties"]["EventBusName"]), EVENT_BUS_LOGICAL_ID);
+        let targets = declared["Properties"]["Targets"].as_sequence().expect("targets");
+        assert!(targets.iter().any(|t| reference(&t["Arn"]) == format!("{}.Arn", rule.target_queue)));
+    }
+}
+
+#[test]
+fn the_table_and_the_configuration_agree() {
+    let template = template();
+    let table = &template["Resources"][TABLE.logical_id]["Properties"];
+    let keys = |schema: &Value| -> Vec<(String, String)> {
+        schema
+            .as_sequence()
+            .expect("KeySchema")
+            .iter()
+            .map(|k| (reference(&k["AttributeName"]), reference(&k["KeyType"])))
+            .collect()
+    };
+    assert_eq!(keys(&table["KeySchema"]), vec![(TABLE.hash_key.into(), "HASH".into()), (TABLE.range_key.into(), "RANGE".into())]);
+    let indexes: Vec<(String, Vec<(String, String)>)> = table["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .expect("indexes")
+        .iter()
+        .map(|i| (reference(&i["IndexName"]), keys(&i["KeySchema"])))
+        .collect();
+    let local: Vec<(String, Vec<(String, String)>)> = TABLE
+        .indexes
+        .iter()
+        .map(|(name, hash, range)| (name.to_string(), vec![(hash.to_string(), "HASH".into()), (range.to_string(), "RANGE".into())]))
+        .collect();
+    assert_eq!(indexes, local);
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"], TABLE.ttl_attribute);
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
+
+    use shared::config::vars;
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for var in [
+        vars::TABLE_NAME,
+        vars::NOTIFICATIONS_QUEUE_URL,
+        vars::PAYMENT_EVENTS_QUEUE_URL,
+        vars::EVENT_BUS_NAME,
+        vars::SENDER_EMAIL,
+        vars::JWT_SECRET,
+        vars::PAYMENT_WEBHOOK_SECRET,
+    ] {
+        assert!(globals.get(var).is_some(), "{var} is not given to the functions");
+    }
+    let functions = functions(&template);
+    let webhook_caller = &functions["payment-events"]["Properties"]["Environment"]["Variables"];
+    assert!(webhook_caller.get(vars::PUBLIC_BASE_URL).is_some(), "payment-events needs the API's URL");
+    assert_eq!(template["Globals"]["Function"]["Runtime"], "provided.al2023");
+    assert!(functions.values().all(|f| str_at(f, &["Metadata", "BuildMethod"]) == Some("rust-cargolambda")));
+    for name in functions.keys() {
+        let crate_dir = format!("{}/../functions/{name}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&crate_dir).exists(), "function {name} has no crate");
+        let sample = format!("{}/../events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&sample).exists(), "function {name} has no sample event");
+    }
+}
