@@ -4,7 +4,7 @@ VENV   := .venv
 PYTHON ?= python3
 CARGO  ?= cargo
 
-.PHONY: dev test build lint clean venv
+.PHONY: dev test build lint clean venv browser
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,21 @@ build:
 dev: venv
 	$(CARGO) run --quiet -p local --bin capsule-local
 
-test: venv
+# The browser test drives Debian's chromium through chromium-driver; installed here when
+# possible, else that one test says why it is skipped.
+browser:
+	@if [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver for the browser test (about a minute)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
+	      || echo "WARNING: apt-get could not install chromium: the browser test will be skipped"; \
+	  else \
+	    echo "WARNING: chromium-driver is missing and this is not root: the browser test will be skipped" \
+	         "(install it with: sudo apt-get install chromium chromium-driver)"; \
+	  fi; \
+	fi
+
+test: venv browser
 	local/with-emulator.sh $(CARGO) test --workspace
 	$(VENV)/bin/cfn-lint template.yaml
 

@@ -1,4 +1,5 @@
 mod accounts;
+mod browser;
 mod cart;
 mod catalogue;
 mod checkout;

@@ -1,0 +1,148 @@
+//! A person paying on the hosted page in a real headless Chromium, driven through
+//! chromedriver's WebDriver protocol: fill the card, submit, land on the return page,
+//! see the order paid.
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use capsule_tests::spawn_app;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    _driver: Child,
+}
+
+fn find_driver() -> Option<String> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| p.to_string())
+}
+
+impl Browser {
+    async fn start(driver: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not answer");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("capsule-chromium-{}", uuid::Uuid::new_v4().simple()));
+        let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1000,1100", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let session: Value = http.post(format!("{base}/session")).json(&capabilities).send().await.expect("session").json().await.expect("json");
+        let session = session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {session}")).to_string();
+        Self { http, base, session, _driver: child }
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.expect("webdriver answers").json().await.expect("json");
+        assert!(answer["value"]["error"].is_null(), "webdriver {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        found[ELEMENT].as_str().expect("element id").to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+    }
+
+    async fn url(&self) -> String {
+        self.command(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn source(&self) -> String {
+        self.command(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        use base64::Engine;
+        let png = self.command(reqwest::Method::GET, "/screenshot", None).await;
+        if let Some(bytes) = png.as_str().and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok()) {
+            let dir = format!("{}/../target/screenshots", env!("CARGO_MANIFEST_DIR"));
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(format!("{dir}/{name}.png"), bytes);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_buyer_pays_with_a_card_in_a_real_browser() {
+    let Some(driver) = find_driver() else {
+        eprintln!(
+            "SKIPPED a_buyer_pays_with_a_card_in_a_real_browser: chromium and chromium-driver are not installed \
+             (`make test` installs them with apt-get when it runs as root; otherwise run \
+             `sudo apt-get install chromium chromium-driver`)"
+        );
+        return;
+    };
+    let app = spawn_app().await;
+    let (email, token) = app.customer("browser").await;
+    app.add(&token, "cap-snapback-djoor", 2).await;
+    let placed = app.checkout(&token).await;
+    assert_eq!(placed.status, StatusCode::CREATED);
+    let order_id = placed.body["order_id"].as_str().expect("order id").to_string();
+
+    let browser = Browser::start(&driver).await;
+    browser.go(placed.body["redirect_url"].as_str().expect("redirect_url")).await;
+    assert!(browser.source().await.contains("59,80 €"), "the page shows the amount");
+    browser.screenshot("portal-payment-page").await;
+    browser.type_into("#card_number", "4242 4242 4242 4242").await;
+    browser.type_into("#exp_month", "12").await;
+    browser.type_into("#exp_year", "2031").await;
+    browser.type_into("#cvc", "123").await;
+    browser.type_into("#holder_name", "Ada Lovelace").await;
+    browser.click("#pay-card").await;
+
+    let started = Instant::now();
+    loop {
+        let source = browser.source().await;
+        if browser.url().await.ends_with("/return") && source.contains(r#"data-outcome="paid""#) {
+            assert!(source.contains(&order_id), "the return page names the order");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never saw the order paid: {source}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    browser.screenshot("portal-return-page").await;
+    let order = app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(order["payment"]["last4"], "4242");
+    assert_eq!(app.emails_to(&email, 1).await.len(), 1, "the invoice is on its way");
+}
