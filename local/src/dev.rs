@@ -16,7 +16,10 @@ pub async fn handle(inner: &Inner, method: &str, route: &str, query: &str, body:
                 let to = form_urlencoded_value(query, "to");
                 let items: Vec<Value> = items
                     .into_iter()
-                    .filter(|m| to.as_ref().is_none_or(|t| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == t.as_str()))))
+                    .filter(|m| {
+                        to.as_ref()
+                            .is_none_or(|t| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == t.as_str())))
+                    })
                     .collect();
                 json_ok(&json!({"items": items}))
             }
@@ -61,7 +64,8 @@ async fn run_job(inner: &Inner, job: &str) -> axum::response::Response {
 /// Every email the emulator's SES accepted, oldest first.
 async fn outbox(inner: &Inner) -> Result<Vec<Value>, String> {
     let url = format!("{}/moto-api/data.json", inner.endpoint);
-    let data: Value = inner.http.get(url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+    let data: Value =
+        inner.http.get(url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
     let raw_messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
     Ok(raw_messages
         .iter()
@@ -72,10 +76,7 @@ async fn outbox(inner: &Inner) -> Result<Vec<Value>, String> {
                 .to()
                 .map(|list| list.iter().filter_map(|a| a.address().map(str::to_string)).collect())
                 .unwrap_or_default();
-            let sent_at = message
-                .date()
-                .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0))
-                .map(rfc3339);
+            let sent_at = message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)).map(rfc3339);
             Some(json!({
                 "to": to,
                 "subject": message.subject().unwrap_or_default(),
@@ -89,5 +90,9 @@ async fn outbox(inner: &Inner) -> Result<Vec<Value>, String> {
 
 /// One value of a query string, percent-decoded.
 fn form_urlencoded_value(query: &str, name: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }

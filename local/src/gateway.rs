@@ -69,10 +69,8 @@ fn event(parts: &http::request::Parts, route_key: &str, params: &HashMap<String,
             })
             .or_insert(value);
     }
-    let cookies: Vec<String> = headers
-        .get("cookie")
-        .map(|c| c.split(';').map(|s| s.trim().to_string()).collect())
-        .unwrap_or_default();
+    let cookies: Vec<String> =
+        headers.get("cookie").map(|c| c.split(';').map(|s| s.trim().to_string()).collect()).unwrap_or_default();
     let (body, encoded) = match std::str::from_utf8(body) {
         Ok(text) => (text.to_string(), false),
         Err(_) => (STANDARD.encode(body), true),

@@ -120,7 +120,11 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
     let names = Names { prefix: options.prefix.clone() };
     let created = resources::create_all(&sdk, &names, SENDER).await?;
     let queue_url = |logical_id: &str| {
-        created.queues.get(logical_id).map(|q| q.url.clone()).ok_or_else(|| StackError::Setup(format!("no queue {logical_id}")))
+        created
+            .queues
+            .get(logical_id)
+            .map(|q| q.url.clone())
+            .ok_or_else(|| StackError::Setup(format!("no queue {logical_id}")))
     };
     let config = Config {
         table_name: names.table(),

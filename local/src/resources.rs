@@ -118,7 +118,8 @@ pub async fn create_all(sdk: &aws_config::SdkConfig, names: &Names, sender: &str
     let mut queues = HashMap::new();
     for spec in QUEUES {
         let dead_letter = create_queue(&sqs, &names.queue(spec.dead_letter_logical_id), HashMap::new()).await?;
-        let redrive = json!({"deadLetterTargetArn": dead_letter.arn, "maxReceiveCount": spec.max_receive_count.to_string()});
+        let redrive =
+            json!({"deadLetterTargetArn": dead_letter.arn, "maxReceiveCount": spec.max_receive_count.to_string()});
         let attributes = HashMap::from([
             (QueueAttributeName::RedrivePolicy, redrive.to_string()),
             (QueueAttributeName::VisibilityTimeout, spec.visibility_timeout_seconds.to_string()),

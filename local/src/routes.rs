@@ -49,17 +49,18 @@ pub fn find(method: &str, path: &str) -> Option<(&'static Route, HashMap<String,
         }
         let mut params = HashMap::new();
         let mut literals = 0;
-        let matched = pattern.iter().zip(&segments).all(|(p, s)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(name) if !s.is_empty() => {
-                params.insert(name.to_string(), (*s).to_string());
-                true
-            }
-            Some(_) => false,
-            None => {
-                literals += 1;
-                p == s
-            }
-        });
+        let matched =
+            pattern.iter().zip(&segments).all(|(p, s)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) if !s.is_empty() => {
+                    params.insert(name.to_string(), (*s).to_string());
+                    true
+                }
+                Some(_) => false,
+                None => {
+                    literals += 1;
+                    p == s
+                }
+            });
         if matched && best.as_ref().is_none_or(|(_, _, l)| literals > *l) {
             best = Some((route, params, literals));
         }

@@ -10,8 +10,22 @@ pub const ADMIN_PASSWORD: &str = "capsule-admin";
 
 /// (id, name, description, price in cents, stock, 5% product discount)
 const CAPS: &[(&str, &str, &str, i64, i64, bool)] = &[
-    ("cap-classic-noir", "Casquette Classique Noire", "Coton brossé, visière courbe, fermeture à boucle.", 2490, 120, false),
-    ("cap-classic-blanc", "Casquette Classique Blanche", "Coton brossé, visière courbe, fermeture à boucle.", 2490, 80, false),
+    (
+        "cap-classic-noir",
+        "Casquette Classique Noire",
+        "Coton brossé, visière courbe, fermeture à boucle.",
+        2490,
+        120,
+        false,
+    ),
+    (
+        "cap-classic-blanc",
+        "Casquette Classique Blanche",
+        "Coton brossé, visière courbe, fermeture à boucle.",
+        2490,
+        80,
+        false,
+    ),
     ("cap-ete", "Casquette Été", "Toile légère et aérée pour les jours de chaleur.", 1990, 60, true),
     ("cap-hiver", "Casquette Hiver Laine", "Laine mérinos doublée, cache-oreilles repliables.", 3490, 40, false),
     ("cap-trucker-rouge", "Trucker Rouge", "Filet respirant à l'arrière, panneau avant en mousse.", 1890, 75, false),
@@ -23,7 +37,14 @@ const CAPS: &[(&str, &str, &str, i64, i64, bool)] = &[
     ("cap-velours-bordeaux", "Casquette Velours Bordeaux", "Velours côtelé, finition premium.", 3290, 25, true),
     ("cap-lin-sable", "Casquette Lin Sable", "Lin naturel, idéale pour l'été.", 2590, 45, false),
     ("cap-wax-abidjan", "Casquette Wax Abidjan", "Tissu wax imprimé, pièce de créateur.", 3990, 15, false),
-    ("cap-sport-reflect", "Casquette Sport Réfléchissante", "Polyester technique, bandes réfléchissantes.", 2290, 100, false),
+    (
+        "cap-sport-reflect",
+        "Casquette Sport Réfléchissante",
+        "Polyester technique, bandes réfléchissantes.",
+        2290,
+        100,
+        false,
+    ),
     ("cap-enfant-jaune", "Casquette Enfant Jaune", "Taille unique enfant, réglable.", 1490, 60, false),
     ("cap-collector-or", "Casquette Collector Or", "Série limitée numérotée.", 5990, 4, false),
 ];
@@ -55,7 +76,11 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
     }
     for (id, name, address) in PICKUP_POINTS {
         app.store
-            .put_pickup_point(&PickupPoint { pickup_point_id: id.to_string(), name: name.to_string(), address: address.to_string() })
+            .put_pickup_point(&PickupPoint {
+                pickup_point_id: id.to_string(),
+                name: name.to_string(),
+                address: address.to_string(),
+            })
             .await?;
     }
     for (id, name, price) in PLANS {

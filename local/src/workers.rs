@@ -34,7 +34,11 @@ impl Workers {
         let queues = QUEUES
             .iter()
             .filter_map(|spec| {
-                queues.get(spec.logical_id).map(|queue| QueueWorker { spec, queue: queue.clone(), busy: Mutex::new(()) })
+                queues.get(spec.logical_id).map(|queue| QueueWorker {
+                    spec,
+                    queue: queue.clone(),
+                    busy: Mutex::new(()),
+                })
             })
             .collect();
         Self { app, sqs, queues, wake: Notify::new() }
@@ -116,7 +120,9 @@ impl Workers {
             })
             .collect();
         if !done.is_empty() {
-            if let Err(e) = self.sqs.delete_message_batch().queue_url(&worker.queue.url).set_entries(Some(done)).send().await {
+            if let Err(e) =
+                self.sqs.delete_message_batch().queue_url(&worker.queue.url).set_entries(Some(done)).send().await
+            {
                 tracing::warn!(queue = worker.spec.logical_id, error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "delete failed");
             }
         }

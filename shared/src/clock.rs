@@ -55,9 +55,8 @@ mod tests {
         let before = clock.now();
         clock.advance(3600);
         assert!(clock.now() - before >= Duration::seconds(3600));
-        let target = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
-            .map(|d| d.with_timezone(&Utc))
-            .expect("valid date");
+        let target =
+            DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").map(|d| d.with_timezone(&Utc)).expect("valid date");
         clock.set(target);
         assert!((clock.now() - target).num_seconds().abs() < 2);
     }

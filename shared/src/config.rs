@@ -35,10 +35,7 @@ pub struct Config {
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         fn required(name: &str) -> Result<String, ConfigError> {
-            env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| ConfigError(name.to_string()))
+            env::var(name).ok().filter(|v| !v.trim().is_empty()).ok_or_else(|| ConfigError(name.to_string()))
         }
         let jwt_secret = required(vars::JWT_SECRET)?;
         if jwt_secret.len() < 32 {

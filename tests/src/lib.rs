@@ -53,7 +53,9 @@ pub async fn spawn_app() -> TestApp {
     static LOGS: Once = Once::new();
     LOGS.call_once(|| {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "debug,aws=warn,hyper=warn,h2=warn,rustls=warn".into()))
+            .with_env_filter(
+                std::env::var("TEST_LOG").unwrap_or_else(|_| "debug,aws=warn,hyper=warn,h2=warn,rustls=warn".into()),
+            )
             .with_writer(|| CapturedLogs)
             .with_ansi(false)
             .try_init();
@@ -68,10 +70,7 @@ pub async fn spawn_app() -> TestApp {
         webhook_secret: WEBHOOK_SECRET.into(),
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http client");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
     TestApp { stack, client, endpoint }
 }
 
@@ -124,7 +123,8 @@ impl TestApp {
     /// Signs a new customer up; their email and token.
     pub async fn customer(&self, tag: &str) -> (String, String) {
         let email = unique_email(tag);
-        let answer = self.post("/auth/signup", None, json!({"email": email, "password": "password-123", "name": tag})).await;
+        let answer =
+            self.post("/auth/signup", None, json!({"email": email, "password": "password-123", "name": tag})).await;
         assert_eq!(answer.status, StatusCode::CREATED, "signup: {}", answer.body);
         (email, answer.body["token"].as_str().expect("token").to_string())
     }
@@ -138,7 +138,11 @@ impl TestApp {
 
     pub async fn admin_token(&self) -> String {
         let answer = self
-            .post("/auth/login", None, json!({"email": local::seed::ADMIN_EMAIL, "password": local::seed::ADMIN_PASSWORD}))
+            .post(
+                "/auth/login",
+                None,
+                json!({"email": local::seed::ADMIN_EMAIL, "password": local::seed::ADMIN_PASSWORD}),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::OK, "admin login: {}", answer.body);
         answer.body["token"].as_str().expect("token").to_string()

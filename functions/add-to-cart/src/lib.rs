@@ -64,7 +64,9 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
             return Err(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
         }
         if i64::from(quantity) > product.stock && quantity > record.quantity_of(product_id) {
-            return Err(ApiError::InsufficientStock(json!({"product_id": product_id, "available": product.stock.max(0)})));
+            return Err(ApiError::InsufficientStock(
+                json!({"product_id": product_id, "available": product.stock.max(0)}),
+            ));
         }
         record.set_quantity(product_id, quantity);
         match app.store.save_cart(&mut record, &now).await {

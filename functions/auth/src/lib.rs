@@ -106,18 +106,19 @@ async fn login(app: &App, req: &Request) -> HttpResult {
     let cart = cart::current(app, &credentials.user_id).await?;
     http::ok(&LoggedIn {
         token,
-        user: User { user_id: credentials.user_id, email: credentials.email, name: credentials.name, role: credentials.role },
+        user: User {
+            user_id: credentials.user_id,
+            email: credentials.email,
+            name: credentials.name,
+            role: credentials.role,
+        },
         cart,
     })
 }
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        Password::parse("not-a-real-password")
-            .and_then(|p| hash_password(&p))
-            .unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| Password::parse("not-a-real-password").and_then(|p| hash_password(&p)).unwrap_or_default())
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {

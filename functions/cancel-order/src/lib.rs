@@ -11,7 +11,6 @@ use shared::notify::templates;
 use shared::orders::{release_pending, Released};
 use shared::payments::{self, RefundRequest};
 use shared::store::{OrderRecord, StockChange, Transition, TransitionError};
-use shared::views::Order;
 use shared::{ApiError, App};
 
 const MAX_ATTEMPTS: usize = 5;
@@ -33,23 +32,25 @@ async fn cancel(app: &App, req: &Request) -> HttpResult {
     for _ in 0..MAX_ATTEMPTS {
         let order = own_order(app, &caller, &order_id).await?;
         match order.status {
-            OrderStatus::PendingPayment => match release_pending(app, &order_id, OrderStatus::Cancelled, None, vec![]).await? {
-                Released::Done(cancelled) => {
-                    announce(app, &cancelled, false).await?;
-                    return http::ok(&Order::from(cancelled.as_ref()));
+            OrderStatus::PendingPayment => {
+                match release_pending(app, &order_id, OrderStatus::Cancelled, None, vec![]).await? {
+                    Released::Done(cancelled) => {
+                        announce(app, &cancelled, false).await?;
+                        return http::ok(&cancelled.order);
+                    }
+                    // Paid or expired meanwhile: look again.
+                    _ => continue,
                 }
-                // Paid or expired meanwhile: look again.
-                _ => continue,
-            },
+            }
             OrderStatus::Paid => {
                 if let Some(cancelled) = cancel_paid(app, &order).await? {
-                    return http::ok(&Order::from(&cancelled));
+                    return http::ok(&cancelled.order);
                 }
             }
             // A cancellation whose refund did not go through finishes it.
             OrderStatus::Cancelled if order.refund_status.as_deref() == Some("pending") => {
                 let refunded = refund(app, &order).await?;
-                return http::ok(&Order::from(&refunded));
+                return http::ok(&refunded.order);
             }
             _ => return Err(ApiError::NotCancellable),
         }

@@ -9,10 +9,11 @@ use serde_json::json;
 use shared::cart::price_lines;
 use shared::clock::rfc3339;
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
+use shared::domain::order::{HistoryEntry, OrderDiscount};
 use shared::domain::pricing::{Breakdown, Fees};
 use shared::http::{self, base_url, json_body, route_key, Caller, HttpResult};
 use shared::payments::{self, methods, SessionRequest};
-use shared::store::{keys, CartRecord, HistoryEntry, OrderDiscount, OrderRecord, ProductRecord, TransitionError};
+use shared::store::{keys, CartRecord, OrderRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
 use shared::{ApiError, App};
 
@@ -56,12 +57,14 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         Some(id) => app.store.pickup_point(id).await?,
         None => None,
     };
-    let delivery = body
-        .delivery
-        .validate(pickup_point.as_ref().map(|p| PickupPointRef { name: &p.name, address: &p.address }))?;
+    let delivery =
+        body.delivery.validate(pickup_point.as_ref().map(|p| PickupPointRef { name: &p.name, address: &p.address }))?;
     let gift = body.gift.map(|g| g.validate(&delivery)).transpose()?;
     let settings = app.store.settings().await?;
-    let fees = Fees { delivery: delivery_fee(&delivery, &settings), gift: gift.as_ref().map(|g| g.fee(&settings)).unwrap_or_default() };
+    let fees = Fees {
+        delivery: delivery_fee(&delivery, &settings),
+        gift: gift.as_ref().map(|g| g.fee(&settings)).unwrap_or_default(),
+    };
     let user = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
 
     for _ in 0..MAX_ATTEMPTS {
@@ -103,7 +106,16 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             )
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let order = new_order(&order_id, &user.user_id, &user.email, &breakdown, delivery.clone(), gift.clone(), &now, &expires_at);
+        let order = new_order(
+            &order_id,
+            &user.user_id,
+            &user.email,
+            &breakdown,
+            delivery.clone(),
+            gift.clone(),
+            &now,
+            &expires_at,
+        );
         cart.checkout_order_id = Some(order_id.clone());
         cart.touch(&now);
         match app.store.place_order(&order, &cart).await {
@@ -114,11 +126,14 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     status: OrderStatus::PendingPayment,
                     redirect_url: session.redirect_url,
                     expires_at,
-                    order: Order::from(&order),
+                    order: order.order,
                 });
             }
             Err(TransitionError::OutOfStock(_)) => {
-                let products = app.store.products_by_id(&cart.lines.iter().map(|l| l.product_id.clone()).collect::<Vec<_>>()).await?;
+                let products = app
+                    .store
+                    .products_by_id(&cart.lines.iter().map(|l| l.product_id.clone()).collect::<Vec<_>>())
+                    .await?;
                 return Err(insufficient(shortages(&cart, &products)));
             }
             Err(TransitionError::Store(e)) => return Err(e.into()),
@@ -171,10 +186,18 @@ fn new_order(
     let key = keys::order(order_id);
     let mut discounts = Vec::new();
     if breakdown.volume_percent.0 > 0 {
-        discounts.push(OrderDiscount { kind: "volume".into(), percent: breakdown.volume_percent.0, amount_cents: breakdown.volume_discount.0 });
+        discounts.push(OrderDiscount {
+            kind: "volume".into(),
+            percent: breakdown.volume_percent.0,
+            amount_cents: breakdown.volume_discount.0,
+        });
     }
     if let Some(promo) = &breakdown.promo {
-        discounts.push(OrderDiscount { kind: "promo".into(), percent: promo.discount_percent.0, amount_cents: breakdown.promo_discount.0 });
+        discounts.push(OrderDiscount {
+            kind: "promo".into(),
+            percent: promo.discount_percent.0,
+            amount_cents: breakdown.promo_discount.0,
+        });
     }
     OrderRecord {
         pk: key.pk,
@@ -183,29 +206,31 @@ fn new_order(
         gsi1sk: format!("{now}#{order_id}"),
         gsi2pk: Some(keys::PENDING_ORDERS.to_string()),
         gsi2sk: Some(format!("{expires_at}#{order_id}")),
-        order_id: order_id.to_string(),
         user_id: user_id.to_string(),
         email: email.to_string(),
-        status: OrderStatus::PendingPayment,
-        invoice_number: None,
-        items: breakdown.lines.clone(),
-        subtotal_cents: breakdown.subtotal.0,
-        discounts,
-        delivery,
-        delivery_fee_cents: breakdown.fees.delivery.0,
-        gift,
-        gift_fee_cents: breakdown.fees.gift.0,
-        total_cents: breakdown.total.0,
-        currency: CURRENCY.to_string(),
-        payment: None,
         payment_id: None,
-        promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),
         commission_cents: breakdown.commission.0,
-        created_at: now.to_string(),
-        expires_at: expires_at.to_string(),
-        paid_at: None,
-        cancelled_at: None,
-        refund_status: None,
-        history: vec![HistoryEntry { status: OrderStatus::PendingPayment, at: now.to_string() }],
+        order: Order {
+            order_id: order_id.to_string(),
+            status: OrderStatus::PendingPayment,
+            invoice_number: None,
+            items: breakdown.lines.clone(),
+            subtotal_cents: breakdown.subtotal.0,
+            discounts,
+            delivery,
+            delivery_fee_cents: breakdown.fees.delivery.0,
+            gift,
+            gift_fee_cents: breakdown.fees.gift.0,
+            total_cents: breakdown.total.0,
+            currency: CURRENCY.to_string(),
+            payment: None,
+            promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),
+            created_at: now.to_string(),
+            expires_at: expires_at.to_string(),
+            paid_at: None,
+            cancelled_at: None,
+            refund_status: None,
+            history: vec![HistoryEntry { status: OrderStatus::PendingPayment, at: now.to_string() }],
+        },
     }
 }

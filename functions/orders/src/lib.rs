@@ -15,7 +15,7 @@ async fn route(app: &App, req: &Request) -> HttpResult {
             let page = PageRequest::from_request(req)?;
             let after = page.cursor.as_ref().map(|c| c.0.as_str());
             let (orders, next) = app.store.user_orders(&caller.user_id, page.limit, after).await?;
-            let items: Vec<Order> = orders.iter().map(Order::from).collect();
+            let items: Vec<&Order> = orders.iter().map(|o| &o.order).collect();
             http::ok(&Page::new(items, next.map(Cursor)))
         }
         "GET /orders/{order_id}" => {
@@ -27,7 +27,7 @@ async fn route(app: &App, req: &Request) -> HttpResult {
                 .await?
                 .filter(|o| o.user_id == caller.user_id)
                 .ok_or_else(|| ApiError::not_found("order"))?;
-            http::ok(&Order::from(&order))
+            http::ok(&order.order)
         }
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }

@@ -53,7 +53,8 @@ async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState),
     if session.status == "completed" {
         return Ok((session, SessionState::Completed));
     }
-    let expired = DateTime::parse_from_rfc3339(&session.expires_at).map_or(true, |e| app.clock.now() >= e.with_timezone(&Utc));
+    let expired =
+        DateTime::parse_from_rfc3339(&session.expires_at).map_or(true, |e| app.clock.now() >= e.with_timezone(&Utc));
     if expired {
         return Ok((session, SessionState::Expired));
     }
@@ -70,7 +71,13 @@ fn return_url(session: &SessionRecord) -> String {
     format!("/portal/sessions/{}/return", session.session_id)
 }
 
-fn render(session: &SessionRecord, selected: &str, errors: &[methods::FieldError], form_error: Option<&str>, values: &HashMap<String, String>) -> String {
+fn render(
+    session: &SessionRecord,
+    selected: &str,
+    errors: &[methods::FieldError],
+    form_error: Option<&str>,
+    values: &HashMap<String, String>,
+) -> String {
     pages::payment_page(&PaymentPage {
         session_id: &session.session_id,
         merchant: MERCHANT,

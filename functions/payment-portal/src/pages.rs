@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-pub use shared::domain::format_amount;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+pub use shared::domain::format_amount;
 use shared::payments::methods::FieldError;
 
 pub struct PaymentPage<'a> {
@@ -57,32 +57,17 @@ pub struct ReturnPage<'a> {
 }
 
 /// The fields a form on the payment page shows; an error on any other field goes at the top.
-const PAGE_FIELDS: &[&str] = &[
-    "card_number",
-    "exp_month",
-    "exp_year",
-    "cvc",
-    "holder_name",
-    "phone",
-];
+const PAGE_FIELDS: &[&str] = &["card_number", "exp_month", "exp_year", "cvc", "holder_name", "phone"];
 /// Refilled after an error; `card_number` and `cvc` are deliberately absent.
 const REFILLED_FIELDS: &[&str] = &["exp_month", "exp_year", "holder_name", "phone"];
 
 pub fn payment_page(page: &PaymentPage) -> String {
     let amount = format_amount(page.amount_cents, page.currency);
     let action = format!("/portal/sessions/{}", page.session_id);
-    let stray_errors: Vec<&FieldError> = page
-        .errors
-        .iter()
-        .filter(|e| !PAGE_FIELDS.contains(&e.field))
-        .collect();
+    let stray_errors: Vec<&FieldError> = page.errors.iter().filter(|e| !PAGE_FIELDS.contains(&e.field)).collect();
     let card = card_form(page, &action, &amount);
     let crina = crina_form(page, &action, &amount);
-    let forms = if page.selected_method == "crina_pay" {
-        [crina, card]
-    } else {
-        [card, crina]
-    };
+    let forms = if page.selected_method == "crina_pay" { [crina, card] } else { [card, crina] };
 
     let body = html! {
         main.panel data-page="payment" {
@@ -158,8 +143,7 @@ pub fn return_page(page: &ReturnPage) -> String {
             },
         ),
     };
-    let refresh = matches!(page.outcome, Outcome::Processing)
-        .then(|| html! { meta http-equiv="refresh" content="2"; });
+    let refresh = matches!(page.outcome, Outcome::Processing).then(|| html! { meta http-equiv="refresh" content="2"; });
     let body = html! {
         main.panel data-outcome=(page.outcome.as_str()) {
             p.merchant { (page.merchant) }
@@ -182,9 +166,7 @@ pub fn message_page(title: &str, message: &str) -> String {
 
 /// "HH:MM" in UTC, or `None` when the stored time is not RFC 3339.
 fn pay_before(expires_at: &str) -> Option<String> {
-    let at = DateTime::parse_from_rfc3339(expires_at)
-        .ok()?
-        .with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc3339(expires_at).ok()?.with_timezone(&Utc);
     Some(at.format("%H:%M").to_string())
 }
 
@@ -257,16 +239,9 @@ struct Field {
 }
 
 fn text_field(page: &PaymentPage, field: &Field) -> Markup {
-    let errors: Vec<&FieldError> = page
-        .errors
-        .iter()
-        .filter(|e| e.field == field.name)
-        .collect();
+    let errors: Vec<&FieldError> = page.errors.iter().filter(|e| e.field == field.name).collect();
     let error_id = format!("{}-error", field.name);
-    let value = REFILLED_FIELDS
-        .contains(&field.name)
-        .then(|| page.values.get(field.name))
-        .flatten();
+    let value = REFILLED_FIELDS.contains(&field.name).then(|| page.values.get(field.name)).flatten();
     html! {
         div.field {
             label for=(field.name) { (field.label) }
@@ -375,10 +350,7 @@ mod tests {
     use super::*;
 
     fn values(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     fn render(
@@ -403,10 +375,7 @@ mod tests {
     }
 
     fn error(field: &'static str, message: &str) -> FieldError {
-        FieldError {
-            field,
-            message: message.to_owned(),
-        }
+        FieldError { field, message: message.to_owned() }
     }
 
     #[test]
@@ -422,11 +391,7 @@ mod tests {
     #[test]
     fn payment_page_has_a_form_per_method_posting_to_the_session() {
         let html = render("card", &[], None, &HashMap::new());
-        assert_eq!(
-            html.matches(r#"<form method="post" action="/portal/sessions/ps_123""#)
-                .count(),
-            2
-        );
+        assert_eq!(html.matches(r#"<form method="post" action="/portal/sessions/ps_123""#).count(), 2);
         assert!(html.contains(r#"<input type="hidden" name="method" value="card">"#));
         assert!(html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#));
         for id in [
@@ -441,11 +406,7 @@ mod tests {
             "save-card",
             "save-crina",
         ] {
-            assert_eq!(
-                html.matches(&format!(r#"id="{id}""#)).count(),
-                1,
-                "id {id} once"
-            );
+            assert_eq!(html.matches(&format!(r#"id="{id}""#)).count(), 1, "id {id} once");
         }
         assert!(html.contains(r#"autocomplete="cc-number""#));
         assert!(html.contains(r#"inputmode="numeric""#));
@@ -466,12 +427,8 @@ mod tests {
         let card_first = render("card", &[], None, &HashMap::new());
         let crina_first = render("crina_pay", &[], None, &HashMap::new());
         let position = |html: &str, needle: &str| html.find(needle).unwrap_or(usize::MAX);
-        assert!(
-            position(&card_first, "id=\"pay-card\"") < position(&card_first, "id=\"pay-crina\"")
-        );
-        assert!(
-            position(&crina_first, "id=\"pay-crina\"") < position(&crina_first, "id=\"pay-card\"")
-        );
+        assert!(position(&card_first, "id=\"pay-card\"") < position(&card_first, "id=\"pay-crina\""));
+        assert!(position(&crina_first, "id=\"pay-crina\"") < position(&crina_first, "id=\"pay-card\""));
 
         let no_save = payment_page(&PaymentPage {
             session_id: "ps_1",
@@ -492,19 +449,10 @@ mod tests {
 
     #[test]
     fn field_errors_are_shown_next_to_their_field() {
-        let errors = [
-            error("card_number", "Card number is not valid"),
-            error("exp_month", "This card has expired"),
-        ];
-        let html = render(
-            "card",
-            &errors,
-            Some("Your card was declined."),
-            &HashMap::new(),
-        );
+        let errors = [error("card_number", "Card number is not valid"), error("exp_month", "This card has expired")];
+        let html = render("card", &errors, Some("Your card was declined."), &HashMap::new());
         assert_eq!(html.matches(r#"aria-invalid="true""#).count(), 2);
-        assert!(html
-            .contains(r#"<p class="error" id="card_number-error">Card number is not valid</p>"#));
+        assert!(html.contains(r#"<p class="error" id="card_number-error">Card number is not valid</p>"#));
         assert!(html.contains(r#"aria-describedby="card_number-error""#));
         assert!(html.contains(r#"<p class="error" id="exp_month-error">This card has expired</p>"#));
         let alert = html.find(r#"role="alert""#).unwrap_or(usize::MAX);
@@ -523,12 +471,7 @@ mod tests {
             ("phone", "+33612345678"),
             ("save", "on"),
         ]);
-        let html = render(
-            "card",
-            &[error("cvc", "Security code (CVC) must be 3 or 4 digits")],
-            None,
-            &submitted,
-        );
+        let html = render("card", &[error("cvc", "Security code (CVC) must be 3 or 4 digits")], None, &submitted);
         assert!(!html.contains("4242424242424242"));
         assert!(!html.contains("987"));
         assert!(html.contains(r#"value="Ada Lovelace""#));
@@ -565,13 +508,9 @@ mod tests {
         let paid = outcome_page(Outcome::Paid);
         assert!(paid.contains(r#"data-outcome="paid""#));
         assert!(paid.contains("Payment received"));
-        assert!(paid.contains(
-            "Your order <strong>ord_42</strong> is confirmed; your invoice is on its way by email."
-        ));
+        assert!(paid.contains("Your order <strong>ord_42</strong> is confirmed; your invoice is on its way by email."));
 
-        let failed = outcome_page(Outcome::Failed {
-            reason: "Your card was declined.".to_owned(),
-        });
+        let failed = outcome_page(Outcome::Failed { reason: "Your card was declined.".to_owned() });
         assert!(failed.contains(r#"data-outcome="failed""#));
         assert!(failed.contains("Payment failed") && failed.contains("Your card was declined."));
         assert!(failed.contains("back in your cart"));
@@ -582,10 +521,7 @@ mod tests {
         assert!(processing.contains(r#"<meta http-equiv="refresh" content="2">"#));
 
         let expired = outcome_page(Outcome::Expired);
-        assert!(
-            expired.contains(r#"data-outcome="expired""#)
-                && expired.contains("This payment session has expired")
-        );
+        assert!(expired.contains(r#"data-outcome="expired""#) && expired.contains("This payment session has expired"));
         assert!(outcome_page(Outcome::Unknown).contains(r#"data-outcome="unknown""#));
 
         for page in [paid, failed, expired, outcome_page(Outcome::Unknown)] {

@@ -5,12 +5,13 @@ use chrono::{Datelike, Duration};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::clock::rfc3339;
+use shared::domain::order::OrderPayment;
 use shared::domain::order::OrderStatus;
 use shared::http::{self, route_key, HttpResult, MAX_BODY_BYTES};
 use shared::notify::templates;
 use shared::orders::{release_pending, Released};
 use shared::payments::{self, signature, PaymentEvent, PaymentEventKind, RefundRequest};
-use shared::store::{CartRecord, OrderPayment, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError};
+use shared::store::{CartRecord, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError};
 use shared::{ApiError, App};
 
 const MAX_ATTEMPTS: usize = 8;
@@ -36,7 +37,8 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
         tracing::warn!("webhook refused: bad signature");
         return Err(ApiError::InvalidSignature);
     }
-    let event: PaymentEvent = serde_json::from_slice(raw).map_err(|e| ApiError::invalid(format!("not a payment event: {e}")))?;
+    let event: PaymentEvent =
+        serde_json::from_slice(raw).map_err(|e| ApiError::invalid(format!("not a payment event: {e}")))?;
     let Some(order_id) = event.order_id.clone() else {
         return Err(ApiError::invalid("the event names no order"));
     };
@@ -122,11 +124,20 @@ async fn late_paid_cart(app: &App, order: &OrderRecord, now: &str) -> Result<Opt
 
 /// Money arrived for an order that cannot take it (cancelled, already paid, or its units
 /// are gone): it is recorded, refunded and the buyer told.
-async fn refund_unwanted(app: &App, event: &PaymentEvent, order: &OrderRecord, now: &str) -> Result<&'static str, ApiError> {
+async fn refund_unwanted(
+    app: &App,
+    event: &PaymentEvent,
+    order: &OrderRecord,
+    now: &str,
+) -> Result<&'static str, ApiError> {
     if order.payment_id.as_deref() == Some(event.payment_id.as_str()) {
         return replayed(app, event).await;
     }
-    if !app.store.record_event(&event.event_id, &order.order_id, now, &[payment_record(event, "succeeded", now)]).await? {
+    if !app
+        .store
+        .record_event(&event.event_id, &order.order_id, now, &[payment_record(event, "succeeded", now)])
+        .await?
+    {
         return replayed(app, event).await;
     }
     refund_and_tell(app, event, order, now).await?;
@@ -190,7 +201,10 @@ async fn announce(app: &App, event: &PaymentEvent, order: &OrderRecord) -> Resul
             app.notifier.queue_email(&templates::invoice(order)).await.map_err(internal)?;
         }
         OrderStatus::PaymentFailed => {
-            app.notifier.queue_email(&templates::payment_failed(order, event.failure_reason.as_deref())).await.map_err(internal)?;
+            app.notifier
+                .queue_email(&templates::payment_failed(order, event.failure_reason.as_deref()))
+                .await
+                .map_err(internal)?;
         }
         _ => {}
     }

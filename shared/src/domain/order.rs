@@ -1,6 +1,7 @@
 //! Orders: the status machine, and the delivery and gift a buyer chooses.
 use serde::{Deserialize, Serialize};
 
+use super::pricing::PricedLine;
 use super::settings::Settings;
 use super::Cents;
 use crate::error::ApiError;
@@ -67,7 +68,9 @@ impl Address {
         for (field, value) in required {
             let value = value.trim();
             if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
-                return Err(ApiError::invalid(format!("delivery.address.{field} is required (at most 200 characters)")));
+                return Err(ApiError::invalid(format!(
+                    "delivery.address.{field} is required (at most 200 characters)"
+                )));
             }
         }
         if self.line2.as_ref().is_some_and(|l| l.chars().count() > 200) {
@@ -112,7 +115,11 @@ impl DeliveryRequest {
         match (self.mode.as_str(), self.pickup_point_id, self.address) {
             ("pickup", Some(id), None) => {
                 let point = pickup_point.ok_or_else(|| ApiError::invalid(format!("no pickup point {id}")))?;
-                Ok(Delivery::Pickup { pickup_point_id: id, name: point.name.to_string(), address: point.address.to_string() })
+                Ok(Delivery::Pickup {
+                    pickup_point_id: id,
+                    name: point.name.to_string(),
+                    address: point.address.to_string(),
+                })
             }
             ("pickup", _, _) => Err(ApiError::invalid("pickup delivery takes a pickup_point_id and no address")),
             ("home", None, Some(address)) => Ok(Delivery::Home { address: address.validate()? }),
@@ -159,6 +166,55 @@ impl Gift {
             GiftType::Wedding => fees.wedding,
         })
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub status: OrderStatus,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDiscount {
+    pub kind: String,
+    pub percent: u8,
+    pub amount_cents: i64,
+}
+
+/// How the order was paid, as the order and the invoice show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPayment {
+    pub method_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+}
+
+/// `Order` of API.md: what the buyer sees, and what the store keeps beside its keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub order_id: String,
+    pub invoice_number: Option<String>,
+    pub status: OrderStatus,
+    pub items: Vec<PricedLine>,
+    pub subtotal_cents: i64,
+    pub discounts: Vec<OrderDiscount>,
+    pub delivery: Delivery,
+    pub delivery_fee_cents: i64,
+    pub gift: Option<Gift>,
+    pub gift_fee_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    pub payment: Option<OrderPayment>,
+    pub promo_code: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub paid_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    /// `pending` while a cancelled paid order's refund has not gone through, then `refunded`.
+    pub refund_status: Option<String>,
+    pub history: Vec<HistoryEntry>,
 }
 
 pub fn delivery_fee(delivery: &Delivery, settings: &Settings) -> Cents {

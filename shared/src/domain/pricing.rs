@@ -146,7 +146,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn line(id: usize, quantity: u32, price: i64) -> LineInput {
-        LineInput { product_id: format!("p{id}"), name: format!("Cap {id}"), quantity, price: Cents(price), discount: None }
+        LineInput {
+            product_id: format!("p{id}"),
+            name: format!("Cap {id}"),
+            quantity,
+            price: Cents(price),
+            discount: None,
+        }
     }
 
     fn lines(count: usize, quantity: u32) -> Vec<LineInput> {

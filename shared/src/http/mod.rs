@@ -32,10 +32,7 @@ pub fn created<T: Serialize>(value: &T) -> HttpResult {
 }
 
 pub fn no_content() -> HttpResult {
-    Response::builder()
-        .status(204)
-        .body(Body::Empty)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    Response::builder().status(204).body(Body::Empty).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 pub fn html(status: u16, page: String) -> HttpResult {
@@ -71,9 +68,7 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     }
     let mut response = Response::new(Body::Text(error.body().to_string()));
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert("content-type", http::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
     response
 }
 

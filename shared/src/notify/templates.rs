@@ -30,7 +30,10 @@ fn delivery_text(delivery: &Delivery) -> String {
         Delivery::Pickup { name, address, .. } => format!("Pickup point: {name}, {address}"),
         Delivery::Home { address } => {
             let line2 = address.line2.as_deref().map(|l| format!(", {l}")).unwrap_or_default();
-            format!("Home delivery: {}, {}{line2}, {} {}, {}", address.name, address.line1, address.postal_code, address.city, address.country)
+            format!(
+                "Home delivery: {}, {}{line2}, {} {}, {}",
+                address.name, address.line1, address.postal_code, address.city, address.country
+            )
         }
     }
 }
@@ -51,7 +54,12 @@ fn breakdown(order: &OrderRecord) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = order
         .items
         .iter()
-        .map(|l| (format!("{} × {} ({} each)", l.quantity, l.name, eur(order, l.unit_effective_price_cents)), eur(order, l.line_total_cents)))
+        .map(|l| {
+            (
+                format!("{} × {} ({} each)", l.quantity, l.name, eur(order, l.unit_effective_price_cents)),
+                eur(order, l.line_total_cents),
+            )
+        })
         .collect();
     rows.push(("Subtotal".into(), eur(order, order.subtotal_cents)));
     for d in &order.discounts {
@@ -107,11 +115,20 @@ pub fn payment_failed(order: &OrderRecord, reason: Option<&str>) -> EmailMessage
         order.order_id
     );
     let html = page("Payment failed", html! { p { (text) } });
-    EmailMessage { to: vec![order.email.clone()], subject: format!("Payment failed — order {}", order.order_id), text, html }
+    EmailMessage {
+        to: vec![order.email.clone()],
+        subject: format!("Payment failed — order {}", order.order_id),
+        text,
+        html,
+    }
 }
 
 pub fn order_cancelled(order: &OrderRecord, refunded: bool) -> EmailMessage {
-    let refund = if refunded { format!(" {} will be refunded to your {}.", eur(order, order.total_cents), payment_text(order)) } else { String::new() };
+    let refund = if refunded {
+        format!(" {} will be refunded to your {}.", eur(order, order.total_cents), payment_text(order))
+    } else {
+        String::new()
+    };
     let text = format!("Your order {} is cancelled.{refund}\n", order.order_id);
     let html = page("Order cancelled", html! { p { (text) } });
     EmailMessage { to: vec![order.email.clone()], subject: format!("Order {} cancelled", order.order_id), text, html }
@@ -124,5 +141,10 @@ pub fn late_payment_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMes
         eur(order, amount_cents)
     );
     let html = page("Payment refunded", html! { p { (text) } });
-    EmailMessage { to: vec![order.email.clone()], subject: format!("Payment refunded — order {}", order.order_id), text, html }
+    EmailMessage {
+        to: vec![order.email.clone()],
+        subject: format!("Payment refunded — order {}", order.order_id),
+        text,
+        html,
+    }
 }

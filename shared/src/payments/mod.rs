@@ -55,10 +55,20 @@ pub struct RefundRequest {
 /// real provider (Stripe) is one more implementation and one line in `provider()`.
 pub trait PaymentProvider: Send + Sync {
     /// Opens a hosted payment session; `base_url` is where this API is reached.
-    fn open_session<'a>(&'a self, app: &'a App, base_url: &'a str, request: SessionRequest) -> BoxFuture<'a, Result<Session, PaymentError>>;
+    fn open_session<'a>(
+        &'a self,
+        app: &'a App,
+        base_url: &'a str,
+        request: SessionRequest,
+    ) -> BoxFuture<'a, Result<Session, PaymentError>>;
 
     /// Refunds a payment in full; idempotent for one payment.
-    fn refund<'a>(&'a self, app: &'a App, request: RefundRequest, at: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
+    fn refund<'a>(
+        &'a self,
+        app: &'a App,
+        request: RefundRequest,
+        at: &'a str,
+    ) -> BoxFuture<'a, Result<(), PaymentError>>;
 }
 
 pub fn provider() -> &'static dyn PaymentProvider {

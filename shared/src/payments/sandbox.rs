@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::methods::Authorization;
-use super::{BoxFuture, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session, SessionRequest};
+use super::{
+    BoxFuture, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session, SessionRequest,
+};
 use crate::store::{keys, s, to_item, PaymentRecord, StoreError};
 use crate::App;
 
@@ -36,7 +38,12 @@ fn unavailable(e: impl std::fmt::Display) -> PaymentError {
 }
 
 impl PaymentProvider for Sandbox {
-    fn open_session<'a>(&'a self, app: &'a App, base_url: &'a str, request: SessionRequest) -> BoxFuture<'a, Result<Session, PaymentError>> {
+    fn open_session<'a>(
+        &'a self,
+        app: &'a App,
+        base_url: &'a str,
+        request: SessionRequest,
+    ) -> BoxFuture<'a, Result<Session, PaymentError>> {
         Box::pin(async move {
             let session_id = uuid::Uuid::new_v4().simple().to_string();
             let key = keys::payment_session(&session_id);
@@ -62,10 +69,20 @@ impl PaymentProvider for Sandbox {
         })
     }
 
-    fn refund<'a>(&'a self, app: &'a App, request: RefundRequest, at: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
+    fn refund<'a>(
+        &'a self,
+        app: &'a App,
+        request: RefundRequest,
+        at: &'a str,
+    ) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move {
-            let mut refund =
-                PaymentRecord::new(&format!("refund-{}", request.payment_id), &request.method_type, request.amount_cents, "refunded", at);
+            let mut refund = PaymentRecord::new(
+                &format!("refund-{}", request.payment_id),
+                &request.method_type,
+                request.amount_cents,
+                "refunded",
+                at,
+            );
             refund.order_id = request.order_id;
             match app.store.put_new(&refund).await {
                 Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
@@ -84,7 +101,12 @@ impl crate::store::Store {
 /// Records the buyer's valid submission and sends its outcome to the webhook. A second
 /// submission of a completed session sends the first outcome again (the webhook applies
 /// each event once), so nothing is charged twice and nothing is lost.
-pub async fn complete(app: &App, session: &SessionRecord, authorization: &Authorization, save: bool) -> Result<PaymentEvent, StoreError> {
+pub async fn complete(
+    app: &App,
+    session: &SessionRecord,
+    authorization: &Authorization,
+    save: bool,
+) -> Result<PaymentEvent, StoreError> {
     let event = PaymentEvent {
         event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
         kind: if authorization.approved { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },

@@ -70,9 +70,7 @@ impl CartRecord {
         match self.lines.iter_mut().find(|l| l.product_id == product_id) {
             Some(line) if quantity > 0 => line.quantity = quantity,
             Some(_) => self.lines.retain(|l| l.product_id != product_id),
-            None if quantity > 0 => {
-                self.lines.push(CartLineRecord { product_id: product_id.to_string(), quantity })
-            }
+            None if quantity > 0 => self.lines.push(CartLineRecord { product_id: product_id.to_string(), quantity }),
             None => {}
         }
     }

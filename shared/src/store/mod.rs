@@ -8,10 +8,7 @@ mod reference;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
-pub use orders::{
-    invoice_number, AppliedEvent, HistoryEntry, OrderDiscount, OrderPayment, OrderRecord, PaymentRecord, StockChange, Transition,
-    TransitionError,
-};
+pub use orders::{invoice_number, AppliedEvent, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError};
 pub use products::{NewProduct, ProductRecord};
 pub use reference::{PickupPoint, Plan};
 pub use users::{Credentials, LoginFailures, UserProfile};
@@ -46,10 +43,8 @@ impl StoreError {
         E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        let conditional = err
-            .as_service_error()
-            .and_then(|e| e.code())
-            .is_some_and(|code| code == "ConditionalCheckFailedException");
+        let conditional =
+            err.as_service_error().and_then(|e| e.code()).is_some_and(|code| code == "ConditionalCheckFailedException");
         if conditional {
             Self::ConditionFailed
         } else {
@@ -140,11 +135,8 @@ impl Store {
             Ok(_) => Ok(()),
             Err(err) => match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                    let mut failed: Vec<bool> = e
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                        .collect();
+                    let mut failed: Vec<bool> =
+                        e.cancellation_reasons().iter().map(|r| r.code() == Some("ConditionalCheckFailed")).collect();
                     failed.resize(count, false);
                     Err(StoreError::TransactionCancelled(failed))
                 }
@@ -169,7 +161,12 @@ pub mod tx {
     }
 
     /// A put whose condition has `:placeholders` filled by `values`.
-    pub fn put_if(table: &str, item: Item, condition: Option<&str>, values: Item) -> Result<TransactWriteItem, StoreError> {
+    pub fn put_if(
+        table: &str,
+        item: Item,
+        condition: Option<&str>,
+        values: Item,
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = built(
             Put::builder()
                 .table_name(table)
@@ -205,7 +202,8 @@ pub mod tx {
     }
 
     pub fn check(table: &str, key: Item, condition: &str, values: Item) -> Result<TransactWriteItem, StoreError> {
-        let mut builder = ConditionCheck::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
+        let mut builder =
+            ConditionCheck::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
         if !values.is_empty() {
             builder = builder.set_expression_attribute_values(Some(values));
         }

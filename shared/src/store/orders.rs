@@ -2,43 +2,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, s, to_item, tx, CartRecord, Item, Store, StoreError};
-use crate::domain::order::{Delivery, Gift, OrderStatus};
-use crate::domain::pricing::PricedLine;
-use crate::payments::methods::MethodDetails;
+use crate::domain::order::{HistoryEntry, Order, OrderStatus};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub status: OrderStatus,
-    pub at: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderDiscount {
-    pub kind: String,
-    pub percent: u8,
-    pub amount_cents: i64,
-}
-
-/// How the order was paid, as the order and the invoice show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderPayment {
-    pub method_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last4: Option<String>,
-}
-
-impl From<&MethodDetails> for OrderPayment {
-    fn from(d: &MethodDetails) -> Self {
-        Self {
-            method_type: d.method_type.clone(),
-            brand: d.brand.clone(),
-            last4: d.last4.clone().or_else(|| d.phone_last4.clone()),
-        }
-    }
-}
-
+/// An order as stored: its keys, what only the back end needs, and the contract's `Order`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OrderRecord {
     pub pk: String,
@@ -49,32 +15,21 @@ pub struct OrderRecord {
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
-    pub order_id: String,
     pub user_id: String,
     pub email: String,
-    pub status: OrderStatus,
-    pub invoice_number: Option<String>,
-    pub items: Vec<PricedLine>,
-    pub subtotal_cents: i64,
-    pub discounts: Vec<OrderDiscount>,
-    pub delivery: Delivery,
-    pub delivery_fee_cents: i64,
-    pub gift: Option<Gift>,
-    pub gift_fee_cents: i64,
-    pub total_cents: i64,
-    pub currency: String,
-    pub payment: Option<OrderPayment>,
     /// The payment that paid it (refunds name it).
     pub payment_id: Option<String>,
-    pub promo_code: Option<String>,
     pub commission_cents: i64,
-    pub created_at: String,
-    pub expires_at: String,
-    pub paid_at: Option<String>,
-    pub cancelled_at: Option<String>,
-    /// `pending` while a cancelled paid order's refund has not gone through.
-    pub refund_status: Option<String>,
-    pub history: Vec<HistoryEntry>,
+    #[serde(flatten)]
+    pub order: Order,
+}
+
+impl std::ops::Deref for OrderRecord {
+    type Target = Order;
+
+    fn deref(&self) -> &Order {
+        &self.order
+    }
 }
 
 impl OrderRecord {
@@ -175,7 +130,12 @@ pub fn invoice_number(year: i32, sequence: u64) -> String {
     format!("INV-{year}-{sequence:06}")
 }
 
-fn stock_update(table: &str, product_id: &str, quantity: u32, change: StockChange) -> Result<TransactWriteItem, StoreError> {
+fn stock_update(
+    table: &str,
+    product_id: &str,
+    quantity: u32,
+    change: StockChange,
+) -> Result<TransactWriteItem, StoreError> {
     let (expression, condition) = match change {
         StockChange::Hold => ("SET stock = stock - :q, version = version + :one", Some("stock >= :q")),
         _ => ("SET stock = stock + :q, version = version + :one", Some("attribute_exists(pk)")),
@@ -191,7 +151,12 @@ fn stock_update(table: &str, product_id: &str, quantity: u32, change: StockChang
 }
 
 fn cart_put(table: &str, cart: &CartRecord, expected_version: u64) -> Result<TransactWriteItem, StoreError> {
-    tx::put_if(table, to_item(cart)?, Some("version = :expected"), Item::from([(":expected".into(), n(expected_version))]))
+    tx::put_if(
+        table,
+        to_item(cart)?,
+        Some("version = :expected"),
+        Item::from([(":expected".into(), n(expected_version))]),
+    )
 }
 
 impl Store {
@@ -210,20 +175,7 @@ impl Store {
         actions.push(cart_put(self.table(), cart, cart.version - 1)?);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
-            Err(StoreError::TransactionCancelled(failed)) => {
-                let short: Vec<String> = order
-                    .items
-                    .iter()
-                    .zip(&failed)
-                    .filter(|(_, failed)| **failed)
-                    .map(|(line, _)| line.product_id.clone())
-                    .collect();
-                if short.is_empty() {
-                    Err(TransitionError::Contended)
-                } else {
-                    Err(TransitionError::OutOfStock(short))
-                }
-            }
+            Err(StoreError::TransactionCancelled(failed)) => Err(stock_or_contention(order, &failed)),
             Err(e) => Err(e.into()),
         }
     }
@@ -295,7 +247,14 @@ impl Store {
                 values.insert(":current".into(), n(next - 1));
                 "#value = :current"
             };
-            actions.push(tx::update(table, key.item(), "SET #value = :next", Some(condition), values, &[("#value", "value")])?);
+            actions.push(tx::update(
+                table,
+                key.item(),
+                "SET #value = :next",
+                Some(condition),
+                values,
+                &[("#value", "value")],
+            )?);
         }
         for payment in &t.payments {
             actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);
@@ -309,19 +268,7 @@ impl Store {
                 if failed[order_index] {
                     return Err(TransitionError::StatusChanged);
                 }
-                let short: Vec<String> = t
-                    .order
-                    .items
-                    .iter()
-                    .zip(&failed[stock_start..stock_end])
-                    .filter(|(_, f)| **f)
-                    .map(|(l, _)| l.product_id.clone())
-                    .collect();
-                if short.is_empty() {
-                    Err(TransitionError::Contended)
-                } else {
-                    Err(TransitionError::OutOfStock(short))
-                }
+                Err(stock_or_contention(t.order, &failed[stock_start..stock_end]))
             }
             Err(e) => Err(e.into()),
         }
@@ -358,7 +305,8 @@ impl Store {
             None => query.key_condition_expression("gsi1pk = :pk"),
         };
         let out = query.send().await.map_err(StoreError::from_sdk)?;
-        let orders: Vec<OrderRecord> = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let orders: Vec<OrderRecord> =
+            out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
         let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
         let next = if more { orders.last().map(|o| o.gsi1sk.clone()) } else { None };
         Ok((orders, next))
@@ -392,6 +340,23 @@ impl Store {
     }
 }
 
+/// Why a transaction whose stock actions (one per order line, in order) start `failed`
+/// was cancelled: the lines that lacked stock, or else contention on something else.
+fn stock_or_contention(order: &OrderRecord, failed: &[bool]) -> TransitionError {
+    let short: Vec<String> = order
+        .items
+        .iter()
+        .zip(failed)
+        .filter(|(_, failed)| **failed)
+        .map(|(line, _)| line.product_id.clone())
+        .collect();
+    if short.is_empty() {
+        TransitionError::Contended
+    } else {
+        TransitionError::OutOfStock(short)
+    }
+}
+
 fn to_entry(status: OrderStatus, at: &str) -> Result<AttributeValue, StoreError> {
     let entry = to_item(&HistoryEntry { status, at: at.to_string() })?;
     Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
@@ -413,7 +378,13 @@ pub struct AppliedEvent {
 impl Store {
     /// Records an event that changes no order (a payment the order could not take), with
     /// its payment records; `false` if the event was already recorded.
-    pub async fn record_event(&self, event_id: &str, order_id: &str, at: &str, payments: &[PaymentRecord]) -> Result<bool, StoreError> {
+    pub async fn record_event(
+        &self,
+        event_id: &str,
+        order_id: &str,
+        at: &str,
+        payments: &[PaymentRecord],
+    ) -> Result<bool, StoreError> {
         let key = keys::webhook_event(event_id);
         let item = Item::from([
             ("pk".into(), s(key.pk)),

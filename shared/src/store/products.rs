@@ -79,7 +79,8 @@ impl Store {
     ) -> Result<(Vec<ProductRecord>, bool), StoreError> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
-        let filter = (0..needles.len()).map(|i| format!("contains(search_text, :w{i})")).collect::<Vec<_>>().join(" AND ");
+        let filter =
+            (0..needles.len()).map(|i| format!("contains(search_text, :w{i})")).collect::<Vec<_>>().join(" AND ");
         loop {
             let mut query = self
                 .client()

@@ -65,14 +65,17 @@ async fn an_email_has_one_account_even_when_two_signups_race() {
     let app = spawn_app().await;
     let email = unique_email("race");
     let body = json!({"email": email, "password": "longenough", "name": "Racer"});
-    let (a, b) = tokio::join!(app.post("/auth/signup", None, body.clone()), app.post("/auth/signup", None, body.clone()));
+    let (a, b) =
+        tokio::join!(app.post("/auth/signup", None, body.clone()), app.post("/auth/signup", None, body.clone()));
     let mut statuses = vec![a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, vec![StatusCode::CREATED, StatusCode::CONFLICT]);
     let loser = if a.status == StatusCode::CONFLICT { a } else { b };
     assert_eq!(loser.code(), "email_taken");
 
-    let again = app.post("/auth/signup", None, json!({"email": email.to_uppercase(), "password": "other-pass", "name": "X"})).await;
+    let again = app
+        .post("/auth/signup", None, json!({"email": email.to_uppercase(), "password": "other-pass", "name": "X"}))
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.code(), "email_taken");
 }
@@ -82,7 +85,8 @@ async fn wrong_password_and_unknown_email_look_the_same() {
     let app = spawn_app().await;
     let (email, _) = app.customer("bob").await;
     let wrong = app.post("/auth/login", None, json!({"email": email, "password": "wrong-password"})).await;
-    let unknown = app.post("/auth/login", None, json!({"email": unique_email("ghost"), "password": "wrong-password"})).await;
+    let unknown =
+        app.post("/auth/login", None, json!({"email": unique_email("ghost"), "password": "wrong-password"})).await;
     for answer in [&wrong, &unknown] {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
         assert_eq!(answer.code(), "invalid_credentials");
@@ -135,7 +139,11 @@ async fn protected_routes_refuse_missing_bad_forged_and_expired_tokens() {
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         use base64::Engine;
         let encode = |s: &str| URL_SAFE_NO_PAD.encode(s);
-        format!("{}.{}.", encode(r#"{"alg":"none","typ":"JWT"}"#), encode(r#"{"sub":"x","role":"admin","exp":4000000000}"#))
+        format!(
+            "{}.{}.",
+            encode(r#"{"alg":"none","typ":"JWT"}"#),
+            encode(r#"{"sub":"x","role":"admin","exp":4000000000}"#)
+        )
     };
     for bad in [None, Some("garbage"), Some(forged.as_str()), Some(unsigned.as_str())] {
         let answer = app.get("/cart", bad).await;

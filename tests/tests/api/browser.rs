@@ -27,7 +27,10 @@ fn find_driver() -> Option<String> {
 
 impl Browser {
     async fn start(driver: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -49,8 +52,17 @@ impl Browser {
                      "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1000,1100", format!("--user-data-dir={}", profile.display())]
         }}}});
-        let session: Value = http.post(format!("{base}/session")).json(&capabilities).send().await.expect("session").json().await.expect("json");
-        let session = session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {session}")).to_string();
+        let session: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        let session =
+            session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {session}")).to_string();
         Self { http, base, session, _driver: child }
     }
 
@@ -70,7 +82,8 @@ impl Browser {
     }
 
     async fn element(&self, css: &str) -> String {
-        let found = self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        let found =
+            self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
         found[ELEMENT].as_str().expect("element id").to_string()
     }
 

@@ -50,10 +50,12 @@ async fn cart_changes_are_checked_against_the_contract() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.code(), "product_not_found");
     for quantity in [json!(0), json!(-1), json!(1.5), json!("2"), json!(null)] {
-        let answer = app.post("/cart/items", Some(&token), json!({"product_id": "cap-ete", "quantity": quantity})).await;
+        let answer =
+            app.post("/cart/items", Some(&token), json!({"product_id": "cap-ete", "quantity": quantity})).await;
         assert_eq!(answer.code(), "invalid_request", "quantity {quantity}");
     }
-    let extra = app.post("/cart/items", Some(&token), json!({"product_id": "cap-ete", "quantity": 1, "price_cents": 1})).await;
+    let extra =
+        app.post("/cart/items", Some(&token), json!({"product_id": "cap-ete", "quantity": 1, "price_cents": 1})).await;
     assert_eq!(extra.code(), "invalid_request");
     let negative = app.call(Method::PUT, "/cart/items/cap-ete", Some(&token), Some(json!({"quantity": -1}))).await;
     assert_eq!(negative.code(), "invalid_request");

@@ -18,7 +18,17 @@ async fn the_catalogue_pages_through_every_cap_once() {
         let items = page.body["items"].as_array().expect("items").clone();
         assert!(items.len() <= 4);
         for item in &items {
-            for field in ["product_id", "name", "description", "price_cents", "effective_price_cents", "currency", "stock", "low_stock", "discount"] {
+            for field in [
+                "product_id",
+                "name",
+                "description",
+                "price_cents",
+                "effective_price_cents",
+                "currency",
+                "stock",
+                "low_stock",
+                "discount",
+            ] {
                 assert!(item.get(field).is_some(), "{field} missing in {item}");
             }
             assert_eq!(item["currency"], "EUR");
@@ -39,7 +49,12 @@ async fn the_catalogue_pages_through_every_cap_once() {
 async fn search_is_by_word_prefix_ignoring_case_and_accents() {
     let app = spawn_app().await;
     let names = |answer: &capsule_tests::Answer| -> Vec<String> {
-        answer.body["items"].as_array().expect("items").iter().map(|i| i["name"].as_str().unwrap_or("").to_string()).collect()
+        answer.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["name"].as_str().unwrap_or("").to_string())
+            .collect()
     };
     assert_eq!(names(&app.get("/products?q=ete", None).await), vec!["Casquette Été"]);
     assert_eq!(names(&app.get("/products?q=%C3%89T%C3%89", None).await), vec!["Casquette Été"]);
@@ -84,7 +99,9 @@ async fn pickup_points_and_plans() {
     let points = app.get("/pickup-points", None).await;
     let items = points.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 3);
-    assert!(items.iter().all(|p| p["pickup_point_id"].is_string() && p["name"].is_string() && p["address"].is_string()));
+    assert!(items
+        .iter()
+        .all(|p| p["pickup_point_id"].is_string() && p["name"].is_string() && p["address"].is_string()));
 
     let plans = app.get("/plans", None).await;
     assert_eq!(plans.body["trial_days"], 14);

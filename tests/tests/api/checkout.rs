@@ -11,7 +11,9 @@ async fn checkout_holds_stock_and_locks_the_cart_until_payment() {
     let placed = app.post("/checkout", Some(&token), json!({"payment_method": "crina_pay", "delivery": home(), "gift": {"type": "wedding", "message": "Vive les mariés"}})).await;
     assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
     assert_eq!(placed.body["status"], "pending_payment");
-    assert!(placed.body["redirect_url"].as_str().is_some_and(|u| u.starts_with(&app.stack.base_url) && u.contains("/portal/sessions/")));
+    assert!(placed.body["redirect_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with(&app.stack.base_url) && u.contains("/portal/sessions/")));
     let order = &placed.body["order"];
     assert_eq!(order["order_id"], placed.body["order_id"]);
     assert_eq!(order["subtotal_cents"], 7500);
@@ -21,8 +23,10 @@ async fn checkout_holds_stock_and_locks_the_cart_until_payment() {
     assert_eq!(order["gift"], json!({"type": "wedding", "message": "Vive les mariés"}));
     assert_eq!(order["delivery"]["mode"], "home");
     assert_eq!(order["invoice_number"], serde_json::Value::Null);
-    let expires = chrono::DateTime::parse_from_rfc3339(placed.body["expires_at"].as_str().expect("expires_at")).expect("time");
-    let created = chrono::DateTime::parse_from_rfc3339(order["created_at"].as_str().expect("created_at")).expect("time");
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(placed.body["expires_at"].as_str().expect("expires_at")).expect("time");
+    let created =
+        chrono::DateTime::parse_from_rfc3339(order["created_at"].as_str().expect("created_at")).expect("time");
     assert_eq!((expires - created).num_minutes(), 30);
 
     // Held: gone from what can be bought.
@@ -60,7 +64,8 @@ async fn checkout_refuses_bad_requests_with_the_contract_codes() {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}: {}", answer.body);
         assert_eq!(answer.code(), "invalid_request", "{body}");
     }
-    let unknown_method = app.post("/checkout", Some(&token), json!({"payment_method": "pm_nope", "delivery": pickup()})).await;
+    let unknown_method =
+        app.post("/checkout", Some(&token), json!({"payment_method": "pm_nope", "delivery": pickup()})).await;
     assert_eq!(unknown_method.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown_method.code(), "payment_method_not_found");
     // Nothing was held by the refused attempts.
@@ -82,7 +87,10 @@ async fn a_short_line_fails_the_whole_checkout_and_holds_nothing() {
     let refused = app.checkout(&second).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(refused.code(), "insufficient_stock");
-    assert_eq!(refused.body["error"]["details"], json!({"lines": [{"product_id": scarce, "requested": 2, "available": 0}]}));
+    assert_eq!(
+        refused.body["error"]["details"],
+        json!({"lines": [{"product_id": scarce, "requested": 2, "available": 0}]})
+    );
     assert_eq!(app.stock(&plenty).await, 45, "the plentiful line was not held either");
     assert_eq!(app.stock(&scarce).await, 0);
 }
@@ -103,6 +111,9 @@ async fn forty_buyers_racing_for_fifteen_units_get_exactly_fifteen() {
     let lost: Vec<_> = answers.iter().filter(|a| a.status != StatusCode::CREATED).collect();
     assert_eq!(won, 15, "exactly the stock is held");
     assert_eq!(lost.len(), 25);
-    assert!(lost.iter().all(|a| a.status == StatusCode::CONFLICT && a.code() == "insufficient_stock"), "losers get 409");
+    assert!(
+        lost.iter().all(|a| a.status == StatusCode::CONFLICT && a.code() == "insufficient_stock"),
+        "losers get 409"
+    );
     assert_eq!(app.stock(&product).await, 0, "never below zero");
 }

@@ -55,7 +55,11 @@ async fn queued_emails_reach_the_outbox_and_a_bad_message_does_not_block_the_bat
         .attributes
         .unwrap_or_default();
     let count = |name: QueueAttributeName| attributes.get(&name).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
-    assert_eq!(count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible) + count(QueueAttributeName::ApproximateNumberOfMessages), 1);
+    assert_eq!(
+        count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            + count(QueueAttributeName::ApproximateNumberOfMessages),
+        1
+    );
 }
 
 fn sample(name: &str) -> String {
@@ -76,8 +80,14 @@ async fn the_sample_events_run_through_their_handlers() {
     let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("json");
     assert_eq!(body["product_id"], "cap-ete");
 
-    let batch: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&sample("notifier")).expect("an SQS event");
-    let to = batch.records[0].body.as_deref().and_then(|b| serde_json::from_str::<EmailMessage>(b).ok()).expect("email body").to;
+    let batch: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(&sample("notifier")).expect("an SQS event");
+    let to = batch.records[0]
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<EmailMessage>(b).ok())
+        .expect("email body")
+        .to;
     let response = notifier::handle(&app.stack.app, batch).await;
     assert!(response.batch_item_failures.is_empty());
     assert!(!app.emails_to(&to[0], 1).await.is_empty());
@@ -97,17 +107,23 @@ async fn every_sample_event_is_accepted_by_its_function() {
         seen += 1;
         if json.get("routeKey").is_some() {
             let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}: {e}"));
-            let response = local::routes::invoke_http(&function, &app.stack.app, request).await.unwrap_or_else(|| panic!("{function} is not an HTTP function"));
+            let response = local::routes::invoke_http(&function, &app.stack.app, request)
+                .await
+                .unwrap_or_else(|| panic!("{function} is not an HTTP function"));
             // Placeholder tokens and ids: a contract answer, never a server fault.
             assert!(response.status().as_u16() < 500, "{function}: {}", response.status());
         } else if json.get("Records").is_some() {
             let batch: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).expect("SQS event");
             let records = batch.records.len();
-            let response = local::routes::invoke_sqs(&function, &app.stack.app, batch).await.unwrap_or_else(|| panic!("{function} consumes no queue"));
+            let response = local::routes::invoke_sqs(&function, &app.stack.app, batch)
+                .await
+                .unwrap_or_else(|| panic!("{function} consumes no queue"));
             assert!(response.batch_item_failures.len() <= records);
         } else {
             assert_eq!(json["detail-type"], "Scheduled Event", "{function}");
-            let outcome = local::routes::invoke_scheduled(&function, &app.stack.app).await.unwrap_or_else(|| panic!("{function} is not scheduled"));
+            let outcome = local::routes::invoke_scheduled(&function, &app.stack.app)
+                .await
+                .unwrap_or_else(|| panic!("{function} is not scheduled"));
             assert!(outcome.is_ok(), "{function}: {outcome:?}");
         }
     }
@@ -121,7 +137,14 @@ async fn an_order_paid_event_reaches_the_event_bus() {
     let sdk = local::emulator_sdk(&app.endpoint).await;
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let sqs = app.stack.app.sqs.clone();
-    let queue_url = sqs.create_queue().queue_name(format!("{}-listener", app.stack.names.prefix)).send().await.expect("queue").queue_url.expect("url");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("{}-listener", app.stack.names.prefix))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
     let arn = sqs
         .get_queue_attributes()
         .queue_url(&queue_url)
@@ -153,8 +176,15 @@ async fn an_order_paid_event_reaches_the_event_bus() {
     let (_, token) = app.customer("event").await;
     app.add(&token, "cap-ete", 2).await;
     let order = app.buy(&token, capsule_tests::VISA).await;
-    let received = sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.expect("receive");
-    let bodies: Vec<serde_json::Value> = received.messages.unwrap_or_default().iter().filter_map(|m| m.body.as_deref()).filter_map(|b| serde_json::from_str(b).ok()).collect();
+    let received =
+        sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.expect("receive");
+    let bodies: Vec<serde_json::Value> = received
+        .messages
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m.body.as_deref())
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
     assert_eq!(bodies.len(), 1, "one OrderPaid event");
     assert_eq!(bodies[0]["detail-type"], "OrderPaid");
     assert_eq!(bodies[0]["detail"]["order_id"], order["order_id"]);

@@ -15,7 +15,12 @@ async fn the_history_lists_every_order_newest_first_and_hides_others_orders() {
         app.stack.clock.advance(5);
     }
     let history = app.get("/orders", Some(&token)).await;
-    let listed: Vec<String> = history.body["items"].as_array().expect("items").iter().map(|o| o["order_id"].as_str().unwrap_or("").to_string()).collect();
+    let listed: Vec<String> = history.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|o| o["order_id"].as_str().unwrap_or("").to_string())
+        .collect();
     ids.reverse();
     assert_eq!(listed, ids, "newest first");
     assert!(history.body["items"][0]["history"].as_array().is_some_and(|h| h.len() == 2));
@@ -52,10 +57,12 @@ async fn a_paid_order_cancelled_in_time_is_refunded_and_its_stock_is_back_at_onc
     assert_eq!(cancelled.body["refund_status"], "refunded");
     assert!(cancelled.body["cancelled_at"].is_string());
     assert_eq!(app.stock(&product).await, 10, "back on sale at once");
-    let statuses: Vec<&str> = cancelled.body["history"].as_array().expect("history").iter().filter_map(|h| h["status"].as_str()).collect();
+    let statuses: Vec<&str> =
+        cancelled.body["history"].as_array().expect("history").iter().filter_map(|h| h["status"].as_str()).collect();
     assert_eq!(statuses, vec!["pending_payment", "paid", "cancelled"]);
     let mails = app.emails_to(&email, 2).await;
-    assert!(mails.iter().any(|m| m["subject"].as_str().is_some_and(|s| s.contains("cancelled")) && m["text"].as_str().is_some_and(|t| t.contains("refunded"))));
+    assert!(mails.iter().any(|m| m["subject"].as_str().is_some_and(|s| s.contains("cancelled"))
+        && m["text"].as_str().is_some_and(|t| t.contains("refunded"))));
 
     let twice = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
@@ -71,7 +78,8 @@ async fn cancellation_closes_with_the_window_and_a_pending_order_cancels_at_once
     let paid = app.buy(&token, VISA).await;
     app.stack.clock.advance(24 * 3600 + 60);
     let token = app.login(&email).await;
-    let late = app.post(&format!("/orders/{}/cancel", paid["order_id"].as_str().expect("id")), Some(&token), json!({})).await;
+    let late =
+        app.post(&format!("/orders/{}/cancel", paid["order_id"].as_str().expect("id")), Some(&token), json!({})).await;
     assert_eq!(late.status, StatusCode::CONFLICT);
     assert_eq!(late.code(), "cancellation_window_elapsed");
 
@@ -104,7 +112,8 @@ async fn unpaid_holds_are_released_at_expiry_exactly_once() {
     assert_eq!(app.stock(&product).await, 2);
 
     app.stack.clock.advance(2 * 60);
-    let (first, second) = tokio::join!(app.run_job("release-expired-reservations"), app.run_job("release-expired-reservations"));
+    let (first, second) =
+        tokio::join!(app.run_job("release-expired-reservations"), app.run_job("release-expired-reservations"));
     assert_eq!(first["released"].as_u64().unwrap_or(0) + second["released"].as_u64().unwrap_or(0), 1, "released once");
     assert_eq!(app.stock(&product).await, 6);
     let order = app.order_when(&token, order_id, "expired").await;

@@ -1,6 +1,6 @@
 //! The hosted page and the webhook: outcomes, signatures, replays, order of arrival.
 use aws_sdk_dynamodb::types::AttributeValue;
-use capsule_tests::{card_form, captured_logs, spawn_app, TestApp, DECLINED, VISA, WEBHOOK_SECRET};
+use capsule_tests::{captured_logs, card_form, spawn_app, TestApp, DECLINED, VISA, WEBHOOK_SECRET};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -42,21 +42,28 @@ async fn a_paid_order_gets_its_invoice_number_email_event_and_an_empty_cart() {
     assert_eq!(order["invoice_number"], format!("INV-{year}-000001"));
     assert_eq!(order["payment"], json!({"method_type": "card", "brand": "visa", "last4": "4242"}));
     assert!(order["paid_at"].is_string());
-    let statuses: Vec<&str> = order["history"].as_array().expect("history").iter().filter_map(|h| h["status"].as_str()).collect();
+    let statuses: Vec<&str> =
+        order["history"].as_array().expect("history").iter().filter_map(|h| h["status"].as_str()).collect();
     assert_eq!(statuses, vec!["pending_payment", "paid"]);
     assert_eq!(app.stock(&product).await, 4, "the hold became the sale");
     let cart = app.get("/cart", Some(&token)).await;
     assert_eq!(cart.body["items"], json!([]), "the cart was emptied");
     assert_ne!(cart.body["cart_id"], Value::Null);
 
-    let return_page = app.client.get(app.url(&location)).send().await.expect("return page").text().await.unwrap_or_default();
+    let return_page =
+        app.client.get(app.url(&location)).send().await.expect("return page").text().await.unwrap_or_default();
     assert!(return_page.contains(r#"data-outcome="paid""#));
 
     let mails = app.emails_to(&email, 1).await;
     assert_eq!(mails.len(), 1);
     let text = mails[0]["text"].as_str().unwrap_or_default();
     let html = mails[0]["html"].as_str().unwrap_or_default();
-    for needle in [format!("INV-{year}-000001"), "20,00 €".to_string(), "visa ending in 4242".to_string(), "Relais Bastille".to_string()] {
+    for needle in [
+        format!("INV-{year}-000001"),
+        "20,00 €".to_string(),
+        "visa ending in 4242".to_string(),
+        "Relais Bastille".to_string(),
+    ] {
         assert!(text.contains(&needle), "text lacks {needle}: {text}");
         assert!(html.contains(&needle), "html lacks {needle}");
     }
@@ -81,7 +88,15 @@ async fn a_declined_card_fails_the_order_releases_the_hold_and_refills_the_cart(
     let cart = app.get("/cart", Some(&token)).await;
     assert_eq!(cart.body["total_quantity"], 1, "the items are back in the cart");
     assert_eq!(app.add(&token, "cap-ete", 1).await.status, StatusCode::OK, "and the cart is unlocked");
-    let page = app.client.get(app.url(&location.expect("location"))).send().await.expect("page").text().await.unwrap_or_default();
+    let page = app
+        .client
+        .get(app.url(&location.expect("location")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .unwrap_or_default();
     assert!(page.contains(r#"data-outcome="failed""#));
     let mails = app.emails_to(&email, 1).await;
     assert!(mails[0]["subject"].as_str().is_some_and(|s| s.contains("Payment failed")));
@@ -195,11 +210,18 @@ async fn events_arriving_out_of_order_do_no_harm() {
     // A second, different payment for a paid order is refunded.
     let double = app.webhook(&event(&order_id, "payment.succeeded", "evt_2", "pay_2"), WEBHOOK_SECRET, None).await;
     assert_eq!(double.body["outcome"], "refunded");
-    let refunds = app.stack.app.store.client()
-        .get_item().table_name(app.stack.names.table())
+    let refunds = app
+        .stack
+        .app
+        .store
+        .client()
+        .get_item()
+        .table_name(app.stack.names.table())
         .key("pk", AttributeValue::S("PAYMENT#refund-pay_2".into()))
         .key("sk", AttributeValue::S("PAYMENT".into()))
-        .send().await.expect("read");
+        .send()
+        .await
+        .expect("read");
     assert!(refunds.item.is_some(), "the refund is recorded");
 }
 
@@ -226,7 +248,8 @@ async fn a_payment_after_its_hold_expired_is_honoured_if_stock_remains_else_refu
     let (_, rival) = app.customer("rival").await;
     app.add(&rival, &product, 1).await;
     assert_eq!(app.checkout(&rival).await.status, StatusCode::CREATED);
-    let late = app.webhook(&event(&order_id, "payment.succeeded", "evt_late2", "pay_late2"), WEBHOOK_SECRET, None).await;
+    let late =
+        app.webhook(&event(&order_id, "payment.succeeded", "evt_late2", "pay_late2"), WEBHOOK_SECRET, None).await;
     assert_eq!(late.body["outcome"], "refunded");
     app.order_when(&token, &order_id, "expired").await;
     assert_eq!(app.stock(&product).await, 0, "never oversold");
@@ -249,7 +272,17 @@ async fn no_card_number_or_cvc_is_stored_or_logged() {
     let mut dump = String::new();
     let mut start = None;
     loop {
-        let page = app.stack.app.store.client().scan().table_name(app.stack.names.table()).set_exclusive_start_key(start).send().await.expect("scan");
+        let page = app
+            .stack
+            .app
+            .store
+            .client()
+            .scan()
+            .table_name(app.stack.names.table())
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
         dump.push_str(&format!("{:?}", page.items));
         match page.last_evaluated_key {
             Some(key) => start = Some(key),

@@ -70,21 +70,28 @@ fn queues_consumers_and_schedules_agree() {
     let template = template();
     let resources = &template["Resources"];
     let functions = functions(&template);
-    let timeout = |f: &Value| f["Properties"]["Timeout"].as_u64().or(template["Globals"]["Function"]["Timeout"].as_u64()).expect("a timeout");
+    let timeout = |f: &Value| {
+        f["Properties"]["Timeout"].as_u64().or(template["Globals"]["Function"]["Timeout"].as_u64()).expect("a timeout")
+    };
     for spec in QUEUES {
         let queue = &resources[spec.logical_id];
         assert_eq!(queue["Type"], "AWS::SQS::Queue", "{}", spec.logical_id);
         let props = &queue["Properties"];
         assert_eq!(props["VisibilityTimeout"].as_i64(), Some(i64::from(spec.visibility_timeout_seconds)));
         assert_eq!(props["RedrivePolicy"]["maxReceiveCount"].as_i64(), Some(i64::from(spec.max_receive_count)));
-        assert_eq!(reference(&props["RedrivePolicy"]["deadLetterTargetArn"]), format!("{}.Arn", spec.dead_letter_logical_id));
+        assert_eq!(
+            reference(&props["RedrivePolicy"]["deadLetterTargetArn"]),
+            format!("{}.Arn", spec.dead_letter_logical_id)
+        );
         assert_eq!(resources[spec.dead_letter_logical_id]["Type"], "AWS::SQS::Queue");
         let consumer = functions.get(spec.consumer).unwrap_or_else(|| panic!("no function {}", spec.consumer));
         let sqs: Vec<&Value> = events(consumer, "SQS").collect();
         assert_eq!(sqs.len(), 1, "{} consumes one queue", spec.consumer);
         assert_eq!(reference(&sqs[0]["Queue"]), format!("{}.Arn", spec.logical_id));
         assert_eq!(sqs[0]["BatchSize"].as_i64(), Some(i64::from(spec.batch_size)));
-        assert!(sqs[0]["FunctionResponseTypes"].as_sequence().is_some_and(|t| t.iter().any(|v| v == "ReportBatchItemFailures")));
+        assert!(sqs[0]["FunctionResponseTypes"]
+            .as_sequence()
+            .is_some_and(|t| t.iter().any(|v| v == "ReportBatchItemFailures")));
         assert!(
             u64::try_from(spec.visibility_timeout_seconds).unwrap_or(0) >= 6 * timeout(consumer),
             "{}: visibility must be at least 6x the consumer timeout",
@@ -135,7 +142,10 @@ fn the_table_and_the_configuration_agree() {
             .map(|k| (reference(&k["AttributeName"]), reference(&k["KeyType"])))
             .collect()
     };
-    assert_eq!(keys(&table["KeySchema"]), vec![(TABLE.hash_key.into(), "HASH".into()), (TABLE.range_key.into(), "RANGE".into())]);
+    assert_eq!(
+        keys(&table["KeySchema"]),
+        vec![(TABLE.hash_key.into(), "HASH".into()), (TABLE.range_key.into(), "RANGE".into())]
+    );
     let indexes: Vec<(String, Vec<(String, String)>)> = table["GlobalSecondaryIndexes"]
         .as_sequence()
         .expect("indexes")
@@ -145,7 +155,9 @@ fn the_table_and_the_configuration_agree() {
     let local: Vec<(String, Vec<(String, String)>)> = TABLE
         .indexes
         .iter()
-        .map(|(name, hash, range)| (name.to_string(), vec![(hash.to_string(), "HASH".into()), (range.to_string(), "RANGE".into())]))
+        .map(|(name, hash, range)| {
+            (name.to_string(), vec![(hash.to_string(), "HASH".into()), (range.to_string(), "RANGE".into())])
+        })
         .collect();
     assert_eq!(indexes, local);
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"], TABLE.ttl_attribute);

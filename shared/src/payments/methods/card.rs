@@ -38,10 +38,7 @@ impl MethodKind for Card {
         }
         let month = parse_month(field("exp_month"));
         if month.is_none() {
-            errors.push(error(
-                "exp_month",
-                "Expiry month must be a number from 1 to 12",
-            ));
+            errors.push(error("exp_month", "Expiry month must be a number from 1 to 12"));
         }
         let year = parse_year(field("exp_year"));
         if year.is_none() {
@@ -50,11 +47,7 @@ impl MethodKind for Card {
         if let (Some(month), Some(year)) = (month, year) {
             if (year, month) < (today.year(), today.month()) {
                 // Point at the part the buyer got wrong: the year if it is already over.
-                let field = if year < today.year() {
-                    "exp_year"
-                } else {
-                    "exp_month"
-                };
+                let field = if year < today.year() { "exp_year" } else { "exp_month" };
                 errors.push(error(field, "This card has expired"));
             }
         }
@@ -65,15 +58,10 @@ impl MethodKind for Card {
         if holder.is_empty() {
             errors.push(error("holder_name", "Enter the name on the card"));
         } else if holder.chars().count() > HOLDER_NAME_MAX_CHARS {
-            errors.push(error(
-                "holder_name",
-                "Name on the card is too long (100 characters at most)",
-            ));
+            errors.push(error("holder_name", "Name on the card is too long (100 characters at most)"));
         }
 
-        let (Some(number), Some(month), Some(year), true) =
-            (number, month, year, errors.is_empty())
-        else {
+        let (Some(number), Some(month), Some(year), true) = (number, month, year, errors.is_empty()) else {
             return Err(errors);
         };
         let declined = number.digits() == DECLINED_CARD;
@@ -180,17 +168,13 @@ fn is_cvc(raw: &str) -> bool {
 }
 
 fn error(field: &'static str, message: &str) -> FieldError {
-    FieldError {
-        field,
-        message: message.to_owned(),
-    }
+    FieldError { field, message: message.to_owned() }
 }
 
 /// Lowercase hex HMAC-SHA256 of `value`: the same card (or phone) always gives the same
 /// fingerprint, without the value itself being stored.
 pub(super) fn fingerprint(key: &[u8], value: &str) -> String {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(value.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -205,31 +189,15 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 3, 15).expect("valid date")
     }
 
-    fn form(
-        number: &str,
-        month: &str,
-        year: &str,
-        cvc: &str,
-        holder: &str,
-    ) -> HashMap<String, String> {
-        [
-            ("card_number", number),
-            ("exp_month", month),
-            ("exp_year", year),
-            ("cvc", cvc),
-            ("holder_name", holder),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    fn form(number: &str, month: &str, year: &str, cvc: &str, holder: &str) -> HashMap<String, String> {
+        [("card_number", number), ("exp_month", month), ("exp_year", year), ("cvc", cvc), ("holder_name", holder)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
     fn pay(number: &str) -> Result<Authorization, Vec<FieldError>> {
-        Card.authorize(
-            &form(number, "12", "2030", "123", "Ada Lovelace"),
-            today(),
-            KEY,
-        )
+        Card.authorize(&form(number, "12", "2030", "123", "Ada Lovelace"), today(), KEY)
     }
 
     fn approved(number: &str) -> Authorization {
@@ -293,10 +261,7 @@ mod tests {
     fn decline_test_card_is_declined_with_a_reason() {
         let auth = approved("4000000000000002");
         assert!(!auth.approved);
-        assert_eq!(
-            auth.decline_reason.as_deref(),
-            Some("Your card was declined.")
-        );
+        assert_eq!(auth.decline_reason.as_deref(), Some("Your card was declined."));
         assert!(!auth.later_charges_fail);
     }
 
@@ -326,17 +291,9 @@ mod tests {
 
     #[test]
     fn expiry_this_month_is_accepted_and_last_month_refused() {
-        let this_month = Card.authorize(
-            &form("4242424242424242", "3", "2026", "123", "A"),
-            today(),
-            KEY,
-        );
+        let this_month = Card.authorize(&form("4242424242424242", "3", "2026", "123", "A"), today(), KEY);
         assert!(this_month.is_ok());
-        let last_month = Card.authorize(
-            &form("4242424242424242", "2", "2026", "123", "A"),
-            today(),
-            KEY,
-        );
+        let last_month = Card.authorize(&form("4242424242424242", "2", "2026", "123", "A"), today(), KEY);
         match last_month {
             Err(errors) => {
                 assert_eq!(errors.len(), 1);
@@ -345,44 +302,24 @@ mod tests {
             }
             Ok(_) => panic!("an expired card was accepted"),
         }
-        let last_year = Card.authorize(
-            &form("4242424242424242", "12", "2025", "123", "A"),
-            today(),
-            KEY,
-        );
+        let last_year = Card.authorize(&form("4242424242424242", "12", "2025", "123", "A"), today(), KEY);
         assert_eq!(fields(last_year), ["exp_year"]);
     }
 
     #[test]
     fn two_digit_year_means_20yy() {
-        let auth = Card.authorize(
-            &form("4242424242424242", "03", "26", "123", "A"),
-            today(),
-            KEY,
-        );
+        let auth = Card.authorize(&form("4242424242424242", "03", "26", "123", "A"), today(), KEY);
         assert_eq!(auth.ok().and_then(|a| a.details.exp_year), Some(2026));
-        let expired = Card.authorize(
-            &form("4242424242424242", "12", "25", "123", "A"),
-            today(),
-            KEY,
-        );
+        let expired = Card.authorize(&form("4242424242424242", "12", "25", "123", "A"), today(), KEY);
         assert_eq!(fields(expired), ["exp_year"]);
-        let three_digits = Card.authorize(
-            &form("4242424242424242", "12", "203", "123", "A"),
-            today(),
-            KEY,
-        );
+        let three_digits = Card.authorize(&form("4242424242424242", "12", "203", "123", "A"), today(), KEY);
         assert_eq!(fields(three_digits), ["exp_year"]);
     }
 
     #[test]
     fn month_cvc_and_holder_rules() {
         let check = |month: &str, cvc: &str, holder: &str| {
-            Card.authorize(
-                &form("4242424242424242", month, "2030", cvc, holder),
-                today(),
-                KEY,
-            )
+            Card.authorize(&form("4242424242424242", month, "2030", cvc, holder), today(), KEY)
         };
         assert_eq!(fields(check("0", "123", "A")), ["exp_month"]);
         assert_eq!(fields(check("13", "123", "A")), ["exp_month"]);
@@ -392,24 +329,15 @@ mod tests {
         assert_eq!(fields(check("12", "12345", "A")), ["cvc"]);
         assert_eq!(fields(check("12", "123", "   ")), ["holder_name"]);
         assert!(check("12", "123", &"é".repeat(100)).is_ok());
-        assert_eq!(
-            fields(check("12", "123", &"a".repeat(101))),
-            ["holder_name"]
-        );
+        assert_eq!(fields(check("12", "123", &"a".repeat(101))), ["holder_name"]);
     }
 
     #[test]
     fn all_field_errors_are_reported_at_once() {
         let result = Card.authorize(&form("1234", "13", "abc", "1", ""), today(), KEY);
-        assert_eq!(
-            fields(result),
-            ["card_number", "exp_month", "exp_year", "cvc", "holder_name"]
-        );
+        assert_eq!(fields(result), ["card_number", "exp_month", "exp_year", "cvc", "holder_name"]);
         let missing = Card.authorize(&HashMap::new(), today(), KEY);
-        assert_eq!(
-            fields(missing),
-            ["card_number", "exp_month", "exp_year", "cvc", "holder_name"]
-        );
+        assert_eq!(fields(missing), ["card_number", "exp_month", "exp_year", "cvc", "holder_name"]);
     }
 
     #[test]
@@ -420,19 +348,13 @@ mod tests {
         assert_eq!(plain, spaced);
         assert_ne!(plain, other);
         assert_eq!(plain.len(), 64);
-        assert!(plain
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(plain.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert!(!plain.contains("4242424242424242"));
     }
 
     #[test]
     fn errors_never_echo_the_number_or_cvc() {
-        let result = Card.authorize(
-            &form("4242424242424241", "1", "2020", "9876", ""),
-            today(),
-            KEY,
-        );
+        let result = Card.authorize(&form("4242424242424241", "1", "2020", "9876", ""), today(), KEY);
         let text = format!("{result:?}");
         assert!(!text.contains("4242424242424241"));
         assert!(!text.contains("9876"));

@@ -25,10 +25,7 @@ impl MethodKind for CrinaPay {
     ) -> Result<Authorization, Vec<FieldError>> {
         let raw = form.get("phone").map(String::as_str).unwrap_or("");
         let Some(phone) = PhoneNumber::parse(raw) else {
-            return Err(vec![FieldError {
-                field: "phone",
-                message: "Phone number is not valid".to_owned(),
-            }]);
+            return Err(vec![FieldError { field: "phone", message: "Phone number is not valid".to_owned() }]);
         };
         let declined = phone.digits().ends_with("0002");
         Ok(Authorization {
@@ -53,11 +50,7 @@ struct PhoneNumber(String);
 
 impl PhoneNumber {
     fn parse(raw: &str) -> Option<Self> {
-        let compact: String = raw
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-'))
-            .collect();
+        let compact: String = raw.trim().chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
         let digits = compact.strip_prefix('+').unwrap_or(&compact);
         let valid = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
         valid.then(|| Self(digits.to_owned()))
@@ -93,28 +86,16 @@ mod tests {
 
     #[test]
     fn phone_accepts_separators_and_a_leading_plus() {
-        for phone in [
-            "+33 6 12 34 56 78",
-            "06.12.34.56.78",
-            "06-12-34-56-78",
-            "12345678",
-            "+123456789012345",
-        ] {
+        for phone in ["+33 6 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "12345678", "+123456789012345"] {
             assert!(pay(phone).is_ok(), "{phone} should be accepted");
         }
     }
 
     #[test]
     fn phone_refuses_bad_numbers_with_a_field_error() {
-        for phone in [
-            "",
-            "1234567",
-            "+1234567890123456",
-            "06 12 34 5a 78",
-            "33+612345678",
-            "++33612345678",
-            "(06)12345678",
-        ] {
+        for phone in
+            ["", "1234567", "+1234567890123456", "06 12 34 5a 78", "33+612345678", "++33612345678", "(06)12345678"]
+        {
             match pay(phone) {
                 Err(errors) => {
                     assert_eq!(errors.len(), 1);
@@ -124,9 +105,7 @@ mod tests {
                 Ok(_) => panic!("{phone} should be refused"),
             }
         }
-        assert!(CrinaPay
-            .authorize(&HashMap::new(), NaiveDate::MIN, KEY)
-            .is_err());
+        assert!(CrinaPay.authorize(&HashMap::new(), NaiveDate::MIN, KEY).is_err());
     }
 
     #[test]
@@ -138,20 +117,14 @@ mod tests {
         let d = auth.details;
         assert_eq!(d.method_type, "crina_pay");
         assert_eq!(d.phone_last4.as_deref(), Some("5678"));
-        assert_eq!(
-            (d.brand, d.last4, d.exp_month, d.exp_year),
-            (None, None, None, None)
-        );
+        assert_eq!((d.brand, d.last4, d.exp_month, d.exp_year), (None, None, None, None));
     }
 
     #[test]
     fn number_ending_in_0002_is_declined() {
         let auth = approved("06 12 34 00 02");
         assert!(!auth.approved);
-        assert_eq!(
-            auth.decline_reason.as_deref(),
-            Some("CRINA-PAY declined the payment.")
-        );
+        assert_eq!(auth.decline_reason.as_deref(), Some("CRINA-PAY declined the payment."));
         assert!(!auth.later_charges_fail);
         assert!(approved("06 12 34 00 03").approved);
     }

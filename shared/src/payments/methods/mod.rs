@@ -66,3 +66,13 @@ pub const KINDS: &[&dyn MethodKind] = &[&card::Card, &crina_pay::CrinaPay];
 pub fn kind(id: &str) -> Option<&'static dyn MethodKind> {
     KINDS.iter().copied().find(|k| k.id() == id)
 }
+
+impl From<&MethodDetails> for crate::domain::order::OrderPayment {
+    fn from(d: &MethodDetails) -> Self {
+        Self {
+            method_type: d.method_type.clone(),
+            brand: d.brand.clone(),
+            last4: d.last4.clone().or_else(|| d.phone_last4.clone()),
+        }
+    }
+}
