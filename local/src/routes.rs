@@ -35,6 +35,20 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/portal/sessions/{session_id}", "payment-portal"),
     route("GET", "/portal/sessions/{session_id}/return", "payment-portal"),
     route("POST", "/webhooks/payments", "payment-webhook"),
+    route("POST", "/cart/promo-code", "add-to-cart"),
+    route("DELETE", "/cart/promo-code", "add-to-cart"),
+    route("POST", "/admin/products", "admin"),
+    route("PATCH", "/admin/products/{product_id}", "admin"),
+    route("GET", "/admin/settings", "admin"),
+    route("PUT", "/admin/settings", "admin"),
+    route("POST", "/admin/sales", "admin"),
+    route("GET", "/admin/sales", "admin"),
+    route("POST", "/admin/promo-codes", "admin"),
+    route("GET", "/admin/promo-codes", "admin"),
+    route("GET", "/admin/promo-codes/{code}/commissions", "admin"),
+    route("GET", "/admin/carts", "admin"),
+    route("GET", "/admin/payments", "admin"),
+    route("GET", "/admin/stock-alerts", "admin"),
 ];
 
 /// The route a request path matches, with its path parameters. Literal segments win over
@@ -79,6 +93,7 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
         "cancel-order" => cancel_order::handle(app, req).await,
         "payment-portal" => payment_portal::handle(app, req).await,
         "payment-webhook" => payment_webhook::handle(app, req).await,
+        "admin" => admin::handle(app, req).await,
         _ => return None,
     })
 }

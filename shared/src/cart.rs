@@ -1,12 +1,13 @@
-//! The cart as the contract shows it, priced by the one pricing engine.
+//! The cart as the contract shows it, priced by the one pricing engine with the sales and
+//! the promo code in force at the app clock's now.
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine};
+use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine, PromoInput};
 use crate::domain::{Cents, Percent};
 use crate::error::ApiError;
-use crate::store::{CartLineRecord, CartRecord, ProductRecord};
+use crate::store::{CartLineRecord, CartRecord, ProductRecord, PromoCode, SaleLine};
 use crate::views::CURRENCY;
 use crate::App;
 
@@ -44,41 +45,74 @@ impl Cart {
     }
 }
 
-/// The sale percent of each product on sale at the app clock's now.
-pub async fn sale_percents(_app: &App, _product_ids: &[String]) -> Result<HashMap<String, Percent>, ApiError> {
-    // Sale periods are stored by the admin back office (issue 4); until then none is active.
-    Ok(HashMap::new())
+/// The sale percent of a product at `now`, if it is in a sale.
+pub fn sale_percent(product: &ProductRecord, now: &str) -> Option<Percent> {
+    product.active_sale(now).map(|s| Percent(s.percent))
 }
 
-/// Prices cart lines against current products: the same numbers the cart, the checkout,
-/// the order and the invoice show.
+/// A priced set of lines with what checkout needs besides the amounts.
+pub struct Priced {
+    pub breakdown: Breakdown,
+    pub products: HashMap<String, ProductRecord>,
+    /// The lines bought under a sale, for the per-sale limit.
+    pub sale_lines: Vec<SaleLine>,
+    /// The promo code applied, when usable by this buyer now.
+    pub promo: Option<PromoCode>,
+}
+
+/// The promo code `code` if `user_id` may use it now.
+pub async fn usable_promo(app: &App, code: &str, user_id: &str, now: &str) -> Result<Option<PromoCode>, ApiError> {
+    Ok(app.store.promo(code).await?.filter(|p| p.usable_by(user_id, now)))
+}
+
+/// Prices cart lines against current products, sales and the promo code: the same
+/// numbers the cart, the checkout, the order and the invoice show.
 pub async fn price_lines(
     app: &App,
+    user_id: &str,
     lines: &[CartLineRecord],
+    promo_code: Option<&str>,
     fees: Fees,
-) -> Result<(Breakdown, HashMap<String, ProductRecord>), ApiError> {
+) -> Result<Priced, ApiError> {
+    let now = crate::clock::rfc3339(app.clock.now());
     let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
     let products = app.store.products_by_id(&ids).await?;
-    let sales = sale_percents(app, &ids).await?;
-    let inputs: Vec<LineInput> = lines
-        .iter()
-        .filter_map(|line| {
-            let product = products.get(&line.product_id)?;
-            Some(LineInput {
+    let mut inputs = Vec::new();
+    let mut sale_lines = Vec::new();
+    for line in lines {
+        let Some(product) = products.get(&line.product_id) else { continue };
+        let sale = product.active_sale(&now);
+        if let Some(sale) = sale {
+            sale_lines.push(SaleLine {
                 product_id: product.product_id.clone(),
-                name: product.name.clone(),
+                sale_id: sale.sale_id.clone(),
                 quantity: line.quantity,
-                price: Cents(product.price_cents),
-                discount: unit_discount(product.product_discount, sales.get(&product.product_id).copied()),
-            })
-        })
-        .collect();
-    Ok((pricing::price(&inputs, None, fees), products))
+            });
+        }
+        inputs.push(LineInput {
+            product_id: product.product_id.clone(),
+            name: product.name.clone(),
+            quantity: line.quantity,
+            price: Cents(product.price_cents),
+            discount: unit_discount(product.product_discount, sale.map(|s| Percent(s.percent))),
+        });
+    }
+    let promo = match promo_code {
+        Some(code) => usable_promo(app, code, user_id, &now).await?,
+        None => None,
+    };
+    let promo_input = promo.as_ref().map(|p| PromoInput {
+        code: p.code.clone(),
+        discount_percent: Percent(p.discount_percent),
+        commission_percent: Percent(p.commission_percent),
+    });
+    let breakdown = pricing::price(&inputs, promo_input.as_ref(), fees);
+    Ok(Priced { breakdown, products, sale_lines, promo })
 }
 
 pub async fn view(app: &App, cart: &CartRecord) -> Result<Cart, ApiError> {
-    let (breakdown, _) = price_lines(app, &cart.lines, Fees::default()).await?;
-    Ok(Cart::new(&cart.cart_id, &breakdown))
+    let priced = price_lines(app, &cart.user_id, &cart.lines, cart.promo_code.as_deref(), Fees::default()).await?;
+    Ok(Cart::new(&cart.cart_id, &priced.breakdown))
 }
 
 /// The caller's unpaid cart (created empty on first use), priced.

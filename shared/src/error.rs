@@ -42,6 +42,8 @@ pub enum ApiError {
     InvalidSignature,
     #[error("the sale overlaps another sale of the same product")]
     SaleOverlap(Value),
+    #[error("a promo code with this code exists")]
+    PromoCodeTaken,
     #[error("internal error")]
     Internal(String),
 }
@@ -76,6 +78,7 @@ impl ApiError {
             Self::NotCancellable => (409, "not_cancellable"),
             Self::InvalidSignature => (400, "invalid_signature"),
             Self::SaleOverlap(_) => (409, "sale_overlap"),
+            Self::PromoCodeTaken => (409, "promo_code_taken"),
             Self::Internal(_) => (500, "internal"),
         }
     }

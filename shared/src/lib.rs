@@ -11,6 +11,7 @@ pub mod http;
 pub mod notify;
 pub mod orders;
 pub mod payments;
+pub mod stock;
 pub mod store;
 pub mod telemetry;
 pub mod views;

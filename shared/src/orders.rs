@@ -5,7 +5,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::domain::order::OrderStatus;
 use crate::error::ApiError;
-use crate::store::{CartRecord, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError};
+use crate::store::{
+    CartRecord, Claims, CommissionChange, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError,
+};
 use crate::App;
 
 const MAX_ATTEMPTS: usize = 8;
@@ -59,17 +61,20 @@ pub async fn release_pending(
             event_id,
             invoice: None,
             payments: payments.clone(),
+            claims: Claims::GiveBack,
+            commission: CommissionChange::None,
         };
         match app.store.apply(transition).await {
             Ok(()) => {
                 let released = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+                crate::stock::check_alerts(app, &released.product_ids()).await;
                 tracing::info!(order_id, user_id = %order.user_id, status = to.as_str(), "order hold released");
                 return Ok(Released::Done(Box::new(released)));
             }
             Err(TransitionError::AlreadyApplied) => return Ok(Released::AlreadyApplied),
             Err(TransitionError::StatusChanged) => return Ok(Released::NotPending),
-            Err(TransitionError::Contended | TransitionError::OutOfStock(_)) => continue,
             Err(TransitionError::Store(e)) => return Err(e.into()),
+            Err(_) => continue,
         }
     }
     Err(ApiError::Internal(format!("order {order_id} kept changing during release")))

@@ -30,6 +30,17 @@ async fn route(app: &App, req: &Request) -> HttpResult {
             change_line(app, user, &path_param(req, "product_id")?, |_| quantity).await
         }
         "DELETE /cart/items/{product_id}" => change_line(app, user, &path_param(req, "product_id")?, |_| 0).await,
+        "POST /cart/promo-code" => {
+            let body: PromoBody = json_body(req)?;
+            let code = body.code.trim().to_uppercase();
+            let now = shared::clock::rfc3339(app.clock.now());
+            // Unknown, expired, used up and one's own code all look the same.
+            if cart::usable_promo(app, &code, user, &now).await?.is_none() {
+                return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
+            }
+            change_cart(app, user, |cart| cart.promo_code = Some(code.clone())).await
+        }
+        "DELETE /cart/promo-code" => change_cart(app, user, |cart| cart.promo_code = None).await,
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }
@@ -43,32 +54,78 @@ struct AddItem {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PromoBody {
+    code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SetItem {
     quantity: i64,
 }
 
-/// Sets one line to `new_quantity(current)` against current stock, retrying when another
-/// request changed the cart meanwhile, so concurrent changes all land.
+/// Sets one line to `new_quantity(current)` against current stock and the per-sale limit.
 async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: impl Fn(u32) -> u32) -> HttpResult {
     let product = app
         .store
         .product(product_id)
         .await?
         .ok_or(ApiError::NotFound { code: "product_not_found", what: "product" })?;
+    let now = shared::clock::rfc3339(app.clock.now());
+    let sale_held = match product.active_sale(&now) {
+        Some(sale) => Some((
+            app.store.sale_units(user_id, &sale.sale_id, product_id).await?,
+            app.store.settings().await?.sale_unit_limit,
+        )),
+        None => None,
+    };
+    let mut refusal = None;
+    let answer = change_cart(app, user_id, |record| {
+        let current = record.quantity_of(product_id);
+        let quantity = new_quantity(current);
+        if quantity > current {
+            if quantity > Quantity::MAX {
+                refusal = Some(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
+                return;
+            }
+            if i64::from(quantity) > product.stock {
+                refusal = Some(ApiError::InsufficientStock(
+                    json!({"product_id": product_id, "available": product.stock.max(0)}),
+                ));
+                return;
+            }
+            if let Some((held, limit)) = sale_held {
+                if i64::from(held) + i64::from(quantity) > limit {
+                    let already = held + current;
+                    refusal = Some(ApiError::SaleLimitExceeded(
+                        json!({"product_id": product_id, "limit": limit, "already": already}),
+                    ));
+                    return;
+                }
+            }
+        }
+        refusal = None;
+        record.set_quantity(product_id, quantity);
+    })
+    .await;
+    match refusal {
+        Some(error) => Err(error),
+        None => answer,
+    }
+}
+
+/// Applies `change` to the user's unlocked cart and saves it, retrying (with a fresh read)
+/// when another request changed the cart meanwhile, so concurrent changes all land.
+async fn change_cart(app: &App, user_id: &str, mut change: impl FnMut(&mut CartRecord)) -> HttpResult {
     for _ in 0..MAX_ATTEMPTS {
         let now = shared::clock::rfc3339(app.clock.now());
         let mut record = app.store.open_cart(user_id, &now).await?;
         ensure_unlocked(&record)?;
-        let quantity = new_quantity(record.quantity_of(product_id));
-        if quantity > Quantity::MAX {
-            return Err(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
+        let before = (record.lines.clone(), record.promo_code.clone());
+        change(&mut record);
+        if (record.lines.clone(), record.promo_code.clone()) == before {
+            return http::ok(&cart::view(app, &record).await?);
         }
-        if i64::from(quantity) > product.stock && quantity > record.quantity_of(product_id) {
-            return Err(ApiError::InsufficientStock(
-                json!({"product_id": product_id, "available": product.stock.max(0)}),
-            ));
-        }
-        record.set_quantity(product_id, quantity);
         match app.store.save_cart(&mut record, &now).await {
             Ok(()) => return http::ok(&cart::view(app, &record).await?),
             Err(StoreError::ConditionFailed) => continue,

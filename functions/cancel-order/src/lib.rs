@@ -10,7 +10,7 @@ use shared::http::{self, path_param, route_key, Caller, HttpResult};
 use shared::notify::templates;
 use shared::orders::{release_pending, Released};
 use shared::payments::{self, RefundRequest};
-use shared::store::{OrderRecord, StockChange, Transition, TransitionError};
+use shared::store::{Claims, CommissionChange, OrderRecord, StockChange, Transition, TransitionError};
 use shared::{ApiError, App};
 
 const MAX_ATTEMPTS: usize = 5;
@@ -85,6 +85,8 @@ async fn cancel_paid(app: &App, order: &OrderRecord) -> Result<Option<OrderRecor
         event_id: None,
         invoice: None,
         payments: vec![],
+        claims: Claims::GiveBack,
+        commission: CommissionChange::Reverse,
     };
     match app.store.apply(transition).await {
         Ok(()) => {}
@@ -92,6 +94,7 @@ async fn cancel_paid(app: &App, order: &OrderRecord) -> Result<Option<OrderRecor
         Err(_) => return Ok(None),
     }
     let cancelled = app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    shared::stock::check_alerts(app, &cancelled.product_ids()).await;
     tracing::info!(order_id = %order.order_id, user_id = %order.user_id, "paid order cancelled; stock back on sale");
     let refunded = refund(app, &cancelled).await?;
     announce(app, &refunded, true).await?;

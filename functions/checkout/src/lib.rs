@@ -77,14 +77,24 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         if cart.lines.len() > MAX_LINES {
             return Err(ApiError::invalid(format!("a cart checks out at most {MAX_LINES} distinct products")));
         }
-        let (breakdown, products) = price_lines(app, &cart.lines, fees).await?;
+        let priced = price_lines(app, &caller.user_id, &cart.lines, cart.promo_code.as_deref(), fees).await?;
+        let breakdown = &priced.breakdown;
         if breakdown.lines.is_empty() {
             return Err(ApiError::EmptyCart);
         }
+        if cart.promo_code.is_some() && priced.promo.is_none() {
+            return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
+        }
         // Refuse early what cannot be held, before opening a payment session.
-        let short = shortages(&cart, &products);
+        let short = shortages(&cart, &priced.products);
         if !short.is_empty() {
             return Err(insufficient(short));
+        }
+        for line in &priced.sale_lines {
+            let held = app.store.sale_units(&caller.user_id, &line.sale_id, &line.product_id).await?;
+            if i64::from(held) + i64::from(line.quantity) > settings.sale_unit_limit {
+                return Err(sale_limit(&line.product_id, settings.sale_unit_limit, held));
+            }
         }
         let order_id = uuid::Uuid::new_v4().to_string();
         let expires_at = rfc3339(now_at + Duration::minutes(settings.payment_session_minutes));
@@ -106,20 +116,23 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             )
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let order = new_order(
+        let mut order = new_order(
             &order_id,
             &user.user_id,
             &user.email,
-            &breakdown,
+            breakdown,
             delivery.clone(),
             gift.clone(),
             &now,
             &expires_at,
         );
+        order.sale_lines = priced.sale_lines.clone();
+        let limit = u32::try_from(settings.sale_unit_limit).unwrap_or(u32::MAX);
         cart.checkout_order_id = Some(order_id.clone());
         cart.touch(&now);
-        match app.store.place_order(&order, &cart).await {
+        match app.store.place_order(&order, &cart, limit, &now).await {
             Ok(()) => {
+                shared::stock::check_alerts(app, &order.product_ids()).await;
                 tracing::info!(order_id = %order_id, user_id = %caller.user_id, total_cents = order.total_cents, "order placed, awaiting payment");
                 return http::created(&Placed {
                     order_id,
@@ -135,6 +148,18 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     .products_by_id(&cart.lines.iter().map(|l| l.product_id.clone()).collect::<Vec<_>>())
                     .await?;
                 return Err(insufficient(shortages(&cart, &products)));
+            }
+            Err(TransitionError::SaleLimit(products)) => {
+                let product_id = products.first().cloned().unwrap_or_default();
+                let sale_id = priced.sale_lines.iter().find(|l| l.product_id == product_id).map(|l| l.sale_id.clone());
+                let held = match sale_id {
+                    Some(sale_id) => app.store.sale_units(&caller.user_id, &sale_id, &product_id).await?,
+                    None => 0,
+                };
+                return Err(sale_limit(&product_id, settings.sale_unit_limit, held));
+            }
+            Err(TransitionError::PromoUnavailable) => {
+                return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
             }
             Err(TransitionError::Store(e)) => return Err(e.into()),
             // The cart changed (or another checkout locked it) between read and write.
@@ -162,6 +187,10 @@ fn shortages(cart: &CartRecord, products: &HashMap<String, ProductRecord>) -> Ve
             })
         })
         .collect()
+}
+
+fn sale_limit(product_id: &str, limit: i64, already: u32) -> ApiError {
+    ApiError::SaleLimitExceeded(json!({"product_id": product_id, "limit": limit, "already": already}))
 }
 
 fn insufficient(short: Vec<Shortage>) -> ApiError {
@@ -210,6 +239,7 @@ fn new_order(
         email: email.to_string(),
         payment_id: None,
         commission_cents: breakdown.commission.0,
+        sale_lines: Vec::new(),
         order: Order {
             order_id: order_id.to_string(),
             status: OrderStatus::PendingPayment,

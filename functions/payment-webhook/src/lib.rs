@@ -11,7 +11,9 @@ use shared::http::{self, route_key, HttpResult, MAX_BODY_BYTES};
 use shared::notify::templates;
 use shared::orders::{release_pending, Released};
 use shared::payments::{self, signature, PaymentEvent, PaymentEventKind, RefundRequest};
-use shared::store::{CartRecord, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError};
+use shared::store::{
+    CartRecord, Claims, CommissionChange, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError,
+};
 use shared::{ApiError, App};
 
 const MAX_ATTEMPTS: usize = 8;
@@ -61,10 +63,10 @@ async fn succeeded(app: &App, event: &PaymentEvent, order_id: &str) -> Result<&'
         let order = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
         let now_at = app.clock.now();
         let now = rfc3339(now_at);
-        let (stock, cart) = match order.status {
-            OrderStatus::PendingPayment => (StockChange::None, paid_cart(app, &order, &now).await?),
+        let (stock, claims, cart) = match order.status {
+            OrderStatus::PendingPayment => (StockChange::None, Claims::None, paid_cart(app, &order, &now).await?),
             // The hold was released: the payment is honoured if the units can be held again.
-            OrderStatus::Expired => (StockChange::Hold, late_paid_cart(app, &order, &now).await?),
+            OrderStatus::Expired => (StockChange::Hold, Claims::Retake, late_paid_cart(app, &order, &now).await?),
             _ => return refund_unwanted(app, event, &order, &now).await,
         };
         let year = now_at.year();
@@ -82,17 +84,22 @@ async fn succeeded(app: &App, event: &PaymentEvent, order_id: &str) -> Result<&'
             event_id: Some(&event.event_id),
             invoice: Some((year, app.store.invoice_counter(year).await?)),
             payments: vec![payment_record(event, "succeeded", &now)],
+            claims,
+            commission: CommissionChange::Earn,
         };
         match app.store.apply(transition).await {
             Ok(()) => {
                 let paid = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+                if stock == StockChange::Hold {
+                    shared::stock::check_alerts(app, &paid.product_ids()).await;
+                }
                 announce(app, event, &paid).await?;
                 return Ok("paid");
             }
             Err(TransitionError::AlreadyApplied) => return replayed(app, event).await,
             Err(TransitionError::OutOfStock(_)) => return refund_unwanted(app, event, &order, &now).await,
-            Err(TransitionError::StatusChanged | TransitionError::Contended) => continue,
             Err(TransitionError::Store(e)) => return Err(e.into()),
+            Err(_) => continue,
         }
     }
     Err(ApiError::Internal(format!("order {order_id} kept changing while being paid")))

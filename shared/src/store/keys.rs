@@ -102,3 +102,38 @@ pub fn payment(payment_id: &str) -> Key {
 pub fn payments_by_type(method_type: &str) -> String {
     format!("PAYMENTS#{method_type}")
 }
+
+pub fn sale(sale_id: &str) -> Key {
+    Key::new(format!("SALE#{sale_id}"), "SALE")
+}
+
+/// GSI1 partition listing sales by start.
+pub const SALES: &str = "SALES";
+
+/// Units of one sale product a user holds in pending and paid orders during that sale.
+pub fn sale_units(user_id: &str, sale_id: &str, product_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), format!("SALEUNITS#{sale_id}#{product_id}"))
+}
+
+pub fn promo_code(code: &str) -> Key {
+    Key::new(format!("PROMO#{code}"), "PROMO")
+}
+
+/// GSI1 partition listing promo codes.
+pub const PROMO_CODES: &str = "PROMO_CODES";
+
+/// The commission one paid order earned a promo code's owner.
+pub fn commission(code: &str, order_id: &str) -> Key {
+    Key::new(format!("PROMO#{code}"), format!("COMMISSION#{order_id}"))
+}
+
+/// One low-stock alert sent.
+pub fn stock_alert(product_id: &str, at: &str) -> Key {
+    Key::new(format!("PRODUCT#{product_id}"), format!("ALERT#{at}"))
+}
+
+/// GSI1 partition listing stock alerts by time.
+pub const STOCK_ALERTS: &str = "STOCK_ALERTS";
+
+/// GSI2 partition listing every payment by time (GSI1 lists them by method type).
+pub const PAYMENTS: &str = "PAYMENTS";

@@ -4,13 +4,20 @@ mod carts;
 pub mod keys;
 mod orders;
 mod products;
+mod promos;
 mod reference;
+mod sales;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
-pub use orders::{invoice_number, AppliedEvent, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError};
-pub use products::{NewProduct, ProductRecord};
+pub use orders::{
+    invoice_number, AppliedEvent, Claims, CommissionChange, OrderRecord, PaymentRecord, SaleLine, StockChange,
+    Transition, TransitionError,
+};
+pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
+pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};
+pub use sales::{Sale, SaleError};
 pub use users::{Credentials, LoginFailures, UserProfile};
 
 use std::collections::HashMap;

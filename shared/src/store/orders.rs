@@ -20,8 +20,40 @@ pub struct OrderRecord {
     /// The payment that paid it (refunds name it).
     pub payment_id: Option<String>,
     pub commission_cents: i64,
+    /// The lines bought under a sale, counted against the buyer's per-sale limit.
+    #[serde(default)]
+    pub sale_lines: Vec<SaleLine>,
     #[serde(flatten)]
     pub order: Order,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleLine {
+    pub product_id: String,
+    pub sale_id: String,
+    pub quantity: u32,
+}
+
+/// What an order holds besides stock: its sale units and its promo code's use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claims {
+    None,
+    /// Take them, refused past the sale limit (`Some(limit)`) or a used-up, expired code.
+    Take {
+        sale_limit: Option<u32>,
+    },
+    /// Take them back without checks (a payment honoured after its hold expired).
+    Retake,
+    /// Give them back (the order failed, expired or was cancelled).
+    GiveBack,
+}
+
+/// What happens to the commission of the order's promo code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommissionChange {
+    None,
+    Earn,
+    Reverse,
 }
 
 impl std::ops::Deref for OrderRecord {
@@ -36,6 +68,10 @@ impl OrderRecord {
     /// The units each product holds, for stock changes.
     pub fn holds(&self) -> Vec<(String, u32)> {
         self.items.iter().map(|l| (l.product_id.clone(), l.quantity)).collect()
+    }
+
+    pub fn product_ids(&self) -> Vec<String> {
+        self.items.iter().map(|l| l.product_id.clone()).collect()
     }
 }
 
@@ -66,6 +102,8 @@ pub struct Transition<'a> {
     pub invoice: Option<(i32, u64)>,
     /// Payment records to write with it (payments, refunds).
     pub payments: Vec<PaymentRecord>,
+    pub claims: Claims,
+    pub commission: CommissionChange,
 }
 
 /// Why a transition did not apply.
@@ -77,6 +115,10 @@ pub enum TransitionError {
     StatusChanged,
     /// These products (ids) lack the units to hold.
     OutOfStock(Vec<String>),
+    /// These sale products would pass the buyer's per-sale limit.
+    SaleLimit(Vec<String>),
+    /// The promo code is used up or expired.
+    PromoUnavailable,
     /// The cart or the invoice counter moved meanwhile: read again and retry.
     Contended,
     Store(StoreError),
@@ -95,6 +137,8 @@ pub struct PaymentRecord {
     pub sk: String,
     pub gsi1pk: String,
     pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
     pub payment_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
@@ -115,6 +159,8 @@ impl PaymentRecord {
             sk: key.sk,
             gsi1pk: keys::payments_by_type(method_type),
             gsi1sk: format!("{at}#{payment_id}"),
+            gsi2pk: keys::PAYMENTS.to_string(),
+            gsi2sk: format!("{at}#{payment_id}"),
             payment_id: payment_id.to_string(),
             order_id: None,
             subscription_id: None,
@@ -166,16 +212,30 @@ impl Store {
 
     /// Places an order: holds every line's units, writes the order and locks the cart, all
     /// or nothing. `cart` is the locked cart, whose `version` was already bumped.
-    pub async fn place_order(&self, order: &OrderRecord, cart: &CartRecord) -> Result<(), TransitionError> {
+    pub async fn place_order(
+        &self,
+        order: &OrderRecord,
+        cart: &CartRecord,
+        sale_limit: u32,
+        now: &str,
+    ) -> Result<(), TransitionError> {
         let mut actions = Vec::new();
         for (product_id, quantity) in order.holds() {
             actions.push(stock_update(self.table(), &product_id, quantity, StockChange::Hold)?);
         }
         actions.push(tx::put(self.table(), to_item(order)?, Some("attribute_not_exists(pk)"))?);
         actions.push(cart_put(self.table(), cart, cart.version - 1)?);
+        let claims_start = actions.len();
+        actions.extend(claim_actions(self.table(), order, Claims::Take { sale_limit: Some(sale_limit) }, now)?);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
-            Err(StoreError::TransactionCancelled(failed)) => Err(stock_or_contention(order, &failed)),
+            Err(StoreError::TransactionCancelled(failed)) => {
+                let stock = stock_or_contention(order, &failed);
+                if matches!(stock, TransitionError::OutOfStock(_)) {
+                    return Err(stock);
+                }
+                Err(claims_failure(order, &failed[claims_start..]).unwrap_or(stock))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -259,6 +319,9 @@ impl Store {
         for payment in &t.payments {
             actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);
         }
+        let claims_start = actions.len();
+        actions.extend(claim_actions(table, t.order, t.claims, t.at)?);
+        actions.extend(commission_actions(table, t.order, t.commission, t.at)?);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(failed)) => {
@@ -268,7 +331,11 @@ impl Store {
                 if failed[order_index] {
                     return Err(TransitionError::StatusChanged);
                 }
-                Err(stock_or_contention(t.order, &failed[stock_start..stock_end]))
+                let stock = stock_or_contention(t.order, &failed[stock_start..stock_end]);
+                if matches!(stock, TransitionError::OutOfStock(_)) {
+                    return Err(stock);
+                }
+                Err(claims_failure(t.order, &failed[claims_start..]).unwrap_or(stock))
             }
             Err(e) => Err(e.into()),
         }
@@ -338,6 +405,91 @@ impl Store {
             }
         }
     }
+}
+
+/// The sale-unit counters and the promo code use an order takes or gives back, in the
+/// order `claims_failure` reads them: one counter per sale line, then the code.
+fn claim_actions(
+    table: &str,
+    order: &OrderRecord,
+    claims: Claims,
+    now: &str,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut actions = Vec::new();
+    let sign: i64 = match claims {
+        Claims::None => return Ok(actions),
+        Claims::GiveBack => -1,
+        Claims::Take { .. } | Claims::Retake => 1,
+    };
+    for line in &order.sale_lines {
+        let quantity = i64::from(line.quantity);
+        let mut values = Item::from([(":q".into(), n(sign * quantity))]);
+        let condition = match claims {
+            Claims::Take { sale_limit: Some(limit) } => {
+                values.insert(":room".into(), n(i64::from(limit) - quantity));
+                Some("attribute_not_exists(units) OR units <= :room")
+            }
+            _ => None,
+        };
+        let key = keys::sale_units(&order.user_id, &line.sale_id, &line.product_id);
+        actions.push(tx::update(table, key.item(), "ADD units :q", condition, values, &[])?);
+    }
+    if let Some(code) = &order.promo_code {
+        let mut values = Item::from([(":one".into(), n(sign))]);
+        let condition = if matches!(claims, Claims::Take { .. }) {
+            values.insert(":now".into(), s(now));
+            "attribute_exists(pk) AND (attribute_not_exists(max_uses) OR uses < max_uses) \
+             AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+        } else {
+            "attribute_exists(pk)"
+        };
+        actions.push(tx::update(table, keys::promo_code(code).item(), "ADD uses :one", Some(condition), values, &[])?);
+    }
+    Ok(actions)
+}
+
+/// Which claim refused a transaction, from the outcomes of the claim actions.
+fn claims_failure(order: &OrderRecord, failed: &[bool]) -> Option<TransitionError> {
+    let lines = order.sale_lines.len();
+    let over: Vec<String> =
+        order.sale_lines.iter().zip(failed).filter(|(_, f)| **f).map(|(l, _)| l.product_id.clone()).collect();
+    if !over.is_empty() {
+        return Some(TransitionError::SaleLimit(over));
+    }
+    (order.promo_code.is_some() && failed.get(lines).copied().unwrap_or(false))
+        .then_some(TransitionError::PromoUnavailable)
+}
+
+fn commission_actions(
+    table: &str,
+    order: &OrderRecord,
+    change: CommissionChange,
+    at: &str,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let Some(code) = &order.promo_code else { return Ok(Vec::new()) };
+    Ok(match change {
+        CommissionChange::None => Vec::new(),
+        CommissionChange::Earn => {
+            let commission = super::Commission {
+                order_id: order.order_id.clone(),
+                amount_cents: order.commission_cents,
+                status: "earned".into(),
+            };
+            vec![tx::put(
+                table,
+                super::promos::commission_item(code, commission, at)?,
+                Some("attribute_not_exists(pk)"),
+            )?]
+        }
+        CommissionChange::Reverse => vec![tx::update(
+            table,
+            keys::commission(code, &order.order_id).item(),
+            "SET #status = :reversed",
+            Some("#status = :earned"),
+            Item::from([(":reversed".into(), s("reversed")), (":earned".into(), s("earned"))]),
+            &[("#status", "status")],
+        )?],
+    })
 }
 
 /// Why a transaction whose stock actions (one per order line, in order) start `failed`

@@ -21,9 +21,34 @@ pub struct ProductRecord {
     /// Set while a low-stock alert has been sent and not re-armed.
     #[serde(default)]
     pub low_stock_alerted: bool,
+    /// The sale periods this product is in; kept here so pricing needs no other read and
+    /// overlaps are refused by one condition on `sales_version`.
+    #[serde(default)]
+    pub sales: Vec<SaleWindow>,
+    #[serde(default)]
+    pub sales_version: u64,
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// One sale period of a product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleWindow {
+    pub sale_id: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub percent: u8,
+}
+
+impl SaleWindow {
+    pub fn active_at(&self, now: &str) -> bool {
+        self.starts_at.as_str() <= now && now < self.ends_at.as_str()
+    }
+
+    pub fn overlaps(&self, starts_at: &str, ends_at: &str) -> bool {
+        self.starts_at.as_str() < ends_at && starts_at < self.ends_at.as_str()
+    }
 }
 
 /// What an admin (or the seed) gives to create a product.
@@ -38,6 +63,11 @@ pub struct NewProduct {
 }
 
 impl ProductRecord {
+    /// The sale this product is in at `now` (RFC 3339), if any.
+    pub fn active_sale(&self, now: &str) -> Option<&SaleWindow> {
+        self.sales.iter().find(|s| s.active_at(now))
+    }
+
     pub fn new(p: NewProduct, now: &str) -> Self {
         let key = keys::product(&p.product_id);
         Self {
@@ -53,6 +83,8 @@ impl ProductRecord {
             stock: p.stock,
             product_discount: p.product_discount,
             low_stock_alerted: false,
+            sales: Vec::new(),
+            sales_version: 0,
             version: 1,
             created_at: now.to_string(),
             updated_at: now.to_string(),
@@ -60,7 +92,142 @@ impl ProductRecord {
     }
 }
 
+/// What an admin may change on a product; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ProductChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price_cents: Option<i64>,
+    /// The new available stock.
+    pub stock: Option<i64>,
+    pub product_discount: Option<bool>,
+}
+
+/// A low-stock alert, as the admin listing shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StockAlert {
+    pub product_id: String,
+    pub name: String,
+    /// The stock when the alert went out.
+    pub stock: i64,
+    pub alerted_at: String,
+}
+
 impl Store {
+    /// Sets only the given fields, conditional on the version read: a concurrent checkout's
+    /// hold is never overwritten, and the caller retries on `ConditionFailed`.
+    pub async fn update_product(
+        &self,
+        current: &ProductRecord,
+        changes: &ProductChanges,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let mut sets = vec!["version = :next".to_string(), "updated_at = :now".to_string()];
+        let mut values = Item::from([
+            (":next".to_string(), super::n(current.version + 1)),
+            (":current".to_string(), super::n(current.version)),
+            (":now".to_string(), s(now)),
+        ]);
+        if let Some(name) = &changes.name {
+            sets.extend(["#name = :name".into(), "gsi1sk = :sort".into(), "search_text = :search".into()]);
+            values.insert(":name".into(), s(name));
+            values.insert(":sort".into(), s(keys::catalogue_sort(&search::fold(name), &current.product_id)));
+            values.insert(":search".into(), s(search::index_text(name)));
+        }
+        if let Some(description) = &changes.description {
+            sets.push("description = :description".into());
+            values.insert(":description".into(), s(description));
+        }
+        if let Some(price) = changes.price_cents {
+            sets.push("price_cents = :price".into());
+            values.insert(":price".into(), super::n(price));
+        }
+        if let Some(stock) = changes.stock {
+            sets.push("stock = :stock".into());
+            values.insert(":stock".into(), super::n(stock));
+        }
+        if let Some(flag) = changes.product_discount {
+            sets.push("product_discount = :flag".into());
+            values.insert(":flag".into(), AttributeValue::Bool(flag));
+        }
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::product(&current.product_id).item()))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("version = :current")
+            .set_expression_attribute_values(Some(values));
+        if changes.name.is_some() {
+            update = update.expression_attribute_names("#name", "name");
+        }
+        update.send().await.map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// Marks a product alerted (once, while under `threshold`) and records the alert, in one
+    /// transaction; `false` if it was already alerted or is no longer under.
+    pub async fn raise_stock_alert(
+        &self,
+        product: &ProductRecord,
+        threshold: i64,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let alert = StockAlert {
+            product_id: product.product_id.clone(),
+            name: product.name.clone(),
+            stock: product.stock,
+            alerted_at: now.to_string(),
+        };
+        let key = keys::stock_alert(&product.product_id, now);
+        let mut item = super::to_item(&alert)?;
+        item.insert("pk".into(), s(key.pk));
+        item.insert("sk".into(), s(key.sk));
+        item.insert("gsi1pk".into(), s(keys::STOCK_ALERTS));
+        item.insert("gsi1sk".into(), s(format!("{now}#{}", product.product_id)));
+        let actions = vec![
+            super::tx::update(
+                self.table(),
+                keys::product(&product.product_id).item(),
+                "SET low_stock_alerted = :true",
+                Some("stock < :threshold AND (attribute_not_exists(low_stock_alerted) OR low_stock_alerted = :false)"),
+                Item::from([
+                    (":true".into(), AttributeValue::Bool(true)),
+                    (":false".into(), AttributeValue::Bool(false)),
+                    (":threshold".into(), super::n(threshold)),
+                ]),
+                &[],
+            )?,
+            super::tx::put(self.table(), item, None)?,
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Re-arms the alert of a product back at or above `threshold`.
+    pub async fn rearm_stock_alert(&self, product_id: &str, threshold: i64) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::product(product_id).item()))
+            .update_expression("SET low_stock_alerted = :false")
+            .condition_expression("stock >= :threshold AND low_stock_alerted = :true")
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":threshold", super::n(threshold))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk);
+        match result {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn create_product(&self, product: &ProductRecord) -> Result<(), StoreError> {
         self.put_new(product).await
     }

@@ -1,4 +1,5 @@
 mod accounts;
+mod backoffice;
 mod browser;
 mod cart;
 mod catalogue;
@@ -7,4 +8,5 @@ mod emulator;
 mod local_stack;
 mod orders;
 mod payments;
+mod rules;
 mod template;

@@ -1,0 +1,110 @@
+use lambda_http::Request;
+use serde::Deserialize;
+use shared::clock::rfc3339;
+use shared::domain::settings::Settings;
+use shared::http::{self, json_body, path_param, HttpResult};
+use shared::store::{NewProduct, ProductChanges, ProductRecord, StoreError};
+use shared::views::Product;
+use shared::{cart, stock, ApiError, App};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProductBody {
+    name: String,
+    description: String,
+    price_cents: i64,
+    stock: i64,
+    product_discount: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    name: Option<String>,
+    description: Option<String>,
+    price_cents: Option<i64>,
+    stock: Option<i64>,
+    product_discount: Option<bool>,
+}
+
+fn valid_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name must be 1 to 100 characters"));
+    }
+    Ok(name.to_string())
+}
+
+fn valid_description(description: &str) -> Result<String, ApiError> {
+    if description.chars().count() > 2000 {
+        return Err(ApiError::invalid("description is at most 2000 characters"));
+    }
+    Ok(description.trim().to_string())
+}
+
+fn valid_amount(value: i64, field: &str) -> Result<i64, ApiError> {
+    if !(0..=100_000_000).contains(&value) {
+        return Err(ApiError::invalid(format!("{field} must be from 0 to 100000000")));
+    }
+    Ok(value)
+}
+
+async fn view(app: &App, record: &ProductRecord) -> Result<Product, ApiError> {
+    let threshold = app.store.settings().await?.low_stock_threshold;
+    let now = rfc3339(app.clock.now());
+    Ok(Product::new(record, cart::sale_percent(record, &now), threshold))
+}
+
+pub async fn create_product(app: &App, req: &Request) -> HttpResult {
+    let body: NewProductBody = json_body(req)?;
+    let now = rfc3339(app.clock.now());
+    let record = ProductRecord::new(
+        NewProduct {
+            product_id: format!("cap-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            name: valid_name(&body.name)?,
+            description: valid_description(&body.description)?,
+            price_cents: valid_amount(body.price_cents, "price_cents")?,
+            stock: valid_amount(body.stock, "stock")?,
+            product_discount: body.product_discount,
+        },
+        &now,
+    );
+    app.store.create_product(&record).await?;
+    stock::check_alerts(app, std::slice::from_ref(&record.product_id)).await;
+    tracing::info!(product_id = %record.product_id, "product created");
+    http::created(&view(app, &record).await?)
+}
+
+pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
+    let id = path_param(req, "product_id")?;
+    let body: PatchBody = json_body(req)?;
+    let changes = ProductChanges {
+        name: body.name.as_deref().map(valid_name).transpose()?,
+        description: body.description.as_deref().map(valid_description).transpose()?,
+        price_cents: body.price_cents.map(|p| valid_amount(p, "price_cents")).transpose()?,
+        stock: body.stock.map(|s| valid_amount(s, "stock")).transpose()?,
+        product_discount: body.product_discount,
+    };
+    for _ in 0..10 {
+        let current = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
+        let now = rfc3339(app.clock.now());
+        match app.store.update_product(&current, &changes, &now).await {
+            Ok(()) => {
+                stock::check_alerts(app, std::slice::from_ref(&id)).await;
+                let updated = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
+                return http::ok(&view(app, &updated).await?);
+            }
+            // A checkout held units meanwhile: read again and apply the change on top.
+            Err(StoreError::ConditionFailed) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Internal(format!("product {id} kept changing")))
+}
+
+pub async fn put_settings(app: &App, req: &Request) -> HttpResult {
+    let settings: Settings = json_body(req)?;
+    let settings = settings.validate()?;
+    app.store.put_settings(&settings).await?;
+    http::ok(&settings)
+}

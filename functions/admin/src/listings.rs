@@ -1,0 +1,104 @@
+use lambda_http::Request;
+use serde::Serialize;
+use shared::domain::pricing::PricedLine;
+use shared::http::{self, query_param, Cursor, HttpResult, Page, PageRequest};
+use shared::store::{from_item, keys, CartRecord, PaymentRecord, StockAlert};
+use shared::{cart, ApiError, App};
+
+#[derive(Serialize)]
+struct UnpaidCart {
+    cart_id: String,
+    user_id: String,
+    email: String,
+    items: Vec<PricedLine>,
+    total_cents: i64,
+    updated_at: String,
+}
+
+/// Every non-empty unpaid cart, most recently changed first.
+pub async fn unpaid_carts(app: &App, req: &Request) -> HttpResult {
+    if query_param(req, "status").is_some_and(|s| s != "unpaid") {
+        return Err(ApiError::invalid("status must be \"unpaid\""));
+    }
+    let page = PageRequest::from_request(req)?;
+    let after = page.cursor.as_ref().map(|c| c.0.as_str());
+    let (items, next) = app.store.index_page(keys::GSI1, "gsi1", keys::UNPAID_CARTS, page.limit, after, false).await?;
+    let mut carts = Vec::new();
+    for item in items {
+        let record: CartRecord = from_item(item)?;
+        let email = app.store.user(&record.user_id).await?.map(|u| u.email).unwrap_or_default();
+        let view = cart::view(app, &record).await?;
+        carts.push(UnpaidCart {
+            cart_id: record.cart_id,
+            user_id: record.user_id,
+            email,
+            items: view.items,
+            total_cents: view.total_cents,
+            updated_at: record.updated_at,
+        });
+    }
+    http::ok(&Page::new(carts, next.map(Cursor)))
+}
+
+#[derive(Serialize)]
+struct Payment {
+    payment_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<String>,
+    method_type: String,
+    amount_cents: i64,
+    status: String,
+    at: String,
+}
+
+/// Payments, failures and refunds, newest first, of one method type or all.
+pub async fn payments(app: &App, req: &Request) -> HttpResult {
+    let page = PageRequest::from_request(req)?;
+    let after = page.cursor.as_ref().map(|c| c.0.as_str());
+    let (items, next) = match query_param(req, "method_type").as_deref() {
+        Some(kind @ ("card" | "crina_pay")) => {
+            app.store.index_page(keys::GSI1, "gsi1", &keys::payments_by_type(kind), page.limit, after, false).await?
+        }
+        Some(_) => return Err(ApiError::invalid("method_type must be \"card\" or \"crina_pay\"")),
+        None => app.store.index_page(keys::GSI2, "gsi2", keys::PAYMENTS, page.limit, after, false).await?,
+    };
+    let payments = items
+        .into_iter()
+        .map(|item| {
+            from_item::<PaymentRecord>(item).map(|p| Payment {
+                payment_id: p.payment_id,
+                order_id: p.order_id,
+                subscription_id: p.subscription_id,
+                method_type: p.method_type,
+                amount_cents: p.amount_cents,
+                status: p.status,
+                at: p.at,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    http::ok(&Page::new(payments, next.map(Cursor)))
+}
+
+#[derive(Serialize)]
+struct Alert {
+    #[serde(flatten)]
+    alert: StockAlert,
+    current_stock: Option<i64>,
+}
+
+/// Low-stock alerts sent, newest first, with each product's stock now.
+pub async fn stock_alerts(app: &App, req: &Request) -> HttpResult {
+    let page = PageRequest::from_request(req)?;
+    let after = page.cursor.as_ref().map(|c| c.0.as_str());
+    let (items, next) = app.store.index_page(keys::GSI1, "gsi1", keys::STOCK_ALERTS, page.limit, after, false).await?;
+    let alerts: Vec<StockAlert> = items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+    let ids: Vec<String> = alerts.iter().map(|a| a.product_id.clone()).collect();
+    let products = app.store.products_by_id(&ids).await?;
+    let alerts: Vec<Alert> = alerts
+        .into_iter()
+        .map(|alert| Alert { current_stock: products.get(&alert.product_id).map(|p| p.stock), alert })
+        .collect();
+    http::ok(&Page::new(alerts, next.map(Cursor)))
+}

@@ -1,0 +1,140 @@
+use chrono::{DateTime, Utc};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::clock::rfc3339;
+use shared::domain::Percent;
+use shared::http::{self, json_body, path_param, Cursor, HttpResult, Page, PageRequest};
+use shared::store::{PromoCode, Sale, SaleError, StoreError};
+use shared::{ApiError, App};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaleBody {
+    name: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    percent: i64,
+    product_ids: Vec<String>,
+}
+
+/// A transaction holds at most 100 actions: the sale and one per product.
+const MAX_SALE_PRODUCTS: usize = 99;
+
+pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
+    let body: SaleBody = json_body(req)?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name must be 1 to 100 characters"));
+    }
+    if body.ends_at <= body.starts_at {
+        return Err(ApiError::invalid("ends_at must be after starts_at"));
+    }
+    let percent = Percent::parse(body.percent, "percent")?;
+    if percent.0 == 0 {
+        return Err(ApiError::invalid("percent must be from 1 to 100"));
+    }
+    let mut product_ids = body.product_ids.clone();
+    product_ids.sort();
+    product_ids.dedup();
+    if product_ids.is_empty() || product_ids.len() > MAX_SALE_PRODUCTS {
+        return Err(ApiError::invalid(format!("product_ids must list 1 to {MAX_SALE_PRODUCTS} products")));
+    }
+    let sale = Sale {
+        sale_id: uuid::Uuid::new_v4().to_string(),
+        name: name.to_string(),
+        starts_at: rfc3339(body.starts_at),
+        ends_at: rfc3339(body.ends_at),
+        percent: percent.0,
+        product_ids,
+        created_at: rfc3339(app.clock.now()),
+    };
+    match app.store.create_sale(&sale).await {
+        Ok(()) => http::created(&sale),
+        Err(SaleError::Overlap(overlaps)) => {
+            let conflicts: Vec<_> = overlaps.iter().map(|(p, s)| json!({"product_id": p, "sale_id": s})).collect();
+            Err(ApiError::SaleOverlap(json!({ "conflicts": conflicts })))
+        }
+        Err(SaleError::UnknownProducts(ids)) => Err(ApiError::invalid(format!("unknown products: {}", ids.join(", ")))),
+        Err(SaleError::Store(e)) => Err(e.into()),
+    }
+}
+
+pub async fn list_sales(app: &App, req: &Request) -> HttpResult {
+    let page = PageRequest::from_request(req)?;
+    let (sales, next) = app.store.sales(page.limit, page.cursor.as_ref().map(|c| c.0.as_str())).await?;
+    http::ok(&Page::new(sales, next.map(Cursor)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromoBody {
+    code: String,
+    owner_user_id: String,
+    discount_percent: i64,
+    commission_percent: i64,
+    #[serde(default)]
+    max_uses: Option<i64>,
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
+    let body: PromoBody = json_body(req)?;
+    let code = body.code.trim().to_uppercase();
+    if !(3..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ApiError::invalid("code must be 3 to 32 letters, digits, '-' or '_'"));
+    }
+    let discount = Percent::parse(body.discount_percent, "discount_percent")?;
+    let commission = Percent::parse(body.commission_percent, "commission_percent")?;
+    let max_uses = body
+        .max_uses
+        .map(|m| {
+            u32::try_from(m).ok().filter(|m| *m >= 1).ok_or_else(|| ApiError::invalid("max_uses must be at least 1"))
+        })
+        .transpose()?;
+    let now = app.clock.now();
+    if body.expires_at.is_some_and(|e| e <= now) {
+        return Err(ApiError::invalid("expires_at must be in the future"));
+    }
+    if app.store.user(&body.owner_user_id).await?.is_none() {
+        return Err(ApiError::invalid(format!("no user {}", body.owner_user_id)));
+    }
+    let promo = PromoCode {
+        code,
+        owner_user_id: body.owner_user_id,
+        discount_percent: discount.0,
+        commission_percent: commission.0,
+        max_uses,
+        expires_at: body.expires_at.map(rfc3339),
+        uses: 0,
+        created_at: rfc3339(now),
+    };
+    match app.store.create_promo(&promo).await {
+        Ok(()) => http::created(&promo),
+        Err(StoreError::ConditionFailed) => Err(ApiError::PromoCodeTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn list_promos(app: &App, req: &Request) -> HttpResult {
+    let page = PageRequest::from_request(req)?;
+    let (promos, next) = app.store.promos(page.limit, page.cursor.as_ref().map(|c| c.0.as_str())).await?;
+    http::ok(&Page::new(promos, next.map(Cursor)))
+}
+
+#[derive(Serialize)]
+struct Commissions {
+    items: Vec<shared::store::Commission>,
+    total_earned_cents: i64,
+}
+
+pub async fn commissions(app: &App, req: &Request) -> HttpResult {
+    let code = path_param(req, "code")?.to_uppercase();
+    if app.store.promo(&code).await?.is_none() {
+        return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
+    }
+    let items = app.store.commissions(&code).await?;
+    let total_earned_cents = items.iter().filter(|c| c.status == "earned").map(|c| c.amount_cents).sum();
+    http::ok(&Commissions { items, total_earned_cents })
+}

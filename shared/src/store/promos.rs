@@ -1,0 +1,120 @@
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, keys, s, to_item, Store, StoreError};
+
+/// A promo code: a discount for buyers, a commission for its owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoCode {
+    pub code: String,
+    pub owner_user_id: String,
+    pub discount_percent: u8,
+    pub commission_percent: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Orders holding a use: placed and not failed, expired or cancelled.
+    #[serde(default)]
+    pub uses: u32,
+    pub created_at: String,
+}
+
+impl PromoCode {
+    /// Whether `user_id` may use it at `now`: not their own, not expired, not used up.
+    pub fn usable_by(&self, user_id: &str, now: &str) -> bool {
+        self.owner_user_id != user_id
+            && self.expires_at.as_deref().is_none_or(|e| now < e)
+            && self.max_uses.is_none_or(|max| self.uses < max)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct PromoItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    #[serde(flatten)]
+    promo: PromoCode,
+}
+
+/// What one paid order earned the owner of the code it used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commission {
+    pub order_id: String,
+    pub amount_cents: i64,
+    /// `earned`, or `reversed` once the order was cancelled.
+    pub status: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CommissionItem {
+    pub pk: String,
+    pub sk: String,
+    pub at: String,
+    #[serde(flatten)]
+    pub commission: Commission,
+}
+
+impl Store {
+    /// `ConditionFailed` when the code exists.
+    pub async fn create_promo(&self, promo: &PromoCode) -> Result<(), StoreError> {
+        let key = keys::promo_code(&promo.code);
+        self.put_new(&PromoItem {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::PROMO_CODES.to_string(),
+            gsi1sk: promo.code.clone(),
+            promo: promo.clone(),
+        })
+        .await
+    }
+
+    pub async fn promo(&self, code: &str) -> Result<Option<PromoCode>, StoreError> {
+        Ok(self.get::<PromoItem>(keys::promo_code(code)).await?.map(|p| p.promo))
+    }
+
+    pub async fn promos(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<PromoCode>, Option<String>), StoreError> {
+        let (items, next) = self.index_page(keys::GSI1, "gsi1", keys::PROMO_CODES, limit, after, true).await?;
+        let promos = items.into_iter().map(|i| from_item::<PromoItem>(i).map(|p| p.promo)).collect::<Result<_, _>>()?;
+        Ok((promos, next))
+    }
+
+    /// Every commission of a code, oldest order first.
+    pub async fn commissions(&self, code: &str) -> Result<Vec<Commission>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(keys::promo_code(code).pk))
+                .expression_attribute_values(":prefix", s("COMMISSION#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(from_item::<CommissionItem>(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        found.sort_by(|a, b| a.at.cmp(&b.at));
+        Ok(found.into_iter().map(|c| c.commission).collect())
+    }
+}
+
+pub(crate) fn commission_item(code: &str, commission: Commission, at: &str) -> Result<super::Item, StoreError> {
+    let key = keys::commission(code, &commission.order_id);
+    to_item(&CommissionItem { pk: key.pk, sk: key.sk, at: at.to_string(), commission })
+}
