@@ -135,6 +135,23 @@ impl Store {
         Ok(())
     }
 
+    /// Every item a query matches, following its pages.
+    pub async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query.clone().set_exclusive_start_key(start).send().await.map_err(StoreError::from_sdk)?;
+            found.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+
     /// Applies every action or none.
     pub async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
         let count = actions.len();

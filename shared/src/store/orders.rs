@@ -357,53 +357,22 @@ impl Store {
         limit: usize,
         after: Option<&str>,
     ) -> Result<(Vec<OrderRecord>, Option<String>), StoreError> {
-        let mut query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(keys::GSI1)
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(100))
-            .expression_attribute_values(":pk", s(keys::user_orders(user_id)));
-        query = match after {
-            Some(after) => query
-                .key_condition_expression("gsi1pk = :pk AND gsi1sk < :after")
-                .expression_attribute_values(":after", s(after)),
-            None => query.key_condition_expression("gsi1pk = :pk"),
-        };
-        let out = query.send().await.map_err(StoreError::from_sdk)?;
-        let orders: Vec<OrderRecord> =
-            out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
-        let next = if more { orders.last().map(|o| o.gsi1sk.clone()) } else { None };
-        Ok((orders, next))
+        let (items, next) =
+            self.index_page(keys::GSI1, "gsi1", &keys::user_orders(user_id), limit, after, false).await?;
+        Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
     }
 
     /// Orders still awaiting payment whose `expires_at` is at or before `now`.
     pub async fn expired_pending_orders(&self, now: &str) -> Result<Vec<OrderRecord>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(keys::GSI2)
-                .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :now")
-                .expression_attribute_values(":pk", s(keys::PENDING_ORDERS))
-                .expression_attribute_values(":now", s(format!("{now}~")))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in out.items.unwrap_or_default() {
-                found.push(from_item::<OrderRecord>(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(found),
-            }
-        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(keys::GSI2)
+            .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :now")
+            .expression_attribute_values(":pk", s(keys::PENDING_ORDERS))
+            .expression_attribute_values(":now", s(format!("{now}~")));
+        self.query_all(query).await?.into_iter().map(from_item).collect()
     }
 }
 

@@ -86,29 +86,16 @@ impl Store {
 
     /// Every commission of a code, oldest order first.
     pub async fn commissions(&self, code: &str) -> Result<Vec<Commission>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(keys::promo_code(code).pk))
-                .expression_attribute_values(":prefix", s("COMMISSION#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in out.items.unwrap_or_default() {
-                found.push(from_item::<CommissionItem>(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::promo_code(code).pk))
+            .expression_attribute_values(":prefix", s("COMMISSION#"))
+            .consistent_read(true);
+        let mut found: Vec<CommissionItem> =
+            self.query_all(query).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
         found.sort_by(|a, b| a.at.cmp(&b.at));
         Ok(found.into_iter().map(|c| c.commission).collect())
     }

@@ -27,17 +27,14 @@ struct Stored<T> {
 
 impl Store {
     async fn partition<T: serde::de::DeserializeOwned>(&self, pk: &str) -> Result<Vec<T>, StoreError> {
-        let out = self
+        let query = self
             .client()
             .query()
             .table_name(self.table())
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(pk))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        out.items
-            .unwrap_or_default()
+            .expression_attribute_values(":pk", s(pk));
+        self.query_all(query)
+            .await?
             .into_iter()
             .map(|item| from_item::<Stored<T>>(item).map(|stored| stored.value))
             .collect()

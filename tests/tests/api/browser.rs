@@ -128,9 +128,12 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     };
     let app = spawn_app().await;
     let (email, token) = app.customer("browser").await;
+    let stock_before = app.stock("cap-snapback-djoor").await;
     app.add(&token, "cap-snapback-djoor", 2).await;
+    assert_eq!(app.stock("cap-snapback-djoor").await, stock_before, "a cart holds nothing");
     let placed = app.checkout(&token).await;
     assert_eq!(placed.status, StatusCode::CREATED);
+    assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 2, "held at checkout");
     let order_id = placed.body["order_id"].as_str().expect("order id").to_string();
 
     let browser = Browser::start(&driver).await;
@@ -157,5 +160,17 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     browser.screenshot("portal-return-page").await;
     let order = app.order_when(&token, &order_id, "paid").await;
     assert_eq!(order["payment"]["last4"], "4242");
-    assert_eq!(app.emails_to(&email, 1).await.len(), 1, "the invoice is on its way");
+    assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 2, "sold");
+    let invoice = app.emails_to(&email, 1).await;
+    assert_eq!(invoice.len(), 1, "the invoice is in the outbox");
+    assert!(invoice[0]["subject"].as_str().is_some_and(|s| s.starts_with("Invoice INV-")));
+
+    // The history shows it, and the buyer cancels it within the window.
+    let history = app.get("/orders", Some(&token)).await;
+    assert_eq!(history.body["items"][0]["order_id"], order_id.as_str());
+    let cancelled = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["refund_status"], "refunded");
+    assert_eq!(app.stock("cap-snapback-djoor").await, stock_before, "back on sale at once");
+    assert_eq!(app.emails_to(&email, 2).await.len(), 2, "told of the refund");
 }

@@ -298,3 +298,34 @@ async fn no_card_number_or_cvc_is_stored_or_logged() {
     assert!(!dump.contains("\"987\"") && !dump.contains("cvc"), "no CVC is stored");
     assert!(!logs.contains("cvc=987"), "no CVC is logged");
 }
+
+/// The provider's delivery is at least once: a webhook that cannot be reached leaves the
+/// event on the queue (reported as a batch failure) to be delivered again.
+#[tokio::test]
+async fn an_undelivered_payment_event_stays_queued_for_retry() {
+    let app = spawn_app().await;
+    let (token, order_id, _, _, _) = pending_order(&app, 5).await;
+    let body = event(&order_id, "payment.succeeded", "evt_retry", "pay_retry").to_string();
+    let batch = |body: String| {
+        let mut record = aws_lambda_events::event::sqs::SqsMessage::default();
+        record.message_id = Some("m-1".into());
+        record.body = Some(body);
+        let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+        event.records.push(record);
+        event
+    };
+    // The API unreachable: nothing listens on this port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port");
+    let mut unreachable = app.stack.app.clone();
+    let mut config = (*unreachable.config).clone();
+    config.public_base_url = Some(format!("http://{closed}"));
+    unreachable.config = std::sync::Arc::new(config);
+    let failed = payment_events::handle(&unreachable, batch(body.clone())).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    assert_eq!(failed.batch_item_failures[0].item_identifier, "m-1");
+    assert_eq!(app.get(&format!("/orders/{order_id}"), Some(&token)).await.body["status"], "pending_payment");
+    // Redelivered once the API answers: applied, and acknowledged.
+    let delivered = payment_events::handle(&app.stack.app, batch(body)).await;
+    assert!(delivered.batch_item_failures.is_empty());
+    app.order_when(&token, &order_id, "paid").await;
+}
