@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use super::{Authorization, FieldError, MethodDetails, MethodKind};
 
@@ -174,7 +174,10 @@ fn error(field: &'static str, message: &str) -> FieldError {
 /// Lowercase hex HMAC-SHA256 of `value`: the same card (or phone) always gives the same
 /// fingerprint, without the value itself being stored.
 pub(super) fn fingerprint(key: &[u8], value: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    // A fixed-size key (the secret's digest) makes the MAC's construction infallible.
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(&Sha256::digest(key));
+    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into());
     mac.update(value.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
