@@ -189,3 +189,25 @@ fn the_table_and_the_configuration_agree() {
         assert!(std::path::Path::new(&sample).exists(), "function {name} has no sample event");
     }
 }
+
+/// `openapi.yaml` describes exactly the routes the gateway serves, plus the local `/dev` ones.
+#[test]
+fn the_openapi_document_describes_every_route() {
+    let path = format!("{}/../openapi.yaml", env!("CARGO_MANIFEST_DIR"));
+    let document: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).expect("openapi.yaml")).expect("YAML");
+    let methods = ["get", "put", "post", "delete", "patch"];
+    let described: BTreeSet<(String, String)> = document["paths"]
+        .as_mapping()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            let path = path.as_str().unwrap_or_default().to_string();
+            methods.iter().filter(move |m| item.get(**m).is_some()).map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let mut served: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    for (method, path) in [("GET", "/dev/outbox"), ("GET", "/dev/clock"), ("POST", "/dev/clock"), ("POST", "/dev/run/{job}")] {
+        served.insert((method.to_string(), path.to_string()));
+    }
+    assert_eq!(described, served);
+}
