@@ -16,7 +16,9 @@ use shared::store::{
 };
 use shared::{ApiError, App};
 
-const MAX_ATTEMPTS: usize = 8;
+/// Payments landing together contend for the year's invoice counter: each retry waits a
+/// little, at random, so they spread out instead of colliding again.
+const MAX_ATTEMPTS: usize = 40;
 /// An event whose effects were not marked done this long after it was applied is taken
 /// to have lost its applier, and a redelivery sends the effects.
 const EFFECTS_STALE_SECONDS: i64 = 30;
@@ -99,7 +101,10 @@ async fn succeeded(app: &App, event: &PaymentEvent, order_id: &str) -> Result<&'
             Err(TransitionError::AlreadyApplied) => return replayed(app, event).await,
             Err(TransitionError::OutOfStock(_)) => return refund_unwanted(app, event, &order, &now).await,
             Err(TransitionError::Store(e)) => return Err(e.into()),
-            Err(_) => continue,
+            Err(_) => {
+                let pause = rand::random::<u64>() % 40 + 10;
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
         }
     }
     Err(ApiError::Internal(format!("order {order_id} kept changing while being paid")))

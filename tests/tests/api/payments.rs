@@ -329,3 +329,30 @@ async fn an_undelivered_payment_event_stays_queued_for_retry() {
     assert!(delivered.batch_item_failures.is_empty());
     app.order_when(&token, &order_id, "paid").await;
 }
+
+/// Invoice numbers stay consecutive without gaps when many payments land at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_payments_take_consecutive_invoice_numbers() {
+    let app = spawn_app().await;
+    let mut orders = Vec::new();
+    for _ in 0..12 {
+        let (token, order_id, _, _, _) = pending_order(&app, 5).await;
+        orders.push((token, order_id));
+    }
+    let events: Vec<Value> = orders
+        .iter()
+        .enumerate()
+        .map(|(i, (_, order_id))| event(order_id, "payment.succeeded", &format!("evt_c{i}"), &format!("pay_c{i}")))
+        .collect();
+    let paid = futures::future::join_all(events.iter().map(|e| app.webhook(e, WEBHOOK_SECRET, None))).await;
+    assert!(paid.iter().all(|a| a.status == StatusCode::OK && a.body["outcome"] == "paid"), "every payment applied");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let mut numbers = Vec::new();
+    for (token, order_id) in &orders {
+        let order = app.order_when(token, order_id, "paid").await;
+        numbers.push(order["invoice_number"].as_str().expect("number").to_string());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=12).map(|n| format!("INV-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected, "1 to 12, each once");
+}

@@ -205,8 +205,11 @@ fn the_openapi_document_describes_every_route() {
             methods.iter().filter(move |m| item.get(**m).is_some()).map(move |m| (m.to_uppercase(), path.clone()))
         })
         .collect();
-    let mut served: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
-    for (method, path) in [("GET", "/dev/outbox"), ("GET", "/dev/clock"), ("POST", "/dev/clock"), ("POST", "/dev/run/{job}")] {
+    let mut served: BTreeSet<(String, String)> =
+        ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    for (method, path) in
+        [("GET", "/dev/outbox"), ("GET", "/dev/clock"), ("POST", "/dev/clock"), ("POST", "/dev/run/{job}")]
+    {
         served.insert((method.to_string(), path.to_string()));
     }
     assert_eq!(described, served);
