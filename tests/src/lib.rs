@@ -268,6 +268,11 @@ impl TestApp {
         Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
     }
 
+    /// Whether the stack's table holds an item at `key`.
+    pub async fn stored(&self, key: shared::store::keys::Key) -> bool {
+        self.stack.app.store.get::<Value>(key).await.expect("the table answers").is_some()
+    }
+
     /// Runs a scheduled job now, as `/dev/run` does.
     pub async fn run_job(&self, job: &str) -> Value {
         let answer = self.post(&format!("/dev/run/{job}"), None, json!({})).await;

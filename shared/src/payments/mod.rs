@@ -21,7 +21,7 @@ pub enum PaymentError {
 }
 
 /// What to collect on the hosted page.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRequest {
     pub order_id: Option<String>,
     pub subscription_id: Option<String>,

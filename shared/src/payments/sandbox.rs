@@ -17,15 +17,8 @@ pub struct SessionRecord {
     pub pk: String,
     pub sk: String,
     pub session_id: String,
-    pub order_id: Option<String>,
-    pub subscription_id: Option<String>,
-    pub user_id: String,
-    pub amount_cents: i64,
-    pub currency: String,
-    pub description: String,
-    pub method_type: String,
-    pub allow_save: bool,
-    pub expires_at: String,
+    #[serde(flatten)]
+    pub request: SessionRequest,
     /// `open` until the buyer submits a valid form, then `completed`.
     pub status: String,
     /// The outcome sent to the webhook, kept so a resubmission sends the same event again.
@@ -51,15 +44,7 @@ impl PaymentProvider for Sandbox {
                 pk: key.pk,
                 sk: key.sk,
                 session_id: session_id.clone(),
-                order_id: request.order_id,
-                subscription_id: request.subscription_id,
-                user_id: request.user_id,
-                amount_cents: request.amount_cents,
-                currency: request.currency,
-                description: request.description,
-                method_type: request.method_type,
-                allow_save: request.allow_save,
-                expires_at: request.expires_at,
+                request,
                 status: "open".to_string(),
                 event: None,
                 ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
@@ -89,6 +74,14 @@ impl PaymentProvider for Sandbox {
                 Err(e) => Err(unavailable(e)),
             }
         })
+    }
+}
+
+impl std::ops::Deref for SessionRecord {
+    type Target = SessionRequest;
+
+    fn deref(&self) -> &SessionRequest {
+        &self.request
     }
 }
 

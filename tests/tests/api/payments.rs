@@ -1,5 +1,4 @@
 //! The hosted page and the webhook: outcomes, signatures, replays, order of arrival.
-use aws_sdk_dynamodb::types::AttributeValue;
 use capsule_tests::{captured_logs, card_form, spawn_app, TestApp, DECLINED, VISA, WEBHOOK_SECRET};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -158,19 +157,7 @@ async fn a_bad_or_stale_signature_is_refused_and_writes_nothing() {
     let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await;
     assert_eq!(order.body["status"], "pending_payment", "nothing changed");
     assert_eq!(app.stock(&product).await, 4);
-    let recorded = app
-        .stack
-        .app
-        .store
-        .client()
-        .get_item()
-        .table_name(app.stack.names.table())
-        .key("pk", AttributeValue::S("WEBHOOK_EVENT#evt_forged".into()))
-        .key("sk", AttributeValue::S("EVENT".into()))
-        .send()
-        .await
-        .expect("read");
-    assert!(recorded.item.is_none(), "no event recorded");
+    assert!(!app.stored(shared::store::keys::webhook_event("evt_forged")).await, "no event recorded");
     // Signed correctly within 300 s, it applies.
     assert_eq!(app.webhook(&paid, WEBHOOK_SECRET, Some(now - 299)).await.status, StatusCode::OK);
 }
@@ -210,19 +197,7 @@ async fn events_arriving_out_of_order_do_no_harm() {
     // A second, different payment for a paid order is refunded.
     let double = app.webhook(&event(&order_id, "payment.succeeded", "evt_2", "pay_2"), WEBHOOK_SECRET, None).await;
     assert_eq!(double.body["outcome"], "refunded");
-    let refunds = app
-        .stack
-        .app
-        .store
-        .client()
-        .get_item()
-        .table_name(app.stack.names.table())
-        .key("pk", AttributeValue::S("PAYMENT#refund-pay_2".into()))
-        .key("sk", AttributeValue::S("PAYMENT".into()))
-        .send()
-        .await
-        .expect("read");
-    assert!(refunds.item.is_some(), "the refund is recorded");
+    assert!(app.stored(shared::store::keys::payment("refund-pay_2")).await, "the refund is recorded");
 }
 
 #[tokio::test]
