@@ -15,6 +15,7 @@ struct Browser {
     http: reqwest::Client,
     base: String,
     session: String,
+    profile: std::path::PathBuf,
     _driver: Child,
 }
 
@@ -63,7 +64,7 @@ impl Browser {
             .expect("json");
         let session =
             session["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {session}")).to_string();
-        Self { http, base, session, _driver: child }
+        Self { http, base, session, profile, _driver: child }
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -113,6 +114,27 @@ impl Browser {
             let _ = std::fs::create_dir_all(&dir);
             let _ = std::fs::write(format!("{dir}/{name}.png"), bytes);
         }
+    }
+}
+
+/// Ends the WebDriver session, which closes Chromium; killing chromedriver alone would
+/// leave the browser running. Plain blocking HTTP, so it also runs when a test panics.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let Some(address) = self.base.strip_prefix("http://") else { return };
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
