@@ -1,0 +1,96 @@
+"""Two emulators for the tests of local/moto_patches.py: Capsule's patched launcher and
+stock moto, each on a free port, stopped when the session ends."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+
+LOCAL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Emulator:
+    def __init__(self, stock: bool):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, os.path.join(LOCAL, "emulator.py"), "--port", str(self.port)]
+        if stock:
+            args.append("--stock-moto")
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/_capsule/health", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"the emulator on {self.url} did not start")
+                time.sleep(0.1)
+
+    def client(self, service: str):
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def patched():
+    emulator = Emulator(stock=False)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def stock():
+    emulator = Emulator(stock=True)
+    yield emulator
+    emulator.stop()
+
+
+def create_table(db, streams: bool = False, name: str | None = None) -> str:
+    """A table shaped like Capsule's: pk/sk and two global secondary indexes."""
+    name = name or f"t-{uuid.uuid4().hex[:12]}"
+    attrs = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+    extra = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}} if streams else {}
+    db.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [
+                    {"AttributeName": f"{index}pk", "KeyType": "HASH"},
+                    {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in ("gsi1", "gsi2")
+        ],
+        **extra,
+    )
+    return name
