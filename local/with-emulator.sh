@@ -10,7 +10,7 @@ emulator=$!
 trap 'kill "$emulator" 2>/dev/null || true; wait "$emulator" 2>/dev/null || true' EXIT
 python3 - "$port" <<'PY'
 import sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json"
+url = f"http://127.0.0.1:{sys.argv[1]}/_capsule/health"
 for _ in range(200):
     try:
         urllib.request.urlopen(url, timeout=1)

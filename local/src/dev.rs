@@ -11,18 +11,8 @@ use crate::{routes, Inner};
 
 pub async fn handle(inner: &Inner, method: &str, route: &str, query: &str, body: &Bytes) -> axum::response::Response {
     match (method, route) {
-        ("GET", "outbox") => match outbox(inner).await {
-            Ok(items) => {
-                let to = form_urlencoded_value(query, "to");
-                let items: Vec<Value> = items
-                    .into_iter()
-                    .filter(|m| {
-                        to.as_ref()
-                            .is_none_or(|t| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == t.as_str())))
-                    })
-                    .collect();
-                json_ok(&json!({"items": items}))
-            }
+        ("GET", "outbox") => match outbox(inner, form_urlencoded_value(query, "to").as_deref()).await {
+            Ok(items) => json_ok(&json!({"items": items})),
             Err(e) => json_error(502, "emulator_unavailable", &e),
         },
         ("GET", "clock") => json_ok(&json!({"now": rfc3339(inner.clock.now())})),
@@ -61,31 +51,43 @@ async fn run_job(inner: &Inner, job: &str) -> axum::response::Response {
     }
 }
 
-/// Every email the emulator's SES accepted, oldest first.
-async fn outbox(inner: &Inner) -> Result<Vec<Value>, String> {
-    let url = format!("{}/moto-api/data.json", inner.endpoint);
-    let data: Value =
-        inner.http.get(url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
-    let raw_messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
-    Ok(raw_messages
-        .iter()
-        .filter_map(|m| m["raw_data"].as_str())
-        .filter_map(|raw| {
-            let message = MessageParser::default().parse(raw.as_bytes())?;
-            let to: Vec<String> = message
-                .to()
-                .map(|list| list.iter().filter_map(|a| a.address().map(str::to_string)).collect())
-                .unwrap_or_default();
-            let sent_at = message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)).map(rfc3339);
-            Some(json!({
-                "to": to,
-                "subject": message.subject().unwrap_or_default(),
-                "text": message.body_text(0).unwrap_or_default(),
-                "html": message.body_html(0).unwrap_or_default(),
-                "sent_at": sent_at,
-            }))
-        })
-        .collect())
+/// The emails the emulator's SES accepted (for `to` only, when given), oldest first.
+/// The launcher serves them from SES's own list: O(emails), whatever else the emulator holds.
+async fn outbox(inner: &Inner, to: Option<&str>) -> Result<Vec<Value>, String> {
+    let url = format!("{}/_capsule/ses/messages", inner.endpoint);
+    let request = match to {
+        Some(to) => inner.http.get(url).query(&[("to", to)]),
+        None => inner.http.get(url),
+    };
+    let response = request.send().await.and_then(|r| r.error_for_status()).map_err(|e| e.to_string())?;
+    let answer: SentMessages = response.json().await.map_err(|e| e.to_string())?;
+    Ok(answer.messages.iter().filter_map(|m| parse_email(&m.raw_data)).collect())
+}
+
+#[derive(Deserialize)]
+struct SentMessages {
+    messages: Vec<SentMessage>,
+}
+
+#[derive(Deserialize)]
+struct SentMessage {
+    raw_data: String,
+}
+
+fn parse_email(raw: &str) -> Option<Value> {
+    let message = MessageParser::default().parse(raw.as_bytes())?;
+    let to: Vec<String> = message
+        .to()
+        .map(|list| list.iter().filter_map(|a| a.address().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let sent_at = message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)).map(rfc3339);
+    Some(json!({
+        "to": to,
+        "subject": message.subject().unwrap_or_default(),
+        "text": message.body_text(0).unwrap_or_default(),
+        "html": message.body_html(0).unwrap_or_default(),
+        "sent_at": sent_at,
+    }))
 }
 
 /// One value of a query string, percent-decoded.

@@ -2,6 +2,7 @@
 //! routes of `template.yaml`, the SQS pollers and schedules that invoke the other
 //! functions, the `/dev` routes, against an AWS emulator (moto, single-threaded).
 pub mod dev;
+pub mod emulator;
 pub mod gateway;
 pub mod resources;
 pub mod routes;

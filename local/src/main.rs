@@ -1,9 +1,9 @@
 //! `make dev`: the emulator (unless AWS_ENDPOINT_URL points at one), then the whole stack.
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use local::emulator::{answers, wait_until_answering};
 use local::{seed, start, Options};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 const DEFAULT_EMULATOR_PORT: u16 = 4566;
 
@@ -15,7 +15,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(url) if !url.trim().is_empty() => (url.trim_end_matches('/').to_string(), None),
         _ => {
             let url = format!("http://127.0.0.1:{DEFAULT_EMULATOR_PORT}");
-            let child = if answers(&url).await { None } else { Some(start_emulator(DEFAULT_EMULATOR_PORT)?) };
+            let child =
+                if answers(&url).await { None } else { Some(local::emulator::spawn(DEFAULT_EMULATOR_PORT, false)?) };
             (url, child)
         }
     };
@@ -42,31 +43,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(stack);
     stop(&mut emulator).await;
     Ok(())
-}
-
-fn start_emulator(port: u16) -> std::io::Result<Child> {
-    let python = std::env::var("CAPSULE_PYTHON").unwrap_or_else(|_| ".venv/bin/python".to_string());
-    Command::new(python)
-        .args(["local/emulator.py", "--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-}
-
-async fn answers(endpoint: &str) -> bool {
-    reqwest::get(format!("{endpoint}/moto-api/data.json")).await.is_ok_and(|r| r.status().is_success())
-}
-
-async fn wait_until_answering(endpoint: &str, within: Duration) -> bool {
-    let started = Instant::now();
-    while started.elapsed() < within {
-        if answers(endpoint).await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 async fn stop(emulator: &mut Option<Child>) {

@@ -136,7 +136,8 @@ pub async fn create_all(sdk: &aws_config::SdkConfig, names: &Names, sender: &str
     Ok(Created { queues })
 }
 
-async fn create_table(db: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), StackError> {
+/// Capsule's table: `TABLE`'s keys and indexes, with TTL.
+pub async fn create_table(db: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), StackError> {
     let key = |attribute: &str, kind: KeyType| {
         KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build().map_err(StackError::build)
     };

@@ -1,0 +1,38 @@
+//! Starting the AWS emulator launcher (`local/emulator.py`) and waiting for it to answer.
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+/// Starts the launcher on `port`, stopped when the `Child` is dropped. `stock` serves moto
+/// without Capsule's patches (for comparisons only).
+pub fn spawn(port: u16, stock: bool) -> std::io::Result<Child> {
+    let python = std::env::var("CAPSULE_PYTHON").unwrap_or_else(|_| ".venv/bin/python".to_string());
+    let mut command = Command::new(python);
+    command.args(["local/emulator.py", "--port", &port.to_string()]);
+    if stock {
+        command.arg("--stock-moto");
+    }
+    command.stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true).spawn()
+}
+
+/// Whether a Capsule emulator answers at `endpoint` (a cheap route, whatever its data).
+pub async fn answers(endpoint: &str) -> bool {
+    reqwest::get(format!("{endpoint}/_capsule/health")).await.is_ok_and(|r| r.status().is_success())
+}
+
+pub async fn wait_until_answering(endpoint: &str, within: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if answers(endpoint).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
