@@ -1,10 +1,11 @@
 # make dev   - the whole stack on http://127.0.0.1:3000 (AWS emulator on :4566)
 # make test  - every test against a fresh emulator, then cfn-lint
+# make bench - the emulator's rates as data grows, the outbox, checkouts (see BENCHMARKS.md)
 VENV   := .venv
 PYTHON ?= python3
 CARGO  ?= cargo
 
-.PHONY: dev test build lint clean venv browser
+.PHONY: dev test build lint clean venv browser bench
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +35,14 @@ browser:
 	fi
 
 test: venv browser
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider local/tests
 	local/with-emulator.sh $(CARGO) test --workspace
 	$(VENV)/bin/cfn-lint template.yaml
+
+# Flags for the bench binary, e.g. BENCH_FLAGS="--sizes 1000,10000 --seconds 5".
+BENCH_FLAGS ?=
+bench: venv
+	$(CARGO) run --quiet -p capsule-bench -- $(BENCH_FLAGS)
 
 lint: venv
 	$(CARGO) clippy --workspace --all-targets

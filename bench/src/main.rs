@@ -1,0 +1,459 @@
+//! `make bench`: what the local stack costs as its data grows, patched emulator against
+//! stock moto in the same run (ratios, not absolute timings, are what carries over).
+//!
+//! 1. The outbox: `GET /dev/outbox?to=` with N emails sent, and stock moto's
+//!    `/moto-api/data.json` (what the outbox read before) with the same emails.
+//! 2. For each table size: transactions/s (a checkout's shape: a conditional decrement, a
+//!    put, a condition check), base-table queries/s (one partition) and index queries/s
+//!    (one gsi1 partition), each over a fixed time with a few requests in flight.
+//! 3. Checkouts through the whole stack (gateway, handlers, emulator) on a table that
+//!    already holds some items: orders/s, p50 and p99.
+//!
+//! Flags: --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
+//!        --checkouts 200 --concurrency 16 --checkout-fill 10000
+use std::collections::HashMap;
+use std::error::Error;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update, WriteRequest};
+use futures::stream::{self, StreamExt};
+use rand::Rng;
+use serde_json::{json, Value};
+use shared::notify::email::{self, EmailMessage};
+use tokio::process::Child;
+
+type Outcome = Result<(), String>;
+
+struct Options {
+    sizes: Vec<usize>,
+    stock_sizes: Vec<usize>,
+    seconds: f64,
+    emails: usize,
+    checkouts: usize,
+    concurrency: usize,
+    checkout_fill: usize,
+}
+
+impl Options {
+    fn from_args() -> Result<Self, String> {
+        let mut flags: HashMap<String, String> = HashMap::new();
+        let mut args = std::env::args().skip(1);
+        while let Some(flag) = args.next() {
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            flags.insert(flag.trim_start_matches("--").to_string(), value);
+        }
+        let list = |name: &str, default: &str| -> Result<Vec<usize>, String> {
+            let text = flags.get(name).map(String::as_str).unwrap_or(default);
+            text.split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.trim().parse().map_err(|_| format!("--{name}: {s} is not a count")))
+                .collect()
+        };
+        let number = |name: &str, default: usize| -> Result<usize, String> {
+            flags.get(name).map_or(Ok(default), |v| v.parse().map_err(|_| format!("--{name}: {v} is not a count")))
+        };
+        let options = Self {
+            sizes: list("sizes", "1000,10000,100000")?,
+            stock_sizes: list("stock-sizes", "1000,10000,100000")?,
+            seconds: number("seconds", 3)? as f64,
+            emails: number("emails", 10_000)?,
+            checkouts: number("checkouts", 200)?,
+            concurrency: number("concurrency", 16)?,
+            checkout_fill: number("checkout-fill", 10_000)?,
+        };
+        let known = ["sizes", "stock-sizes", "seconds", "emails", "checkouts", "concurrency", "checkout-fill"];
+        match flags.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(unknown) => Err(format!("unknown flag --{unknown}")),
+            None => Ok(options),
+        }
+    }
+}
+
+/// One emulator process of the run, stopped on drop.
+struct Emulator {
+    name: &'static str,
+    endpoint: String,
+    sdk: aws_config::SdkConfig,
+    _process: Child,
+}
+
+impl Emulator {
+    async fn start(stock: bool) -> Result<Self, Box<dyn Error>> {
+        let port = local::emulator::free_port()?;
+        let process = local::emulator::spawn(port, stock)?;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        if !local::emulator::wait_until_answering(&endpoint, Duration::from_secs(30)).await {
+            return Err(format!("the emulator on {endpoint} did not start").into());
+        }
+        let sdk = local::emulator_sdk(&endpoint).await;
+        Ok(Self { name: if stock { "stock moto" } else { "patched" }, endpoint, sdk, _process: process })
+    }
+
+    fn db(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let options = Options::from_args()?;
+    let patched = Emulator::start(false).await?;
+    let stock = Emulator::start(true).await?;
+    println!("# make bench (debug build of the clients; the emulator is the same Python either way)\n");
+
+    println!("## Outbox with {} emails sent\n", options.emails);
+    outbox(&patched, &stock, options.emails).await?;
+
+    println!("\n## The emulator as the table grows ({} s per figure)\n", options.seconds);
+    println!("| items | emulator | transactions/s | base queries/s | index queries/s |");
+    println!("|---:|---|---:|---:|---:|");
+    for &size in &options.sizes {
+        let mut rows = vec![table_rates(&patched, size, options.seconds).await?];
+        if options.stock_sizes.contains(&size) {
+            rows.push(table_rates(&stock, size, options.seconds).await?);
+        }
+        for (emulator, rates) in &rows {
+            println!("| {size} | {emulator} | {:.1} | {:.1} | {:.1} |", rates[0], rates[1], rates[2]);
+        }
+        if let [(_, mine), (_, theirs)] = rows.as_slice() {
+            println!(
+                "| {size} | patched / stock | ×{:.0} | ×{:.0} | ×{:.0} |",
+                mine[0] / theirs[0],
+                mine[1] / theirs[1],
+                mine[2] / theirs[2]
+            );
+        }
+    }
+
+    println!(
+        "\n## {} checkouts, {} at a time, through the stack (table pre-filled with {} items)\n",
+        options.checkouts, options.concurrency, options.checkout_fill
+    );
+    println!("| emulator | orders/s | p50 | p99 | created |");
+    println!("|---|---:|---:|---:|---:|");
+    for emulator in [&patched, &stock] {
+        let run = checkouts(emulator, &options).await?;
+        println!("| {} | {:.1} | {} ms | {} ms | {} |", emulator.name, run.rate, run.p50, run.p99, run.created);
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ outbox
+
+async fn outbox(patched: &Emulator, stock: &Emulator, emails: usize) -> Result<(), Box<dyn Error>> {
+    let stack = local::start(stack_options(patched, "bench-outbox")).await?;
+    let recipients = (emails / 10).max(1);
+    send_emails(&aws_sdk_sesv2::Client::new(&patched.sdk), emails, recipients).await?;
+    let http = reqwest::Client::new();
+    let url = format!("{}/dev/outbox?to=buyer-7@bench.local", stack.base_url);
+    let mut timings = Vec::new();
+    let mut found = 0;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let answer: Value = http.get(&url).send().await?.json().await?;
+        timings.push(started.elapsed());
+        found = answer["items"].as_array().map_or(0, Vec::len);
+    }
+    timings.sort();
+    println!("| emulator | what | time | emails in the answer |");
+    println!("|---|---|---:|---:|");
+    println!("| patched | `GET /dev/outbox?to=` (median of 20) | {:.1} ms | {found} |", millis(timings[10]));
+
+    let ses = aws_sdk_sesv2::Client::new(&stock.sdk);
+    ses.create_email_identity().email_identity(local::SENDER).send().await?;
+    send_emails(&ses, emails, recipients).await?;
+    let started = Instant::now();
+    let data = http.get(format!("{}/moto-api/data.json", stock.endpoint)).send().await?.bytes().await?;
+    println!(
+        "| stock moto | `GET /moto-api/data.json`, what the outbox read before ({:.1} MB) | {:.1} ms | all |",
+        data.len() as f64 / 1e6,
+        millis(started.elapsed())
+    );
+    Ok(())
+}
+
+/// `emails` invoice-sized emails, spread over `recipients` addresses, 16 in flight.
+async fn send_emails(ses: &aws_sdk_sesv2::Client, emails: usize, recipients: usize) -> Result<(), Box<dyn Error>> {
+    let html =
+        format!("<html><body><h1>Votre facture</h1>{}</body></html>", "<p>Casquette Été × 2 — 37,82 €</p>".repeat(40));
+    let results: Vec<_> = stream::iter(0..emails)
+        .map(|i| {
+            let message = EmailMessage {
+                to: vec![format!("buyer-{}@bench.local", i % recipients)],
+                subject: format!("Votre facture INV-2026-{i:06}"),
+                text: "Merci pour votre commande.\n".repeat(20),
+                html: html.clone(),
+            };
+            async move { email::send(ses, local::SENDER, &message, chrono::Utc::now()).await }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    match results.into_iter().find_map(Result::err) {
+        Some(e) => Err(e.to_string().into()),
+        None => Ok(()),
+    }
+}
+
+// ------------------------------------------------------------------ table sizes
+
+/// Loads a table of `size` items and measures [transactions/s, base queries/s, index queries/s].
+async fn table_rates(
+    emulator: &Emulator,
+    size: usize,
+    seconds: f64,
+) -> Result<(&'static str, [f64; 3]), Box<dyn Error>> {
+    let db = emulator.db();
+    let table = format!("bench-{size}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    local::resources::create_table(&db, &table).await?;
+    fill(&db, &table, size).await?;
+    let partitions = size.div_ceil(10);
+    let groups = size.div_ceil(20);
+    let in_flight = 4;
+    let tx = rate(seconds, in_flight, |_| transaction(&db, &table, size)).await?;
+    let base = rate(seconds, in_flight, |_| {
+        let partition = rand::thread_rng().gen_range(0..partitions);
+        query(&db, &table, None, format!("BENCH#{partition:06}"))
+    })
+    .await?;
+    let index = rate(seconds, in_flight, |_| {
+        let group = rand::thread_rng().gen_range(0..groups);
+        query(&db, &table, Some("gsi1"), format!("GROUP#{group:06}"))
+    })
+    .await?;
+    Ok((emulator.name, [tx, base, index]))
+}
+
+/// Item `i` of a benchmark table: 10 to a partition, 20 to a gsi1 partition, ~300 bytes.
+fn bench_item(i: usize) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_string(), AttributeValue::S(format!("BENCH#{:06}", i / 10))),
+        ("sk".to_string(), AttributeValue::S(format!("ITEM#{:02}", i % 10))),
+        ("gsi1pk".to_string(), AttributeValue::S(format!("GROUP#{:06}", i / 20))),
+        ("gsi1sk".to_string(), AttributeValue::S(format!("{i:08}"))),
+        ("stock".to_string(), AttributeValue::N("1000000".into())),
+        ("name".to_string(), AttributeValue::S(format!("Casquette n°{i}"))),
+        ("description".to_string(), AttributeValue::S("Une casquette brodée à Paris, coton bio. ".repeat(6))),
+    ])
+}
+
+async fn fill(db: &aws_sdk_dynamodb::Client, table: &str, size: usize) -> Result<(), Box<dyn Error>> {
+    let batches: Vec<Vec<usize>> = (0..size).collect::<Vec<_>>().chunks(25).map(<[usize]>::to_vec).collect();
+    let results: Vec<Result<(), String>> = stream::iter(batches)
+        .map(|batch| async move {
+            let requests = batch
+                .into_iter()
+                .map(|i| {
+                    let put = aws_sdk_dynamodb::types::PutRequest::builder()
+                        .set_item(Some(bench_item(i)))
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let answer = db.batch_write_item().request_items(table, requests).send().await.map_err(sdk_error)?;
+            match answer.unprocessed_items.is_some_and(|u| !u.is_empty()) {
+                true => Err("unprocessed items".to_string()),
+                false => Ok(()),
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    match results.into_iter().find_map(Result::err) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// A checkout's shape: take one unit of an item, put an order, check another item exists.
+async fn transaction(db: &aws_sdk_dynamodb::Client, table: &str, size: usize) -> Outcome {
+    let (taken, checked) = {
+        let mut random = rand::thread_rng();
+        (random.gen_range(0..size), random.gen_range(0..size))
+    };
+    let key = |i: usize| {
+        let item = bench_item(i);
+        HashMap::from([("pk".to_string(), item["pk"].clone()), ("sk".to_string(), item["sk"].clone())])
+    };
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key(taken)))
+        .update_expression("SET stock = stock - :one")
+        .condition_expression("stock >= :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let order = uuid::Uuid::new_v4().simple().to_string();
+    let put = Put::builder()
+        .table_name(table)
+        .item("pk", AttributeValue::S(format!("ORDER#{order}")))
+        .item("sk", AttributeValue::S("ORDER".into()))
+        .item("gsi1pk", AttributeValue::S(format!("USER#{order}")))
+        .item("gsi1sk", AttributeValue::S(chrono::Utc::now().to_rfc3339()))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(|e| e.to_string())?;
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key(checked)))
+        .condition_expression("attribute_exists(pk)")
+        .build()
+        .map_err(|e| e.to_string())?;
+    db.transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(update).build())
+        .transact_items(TransactWriteItem::builder().put(put).build())
+        .transact_items(TransactWriteItem::builder().condition_check(check).build())
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    Ok(())
+}
+
+async fn query(db: &aws_sdk_dynamodb::Client, table: &str, index: Option<&str>, partition: String) -> Outcome {
+    let attribute = if index.is_some() { "gsi1pk" } else { "pk" };
+    let answer = db
+        .query()
+        .table_name(table)
+        .set_index_name(index.map(str::to_string))
+        .key_condition_expression("#p = :p")
+        .expression_attribute_names("#p", attribute)
+        .expression_attribute_values(":p", AttributeValue::S(partition))
+        .limit(20)
+        .send()
+        .await
+        .map_err(sdk_error)?;
+    match answer.count {
+        0 => Err("a query found nothing".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Runs `op` with `in_flight` requests at a time until `seconds` have passed; ops/s.
+async fn rate<F, Fut>(seconds: f64, in_flight: usize, op: F) -> Result<f64, Box<dyn Error>>
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = Outcome>,
+{
+    let started = Instant::now();
+    let done = AtomicU64::new(0);
+    let worker = || async {
+        while started.elapsed().as_secs_f64() < seconds {
+            op(done.load(Ordering::Relaxed)).await?;
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok::<(), String>(())
+    };
+    let results = futures::future::join_all((0..in_flight).map(|_| worker())).await;
+    if let Some(e) = results.into_iter().find_map(Result::err) {
+        return Err(e.into());
+    }
+    Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+}
+
+// ------------------------------------------------------------------ checkouts
+
+struct CheckoutRun {
+    rate: f64,
+    p50: u128,
+    p99: u128,
+    created: usize,
+}
+
+async fn checkouts(emulator: &Emulator, options: &Options) -> Result<CheckoutRun, Box<dyn Error>> {
+    let prefix = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    let stack = local::start(stack_options(emulator, &prefix)).await?;
+    fill(&emulator.db(), &stack.names.table(), options.checkout_fill).await?;
+    let product = format!("cap-bench-{}", &prefix[6..]);
+    let record = shared::store::ProductRecord::new(
+        shared::store::NewProduct {
+            product_id: product.clone(),
+            name: "Casquette Bench".into(),
+            description: "bench".into(),
+            price_cents: 2500,
+            stock: 1_000_000,
+            product_discount: false,
+        },
+        &shared::clock::rfc3339(chrono::Utc::now()),
+    );
+    stack.app.store.create_product(&record).await?;
+    let http = Arc::new(reqwest::Client::new());
+    let base = stack.base_url.clone();
+    let buyers: Vec<Result<String, String>> = stream::iter(0..options.checkouts)
+        .map(|i| {
+            let (http, base, product) = (http.clone(), base.clone(), product.clone());
+            async move {
+                let email = format!("bench-{i}-{}@bench.local", uuid::Uuid::new_v4().simple());
+                let signup = json!({"email": email, "password": "password-123", "name": "Bench"});
+                let answer = call(&http, &format!("{base}/auth/signup"), None, &signup).await?;
+                let token = answer.1["token"].as_str().ok_or("signup gave no token")?.to_string();
+                let line = json!({"product_id": product, "quantity": 1});
+                let added = call(&http, &format!("{base}/cart/items"), Some(&token), &line).await?;
+                match added.0 {
+                    200 => Ok(token),
+                    status => Err(format!("add to cart answered {status}: {}", added.1)),
+                }
+            }
+        })
+        .buffer_unordered(options.concurrency)
+        .collect()
+        .await;
+    let tokens: Vec<String> = buyers.into_iter().collect::<Result<_, _>>()?;
+    let body = json!({"payment_method": "card", "delivery": {"mode": "pickup", "pickup_point_id": "pp-bastille"}});
+    let started = Instant::now();
+    let answers: Vec<Result<(u16, Duration), String>> = stream::iter(tokens)
+        .map(|token| {
+            let (http, base, body) = (http.clone(), base.clone(), body.clone());
+            async move {
+                let sent = Instant::now();
+                let (status, _) = call(&http, &format!("{base}/checkout"), Some(&token), &body).await?;
+                Ok((status, sent.elapsed()))
+            }
+        })
+        .buffer_unordered(options.concurrency)
+        .collect()
+        .await;
+    let wall = started.elapsed();
+    let answers: Vec<(u16, Duration)> = answers.into_iter().collect::<Result<_, _>>()?;
+    let mut latencies: Vec<Duration> = answers.iter().map(|(_, took)| *took).collect();
+    latencies.sort();
+    let at =
+        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q).round() as usize).map_or(0, Duration::as_millis);
+    Ok(CheckoutRun {
+        rate: answers.len() as f64 / wall.as_secs_f64(),
+        p50: at(0.5),
+        p99: at(0.99),
+        created: answers.iter().filter(|(status, _)| *status == 201).count(),
+    })
+}
+
+async fn call(http: &reqwest::Client, url: &str, token: Option<&str>, body: &Value) -> Result<(u16, Value), String> {
+    let mut request = http.post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
+fn stack_options(emulator: &Emulator, prefix: &str) -> local::Options {
+    local::Options {
+        endpoint: emulator.endpoint.clone(),
+        prefix: prefix.to_string(),
+        port: 0,
+        run_schedules: false,
+        ..local::Options::local(emulator.endpoint.clone(), 0)
+    }
+}
+
+fn sdk_error<E: Error>(e: E) -> String {
+    aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
