@@ -8,8 +8,9 @@ the oversell guarantees of Capsule (and their tests) rely on.
 `moto_patches` makes transactions and queries cost what they cost on DynamoDB (see there).
 Beside moto's routes, the launcher serves:
 - `GET /_capsule/health`: `{"moto": version, "patched": bool}`, cheap whatever the data;
-- `GET /_capsule/ses/messages?to=ADDRESS`: the raw emails SES accepted, oldest first, in
-  O(emails) from SES's own list (`/moto-api/data.json` serialises every service instead).
+- `GET /_capsule/ses/messages?to=ADDRESS`: the raw emails SES accepted for ADDRESS, oldest
+  first, from SES's own list indexed by recipient as it grows: a call costs that address's
+  emails (`/moto-api/data.json` serialises every service's whole state instead).
 """
 import argparse
 import json
@@ -34,22 +35,38 @@ import moto_patches  # noqa: E402
 PREFIX = "/_capsule/"
 
 
+def _wire(message) -> dict:
+    return {"id": message.id, "source": message.source, "raw_data": message.raw_data}
+
+
+def _by_recipient(backend) -> dict[str, list]:
+    """The backend's raw emails by lower-cased recipient address, extended with what was
+    sent since the last call, so a lookup costs the emails of that address only."""
+    index = backend.__dict__.setdefault("_capsule_by_recipient", {"seen": 0, "by_to": {}})
+    messages = backend.sent_messages
+    if index["seen"] > len(messages):  # the list was replaced: start again
+        index.update(seen=0, by_to={})
+    for message in messages[index["seen"]:]:
+        if getattr(message, "raw_data", None) is not None:
+            for address in {parseaddr(d)[1].lower() for d in message.destinations}:
+                index["by_to"].setdefault(address, []).append(message)
+    index["seen"] = len(messages)
+    return index["by_to"]
+
+
 def sent_messages(to: str | None) -> list[dict]:
-    """Every raw email of every account and region, oldest first within each."""
+    """The raw emails of every account and region (to one address, if given), oldest first
+    within each."""
     from moto.ses.models import ses_backends
 
-    wanted = to.strip().lower() if to else None
-    messages = []
+    found = []
     for regions in list(ses_backends.values()):
         for backend in list(regions.values()):
-            for message in backend.sent_messages:
-                raw = getattr(message, "raw_data", None)
-                if raw is None:
-                    continue
-                destinations = {parseaddr(d)[1].lower() for d in message.destinations}
-                if wanted is None or wanted in destinations:
-                    messages.append({"id": message.id, "source": message.source, "raw_data": raw})
-    return messages
+            if to is None:
+                found.extend(m for m in backend.sent_messages if getattr(m, "raw_data", None) is not None)
+            else:
+                found.extend(_by_recipient(backend).get(to.strip().lower(), []))
+    return [_wire(m) for m in found]
 
 
 def capsule_routes(moto_app, patched: bool):

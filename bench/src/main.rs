@@ -1,11 +1,11 @@
 //! `make bench`: what the local stack costs as its data grows, patched emulator against
 //! stock moto in the same run (ratios, not absolute timings, are what carries over).
 //!
-//! 1. The outbox: `GET /dev/outbox?to=` with N emails sent, and stock moto's
-//!    `/moto-api/data.json` (what the outbox read before) with the same emails.
-//! 2. For each table size: transactions/s (a checkout's shape: a conditional decrement, a
+//! 1. For each table size: transactions/s (a checkout's shape: a conditional decrement, a
 //!    put, a condition check), base-table queries/s (one partition) and index queries/s
 //!    (one gsi1 partition), each over a fixed time with a few requests in flight.
+//! 2. The outbox, with those tables still loaded: `GET /dev/outbox?to=` with N emails sent,
+//!    and stock moto's `/moto-api/data.json` (what the outbox read before), same emails.
 //! 3. Checkouts through the whole stack (gateway, handlers, emulator) on a table that
 //!    already holds some items: orders/s, p50 and p99.
 //!
@@ -104,9 +104,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let stock = Emulator::start(true).await?;
     println!("# make bench (debug build of the clients; the emulator is the same Python either way)\n");
 
-    println!("## Outbox with {} emails sent\n", options.emails);
-    outbox(&patched, &stock, options.emails).await?;
-
     println!("\n## The emulator as the table grows ({} s per figure)\n", options.seconds);
     println!("| items | emulator | transactions/s | base queries/s | index queries/s |");
     println!("|---:|---|---:|---:|---:|");
@@ -127,6 +124,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
             );
         }
     }
+
+    println!("\n## Outbox with {} emails sent, the tables above still loaded\n", options.emails);
+    outbox(&patched, &stock, options.emails).await?;
 
     println!(
         "\n## {} checkouts, {} at a time, through the stack (table pre-filled with {} items)\n",
@@ -151,6 +151,9 @@ async fn outbox(patched: &Emulator, stock: &Emulator, emails: usize) -> Result<(
     let url = format!("{}/dev/outbox?to=buyer-7@bench.local", stack.base_url);
     let mut timings = Vec::new();
     let mut found = 0;
+    let started = Instant::now();
+    http.get(&url).send().await?.error_for_status()?;
+    let first = started.elapsed();
     for _ in 0..20 {
         let started = Instant::now();
         let answer: Value = http.get(&url).send().await?.json().await?;
@@ -160,18 +163,28 @@ async fn outbox(patched: &Emulator, stock: &Emulator, emails: usize) -> Result<(
     timings.sort();
     println!("| emulator | what | time | emails in the answer |");
     println!("|---|---|---:|---:|");
-    println!("| patched | `GET /dev/outbox?to=` (median of 20) | {:.1} ms | {found} |", millis(timings[10]));
+    println!("| patched | `GET /dev/outbox?to=`, first call (indexes the emails) | {:.1} ms | {found} |", millis(first));
+    println!("| patched | `GET /dev/outbox?to=`, median of the next 20 | {:.1} ms | {found} |", millis(timings[10]));
 
     let ses = aws_sdk_sesv2::Client::new(&stock.sdk);
     ses.create_email_identity().email_identity(local::SENDER).send().await?;
     send_emails(&ses, emails, recipients).await?;
     let started = Instant::now();
-    let data = http.get(format!("{}/moto-api/data.json", stock.endpoint)).send().await?.bytes().await?;
-    println!(
-        "| stock moto | `GET /moto-api/data.json`, what the outbox read before ({:.1} MB) | {:.1} ms | all |",
-        data.len() as f64 / 1e6,
-        millis(started.elapsed())
-    );
+    let dump = http.get(format!("{}/moto-api/data.json", stock.endpoint)).timeout(Duration::from_secs(120)).send();
+    match dump.await.and_then(|r| r.error_for_status()) {
+        Ok(response) => {
+            let data = response.bytes().await?;
+            println!(
+                "| stock moto | `GET /moto-api/data.json`, what the outbox read before ({:.1} MB) | {:.1} ms | all |",
+                data.len() as f64 / 1e6,
+                millis(started.elapsed())
+            );
+        }
+        Err(e) if e.is_timeout() => {
+            println!("| stock moto | `GET /moto-api/data.json`, what the outbox read before | > 120 s (gave up) | all |")
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 
@@ -273,7 +286,9 @@ async fn fill(db: &aws_sdk_dynamodb::Client, table: &str, size: usize) -> Result
 async fn transaction(db: &aws_sdk_dynamodb::Client, table: &str, size: usize) -> Outcome {
     let (taken, checked) = {
         let mut random = rand::thread_rng();
-        (random.gen_range(0..size), random.gen_range(0..size))
+        let taken = random.gen_range(0..size);
+        // DynamoDB refuses two operations on one item in a transaction.
+        (taken, (taken + random.gen_range(1..size.max(2))) % size)
     };
     let key = |i: usize| {
         let item = bench_item(i);
