@@ -163,7 +163,10 @@ async fn outbox(patched: &Emulator, stock: &Emulator, emails: usize) -> Result<(
     timings.sort();
     println!("| emulator | what | time | emails in the answer |");
     println!("|---|---|---:|---:|");
-    println!("| patched | `GET /dev/outbox?to=`, first call (indexes the emails) | {:.1} ms | {found} |", millis(first));
+    println!(
+        "| patched | `GET /dev/outbox?to=`, first call (indexes the emails) | {:.1} ms | {found} |",
+        millis(first)
+    );
     println!("| patched | `GET /dev/outbox?to=`, median of the next 20 | {:.1} ms | {found} |", millis(timings[10]));
 
     let ses = aws_sdk_sesv2::Client::new(&stock.sdk);
@@ -181,7 +184,9 @@ async fn outbox(patched: &Emulator, stock: &Emulator, emails: usize) -> Result<(
             );
         }
         Err(e) if e.is_timeout() => {
-            println!("| stock moto | `GET /moto-api/data.json`, what the outbox read before | > 120 s (gave up) | all |")
+            println!(
+                "| stock moto | `GET /moto-api/data.json`, what the outbox read before | > 120 s (gave up) | all |"
+            )
         }
         Err(e) => return Err(e.into()),
     }

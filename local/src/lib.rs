@@ -55,6 +55,8 @@ pub struct Options {
     pub run_schedules: bool,
     pub jwt_secret: String,
     pub webhook_secret: String,
+    /// Functions deliver their effects right after their commit (else only the relay does).
+    pub deliver_after_commit: bool,
 }
 
 impl Options {
@@ -67,6 +69,7 @@ impl Options {
             jwt_secret: std::env::var("JWT_SECRET").unwrap_or_else(|_| "local-only-jwt-secret-0123456789abcdef".into()),
             webhook_secret: std::env::var("PAYMENT_WEBHOOK_SECRET")
                 .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
+            deliver_after_commit: true,
         }
     }
 }
@@ -136,6 +139,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         jwt_secret: options.jwt_secret.clone(),
         webhook_secret: options.webhook_secret.clone(),
         public_base_url: Some(base_url.clone()),
+        deliver_after_commit: options.deliver_after_commit,
     };
     let clock = Arc::new(DevClock::default());
     let app = App::new(config, &sdk, clock.clone());

@@ -77,7 +77,10 @@ pub const EVENT_BUS_LOGICAL_ID: &str = "CapsuleEventBus";
 
 pub const RULES: &[RuleSpec] = &[];
 
-pub const SCHEDULES: &[ScheduleSpec] = &[ScheduleSpec { function: "release-expired-reservations", rate_minutes: 1 }];
+pub const SCHEDULES: &[ScheduleSpec] = &[
+    ScheduleSpec { function: "release-expired-reservations", rate_minutes: 1 },
+    ScheduleSpec { function: "outbox-relay", rate_minutes: 1 },
+];
 
 /// What the resources are called in one deployment (a prefix per stack or per test).
 #[derive(Clone, Debug)]

@@ -114,6 +114,7 @@ pub async fn invoke_scheduled(function: &str, app: &App) -> Option<Result<serde_
     }
     Some(match function {
         "release-expired-reservations" => report(release_expired_reservations::run(app).await),
+        "outbox-relay" => report(outbox_relay::run(app).await),
         _ => return None,
     })
 }

@@ -10,6 +10,7 @@ pub mod vars {
     pub const JWT_SECRET: &str = "JWT_SECRET";
     pub const PAYMENT_WEBHOOK_SECRET: &str = "PAYMENT_WEBHOOK_SECRET";
     pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+    pub const OUTBOX_DELIVER_AFTER_COMMIT: &str = "OUTBOX_DELIVER_AFTER_COMMIT";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub struct Config {
     /// HTTP functions take it from the request instead: naming the API's URL in their own
     /// configuration would make the template circular.
     pub public_base_url: Option<String>,
+    /// Whether a function delivers the effects it recorded right after its commit (the
+    /// outbox relay delivers whatever that missed). `false` leaves them all to the relay.
+    pub deliver_after_commit: bool,
 }
 
 impl Config {
@@ -50,6 +54,7 @@ impl Config {
             jwt_secret,
             webhook_secret: required(vars::PAYMENT_WEBHOOK_SECRET)?,
             public_base_url: required(vars::PUBLIC_BASE_URL).ok().map(|u| u.trim_end_matches('/').to_string()),
+            deliver_after_commit: env::var(vars::OUTBOX_DELIVER_AFTER_COMMIT).map_or(true, |v| v.trim() != "false"),
         })
     }
 }

@@ -1,81 +1,315 @@
-//! Order changes shared by several functions: releasing an order's hold (payment failed,
-//! hold expired, pending order cancelled) puts the units back on sale and unlocks the cart,
-//! in one transaction conditional on the order's status.
+//! Applying the order lifecycle (`domain::lifecycle`): the webhook, cancellation and the
+//! expiry job name what happened; this reads the order, asks the lifecycle for the plan,
+//! and applies the plan as one transaction conditional on the order's status, with every
+//! effect (email, bus event, refund) recorded in the outbox in that same transaction and
+//! delivered right after it (the relay delivers whatever that misses).
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde_json::json;
 
-use crate::domain::order::OrderStatus;
+use crate::clock::rfc3339;
+use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
+use crate::domain::order::{OrderPayment, OrderStatus};
 use crate::error::ApiError;
+use crate::notify::templates;
+use crate::outbox::{self, Effect, Outbox};
+use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
+use crate::retry::{self, Attempt};
 use crate::store::{
-    CartRecord, Claims, CommissionChange, OrderRecord, PaymentRecord, StockChange, Transition, TransitionError,
+    invoice_number, outbox_put, to_item, CartRecord, OrderRecord, PaymentRecord, Transition, TransitionError,
 };
 use crate::App;
 
-const MAX_ATTEMPTS: usize = 8;
-
-/// The user's cart with this order's lock lifted, if this order holds the lock.
-pub async fn unlocked_cart(app: &App, order: &OrderRecord, now: &str) -> Result<Option<CartRecord>, ApiError> {
-    let cart = app.store.cart(&order.user_id).await?;
-    Ok(cart.filter(|c| c.checkout_order_id.as_deref() == Some(order.order_id.as_str())).map(|mut cart| {
-        cart.checkout_order_id = None;
-        cart.touch(now);
-        cart
-    }))
+/// What happened to the order, with what the change needs to know of it.
+#[derive(Clone, Copy)]
+pub enum Cause<'a> {
+    /// The provider's signed outcome of a payment.
+    Payment(&'a PaymentEvent),
+    HoldExpired,
+    /// The buyer asked to cancel.
+    Cancel,
 }
 
-/// What a release did.
 #[derive(Debug)]
-pub enum Released {
-    Done(Box<OrderRecord>),
-    /// The order had already left `pending_payment` (another event, job or request won).
-    NotPending,
-    /// This webhook event was applied before.
+pub enum Outcome {
+    /// The order after the change.
+    Changed(Box<OrderRecord>),
+    /// Money the order could not take was recorded and is being refunded.
+    Refunded,
+    /// Nothing to change; the order as it is.
+    Unchanged(Box<OrderRecord>),
+    /// This payment event was applied before.
     AlreadyApplied,
+    Refused(Refusal),
 }
 
-/// Moves a pending order to `to` (payment_failed, expired, cancelled), putting its units
-/// back on sale and its items back in the (unlocked) cart, exactly once.
-pub async fn release_pending(
-    app: &App,
-    order_id: &str,
-    to: OrderStatus,
-    event_id: Option<&str>,
-    payments: Vec<PaymentRecord>,
-) -> Result<Released, ApiError> {
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(order) = app.store.order(order_id).await? else { return Err(ApiError::not_found("order")) };
-        if order.status != OrderStatus::PendingPayment {
-            return Ok(Released::NotPending);
-        }
-        let now = crate::clock::rfc3339(app.clock.now());
-        let mut set = Vec::new();
-        if to == OrderStatus::Cancelled {
-            set.push(("cancelled_at", AttributeValue::S(now.clone())));
-        }
-        let transition = Transition {
-            order: &order,
-            to,
-            at: &now,
-            set,
-            stock: StockChange::Release,
-            cart: unlocked_cart(app, &order, &now).await?,
-            event_id,
-            invoice: None,
-            payments: payments.clone(),
-            claims: Claims::GiveBack,
-            commission: CommissionChange::None,
-        };
-        match app.store.apply(transition).await {
-            Ok(()) => {
-                let released = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
-                crate::stock::check_alerts(app, &released.product_ids()).await;
-                tracing::info!(order_id, user_id = %order.user_id, status = to.as_str(), "order hold released");
-                return Ok(Released::Done(Box::new(released)));
-            }
-            Err(TransitionError::AlreadyApplied) => return Ok(Released::AlreadyApplied),
-            Err(TransitionError::StatusChanged) => return Ok(Released::NotPending),
-            Err(TransitionError::Store(e)) => return Err(e.into()),
-            Err(_) => continue,
-        }
+/// Applies what happened to an order, exactly once.
+pub async fn apply(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Outcome, ApiError> {
+    let applied = retry::contended(retry::CONTENDED, || attempt(app, order_id, cause)).await?;
+    applied.ok_or_else(|| ApiError::Internal(format!("order {order_id} kept changing")))
+}
+
+async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<Outcome>, ApiError> {
+    let order = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    let now_at = app.clock.now();
+    let event = match cause {
+        Cause::Payment(payment) => match payment.kind {
+            PaymentEventKind::Succeeded => OrderEvent::PaymentSucceeded {
+                same_payment: order.payment_id.as_deref() == Some(payment.payment_id.as_str()),
+            },
+            PaymentEventKind::Failed => OrderEvent::PaymentFailed,
+        },
+        Cause::HoldExpired => OrderEvent::HoldExpired,
+        Cause::Cancel => OrderEvent::CancelRequested {
+            within_window: within_cancellation_window(app, &order, now_at).await?,
+            refund_pending: order.refund_status.as_deref() == Some("pending"),
+        },
+    };
+    match lifecycle::plan(order.status, event) {
+        Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
+        Decision::Refuse(refusal) => Ok(Attempt::Done(Outcome::Refused(refusal))),
+        Decision::RefundPayment => match cause {
+            Cause::Payment(payment) => refund_unwanted(app, payment, &order, now_at).await.map(Attempt::Done),
+            _ => Err(ApiError::Internal("a refund of a payment without a payment".into())),
+        },
+        Decision::Apply(plan) => apply_plan(app, order, plan, cause, now_at).await,
     }
-    Err(ApiError::Internal(format!("order {order_id} kept changing during release")))
+}
+
+async fn within_cancellation_window(app: &App, order: &OrderRecord, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    if order.status != OrderStatus::Paid {
+        return Ok(true);
+    }
+    let paid_at = order
+        .paid_at
+        .as_deref()
+        .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
+        .ok_or_else(|| ApiError::Internal("paid order without paid_at".into()))?;
+    let window = app.store.settings().await?.cancellation_window_minutes;
+    Ok(now <= paid_at.with_timezone(&Utc) + Duration::minutes(window))
+}
+
+async fn apply_plan(
+    app: &App,
+    order: OrderRecord,
+    plan: Plan,
+    cause: Cause<'_>,
+    now_at: DateTime<Utc>,
+) -> Result<Attempt<Outcome>, ApiError> {
+    let now = rfc3339(now_at);
+    let payment = match cause {
+        Cause::Payment(payment) => Some(payment),
+        _ => None,
+    };
+    let mut after = order.clone();
+    after.order.status = plan.to;
+    let mut set = Vec::new();
+    if plan.to == OrderStatus::Paid {
+        let payment = payment.ok_or_else(|| ApiError::Internal("paid without a payment".into()))?;
+        let method = OrderPayment::from(&payment.method);
+        set.push(("paid_at", AttributeValue::S(now.clone())));
+        set.push(("payment_id", AttributeValue::S(payment.payment_id.clone())));
+        set.push(("payment", AttributeValue::M(to_item(&method)?)));
+        after.order.paid_at = Some(now.clone());
+        after.payment_id = Some(payment.payment_id.clone());
+        after.order.payment = Some(method);
+    }
+    if plan.to == OrderStatus::Cancelled {
+        set.push(("cancelled_at", AttributeValue::S(now.clone())));
+        after.order.cancelled_at = Some(now.clone());
+    }
+    if plan.refund {
+        set.push(("refund_status", AttributeValue::S("pending".into())));
+        after.order.refund_status = Some("pending".into());
+    }
+    let invoice = match plan.invoice {
+        true => {
+            let year = now_at.year();
+            let current = app.store.invoice_counter(year).await?;
+            after.order.invoice_number = Some(invoice_number(year, current + 1));
+            Some((year, current))
+        }
+        false => None,
+    };
+    let effects = effects(&after, &plan, payment, &now)?;
+    let transition = Transition {
+        order: &order,
+        to: plan.to,
+        at: &now,
+        set,
+        stock: plan.stock,
+        cart: cart_after(app, &order, plan.cart, &now).await?,
+        event_id: payment.map(|p| p.event_id.as_str()),
+        invoice,
+        payments: payment.map(|p| payment_record(p, plan.to, &now)).into_iter().collect(),
+        claims: plan.claims.into(),
+        commission: plan.commission,
+        outbox: effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?,
+    };
+    match app.store.apply(transition).await {
+        Ok(()) => {}
+        Err(TransitionError::AlreadyApplied) => return Ok(Attempt::Done(Outcome::AlreadyApplied)),
+        // The units of a late payment are gone: the money goes back.
+        Err(TransitionError::OutOfStock(_)) if plan.stock == StockMove::Hold => {
+            return match payment {
+                Some(payment) => refund_unwanted(app, payment, &order, now_at).await.map(Attempt::Done),
+                None => Err(ApiError::Internal("a hold without a payment".into())),
+            };
+        }
+        Err(TransitionError::Store(e)) => return Err(e.into()),
+        Err(_) => return Ok(Attempt::Again),
+    }
+    tracing::info!(
+        order_id = %order.order_id,
+        user_id = %order.user_id,
+        from = order.status.as_str(),
+        to = plan.to.as_str(),
+        "order changed"
+    );
+    if plan.to == OrderStatus::Paid {
+        tracing::info!(
+            order_id = %after.order_id,
+            user_id = %after.user_id,
+            total_cents = after.total_cents,
+            invoice_number = after.invoice_number.as_deref().unwrap_or_default(),
+            "order received"
+        );
+    }
+    outbox::deliver_now(app, &effects).await;
+    if plan.stock != StockMove::None {
+        crate::stock::check_alerts(app, &order.product_ids()).await;
+    }
+    let changed = app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
+}
+
+/// The emails, bus events and refund a plan causes, rendered from the order after it.
+fn effects(
+    after: &OrderRecord,
+    plan: &Plan,
+    payment: Option<&PaymentEvent>,
+    now: &str,
+) -> Result<Vec<Outbox>, ApiError> {
+    let cause = format!("order:{}", after.order_id);
+    let mut effects = Vec::new();
+    for notice in &plan.notices {
+        let email = match notice {
+            Notice::Invoice => templates::invoice(after),
+            Notice::PaymentFailed => {
+                templates::payment_failed(after, payment.and_then(|p| p.failure_reason.as_deref()))
+            }
+            Notice::Cancelled { refunded } => templates::order_cancelled(after, *refunded),
+        };
+        effects.push(Outbox::new(&cause, Effect::Email { email }, now));
+    }
+    for event in &plan.events {
+        let (detail_type, detail) = match event {
+            BusEvent::OrderPaid => (
+                "OrderPaid",
+                json!({
+                    "order_id": after.order_id,
+                    "user_id": after.user_id,
+                    "invoice_number": after.invoice_number,
+                    "total_cents": after.total_cents,
+                    "currency": after.currency,
+                    "promo_code": after.promo_code,
+                    "commission_cents": after.commission_cents,
+                    "items": after.items.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity})).collect::<Vec<_>>(),
+                }),
+            ),
+            BusEvent::OrderCancelled { refunded } => (
+                "OrderCancelled",
+                json!({
+                    "order_id": after.order_id,
+                    "user_id": after.user_id,
+                    "refunded": refunded,
+                    "promo_code": after.promo_code,
+                }),
+            ),
+        };
+        effects.push(Outbox::new(&cause, Effect::Event { detail_type: detail_type.into(), detail }, now));
+    }
+    if plan.refund {
+        let (Some(payment_id), Some(method)) = (&after.payment_id, &after.payment) else {
+            return Err(ApiError::Internal("paid order without its payment".into()));
+        };
+        let request = RefundRequest {
+            payment_id: payment_id.clone(),
+            order_id: Some(after.order_id.clone()),
+            method_type: method.method_type.clone(),
+            amount_cents: after.total_cents,
+        };
+        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: true }, now));
+    }
+    Ok(effects)
+}
+
+/// The cart as the plan leaves it, if it changes (written only if its version did not move).
+async fn cart_after(
+    app: &App,
+    order: &OrderRecord,
+    change: CartMove,
+    now: &str,
+) -> Result<Option<CartRecord>, ApiError> {
+    if change == CartMove::Keep {
+        return Ok(None);
+    }
+    let Some(mut cart) = app.store.cart(&order.user_id).await? else { return Ok(None) };
+    let locked_by_this = cart.checkout_order_id.as_deref() == Some(order.order_id.as_str());
+    match change {
+        CartMove::Keep => return Ok(None),
+        CartMove::Empty if locked_by_this => {
+            let version = cart.version;
+            cart = CartRecord::empty(&order.user_id, now);
+            cart.version = version;
+        }
+        CartMove::Unlock if locked_by_this => cart.checkout_order_id = None,
+        CartMove::RemovePaidLines if cart.checkout_order_id.is_none() => {
+            for (product_id, paid) in order.holds() {
+                let left = cart.quantity_of(&product_id).saturating_sub(paid);
+                cart.set_quantity(&product_id, left);
+            }
+        }
+        _ => return Ok(None),
+    }
+    cart.touch(now);
+    Ok(Some(cart))
+}
+
+fn payment_record(event: &PaymentEvent, to: OrderStatus, at: &str) -> PaymentRecord {
+    let status = if to == OrderStatus::PaymentFailed { "failed" } else { "succeeded" };
+    let mut record = PaymentRecord::new(&event.payment_id, &event.method.method_type, event.amount_cents, status, at);
+    record.order_id = event.order_id.clone();
+    record
+}
+
+/// Money arrived for an order that cannot take it (cancelled, failed, paid by another
+/// payment, or its units are gone): recorded with its refund and the buyer's email, once.
+async fn refund_unwanted(
+    app: &App,
+    payment: &PaymentEvent,
+    order: &OrderRecord,
+    now_at: DateTime<Utc>,
+) -> Result<Outcome, ApiError> {
+    let now = rfc3339(now_at);
+    let cause = format!("order:{}", order.order_id);
+    let request = RefundRequest {
+        payment_id: payment.payment_id.clone(),
+        order_id: Some(order.order_id.clone()),
+        method_type: payment.method.method_type.clone(),
+        amount_cents: payment.amount_cents,
+    };
+    let email = templates::late_payment_refunded(order, payment.amount_cents);
+    let effects = vec![
+        Outbox::new(&cause, Effect::Refund { request, settles_order: false }, &now),
+        Outbox::new(&cause, Effect::Email { email }, &now),
+    ];
+    let outbox = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
+    let record = payment_record(payment, OrderStatus::Paid, &now);
+    if !app.store.record_event(&payment.event_id, &order.order_id, &now, &[record], outbox).await? {
+        return Ok(Outcome::AlreadyApplied);
+    }
+    tracing::warn!(order_id = %order.order_id, payment_id = %payment.payment_id, "payment refunded: the order could not take it");
+    outbox::deliver_now(app, &effects).await;
+    Ok(Outcome::Refunded)
 }

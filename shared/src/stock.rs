@@ -4,7 +4,8 @@ use maud::html;
 
 use crate::error::ApiError;
 use crate::notify::EmailMessage;
-use crate::store::ProductRecord;
+use crate::outbox::{Effect, Outbox};
+use crate::store::{outbox_put, ProductRecord};
 use crate::App;
 
 /// Looks at the products whose stock just changed. Never fails the change that called it:
@@ -21,12 +22,18 @@ async fn check(app: &App, product_ids: &[String]) -> Result<(), ApiError> {
     let now = crate::clock::rfc3339(app.clock.now());
     for product in app.store.products_by_id(product_ids).await?.values() {
         if product.stock < threshold && !product.low_stock_alerted {
-            if app.store.raise_stock_alert(product, threshold, &now).await? {
-                tracing::info!(product_id = %product.product_id, stock = product.stock, "low stock: managers alerted");
-                if !settings.stock_manager_emails.is_empty() {
+            // The email is recorded with the alert: one exists if and only if the other does.
+            let effects: Vec<Outbox> = match settings.stock_manager_emails.is_empty() {
+                true => vec![],
+                false => {
                     let email = alert_email(product, threshold, settings.stock_manager_emails.clone());
-                    app.notifier.queue_email(&email).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+                    vec![Outbox::new(format!("product:{}", product.product_id), Effect::Email { email }, &now)]
                 }
+            };
+            let outbox = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
+            if app.store.raise_stock_alert(product, threshold, &now, outbox).await? {
+                tracing::info!(product_id = %product.product_id, stock = product.stock, "low stock: managers alerted");
+                crate::outbox::deliver_now(app, &effects).await;
             }
         } else if product.stock >= threshold && product.low_stock_alerted {
             app.store.rearm_stock_alert(&product.product_id, threshold).await?;

@@ -50,6 +50,24 @@ pub fn captured_logs() -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Setup::default()).await
+}
+
+/// How a test's stack starts.
+pub struct Setup {
+    /// Resource names: a new set of its own unless this names another stack's (a restart).
+    pub prefix: Option<String>,
+    /// Functions deliver their outbox right after committing (else only the relay does).
+    pub deliver_after_commit: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self { prefix: None, deliver_after_commit: true }
+    }
+}
+
+pub async fn spawn_app_with(setup: Setup) -> TestApp {
     static LOGS: Once = Once::new();
     LOGS.call_once(|| {
         let _ = tracing_subscriber::fmt()
@@ -63,11 +81,12 @@ pub async fn spawn_app() -> TestApp {
     let endpoint = emulator_endpoint();
     let options = local::Options {
         endpoint: endpoint.clone(),
-        prefix: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+        prefix: setup.prefix.unwrap_or_else(|| format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
         port: 0,
         run_schedules: false,
         jwt_secret: JWT_SECRET.into(),
         webhook_secret: WEBHOOK_SECRET.into(),
+        deliver_after_commit: setup.deliver_after_commit,
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");

@@ -3,8 +3,7 @@
 //! `expired` and puts its items back in the buyer's cart.
 use serde::Serialize;
 use shared::clock::rfc3339;
-use shared::domain::order::OrderStatus;
-use shared::orders::{release_pending, Released};
+use shared::orders::{self, Cause, Outcome};
 use shared::{ApiError, App};
 
 #[derive(Debug, Default, Serialize)]
@@ -18,7 +17,7 @@ pub async fn run(app: &App) -> Result<Report, ApiError> {
     let due = app.store.expired_pending_orders(&now).await?;
     let mut report = Report { examined: due.len(), released: 0 };
     for order in due {
-        if let Released::Done(_) = release_pending(app, &order.order_id, OrderStatus::Expired, None, vec![]).await? {
+        if let Outcome::Changed(_) = orders::apply(app, &order.order_id, Cause::HoldExpired).await? {
             tracing::info!(order_id = %order.order_id, user_id = %order.user_id, "unpaid order expired; hold released");
             report.released += 1;
         }

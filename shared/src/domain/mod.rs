@@ -1,6 +1,7 @@
 //! Pure business rules: values that cannot be invalid once parsed, prices, state machines.
 //! Nothing here does I/O or knows DynamoDB.
 pub mod account;
+pub mod lifecycle;
 pub mod money;
 pub mod order;
 pub mod pricing;

@@ -43,7 +43,7 @@ pub struct Session {
     pub redirect_url: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefundRequest {
     pub payment_id: String,
     pub order_id: Option<String>,

@@ -85,6 +85,18 @@ pub fn payment_session(session_id: &str) -> Key {
 }
 
 /// A webhook event already applied: the condition that makes replays harmless.
+/// An effect recorded with the change that caused it, until delivered.
+pub fn outbox(effect_id: &str) -> Key {
+    Key::new(format!("OUTBOX#{effect_id}"), "OUTBOX")
+}
+
+/// GSI2 partition of the outbox items still to deliver, sorted by when they are due.
+pub const OUTBOX_DUE: &str = "OUTBOX_DUE";
+
+pub fn outbox_due_sort(due_at: &str, effect_id: &str) -> String {
+    format!("{due_at}#{effect_id}")
+}
+
 pub fn webhook_event(event_id: &str) -> Key {
     Key::new(format!("WEBHOOK_EVENT#{event_id}"), "EVENT")
 }

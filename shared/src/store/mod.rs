@@ -3,6 +3,7 @@
 mod carts;
 pub mod keys;
 mod orders;
+mod outbox;
 mod products;
 mod promos;
 mod reference;
@@ -10,10 +11,8 @@ mod sales;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
-pub use orders::{
-    invoice_number, AppliedEvent, Claims, CommissionChange, OrderRecord, PaymentRecord, SaleLine, StockChange,
-    Transition, TransitionError,
-};
+pub use orders::{invoice_number, Claims, OrderRecord, PaymentRecord, SaleLine, Transition, TransitionError};
+pub use outbox::{outbox_put, OutboxRecord};
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};

@@ -2,6 +2,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, s, to_item, tx, CartRecord, Item, Store, StoreError};
+use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
 use crate::domain::order::{HistoryEntry, Order, OrderStatus};
 
 /// An order as stored: its keys, what only the back end needs, and the contract's `Order`.
@@ -48,12 +49,14 @@ pub enum Claims {
     GiveBack,
 }
 
-/// What happens to the commission of the order's promo code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CommissionChange {
-    None,
-    Earn,
-    Reverse,
+impl From<ClaimMove> for Claims {
+    fn from(change: ClaimMove) -> Self {
+        match change {
+            ClaimMove::None => Self::None,
+            ClaimMove::Retake => Self::Retake,
+            ClaimMove::GiveBack => Self::GiveBack,
+        }
+    }
 }
 
 impl std::ops::Deref for OrderRecord {
@@ -75,16 +78,6 @@ impl OrderRecord {
     }
 }
 
-/// What happens to the stock of an order's lines in a transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StockChange {
-    None,
-    /// Take the units again (a payment that arrived after its hold was released).
-    Hold,
-    /// Put the units back on sale.
-    Release,
-}
-
 /// A status change of one order and everything that must happen with it, applied as one
 /// transaction conditional on the order's current status.
 pub struct Transition<'a> {
@@ -93,7 +86,7 @@ pub struct Transition<'a> {
     pub at: &'a str,
     /// Extra attributes to set on the order (`paid_at`, `payment`, ...).
     pub set: Vec<(&'static str, AttributeValue)>,
-    pub stock: StockChange,
+    pub stock: StockMove,
     /// The cart as it must be after, written only if its version did not move.
     pub cart: Option<CartRecord>,
     /// The webhook event this applies: recorded so that a replay changes nothing.
@@ -103,7 +96,9 @@ pub struct Transition<'a> {
     /// Payment records to write with it (payments, refunds).
     pub payments: Vec<PaymentRecord>,
     pub claims: Claims,
-    pub commission: CommissionChange,
+    pub commission: CommissionMove,
+    /// The effects that follow the change (`store::outbox_put`), recorded with it.
+    pub outbox: Vec<TransactWriteItem>,
 }
 
 /// Why a transition did not apply.
@@ -180,10 +175,10 @@ fn stock_update(
     table: &str,
     product_id: &str,
     quantity: u32,
-    change: StockChange,
+    change: StockMove,
 ) -> Result<TransactWriteItem, StoreError> {
     let (expression, condition) = match change {
-        StockChange::Hold => ("SET stock = stock - :q, version = version + :one", Some("stock >= :q")),
+        StockMove::Hold => ("SET stock = stock - :q, version = version + :one", Some("stock >= :q")),
         _ => ("SET stock = stock + :q, version = version + :one", Some("attribute_exists(pk)")),
     };
     tx::update(
@@ -221,7 +216,7 @@ impl Store {
     ) -> Result<(), TransitionError> {
         let mut actions = Vec::new();
         for (product_id, quantity) in order.holds() {
-            actions.push(stock_update(self.table(), &product_id, quantity, StockChange::Hold)?);
+            actions.push(stock_update(self.table(), &product_id, quantity, StockMove::Hold)?);
         }
         actions.push(tx::put(self.table(), to_item(order)?, Some("attribute_not_exists(pk)"))?);
         actions.push(cart_put(self.table(), cart, cart.version - 1)?);
@@ -289,7 +284,7 @@ impl Store {
             &[("#status", "status")],
         )?);
         let stock_start = actions.len();
-        if t.stock != StockChange::None {
+        if t.stock != StockMove::None {
             for (product_id, quantity) in t.order.holds() {
                 actions.push(stock_update(table, &product_id, quantity, t.stock)?);
             }
@@ -322,6 +317,7 @@ impl Store {
         let claims_start = actions.len();
         actions.extend(claim_actions(table, t.order, t.claims, t.at)?);
         actions.extend(commission_actions(table, t.order, t.commission, t.at)?);
+        actions.extend(t.outbox);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(failed)) => {
@@ -432,13 +428,13 @@ fn claims_failure(order: &OrderRecord, failed: &[bool]) -> Option<TransitionErro
 fn commission_actions(
     table: &str,
     order: &OrderRecord,
-    change: CommissionChange,
+    change: CommissionMove,
     at: &str,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let Some(code) = &order.promo_code else { return Ok(Vec::new()) };
     Ok(match change {
-        CommissionChange::None => Vec::new(),
-        CommissionChange::Earn => {
+        CommissionMove::None => Vec::new(),
+        CommissionMove::Earn => {
             let commission = super::Commission {
                 order_id: order.order_id.clone(),
                 amount_cents: order.commission_cents,
@@ -450,7 +446,7 @@ fn commission_actions(
                 Some("attribute_not_exists(pk)"),
             )?]
         }
-        CommissionChange::Reverse => vec![tx::update(
+        CommissionMove::Reverse => vec![tx::update(
             table,
             keys::commission(code, &order.order_id).item(),
             "SET #status = :reversed",
@@ -483,19 +479,6 @@ fn to_entry(status: OrderStatus, at: &str) -> Result<AttributeValue, StoreError>
     Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
 }
 
-/// The record of an applied webhook event.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AppliedEvent {
-    pub event_id: String,
-    pub order_id: String,
-    pub applied_at: String,
-    /// Set once the emails and events that follow the change went out.
-    #[serde(default)]
-    pub effects_done: bool,
-    #[serde(default)]
-    pub effects_claimed_at: Option<String>,
-}
-
 impl Store {
     /// Records an event that changes no order (a payment the order could not take), with
     /// its payment records; `false` if the event was already recorded.
@@ -505,6 +488,7 @@ impl Store {
         order_id: &str,
         at: &str,
         payments: &[PaymentRecord],
+        outbox: Vec<TransactWriteItem>,
     ) -> Result<bool, StoreError> {
         let key = keys::webhook_event(event_id);
         let item = Item::from([
@@ -518,6 +502,7 @@ impl Store {
         for payment in payments {
             actions.push(tx::put(self.table(), to_item(payment)?, Some("attribute_not_exists(pk)"))?);
         }
+        actions.extend(outbox);
         match self.transact(actions).await {
             Ok(()) => Ok(true),
             Err(StoreError::TransactionCancelled(failed)) if failed.first() == Some(&true) => Ok(false),
@@ -525,46 +510,23 @@ impl Store {
         }
     }
 
-    pub async fn applied_event(&self, event_id: &str) -> Result<Option<AppliedEvent>, StoreError> {
-        self.get(keys::webhook_event(event_id)).await
-    }
-
-    /// Takes over the effects of an event whose first applier never finished them (it
-    /// crashed after the change); `true` if this caller must now send them.
-    pub async fn claim_event_effects(&self, event_id: &str, now: &str, stale_before: &str) -> Result<bool, StoreError> {
-        let claimed = self
+    /// Marks a cancelled order's refund done (the outbox delivered it).
+    pub async fn mark_refunded(&self, order_id: &str) -> Result<(), StoreError> {
+        let marked = self
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(keys::webhook_event(event_id).item()))
-            .update_expression("SET effects_claimed_at = :now")
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(effects_done) OR effects_done = :false) \
-                 AND applied_at < :stale AND (attribute_not_exists(effects_claimed_at) OR effects_claimed_at < :stale)",
-            )
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":stale", s(stale_before))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .set_key(Some(keys::order(order_id).item()))
+            .update_expression("SET refund_status = :refunded")
+            .condition_expression("refund_status = :pending")
+            .expression_attribute_values(":refunded", s("refunded"))
+            .expression_attribute_values(":pending", s("pending"))
             .send()
             .await
             .map_err(StoreError::from_sdk);
-        match claimed {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
+        match marked {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(e) => Err(e),
         }
-    }
-
-    pub async fn mark_event_effects_done(&self, event_id: &str) -> Result<(), StoreError> {
-        self.client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::webhook_event(event_id).item()))
-            .update_expression("SET effects_done = :true")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
     }
 }

@@ -172,6 +172,7 @@ impl Store {
         product: &ProductRecord,
         threshold: i64,
         now: &str,
+        outbox: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
     ) -> Result<bool, StoreError> {
         let alert = StockAlert {
             product_id: product.product_id.clone(),
@@ -185,7 +186,7 @@ impl Store {
         item.insert("sk".into(), s(key.sk));
         item.insert("gsi1pk".into(), s(keys::STOCK_ALERTS));
         item.insert("gsi1sk".into(), s(format!("{now}#{}", product.product_id)));
-        let actions = vec![
+        let mut actions = vec![
             super::tx::update(
                 self.table(),
                 keys::product(&product.product_id).item(),
@@ -200,6 +201,7 @@ impl Store {
             )?,
             super::tx::put(self.table(), item, None)?,
         ];
+        actions.extend(outbox);
         match self.transact(actions).await {
             Ok(()) => Ok(true),
             Err(StoreError::TransactionCancelled(_)) => Ok(false),

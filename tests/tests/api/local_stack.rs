@@ -176,15 +176,26 @@ async fn an_order_paid_event_reaches_the_event_bus() {
     let (_, token) = app.customer("event").await;
     app.add(&token, "cap-ete", 2).await;
     let order = app.buy(&token, capsule_tests::VISA).await;
-    let received =
-        sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.expect("receive");
-    let bodies: Vec<serde_json::Value> = received
-        .messages
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|m| m.body.as_deref())
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect();
+    // The event is delivered right after the payment's commit: wait for it (bounded), then
+    // make sure no second copy follows.
+    let mut bodies: Vec<serde_json::Value> = Vec::new();
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        let received =
+            sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.expect("receive");
+        bodies.extend(
+            received
+                .messages
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|m| m.body.as_deref())
+                .filter_map(|b| serde_json::from_str(b).ok()),
+        );
+        if !bodies.is_empty() && started.elapsed() > std::time::Duration::from_secs(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(bodies.len(), 1, "one OrderPaid event");
     assert_eq!(bodies[0]["detail-type"], "OrderPaid");
     assert_eq!(bodies[0]["detail"]["order_id"], order["order_id"]);

@@ -7,6 +7,7 @@ mod checkout;
 mod emulator;
 mod local_stack;
 mod orders;
+mod outbox;
 mod payments;
 mod rules;
 mod template;

@@ -1,0 +1,152 @@
+//! Delivering the effects recorded in the outbox (see `store::outbox`): right after the
+//! commit that recorded them, by the function that committed (best effort), and by the
+//! `outbox-relay` function for whatever that missed (a crash, a failed call), retried
+//! with backoff until it goes out. Delivery is at least once; the lease and the
+//! delivered mark make a redelivered effect send nothing twice.
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::rfc3339;
+use crate::notify::EmailMessage;
+use crate::payments::{self, RefundRequest};
+use crate::store::{OutboxRecord, StoreError};
+use crate::App;
+
+/// What a change causes outside the table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Effect {
+    /// Queued for the notifier, which sends it through SES.
+    Email { email: EmailMessage },
+    /// Published on the Capsule bus.
+    Event { detail_type: String, detail: serde_json::Value },
+    /// Asked of the payment provider; `settles_order` marks the order's refund done.
+    Refund { request: RefundRequest, settles_order: bool },
+}
+
+pub type Outbox = OutboxRecord<Effect>;
+
+/// How long a deliverer holds an effect before another may take it over.
+const LEASE_SECONDS: i64 = 60;
+const BATCH: i32 = 25;
+/// A sweep stops after this many batches; the next sweep goes on.
+const MAX_BATCHES: usize = 20;
+
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub delivered: usize,
+    pub failed: usize,
+    /// Leased by another deliverer, or delivered already.
+    pub skipped: usize,
+}
+
+impl Report {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Delivered => self.delivered += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+enum Outcome {
+    Delivered,
+    Failed,
+    Skipped,
+}
+
+/// After a commit: delivers the effects it recorded, unless configured to leave them to
+/// the relay. Never fails the request: what did not go out stays due.
+pub async fn deliver_now(app: &App, effects: &[Outbox]) {
+    if !app.config.deliver_after_commit {
+        return;
+    }
+    for record in effects {
+        if let Err(error) = deliver_one(app, record).await {
+            tracing::warn!(effect_id = %record.effect_id, %error, "effect left to the outbox relay");
+        }
+    }
+}
+
+/// The relay's sweep: every effect due now, oldest first.
+pub async fn deliver_due(app: &App) -> Result<Report, StoreError> {
+    let mut report = Report::default();
+    for _ in 0..MAX_BATCHES {
+        let now = rfc3339(app.clock.now());
+        let due: Vec<Outbox> = app.store.due_outbox(&now, BATCH).await?;
+        let mut progressed = false;
+        for record in &due {
+            let outcome = deliver_one(app, record).await?;
+            progressed |= matches!(outcome, Outcome::Delivered | Outcome::Failed);
+            report.add(outcome);
+        }
+        if due.len() < BATCH as usize || !progressed {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+async fn deliver_one(app: &App, record: &Outbox) -> Result<Outcome, StoreError> {
+    let now_at = app.clock.now();
+    let now = rfc3339(now_at);
+    if !app.store.lease_outbox(&record.effect_id, &now, &rfc3339(now_at + Duration::seconds(LEASE_SECONDS))).await? {
+        return Ok(Outcome::Skipped);
+    }
+    match send(app, &record.effect, &now).await {
+        Ok(()) => {
+            app.store.outbox_delivered(&record.effect_id, &now).await?;
+            tracing::info!(effect_id = %record.effect_id, cause = %record.cause, kind = record.effect.kind(), "effect delivered");
+            Ok(Outcome::Delivered)
+        }
+        Err(error) => {
+            let due_at = rfc3339(now_at + backoff(record.attempts));
+            tracing::warn!(effect_id = %record.effect_id, cause = %record.cause, %error, %due_at, "effect failed; retried later");
+            app.store.outbox_retry_at(&record.effect_id, &due_at, &error).await?;
+            Ok(Outcome::Failed)
+        }
+    }
+}
+
+/// 30 s after the first failure, doubling, at most an hour apart.
+fn backoff(attempts: u32) -> Duration {
+    Duration::seconds((30_i64 << attempts.min(7)).min(3600))
+}
+
+async fn send(app: &App, effect: &Effect, now: &str) -> Result<(), String> {
+    match effect {
+        Effect::Email { email } => app.notifier.queue_email(email).await.map_err(|e| e.to_string()),
+        Effect::Event { detail_type, detail } => {
+            app.notifier.publish(detail_type, detail).await.map_err(|e| e.to_string())
+        }
+        Effect::Refund { request, settles_order } => {
+            payments::provider().refund(app, request.clone(), now).await.map_err(|e| e.to_string())?;
+            match (settles_order, &request.order_id) {
+                (true, Some(order_id)) => app.store.mark_refunded(order_id).await.map_err(|e| e.to_string()),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+impl Effect {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Email { .. } => "email",
+            Self::Event { .. } => "event",
+            Self::Refund { .. } => "refund",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        let waits: Vec<i64> = (0..10).map(|a| backoff(a).num_seconds()).collect();
+        assert_eq!(waits, vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+    }
+}

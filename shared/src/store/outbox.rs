@@ -1,0 +1,155 @@
+//! The transactional outbox: each effect of a change (an email, a bus event, a refund) is
+//! an item written in the change's own transaction, so it exists if and only if the change
+//! does. It stays in a sparse GSI2 partition, sorted by when it is due, until delivered.
+//! A deliverer leases an item with a conditional write, so concurrent deliverers never
+//! both send it, and a delivered item is out of the partition, so a redelivery sends nothing.
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, keys, n, s, to_item, tx, Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxRecord<E> {
+    pub pk: String,
+    pub sk: String,
+    /// Present while the effect is to be delivered (the sparse due index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    pub effect_id: String,
+    /// What caused it, for the logs (`order:<id>`, `product:<id>`).
+    pub cause: String,
+    pub effect: E,
+    pub created_at: String,
+    pub due_at: String,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leased_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl<E> OutboxRecord<E> {
+    /// A new effect, due at once.
+    pub fn new(cause: impl Into<String>, effect: E, now: &str) -> Self {
+        let effect_id = uuid::Uuid::new_v4().simple().to_string();
+        let key = keys::outbox(&effect_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi2pk: Some(keys::OUTBOX_DUE.to_string()),
+            gsi2sk: Some(keys::outbox_due_sort(now, &effect_id)),
+            effect_id,
+            cause: cause.into(),
+            effect,
+            created_at: now.to_string(),
+            due_at: now.to_string(),
+            attempts: 0,
+            leased_until: None,
+            delivered_at: None,
+            last_error: None,
+        }
+    }
+}
+
+/// The transaction action that records an effect with its cause.
+pub fn outbox_put<E: Serialize>(table: &str, record: &OutboxRecord<E>) -> Result<TransactWriteItem, StoreError> {
+    tx::put(table, to_item(record)?, Some("attribute_not_exists(pk)"))
+}
+
+impl Store {
+    pub async fn outbox_item<E: DeserializeOwned>(
+        &self,
+        effect_id: &str,
+    ) -> Result<Option<OutboxRecord<E>>, StoreError> {
+        self.get(keys::outbox(effect_id)).await
+    }
+
+    /// Effects due at `now` or before, oldest first, at most `limit`.
+    pub async fn due_outbox<E: DeserializeOwned>(
+        &self,
+        now: &str,
+        limit: i32,
+    ) -> Result<Vec<OutboxRecord<E>>, StoreError> {
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(keys::GSI2)
+            .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :now")
+            .expression_attribute_values(":pk", s(keys::OUTBOX_DUE))
+            .expression_attribute_values(":now", s(format!("{now}~")))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.items.unwrap_or_default().into_iter().map(from_item).collect()
+    }
+
+    /// Leases an undelivered effect until `until`; `false` if it is delivered or another
+    /// deliverer holds an unexpired lease.
+    pub async fn lease_outbox(&self, effect_id: &str, now: &str, until: &str) -> Result<bool, StoreError> {
+        let leased = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::outbox(effect_id).item()))
+            .update_expression("SET leased_until = :until")
+            .condition_expression(
+                "attribute_exists(gsi2pk) AND (attribute_not_exists(leased_until) OR leased_until < :now)",
+            )
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":until", s(until))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk);
+        match leased {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Marks a leased effect delivered: out of the due index for good.
+    pub async fn outbox_delivered(&self, effect_id: &str, now: &str) -> Result<(), StoreError> {
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::outbox(effect_id).item()))
+            .update_expression(
+                "SET delivered_at = :now, attempts = attempts + :one REMOVE gsi2pk, gsi2sk, leased_until",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// Gives a leased effect back after a failed attempt, due again at `due_at`.
+    pub async fn outbox_retry_at(&self, effect_id: &str, due_at: &str, error: &str) -> Result<(), StoreError> {
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::outbox(effect_id).item()))
+            .update_expression(
+                "SET due_at = :due, gsi2sk = :sort, last_error = :error, attempts = attempts + :one REMOVE leased_until",
+            )
+            .condition_expression("attribute_exists(gsi2pk)")
+            .expression_attribute_values(":due", s(due_at))
+            .expression_attribute_values(":sort", s(keys::outbox_due_sort(due_at, effect_id)))
+            .expression_attribute_values(":error", s(error))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+}
