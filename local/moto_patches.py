@@ -30,7 +30,7 @@ from typing import Any
 
 MOTO_VERSION = "5.2.5"
 
-# Table attribute holding the secondary-index maps; absent means "build on first use".
+# Table attribute holding the secondary-index maps; absent means "build on next use".
 _INDEX = "_capsule_gsi"
 
 
@@ -123,9 +123,9 @@ def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
 
 
 def _reindex(table: Any, hash_key: Any, range_key: Any) -> None:
-    maps = table.__dict__.get(_INDEX)
-    if maps is None:
-        return  # built from the items when first needed
+    # Built on a table's first write (from what it holds, so also after `_forget_maps`),
+    # so that no query pays for indexing a table that was loaded in bulk.
+    maps = _maps(table)
     item = _stored(table, hash_key, range_key)
     if item is None:
         maps.remove((hash_key, range_key))
