@@ -43,3 +43,37 @@ async fn an_email_committed_but_not_sent_goes_out_exactly_once_after_a_restart()
     let sent = second.get(&format!("/dev/outbox?to={email}"), None).await.body["items"].clone();
     assert_eq!(invoices(&sent), 1, "still once: {sent}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_effect_that_failed_is_retried_by_the_relay_after_its_backoff() {
+    let app = capsule_tests::spawn_app().await;
+    let (email, token) = app.customer("retry").await;
+    app.add(&token, "cap-ete", 1).await;
+    let order = app.buy(&token, VISA).await;
+    let order_id = order["order_id"].as_str().expect("order_id").to_string();
+    let subjects = |items: &serde_json::Value| -> Vec<String> {
+        items.as_array().into_iter().flatten().filter_map(|m| m["subject"].as_str().map(str::to_string)).collect()
+    };
+    app.emails_to(&email, 1).await;
+
+    // The notifications queue goes away: the cancellation commits, its refund goes
+    // through, its email cannot be queued and stays due.
+    let sqs = aws_sdk_sqs::Client::new(&local::emulator_sdk(&app.endpoint).await);
+    let queue = app.stack.queues["NotificationsQueue"].url.clone();
+    sqs.delete_queue().queue_url(&queue).send().await.expect("queue deleted");
+    let cancelled = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(cancelled.body["refund_status"], "refunded");
+
+    let queue_name = queue.rsplit('/').next().expect("queue name").to_string();
+    sqs.create_queue().queue_name(&queue_name).send().await.expect("queue back");
+    assert_eq!(app.run_job("outbox-relay").await["delivered"], 0, "not due before its backoff");
+    let sent = app.get(&format!("/dev/outbox?to={email}"), None).await.body["items"].clone();
+    assert!(!subjects(&sent).iter().any(|s| s.contains("cancelled")), "{sent}");
+
+    app.post("/dev/clock", None, json!({"advance_seconds": 31})).await;
+    assert_eq!(app.run_job("outbox-relay").await["delivered"], 1);
+    let sent = app.get(&format!("/dev/outbox?to={email}"), None).await.body["items"].clone();
+    assert_eq!(subjects(&sent).iter().filter(|s| s.contains("cancelled")).count(), 1, "{sent}");
+    assert_eq!(app.run_job("outbox-relay").await["delivered"], 0, "delivered once");
+}
