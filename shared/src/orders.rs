@@ -3,7 +3,6 @@
 //! and applies the plan as one transaction conditional on the order's status, with every
 //! effect (email, bus event, refund) recorded in the outbox in that same transaction and
 //! delivered right after it (the relay delivers whatever that misses).
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::json;
 
@@ -16,7 +15,7 @@ use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::store::{
-    invoice_number, outbox_put, to_item, CartRecord, OrderRecord, PaymentRecord, Transition, TransitionError,
+    invoice_number, outbox_put, CartRecord, OrderFields, OrderRecord, PaymentRecord, Transition, TransitionError,
 };
 use crate::App;
 
@@ -103,25 +102,24 @@ async fn apply_plan(
     };
     let mut after = order.clone();
     after.order.status = plan.to;
-    let mut set = Vec::new();
+    let mut set = OrderFields::default();
     if plan.to == OrderStatus::Paid {
         let payment = payment.ok_or_else(|| ApiError::Internal("paid without a payment".into()))?;
-        let method = OrderPayment::from(&payment.method);
-        set.push(("paid_at", AttributeValue::S(now.clone())));
-        set.push(("payment_id", AttributeValue::S(payment.payment_id.clone())));
-        set.push(("payment", AttributeValue::M(to_item(&method)?)));
-        after.order.paid_at = Some(now.clone());
-        after.payment_id = Some(payment.payment_id.clone());
-        after.order.payment = Some(method);
+        set.paid_at = Some(now.clone());
+        set.payment_id = Some(payment.payment_id.clone());
+        set.payment = Some(OrderPayment::from(&payment.method));
     }
     if plan.to == OrderStatus::Cancelled {
-        set.push(("cancelled_at", AttributeValue::S(now.clone())));
-        after.order.cancelled_at = Some(now.clone());
+        set.cancelled_at = Some(now.clone());
     }
     if plan.refund {
-        set.push(("refund_status", AttributeValue::S("pending".into())));
-        after.order.refund_status = Some("pending".into());
+        set.refund_status = Some("pending".into());
     }
+    after.order.paid_at = set.paid_at.clone().or(after.order.paid_at);
+    after.payment_id = set.payment_id.clone().or(after.payment_id);
+    after.order.payment = set.payment.clone().or(after.order.payment);
+    after.order.cancelled_at = set.cancelled_at.clone().or(after.order.cancelled_at);
+    after.order.refund_status = set.refund_status.clone().or(after.order.refund_status);
     let invoice = match plan.invoice {
         true => {
             let year = now_at.year();

@@ -1,6 +1,7 @@
 //! Retrying work that lost a race (a conditional write refused because someone else moved
 //! first): bounded, with a short random pause so that the racers spread out instead of
-//! colliding again. Every contention loop in Capsule goes through `contended`.
+//! colliding again. Every contention loop in Capsule goes through `Retries` (a loop) or
+//! `contended` (a closure).
 use std::future::Future;
 use std::time::Duration;
 
@@ -22,17 +23,40 @@ pub struct Policy {
 /// For rows many writers share (the invoice counter, a hot product, a cart on two devices).
 pub const CONTENDED: Policy = Policy { attempts: 40, max_pause: Duration::from_millis(40) };
 
+/// The attempts of one contended operation: `while tries.next().await { ... continue ... }`.
+pub struct Retries {
+    policy: Policy,
+    tried: usize,
+}
+
+impl Retries {
+    pub fn new(policy: Policy) -> Self {
+        Self { policy, tried: 0 }
+    }
+
+    /// Whether to attempt (again): at once the first time, after a random pause later,
+    /// `false` once the policy's attempts are spent.
+    pub async fn next(&mut self) -> bool {
+        if self.tried >= self.policy.attempts {
+            return false;
+        }
+        if self.tried > 0 {
+            let most = u64::try_from(self.policy.max_pause.as_millis()).unwrap_or(u64::MAX).max(1);
+            tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % most)).await;
+        }
+        self.tried += 1;
+        true
+    }
+}
+
 /// Runs `attempt` until it is done, fails, or `policy.attempts` ran out (`Ok(None)`).
 pub async fn contended<T, E, F, Fut>(policy: Policy, mut attempt: F) -> Result<Option<T>, E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Attempt<T>, E>>,
 {
-    for tried in 0..policy.attempts {
-        if tried > 0 {
-            let most = u64::try_from(policy.max_pause.as_millis()).unwrap_or(u64::MAX).max(1);
-            tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % most)).await;
-        }
+    let mut tries = Retries::new(policy);
+    while tries.next().await {
         if let Attempt::Done(value) = attempt().await? {
             return Ok(Some(value));
         }

@@ -8,7 +8,6 @@ use shared::store::{CartRecord, StoreError};
 use shared::{cart, ApiError, App};
 
 /// Optimistic retries before giving up on a cart that keeps changing under us.
-const MAX_ATTEMPTS: usize = 10;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     http::respond(route(app, &req).await)
@@ -117,7 +116,8 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
 /// Applies `change` to the user's unlocked cart and saves it, retrying (with a fresh read)
 /// when another request changed the cart meanwhile, so concurrent changes all land.
 async fn change_cart(app: &App, user_id: &str, mut change: impl FnMut(&mut CartRecord)) -> HttpResult {
-    for _ in 0..MAX_ATTEMPTS {
+    let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
+    while tries.next().await {
         let now = shared::clock::rfc3339(app.clock.now());
         let mut record = app.store.open_cart(user_id, &now).await?;
         ensure_unlocked(&record)?;

@@ -85,7 +85,8 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
         stock: body.stock.map(|s| valid_amount(s, "stock")).transpose()?,
         product_discount: body.product_discount,
     };
-    for _ in 0..10 {
+    let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
+    while tries.next().await {
         let current = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
         let now = rfc3339(app.clock.now());
         match app.store.update_product(&current, &changes, &now).await {

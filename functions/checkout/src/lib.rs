@@ -19,7 +19,6 @@ use shared::{ApiError, App};
 
 /// A transaction holds at most 100 items: the lines, the order and the cart.
 const MAX_LINES: usize = 98;
-const MAX_ATTEMPTS: usize = 5;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     http::respond(match route_key(&req).as_str() {
@@ -67,7 +66,8 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
     };
     let user = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
 
-    for _ in 0..MAX_ATTEMPTS {
+    let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
+    while tries.next().await {
         let now_at = app.clock.now();
         let now = rfc3339(now_at);
         let mut cart = app.store.open_cart(&caller.user_id, &now).await?;

@@ -11,7 +11,9 @@ mod sales;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
-pub use orders::{invoice_number, Claims, OrderRecord, PaymentRecord, SaleLine, Transition, TransitionError};
+pub use orders::{
+    invoice_number, Claims, OrderFields, OrderRecord, PaymentRecord, SaleLine, Transition, TransitionError,
+};
 pub use outbox::{outbox_put, OutboxRecord};
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};

@@ -84,8 +84,8 @@ pub struct Transition<'a> {
     pub order: &'a OrderRecord,
     pub to: OrderStatus,
     pub at: &'a str,
-    /// Extra attributes to set on the order (`paid_at`, `payment`, ...).
-    pub set: Vec<(&'static str, AttributeValue)>,
+    /// What else the order records with the move.
+    pub set: OrderFields,
     pub stock: StockMove,
     /// The cart as it must be after, written only if its version did not move.
     pub cart: Option<CartRecord>,
@@ -99,6 +99,21 @@ pub struct Transition<'a> {
     pub commission: CommissionMove,
     /// The effects that follow the change (`store::outbox_put`), recorded with it.
     pub outbox: Vec<TransactWriteItem>,
+}
+
+/// Fields of an order a move sets besides its status (`None`: left as they are).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OrderFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<crate::domain::order::OrderPayment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_status: Option<String>,
 }
 
 /// Why a transition did not apply.
@@ -263,9 +278,9 @@ impl Store {
             (":from".into(), s(from.as_str())),
             (":entry".into(), to_entry(t.to, t.at)?),
         ]);
-        for (i, (name, value)) in t.set.iter().enumerate() {
-            expression.push_str(&format!(", {name} = :v{i}"));
-            values.insert(format!(":v{i}"), value.clone());
+        for (name, value) in to_item(&t.set)? {
+            expression.push_str(&format!(", {name} = :{name}"));
+            values.insert(format!(":{name}"), value);
         }
         let sequence = t.invoice.map(|(year, current)| (year, current + 1));
         if let Some((year, next)) = sequence {

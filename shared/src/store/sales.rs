@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, s, to_item, tx, Item, Store, StoreError};
+use crate::retry::{Retries, CONTENDED};
 use crate::store::{ProductRecord, SaleWindow};
 
 /// A sale period, as the admin created it.
@@ -45,7 +46,8 @@ impl Store {
     /// product already has a sale over part of the period (conditional on each product's
     /// `sales_version`, so two overlapping sales created at once cannot both pass).
     pub async fn create_sale(&self, sale: &Sale) -> Result<(), SaleError> {
-        for _ in 0..5 {
+        let mut tries = Retries::new(CONTENDED);
+        while tries.next().await {
             let products = self.products_by_id(&sale.product_ids).await?;
             let unknown: Vec<String> =
                 sale.product_ids.iter().filter(|id| !products.contains_key(*id)).cloned().collect();

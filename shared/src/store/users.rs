@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{keys, n, s, to_item, tx, Item, Store, StoreError};
 use crate::http::Role;
+use crate::retry::{Retries, CONTENDED};
 
 /// The credentials item, keyed by email: its existence is what makes an email unique.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -82,7 +83,8 @@ impl Store {
     pub async fn record_login_failure(&self, email: &str, now: i64, window_start_min: i64) -> Result<(), StoreError> {
         let key = keys::login_failures(email).item();
         let ttl = now + 24 * 3600;
-        for _ in 0..5 {
+        let mut tries = Retries::new(CONTENDED);
+        while tries.next().await {
             let counted = self
                 .client()
                 .update_item()
