@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine, PromoInput};
 use crate::domain::{Cents, Percent};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::store::{CartLineRecord, CartRecord, ProductRecord, PromoCode, SaleLine};
 use crate::views::CURRENCY;
 use crate::App;

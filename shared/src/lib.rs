@@ -6,7 +6,6 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod entry;
-pub mod error;
 pub mod http;
 pub mod notify;
 pub mod orders;
@@ -19,4 +18,4 @@ pub mod telemetry;
 pub mod views;
 
 pub use app::App;
-pub use error::ApiError;
+pub use http::error::ApiError;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::clock::rfc3339;
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
 use crate::domain::order::{OrderPayment, OrderStatus};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};

@@ -2,7 +2,7 @@
 //! is emailed once; the alert re-arms when the stock is back at or above it.
 use maud::html;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::notify::EmailMessage;
 use crate::outbox::{Effect, Outbox};
 use crate::store::{outbox_put, ProductRecord};

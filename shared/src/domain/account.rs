@@ -2,16 +2,16 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use super::error::DomainError;
 
 /// A syntactically valid email, trimmed and lower-cased (accounts are unique by it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let email = raw.trim().to_lowercase();
-        let invalid = || ApiError::invalid("email is not a valid address");
+        let invalid = || DomainError::invalid("email is not a valid address");
         if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
@@ -46,13 +46,13 @@ impl fmt::Display for Email {
 pub struct Password(String);
 
 impl Password {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let count = raw.chars().count();
         if count < 8 {
-            return Err(ApiError::invalid("password must be at least 8 characters"));
+            return Err(DomainError::invalid("password must be at least 8 characters"));
         }
         if count > 128 {
-            return Err(ApiError::invalid("password must be at most 128 characters"));
+            return Err(DomainError::invalid("password must be at most 128 characters"));
         }
         Ok(Self(raw.to_string()))
     }
@@ -73,13 +73,13 @@ impl fmt::Debug for Password {
 pub struct Name(String);
 
 impl Name {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(ApiError::invalid("name must not be empty"));
+            return Err(DomainError::invalid("name must not be empty"));
         }
         if name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(ApiError::invalid("name must be at most 100 printable characters"));
+            return Err(DomainError::invalid("name must be at most 100 printable characters"));
         }
         Ok(Self(name.to_string()))
     }
@@ -122,18 +122,18 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Argon2id with OWASP's minimum: m = 19456 KiB, t = 2, p = 1.
-fn argon2() -> Result<Argon2<'static>, ApiError> {
-    let params = Params::new(19_456, 2, 1, None).map_err(|e| ApiError::Internal(e.to_string()))?;
+fn argon2() -> Result<Argon2<'static>, DomainError> {
+    let params = Params::new(19_456, 2, 1, None).map_err(|e| DomainError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 /// The PHC string of a new password. CPU-heavy: call it off the async threads.
-pub fn hash_password(password: &Password) -> Result<String, ApiError> {
+pub fn hash_password(password: &Password) -> Result<String, DomainError> {
     let salt = SaltString::generate(&mut OsRng);
     argon2()?
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(|e| DomainError::Hashing(e.to_string()))
 }
 
 /// Whether `candidate` matches the PHC string; a malformed hash never matches.

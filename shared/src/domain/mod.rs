@@ -1,6 +1,7 @@
 //! Pure business rules: values that cannot be invalid once parsed, prices, state machines.
 //! Nothing here does I/O or knows DynamoDB.
 pub mod account;
+pub mod error;
 pub mod lifecycle;
 pub mod money;
 pub mod order;
@@ -9,4 +10,29 @@ pub mod search;
 pub mod settings;
 
 pub use account::{hash_password, verify_password, Email, Name, Password};
+pub use error::DomainError;
 pub use money::{format_amount, Cents, Percent, Quantity};
+
+#[cfg(test)]
+mod purity {
+    /// The rules stay testable without any server: nothing in `domain/` reaches for HTTP,
+    /// storage, notifications or payments.
+    #[test]
+    fn the_domain_imports_nothing_but_itself() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).expect("src/domain") {
+            let path = entry.expect("entry").path();
+            let source = std::fs::read_to_string(&path).expect("source");
+            read += 1;
+            for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for outside in
+                    ["crate::http", "crate::store", "crate::notify", "crate::payments", "crate::App", "aws_sdk"]
+                {
+                    assert!(!line.contains(outside), "{}: {line}", path.display());
+                }
+            }
+        }
+        assert!(read >= 8, "read {read} files of the domain");
+    }
+}

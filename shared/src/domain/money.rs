@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use super::error::DomainError;
 
 /// An amount of money in euro cents; never negative.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -8,9 +8,9 @@ use crate::error::ApiError;
 pub struct Cents(pub i64);
 
 impl Cents {
-    pub fn parse(raw: i64, field: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: i64, field: &str) -> Result<Self, DomainError> {
         if raw < 0 {
-            return Err(ApiError::invalid(format!("{field} must not be negative")));
+            return Err(DomainError::invalid(format!("{field} must not be negative")));
         }
         Ok(Self(raw))
     }
@@ -34,12 +34,12 @@ pub fn format_amount(cents: i64, currency: &str) -> String {
 pub struct Percent(pub u8);
 
 impl Percent {
-    pub fn parse(raw: i64, field: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: i64, field: &str) -> Result<Self, DomainError> {
         u8::try_from(raw)
             .ok()
             .filter(|p| *p <= 100)
             .map(Self)
-            .ok_or_else(|| ApiError::invalid(format!("{field} must be an integer from 0 to 100")))
+            .ok_or_else(|| DomainError::invalid(format!("{field} must be an integer from 0 to 100")))
     }
 }
 
@@ -51,12 +51,12 @@ pub struct Quantity(pub u32);
 impl Quantity {
     pub const MAX: u32 = 10_000;
 
-    pub fn parse(raw: i64) -> Result<Self, ApiError> {
+    pub fn parse(raw: i64) -> Result<Self, DomainError> {
         u32::try_from(raw)
             .ok()
             .filter(|q| (1..=Self::MAX).contains(q))
             .map(Self)
-            .ok_or_else(|| ApiError::invalid(format!("quantity must be an integer from 1 to {}", Self::MAX)))
+            .ok_or_else(|| DomainError::invalid(format!("quantity must be an integer from 1 to {}", Self::MAX)))
     }
 }
 

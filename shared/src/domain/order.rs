@@ -1,10 +1,10 @@
 //! Orders: the status machine, and the delivery and gift a buyer chooses.
 use serde::{Deserialize, Serialize};
 
+use super::error::DomainError;
 use super::pricing::PricedLine;
 use super::settings::Settings;
 use super::Cents;
-use crate::error::ApiError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,7 +57,7 @@ pub struct Address {
 }
 
 impl Address {
-    fn validate(self) -> Result<Self, ApiError> {
+    fn validate(self) -> Result<Self, DomainError> {
         let required = [
             ("name", &self.name),
             ("line1", &self.line1),
@@ -68,13 +68,13 @@ impl Address {
         for (field, value) in required {
             let value = value.trim();
             if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
-                return Err(ApiError::invalid(format!(
+                return Err(DomainError::invalid(format!(
                     "delivery.address.{field} is required (at most 200 characters)"
                 )));
             }
         }
         if self.line2.as_ref().is_some_and(|l| l.chars().count() > 200) {
-            return Err(ApiError::invalid("delivery.address.line2 is at most 200 characters"));
+            return Err(DomainError::invalid("delivery.address.line2 is at most 200 characters"));
         }
         Ok(self)
     }
@@ -111,20 +111,20 @@ impl DeliveryRequest {
         (self.mode == "pickup").then_some(self.pickup_point_id.as_deref()).flatten()
     }
 
-    pub fn validate(self, pickup_point: Option<PickupPointRef<'_>>) -> Result<Delivery, ApiError> {
+    pub fn validate(self, pickup_point: Option<PickupPointRef<'_>>) -> Result<Delivery, DomainError> {
         match (self.mode.as_str(), self.pickup_point_id, self.address) {
             ("pickup", Some(id), None) => {
-                let point = pickup_point.ok_or_else(|| ApiError::invalid(format!("no pickup point {id}")))?;
+                let point = pickup_point.ok_or_else(|| DomainError::invalid(format!("no pickup point {id}")))?;
                 Ok(Delivery::Pickup {
                     pickup_point_id: id,
                     name: point.name.to_string(),
                     address: point.address.to_string(),
                 })
             }
-            ("pickup", _, _) => Err(ApiError::invalid("pickup delivery takes a pickup_point_id and no address")),
+            ("pickup", _, _) => Err(DomainError::invalid("pickup delivery takes a pickup_point_id and no address")),
             ("home", None, Some(address)) => Ok(Delivery::Home { address: address.validate()? }),
-            ("home", _, _) => Err(ApiError::invalid("home delivery takes an address and no pickup_point_id")),
-            _ => Err(ApiError::invalid("delivery.mode must be \"pickup\" or \"home\"")),
+            ("home", _, _) => Err(DomainError::invalid("home delivery takes an address and no pickup_point_id")),
+            _ => Err(DomainError::invalid("delivery.mode must be \"pickup\" or \"home\"")),
         }
     }
 }
@@ -148,12 +148,12 @@ pub struct Gift {
 
 impl Gift {
     /// A gift is delivered home and its message fits on a card.
-    pub fn validate(self, delivery: &Delivery) -> Result<Self, ApiError> {
+    pub fn validate(self, delivery: &Delivery) -> Result<Self, DomainError> {
         if !matches!(delivery, Delivery::Home { .. }) {
-            return Err(ApiError::invalid("a gift is delivered home: choose home delivery"));
+            return Err(DomainError::invalid("a gift is delivered home: choose home delivery"));
         }
         if self.message.as_ref().is_some_and(|m| m.chars().count() > 500) {
-            return Err(ApiError::invalid("gift.message is at most 500 characters"));
+            return Err(DomainError::invalid("gift.message is at most 500 characters"));
         }
         Ok(self)
     }

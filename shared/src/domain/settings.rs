@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::error::DomainError;
 use super::{Cents, Email};
-use crate::error::ApiError;
 
 /// Fees for gift wrapping, by type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +44,7 @@ impl Default for Settings {
 impl Settings {
     /// Refuses what would make the shop misbehave: negative fees or windows, a payment
     /// session too short to pay in, invalid manager emails.
-    pub fn validate(self) -> Result<Self, ApiError> {
+    pub fn validate(self) -> Result<Self, DomainError> {
         let non_negative = [
             ("cancellation_window_minutes", self.cancellation_window_minutes),
             ("home_delivery_fee_cents", self.home_delivery_fee_cents),
@@ -58,10 +58,10 @@ impl Settings {
             Cents::parse(value, field)?;
         }
         if !(1..=24 * 60).contains(&self.payment_session_minutes) {
-            return Err(ApiError::invalid("payment_session_minutes must be from 1 to 1440"));
+            return Err(DomainError::invalid("payment_session_minutes must be from 1 to 1440"));
         }
         if self.sale_unit_limit < 1 {
-            return Err(ApiError::invalid("sale_unit_limit must be at least 1"));
+            return Err(DomainError::invalid("sale_unit_limit must be at least 1"));
         }
         let emails = self
             .stock_manager_emails

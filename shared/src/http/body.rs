@@ -1,7 +1,7 @@
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 

@@ -1,6 +1,7 @@
 //! The HTTP side of the contract: bodies, responses, auth, pagination.
 mod auth;
 mod body;
+pub mod error;
 mod page;
 
 pub use auth::{issue_token, Caller, Role};
@@ -10,7 +11,7 @@ pub use page::{Cursor, Page, PageRequest};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 pub type HttpResult = Result<Response<Body>, ApiError>;
 

@@ -4,7 +4,7 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
 use super::query_param;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// `?limit=` (1-100, default 20) and `?cursor=` of every list route.
 #[derive(Clone, Debug)]

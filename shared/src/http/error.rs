@@ -1,5 +1,7 @@
 use serde_json::{json, Value};
 
+use crate::domain::lifecycle::Refusal;
+use crate::domain::DomainError;
 use crate::store::StoreError;
 
 /// Every failure a client can see, mapped to the contract's status and code in one place
@@ -99,6 +101,25 @@ impl ApiError {
             other => other.to_string(),
         };
         json!({"error": {"code": code, "message": message, "details": details}})
+    }
+}
+
+/// The rules' refusals, in the contract's words.
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(message) => Self::InvalidRequest(message),
+            DomainError::Hashing(detail) => Self::Internal(detail),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotCancellable => Self::NotCancellable,
+            Refusal::CancellationWindowElapsed => Self::CancellationWindowElapsed,
+        }
     }
 }
 
