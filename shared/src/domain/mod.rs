@@ -26,11 +26,11 @@ mod purity {
             let source = std::fs::read_to_string(&path).expect("source");
             read += 1;
             for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for outside in
-                    ["crate::http", "crate::store", "crate::notify", "crate::payments", "crate::App", "aws_sdk"]
-                {
-                    assert!(!line.contains(outside), "{}: {line}", path.display());
+                for outside in ["http", "store", "notify", "payments", "App"] {
+                    // Spelled in two parts so that this test does not find itself.
+                    assert!(!line.contains(&format!("crate::{outside}")), "{}: {line}", path.display());
                 }
+                assert!(!line.contains(concat!("aws", "_sdk")), "{}: {line}", path.display());
             }
         }
         assert!(read >= 8, "read {read} files of the domain");
