@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::clock::rfc3339;
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
-use crate::domain::order::{OrderPayment, OrderStatus};
+use crate::domain::order::{OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
@@ -61,7 +61,7 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         Cause::HoldExpired => OrderEvent::HoldExpired,
         Cause::Cancel => OrderEvent::CancelRequested {
             within_window: within_cancellation_window(app, &order, now_at).await?,
-            refund_pending: order.refund_status.as_deref() == Some("pending"),
+            refund_pending: order.refund_status == Some(RefundStatus::Pending),
         },
     };
     match lifecycle::plan(order.status, event) {
@@ -113,7 +113,7 @@ async fn apply_plan(
         set.cancelled_at = Some(now.clone());
     }
     if plan.refund {
-        set.refund_status = Some("pending".into());
+        set.refund_status = Some(RefundStatus::Pending);
     }
     after.order.paid_at = set.paid_at.clone().or(after.order.paid_at);
     after.payment_id = set.payment_id.clone().or(after.payment_id);
@@ -275,7 +275,7 @@ async fn cart_after(
 }
 
 fn payment_record(event: &PaymentEvent, to: OrderStatus, at: &str) -> PaymentRecord {
-    let status = if to == OrderStatus::PaymentFailed { "failed" } else { "succeeded" };
+    let status = if to == OrderStatus::PaymentFailed { PaymentStatus::Failed } else { PaymentStatus::Succeeded };
     let mut record = PaymentRecord::new(&event.payment_id, &event.method.method_type, event.amount_cents, status, at);
     record.order_id = event.order_id.clone();
     record

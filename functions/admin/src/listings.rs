@@ -49,7 +49,7 @@ struct Payment {
     subscription_id: Option<String>,
     method_type: String,
     amount_cents: i64,
-    status: String,
+    status: shared::domain::order::PaymentStatus,
     at: String,
 }
 

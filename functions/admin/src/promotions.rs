@@ -135,6 +135,10 @@ pub async fn commissions(app: &App, req: &Request) -> HttpResult {
         return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
     }
     let items = app.store.commissions(&code).await?;
-    let total_earned_cents = items.iter().filter(|c| c.status == "earned").map(|c| c.amount_cents).sum();
+    let total_earned_cents = items
+        .iter()
+        .filter(|c| c.status == shared::domain::order::CommissionStatus::Earned)
+        .map(|c| c.amount_cents)
+        .sum();
     http::ok(&Commissions { items, total_earned_cents })
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use shared::cart::price_lines;
 use shared::clock::rfc3339;
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
-use shared::domain::order::{HistoryEntry, OrderDiscount};
+use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
 use shared::http::{self, base_url, json_body, route_key, Caller, HttpResult};
 use shared::payments::{self, methods, SessionRequest};
@@ -230,14 +230,14 @@ fn new_order(
     let mut discounts = Vec::new();
     if breakdown.volume_percent.0 > 0 {
         discounts.push(OrderDiscount {
-            kind: "volume".into(),
+            kind: OrderDiscountKind::Volume,
             percent: breakdown.volume_percent.0,
             amount_cents: breakdown.volume_discount.0,
         });
     }
     if let Some(promo) = &breakdown.promo {
         discounts.push(OrderDiscount {
-            kind: "promo".into(),
+            kind: OrderDiscountKind::Promo,
             percent: promo.discount_percent.0,
             amount_cents: breakdown.promo_discount.0,
         });

@@ -174,9 +174,54 @@ pub struct HistoryEntry {
     pub at: String,
 }
 
+/// The order-level discounts (unit discounts are in the lines' prices).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderDiscountKind {
+    /// The volume tier.
+    Volume,
+    Promo,
+}
+
+impl std::fmt::Display for OrderDiscountKind {
+    /// As the invoice names it ("volume discount (10%)").
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Volume => "volume",
+            Self::Promo => "promo",
+        })
+    }
+}
+
+/// Where a cancelled order's refund stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    Refunded,
+}
+
+/// A payment record's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Succeeded,
+    Failed,
+    Refunded,
+}
+
+/// A promo code owner's commission on one order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommissionStatus {
+    Earned,
+    /// The order was cancelled.
+    Reversed,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDiscount {
-    pub kind: String,
+    pub kind: OrderDiscountKind,
     pub percent: u8,
     pub amount_cents: i64,
 }
@@ -213,7 +258,7 @@ pub struct Order {
     pub paid_at: Option<String>,
     pub cancelled_at: Option<String>,
     /// `pending` while a cancelled paid order's refund has not gone through, then `refunded`.
-    pub refund_status: Option<String>,
+    pub refund_status: Option<RefundStatus>,
     pub history: Vec<HistoryEntry>,
 }
 

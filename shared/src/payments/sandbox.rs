@@ -65,7 +65,7 @@ impl PaymentProvider for Sandbox {
                 &format!("refund-{}", request.payment_id),
                 &request.method_type,
                 request.amount_cents,
-                "refunded",
+                crate::domain::order::PaymentStatus::Refunded,
                 at,
             );
             refund.order_id = request.order_id;

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, s, to_item, tx, CartRecord, Item, Store, StoreError};
 use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
-use crate::domain::order::{HistoryEntry, Order, OrderStatus};
+use crate::domain::order::{CommissionStatus, HistoryEntry, Order, OrderStatus, PaymentStatus};
 
 /// An order as stored: its keys, what only the back end needs, and the contract's `Order`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -113,7 +113,7 @@ pub struct OrderFields {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refund_status: Option<String>,
+    pub refund_status: Option<crate::domain::order::RefundStatus>,
 }
 
 /// Why a transition did not apply.
@@ -156,13 +156,12 @@ pub struct PaymentRecord {
     pub subscription_id: Option<String>,
     pub method_type: String,
     pub amount_cents: i64,
-    /// `succeeded`, `failed` or `refunded`.
-    pub status: String,
+    pub status: PaymentStatus,
     pub at: String,
 }
 
 impl PaymentRecord {
-    pub fn new(payment_id: &str, method_type: &str, amount_cents: i64, status: &str, at: &str) -> Self {
+    pub fn new(payment_id: &str, method_type: &str, amount_cents: i64, status: PaymentStatus, at: &str) -> Self {
         let key = keys::payment(payment_id);
         Self {
             pk: key.pk,
@@ -176,7 +175,7 @@ impl PaymentRecord {
             subscription_id: None,
             method_type: method_type.to_string(),
             amount_cents,
-            status: status.to_string(),
+            status,
             at: at.to_string(),
         }
     }
@@ -453,7 +452,7 @@ fn commission_actions(
             let commission = super::Commission {
                 order_id: order.order_id.clone(),
                 amount_cents: order.commission_cents,
-                status: "earned".into(),
+                status: CommissionStatus::Earned,
             };
             vec![tx::put(
                 table,

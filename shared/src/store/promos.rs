@@ -43,8 +43,7 @@ struct PromoItem {
 pub struct Commission {
     pub order_id: String,
     pub amount_cents: i64,
-    /// `earned`, or `reversed` once the order was cancelled.
-    pub status: String,
+    pub status: crate::domain::order::CommissionStatus,
 }
 
 #[derive(Serialize, Deserialize)]
