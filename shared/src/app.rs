@@ -22,7 +22,7 @@ impl App {
     pub fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> Self {
         let sqs = aws_sdk_sqs::Client::new(sdk);
         let ses = aws_sdk_sesv2::Client::new(sdk);
-        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
+        let store = Store::from_sdk(sdk, config.table_name.clone());
         let notifier = Notifier::new(
             sqs.clone(),
             aws_sdk_eventbridge::Client::new(sdk),

@@ -62,7 +62,7 @@ impl CartRecord {
         self.updated_at = now.to_string();
         let listed = !self.lines.is_empty();
         self.gsi1pk = listed.then(|| keys::UNPAID_CARTS.to_string());
-        self.gsi1sk = listed.then(|| format!("{now}#{}", self.user_id));
+        self.gsi1sk = listed.then(|| keys::time_sort(now, &self.user_id));
     }
 
     /// Sets a line's quantity; 0 removes it. New lines go last.

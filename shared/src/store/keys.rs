@@ -93,8 +93,10 @@ pub fn outbox(effect_id: &str) -> Key {
 /// GSI2 partition of the outbox items still to deliver, sorted by when they are due.
 pub const OUTBOX_DUE: &str = "OUTBOX_DUE";
 
-pub fn outbox_due_sort(due_at: &str, effect_id: &str) -> String {
-    format!("{due_at}#{effect_id}")
+/// The sort key of anything an index lists in time order (orders, payments, carts, sales,
+/// alerts, due effects): the time, then the id, so that two at one instant both stay.
+pub fn time_sort(at: &str, id: &str) -> String {
+    format!("{at}#{id}")
 }
 
 pub fn webhook_event(event_id: &str) -> Key {

@@ -89,6 +89,10 @@ impl Store {
         Self { db, table }
     }
 
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, table: String) -> Self {
+        Self::new(Client::new(sdk), table)
+    }
+
     pub fn client(&self) -> &Client {
         &self.db
     }

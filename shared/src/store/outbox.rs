@@ -43,7 +43,7 @@ impl<E> OutboxRecord<E> {
             pk: key.pk,
             sk: key.sk,
             gsi2pk: Some(keys::OUTBOX_DUE.to_string()),
-            gsi2sk: Some(keys::outbox_due_sort(now, &effect_id)),
+            gsi2sk: Some(keys::time_sort(now, &effect_id)),
             effect_id,
             cause: cause.into(),
             effect,
@@ -144,7 +144,7 @@ impl Store {
             )
             .condition_expression("attribute_exists(gsi2pk)")
             .expression_attribute_values(":due", s(due_at))
-            .expression_attribute_values(":sort", s(keys::outbox_due_sort(due_at, effect_id)))
+            .expression_attribute_values(":sort", s(keys::time_sort(due_at, effect_id)))
             .expression_attribute_values(":error", s(error))
             .expression_attribute_values(":one", n(1))
             .send()

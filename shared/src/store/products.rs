@@ -185,7 +185,7 @@ impl Store {
         item.insert("pk".into(), s(key.pk));
         item.insert("sk".into(), s(key.sk));
         item.insert("gsi1pk".into(), s(keys::STOCK_ALERTS));
-        item.insert("gsi1sk".into(), s(format!("{now}#{}", product.product_id)));
+        item.insert("gsi1sk".into(), s(keys::time_sort(now, &product.product_id)));
         let mut actions = vec![
             super::tx::update(
                 self.table(),

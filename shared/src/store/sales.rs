@@ -73,7 +73,7 @@ impl Store {
                 pk: key.pk,
                 sk: key.sk,
                 gsi1pk: keys::SALES.to_string(),
-                gsi1sk: format!("{}#{}", sale.starts_at, sale.sale_id),
+                gsi1sk: keys::time_sort(&sale.starts_at, &sale.sale_id),
                 sale: sale.clone(),
             };
             let mut actions = vec![tx::put(self.table(), to_item(&item)?, Some("attribute_not_exists(pk)"))?];
