@@ -69,6 +69,21 @@ def sent_messages(to: str | None) -> list[dict]:
     return [_wire(m) for m in found]
 
 
+def index_emails_as_sent() -> None:
+    """Keeps the recipient index up to date as SES accepts each email, so no lookup, not
+    even the first after thousands of emails, pays for indexing them."""
+    from moto.ses.models import SESBackend
+
+    send_raw_email = SESBackend.send_raw_email
+
+    def indexed_send_raw_email(self, *args, **kwargs):
+        message = send_raw_email(self, *args, **kwargs)
+        _by_recipient(self)
+        return message
+
+    SESBackend.send_raw_email = indexed_send_raw_email
+
+
 def capsule_routes(moto_app, patched: bool):
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -104,6 +119,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if not args.stock_moto:
         moto_patches.apply()
+        index_emails_as_sent()
     app = capsule_routes(DomainDispatcherApplication(create_backend_app), patched=not args.stock_moto)
     flavour = "stock" if args.stock_moto else "patched"
     print(f"emulator: moto {moto.__version__} ({flavour}) single-threaded on http://{args.host}:{args.port}", flush=True)

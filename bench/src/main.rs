@@ -10,7 +10,7 @@
 //!    already holds some items: orders/s, p50 and p99.
 //!
 //! Flags: --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
-//!        --checkouts 200 --concurrency 16 --checkout-fill 10000
+//!        --checkouts 200 --stock-checkouts 40 --concurrency 16 --checkout-fill 10000
 use std::collections::HashMap;
 use std::error::Error;
 use std::future::Future;
@@ -33,6 +33,8 @@ struct Options {
     seconds: f64,
     emails: usize,
     checkouts: usize,
+    /// Stock moto takes ~30 s a checkout on a filled table: fewer of them give its rate.
+    stock_checkouts: usize,
     concurrency: usize,
     checkout_fill: usize,
 }
@@ -61,10 +63,20 @@ impl Options {
             seconds: number("seconds", 3)? as f64,
             emails: number("emails", 10_000)?,
             checkouts: number("checkouts", 200)?,
+            stock_checkouts: number("stock-checkouts", 40)?,
             concurrency: number("concurrency", 16)?,
             checkout_fill: number("checkout-fill", 10_000)?,
         };
-        let known = ["sizes", "stock-sizes", "seconds", "emails", "checkouts", "concurrency", "checkout-fill"];
+        let known = [
+            "sizes",
+            "stock-sizes",
+            "seconds",
+            "emails",
+            "checkouts",
+            "stock-checkouts",
+            "concurrency",
+            "checkout-fill",
+        ];
         match flags.keys().find(|k| !known.contains(&k.as_str())) {
             Some(unknown) => Err(format!("unknown flag --{unknown}")),
             None => Ok(options),
@@ -132,11 +144,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "\n## {} checkouts, {} at a time, through the stack (table pre-filled with {} items)\n",
         options.checkouts, options.concurrency, options.checkout_fill
     );
-    println!("| emulator | orders/s | p50 | p99 | created |");
-    println!("|---|---:|---:|---:|---:|");
-    for emulator in [&patched, &stock] {
-        let run = checkouts(emulator, &options).await?;
-        println!("| {} | {:.1} | {} ms | {} ms | {} |", emulator.name, run.rate, run.p50, run.p99, run.created);
+    println!("| emulator | checkouts | orders/s | p50 | p99 | created |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut rates = Vec::new();
+    for (emulator, count) in [(&patched, options.checkouts), (&stock, options.stock_checkouts)] {
+        let run = checkouts(emulator, count, &options).await?;
+        println!(
+            "| {} | {count} | {:.1} | {} ms | {} ms | {} |",
+            emulator.name, run.rate, run.p50, run.p99, run.created
+        );
+        rates.push(run.rate);
+    }
+    if let [mine, theirs] = rates.as_slice() {
+        println!("| patched / stock | | ×{:.0} | | | |", mine / theirs);
     }
     Ok(())
 }
@@ -383,7 +403,7 @@ struct CheckoutRun {
     created: usize,
 }
 
-async fn checkouts(emulator: &Emulator, options: &Options) -> Result<CheckoutRun, Box<dyn Error>> {
+async fn checkouts(emulator: &Emulator, count: usize, options: &Options) -> Result<CheckoutRun, Box<dyn Error>> {
     let prefix = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
     let stack = local::start(stack_options(emulator, &prefix)).await?;
     fill(&emulator.db(), &stack.names.table(), options.checkout_fill).await?;
@@ -402,7 +422,7 @@ async fn checkouts(emulator: &Emulator, options: &Options) -> Result<CheckoutRun
     stack.app.store.create_product(&record).await?;
     let http = Arc::new(reqwest::Client::new());
     let base = stack.base_url.clone();
-    let buyers: Vec<Result<String, String>> = stream::iter(0..options.checkouts)
+    let buyers: Vec<Result<String, String>> = stream::iter(0..count)
         .map(|i| {
             let (http, base, product) = (http.clone(), base.clone(), product.clone());
             async move {
