@@ -14,6 +14,7 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::{json, Value};
 
 use crate::{dev, routes, Inner};
+use shared::http::Route;
 
 /// API Gateway refuses payloads over 10 MB; the functions enforce the contract's 64 KiB.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
@@ -41,18 +42,19 @@ pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request)
 }
 
 async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> axum::response::Response {
-    let Some((route, params)) = routes::find(parts.method.as_str(), parts.uri.path()) else {
+    let Some((route, params)) = Route::find(parts.method.as_str(), parts.uri.path()) else {
         return json_error(404, "not_found", "no route matches this method and path");
     };
-    let route_key = format!("{} {}", route.method, route.path);
+    let route_key = route.to_string();
+    let function = route.spec().function;
     let event = event(parts, &route_key, &params, body);
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(request) => request,
         Err(e) => return json_error(400, "invalid_request", &format!("malformed request: {e}")),
     };
-    match routes::invoke_http(route.function, &inner.app, request).await {
+    match routes::invoke_http(function, &inner.app, request).await {
         Some(response) => into_axum(response),
-        None => json_error(500, "internal", &format!("function {} is not wired", route.function)),
+        None => json_error(500, "internal", &format!("function {function} is not wired")),
     }
 }
 

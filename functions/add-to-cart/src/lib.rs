@@ -3,33 +3,33 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::Quantity;
-use shared::http::{self, json_body, path_param, route_key, Caller, HttpResult};
+use shared::http::{self, json_body, path_param, Caller, HttpResult, Route};
 use shared::store::{CartRecord, StoreError};
 use shared::{cart, ApiError, App};
 
 /// Optimistic retries before giving up on a cart that keeps changing under us.
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(route(app, &req).await)
+    http::serve(&req, |route| dispatch(app, &req, route)).await
 }
 
-async fn route(app: &App, req: &Request) -> HttpResult {
+async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
     let caller = Caller::from_request(app, req)?;
     let user = caller.user_id.as_str();
-    match route_key(req).as_str() {
-        "GET /cart" => http::ok(&cart::current(app, user).await?),
-        "POST /cart/items" => {
+    match route {
+        Route::GetCart => http::ok(&cart::current(app, user).await?),
+        Route::AddCartItem => {
             let body: AddItem = json_body(req)?;
             let quantity = Quantity::parse(body.quantity)?;
             change_line(app, user, &body.product_id, |current| current.saturating_add(quantity.0)).await
         }
-        "PUT /cart/items/{product_id}" => {
+        Route::SetCartItem => {
             let body: SetItem = json_body(req)?;
             let quantity = if body.quantity == 0 { 0 } else { Quantity::parse(body.quantity)?.0 };
             change_line(app, user, &path_param(req, "product_id")?, |_| quantity).await
         }
-        "DELETE /cart/items/{product_id}" => change_line(app, user, &path_param(req, "product_id")?, |_| 0).await,
-        "POST /cart/promo-code" => {
+        Route::RemoveCartItem => change_line(app, user, &path_param(req, "product_id")?, |_| 0).await,
+        Route::ApplyPromoCode => {
             let body: PromoBody = json_body(req)?;
             let code = body.code.trim().to_uppercase();
             let now = shared::clock::rfc3339(app.clock.now());
@@ -39,7 +39,7 @@ async fn route(app: &App, req: &Request) -> HttpResult {
             }
             change_cart(app, user, |cart| cart.promo_code = Some(code.clone())).await
         }
-        "DELETE /cart/promo-code" => change_cart(app, user, |cart| cart.promo_code = None).await,
+        Route::RemovePromoCode => change_cart(app, user, |cart| cart.promo_code = None).await,
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }

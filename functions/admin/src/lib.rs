@@ -5,28 +5,28 @@ mod listings;
 mod promotions;
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{self, route_key, Caller, HttpResult};
+use shared::http::{self, Caller, HttpResult, Route};
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(route(app, &req).await)
+    http::serve(&req, |route| dispatch(app, &req, route)).await
 }
 
-async fn route(app: &App, req: &Request) -> HttpResult {
+async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
     Caller::admin(app, req)?;
-    match route_key(req).as_str() {
-        "POST /admin/products" => catalogue::create_product(app, req).await,
-        "PATCH /admin/products/{product_id}" => catalogue::patch_product(app, req).await,
-        "GET /admin/settings" => http::ok(&app.store.settings().await?),
-        "PUT /admin/settings" => catalogue::put_settings(app, req).await,
-        "POST /admin/sales" => promotions::create_sale(app, req).await,
-        "GET /admin/sales" => promotions::list_sales(app, req).await,
-        "POST /admin/promo-codes" => promotions::create_promo(app, req).await,
-        "GET /admin/promo-codes" => promotions::list_promos(app, req).await,
-        "GET /admin/promo-codes/{code}/commissions" => promotions::commissions(app, req).await,
-        "GET /admin/carts" => listings::unpaid_carts(app, req).await,
-        "GET /admin/payments" => listings::payments(app, req).await,
-        "GET /admin/stock-alerts" => listings::stock_alerts(app, req).await,
+    match route {
+        Route::CreateProduct => catalogue::create_product(app, req).await,
+        Route::PatchProduct => catalogue::patch_product(app, req).await,
+        Route::GetSettings => http::ok(&app.store.settings().await?),
+        Route::PutSettings => catalogue::put_settings(app, req).await,
+        Route::CreateSale => promotions::create_sale(app, req).await,
+        Route::ListSales => promotions::list_sales(app, req).await,
+        Route::CreatePromoCode => promotions::create_promo(app, req).await,
+        Route::ListPromoCodes => promotions::list_promos(app, req).await,
+        Route::PromoCommissions => promotions::commissions(app, req).await,
+        Route::UnpaidCarts => listings::unpaid_carts(app, req).await,
+        Route::Payments => listings::payments(app, req).await,
+        Route::StockAlerts => listings::stock_alerts(app, req).await,
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }

@@ -5,7 +5,7 @@ use chrono::Duration;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::{hash_password, verify_password, Email, Name, Password};
-use shared::http::{self, issue_token, json_body, route_key, HttpResult, Role};
+use shared::http::{self, issue_token, json_body, HttpResult, Role, Route};
 use shared::store::{Credentials, StoreError};
 use shared::{cart, ApiError, App};
 
@@ -13,11 +13,15 @@ const MAX_FAILURES: u32 = 10;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(match route_key(&req).as_str() {
-        "POST /auth/signup" => signup(app, &req).await,
-        "POST /auth/login" => login(app, &req).await,
-        other => Err(ApiError::RouteNotFound(other.to_string())),
+    let req = &req;
+    http::serve(req, |route| async move {
+        match route {
+            Route::Signup => signup(app, req).await,
+            Route::Login => login(app, req).await,
+            other => Err(ApiError::RouteNotFound(other.to_string())),
+        }
     })
+    .await
 }
 
 #[derive(Deserialize)]

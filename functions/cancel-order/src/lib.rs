@@ -3,15 +3,19 @@
 //! order lifecycle decides; the refund is an effect recorded with the cancellation).
 use lambda_http::{Body, Request, Response};
 use shared::domain::lifecycle::Refusal;
-use shared::http::{self, path_param, route_key, Caller, HttpResult};
+use shared::http::{self, path_param, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(match route_key(&req).as_str() {
-        "POST /orders/{order_id}/cancel" => cancel(app, &req).await,
-        other => Err(ApiError::RouteNotFound(other.to_string())),
+    let req = &req;
+    http::serve(req, |route| async move {
+        match route {
+            Route::CancelOrder => cancel(app, req).await,
+            other => Err(ApiError::RouteNotFound(other.to_string())),
+        }
     })
+    .await
 }
 
 async fn cancel(app: &App, req: &Request) -> HttpResult {

@@ -3,19 +3,23 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::clock::rfc3339;
 use shared::domain::search;
-use shared::http::{self, path_param, query_param, route_key, Cursor, HttpResult, Page, PageRequest};
+use shared::http::{self, path_param, query_param, Cursor, HttpResult, Page, PageRequest, Route};
 use shared::store::{PickupPoint, Plan};
 use shared::views::Product;
 use shared::{cart, ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(match route_key(&req).as_str() {
-        "GET /products" => list_products(app, &req).await,
-        "GET /products/{product_id}" => get_product(app, &req).await,
-        "GET /pickup-points" => pickup_points(app).await,
-        "GET /plans" => plans(app).await,
-        other => Err(ApiError::RouteNotFound(other.to_string())),
+    let req = &req;
+    http::serve(req, |route| async move {
+        match route {
+            Route::ListProducts => list_products(app, req).await,
+            Route::GetProduct => get_product(app, req).await,
+            Route::PickupPoints => pickup_points(app).await,
+            Route::Plans => plans(app).await,
+            other => Err(ApiError::RouteNotFound(other.to_string())),
+        }
     })
+    .await
 }
 
 async fn list_products(app: &App, req: &Request) -> HttpResult {

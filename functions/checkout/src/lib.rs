@@ -11,7 +11,7 @@ use shared::clock::rfc3339;
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
-use shared::http::{self, base_url, json_body, route_key, Caller, HttpResult};
+use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::payments::{self, methods, SessionRequest};
 use shared::store::{keys, CartRecord, OrderRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
@@ -21,10 +21,14 @@ use shared::{ApiError, App};
 const MAX_LINES: usize = 98;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(match route_key(&req).as_str() {
-        "POST /checkout" => checkout(app, &req).await,
-        other => Err(ApiError::RouteNotFound(other.to_string())),
+    let req = &req;
+    http::serve(req, |route| async move {
+        match route {
+            Route::Checkout => checkout(app, req).await,
+            other => Err(ApiError::RouteNotFound(other.to_string())),
+        }
     })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -3,16 +3,20 @@
 //! what it does; its effects are recorded with it).
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::http::{self, route_key, HttpResult, MAX_BODY_BYTES};
+use shared::http::{self, HttpResult, Route, MAX_BODY_BYTES};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::{signature, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    http::respond(match route_key(&req).as_str() {
-        "POST /webhooks/payments" => receive(app, &req).await,
-        other => Err(ApiError::RouteNotFound(other.to_string())),
+    let req = &req;
+    http::serve(req, |route| async move {
+        match route {
+            Route::PaymentWebhook => receive(app, req).await,
+            other => Err(ApiError::RouteNotFound(other.to_string())),
+        }
     })
+    .await
 }
 
 async fn receive(app: &App, req: &Request) -> HttpResult {

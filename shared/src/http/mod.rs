@@ -3,10 +3,12 @@ mod auth;
 mod body;
 pub mod error;
 mod page;
+pub mod routes;
 
 pub use auth::{issue_token, Caller, Role};
 pub use body::{form_body, json_body, path_param, query_param, MAX_BODY_BYTES};
 pub use page::{Cursor, Page, PageRequest};
+pub use routes::Route;
 
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -71,6 +73,20 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
     response
+}
+
+/// The shell of every HTTP function: finds the request's route and answers what
+/// `dispatch` makes of it, errors in the contract's form. A route the function does not
+/// serve is a 404.
+pub async fn serve<F, Fut>(req: &lambda_http::Request, dispatch: F) -> Response<Body>
+where
+    F: FnOnce(Route) -> Fut,
+    Fut: std::future::Future<Output = HttpResult>,
+{
+    respond(match Route::from_key(&route_key(req)) {
+        Some(route) => dispatch(route).await,
+        None => Err(ApiError::RouteNotFound(route_key(req))),
+    })
 }
 
 /// The API Gateway route key of the request (`"GET /products/{product_id}"`), by which a

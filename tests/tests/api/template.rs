@@ -3,8 +3,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use local::resources::{EVENT_BUS_LOGICAL_ID, QUEUES, RULES, SCHEDULES, TABLE};
-use local::routes::ROUTES;
 use serde_yaml::Value;
+use shared::http::routes::ROUTES;
 
 fn template() -> Value {
     let path = format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR"));
