@@ -8,14 +8,7 @@ use shared::orders::{self, Cause, Outcome};
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let req = &req;
-    http::serve(req, |route| async move {
-        match route {
-            Route::CancelOrder => cancel(app, req).await,
-            other => Err(ApiError::RouteNotFound(other.to_string())),
-        }
-    })
-    .await
+    http::serve_only(&req, Route::CancelOrder, || cancel(app, &req)).await
 }
 
 async fn cancel(app: &App, req: &Request) -> HttpResult {

@@ -21,14 +21,7 @@ use shared::{ApiError, App};
 const MAX_LINES: usize = 98;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let req = &req;
-    http::serve(req, |route| async move {
-        match route {
-            Route::Checkout => checkout(app, req).await,
-            other => Err(ApiError::RouteNotFound(other.to_string())),
-        }
-    })
-    .await
+    http::serve_only(&req, Route::Checkout, || checkout(app, &req)).await
 }
 
 #[derive(Deserialize)]

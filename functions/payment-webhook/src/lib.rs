@@ -9,14 +9,7 @@ use shared::payments::{signature, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let req = &req;
-    http::serve(req, |route| async move {
-        match route {
-            Route::PaymentWebhook => receive(app, req).await,
-            other => Err(ApiError::RouteNotFound(other.to_string())),
-        }
-    })
-    .await
+    http::serve_only(&req, Route::PaymentWebhook, || receive(app, &req)).await
 }
 
 async fn receive(app: &App, req: &Request) -> HttpResult {

@@ -89,6 +89,21 @@ where
     })
 }
 
+/// `serve` for a function with one route.
+pub async fn serve_only<F, Fut>(req: &lambda_http::Request, only: Route, handler: F) -> Response<Body>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = HttpResult>,
+{
+    serve(req, |route| async move {
+        match route == only {
+            true => handler().await,
+            false => Err(ApiError::RouteNotFound(route.to_string())),
+        }
+    })
+    .await
+}
+
 /// The API Gateway route key of the request (`"GET /products/{product_id}"`), by which a
 /// function that serves several routes picks the handler.
 pub fn route_key(req: &lambda_http::Request) -> String {
