@@ -7,7 +7,7 @@ use super::methods::Authorization;
 use super::{
     BoxFuture, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session, SessionRequest,
 };
-use crate::store::{keys, s, to_item, PaymentRecord, StoreError};
+use crate::store::{keys, PaymentRecord, StoreError};
 use crate::App;
 
 pub struct Sandbox;
@@ -115,27 +115,12 @@ pub async fn complete(
         failure_reason: authorization.decline_reason.clone(),
         created: app.clock.now().timestamp(),
     };
-    let recorded = app
-        .store
-        .client()
-        .update_item()
-        .table_name(app.store.table())
-        .set_key(Some(keys::payment_session(&session.session_id).item()))
-        .update_expression("SET #status = :completed, event = :event")
-        .condition_expression("#status = :open")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":completed", s("completed"))
-        .expression_attribute_values(":open", s("open"))
-        .expression_attribute_values(":event", aws_sdk_dynamodb::types::AttributeValue::M(to_item(&event)?))
-        .send()
-        .await;
-    let event = match recorded {
-        Ok(_) => event,
-        Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+    let event = match app.store.complete_payment_session(&session.session_id, &event).await? {
+        true => event,
+        false => {
             let stored = app.store.payment_session(&session.session_id).await?;
             stored.and_then(|s| s.event).ok_or_else(|| StoreError::Aws("session closed without an outcome".into()))?
         }
-        Err(e) => return Err(StoreError::Aws(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())),
     };
     queue_event(app, &event).await?;
     Ok(event)

@@ -8,6 +8,7 @@ mod products;
 mod promos;
 mod reference;
 mod sales;
+mod sessions;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};

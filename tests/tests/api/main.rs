@@ -1,4 +1,5 @@
 mod accounts;
+mod architecture;
 mod backoffice;
 mod browser;
 mod cart;
