@@ -1,25 +1,29 @@
 //! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 mod carts;
+mod invoices;
 pub mod keys;
 mod orders;
 mod outbox;
+mod payments;
 mod products;
 mod promos;
 mod reference;
 mod sales;
 mod sessions;
+mod transitions;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
-pub use orders::{
-    invoice_number, Claims, OrderFields, OrderRecord, PaymentRecord, SaleLine, Transition, TransitionError,
-};
+pub use invoices::invoice_number;
+pub use orders::{OrderRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
+pub use payments::PaymentRecord;
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};
 pub use sales::{Sale, SaleError};
+pub use transitions::{Claims, OrderFields, Transition, TransitionError};
 pub use users::{Credentials, LoginFailures, UserProfile};
 
 use std::collections::HashMap;

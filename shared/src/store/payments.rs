@@ -1,0 +1,80 @@
+//! Payment records (payments, failures, refunds, as the admin listing shows them) and the
+//! record of a webhook event that changes no order.
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use serde::{Deserialize, Serialize};
+
+use super::{keys, s, to_item, tx, Item, Store, StoreError};
+use crate::domain::order::PaymentStatus;
+
+/// A payment, failed payment or refund, as the admin listing shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+    pub payment_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
+    pub method_type: String,
+    pub amount_cents: i64,
+    pub status: PaymentStatus,
+    pub at: String,
+}
+
+impl PaymentRecord {
+    pub fn new(payment_id: &str, method_type: &str, amount_cents: i64, status: PaymentStatus, at: &str) -> Self {
+        let key = keys::payment(payment_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::payments_by_type(method_type),
+            gsi1sk: keys::time_sort(at, payment_id),
+            gsi2pk: keys::PAYMENTS.to_string(),
+            gsi2sk: keys::time_sort(at, payment_id),
+            payment_id: payment_id.to_string(),
+            order_id: None,
+            subscription_id: None,
+            method_type: method_type.to_string(),
+            amount_cents,
+            status,
+            at: at.to_string(),
+        }
+    }
+}
+
+impl Store {
+    /// Records an event that changes no order (a payment the order could not take), with
+    /// its payment records; `false` if the event was already recorded.
+    pub async fn record_event(
+        &self,
+        event_id: &str,
+        order_id: &str,
+        at: &str,
+        payments: &[PaymentRecord],
+        outbox: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let key = keys::webhook_event(event_id);
+        let item = Item::from([
+            ("pk".into(), s(key.pk)),
+            ("sk".into(), s(key.sk)),
+            ("event_id".into(), s(event_id)),
+            ("order_id".into(), s(order_id)),
+            ("applied_at".into(), s(at)),
+        ]);
+        let mut actions = vec![tx::put(self.table(), item, Some("attribute_not_exists(pk)"))?];
+        for payment in payments {
+            actions.push(tx::put(self.table(), to_item(payment)?, Some("attribute_not_exists(pk)"))?);
+        }
+        actions.extend(outbox);
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(failed)) if failed.first() == Some(&true) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

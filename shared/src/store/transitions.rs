@@ -1,0 +1,336 @@
+//! A status change of one order and everything that goes with it (stock, claims,
+//! commission, cart, invoice number, payment records, outbox items), as one transaction
+//! conditional on the status it starts from.
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use serde::Serialize;
+
+use super::invoices::invoice_number;
+use super::{keys, n, s, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
+use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
+use crate::domain::order::{CommissionStatus, HistoryEntry, OrderStatus};
+
+/// What an order holds besides stock: its sale units and its promo code's use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claims {
+    None,
+    /// Take them, refused past the sale limit (`Some(limit)`) or a used-up, expired code.
+    Take {
+        sale_limit: Option<u32>,
+    },
+    /// Take them back without checks (a payment honoured after its hold expired).
+    Retake,
+    /// Give them back (the order failed, expired or was cancelled).
+    GiveBack,
+}
+
+impl From<ClaimMove> for Claims {
+    fn from(change: ClaimMove) -> Self {
+        match change {
+            ClaimMove::None => Self::None,
+            ClaimMove::Retake => Self::Retake,
+            ClaimMove::GiveBack => Self::GiveBack,
+        }
+    }
+}
+
+/// A status change of one order and everything that must happen with it, applied as one
+/// transaction conditional on the order's current status.
+pub struct Transition<'a> {
+    pub order: &'a OrderRecord,
+    pub to: OrderStatus,
+    pub at: &'a str,
+    /// What else the order records with the move.
+    pub set: OrderFields,
+    pub stock: StockMove,
+    /// The cart as it must be after, written only if its version did not move.
+    pub cart: Option<CartRecord>,
+    /// The webhook event this applies: recorded so that a replay changes nothing.
+    pub event_id: Option<&'a str>,
+    /// The invoice counter's year and current value: the order takes the next number.
+    pub invoice: Option<(i32, u64)>,
+    /// Payment records to write with it (payments, refunds).
+    pub payments: Vec<PaymentRecord>,
+    pub claims: Claims,
+    pub commission: CommissionMove,
+    /// The effects that follow the change (`store::outbox_put`), recorded with it.
+    pub outbox: Vec<TransactWriteItem>,
+}
+
+/// Fields of an order a move sets besides its status (`None`: left as they are).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OrderFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<crate::domain::order::OrderPayment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_status: Option<crate::domain::order::RefundStatus>,
+}
+
+/// Why a transition did not apply.
+#[derive(Debug)]
+pub enum TransitionError {
+    /// The webhook event was applied before.
+    AlreadyApplied,
+    /// The order is no longer in the status this transition starts from.
+    StatusChanged,
+    /// These products (ids) lack the units to hold.
+    OutOfStock(Vec<String>),
+    /// These sale products would pass the buyer's per-sale limit.
+    SaleLimit(Vec<String>),
+    /// The promo code is used up or expired.
+    PromoUnavailable,
+    /// The cart or the invoice counter moved meanwhile: read again and retry.
+    Contended,
+    Store(StoreError),
+}
+
+impl From<StoreError> for TransitionError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+pub(super) fn stock_update(
+    table: &str,
+    product_id: &str,
+    quantity: u32,
+    change: StockMove,
+) -> Result<TransactWriteItem, StoreError> {
+    let (expression, condition) = match change {
+        StockMove::Hold => ("SET stock = stock - :q, version = version + :one", Some("stock >= :q")),
+        _ => ("SET stock = stock + :q, version = version + :one", Some("attribute_exists(pk)")),
+    };
+    tx::update(
+        table,
+        keys::product(product_id).item(),
+        expression,
+        condition,
+        Item::from([(":q".into(), n(quantity)), (":one".into(), n(1))]),
+        &[],
+    )
+}
+
+pub(super) fn cart_put(table: &str, cart: &CartRecord, expected_version: u64) -> Result<TransactWriteItem, StoreError> {
+    tx::put_if(
+        table,
+        to_item(cart)?,
+        Some("version = :expected"),
+        Item::from([(":expected".into(), n(expected_version))]),
+    )
+}
+
+impl Store {
+    /// Applies a transition; see `Transition`.
+    pub async fn apply(&self, t: Transition<'_>) -> Result<(), TransitionError> {
+        let table = self.table();
+        let from = t.order.status;
+        if !from.can_become(t.to) {
+            return Err(TransitionError::StatusChanged);
+        }
+        let mut actions = Vec::new();
+        let mut event_index = None;
+        if let Some(event_id) = t.event_id {
+            let key = keys::webhook_event(event_id);
+            let item = Item::from([
+                ("pk".into(), s(key.pk)),
+                ("sk".into(), s(key.sk)),
+                ("event_id".into(), s(event_id)),
+                ("order_id".into(), s(&t.order.order_id)),
+                ("applied_at".into(), s(t.at)),
+            ]);
+            event_index = Some(actions.len());
+            actions.push(tx::put(table, item, Some("attribute_not_exists(pk)"))?);
+        }
+        let order_index = actions.len();
+        let mut expression = String::from("SET #status = :to, history = list_append(history, :entry)");
+        let mut values = Item::from([
+            (":to".into(), s(t.to.as_str())),
+            (":from".into(), s(from.as_str())),
+            (":entry".into(), to_entry(t.to, t.at)?),
+        ]);
+        for (name, value) in to_item(&t.set)? {
+            expression.push_str(&format!(", {name} = :{name}"));
+            values.insert(format!(":{name}"), value);
+        }
+        let sequence = t.invoice.map(|(year, current)| (year, current + 1));
+        if let Some((year, next)) = sequence {
+            expression.push_str(", invoice_number = :invoice");
+            values.insert(":invoice".into(), s(invoice_number(year, next)));
+        }
+        if !t.to.eq(&OrderStatus::PendingPayment) {
+            expression.push_str(" REMOVE gsi2pk, gsi2sk");
+        }
+        actions.push(tx::update(
+            table,
+            keys::order(&t.order.order_id).item(),
+            &expression,
+            Some("#status = :from"),
+            values,
+            &[("#status", "status")],
+        )?);
+        let stock_start = actions.len();
+        if t.stock != StockMove::None {
+            for (product_id, quantity) in t.order.holds() {
+                actions.push(stock_update(table, &product_id, quantity, t.stock)?);
+            }
+        }
+        let stock_end = actions.len();
+        if let Some(cart) = &t.cart {
+            actions.push(cart_put(table, cart, cart.version - 1)?);
+        }
+        if let Some((year, next)) = sequence {
+            let key = keys::invoice_counter(year);
+            let mut values = Item::from([(":next".into(), n(next))]);
+            let condition = if next == 1 {
+                "attribute_not_exists(pk)"
+            } else {
+                values.insert(":current".into(), n(next - 1));
+                "#value = :current"
+            };
+            actions.push(tx::update(
+                table,
+                key.item(),
+                "SET #value = :next",
+                Some(condition),
+                values,
+                &[("#value", "value")],
+            )?);
+        }
+        for payment in &t.payments {
+            actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);
+        }
+        let claims_start = actions.len();
+        actions.extend(claim_actions(table, t.order, t.claims, t.at)?);
+        actions.extend(commission_actions(table, t.order, t.commission, t.at)?);
+        actions.extend(t.outbox);
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::TransactionCancelled(failed)) => {
+                if event_index.is_some_and(|i| failed[i]) {
+                    return Err(TransitionError::AlreadyApplied);
+                }
+                if failed[order_index] {
+                    return Err(TransitionError::StatusChanged);
+                }
+                let stock = stock_or_contention(t.order, &failed[stock_start..stock_end]);
+                if matches!(stock, TransitionError::OutOfStock(_)) {
+                    return Err(stock);
+                }
+                Err(claims_failure(t.order, &failed[claims_start..]).unwrap_or(stock))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The sale-unit counters and the promo code use an order takes or gives back, in the
+/// order `claims_failure` reads them: one counter per sale line, then the code.
+pub(super) fn claim_actions(
+    table: &str,
+    order: &OrderRecord,
+    claims: Claims,
+    now: &str,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut actions = Vec::new();
+    let sign: i64 = match claims {
+        Claims::None => return Ok(actions),
+        Claims::GiveBack => -1,
+        Claims::Take { .. } | Claims::Retake => 1,
+    };
+    for line in &order.sale_lines {
+        let quantity = i64::from(line.quantity);
+        let mut values = Item::from([(":q".into(), n(sign * quantity))]);
+        let condition = match claims {
+            Claims::Take { sale_limit: Some(limit) } => {
+                values.insert(":room".into(), n(i64::from(limit) - quantity));
+                Some("attribute_not_exists(units) OR units <= :room")
+            }
+            _ => None,
+        };
+        let key = keys::sale_units(&order.user_id, &line.sale_id, &line.product_id);
+        actions.push(tx::update(table, key.item(), "ADD units :q", condition, values, &[])?);
+    }
+    if let Some(code) = &order.promo_code {
+        let mut values = Item::from([(":one".into(), n(sign))]);
+        let condition = if matches!(claims, Claims::Take { .. }) {
+            values.insert(":now".into(), s(now));
+            "attribute_exists(pk) AND (attribute_not_exists(max_uses) OR uses < max_uses) \
+             AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+        } else {
+            "attribute_exists(pk)"
+        };
+        actions.push(tx::update(table, keys::promo_code(code).item(), "ADD uses :one", Some(condition), values, &[])?);
+    }
+    Ok(actions)
+}
+
+/// Which claim refused a transaction, from the outcomes of the claim actions.
+pub(super) fn claims_failure(order: &OrderRecord, failed: &[bool]) -> Option<TransitionError> {
+    let lines = order.sale_lines.len();
+    let over: Vec<String> =
+        order.sale_lines.iter().zip(failed).filter(|(_, f)| **f).map(|(l, _)| l.product_id.clone()).collect();
+    if !over.is_empty() {
+        return Some(TransitionError::SaleLimit(over));
+    }
+    (order.promo_code.is_some() && failed.get(lines).copied().unwrap_or(false))
+        .then_some(TransitionError::PromoUnavailable)
+}
+
+fn commission_actions(
+    table: &str,
+    order: &OrderRecord,
+    change: CommissionMove,
+    at: &str,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let Some(code) = &order.promo_code else { return Ok(Vec::new()) };
+    Ok(match change {
+        CommissionMove::None => Vec::new(),
+        CommissionMove::Earn => {
+            let commission = super::Commission {
+                order_id: order.order_id.clone(),
+                amount_cents: order.commission_cents,
+                status: CommissionStatus::Earned,
+            };
+            vec![tx::put(
+                table,
+                super::promos::commission_item(code, commission, at)?,
+                Some("attribute_not_exists(pk)"),
+            )?]
+        }
+        CommissionMove::Reverse => vec![tx::update(
+            table,
+            keys::commission(code, &order.order_id).item(),
+            "SET #status = :reversed",
+            Some("#status = :earned"),
+            Item::from([(":reversed".into(), s("reversed")), (":earned".into(), s("earned"))]),
+            &[("#status", "status")],
+        )?],
+    })
+}
+
+/// Why a transaction whose stock actions (one per order line, in order) start `failed`
+/// was cancelled: the lines that lacked stock, or else contention on something else.
+pub(super) fn stock_or_contention(order: &OrderRecord, failed: &[bool]) -> TransitionError {
+    let short: Vec<String> = order
+        .items
+        .iter()
+        .zip(failed)
+        .filter(|(_, failed)| **failed)
+        .map(|(line, _)| line.product_id.clone())
+        .collect();
+    if short.is_empty() {
+        TransitionError::Contended
+    } else {
+        TransitionError::OutOfStock(short)
+    }
+}
+
+fn to_entry(status: OrderStatus, at: &str) -> Result<AttributeValue, StoreError> {
+    let entry = to_item(&HistoryEntry { status, at: at.to_string() })?;
+    Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
+}
