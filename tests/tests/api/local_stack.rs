@@ -2,21 +2,70 @@
 //! events of `events/`, and `template.yaml` agreeing with the local description.
 use aws_sdk_sqs::types::QueueAttributeName;
 use capsule_tests::{spawn_app, unique_email};
+use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 use shared::notify::EmailMessage;
 
+fn at(text: &serde_json::Value) -> DateTime<Utc> {
+    let text = text.as_str().unwrap_or_else(|| panic!("not a time: {text}"));
+    DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).with_timezone(&Utc)
+}
+
+/// Whether `time` is `from`, give or take the test's own running time (the dev clock runs
+/// on) and the contract's whole seconds.
+fn soon_after(from: DateTime<Utc>, time: DateTime<Utc>) -> bool {
+    (-1..60).contains(&(time - from).num_seconds())
+}
+
+/// `/dev/clock` moves the one clock every function reads: the token, the order and its
+/// hold, the invoice, the email, the expiry job and the token's end all follow it.
 #[tokio::test]
 async fn the_dev_clock_moves_for_every_function() {
     let app = spawn_app().await;
-    let before = app.get("/dev/clock", None).await;
-    let before = chrono::DateTime::parse_from_rfc3339(before.body["now"].as_str().expect("now")).expect("rfc3339");
-    let moved = app.post("/dev/clock", None, json!({"advance_seconds": 86_400})).await;
-    let after = chrono::DateTime::parse_from_rfc3339(moved.body["now"].as_str().expect("now")).expect("rfc3339");
-    assert!((after - before).num_seconds() >= 86_400);
-    let set = app.post("/dev/clock", None, json!({"now": "2031-02-03T04:05:06Z"})).await;
-    assert!(set.body["now"].as_str().is_some_and(|n| n.starts_with("2031-02-03T04:05")));
+    let start: DateTime<Utc> = "2031-02-03T04:00:00Z".parse().expect("a date");
+    let set = app.post("/dev/clock", None, json!({"now": "2031-02-03T04:00:00Z"})).await;
+    assert_eq!(set.status, StatusCode::OK);
+    assert!(soon_after(start, at(&set.body["now"])), "{}", set.body);
+
+    // Signed up at 04:00 in 2031: the token is good there, and the paid order is dated there.
+    let (email, token) = app.customer("clock").await;
+    app.add(&token, "cap-ete", 1).await;
+    let paid = app.buy(&token, capsule_tests::VISA).await;
+    let created = at(&paid["created_at"]);
+    assert!(soon_after(start, created), "checkout dates the order by the dev clock: {created}");
+    assert_eq!(at(&paid["expires_at"]) - created, Duration::minutes(30), "the hold lasts 30 minutes of it");
+    assert!(soon_after(created, at(&paid["paid_at"])), "the webhook dates the payment by it");
+    assert_eq!(paid["invoice_number"], "INV-2031-000001", "the webhook numbers invoices in the clock's year");
+    let invoice = app.emails_to(&email).await;
+    assert_eq!(invoice.len(), 1);
+    assert!(
+        soon_after(start, at(&invoice[0]["sent_at"])),
+        "the notifier dates the email by it: {}",
+        invoice[0]["sent_at"]
+    );
+
+    // A second order is left unpaid: 29 minutes on, its hold stands; 31 minutes on, it is released.
+    app.add(&token, "cap-ete", 1).await;
+    let pending = app.checkout(&token).await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
+    let moved = app.post("/dev/clock", None, json!({"advance_seconds": 29 * 60})).await;
+    assert!(soon_after(start + Duration::minutes(29), at(&moved.body["now"])), "{}", moved.body);
+    assert_eq!(app.run_job("release-expired-reservations").await["released"], 0, "not yet due");
+    app.post("/dev/clock", None, json!({"advance_seconds": 2 * 60})).await;
+    assert_eq!(app.run_job("release-expired-reservations").await["released"], 1, "due on the moved clock");
+    let order_id = pending.body["order_id"].as_str().expect("order_id");
+    app.order_when(&token, order_id, "expired").await;
+
+    // An hour after signing up, the same token is refused.
+    app.post("/dev/clock", None, json!({"advance_seconds": 30 * 60})).await;
+    let refused = app.get("/orders", Some(&token)).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert_eq!(refused.code(), "unauthorized");
+
     assert_eq!(app.post("/dev/clock", None, json!({"hours": 1})).await.status, StatusCode::BAD_REQUEST);
+    let both = app.post("/dev/clock", None, json!({"advance_seconds": 1, "now": "2031-02-03T04:00:00Z"})).await;
+    assert_eq!(both.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.post("/dev/run/no-such-job", None, json!({})).await.status, StatusCode::NOT_FOUND);
 }
 
