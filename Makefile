@@ -21,15 +21,16 @@ dev: venv
 	$(CARGO) run --quiet -p local --bin capsule-local
 
 # The browser test drives Debian's chromium through chromium-driver; installed here when
-# possible, else that one test says why it is skipped.
+# possible, else that one test says why it is skipped (under CI=true or
+# CAPSULE_REQUIRE_BROWSER=1 it fails instead).
 browser:
 	@if [ ! -x /usr/bin/chromedriver ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing chromium and chromium-driver for the browser test (about a minute)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 \
-	      || echo "WARNING: apt-get could not install chromium: the browser test will be skipped"; \
+	      || echo "WARNING: apt-get could not install chromium: the browser test will be skipped (fail under CI)"; \
 	  else \
-	    echo "WARNING: chromium-driver is missing and this is not root: the browser test will be skipped" \
+	    echo "WARNING: chromium-driver is missing and this is not root: the browser test will be skipped (fail under CI)" \
 	         "(install it with: sudo apt-get install chromium chromium-driver)"; \
 	  fi; \
 	fi

@@ -92,8 +92,17 @@ pub struct Stack {
     pub clock: Arc<DevClock>,
     pub names: Names,
     pub queues: std::collections::HashMap<&'static str, resources::Queue>,
+    workers: Arc<Workers>,
     shutdown: Option<oneshot::Sender<()>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Stack {
+    /// Waits until the queues are empty and every consumer is done, as `/dev/run` does after
+    /// its job: what a request queued (emails, payment events) has then happened.
+    pub async fn drain(&self) {
+        self.workers.drain().await;
+    }
 }
 
 impl Drop for Stack {
@@ -166,5 +175,5 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
     if options.run_schedules {
         tasks.extend(workers.spawn_schedules());
     }
-    Ok(Stack { base_url, app, clock, names, queues: created.queues, shutdown: Some(shutdown), tasks })
+    Ok(Stack { base_url, app, clock, names, queues: created.queues, workers, shutdown: Some(shutdown), tasks })
 }

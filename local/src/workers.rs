@@ -18,8 +18,6 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 struct QueueWorker {
     spec: &'static QueueSpec,
     queue: Queue,
-    /// Held while a batch is received and processed, so `drain` sees finished work.
-    busy: Mutex<()>,
 }
 
 pub struct Workers {
@@ -27,29 +25,29 @@ pub struct Workers {
     sqs: aws_sdk_sqs::Client,
     queues: Vec<QueueWorker>,
     wake: Notify,
+    /// Held for a whole drain: a drain that waited for another one's batch in flight still
+    /// makes its own full pass, so it never returns before work that batch queued is done.
+    draining: Mutex<()>,
 }
 
 impl Workers {
     pub fn new(app: App, sqs: aws_sdk_sqs::Client, queues: &HashMap<&'static str, Queue>) -> Self {
         let queues = QUEUES
             .iter()
-            .filter_map(|spec| {
-                queues.get(spec.logical_id).map(|queue| QueueWorker {
-                    spec,
-                    queue: queue.clone(),
-                    busy: Mutex::new(()),
-                })
-            })
+            .filter_map(|spec| queues.get(spec.logical_id).map(|queue| QueueWorker { spec, queue: queue.clone() }))
             .collect();
-        Self { app, sqs, queues, wake: Notify::new() }
+        Self { app, sqs, queues, wake: Notify::new(), draining: Mutex::new(()) }
     }
 
     pub fn wake(&self) {
         self.wake.notify_one();
     }
 
-    /// Polls every queue until a full pass finds nothing to do.
+    /// Polls every queue until a full pass finds nothing to do: what was queued before the
+    /// call, and what that work queued in turn, has been handled when it returns. Messages a
+    /// consumer reported as failed stay invisible until their visibility timeout.
     pub async fn drain(&self) {
+        let _draining = self.draining.lock().await;
         loop {
             let mut handled = 0;
             for worker in &self.queues {
@@ -64,7 +62,6 @@ impl Workers {
     /// Receives one batch and hands it to the consumer as an SQS event; deletes what the
     /// consumer did not report as failed. Returns how many messages it handled.
     async fn poll(&self, worker: &QueueWorker) -> usize {
-        let _busy = worker.busy.lock().await;
         let received = self
             .sqs
             .receive_message()

@@ -1,7 +1,6 @@
 //! `spawn_app`: a whole Capsule stack per test, on its own port and its own resources in the
 //! shared emulator, so tests run in parallel and read like a user's journey.
 use std::sync::{Mutex, Once};
-use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -167,17 +166,12 @@ impl TestApp {
         answer.body["token"].as_str().expect("token").to_string()
     }
 
-    /// The emails sent to `to`, oldest first, waiting up to 10 s for at least `count`.
-    pub async fn emails_to(&self, to: &str, count: usize) -> Vec<Value> {
-        let started = Instant::now();
-        loop {
-            let outbox = self.get(&format!("/dev/outbox?to={to}"), None).await;
-            let items = outbox.body["items"].as_array().cloned().unwrap_or_default();
-            if items.len() >= count || started.elapsed() > Duration::from_secs(10) {
-                return items;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+    /// The emails sent to `to`, oldest first, once the queued work is done.
+    pub async fn emails_to(&self, to: &str) -> Vec<Value> {
+        self.stack.drain().await;
+        let outbox = self.get(&format!("/dev/outbox?to={to}"), None).await;
+        assert_eq!(outbox.status, StatusCode::OK, "outbox: {}", outbox.body);
+        outbox.body["items"].as_array().cloned().expect("the outbox lists items")
     }
 }
 
@@ -221,17 +215,12 @@ impl TestApp {
         (status, location, response.text().await.unwrap_or_default())
     }
 
-    /// The order once it reached `status` (waits up to 10 s for the webhook).
+    /// The order once the queued work is done (the webhook delivered), which must be `status`.
     pub async fn order_when(&self, token: &str, order_id: &str, status: &str) -> Value {
-        let started = Instant::now();
-        loop {
-            let order = self.get(&format!("/orders/{order_id}"), Some(token)).await;
-            if order.body["status"] == status || started.elapsed() > Duration::from_secs(10) {
-                assert_eq!(order.body["status"], status, "order never became {status}: {}", order.body);
-                return order.body;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.stack.drain().await;
+        let order = self.get(&format!("/orders/{order_id}"), Some(token)).await;
+        assert_eq!(order.body["status"], status, "order is not {status}: {}", order.body);
+        order.body
     }
 
     /// Places and pays an order for what the cart holds; the paid order.

@@ -2,21 +2,70 @@
 //! events of `events/`, and `template.yaml` agreeing with the local description.
 use aws_sdk_sqs::types::QueueAttributeName;
 use capsule_tests::{spawn_app, unique_email};
+use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 use shared::notify::EmailMessage;
 
+fn at(text: &serde_json::Value) -> DateTime<Utc> {
+    let text = text.as_str().unwrap_or_else(|| panic!("not a time: {text}"));
+    DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).with_timezone(&Utc)
+}
+
+/// Whether `time` is `from`, give or take the test's own running time (the dev clock runs
+/// on) and the contract's whole seconds.
+fn soon_after(from: DateTime<Utc>, time: DateTime<Utc>) -> bool {
+    (-1..60).contains(&(time - from).num_seconds())
+}
+
+/// `/dev/clock` moves the one clock every function reads: the token, the order and its
+/// hold, the invoice, the email, the expiry job and the token's end all follow it.
 #[tokio::test]
 async fn the_dev_clock_moves_for_every_function() {
     let app = spawn_app().await;
-    let before = app.get("/dev/clock", None).await;
-    let before = chrono::DateTime::parse_from_rfc3339(before.body["now"].as_str().expect("now")).expect("rfc3339");
-    let moved = app.post("/dev/clock", None, json!({"advance_seconds": 86_400})).await;
-    let after = chrono::DateTime::parse_from_rfc3339(moved.body["now"].as_str().expect("now")).expect("rfc3339");
-    assert!((after - before).num_seconds() >= 86_400);
-    let set = app.post("/dev/clock", None, json!({"now": "2031-02-03T04:05:06Z"})).await;
-    assert!(set.body["now"].as_str().is_some_and(|n| n.starts_with("2031-02-03T04:05")));
+    let start: DateTime<Utc> = "2031-02-03T04:00:00Z".parse().expect("a date");
+    let set = app.post("/dev/clock", None, json!({"now": "2031-02-03T04:00:00Z"})).await;
+    assert_eq!(set.status, StatusCode::OK);
+    assert!(soon_after(start, at(&set.body["now"])), "{}", set.body);
+
+    // Signed up at 04:00 in 2031: the token is good there, and the paid order is dated there.
+    let (email, token) = app.customer("clock").await;
+    app.add(&token, "cap-ete", 1).await;
+    let paid = app.buy(&token, capsule_tests::VISA).await;
+    let created = at(&paid["created_at"]);
+    assert!(soon_after(start, created), "checkout dates the order by the dev clock: {created}");
+    assert_eq!(at(&paid["expires_at"]) - created, Duration::minutes(30), "the hold lasts 30 minutes of it");
+    assert!(soon_after(created, at(&paid["paid_at"])), "the webhook dates the payment by it");
+    assert_eq!(paid["invoice_number"], "INV-2031-000001", "the webhook numbers invoices in the clock's year");
+    let invoice = app.emails_to(&email).await;
+    assert_eq!(invoice.len(), 1);
+    assert!(
+        soon_after(start, at(&invoice[0]["sent_at"])),
+        "the notifier dates the email by it: {}",
+        invoice[0]["sent_at"]
+    );
+
+    // A second order is left unpaid: 29 minutes on, its hold stands; 31 minutes on, it is released.
+    app.add(&token, "cap-ete", 1).await;
+    let pending = app.checkout(&token).await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
+    let moved = app.post("/dev/clock", None, json!({"advance_seconds": 29 * 60})).await;
+    assert!(soon_after(start + Duration::minutes(29), at(&moved.body["now"])), "{}", moved.body);
+    assert_eq!(app.run_job("release-expired-reservations").await["released"], 0, "not yet due");
+    app.post("/dev/clock", None, json!({"advance_seconds": 2 * 60})).await;
+    assert_eq!(app.run_job("release-expired-reservations").await["released"], 1, "due on the moved clock");
+    let order_id = pending.body["order_id"].as_str().expect("order_id");
+    app.order_when(&token, order_id, "expired").await;
+
+    // An hour after signing up, the same token is refused.
+    app.post("/dev/clock", None, json!({"advance_seconds": 30 * 60})).await;
+    let refused = app.get("/orders", Some(&token)).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert_eq!(refused.code(), "unauthorized");
+
     assert_eq!(app.post("/dev/clock", None, json!({"hours": 1})).await.status, StatusCode::BAD_REQUEST);
+    let both = app.post("/dev/clock", None, json!({"advance_seconds": 1, "now": "2031-02-03T04:00:00Z"})).await;
+    assert_eq!(both.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.post("/dev/run/no-such-job", None, json!({})).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -34,8 +83,7 @@ async fn queued_emails_reach_the_outbox_and_a_bad_message_does_not_block_the_bat
         html: "<p>Bonjour <b>Ada</b></p>".into(),
     };
     app.stack.app.notifier.queue_email(&email).await.expect("queued");
-    // The pollers run on their own: just wait for the outbox.
-    let received = app.emails_to(&to, 1).await;
+    let received = app.emails_to(&to).await;
     assert_eq!(received.len(), 1, "the good message went out");
     assert_eq!(received[0]["subject"], "Bienvenue chez Capsule");
     assert_eq!(received[0]["to"], json!([to]));
@@ -43,7 +91,8 @@ async fn queued_emails_reach_the_outbox_and_a_bad_message_does_not_block_the_bat
     assert!(received[0]["html"].as_str().is_some_and(|h| h.contains("<b>Ada</b>")));
     assert!(received[0]["sent_at"].is_string());
 
-    // The malformed message was reported as failed: still in the queue, waiting for a retry.
+    // The malformed message was reported as failed: received but not deleted, so out of
+    // sight until its visibility timeout, then delivered again.
     let attributes = sqs
         .get_queue_attributes()
         .queue_url(&queue_url)
@@ -54,12 +103,9 @@ async fn queued_emails_reach_the_outbox_and_a_bad_message_does_not_block_the_bat
         .expect("attributes")
         .attributes
         .unwrap_or_default();
-    let count = |name: QueueAttributeName| attributes.get(&name).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
-    assert_eq!(
-        count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            + count(QueueAttributeName::ApproximateNumberOfMessages),
-        1
-    );
+    let count = |name: QueueAttributeName| attributes.get(&name).and_then(|v| v.parse::<u32>().ok());
+    assert_eq!(count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible), Some(1), "the bad one, in flight");
+    assert_eq!(count(QueueAttributeName::ApproximateNumberOfMessages), Some(0), "nothing left waiting");
 }
 
 fn sample(name: &str) -> String {
@@ -73,6 +119,10 @@ async fn the_sample_events_run_through_their_handlers() {
     let login = lambda_http::request::from_str(&sample("auth")).expect("a v2 HTTP event");
     let response = auth::handle(&app.stack.app, login).await;
     assert_eq!(response.status(), 200, "{:?}", response.body());
+    let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("json");
+    assert_eq!(body["user"]["email"], local::seed::ADMIN_EMAIL);
+    let token = body["token"].as_str().expect("a token");
+    assert_eq!(app.get("/admin/settings", Some(token)).await.status, StatusCode::OK, "the token works");
 
     let product = lambda_http::request::from_str(&sample("catalog")).expect("a v2 HTTP event");
     let response = catalog::handle(&app.stack.app, product).await;
@@ -80,54 +130,100 @@ async fn the_sample_events_run_through_their_handlers() {
     let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("json");
     assert_eq!(body["product_id"], "cap-ete");
 
-    let batch: aws_lambda_events::event::sqs::SqsEvent =
+    // The sample's email, to a recipient of this test's own (the outbox is the emulator's).
+    let mut batch: aws_lambda_events::event::sqs::SqsEvent =
         serde_json::from_str(&sample("notifier")).expect("an SQS event");
-    let to = batch.records[0]
-        .body
-        .as_deref()
-        .and_then(|b| serde_json::from_str::<EmailMessage>(b).ok())
-        .expect("email body")
-        .to;
+    assert_eq!(batch.records.len(), 1);
+    let mut email: EmailMessage =
+        batch.records[0].body.as_deref().and_then(|b| serde_json::from_str(b).ok()).expect("email body");
+    let to = unique_email("sample");
+    email.to = vec![to.clone()];
+    batch.records[0].body = Some(serde_json::to_string(&email).expect("json"));
     let response = notifier::handle(&app.stack.app, batch).await;
-    assert!(response.batch_item_failures.is_empty());
-    assert!(!app.emails_to(&to[0], 1).await.is_empty());
+    assert_eq!(response.batch_item_failures.len(), 0);
+    let sent = app.emails_to(&to).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["subject"], email.subject);
+    assert_eq!(sent[0]["text"].as_str().map(str::trim), Some(email.text.as_str()));
 }
 
-/// Every file of `events/` is an event its function accepts, and answers as expected.
+/// What each sample event makes its function answer: the placeholder tokens are refused,
+/// unknown ids are not found, the unsigned webhook is refused, the queues' records are
+/// handled or reported for retry.
+enum Expected {
+    /// The status, and the JSON error code ("" when the body carries none).
+    Http(u16, &'static str),
+    /// The message ids reported as failed.
+    Sqs(&'static [&'static str]),
+    /// The job's report, as JSON.
+    Scheduled(&'static str),
+}
+
+const SAMPLES: &[(&str, Expected)] = &[
+    ("add-to-cart", Expected::Http(401, "unauthorized")),
+    ("admin", Expected::Http(401, "unauthorized")),
+    ("auth", Expected::Http(200, "")),
+    ("cancel-order", Expected::Http(401, "unauthorized")),
+    ("catalog", Expected::Http(200, "")),
+    ("checkout", Expected::Http(401, "unauthorized")),
+    ("orders", Expected::Http(401, "unauthorized")),
+    // The hosted page answers in HTML.
+    ("payment-portal", Expected::Http(404, "")),
+    ("payment-webhook", Expected::Http(400, "invalid_signature")),
+    ("notifier", Expected::Sqs(&[])),
+    // No such order: the webhook refuses it, so the event stays queued for a retry.
+    ("payment-events", Expected::Sqs(&["7b2f1c9e-4d3a-4e8b-9a61-2c5d8f0e1a34"])),
+    ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0}"#)),
+    // A new stack has recorded no effects yet.
+    ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),
+];
+
+/// Every file of `events/` is an event its function accepts, and answers as `SAMPLES` says.
 #[tokio::test]
 async fn every_sample_event_is_accepted_by_its_function() {
     let app = spawn_app().await;
     let dir = format!("{}/../events", env!("CARGO_MANIFEST_DIR"));
-    let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).expect("events/") {
-        let path = entry.expect("entry").path();
-        let function = path.file_stem().and_then(|s| s.to_str()).expect("name").to_string();
-        let text = std::fs::read_to_string(&path).expect("readable");
-        let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        seen += 1;
-        if json.get("routeKey").is_some() {
-            let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}: {e}"));
-            let response = local::routes::invoke_http(&function, &app.stack.app, request)
-                .await
-                .unwrap_or_else(|| panic!("{function} is not an HTTP function"));
-            // Placeholder tokens and ids: a contract answer, never a server fault.
-            assert!(response.status().as_u16() < 500, "{function}: {}", response.status());
-        } else if json.get("Records").is_some() {
-            let batch: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).expect("SQS event");
-            let records = batch.records.len();
-            let response = local::routes::invoke_sqs(&function, &app.stack.app, batch)
-                .await
-                .unwrap_or_else(|| panic!("{function} consumes no queue"));
-            assert!(response.batch_item_failures.len() <= records);
-        } else {
-            assert_eq!(json["detail-type"], "Scheduled Event", "{function}");
-            let outcome = local::routes::invoke_scheduled(&function, &app.stack.app)
-                .await
-                .unwrap_or_else(|| panic!("{function} is not scheduled"));
-            assert!(outcome.is_ok(), "{function}: {outcome:?}");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("events/")
+        .map(|entry| entry.expect("entry").path().file_stem().and_then(|s| s.to_str()).expect("name").to_string())
+        .collect();
+    files.sort();
+    let mut expected: Vec<String> = SAMPLES.iter().map(|(name, _)| name.to_string()).collect();
+    expected.sort();
+    assert_eq!(files, expected, "one sample per function, each with its expected answer");
+
+    for (function, expectation) in SAMPLES {
+        let text = sample(function);
+        match expectation {
+            Expected::Http(status, code) => {
+                let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}: {e}"));
+                let response = local::routes::invoke_http(function, &app.stack.app, request)
+                    .await
+                    .unwrap_or_else(|| panic!("{function} is not an HTTP function"));
+                let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap_or_default();
+                assert_eq!(response.status().as_u16(), *status, "{function}: {body}");
+                assert_eq!(body["error"]["code"].as_str().unwrap_or(""), *code, "{function}: {body}");
+            }
+            Expected::Sqs(failed) => {
+                let batch: aws_lambda_events::event::sqs::SqsEvent =
+                    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{function}: {e}"));
+                let response = local::routes::invoke_sqs(function, &app.stack.app, batch)
+                    .await
+                    .unwrap_or_else(|| panic!("{function} consumes no queue"));
+                let reported: Vec<&str> =
+                    response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+                assert_eq!(reported, *failed, "{function}");
+            }
+            Expected::Scheduled(report) => {
+                let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                assert_eq!(json["detail-type"], "Scheduled Event", "{function}");
+                let outcome = local::routes::invoke_scheduled(function, &app.stack.app)
+                    .await
+                    .unwrap_or_else(|| panic!("{function} is not scheduled"));
+                assert_eq!(outcome, Ok(serde_json::from_str(report).expect("JSON")), "{function}");
+            }
         }
     }
-    assert!(seen >= 11, "one sample per function");
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ async fn an_effect_that_failed_is_retried_by_the_relay_after_its_backoff() {
     let subjects = |items: &serde_json::Value| -> Vec<String> {
         items.as_array().into_iter().flatten().filter_map(|m| m["subject"].as_str().map(str::to_string)).collect()
     };
-    app.emails_to(&email, 1).await;
+    app.emails_to(&email).await;
 
     // The notifications queue goes away: the cancellation commits, its refund goes
     // through, its email cannot be queued and stays due.
