@@ -1,6 +1,6 @@
-//! The hosted payment page of the built-in sandbox provider: shows the amount, takes a card
-//! or a CRINA-PAY number, and sends the outcome to the webhook (through the provider's
-//! delivery queue) before sending the buyer to the return page.
+//! The hosted payment page of the built-in sandbox provider: shows the amount, takes any
+//! registered payment method (`methods::REGISTRY`), and sends the outcome to the webhook
+//! (through the provider's delivery queue) before sending the buyer to the return page.
 pub mod pages;
 
 use std::collections::HashMap;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 pub use shared::domain::format_amount;
-use shared::payments::methods::FieldError;
+use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
 pub struct PaymentPage<'a> {
     pub session_id: &'a str,
@@ -17,7 +17,7 @@ pub struct PaymentPage<'a> {
     pub expires_at: &'a str,
     /// Show the "Save this payment method" box.
     pub allow_save: bool,
-    /// `"card"` or `"crina_pay"`: the form shown first.
+    /// The id of the method kind whose form comes first.
     pub selected_method: &'a str,
     pub errors: &'a [FieldError],
     /// A message about the whole form (a decline, for instance).
@@ -56,18 +56,14 @@ pub struct ReturnPage<'a> {
     pub outcome: Outcome,
 }
 
-/// The fields a form on the payment page shows; an error on any other field goes at the top.
-const PAGE_FIELDS: &[&str] = &["card_number", "exp_month", "exp_year", "cvc", "holder_name", "phone"];
-/// Refilled after an error; `card_number` and `cvc` are deliberately absent.
-const REFILLED_FIELDS: &[&str] = &["exp_month", "exp_year", "holder_name", "phone"];
-
 pub fn payment_page(page: &PaymentPage) -> String {
     let amount = format_amount(page.amount_cents, page.currency);
     let action = format!("/portal/sessions/{}", page.session_id);
-    let stray_errors: Vec<&FieldError> = page.errors.iter().filter(|e| !PAGE_FIELDS.contains(&e.field)).collect();
-    let card = card_form(page, &action, &amount);
-    let crina = crina_form(page, &action, &amount);
-    let forms = if page.selected_method == "crina_pay" { [crina, card] } else { [card, crina] };
+    // An error on a field no form shows goes at the top.
+    let shown = |name: &str| methods::REGISTRY.iter().flat_map(|k| k.fields()).any(|f| f.name == name);
+    let stray_errors: Vec<&FieldError> = page.errors.iter().filter(|e| !shown(e.field)).collect();
+    let selected = methods::kind(page.selected_method);
+    let others = methods::REGISTRY.iter().copied().filter(|k| k.id() != page.selected_method);
 
     let body = html! {
         main.panel data-page="payment" {
@@ -92,8 +88,8 @@ pub fn payment_page(page: &PaymentPage) -> String {
                     }
                 }
             }
-            @for form in forms {
-                (form)
+            @for kind in selected.into_iter().chain(others) {
+                (method_form(page, kind, &action, &amount))
             }
             (sandbox_notice())
         }
@@ -170,94 +166,20 @@ fn pay_before(expires_at: &str) -> Option<String> {
     Some(at.format("%H:%M").to_string())
 }
 
-fn card_form(page: &PaymentPage, action: &str, amount: &str) -> Markup {
+/// A kind's form: its own fields, inside what every method's form has (its heading, the
+/// hidden `method`, the save box, the pay button).
+fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, amount: &str) -> Markup {
+    let slug = kind.html_id();
+    let heading = format!("{slug}-heading");
+    let form = FormState { errors: page.errors, values: page.values };
     html! {
-        section.method #method-card aria-labelledby="card-heading" {
-            h2 #card-heading { "Card" }
+        section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
+            h2 id=(heading) { (kind.display_name()) }
             form method="post" action=(action) novalidate {
-                input type="hidden" name="method" value="card";
-                (text_field(page, &Field {
-                    name: "card_number", label: "Card number", input_type: "text",
-                    autocomplete: "cc-number", inputmode: Some("numeric"),
-                    placeholder: Some("1234 1234 1234 1234"), maxlength: 23,
-                }))
-                div.row {
-                    (text_field(page, &Field {
-                        name: "exp_month", label: "Expiry month", input_type: "text",
-                        autocomplete: "cc-exp-month", inputmode: Some("numeric"),
-                        placeholder: Some("MM"), maxlength: 2,
-                    }))
-                    (text_field(page, &Field {
-                        name: "exp_year", label: "Expiry year", input_type: "text",
-                        autocomplete: "cc-exp-year", inputmode: Some("numeric"),
-                        placeholder: Some("YYYY"), maxlength: 4,
-                    }))
-                    (text_field(page, &Field {
-                        name: "cvc", label: "CVC", input_type: "text",
-                        autocomplete: "cc-csc", inputmode: Some("numeric"),
-                        placeholder: Some("123"), maxlength: 4,
-                    }))
-                }
-                (text_field(page, &Field {
-                    name: "holder_name", label: "Name on card", input_type: "text",
-                    autocomplete: "cc-name", inputmode: None, placeholder: None, maxlength: 100,
-                }))
-                @if page.allow_save { (save_box(page, "save-card")) }
-                button.pay #pay-card type="submit" { "Pay " (amount) }
-            }
-        }
-    }
-}
-
-fn crina_form(page: &PaymentPage, action: &str, amount: &str) -> Markup {
-    html! {
-        section.method #method-crina aria-labelledby="crina-heading" {
-            h2 #crina-heading { "CRINA-PAY" }
-            form method="post" action=(action) novalidate {
-                input type="hidden" name="method" value="crina_pay";
-                (text_field(page, &Field {
-                    name: "phone", label: "Phone number", input_type: "tel",
-                    autocomplete: "tel", inputmode: None,
-                    placeholder: Some("+33 6 12 34 56 78"), maxlength: 24,
-                }))
-                @if page.allow_save { (save_box(page, "save-crina")) }
-                button.pay #pay-crina type="submit" { "Pay " (amount) }
-            }
-        }
-    }
-}
-
-struct Field {
-    /// Also the input's id: each name appears in one form only.
-    name: &'static str,
-    label: &'static str,
-    input_type: &'static str,
-    autocomplete: &'static str,
-    inputmode: Option<&'static str>,
-    placeholder: Option<&'static str>,
-    maxlength: u32,
-}
-
-fn text_field(page: &PaymentPage, field: &Field) -> Markup {
-    let errors: Vec<&FieldError> = page.errors.iter().filter(|e| e.field == field.name).collect();
-    let error_id = format!("{}-error", field.name);
-    let value = REFILLED_FIELDS.contains(&field.name).then(|| page.values.get(field.name)).flatten();
-    html! {
-        div.field {
-            label for=(field.name) { (field.label) }
-            input id=(field.name) name=(field.name) type=(field.input_type)
-                autocomplete=(field.autocomplete) inputmode=[field.inputmode]
-                placeholder=[field.placeholder] maxlength=(field.maxlength)
-                spellcheck="false" value=[value]
-                aria-invalid=[(!errors.is_empty()).then_some("true")]
-                aria-describedby=[(!errors.is_empty()).then_some(&error_id)];
-            @if !errors.is_empty() {
-                p.error id=(error_id) {
-                    @for (i, error) in errors.iter().enumerate() {
-                        @if i > 0 { " " }
-                        (error.message)
-                    }
-                }
+                input type="hidden" name="method" value=(kind.id());
+                (kind.form_fields(&form))
+                @if page.allow_save { (save_box(page, &format!("save-{slug}"))) }
+                button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
             }
         }
     }
@@ -277,13 +199,16 @@ fn sandbox_notice() -> Markup {
     html! {
         aside.sandbox aria-labelledby="sandbox-heading" {
             h2 #sandbox-heading { "Sandbox — test payments only" }
-            p { "No real money moves. Use any future expiry date, any 3-digit CVC and any name." }
+            p {
+                "No real money moves."
+                @for hint in methods::REGISTRY.iter().filter_map(|k| k.sandbox_hint()) {
+                    " " (hint)
+                }
+            }
             ul {
-                li { code { "4242 4242 4242 4242" } " Visa, approved" }
-                li { code { "5555 5555 5555 4444" } " Mastercard, approved" }
-                li { code { "4000 0000 0000 0002" } " declined" }
-                li { code { "4000 0000 0000 0341" } " approved and saved, but every later charge fails" }
-                li { "CRINA-PAY: any phone number is approved, except one ending in " code { "0002" } ", which is declined" }
+                @for kind in methods::REGISTRY {
+                    (kind.test_outcomes())
+                }
             }
         }
     }
@@ -375,7 +300,7 @@ mod tests {
     }
 
     fn error(field: &'static str, message: &str) -> FieldError {
-        FieldError { field, message: message.to_owned() }
+        FieldError::new(field, message)
     }
 
     #[test]
@@ -420,6 +345,25 @@ mod tests {
         assert!(html.contains("Sandbox — test payments only"));
         assert!(html.contains(r#"name="viewport""#));
         assert!(!html.contains("role=\"alert\""));
+    }
+
+    #[test]
+    fn payment_page_renders_one_form_section_per_registered_method() {
+        let html = render("card", &[], None, &HashMap::new());
+        assert_eq!(html.matches(r#"<section class="method""#).count(), methods::REGISTRY.len());
+        for kind in methods::REGISTRY {
+            let (slug, id) = (kind.html_id(), kind.id());
+            assert_eq!(html.matches(&format!(r#"<section class="method" id="method-{slug}""#)).count(), 1, "{id}");
+            assert!(html.contains(&format!(r#"<h2 id="{slug}-heading">{}</h2>"#, kind.display_name())));
+            assert!(html.contains(&format!(r#"<input type="hidden" name="method" value="{id}">"#)));
+        }
+    }
+
+    #[test]
+    fn an_error_on_a_field_no_form_shows_goes_to_the_top() {
+        let html = render("card", &[error("method", "Pick one")], None, &HashMap::new());
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>Pick one</p></div>"#));
+        assert!(!html.contains(r#"aria-invalid="true""#));
     }
 
     #[test]
