@@ -2,6 +2,7 @@ use lambda_http::Request;
 use serde::Serialize;
 use shared::domain::pricing::PricedLine;
 use shared::http::{self, query_param, Cursor, HttpResult, Page, PageRequest};
+use shared::payments::methods;
 use shared::store::{from_item, keys, CartRecord, PaymentRecord, StockAlert};
 use shared::{cart, ApiError, App};
 
@@ -58,10 +59,11 @@ pub async fn payments(app: &App, req: &Request) -> HttpResult {
     let page = PageRequest::from_request(req)?;
     let after = page.cursor.as_ref().map(|c| c.0.as_str());
     let (items, next) = match query_param(req, "method_type").as_deref() {
-        Some(kind @ ("card" | "crina_pay")) => {
-            app.store.index_page(keys::GSI1, "gsi1", &keys::payments_by_type(kind), page.limit, after, false).await?
+        Some(id) => {
+            let kind = methods::kind(id).ok_or_else(unknown_method_type)?;
+            let key = keys::payments_by_type(kind.id());
+            app.store.index_page(keys::GSI1, "gsi1", &key, page.limit, after, false).await?
         }
-        Some(_) => return Err(ApiError::invalid("method_type must be \"card\" or \"crina_pay\"")),
         None => app.store.index_page(keys::GSI2, "gsi2", keys::PAYMENTS, page.limit, after, false).await?,
     };
     let payments = items
@@ -79,6 +81,33 @@ pub async fn payments(app: &App, req: &Request) -> HttpResult {
         })
         .collect::<Result<Vec<_>, _>>()?;
     http::ok(&Page::new(payments, next.map(Cursor)))
+}
+
+/// `method_type must be "card" or "crina_pay"`, naming every registered kind.
+fn unknown_method_type() -> ApiError {
+    let ids: Vec<String> = methods::REGISTRY.iter().map(|k| format!("\"{}\"", k.id())).collect();
+    let choices = match ids.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => ids.concat(),
+    };
+    ApiError::invalid(format!("method_type must be {choices}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_method_type_is_told_the_registered_ones() {
+        let message = unknown_method_type().to_string();
+        assert!(message.starts_with(r#"method_type must be "card""#), "{message}");
+        for kind in methods::REGISTRY {
+            assert!(message.contains(&format!(r#""{}""#, kind.id())), "{message}");
+        }
+        if let [.., last] = methods::REGISTRY {
+            assert!(message.ends_with(&format!(r#" or "{}""#, last.id())), "{message}");
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -1,7 +1,9 @@
-//! The hosted payment page of the built-in sandbox provider: shows the amount, takes a card
-//! or a CRINA-PAY number, and sends the outcome to the webhook (through the provider's
-//! delivery queue) before sending the buyer to the return page.
-pub mod pages;
+//! The hosted payment page of the built-in sandbox provider: shows the amount, takes any
+//! registered payment method (`methods::REGISTRY`), and sends the outcome to the webhook
+//! (through the provider's delivery queue) before sending the buyer to the return page.
+mod layout;
+mod payment_page;
+mod return_page;
 
 use std::collections::HashMap;
 
@@ -13,7 +15,9 @@ use shared::payments::methods;
 use shared::payments::sandbox::{self, SessionRecord};
 use shared::{ApiError, App};
 
-use pages::{Outcome, PaymentPage, ReturnPage};
+use layout::message_page;
+use payment_page::PaymentPage;
+use return_page::{Outcome, ReturnPage};
 
 const MERCHANT: &str = "Capsule";
 
@@ -29,9 +33,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Ok(response) => response,
         Err(ApiError::Internal(e)) => {
             tracing::error!(error = %e, "portal failed");
-            page(500, pages::message_page("Something went wrong", "Please try again in a moment."))
+            page(500, message_page("Something went wrong", "Please try again in a moment."))
         }
-        Err(e) => page(e.status_code().0, pages::message_page("Payment unavailable", &e.to_string())),
+        Err(e) => page(e.status_code().0, message_page("Payment unavailable", &e.to_string())),
     }
 }
 
@@ -78,7 +82,7 @@ fn render(
     form_error: Option<&str>,
     values: &HashMap<String, String>,
 ) -> String {
-    pages::payment_page(&PaymentPage {
+    PaymentPage {
         session_id: &session.session_id,
         merchant: MERCHANT,
         description: &session.description,
@@ -90,16 +94,17 @@ fn render(
         errors,
         form_error,
         values,
-    })
+    }
+    .render()
 }
 
 fn not_payable(state: &SessionState) -> Option<String> {
     match state {
-        SessionState::Expired => Some(pages::message_page(
+        SessionState::Expired => Some(message_page(
             "This payment session has expired",
             "Your items are back in your cart: check out again to pay.",
         )),
-        SessionState::Closed => Some(pages::message_page("Nothing to pay", "This order can no longer be paid.")),
+        SessionState::Closed => Some(message_page("Nothing to pay", "This order can no longer be paid.")),
         _ => None,
     }
 }
@@ -167,12 +172,13 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
     };
     http::html(
         200,
-        pages::return_page(&ReturnPage {
+        ReturnPage {
             merchant: MERCHANT,
             amount_cents: session.amount_cents,
             currency: &session.currency,
             order_id: session.order_id.as_deref(),
             outcome,
-        }),
+        }
+        .render(),
     )
 }

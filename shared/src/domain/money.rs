@@ -76,7 +76,11 @@ mod tests {
     fn amounts_read_in_euros() {
         assert_eq!(format_amount(2490, "EUR"), "24,90 €");
         assert_eq!(format_amount(5, "EUR"), "0,05 €");
+        assert_eq!(format_amount(0, "EUR"), "0,00 €");
+        assert_eq!(format_amount(123_400, "EUR"), "1234,00 €");
         assert_eq!(format_amount(-1200, "EUR"), "-12,00 €");
+        assert_eq!(format_amount(-150, "EUR"), "-1,50 €");
+        assert_eq!(format_amount(999, "USD"), "9,99 USD");
     }
 
     #[test]

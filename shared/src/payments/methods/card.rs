@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use maud::{html, Markup};
 
-use super::{Authorization, FieldError, MethodDetails, MethodKind};
+use super::{fingerprint, Authorization, Field, FieldError, FormState, MethodDetails, PaymentMethodKind};
 
 pub struct Card;
 
@@ -14,13 +13,98 @@ const DECLINED_CARD: &str = "4000000000000002";
 const LATER_CHARGES_FAIL_CARD: &str = "4000000000000341";
 const HOLDER_NAME_MAX_CHARS: usize = 100;
 
-impl MethodKind for Card {
+/// The test cards the page lists, and what each does.
+const TEST_CARDS: [(&str, &str); 4] = [
+    ("4242 4242 4242 4242", "Visa, approved"),
+    ("5555 5555 5555 4444", "Mastercard, approved"),
+    ("4000 0000 0000 0002", "declined"),
+    ("4000 0000 0000 0341", "approved and saved, but every later charge fails"),
+];
+
+const NUMBER: Field = Field {
+    name: "card_number",
+    label: "Card number",
+    input_type: "text",
+    autocomplete: "cc-number",
+    inputmode: Some("numeric"),
+    placeholder: Some("1234 1234 1234 1234"),
+    maxlength: 23,
+    refill: false,
+};
+const EXP_MONTH: Field = Field {
+    name: "exp_month",
+    label: "Expiry month",
+    autocomplete: "cc-exp-month",
+    placeholder: Some("MM"),
+    maxlength: 2,
+    refill: true,
+    ..NUMBER
+};
+const EXP_YEAR: Field = Field {
+    name: "exp_year",
+    label: "Expiry year",
+    autocomplete: "cc-exp-year",
+    placeholder: Some("YYYY"),
+    maxlength: 4,
+    refill: true,
+    ..NUMBER
+};
+const CVC: Field = Field {
+    name: "cvc",
+    label: "CVC",
+    autocomplete: "cc-csc",
+    placeholder: Some("123"),
+    maxlength: 4,
+    refill: false,
+    ..NUMBER
+};
+const HOLDER: Field = Field {
+    name: "holder_name",
+    label: "Name on card",
+    input_type: "text",
+    autocomplete: "cc-name",
+    inputmode: None,
+    placeholder: None,
+    maxlength: HOLDER_NAME_MAX_CHARS as u32,
+    refill: true,
+};
+
+impl PaymentMethodKind for Card {
     fn id(&self) -> &'static str {
         "card"
     }
 
-    fn label(&self) -> &'static str {
+    fn display_name(&self) -> &'static str {
         "Card"
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        &[NUMBER, EXP_MONTH, EXP_YEAR, CVC, HOLDER]
+    }
+
+    /// Expiry and CVC share a row.
+    fn form_fields(&self, form: &FormState) -> Markup {
+        html! {
+            (form.field(&NUMBER))
+            div.row {
+                (form.field(&EXP_MONTH))
+                (form.field(&EXP_YEAR))
+                (form.field(&CVC))
+            }
+            (form.field(&HOLDER))
+        }
+    }
+
+    fn sandbox_hint(&self) -> Option<&'static str> {
+        Some("Use any future expiry date, any 3-digit CVC and any name.")
+    }
+
+    fn test_outcomes(&self) -> Markup {
+        html! {
+            @for (number, outcome) in TEST_CARDS {
+                li { code { (number) } " " (outcome) }
+            }
+        }
     }
 
     fn authorize(
@@ -29,36 +113,36 @@ impl MethodKind for Card {
         today: NaiveDate,
         fingerprint_key: &[u8],
     ) -> Result<Authorization, Vec<FieldError>> {
-        let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+        let field = |field: &Field| form.get(field.name).map(String::as_str).unwrap_or("");
         let mut errors = Vec::new();
 
-        let number = CardNumber::parse(field("card_number"));
+        let number = CardNumber::parse(field(&NUMBER));
         if number.is_none() {
-            errors.push(error("card_number", "Card number is not valid"));
+            errors.push(FieldError::new(NUMBER.name, "Card number is not valid"));
         }
-        let month = parse_month(field("exp_month"));
+        let month = parse_month(field(&EXP_MONTH));
         if month.is_none() {
-            errors.push(error("exp_month", "Expiry month must be a number from 1 to 12"));
+            errors.push(FieldError::new(EXP_MONTH.name, "Expiry month must be a number from 1 to 12"));
         }
-        let year = parse_year(field("exp_year"));
+        let year = parse_year(field(&EXP_YEAR));
         if year.is_none() {
-            errors.push(error("exp_year", "Expiry year is not valid"));
+            errors.push(FieldError::new(EXP_YEAR.name, "Expiry year is not valid"));
         }
         if let (Some(month), Some(year)) = (month, year) {
             if (year, month) < (today.year(), today.month()) {
                 // Point at the part the buyer got wrong: the year if it is already over.
-                let field = if year < today.year() { "exp_year" } else { "exp_month" };
-                errors.push(error(field, "This card has expired"));
+                let wrong = if year < today.year() { &EXP_YEAR } else { &EXP_MONTH };
+                errors.push(FieldError::new(wrong.name, "This card has expired"));
             }
         }
-        if !is_cvc(field("cvc")) {
-            errors.push(error("cvc", "Security code (CVC) must be 3 or 4 digits"));
+        if !is_cvc(field(&CVC)) {
+            errors.push(FieldError::new(CVC.name, "Security code (CVC) must be 3 or 4 digits"));
         }
-        let holder = field("holder_name").trim();
+        let holder = field(&HOLDER).trim();
         if holder.is_empty() {
-            errors.push(error("holder_name", "Enter the name on the card"));
+            errors.push(FieldError::new(HOLDER.name, "Enter the name on the card"));
         } else if holder.chars().count() > HOLDER_NAME_MAX_CHARS {
-            errors.push(error("holder_name", "Name on the card is too long (100 characters at most)"));
+            errors.push(FieldError::new(HOLDER.name, "Name on the card is too long (100 characters at most)"));
         }
 
         let (Some(number), Some(month), Some(year), true) = (number, month, year, errors.is_empty()) else {
@@ -165,21 +249,6 @@ fn parse_year(raw: &str) -> Option<i32> {
 fn is_cvc(raw: &str) -> bool {
     let raw = raw.trim();
     all_digits(raw) && (3..=4).contains(&raw.len())
-}
-
-fn error(field: &'static str, message: &str) -> FieldError {
-    FieldError { field, message: message.to_owned() }
-}
-
-/// Lowercase hex HMAC-SHA256 of `value`: the same card (or phone) always gives the same
-/// fingerprint, without the value itself being stored.
-pub(super) fn fingerprint(key: &[u8], value: &str) -> String {
-    // A fixed-size key (the secret's digest) makes the MAC's construction infallible.
-    let mut block = [0u8; 64];
-    block[..32].copy_from_slice(&Sha256::digest(key));
-    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into());
-    mac.update(value.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
@@ -353,6 +422,30 @@ mod tests {
         assert_eq!(plain.len(), 64);
         assert!(plain.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert!(!plain.contains("4242424242424242"));
+    }
+
+    #[test]
+    fn the_listed_test_cards_do_what_the_page_says() {
+        let [visa, mastercard, declined, later_fail] = TEST_CARDS.map(|(number, _)| approved(number));
+        assert!(visa.approved && visa.details.brand.as_deref() == Some("visa"));
+        assert!(mastercard.approved && mastercard.details.brand.as_deref() == Some("mastercard"));
+        assert!(!declined.approved);
+        assert!(later_fail.approved && later_fail.later_charges_fail);
+        let listed = Card.test_outcomes().into_string();
+        assert!(listed.starts_with("<li><code>4242 4242 4242 4242</code> Visa, approved</li>"));
+        assert_eq!(listed.matches("<li>").count(), TEST_CARDS.len());
+    }
+
+    #[test]
+    fn the_form_puts_expiry_and_cvc_on_one_row_and_never_refills_number_or_cvc() {
+        let typed: HashMap<String, String> = form("4242424242424242", "12", "2030", "987", "Ada").into_iter().collect();
+        let html = Card.form_fields(&FormState { errors: &[], values: &typed }).into_string();
+        let row = html.find(r#"<div class="row">"#).unwrap_or(usize::MAX);
+        let at = |id: &str| html.find(&format!(r#"id="{id}""#)).unwrap_or(0);
+        assert!(at("card_number") < row && row < at("exp_month") && at("cvc") < at("holder_name"));
+        assert!(html.contains(r#"autocomplete="cc-number""#) && html.contains(r#"inputmode="numeric""#));
+        assert!(!html.contains("4242424242424242") && !html.contains("987"));
+        assert!(html.contains(r#"value="12""#) && html.contains(r#"value="2030""#) && html.contains(r#"value="Ada""#));
     }
 
     #[test]

@@ -2,19 +2,47 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use maud::{html, Markup};
 
-use super::card::fingerprint;
-use super::{Authorization, FieldError, MethodDetails, MethodKind};
+use super::{fingerprint, Authorization, Field, FieldError, MethodDetails, PaymentMethodKind};
 
 pub struct CrinaPay;
 
-impl MethodKind for CrinaPay {
+/// A phone number ending in this is declined; any other is approved.
+const DECLINED_SUFFIX: &str = "0002";
+
+const PHONE: Field = Field {
+    name: "phone",
+    label: "Phone number",
+    input_type: "tel",
+    autocomplete: "tel",
+    inputmode: None,
+    placeholder: Some("+33 6 12 34 56 78"),
+    maxlength: 24,
+    refill: true,
+};
+
+impl PaymentMethodKind for CrinaPay {
     fn id(&self) -> &'static str {
         "crina_pay"
     }
 
-    fn label(&self) -> &'static str {
+    fn display_name(&self) -> &'static str {
         "CRINA-PAY"
+    }
+
+    fn html_id(&self) -> &'static str {
+        "crina"
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        &[PHONE]
+    }
+
+    fn test_outcomes(&self) -> Markup {
+        html! {
+            li { "CRINA-PAY: any phone number is approved, except one ending in " code { (DECLINED_SUFFIX) } ", which is declined" }
+        }
     }
 
     fn authorize(
@@ -23,11 +51,11 @@ impl MethodKind for CrinaPay {
         _today: NaiveDate,
         fingerprint_key: &[u8],
     ) -> Result<Authorization, Vec<FieldError>> {
-        let raw = form.get("phone").map(String::as_str).unwrap_or("");
+        let raw = form.get(PHONE.name).map(String::as_str).unwrap_or("");
         let Some(phone) = PhoneNumber::parse(raw) else {
-            return Err(vec![FieldError { field: "phone", message: "Phone number is not valid".to_owned() }]);
+            return Err(vec![FieldError::new(PHONE.name, "Phone number is not valid")]);
         };
-        let declined = phone.digits().ends_with("0002");
+        let declined = phone.digits().ends_with(DECLINED_SUFFIX);
         Ok(Authorization {
             approved: !declined,
             decline_reason: declined.then(|| "CRINA-PAY declined the payment.".to_owned()),
@@ -68,6 +96,7 @@ impl PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payments::methods::FormState;
 
     const KEY: &[u8] = b"test-fingerprint-key";
 
@@ -136,5 +165,17 @@ mod tests {
         let c = approved("33612345679").details.fingerprint;
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn the_form_asks_for_a_phone_and_refills_it() {
+        let typed = HashMap::from([("phone".to_owned(), "+33 6".to_owned())]);
+        let html = CrinaPay.form_fields(&FormState { errors: &[], values: &typed }).into_string();
+        assert!(html.contains(r#"type="tel""#) && html.contains(r#"autocomplete="tel""#));
+        assert!(html.contains(r#"value="+33 6""#));
+        assert_eq!(
+            CrinaPay.test_outcomes().into_string(),
+            "<li>CRINA-PAY: any phone number is approved, except one ending in <code>0002</code>, which is declined</li>"
+        );
     }
 }

@@ -1,0 +1,55 @@
+//! The HTML document every portal page shares, and the plain message page. Pure rendering,
+//! no I/O; every value is escaped by maud.
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+/// Fixed stylesheet (no user input, hence `PreEscaped`).
+const STYLE: &str = include_str!("portal.css");
+
+pub fn message_page(title: &str, message: &str) -> String {
+    let body = html! {
+        main.panel data-page="message" {
+            h1 { (title) }
+            p { (message) }
+        }
+    };
+    document(title, None, body)
+}
+
+/// The whole document around a page's `body`; `head_extra` goes before the title.
+pub fn document(title: &str, head_extra: Option<Markup>, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                @if let Some(extra) = head_extra { (extra) }
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_pages_escape_their_text() {
+        let page = message_page("<i>Gone</i>", "a & b");
+        assert!(page.contains("&lt;i&gt;Gone&lt;/i&gt;") && page.contains("a &amp; b"));
+    }
+
+    #[test]
+    fn every_page_shares_one_head_with_the_stylesheet_inline() {
+        let page = document("T", None, html! { p { "x" } });
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"));
+        assert!(page.contains(r#"name="viewport""#) && page.contains(r#"<meta name="robots" content="noindex">"#));
+        assert!(page.contains(&format!("<style>{STYLE}</style>")) && STYLE.contains(".panel{"));
+        assert!(page.ends_with("<body><p>x</p></body></html>"));
+    }
+}

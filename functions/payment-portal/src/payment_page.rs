@@ -1,0 +1,285 @@
+//! The hosted payment page: the amount, then one form per registered payment method kind
+//! (the buyer's choice first), then the sandbox's test inputs.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use maud::{html, Markup};
+use shared::domain::format_amount;
+use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
+
+use crate::layout::document;
+
+pub struct PaymentPage<'a> {
+    pub session_id: &'a str,
+    pub merchant: &'a str,
+    pub description: &'a str,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    /// RFC 3339; shown as "Pay before HH:MM UTC".
+    pub expires_at: &'a str,
+    /// Show the "Save this payment method" box.
+    pub allow_save: bool,
+    /// The id of the method kind whose form comes first.
+    pub selected_method: &'a str,
+    pub errors: &'a [FieldError],
+    /// A message about the whole form (a decline, for instance).
+    pub form_error: Option<&'a str>,
+    /// The submitted form, to refill it after an error. The card number and CVC are never
+    /// refilled.
+    pub values: &'a HashMap<String, String>,
+}
+
+impl PaymentPage<'_> {
+    pub fn render(&self) -> String {
+        let amount = format_amount(self.amount_cents, self.currency);
+        let action = format!("/portal/sessions/{}", self.session_id);
+        // An error on a field no form shows goes at the top.
+        let shown = |name: &str| methods::REGISTRY.iter().flat_map(|k| k.fields()).any(|f| f.name == name);
+        let stray_errors: Vec<&FieldError> = self.errors.iter().filter(|e| !shown(e.field)).collect();
+        let selected = methods::kind(self.selected_method);
+        let others = methods::REGISTRY.iter().copied().filter(|k| k.id() != self.selected_method);
+
+        let body = html! {
+            main.panel data-page="payment" {
+                header.summary {
+                    p.merchant { (self.merchant) }
+                    p.description { (self.description) }
+                    p.amount { (amount) }
+                    @if let Some(deadline) = pay_before(self.expires_at) {
+                        p.deadline { "Pay before " (deadline) " UTC" }
+                    }
+                }
+                @if self.form_error.is_some() || !self.errors.is_empty() {
+                    div.alert role="alert" {
+                        @if let Some(message) = self.form_error {
+                            p { (message) }
+                        }
+                        @for error in &stray_errors {
+                            p { (error.message) }
+                        }
+                        @if !self.errors.is_empty() && self.errors.len() > stray_errors.len() {
+                            p { "Please check the fields marked below." }
+                        }
+                    }
+                }
+                @for kind in selected.into_iter().chain(others) {
+                    (method_form(self, kind, &action, &amount))
+                }
+                (sandbox_notice())
+            }
+            p.secure { "Payment page of the sandbox provider for " (self.merchant) }
+        };
+        document(&format!("Pay {amount} — {}", self.merchant), None, body)
+    }
+}
+
+/// "HH:MM" in UTC, or `None` when the stored time is not RFC 3339.
+fn pay_before(expires_at: &str) -> Option<String> {
+    let at = DateTime::parse_from_rfc3339(expires_at).ok()?.with_timezone(&Utc);
+    Some(at.format("%H:%M").to_string())
+}
+
+/// A kind's form: its own fields, inside what every method's form has (its heading, the
+/// hidden `method`, the save box, the pay button).
+fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, amount: &str) -> Markup {
+    let slug = kind.html_id();
+    let heading = format!("{slug}-heading");
+    let form = FormState { errors: page.errors, values: page.values };
+    html! {
+        section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
+            h2 id=(heading) { (kind.display_name()) }
+            form method="post" action=(action) novalidate {
+                input type="hidden" name="method" value=(kind.id());
+                (kind.form_fields(&form))
+                @if page.allow_save { (save_box(page, &format!("save-{slug}"))) }
+                button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
+            }
+        }
+    }
+}
+
+fn save_box(page: &PaymentPage, id: &str) -> Markup {
+    let checked = page.values.get("save").is_some_and(|v| v == "on");
+    html! {
+        div.save {
+            input type="checkbox" id=(id) name="save" value="on" checked[checked];
+            label for=(id) { "Save this payment method for next time" }
+        }
+    }
+}
+
+fn sandbox_notice() -> Markup {
+    html! {
+        aside.sandbox aria-labelledby="sandbox-heading" {
+            h2 #sandbox-heading { "Sandbox — test payments only" }
+            p {
+                "No real money moves."
+                @for hint in methods::REGISTRY.iter().filter_map(|k| k.sandbox_hint()) {
+                    " " (hint)
+                }
+            }
+            ul {
+                @for kind in methods::REGISTRY {
+                    (kind.test_outcomes())
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn render(
+        selected: &str,
+        errors: &[FieldError],
+        form_error: Option<&str>,
+        values: &HashMap<String, String>,
+    ) -> String {
+        PaymentPage {
+            session_id: "ps_123",
+            merchant: "Capsule",
+            description: "Order 3f2a… (4 items)",
+            amount_cents: 2490,
+            currency: "EUR",
+            expires_at: "2026-03-15T14:32:05Z",
+            allow_save: true,
+            selected_method: selected,
+            errors,
+            form_error,
+            values,
+        }
+        .render()
+    }
+
+    fn error(field: &'static str, message: &str) -> FieldError {
+        FieldError::new(field, message)
+    }
+
+    #[test]
+    fn payment_page_has_a_form_per_method_posting_to_the_session() {
+        let html = render("card", &[], None, &HashMap::new());
+        assert_eq!(html.matches(r#"<form method="post" action="/portal/sessions/ps_123""#).count(), 2);
+        assert!(html.contains(r#"<input type="hidden" name="method" value="card">"#));
+        assert!(html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#));
+        for id in [
+            "card_number",
+            "exp_month",
+            "exp_year",
+            "cvc",
+            "holder_name",
+            "phone",
+            "pay-card",
+            "pay-crina",
+            "save-card",
+            "save-crina",
+        ] {
+            assert_eq!(html.matches(&format!(r#"id="{id}""#)).count(), 1, "id {id} once");
+        }
+        assert!(html.contains(r#"autocomplete="cc-number""#));
+        assert!(html.contains(r#"inputmode="numeric""#));
+        assert!(html.contains(r#"autocomplete="cc-csc""#));
+        assert!(html.contains(r#"autocomplete="cc-name""#));
+        assert!(html.contains(r#"type="tel""#));
+        assert_eq!(html.matches(r#"name="save" value="on""#).count(), 2);
+        assert_eq!(html.matches("Pay 24,90 €</button>").count(), 2);
+        assert!(html.contains("<title>Pay 24,90 € — Capsule</title>"));
+        assert!(html.contains("Pay before 14:32 UTC"));
+        assert!(html.contains("Sandbox — test payments only"));
+        assert!(html.contains(r#"name="viewport""#));
+        assert!(!html.contains("role=\"alert\""));
+    }
+
+    #[test]
+    fn payment_page_renders_one_form_section_per_registered_method() {
+        let html = render("card", &[], None, &HashMap::new());
+        assert_eq!(html.matches(r#"<section class="method""#).count(), methods::REGISTRY.len());
+        for kind in methods::REGISTRY {
+            let (slug, id) = (kind.html_id(), kind.id());
+            assert_eq!(html.matches(&format!(r#"<section class="method" id="method-{slug}""#)).count(), 1, "{id}");
+            assert!(html.contains(&format!(r#"<h2 id="{slug}-heading">{}</h2>"#, kind.display_name())));
+            assert!(html.contains(&format!(r#"<input type="hidden" name="method" value="{id}">"#)));
+        }
+    }
+
+    #[test]
+    fn an_error_on_a_field_no_form_shows_goes_to_the_top() {
+        let html = render("card", &[error("method", "Pick one")], None, &HashMap::new());
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>Pick one</p></div>"#));
+        assert!(!html.contains(r#"aria-invalid="true""#));
+    }
+
+    #[test]
+    fn selected_method_comes_first_and_save_box_follows_the_session() {
+        let card_first = render("card", &[], None, &HashMap::new());
+        let crina_first = render("crina_pay", &[], None, &HashMap::new());
+        let position = |html: &str, needle: &str| html.find(needle).unwrap_or(usize::MAX);
+        assert!(position(&card_first, "id=\"pay-card\"") < position(&card_first, "id=\"pay-crina\""));
+        assert!(position(&crina_first, "id=\"pay-crina\"") < position(&crina_first, "id=\"pay-card\""));
+
+        let no_save = PaymentPage {
+            session_id: "ps_1",
+            merchant: "Capsule",
+            description: "Order",
+            amount_cents: 100,
+            currency: "EUR",
+            expires_at: "not a time",
+            allow_save: false,
+            selected_method: "card",
+            errors: &[],
+            form_error: None,
+            values: &HashMap::new(),
+        }
+        .render();
+        assert!(!no_save.contains(r#"name="save""#));
+        assert!(!no_save.contains("Pay before"));
+    }
+
+    #[test]
+    fn field_errors_are_shown_next_to_their_field() {
+        let errors = [error("card_number", "Card number is not valid"), error("exp_month", "This card has expired")];
+        let html = render("card", &errors, Some("Your card was declined."), &HashMap::new());
+        assert_eq!(html.matches(r#"aria-invalid="true""#).count(), 2);
+        assert!(html.contains(r#"<p class="error" id="card_number-error">Card number is not valid</p>"#));
+        assert!(html.contains(r#"aria-describedby="card_number-error""#));
+        assert!(html.contains(r#"<p class="error" id="exp_month-error">This card has expired</p>"#));
+        let alert = html.find(r#"role="alert""#).unwrap_or(usize::MAX);
+        let declined = html.find("Your card was declined.").unwrap_or(0);
+        assert!(alert < declined && declined < html.find("id=\"card_number\"").unwrap_or(0));
+    }
+
+    #[test]
+    fn card_number_and_cvc_are_never_refilled() {
+        let submitted = values(&[
+            ("card_number", "4242424242424242"),
+            ("cvc", "987"),
+            ("holder_name", "Ada Lovelace"),
+            ("exp_month", "12"),
+            ("exp_year", "2030"),
+            ("phone", "+33612345678"),
+            ("save", "on"),
+        ]);
+        let html = render("card", &[error("cvc", "Security code (CVC) must be 3 or 4 digits")], None, &submitted);
+        assert!(!html.contains("4242424242424242"));
+        assert!(!html.contains("987"));
+        assert!(html.contains(r#"value="Ada Lovelace""#));
+        assert!(html.contains(r#"value="12""#));
+        assert!(html.contains(r#"value="2030""#));
+        assert!(html.contains(r#"value="+33612345678""#));
+        assert_eq!(html.matches("checked").count(), 2);
+    }
+
+    #[test]
+    fn user_input_is_escaped() {
+        let submitted = values(&[("holder_name", "<script>alert(1)</script>\"")]);
+        let html = render("card", &[], Some("<b>nope</b>"), &submitted);
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;"));
+        assert!(html.contains("&lt;b&gt;nope&lt;/b&gt;"));
+    }
+}
