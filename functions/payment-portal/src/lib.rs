@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
 use shared::domain::order::OrderStatus;
-use shared::http::{self, form_body, path_param, route_key, HttpResult};
+use shared::http::{self, form_body, path_param, route_key, HttpResult, Route};
 use shared::payments::methods;
 use shared::payments::sandbox::{self, SessionRecord};
 use shared::{ApiError, App};
@@ -22,11 +22,11 @@ use return_page::{Outcome, ReturnPage};
 const MERCHANT: &str = "Capsule";
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = match route_key(&req).as_str() {
-        "GET /portal/sessions/{session_id}" => show(app, &req).await,
-        "POST /portal/sessions/{session_id}" => submit(app, &req).await,
-        "GET /portal/sessions/{session_id}/return" => returned(app, &req).await,
-        other => Err(ApiError::RouteNotFound(other.to_string())),
+    let result = match Route::from_key(&route_key(&req)) {
+        Some(Route::ShowPaymentPage) => show(app, &req).await,
+        Some(Route::SubmitPayment) => submit(app, &req).await,
+        Some(Route::PaymentReturn) => returned(app, &req).await,
+        _ => Err(ApiError::RouteNotFound(route_key(&req))),
     };
     // The buyer is a person: errors are pages, not JSON.
     match result {
