@@ -119,7 +119,7 @@ async fn apply_plan(
     after.payment_id = set.payment_id.clone().or(after.payment_id);
     after.order.payment = set.payment.clone().or(after.order.payment);
     after.order.cancelled_at = set.cancelled_at.clone().or(after.order.cancelled_at);
-    after.order.refund_status = set.refund_status.clone().or(after.order.refund_status);
+    after.order.refund_status = set.refund_status.or(after.order.refund_status);
     let invoice = match plan.invoice {
         true => {
             let year = now_at.year();

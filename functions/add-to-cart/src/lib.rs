@@ -7,8 +7,6 @@ use shared::http::{self, json_body, path_param, Caller, HttpResult, Route};
 use shared::store::{CartRecord, StoreError};
 use shared::{cart, ApiError, App};
 
-/// Optimistic retries before giving up on a cart that keeps changing under us.
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     http::serve(&req, |route| dispatch(app, &req, route)).await
 }

@@ -245,7 +245,7 @@ fn new_order(
         gsi1pk: keys::user_orders(user_id),
         gsi1sk: keys::time_sort(now, order_id),
         gsi2pk: Some(keys::PENDING_ORDERS.to_string()),
-        gsi2sk: Some(keys::time_sort(&expires_at, order_id)),
+        gsi2sk: Some(keys::time_sort(expires_at, order_id)),
         user_id: user_id.to_string(),
         email: email.to_string(),
         payment_id: None,
