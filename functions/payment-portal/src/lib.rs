@@ -12,7 +12,7 @@ use lambda_http::{Body, Request, Response};
 use shared::domain::order::OrderStatus;
 use shared::http::{self, form_body, path_param, route_key, HttpResult, Route};
 use shared::payments::methods;
-use shared::payments::sandbox::{self, SessionRecord};
+use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
 use shared::{ApiError, App};
 
 use layout::message_page;
@@ -54,7 +54,7 @@ enum SessionState {
 async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState), ApiError> {
     let id = path_param(req, "session_id")?;
     let session = app.store.payment_session(&id).await?.ok_or_else(|| ApiError::not_found("payment session"))?;
-    if session.status == "completed" {
+    if session.status == SessionStatus::Completed {
         return Ok((session, SessionState::Completed));
     }
     let expired =
@@ -157,7 +157,7 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         Some(order_id) => app.store.order(order_id).await?,
         None => None,
     };
-    let outcome = match (order.as_ref().map(|o| o.status), session.status.as_str()) {
+    let outcome = match (order.as_ref().map(|o| o.status), session.status) {
         (Some(OrderStatus::Paid), _) => Outcome::Paid,
         (Some(OrderStatus::PaymentFailed), _) => Outcome::Failed {
             reason: session
@@ -166,7 +166,7 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
                 .and_then(|e| e.failure_reason.clone())
                 .unwrap_or_else(|| "The payment was not accepted.".into()),
         },
-        (Some(OrderStatus::PendingPayment), "completed") => Outcome::Processing,
+        (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };

@@ -12,6 +12,14 @@ use crate::App;
 
 pub struct Sandbox;
 
+/// A hosted page's session: open until the buyer submits a valid form, then completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    Open,
+    Completed,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRecord {
     pub pk: String,
@@ -19,8 +27,7 @@ pub struct SessionRecord {
     pub session_id: String,
     #[serde(flatten)]
     pub request: SessionRequest,
-    /// `open` until the buyer submits a valid form, then `completed`.
-    pub status: String,
+    pub status: SessionStatus,
     /// The outcome sent to the webhook, kept so a resubmission sends the same event again.
     pub event: Option<PaymentEvent>,
     pub ttl: i64,
@@ -45,7 +52,7 @@ impl PaymentProvider for Sandbox {
                 sk: key.sk,
                 session_id: session_id.clone(),
                 request,
-                status: "open".to_string(),
+                status: SessionStatus::Open,
                 event: None,
                 ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
             };
