@@ -145,6 +145,33 @@ impl Store {
         Ok(())
     }
 
+    /// An update on a condition; `false` when the condition did not hold (nothing written).
+    pub async fn update_if(
+        &self,
+        key: keys::Key,
+        update: &str,
+        condition: &str,
+        values: Item,
+        names: &[(&str, &str)],
+    ) -> Result<bool, StoreError> {
+        let mut request = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key.item()))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values));
+        for (name, attribute) in names {
+            request = request.expression_attribute_names(*name, *attribute);
+        }
+        match request.send().await.map_err(StoreError::from_sdk) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every item a query matches, following its pages.
     pub async fn query_all(
         &self,

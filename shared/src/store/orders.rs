@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::transitions::{cart_put, claim_actions, claims_failure, stock_or_contention, stock_update};
-use super::{from_item, keys, s, to_item, tx, CartRecord, Claims, Store, StoreError, TransitionError};
+use super::{from_item, keys, s, to_item, tx, CartRecord, Claims, Item, Store, StoreError, TransitionError};
 use crate::domain::lifecycle::StockMove;
 use crate::domain::order::Order;
 
@@ -118,21 +118,15 @@ impl Store {
 
     /// Marks a cancelled order's refund done (the outbox delivered it).
     pub async fn mark_refunded(&self, order_id: &str) -> Result<(), StoreError> {
-        let marked = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::order(order_id).item()))
-            .update_expression("SET refund_status = :refunded")
-            .condition_expression("refund_status = :pending")
-            .expression_attribute_values(":refunded", s("refunded"))
-            .expression_attribute_values(":pending", s("pending"))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match marked {
-            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
-            Err(e) => Err(e),
-        }
+        // Already refunded (a redelivered refund): nothing to do.
+        self.update_if(
+            keys::order(order_id),
+            "SET refund_status = :refunded",
+            "refund_status = :pending",
+            Item::from([(":refunded".into(), s("refunded")), (":pending".into(), s("pending"))]),
+            &[],
+        )
+        .await?;
+        Ok(())
     }
 }

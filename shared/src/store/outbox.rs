@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, keys, n, s, to_item, tx, Store, StoreError};
+use super::{from_item, keys, n, s, to_item, tx, Item, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxRecord<E> {
@@ -94,62 +94,44 @@ impl Store {
     /// Leases an undelivered effect until `until`; `false` if it is delivered or another
     /// deliverer holds an unexpired lease.
     pub async fn lease_outbox(&self, effect_id: &str, now: &str, until: &str) -> Result<bool, StoreError> {
-        let leased = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::outbox(effect_id).item()))
-            .update_expression("SET leased_until = :until")
-            .condition_expression(
-                "attribute_exists(gsi2pk) AND (attribute_not_exists(leased_until) OR leased_until < :now)",
-            )
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":until", s(until))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match leased {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.update_if(
+            keys::outbox(effect_id),
+            "SET leased_until = :until",
+            "attribute_exists(gsi2pk) AND (attribute_not_exists(leased_until) OR leased_until < :now)",
+            Item::from([(":now".into(), s(now)), (":until".into(), s(until))]),
+            &[],
+        )
+        .await
     }
 
     /// Marks a leased effect delivered: out of the due index for good.
     pub async fn outbox_delivered(&self, effect_id: &str, now: &str) -> Result<(), StoreError> {
-        self.client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::outbox(effect_id).item()))
-            .update_expression(
-                "SET delivered_at = :now, attempts = attempts + :one REMOVE gsi2pk, gsi2sk, leased_until",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":one", n(1))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        self.update_if(
+            keys::outbox(effect_id),
+            "SET delivered_at = :now, attempts = attempts + :one REMOVE gsi2pk, gsi2sk, leased_until",
+            "attribute_exists(pk)",
+            Item::from([(":now".into(), s(now)), (":one".into(), n(1))]),
+            &[],
+        )
+        .await?;
         Ok(())
     }
 
     /// Gives a leased effect back after a failed attempt, due again at `due_at`.
     pub async fn outbox_retry_at(&self, effect_id: &str, due_at: &str, error: &str) -> Result<(), StoreError> {
-        self.client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::outbox(effect_id).item()))
-            .update_expression(
-                "SET due_at = :due, gsi2sk = :sort, last_error = :error, attempts = attempts + :one REMOVE leased_until",
-            )
-            .condition_expression("attribute_exists(gsi2pk)")
-            .expression_attribute_values(":due", s(due_at))
-            .expression_attribute_values(":sort", s(keys::time_sort(due_at, effect_id)))
-            .expression_attribute_values(":error", s(error))
-            .expression_attribute_values(":one", n(1))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        self.update_if(
+            keys::outbox(effect_id),
+            "SET due_at = :due, gsi2sk = :sort, last_error = :error, attempts = attempts + :one REMOVE leased_until",
+            "attribute_exists(gsi2pk)",
+            Item::from([
+                (":due".into(), s(due_at)),
+                (":sort".into(), s(keys::time_sort(due_at, effect_id))),
+                (":error".into(), s(error)),
+                (":one".into(), n(1)),
+            ]),
+            &[],
+        )
+        .await?;
         Ok(())
     }
 }
