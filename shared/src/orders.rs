@@ -25,8 +25,10 @@ pub enum Cause<'a> {
     /// The provider's signed outcome of a payment.
     Payment(&'a PaymentEvent),
     HoldExpired,
-    /// The buyer asked to cancel.
-    Cancel,
+    /// The buyer `by` (a user id) asked to cancel; another user's order is not found.
+    Cancel {
+        by: &'a str,
+    },
 }
 
 #[derive(Debug)]
@@ -49,7 +51,12 @@ pub async fn apply(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Outcom
 }
 
 async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<Outcome>, ApiError> {
-    let order = app.store.order(order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    let order = app
+        .store
+        .order(order_id)
+        .await?
+        .filter(|o| !matches!(cause, Cause::Cancel { by } if by != o.user_id))
+        .ok_or_else(|| ApiError::not_found("order"))?;
     let now_at = app.clock.now();
     let event = match cause {
         Cause::Payment(payment) => match payment.kind {
@@ -59,7 +66,7 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
             PaymentEventKind::Failed => OrderEvent::PaymentFailed,
         },
         Cause::HoldExpired => OrderEvent::HoldExpired,
-        Cause::Cancel => OrderEvent::CancelRequested {
+        Cause::Cancel { .. } => OrderEvent::CancelRequested {
             within_window: within_cancellation_window(app, &order, now_at).await?,
             refund_pending: order.refund_status == Some(RefundStatus::Pending),
         },

@@ -15,12 +15,7 @@ async fn cancel(app: &App, req: &Request) -> HttpResult {
     let caller = Caller::from_request(app, req)?;
     let order_id = path_param(req, "order_id")?;
     // Another user's order is not found, never forbidden.
-    app.store
-        .order(&order_id)
-        .await?
-        .filter(|o| o.user_id == caller.user_id)
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    match orders::apply(app, &order_id, Cause::Cancel).await? {
+    match orders::apply(app, &order_id, Cause::Cancel { by: &caller.user_id }).await? {
         Outcome::Changed(order) | Outcome::Unchanged(order) => http::ok(&order.order),
         Outcome::Refused(Refusal::NotCancellable) => Err(ApiError::NotCancellable),
         Outcome::Refused(Refusal::CancellationWindowElapsed) => Err(ApiError::CancellationWindowElapsed),
