@@ -44,6 +44,18 @@ pub struct ScheduleSpec {
     pub rate_minutes: u64,
 }
 
+impl ScheduleSpec {
+    /// Its EventBridge schedule expression, as template.yaml writes it.
+    pub fn expression(&self) -> String {
+        let (count, unit) = match self.rate_minutes {
+            m if m % (24 * 60) == 0 => (m / (24 * 60), "day"),
+            m if m % 60 == 0 => (m / 60, "hour"),
+            m => (m, "minute"),
+        };
+        format!("rate({count} {unit}{})", if count == 1 { "" } else { "s" })
+    }
+}
+
 pub const TABLE: TableSpec = TableSpec {
     logical_id: "CapsuleTable",
     hash_key: "pk",
@@ -80,6 +92,7 @@ pub const RULES: &[RuleSpec] = &[];
 pub const SCHEDULES: &[ScheduleSpec] = &[
     ScheduleSpec { function: "release-expired-reservations", rate_minutes: 1 },
     ScheduleSpec { function: "outbox-relay", rate_minutes: 1 },
+    ScheduleSpec { function: "card-expiry-scan", rate_minutes: 24 * 60 },
 ];
 
 /// What the resources are called in one deployment (a prefix per stack or per test).

@@ -16,6 +16,7 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
         "cancel-order" => cancel_order::handle(app, req).await,
         "payment-portal" => payment_portal::handle(app, req).await,
         "payment-webhook" => payment_webhook::handle(app, req).await,
+        "payment-methods" => payment_methods::handle(app, req).await,
         "admin" => admin::handle(app, req).await,
         _ => return None,
     })
@@ -38,6 +39,7 @@ pub async fn invoke_scheduled(function: &str, app: &App) -> Option<Result<serde_
     Some(match function {
         "release-expired-reservations" => report(release_expired_reservations::run(app).await),
         "outbox-relay" => report(outbox_relay::run(app).await),
+        "card-expiry-scan" => report(card_expiry_scan::run(app).await),
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod retry;
+pub mod saved_methods;
 pub mod stock;
 pub mod store;
 pub mod telemetry;

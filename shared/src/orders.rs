@@ -14,6 +14,7 @@ use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
+use crate::saved_methods;
 use crate::store::{
     invoice_number, outbox_put, CartRecord, OrderFields, OrderRecord, PaymentRecord, Transition, TransitionError,
 };
@@ -136,7 +137,17 @@ async fn apply_plan(
         }
         false => None,
     };
-    let effects = effects(&after, &plan, payment, &now)?;
+    let mut effects = effects(&after, &plan, payment, &now)?;
+    let mut writes = Vec::new();
+    if let (OrderStatus::Paid, Some(payment)) = (plan.to, payment) {
+        if let Some(saving) = saved_methods::saving(app, &order.user_id, &order.email, payment, &now).await? {
+            writes.push(saving.write);
+            effects.extend(saving.effects);
+        }
+    }
+    for effect in &effects {
+        writes.push(outbox_put(app.store.table(), effect)?);
+    }
     let transition = Transition {
         order: &order,
         to: plan.to,
@@ -149,7 +160,7 @@ async fn apply_plan(
         payments: payment.map(|p| payment_record(p, plan.to, &now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
-        outbox: effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?,
+        with: writes,
     };
     match app.store.apply(transition).await {
         Ok(()) => {}

@@ -1,5 +1,6 @@
 //! `POST /checkout`: holds the stock of every cart line and creates the order in one
-//! transaction, then sends the buyer to the provider's hosted payment page.
+//! transaction, then sends the buyer to the provider's hosted payment page, or charges a
+//! saved method at once and applies the outcome through the order lifecycle.
 use std::collections::HashMap;
 
 use chrono::Duration;
@@ -12,8 +13,11 @@ use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, Pi
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
-use shared::payments::{self, methods, SessionRequest};
-use shared::store::{keys, CartRecord, OrderRecord, ProductRecord, TransitionError};
+use shared::orders::{self, Cause, Outcome};
+use shared::payments::methods::PaymentMethodKind;
+use shared::payments::{self, methods, ChargeRequest, SessionRequest};
+use shared::saved_methods;
+use shared::store::{keys, CartRecord, OrderRecord, PaymentMethodRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
 use shared::{ApiError, App};
 
@@ -39,16 +43,30 @@ struct CheckoutBody {
 struct Placed {
     order_id: String,
     status: OrderStatus,
-    redirect_url: String,
-    expires_at: String,
+    /// The hosted page, and when its hold ends; none when a saved method was charged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redirect_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
     order: Order,
+}
+
+/// How the buyer pays.
+enum Paying {
+    /// On the provider's hosted page, with this kind of method.
+    Page(&'static dyn PaymentMethodKind),
+    /// With a saved method, charged at once.
+    Saved(Box<PaymentMethodRecord>),
 }
 
 async fn checkout(app: &App, req: &Request) -> HttpResult {
     let caller = Caller::from_request(app, req)?;
     let body: CheckoutBody = json_body(req)?;
-    let method = methods::kind(&body.payment_method)
-        .ok_or(ApiError::NotFound { code: "payment_method_not_found", what: "payment method" })?;
+    // Everything the request names is checked before anything is held or charged.
+    let paying = match methods::kind(&body.payment_method) {
+        Some(kind) => Paying::Page(kind),
+        None => Paying::Saved(Box::new(saved_methods::chargeable(app, &caller.user_id, &body.payment_method).await?)),
+    };
     let pickup_point = match body.delivery.pickup_point_id() {
         Some(id) => app.store.pickup_point(id).await?,
         None => None,
@@ -95,24 +113,27 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         }
         let order_id = uuid::Uuid::new_v4().to_string();
         let expires_at = rfc3339(now_at + Duration::minutes(settings.payment_session_minutes));
-        let session = payments::provider()
-            .open_session(
-                app,
-                &base_url(&app.config, req),
-                SessionRequest {
+        let redirect_url = match &paying {
+            Paying::Page(kind) => {
+                let request = SessionRequest {
                     order_id: Some(order_id.clone()),
                     subscription_id: None,
                     user_id: caller.user_id.clone(),
                     amount_cents: breakdown.total.0,
                     currency: CURRENCY.to_string(),
                     description: format!("Order {} ({} items)", &order_id[..8], breakdown.total_quantity),
-                    method_type: method.id().to_string(),
+                    method_type: kind.id().to_string(),
                     allow_save: body.save_payment_method,
                     expires_at: expires_at.clone(),
-                },
-            )
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+                };
+                let session = payments::provider()
+                    .open_session(app, &base_url(&app.config, req), request)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
+                Some(session.redirect_url)
+            }
+            Paying::Saved(_) => None,
+        };
         let mut order = new_order(
             &order_id,
             &user.user_id,
@@ -145,13 +166,25 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     shared::stock::check_alerts(app, &near).await;
                 }
                 tracing::info!(order_id = %order_id, user_id = %caller.user_id, total_cents = order.total_cents, "order placed, awaiting payment");
-                return http::created(&Placed {
-                    order_id,
-                    status: OrderStatus::PendingPayment,
-                    redirect_url: session.redirect_url,
-                    expires_at,
-                    order: order.order,
-                });
+                return match &paying {
+                    Paying::Page(_) => http::created(&Placed {
+                        order_id,
+                        status: OrderStatus::PendingPayment,
+                        redirect_url,
+                        expires_at: Some(expires_at),
+                        order: order.order,
+                    }),
+                    Paying::Saved(method) => {
+                        let order = charge_saved(app, &order, method).await?;
+                        http::created(&Placed {
+                            order_id,
+                            status: order.status,
+                            redirect_url: None,
+                            expires_at: None,
+                            order: order.order,
+                        })
+                    }
+                };
             }
             Err(TransitionError::OutOfStock(_)) => {
                 let products = app
@@ -178,6 +211,32 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         }
     }
     Err(ApiError::Internal("the cart kept changing during checkout".into()))
+}
+
+/// Charges the saved method for the placed order and applies the outcome as the webhook
+/// would: paid (invoice, email, event), or failed (hold released, items back in the cart).
+/// The charge's idempotency key is the order: a retried request never charges twice, and
+/// the provider's webhook delivering the same outcome changes nothing more.
+async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodRecord) -> Result<OrderRecord, ApiError> {
+    let request = ChargeRequest {
+        idempotency_key: format!("order:{}", order.order_id),
+        token: method.token.clone(),
+        order_id: Some(order.order_id.clone()),
+        subscription_id: None,
+        amount_cents: order.total_cents,
+        currency: order.currency.clone(),
+    };
+    let event = payments::provider().charge(app, request).await.map_err(|error| {
+        // The order keeps its hold: the webhook settles it if the charge went through,
+        // else its hold expires.
+        tracing::error!(order_id = %order.order_id, %error, "saved method charge failed to complete");
+        ApiError::PaymentUnavailable
+    })?;
+    match orders::apply(app, &order.order_id, Cause::Payment(&event)).await? {
+        Outcome::Changed(order) => Ok(*order),
+        // The webhook applied the same outcome first.
+        _ => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order")),
+    }
 }
 
 struct Shortage {

@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod order;
 pub mod pricing;
+pub mod saved_method;
 pub mod search;
 pub mod settings;
 

@@ -24,6 +24,13 @@ pub struct Settings {
     pub stock_manager_emails: Vec<String>,
     pub trial_days: i64,
     pub sale_unit_limit: i64,
+    /// How long before a saved card expires its owner is told (and `expiring_soon` shows).
+    #[serde(default = "default_card_expiry_notice_days")]
+    pub card_expiry_notice_days: i64,
+}
+
+fn default_card_expiry_notice_days() -> i64 {
+    30
 }
 
 impl Default for Settings {
@@ -37,6 +44,7 @@ impl Default for Settings {
             stock_manager_emails: vec!["stock@capsule.local".to_string()],
             trial_days: 14,
             sale_unit_limit: 20,
+            card_expiry_notice_days: default_card_expiry_notice_days(),
         }
     }
 }
@@ -59,6 +67,9 @@ impl Settings {
         }
         if !(1..=24 * 60).contains(&self.payment_session_minutes) {
             return Err(DomainError::invalid("payment_session_minutes must be from 1 to 1440"));
+        }
+        if !(1..=365).contains(&self.card_expiry_notice_days) {
+            return Err(DomainError::invalid("card_expiry_notice_days must be from 1 to 365"));
         }
         if self.sale_unit_limit < 1 {
             return Err(DomainError::invalid("sale_unit_limit must be at least 1"));
@@ -83,5 +94,15 @@ mod tests {
         assert!(negative_fee.validate().is_err());
         let bad_email = Settings { stock_manager_emails: vec!["nope".into()], ..Settings::default() };
         assert!(bad_email.validate().is_err());
+        for days in [0, 366] {
+            assert!(Settings { card_expiry_notice_days: days, ..Settings::default() }.validate().is_err());
+        }
+        let without = serde_json::from_value::<Settings>(serde_json::json!({
+            "cancellation_window_minutes": 1, "payment_session_minutes": 30, "home_delivery_fee_cents": 0,
+            "gift_fees_cents": {"simple": 0, "birthday": 0, "wedding": 0}, "low_stock_threshold": 1,
+            "stock_manager_emails": [], "trial_days": 14, "sale_unit_limit": 20
+        }));
+        let days = without.ok().map(|s| s.card_expiry_notice_days);
+        assert_eq!(days, Some(30), "settings stored before the field read the default");
     }
 }

@@ -46,6 +46,12 @@ pub enum ApiError {
     SaleOverlap(Value),
     #[error("a promo code with this code exists")]
     PromoCodeTaken,
+    #[error("this saved payment method has expired")]
+    PaymentMethodExpired,
+    #[error("a live subscription is charged to this payment method")]
+    PaymentMethodInUse,
+    #[error("the payment provider did not answer; the order settles when it does, or its hold expires")]
+    PaymentUnavailable,
     #[error("internal error")]
     Internal(String),
 }
@@ -81,6 +87,9 @@ impl ApiError {
             Self::InvalidSignature => (400, "invalid_signature"),
             Self::SaleOverlap(_) => (409, "sale_overlap"),
             Self::PromoCodeTaken => (409, "promo_code_taken"),
+            Self::PaymentMethodExpired => (422, "payment_method_expired"),
+            Self::PaymentMethodInUse => (409, "payment_method_in_use"),
+            Self::PaymentUnavailable => (503, "payment_unavailable"),
             Self::Internal(_) => (500, "internal"),
         }
     }

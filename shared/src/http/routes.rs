@@ -46,6 +46,8 @@ routes! {
     SubmitPayment: "POST" "/portal/sessions/{session_id}" => "payment-portal",
     PaymentReturn: "GET" "/portal/sessions/{session_id}/return" => "payment-portal",
     PaymentWebhook: "POST" "/webhooks/payments" => "payment-webhook",
+    ListPaymentMethods: "GET" "/payment-methods" => "payment-methods",
+    DeletePaymentMethod: "DELETE" "/payment-methods/{payment_method_id}" => "payment-methods",
     CreateProduct: "POST" "/admin/products" => "admin",
     PatchProduct: "PATCH" "/admin/products/{product_id}" => "admin",
     GetSettings: "GET" "/admin/settings" => "admin",

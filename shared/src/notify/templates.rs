@@ -4,7 +4,8 @@ use maud::{html, Markup, DOCTYPE};
 use super::EmailMessage;
 use crate::domain::format_amount;
 use crate::domain::order::Delivery;
-use crate::store::OrderRecord;
+use crate::domain::saved_method::MethodDetails;
+use crate::store::{OrderRecord, PaymentMethodRecord};
 
 fn page(title: &str, body: Markup) -> String {
     html! {
@@ -147,4 +148,54 @@ pub fn late_payment_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMes
         text,
         html,
     }
+}
+
+/// How a saved method is named to its owner: "Visa ending in 4242", "CRINA-PAY ending in 1234".
+fn method_text(details: &MethodDetails) -> String {
+    match (&details.brand, &details.last4, &details.phone_last4) {
+        (Some(brand), Some(last4), _) => format!("{brand} ending in {last4}"),
+        (_, _, Some(phone)) => format!("CRINA-PAY ending in {phone}"),
+        _ => details.method_type.clone(),
+    }
+}
+
+fn expiry_text(details: &MethodDetails) -> String {
+    details.expiry().map(|e| format!("{:02}/{}", e.month, e.year)).unwrap_or_default()
+}
+
+fn method_email(record: &PaymentMethodRecord, subject: String, title: &str, text: String) -> EmailMessage {
+    let html = page(title, html! { @for line in text.lines() { p { (line) } } });
+    EmailMessage { to: vec![record.email.clone()], subject, text, html }
+}
+
+/// A payment method was saved (or a saved card got its new expiry).
+pub fn payment_method_saved(record: &PaymentMethodRecord) -> EmailMessage {
+    let method = method_text(&record.details);
+    let text = format!(
+        "Your {method} is saved for your next purchases and subscriptions.\n\
+         You can see and delete your saved payment methods in your account.\n"
+    );
+    method_email(record, format!("Payment method saved — {method}"), "Payment method saved", text)
+}
+
+/// A saved card expires within the notice window.
+pub fn card_expiring(record: &PaymentMethodRecord) -> EmailMessage {
+    let method = method_text(&record.details);
+    let text = format!(
+        "Your saved {method} expires at the end of {}.\n\
+         Save your new card at your next purchase so that your payments and subscriptions go on.\n",
+        expiry_text(&record.details)
+    );
+    method_email(record, format!("Your {method} expires soon"), "Your card expires soon", text)
+}
+
+/// A saved card has expired.
+pub fn card_expired(record: &PaymentMethodRecord) -> EmailMessage {
+    let method = method_text(&record.details);
+    let text = format!(
+        "Your saved {method} expired at the end of {}: it can no longer be charged.\n\
+         Save a new card at your next purchase.\n",
+        expiry_text(&record.details)
+    );
+    method_email(record, format!("Your {method} has expired"), "Your card has expired", text)
 }

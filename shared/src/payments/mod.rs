@@ -18,6 +18,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub enum PaymentError {
     #[error("payment provider unavailable: {0}")]
     Unavailable(String),
+    /// The token names nothing the provider keeps.
+    #[error("the provider does not know this payment method")]
+    UnknownMethod,
+    /// An idempotency key reused for a different charge.
+    #[error("idempotency key {0} was used for a different charge")]
+    IdempotencyConflict(String),
 }
 
 /// What to collect on the hosted page.
@@ -51,6 +57,23 @@ pub struct RefundRequest {
     pub amount_cents: i64,
 }
 
+/// An off-session charge of a saved method: no page, no buyer; the outcome comes back at
+/// once (and also reaches the webhook, as any payment's does).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargeRequest {
+    /// Derived from what the charge pays (`order:<id>`, a subscription's period and
+    /// attempt): the same key never charges twice, however often or concurrently it is sent.
+    pub idempotency_key: String,
+    /// The saved method's provider token.
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
+    pub amount_cents: i64,
+    pub currency: String,
+}
+
 /// A payment provider. Checkout, cancellation and the webhook only know this trait: a
 /// real provider (Stripe) is one more implementation and one line in `provider()`.
 pub trait PaymentProvider: Send + Sync {
@@ -61,6 +84,10 @@ pub trait PaymentProvider: Send + Sync {
         base_url: &'a str,
         request: SessionRequest,
     ) -> BoxFuture<'a, Result<Session, PaymentError>>;
+
+    /// Charges a saved method now; the same `idempotency_key` always answers the first
+    /// outcome and charges once.
+    fn charge<'a>(&'a self, app: &'a App, request: ChargeRequest) -> BoxFuture<'a, Result<PaymentEvent, PaymentError>>;
 
     /// Refunds a payment in full; idempotent for one payment.
     fn refund<'a>(
@@ -89,7 +116,9 @@ pub struct PaymentEvent {
     pub event_id: String,
     #[serde(rename = "type")]
     pub kind: PaymentEventKind,
-    pub session_id: String,
+    /// The hosted page's session that took it; none for an off-session charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     /// The provider's payment id (refunds name it).
     pub payment_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,10 +128,11 @@ pub struct PaymentEvent {
     pub amount_cents: i64,
     pub currency: String,
     pub method: MethodDetails,
+    /// The buyer asked to save the method, and the provider keeps it as `method_token`.
     #[serde(default)]
     pub save_method: bool,
-    #[serde(default)]
-    pub later_charges_fail: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     /// Unix seconds.

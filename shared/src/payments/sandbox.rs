@@ -3,9 +3,10 @@
 //! payment-events queue (retried until delivered), signed like a real provider's.
 use serde::{Deserialize, Serialize};
 
-use super::methods::Authorization;
+use super::methods::{Authorization, MethodDetails};
 use super::{
-    BoxFuture, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session, SessionRequest,
+    BoxFuture, ChargeRequest, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session,
+    SessionRequest,
 };
 use crate::store::{keys, PaymentRecord, StoreError};
 use crate::App;
@@ -31,6 +32,27 @@ pub struct SessionRecord {
     /// The outcome sent to the webhook, kept so a resubmission sends the same event again.
     pub event: Option<PaymentEvent>,
     pub ttl: i64,
+}
+
+/// A method the sandbox keeps for later charges, as a real provider keeps a saved card:
+/// what to show and how its test card behaves, never its number.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub pk: String,
+    pub sk: String,
+    pub token: String,
+    pub details: MethodDetails,
+    /// Test card 4000000000000341: saved fine, every later charge fails.
+    pub later_charges_fail: bool,
+}
+
+/// An off-session charge as the sandbox took it, under its idempotency key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChargeRecord {
+    pub pk: String,
+    pub sk: String,
+    pub request: ChargeRequest,
+    pub event: PaymentEvent,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> PaymentError {
@@ -61,6 +83,36 @@ impl PaymentProvider for Sandbox {
         })
     }
 
+    fn charge<'a>(&'a self, app: &'a App, request: ChargeRequest) -> BoxFuture<'a, Result<PaymentEvent, PaymentError>> {
+        Box::pin(async move {
+            let key = keys::provider_charge(&request.idempotency_key);
+            let event = match app.store.get::<ChargeRecord>(key.clone()).await.map_err(unavailable)? {
+                Some(taken) => same_charge(taken, &request)?,
+                None => {
+                    let event = decide_charge(app, &request).await?;
+                    let record = ChargeRecord { pk: key.pk, sk: key.sk, request: request.clone(), event };
+                    match app.store.put_new(&record).await {
+                        Ok(()) => record.event,
+                        // A concurrent charge with this key took it first: its outcome is the one.
+                        Err(StoreError::ConditionFailed) => {
+                            let taken = app.store.get::<ChargeRecord>(keys::provider_charge(&request.idempotency_key));
+                            let taken =
+                                taken.await.map_err(unavailable)?.ok_or_else(|| unavailable("charge vanished"))?;
+                            same_charge(taken, &request)?
+                        }
+                        Err(e) => return Err(unavailable(e)),
+                    }
+                }
+            };
+            // Like any payment's outcome, it also reaches the webhook: if the caller stops
+            // before applying it, the webhook does (each event applies once).
+            if let Err(error) = queue_event(app, &event).await {
+                tracing::warn!(event_id = %event.event_id, %error, "charge outcome not queued for the webhook");
+            }
+            Ok(event)
+        })
+    }
+
     fn refund<'a>(
         &'a self,
         app: &'a App,
@@ -84,6 +136,48 @@ impl PaymentProvider for Sandbox {
     }
 }
 
+/// The first outcome of a charge, if `request` is the same charge.
+fn same_charge(taken: ChargeRecord, request: &ChargeRequest) -> Result<PaymentEvent, PaymentError> {
+    match taken.request == *request {
+        true => Ok(taken.event),
+        false => Err(PaymentError::IdempotencyConflict(request.idempotency_key.clone())),
+    }
+}
+
+/// The sandbox's answer to a charge of a saved method: declined for the test card whose
+/// later charges fail and for a card past its expiry, approved otherwise.
+async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEvent, PaymentError> {
+    let token: TokenRecord = app
+        .store
+        .get(keys::provider_token(&request.token))
+        .await
+        .map_err(unavailable)?
+        .ok_or(PaymentError::UnknownMethod)?;
+    let now = app.clock.now();
+    let failure = if token.later_charges_fail {
+        Some("Your card was declined.")
+    } else if token.details.expiry().is_some_and(|e| e.is_expired(now)) {
+        Some("Your card has expired.")
+    } else {
+        None
+    };
+    Ok(PaymentEvent {
+        event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
+        kind: if failure.is_none() { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
+        session_id: None,
+        payment_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
+        order_id: request.order_id.clone(),
+        subscription_id: request.subscription_id.clone(),
+        amount_cents: request.amount_cents,
+        currency: request.currency.clone(),
+        method: token.details,
+        save_method: false,
+        method_token: None,
+        failure_reason: failure.map(str::to_owned),
+        created: now.timestamp(),
+    })
+}
+
 impl std::ops::Deref for SessionRecord {
     type Target = SessionRequest;
 
@@ -100,25 +194,43 @@ impl crate::store::Store {
 
 /// Records the buyer's valid submission and sends its outcome to the webhook. A second
 /// submission of a completed session sends the first outcome again (the webhook applies
-/// each event once), so nothing is charged twice and nothing is lost.
+/// each event once), so nothing is charged twice and nothing is lost. An approved method
+/// the buyer asked to save is kept as a token for later charges.
 pub async fn complete(
     app: &App,
     session: &SessionRecord,
     authorization: &Authorization,
     save: bool,
 ) -> Result<PaymentEvent, StoreError> {
+    let save_method = save && session.allow_save && authorization.approved;
+    let method_token = match save_method {
+        true => {
+            let token = format!("tok_{}", session.session_id);
+            let key = keys::provider_token(&token);
+            let record = TokenRecord {
+                pk: key.pk,
+                sk: key.sk,
+                token: token.clone(),
+                details: authorization.details.clone(),
+                later_charges_fail: authorization.later_charges_fail,
+            };
+            app.store.put(&record).await?;
+            Some(token)
+        }
+        false => None,
+    };
     let event = PaymentEvent {
         event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
         kind: if authorization.approved { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
-        session_id: session.session_id.clone(),
+        session_id: Some(session.session_id.clone()),
         payment_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
         order_id: session.order_id.clone(),
         subscription_id: session.subscription_id.clone(),
         amount_cents: session.amount_cents,
         currency: session.currency.clone(),
         method: authorization.details.clone(),
-        save_method: save && session.allow_save && authorization.approved,
-        later_charges_fail: authorization.later_charges_fail,
+        save_method,
+        method_token,
         failure_reason: authorization.decline_reason.clone(),
         created: app.clock.now().timestamp(),
     };

@@ -149,5 +149,33 @@ pub fn stock_alert(product_id: &str, at: &str) -> Key {
 /// GSI1 partition listing stock alerts by time.
 pub const STOCK_ALERTS: &str = "STOCK_ALERTS";
 
+/// A user's saved payment method (listed with the user's other items by the `PM#` prefix).
+pub fn payment_method(user_id: &str, payment_method_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), format!("{PAYMENT_METHOD_PREFIX}{payment_method_id}"))
+}
+
+pub const PAYMENT_METHOD_PREFIX: &str = "PM#";
+
+/// GSI2 partition of saved cards not yet told they expire soon, sorted by the end of
+/// their validity; the expiry scan reads the part that ends within the notice window.
+pub const CARDS_EXPIRING: &str = "CARDS_EXPIRING";
+/// GSI2 partition of saved cards told they expire soon, until told they have expired.
+pub const CARDS_EXPIRED: &str = "CARDS_EXPIRED";
+
+/// The upper bound of a `time_sort` range: every entry at `at` or before sorts under it.
+pub fn time_sort_until(at: &str) -> String {
+    format!("{at}~")
+}
+
+/// A saved method at the sandbox provider: what its token charges (never the number).
+pub fn provider_token(token: &str) -> Key {
+    Key::new(format!("PAYTOKEN#{token}"), "TOKEN")
+}
+
+/// An off-session charge at the sandbox provider, by its idempotency key.
+pub fn provider_charge(idempotency_key: &str) -> Key {
+    Key::new(format!("CHARGE#{idempotency_key}"), "CHARGE")
+}
+
 /// GSI2 partition listing every payment by time (GSI1 lists them by method type).
 pub const PAYMENTS: &str = "PAYMENTS";

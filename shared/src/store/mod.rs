@@ -5,6 +5,7 @@ mod invoices;
 pub mod keys;
 mod orders;
 mod outbox;
+mod payment_methods;
 mod payments;
 mod products;
 mod promos;
@@ -18,6 +19,7 @@ pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::invoice_number;
 pub use orders::{OrderRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
+pub use payment_methods::{payment_method_id, save_payment_method, Deletion, PaymentMethodRecord};
 pub use payments::PaymentRecord;
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
@@ -36,6 +38,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub type Item = HashMap<String, AttributeValue>;
+
+/// One write of a transaction, built by the store (`outbox_put`, `save_payment_method`) for
+/// a change that another part of the store commits.
+pub type Write = TransactWriteItem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -52,8 +52,9 @@ pub struct Transition<'a> {
     pub payments: Vec<PaymentRecord>,
     pub claims: Claims,
     pub commission: CommissionMove,
-    /// The effects that follow the change (`store::outbox_put`), recorded with it.
-    pub outbox: Vec<TransactWriteItem>,
+    /// What is written with the change: the effects that follow it (`store::outbox_put`),
+    /// a payment method it saves.
+    pub with: Vec<TransactWriteItem>,
 }
 
 /// Fields of an order a move sets besides its status (`None`: left as they are).
@@ -207,7 +208,7 @@ impl Store {
         let claims_start = actions.len();
         actions.extend(claim_actions(table, t.order, t.claims, t.at)?);
         actions.extend(commission_actions(table, t.order, t.commission, t.at)?);
-        actions.extend(t.outbox);
+        actions.extend(t.with);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(failed)) => {

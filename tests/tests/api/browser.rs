@@ -1,10 +1,10 @@
 //! A person paying on the hosted page in a real headless Chromium, driven through
-//! chromedriver's WebDriver protocol: fill the card, submit, land on the return page,
-//! see the order paid.
+//! chromedriver's WebDriver protocol: fill the card, tick "save", submit, land on the
+//! return page, see the order paid; then buy again in one click with the saved card.
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use capsule_tests::spawn_app;
+use capsule_tests::{pickup, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
@@ -171,7 +171,8 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     let stock_before = app.stock("cap-snapback-djoor").await;
     app.add(&token, "cap-snapback-djoor", 2).await;
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before, "a cart holds nothing");
-    let placed = app.checkout(&token).await;
+    let checkout = json!({"payment_method": "card", "save_payment_method": true, "delivery": pickup()});
+    let placed = app.post("/checkout", Some(&token), checkout).await;
     assert_eq!(placed.status, StatusCode::CREATED);
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 2, "held at checkout");
     let order_id = placed.body["order_id"].as_str().expect("order id").to_string();
@@ -185,6 +186,7 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     browser.type_into("#exp_year", "2031").await;
     browser.type_into("#cvc", "123").await;
     browser.type_into("#holder_name", "Ada Lovelace").await;
+    browser.click("#save-card").await;
     browser.click("#pay-card").await;
 
     // The browser lands on the return page once the provider took the payment.
@@ -203,9 +205,16 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     let order = app.order_when(&token, &order_id, "paid").await;
     assert_eq!(order["payment"]["last4"], "4242");
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 2, "sold");
-    let invoice = app.emails_to(&email).await;
-    assert_eq!(invoice.len(), 1, "the invoice is in the outbox");
-    assert!(invoice[0]["subject"].as_str().is_some_and(|s| s.starts_with("Invoice INV-")));
+    let subjects = |emails: Vec<Value>| -> Vec<String> {
+        emails.iter().map(|e| e["subject"].as_str().unwrap_or_default().chars().take(21).collect()).collect()
+    };
+    let sent = subjects(app.emails_to(&email).await);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().any(|s| s.starts_with("Invoice INV-")), "the invoice is in the outbox: {sent:?}");
+    assert!(sent.contains(&"Payment method saved ".to_string()), "{sent:?}");
+    let saved = app.get("/payment-methods", Some(&token)).await;
+    assert_eq!(saved.body["items"].as_array().map(Vec::len), Some(1), "{}", saved.body);
+    assert_eq!(saved.body["items"][0]["last4"], "4242");
 
     // The history shows it, and the buyer cancels it within the window.
     let history = app.get("/orders", Some(&token)).await;
@@ -214,5 +223,15 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     assert_eq!(cancelled.body["status"], "cancelled");
     assert_eq!(cancelled.body["refund_status"], "refunded");
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before, "back on sale at once");
-    assert_eq!(app.emails_to(&email).await.len(), 2, "told of the refund");
+    assert_eq!(app.emails_to(&email).await.len(), 3, "told of the refund");
+
+    // Next time, one click: the saved card pays at once, no page.
+    app.add(&token, "cap-snapback-djoor", 1).await;
+    let method = saved.body["items"][0]["payment_method_id"].as_str().expect("id");
+    let again = app.post("/checkout", Some(&token), json!({"payment_method": method, "delivery": pickup()})).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(again.body["status"], "paid");
+    assert_eq!(again.body["order"]["payment"]["last4"], "4242");
+    assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 1);
+    assert_eq!(app.emails_to(&email).await.len(), 4, "its invoice");
 }

@@ -176,6 +176,12 @@ const SAMPLES: &[(&str, Expected)] = &[
     ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0}"#)),
     // A new stack has recorded no effects yet.
     ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),
+    ("payment-methods", Expected::Http(401, "unauthorized")),
+    // A new stack has no saved card.
+    (
+        "card-expiry-scan",
+        Expected::Scheduled(r#"{"examined": 0, "expiring_sent": 0, "expired_sent": 0, "skipped": 0, "failed": 0}"#),
+    ),
 ];
 
 /// Every file of `events/` is an event its function accepts, and answers as `SAMPLES` says.

@@ -11,4 +11,5 @@ mod orders;
 mod outbox;
 mod payments;
 mod rules;
+mod saved_methods;
 mod template;

@@ -112,13 +112,8 @@ fn queues_consumers_and_schedules_agree() {
             })
         })
         .collect();
-    let local: BTreeSet<(String, String)> = SCHEDULES
-        .iter()
-        .map(|s| {
-            let unit = if s.rate_minutes == 1 { "minute" } else { "minutes" };
-            (s.function.to_string(), format!("rate({} {unit})", s.rate_minutes))
-        })
-        .collect();
+    let local: BTreeSet<(String, String)> =
+        SCHEDULES.iter().map(|s| (s.function.to_string(), s.expression())).collect();
     assert_eq!(schedules, local);
     assert_eq!(resources[EVENT_BUS_LOGICAL_ID]["Type"], "AWS::Events::EventBus");
 }

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use hmac::{Hmac, Mac};
 use maud::{html, Markup};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::domain::saved_method::MethodDetails;
 pub use form::{Field, FormState};
 
 /// Every kind a buyer can pay with, in the order the page lists them.
@@ -78,25 +78,6 @@ impl FieldError {
     pub fn new(field: &'static str, message: &str) -> Self {
         Self { field, message: message.to_owned() }
     }
-}
-
-/// A payment method as stored and shown: never a full card number, never a CVC.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MethodDetails {
-    /// The id of its kind: `"card"`, `"crina_pay"`.
-    pub method_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last4: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exp_month: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exp_year: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_last4: Option<String>,
-    /// Keyed hash of the card number or phone: the same card saved twice is one entry.
-    pub fingerprint: String,
 }
 
 /// The sandbox's decision on a valid form.

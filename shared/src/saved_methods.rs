@@ -1,0 +1,100 @@
+//! Saved payment methods: saved with the payment that approved them (in the order's own
+//! transaction), shown to their owner, charged off-session at checkout, and watched for
+//! expiry by `card-expiry-scan`.
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::saved_method;
+use crate::http::error::ApiError;
+use crate::notify::templates;
+use crate::outbox::{Effect, Outbox};
+use crate::payments::PaymentEvent;
+use crate::store::{save_payment_method, PaymentMethodRecord, Write};
+use crate::App;
+
+/// What saving a method adds to the change that saves it: its write and its email.
+pub struct Saving {
+    pub write: Write,
+    pub effects: Vec<Outbox>,
+}
+
+/// The method `payment` asked to save, as part of the change that applies the payment:
+/// `None` when it asked nothing. Saving the same card again updates its entry (and emails
+/// only when something the owner sees changed: a new entry or a new expiry).
+pub async fn saving(
+    app: &App,
+    user_id: &str,
+    email: &str,
+    payment: &PaymentEvent,
+    now: &str,
+) -> Result<Option<Saving>, ApiError> {
+    let Some(token) = payment.method_token.as_deref().filter(|_| payment.save_method) else { return Ok(None) };
+    let id = crate::store::payment_method_id(user_id, &payment.method.fingerprint);
+    let previous = app.store.payment_method(user_id, &id).await?;
+    let record = PaymentMethodRecord::saved(user_id, email, payment.method.clone(), token, now, previous.as_ref());
+    let write = save_payment_method(app.store.table(), &record, previous.as_ref().map(|p| p.version))?;
+    let news = previous.as_ref().is_none_or(|p| p.details.expiry() != record.details.expiry());
+    let effects = match news {
+        true => {
+            let email = templates::payment_method_saved(&record);
+            vec![Outbox::new(format!("payment_method:{}", record.payment_method_id), Effect::Email { email }, now)]
+        }
+        false => Vec::new(),
+    };
+    Ok(Some(Saving { write, effects }))
+}
+
+/// A saved method as its owner sees it (API.md, "Saved payment methods").
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct SavedMethod {
+    pub payment_method_id: String,
+    #[serde(rename = "type")]
+    pub method_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp_month: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp_year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiring_soon: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_last4: Option<String>,
+}
+
+impl SavedMethod {
+    pub fn new(record: &PaymentMethodRecord, now: DateTime<Utc>, notice_days: i64) -> Self {
+        let d = &record.details;
+        let expiry = d.expiry();
+        Self {
+            payment_method_id: record.payment_method_id.clone(),
+            method_type: d.method_type.clone(),
+            brand: d.brand.clone(),
+            last4: d.last4.clone(),
+            exp_month: d.exp_month,
+            exp_year: d.exp_year,
+            expiring_soon: expiry.map(|e| e.expires_within(now, notice_days)),
+            expired: expiry.map(|e| e.is_expired(now)),
+            phone_last4: d.phone_last4.clone(),
+        }
+    }
+}
+
+/// The caller's saved method `id` if it can be charged now: 400 when the id is
+/// malformed, 404 when it names nothing of theirs, 422 when the card has expired.
+pub async fn chargeable(app: &App, user_id: &str, id: &str) -> Result<PaymentMethodRecord, ApiError> {
+    let id = saved_method::parse_id(id)?;
+    let record = app
+        .store
+        .payment_method(user_id, id)
+        .await?
+        .ok_or(ApiError::NotFound { code: "payment_method_not_found", what: "payment method" })?;
+    if record.details.expiry().is_some_and(|e| e.is_expired(app.clock.now())) {
+        return Err(ApiError::PaymentMethodExpired);
+    }
+    Ok(record)
+}
