@@ -414,7 +414,7 @@ async fn checkouts(emulator: &Emulator, count: usize, options: &Options) -> Resu
             stock: 1_000_000,
             product_discount: false,
         },
-        &shared::clock::rfc3339(chrono::Utc::now()),
+        chrono::Utc::now(),
     );
     stack.app.store.create_product(&record).await?;
     let http = Arc::new(reqwest::Client::new());

@@ -59,7 +59,7 @@ const PLANS: &[(&str, &str, i64)] =
     &[("normal", "Normal", 1000), ("supplement", "Supplément", 1500), ("complet", "Complet", 2000)];
 
 pub async fn seed(app: &App) -> Result<(), StoreError> {
-    let now = shared::clock::rfc3339(app.clock.now());
+    let now = app.clock.now();
     for (id, name, description, price, stock, discounted) in CAPS {
         let product = ProductRecord::new(
             NewProduct {
@@ -70,7 +70,7 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
                 stock: *stock,
                 product_discount: *discounted,
             },
-            &now,
+            now,
         );
         ignore_existing(app.store.create_product(&product).await)?;
     }

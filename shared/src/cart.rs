@@ -2,6 +2,7 @@
 //! the promo code in force at the app clock's now.
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine, PromoInput};
@@ -46,7 +47,7 @@ impl Cart {
 }
 
 /// The sale percent of a product at `now`, if it is in a sale.
-pub fn sale_percent(product: &ProductRecord, now: &str) -> Option<Percent> {
+pub fn sale_percent(product: &ProductRecord, now: DateTime<Utc>) -> Option<Percent> {
     product.active_sale(now).map(|s| Percent(s.percent))
 }
 
@@ -61,7 +62,12 @@ pub struct Priced {
 }
 
 /// The promo code `code` if `user_id` may use it now.
-pub async fn usable_promo(app: &App, code: &str, user_id: &str, now: &str) -> Result<Option<PromoCode>, ApiError> {
+pub async fn usable_promo(
+    app: &App,
+    code: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<PromoCode>, ApiError> {
     Ok(app.store.promo(code).await?.filter(|p| p.usable_by(user_id, now)))
 }
 
@@ -74,14 +80,14 @@ pub async fn price_lines(
     promo_code: Option<&str>,
     fees: Fees,
 ) -> Result<Priced, ApiError> {
-    let now = crate::clock::rfc3339(app.clock.now());
+    let now = app.clock.now();
     let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
     let products = app.store.products_by_id(&ids).await?;
     let mut inputs = Vec::new();
     let mut sale_lines = Vec::new();
     for line in lines {
         let Some(product) = products.get(&line.product_id) else { continue };
-        let sale = product.active_sale(&now);
+        let sale = product.active_sale(now);
         if let Some(sale) = sale {
             sale_lines.push(SaleLine {
                 product_id: product.product_id.clone(),
@@ -98,7 +104,7 @@ pub async fn price_lines(
         });
     }
     let promo = match promo_code {
-        Some(code) => usable_promo(app, code, user_id, &now).await?,
+        Some(code) => usable_promo(app, code, user_id, now).await?,
         None => None,
     };
     let promo_input = promo.as_ref().map(|p| PromoInput {
@@ -117,7 +123,6 @@ pub async fn view(app: &App, cart: &CartRecord) -> Result<Cart, ApiError> {
 
 /// The caller's unpaid cart (created empty on first use), priced.
 pub async fn current(app: &App, user_id: &str) -> Result<Cart, ApiError> {
-    let now = crate::clock::rfc3339(app.clock.now());
-    let cart = app.store.open_cart(user_id, &now).await?;
+    let cart = app.store.open_cart(user_id, app.clock.now()).await?;
     view(app, &cart).await
 }

@@ -6,7 +6,6 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::json;
 
-use crate::clock::rfc3339;
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
 use crate::domain::order::{OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
@@ -58,7 +57,7 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         .await?
         .filter(|o| !matches!(cause, Cause::Cancel { by } if by != o.user_id))
         .ok_or_else(|| ApiError::not_found("order"))?;
-    let now_at = app.clock.now();
+    let now = app.clock.now();
     let event = match cause {
         Cause::Payment(payment) => match payment.kind {
             PaymentEventKind::Succeeded => OrderEvent::PaymentSucceeded {
@@ -68,7 +67,7 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         },
         Cause::HoldExpired => OrderEvent::HoldExpired,
         Cause::Cancel { .. } => OrderEvent::CancelRequested {
-            within_window: within_cancellation_window(app, &order, now_at).await?,
+            within_window: within_cancellation_window(app, &order, now).await?,
             refund_pending: order.refund_status == Some(RefundStatus::Pending),
         },
     };
@@ -76,10 +75,10 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
         Decision::Refuse(refusal) => Ok(Attempt::Done(Outcome::Refused(refusal))),
         Decision::RefundPayment => match cause {
-            Cause::Payment(payment) => refund_unwanted(app, payment, &order, now_at).await.map(Attempt::Done),
+            Cause::Payment(payment) => refund_unwanted(app, payment, &order, now).await.map(Attempt::Done),
             _ => Err(ApiError::Internal("a refund of a payment without a payment".into())),
         },
-        Decision::Apply(plan) => apply_plan(app, order, plan, cause, now_at).await,
+        Decision::Apply(plan) => apply_plan(app, order, plan, cause, now).await,
     }
 }
 
@@ -87,13 +86,9 @@ async fn within_cancellation_window(app: &App, order: &OrderRecord, now: DateTim
     if order.status != OrderStatus::Paid {
         return Ok(true);
     }
-    let paid_at = order
-        .paid_at
-        .as_deref()
-        .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
-        .ok_or_else(|| ApiError::Internal("paid order without paid_at".into()))?;
+    let paid_at = order.paid_at.ok_or_else(|| ApiError::Internal("paid order without paid_at".into()))?;
     let window = app.store.settings().await?.cancellation_window_minutes;
-    Ok(now <= paid_at.with_timezone(&Utc) + Duration::minutes(window))
+    Ok(now <= paid_at + Duration::minutes(window))
 }
 
 async fn apply_plan(
@@ -101,9 +96,8 @@ async fn apply_plan(
     order: OrderRecord,
     plan: Plan,
     cause: Cause<'_>,
-    now_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Attempt<Outcome>, ApiError> {
-    let now = rfc3339(now_at);
     let payment = match cause {
         Cause::Payment(payment) => Some(payment),
         _ => None,
@@ -113,34 +107,34 @@ async fn apply_plan(
     let mut set = OrderFields::default();
     if plan.to == OrderStatus::Paid {
         let payment = payment.ok_or_else(|| ApiError::Internal("paid without a payment".into()))?;
-        set.paid_at = Some(now.clone());
+        set.paid_at = Some(now);
         set.payment_id = Some(payment.payment_id.clone());
         set.payment = Some(OrderPayment::from(&payment.method));
     }
     if plan.to == OrderStatus::Cancelled {
-        set.cancelled_at = Some(now.clone());
+        set.cancelled_at = Some(now);
     }
     if plan.refund {
         set.refund_status = Some(RefundStatus::Pending);
     }
-    after.order.paid_at = set.paid_at.clone().or(after.order.paid_at);
+    after.order.paid_at = set.paid_at.or(after.order.paid_at);
     after.payment_id = set.payment_id.clone().or(after.payment_id);
     after.order.payment = set.payment.clone().or(after.order.payment);
-    after.order.cancelled_at = set.cancelled_at.clone().or(after.order.cancelled_at);
+    after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
     after.order.refund_status = set.refund_status.or(after.order.refund_status);
     let invoice = match plan.invoice {
         true => {
-            let year = now_at.year();
+            let year = now.year();
             let current = app.store.invoice_counter(year).await?;
             after.order.invoice_number = Some(invoice_number(year, current + 1));
             Some((year, current))
         }
         false => None,
     };
-    let mut effects = effects(&after, &plan, payment, &now)?;
+    let mut effects = effects(&after, &plan, payment, now)?;
     let mut writes = Vec::new();
     if let (OrderStatus::Paid, Some(payment)) = (plan.to, payment) {
-        if let Some(saving) = saved_methods::saving(app, &order.user_id, &order.email, payment, &now).await? {
+        if let Some(saving) = saved_methods::saving(app, &order.user_id, &order.email, payment, now).await? {
             writes.push(saving.write);
             effects.extend(saving.effects);
         }
@@ -151,13 +145,13 @@ async fn apply_plan(
     let transition = Transition {
         order: &order,
         to: plan.to,
-        at: &now,
+        at: now,
         set,
         stock: plan.stock,
-        cart: cart_after(app, &order, plan.cart, &now).await?,
+        cart: cart_after(app, &order, plan.cart, now).await?,
         event_id: payment.map(|p| p.event_id.as_str()),
         invoice,
-        payments: payment.map(|p| payment_record(p, plan.to, &now)).into_iter().collect(),
+        payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
         with: writes,
@@ -168,7 +162,7 @@ async fn apply_plan(
         // The units of a late payment are gone: the money goes back.
         Err(TransitionError::OutOfStock(_)) if plan.stock == StockMove::Hold => {
             return match payment {
-                Some(payment) => refund_unwanted(app, payment, &order, now_at).await.map(Attempt::Done),
+                Some(payment) => refund_unwanted(app, payment, &order, now).await.map(Attempt::Done),
                 None => Err(ApiError::Internal("a hold without a payment".into())),
             };
         }
@@ -204,7 +198,7 @@ fn effects(
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
-    now: &str,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Outbox>, ApiError> {
     let cause = format!("order:{}", after.order_id);
     let mut effects = Vec::new();
@@ -265,7 +259,7 @@ async fn cart_after(
     app: &App,
     order: &OrderRecord,
     change: CartMove,
-    now: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<CartRecord>, ApiError> {
     if change == CartMove::Keep {
         return Ok(None);
@@ -292,7 +286,7 @@ async fn cart_after(
     Ok(Some(cart))
 }
 
-fn payment_record(event: &PaymentEvent, to: OrderStatus, at: &str) -> PaymentRecord {
+fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> PaymentRecord {
     let status = if to == OrderStatus::PaymentFailed { PaymentStatus::Failed } else { PaymentStatus::Succeeded };
     let mut record = PaymentRecord::new(&event.payment_id, &event.method.method_type, event.amount_cents, status, at);
     record.order_id = event.order_id.clone();
@@ -305,9 +299,8 @@ async fn refund_unwanted(
     app: &App,
     payment: &PaymentEvent,
     order: &OrderRecord,
-    now_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Outcome, ApiError> {
-    let now = rfc3339(now_at);
     let cause = format!("order:{}", order.order_id);
     let request = RefundRequest {
         payment_id: payment.payment_id.clone(),
@@ -317,12 +310,12 @@ async fn refund_unwanted(
     };
     let email = templates::late_payment_refunded(order, payment.amount_cents);
     let effects = vec![
-        Outbox::new(&cause, Effect::Refund { request, settles_order: false }, &now),
-        Outbox::new(&cause, Effect::Email { email }, &now),
+        Outbox::new(&cause, Effect::Refund { request, settles_order: false }, now),
+        Outbox::new(&cause, Effect::Email { email }, now),
     ];
     let outbox = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
-    let record = payment_record(payment, OrderStatus::Paid, &now);
-    if !app.store.record_event(&payment.event_id, &order.order_id, &now, &[record], outbox).await? {
+    let record = payment_record(payment, OrderStatus::Paid, now);
+    if !app.store.record_event(&payment.event_id, &order.order_id, now, &[record], outbox).await? {
         return Ok(Outcome::AlreadyApplied);
     }
     tracing::warn!(order_id = %order.order_id, payment_id = %payment.payment_id, "payment refunded: the order could not take it");

@@ -3,10 +3,9 @@
 //! `outbox-relay` function for whatever that missed (a crash, a failed call), retried
 //! with backoff until it goes out. Delivery is at least once; the lease and the
 //! delivered mark make a redelivered effect send nothing twice.
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::rfc3339;
 use crate::notify::EmailMessage;
 use crate::payments::{self, RefundRequest};
 use crate::store::{OutboxRecord, StoreError};
@@ -73,8 +72,7 @@ pub async fn deliver_now(app: &App, effects: &[Outbox]) {
 pub async fn deliver_due(app: &App) -> Result<Report, StoreError> {
     let mut report = Report::default();
     for _ in 0..MAX_BATCHES {
-        let now = rfc3339(app.clock.now());
-        let due: Vec<Outbox> = app.store.due_outbox(&now, BATCH).await?;
+        let due: Vec<Outbox> = app.store.due_outbox(app.clock.now(), BATCH).await?;
         let mut progressed = false;
         for record in &due {
             let outcome = deliver_one(app, record).await?;
@@ -89,21 +87,20 @@ pub async fn deliver_due(app: &App) -> Result<Report, StoreError> {
 }
 
 async fn deliver_one(app: &App, record: &Outbox) -> Result<Outcome, StoreError> {
-    let now_at = app.clock.now();
-    let now = rfc3339(now_at);
-    if !app.store.lease_outbox(&record.effect_id, &now, &rfc3339(now_at + Duration::seconds(LEASE_SECONDS))).await? {
+    let now = app.clock.now();
+    if !app.store.lease_outbox(&record.effect_id, now, now + Duration::seconds(LEASE_SECONDS)).await? {
         return Ok(Outcome::Skipped);
     }
-    match send(app, &record.effect, &now).await {
+    match send(app, &record.effect, now).await {
         Ok(()) => {
-            app.store.outbox_delivered(&record.effect_id, &now).await?;
+            app.store.outbox_delivered(&record.effect_id, now).await?;
             tracing::info!(effect_id = %record.effect_id, cause = %record.cause, kind = record.effect.kind(), "effect delivered");
             Ok(Outcome::Delivered)
         }
         Err(error) => {
-            let due_at = rfc3339(now_at + backoff(record.attempts));
-            tracing::warn!(effect_id = %record.effect_id, cause = %record.cause, %error, %due_at, "effect failed; retried later");
-            app.store.outbox_retry_at(&record.effect_id, &due_at, &error).await?;
+            let due_at = now + backoff(record.attempts);
+            tracing::warn!(effect_id = %record.effect_id, cause = %record.cause, %error, due_at = %crate::clock::rfc3339(due_at), "effect failed; retried later");
+            app.store.outbox_retry_at(&record.effect_id, due_at, &error).await?;
             Ok(Outcome::Failed)
         }
     }
@@ -114,7 +111,7 @@ fn backoff(attempts: u32) -> Duration {
     Duration::seconds((30_i64 << attempts.min(7)).min(3600))
 }
 
-async fn send(app: &App, effect: &Effect, now: &str) -> Result<(), String> {
+async fn send(app: &App, effect: &Effect, now: DateTime<Utc>) -> Result<(), String> {
     match effect {
         Effect::Email { email } => app.notifier.queue_email(email).await.map_err(|e| e.to_string()),
         Effect::Event { detail_type, detail } => {

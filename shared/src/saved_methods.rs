@@ -26,7 +26,7 @@ pub async fn saving(
     user_id: &str,
     email: &str,
     payment: &PaymentEvent,
-    now: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<Saving>, ApiError> {
     let Some(token) = payment.method_token.as_deref().filter(|_| payment.save_method) else { return Ok(None) };
     let id = crate::store::payment_method_id(user_id, &payment.method.fingerprint);

@@ -19,7 +19,7 @@ pub async fn check_alerts(app: &App, product_ids: &[String]) {
 async fn check(app: &App, product_ids: &[String]) -> Result<(), ApiError> {
     let settings = app.store.settings().await?;
     let threshold = settings.low_stock_threshold;
-    let now = crate::clock::rfc3339(app.clock.now());
+    let now = app.clock.now();
     for product in app.store.products_by_id(product_ids).await?.values() {
         if product.stock < threshold && !product.low_stock_alerted {
             // The email is recorded with the alert: one exists if and only if the other does.
@@ -27,11 +27,11 @@ async fn check(app: &App, product_ids: &[String]) -> Result<(), ApiError> {
                 true => vec![],
                 false => {
                     let email = alert_email(product, threshold, settings.stock_manager_emails.clone());
-                    vec![Outbox::new(format!("product:{}", product.product_id), Effect::Email { email }, &now)]
+                    vec![Outbox::new(format!("product:{}", product.product_id), Effect::Email { email }, now)]
                 }
             };
             let outbox = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
-            if app.store.raise_stock_alert(product, threshold, &now, outbox).await? {
+            if app.store.raise_stock_alert(product, threshold, now, outbox).await? {
                 tracing::info!(product_id = %product.product_id, stock = product.stock, "low stock: managers alerted");
                 crate::outbox::deliver_now(app, &effects).await;
             }

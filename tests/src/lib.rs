@@ -240,7 +240,6 @@ impl TestApp {
     /// A product of its own for a test that needs exact stock.
     pub async fn product_with_stock(&self, price_cents: i64, stock: i64) -> String {
         let id = format!("cap-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let now = shared::clock::rfc3339(chrono::Utc::now());
         let record = shared::store::ProductRecord::new(
             shared::store::NewProduct {
                 product_id: id.clone(),
@@ -250,7 +249,7 @@ impl TestApp {
                 stock,
                 product_discount: false,
             },
-            &now,
+            chrono::Utc::now(),
         );
         self.stack.app.store.create_product(&record).await.expect("product created");
         id

@@ -30,9 +30,8 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::ApplyPromoCode => {
             let body: PromoBody = json_body(req)?;
             let code = body.code.trim().to_uppercase();
-            let now = shared::clock::rfc3339(app.clock.now());
             // Unknown, expired, used up and one's own code all look the same.
-            if cart::usable_promo(app, &code, user, &now).await?.is_none() {
+            if cart::usable_promo(app, &code, user, app.clock.now()).await?.is_none() {
                 return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
             }
             change_cart(app, user, |cart| cart.promo_code = Some(code.clone())).await
@@ -68,8 +67,7 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
         .product(product_id)
         .await?
         .ok_or(ApiError::NotFound { code: "product_not_found", what: "product" })?;
-    let now = shared::clock::rfc3339(app.clock.now());
-    let sale_held = match product.active_sale(&now) {
+    let sale_held = match product.active_sale(app.clock.now()) {
         Some(sale) => Some((
             app.store.sale_units(user_id, &sale.sale_id, product_id).await?,
             app.store.settings().await?.sale_unit_limit,
@@ -116,15 +114,15 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
 async fn change_cart(app: &App, user_id: &str, mut change: impl FnMut(&mut CartRecord)) -> HttpResult {
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
-        let now = shared::clock::rfc3339(app.clock.now());
-        let mut record = app.store.open_cart(user_id, &now).await?;
+        let now = app.clock.now();
+        let mut record = app.store.open_cart(user_id, now).await?;
         ensure_unlocked(&record)?;
         let before = (record.lines.clone(), record.promo_code.clone());
         change(&mut record);
         if (record.lines.clone(), record.promo_code.clone()) == before {
             return http::ok(&cart::view(app, &record).await?);
         }
-        match app.store.save_cart(&mut record, &now).await {
+        match app.store.save_cart(&mut record, now).await {
             Ok(()) => return http::ok(&cart::view(app, &record).await?),
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e.into()),

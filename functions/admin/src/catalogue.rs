@@ -1,6 +1,5 @@
 use lambda_http::Request;
 use serde::Deserialize;
-use shared::clock::rfc3339;
 use shared::domain::settings::Settings;
 use shared::http::{self, json_body, path_param, HttpResult};
 use shared::store::{NewProduct, ProductChanges, ProductRecord, StoreError};
@@ -51,13 +50,11 @@ fn valid_amount(value: i64, field: &str) -> Result<i64, ApiError> {
 
 async fn view(app: &App, record: &ProductRecord) -> Result<Product, ApiError> {
     let threshold = app.store.settings().await?.low_stock_threshold;
-    let now = rfc3339(app.clock.now());
-    Ok(Product::new(record, cart::sale_percent(record, &now), threshold))
+    Ok(Product::new(record, cart::sale_percent(record, app.clock.now()), threshold))
 }
 
 pub async fn create_product(app: &App, req: &Request) -> HttpResult {
     let body: NewProductBody = json_body(req)?;
-    let now = rfc3339(app.clock.now());
     let record = ProductRecord::new(
         NewProduct {
             product_id: format!("cap-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
@@ -67,7 +64,7 @@ pub async fn create_product(app: &App, req: &Request) -> HttpResult {
             stock: valid_amount(body.stock, "stock")?,
             product_discount: body.product_discount,
         },
-        &now,
+        app.clock.now(),
     );
     app.store.create_product(&record).await?;
     stock::check_alerts(app, std::slice::from_ref(&record.product_id)).await;
@@ -88,8 +85,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
         let current = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
-        let now = rfc3339(app.clock.now());
-        match app.store.update_product(&current, &changes, &now).await {
+        match app.store.update_product(&current, &changes, app.clock.now()).await {
             Ok(()) => {
                 stock::check_alerts(app, std::slice::from_ref(&id)).await;
                 let updated = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;

@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use lambda_http::Request;
 use serde::Serialize;
 use shared::domain::pricing::PricedLine;
@@ -13,7 +14,8 @@ struct UnpaidCart {
     email: String,
     items: Vec<PricedLine>,
     total_cents: i64,
-    updated_at: String,
+    #[serde(with = "shared::clock::secs")]
+    updated_at: DateTime<Utc>,
 }
 
 /// Every non-empty unpaid cart, most recently changed first.
@@ -51,7 +53,8 @@ struct Payment {
     method_type: String,
     amount_cents: i64,
     status: shared::domain::order::PaymentStatus,
-    at: String,
+    #[serde(with = "shared::clock::secs")]
+    at: DateTime<Utc>,
 }
 
 /// Payments, failures and refunds, newest first, of one method type or all.

@@ -2,7 +2,6 @@ use chrono::{DateTime, Utc};
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::clock::rfc3339;
 use shared::domain::Percent;
 use shared::http::{self, json_body, path_param, Cursor, HttpResult, Page, PageRequest};
 use shared::store::{PromoCode, Sale, SaleError, StoreError};
@@ -12,7 +11,9 @@ use shared::{ApiError, App};
 #[serde(deny_unknown_fields)]
 struct SaleBody {
     name: String,
+    #[serde(with = "shared::clock::secs")]
     starts_at: DateTime<Utc>,
+    #[serde(with = "shared::clock::secs")]
     ends_at: DateTime<Utc>,
     percent: i64,
     product_ids: Vec<String>,
@@ -43,11 +44,11 @@ pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
     let sale = Sale {
         sale_id: uuid::Uuid::new_v4().to_string(),
         name: name.to_string(),
-        starts_at: rfc3339(body.starts_at),
-        ends_at: rfc3339(body.ends_at),
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
         percent: percent.0,
         product_ids,
-        created_at: rfc3339(app.clock.now()),
+        created_at: app.clock.now(),
     };
     match app.store.create_sale(&sale).await {
         Ok(()) => http::created(&sale),
@@ -75,7 +76,7 @@ struct PromoBody {
     commission_percent: i64,
     #[serde(default)]
     max_uses: Option<i64>,
-    #[serde(default)]
+    #[serde(default, with = "shared::clock::secs::option")]
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -106,9 +107,9 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
         discount_percent: discount.0,
         commission_percent: commission.0,
         max_uses,
-        expires_at: body.expires_at.map(rfc3339),
+        expires_at: body.expires_at,
         uses: 0,
-        created_at: rfc3339(now),
+        created_at: now,
     };
     match app.store.create_promo(&promo).await {
         Ok(()) => http::created(&promo),

@@ -51,7 +51,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
         name: name.into_inner(),
         role: Role::Customer,
         password_hash,
-        created_at: shared::clock::rfc3339(now),
+        created_at: now,
     };
     match app.store.create_user(&credentials).await {
         Err(StoreError::ConditionFailed) => return Err(ApiError::EmailTaken),

@@ -6,7 +6,6 @@
 //! or one run twice, send nothing twice.
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use shared::clock::rfc3339;
 use shared::domain::saved_method::{ExpiryNotice, ExpiryNotices};
 use shared::notify::templates;
 use shared::outbox::{self, Effect, Outbox};
@@ -36,7 +35,7 @@ pub async fn run(app: &App) -> Result<Report, ApiError> {
     for (partition, until) in [(keys::CARDS_EXPIRING, now + Duration::days(days)), (keys::CARDS_EXPIRED, now)] {
         let mut after = None;
         loop {
-            let (cards, next) = app.store.cards_ending(partition, &rfc3339(until), after, PAGE).await?;
+            let (cards, next) = app.store.cards_ending(partition, until, after, PAGE).await?;
             for card in &cards {
                 report.examined += 1;
                 match notify(app, card, now, days).await {
@@ -83,7 +82,7 @@ async fn notify(
         ExpiryNotice::Expired => templates::card_expired(card),
     };
     let cause = format!("payment_method:{}", card.payment_method_id);
-    let effect = Outbox::new(cause, Effect::Email { email }, &rfc3339(now));
+    let effect = Outbox::new(cause, Effect::Email { email }, now);
     let write = outbox_put(app.store.table(), &effect)?;
     if !app.store.record_card_notice(card, ExpiryNotices::after(notice), write).await? {
         return Ok(None);

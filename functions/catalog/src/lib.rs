@@ -1,7 +1,6 @@
 //! The public catalogue: products (search and pages), pickup points, plans.
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::clock::rfc3339;
 use shared::domain::search;
 use shared::http::{self, path_param, query_param, Cursor, HttpResult, Page, PageRequest, Route};
 use shared::store::{PickupPoint, Plan};
@@ -32,9 +31,9 @@ async fn list_products(app: &App, req: &Request) -> HttpResult {
     let after = page.cursor.as_ref().map(|c| c.0.as_str());
     let (records, more) = app.store.list_products(&needles, page.limit, after).await?;
     let threshold = app.store.settings().await?.low_stock_threshold;
-    let now = rfc3339(app.clock.now());
+    let now = app.clock.now();
     let next = more.then(|| records.last().map(|r| Cursor(r.gsi1sk.clone()))).flatten();
-    let items = records.iter().map(|r| Product::new(r, cart::sale_percent(r, &now), threshold)).collect();
+    let items = records.iter().map(|r| Product::new(r, cart::sale_percent(r, now), threshold)).collect();
     http::ok(&Page::new(items, next))
 }
 
@@ -42,8 +41,7 @@ async fn get_product(app: &App, req: &Request) -> HttpResult {
     let id = path_param(req, "product_id")?;
     let record = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
     let threshold = app.store.settings().await?.low_stock_threshold;
-    let now = rfc3339(app.clock.now());
-    http::ok(&Product::new(&record, cart::sale_percent(&record, &now), threshold))
+    http::ok(&Product::new(&record, cart::sale_percent(&record, app.clock.now()), threshold))
 }
 
 #[derive(Serialize)]

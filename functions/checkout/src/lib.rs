@@ -3,12 +3,11 @@
 //! saved method at once and applies the outcome through the order lifecycle.
 use std::collections::HashMap;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::cart::price_lines;
-use shared::clock::rfc3339;
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
@@ -46,8 +45,8 @@ struct Placed {
     /// The hosted page, and when its hold ends; none when a saved method was charged.
     #[serde(skip_serializing_if = "Option::is_none")]
     redirect_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "shared::clock::secs::option")]
+    expires_at: Option<DateTime<Utc>>,
     order: Order,
 }
 
@@ -83,9 +82,8 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
 
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
-        let now_at = app.clock.now();
-        let now = rfc3339(now_at);
-        let mut cart = app.store.open_cart(&caller.user_id, &now).await?;
+        let now = app.clock.now();
+        let mut cart = app.store.open_cart(&caller.user_id, now).await?;
         if let Some(order_id) = &cart.checkout_order_id {
             return Err(ApiError::CheckoutInProgress(json!({"order_id": order_id})));
         }
@@ -112,7 +110,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             }
         }
         let order_id = uuid::Uuid::new_v4().to_string();
-        let expires_at = rfc3339(now_at + Duration::minutes(settings.payment_session_minutes));
+        let expires_at = now + Duration::minutes(settings.payment_session_minutes);
         let redirect_url = match &paying {
             Paying::Page(kind) => {
                 let request = SessionRequest {
@@ -124,7 +122,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     description: format!("Order {} ({} items)", &order_id[..8], breakdown.total_quantity),
                     method_type: kind.id().to_string(),
                     allow_save: body.save_payment_method,
-                    expires_at: expires_at.clone(),
+                    expires_at,
                 };
                 let session = payments::provider()
                     .open_session(app, &base_url(&app.config, req), request)
@@ -141,14 +139,14 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             breakdown,
             delivery.clone(),
             gift.clone(),
-            &now,
-            &expires_at,
+            now,
+            expires_at,
         );
         order.sale_lines = priced.sale_lines.clone();
         let limit = u32::try_from(settings.sale_unit_limit).unwrap_or(u32::MAX);
         cart.checkout_order_id = Some(order_id.clone());
-        cart.touch(&now);
-        match app.store.place_order(&order, &cart, limit, &now).await {
+        cart.touch(now);
+        match app.store.place_order(&order, &cart, limit, now).await {
             Ok(()) => {
                 // Only a product this hold may have taken under the threshold can need an
                 // alert: the settings and stocks read above say which, without reading again.
@@ -279,8 +277,8 @@ fn new_order(
     breakdown: &Breakdown,
     delivery: shared::domain::order::Delivery,
     gift: Option<Gift>,
-    now: &str,
-    expires_at: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
 ) -> OrderRecord {
     let key = keys::order(order_id);
     let mut discounts = Vec::new();
@@ -325,12 +323,12 @@ fn new_order(
             currency: CURRENCY.to_string(),
             payment: None,
             promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),
-            created_at: now.to_string(),
-            expires_at: expires_at.to_string(),
+            created_at: now,
+            expires_at,
             paid_at: None,
             cancelled_at: None,
             refund_status: None,
-            history: vec![HistoryEntry { status: OrderStatus::PendingPayment, at: now.to_string() }],
+            history: vec![HistoryEntry { status: OrderStatus::PendingPayment, at: now }],
         },
     }
 }

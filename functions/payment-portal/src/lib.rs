@@ -7,7 +7,6 @@ mod return_page;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
 use shared::domain::order::OrderStatus;
 use shared::http::{self, form_body, path_param, route_key, HttpResult, Route};
@@ -57,9 +56,7 @@ async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState),
     if session.status == SessionStatus::Completed {
         return Ok((session, SessionState::Completed));
     }
-    let expired =
-        DateTime::parse_from_rfc3339(&session.expires_at).map_or(true, |e| app.clock.now() >= e.with_timezone(&Utc));
-    if expired {
+    if app.clock.now() >= session.expires_at {
         return Ok((session, SessionState::Expired));
     }
     if let Some(order_id) = &session.order_id {
@@ -88,7 +85,7 @@ fn render(
         description: &session.description,
         amount_cents: session.amount_cents,
         currency: &session.currency,
-        expires_at: &session.expires_at,
+        expires_at: session.expires_at,
         allow_save: session.allow_save,
         selected_method: selected,
         errors,

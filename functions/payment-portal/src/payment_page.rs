@@ -15,8 +15,8 @@ pub struct PaymentPage<'a> {
     pub description: &'a str,
     pub amount_cents: i64,
     pub currency: &'a str,
-    /// RFC 3339; shown as "Pay before HH:MM UTC".
-    pub expires_at: &'a str,
+    /// Shown as "Pay before HH:MM UTC".
+    pub expires_at: DateTime<Utc>,
     /// Show the "Save this payment method" box.
     pub allow_save: bool,
     /// The id of the method kind whose form comes first.
@@ -45,9 +45,7 @@ impl PaymentPage<'_> {
                     p.merchant { (self.merchant) }
                     p.description { (self.description) }
                     p.amount { (amount) }
-                    @if let Some(deadline) = pay_before(self.expires_at) {
-                        p.deadline { "Pay before " (deadline) " UTC" }
-                    }
+                    p.deadline { "Pay before " (self.expires_at.format("%H:%M")) " UTC" }
                 }
                 @if self.form_error.is_some() || !self.errors.is_empty() {
                     div.alert role="alert" {
@@ -71,12 +69,6 @@ impl PaymentPage<'_> {
         };
         document(&format!("Pay {amount} — {}", self.merchant), None, body)
     }
-}
-
-/// "HH:MM" in UTC, or `None` when the stored time is not RFC 3339.
-fn pay_before(expires_at: &str) -> Option<String> {
-    let at = DateTime::parse_from_rfc3339(expires_at).ok()?.with_timezone(&Utc);
-    Some(at.format("%H:%M").to_string())
 }
 
 /// A kind's form: its own fields, inside what every method's form has (its heading, the
@@ -147,7 +139,7 @@ mod tests {
             description: "Order 3f2a… (4 items)",
             amount_cents: 2490,
             currency: "EUR",
-            expires_at: "2026-03-15T14:32:05Z",
+            expires_at: "2026-03-15T14:32:05Z".parse().expect("a time"),
             allow_save: true,
             selected_method: selected,
             errors,
@@ -228,7 +220,7 @@ mod tests {
             description: "Order",
             amount_cents: 100,
             currency: "EUR",
-            expires_at: "not a time",
+            expires_at: "2026-03-15T09:05:00Z".parse().expect("a time"),
             allow_save: false,
             selected_method: "card",
             errors: &[],
@@ -237,7 +229,7 @@ mod tests {
         }
         .render();
         assert!(!no_save.contains(r#"name="save""#));
-        assert!(!no_save.contains("Pay before"));
+        assert!(no_save.contains("Pay before 09:05 UTC"));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! once (the release is conditional on the order still awaiting payment), marks it
 //! `expired` and puts its items back in the buyer's cart.
 use serde::Serialize;
-use shared::clock::rfc3339;
 use shared::orders::{self, Cause, Outcome};
 use shared::{ApiError, App};
 
@@ -13,8 +12,7 @@ pub struct Report {
 }
 
 pub async fn run(app: &App) -> Result<Report, ApiError> {
-    let now = rfc3339(app.clock.now());
-    let due = app.store.expired_pending_orders(&now).await?;
+    let due = app.store.expired_pending_orders(app.clock.now()).await?;
     let mut report = Report { examined: due.len(), released: 0 };
     for order in due {
         if let Outcome::Changed(_) = orders::apply(app, &order.order_id, Cause::HoldExpired).await? {

@@ -1,4 +1,5 @@
 //! Orders: the status machine, and the delivery and gift a buyer chooses.
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
@@ -171,7 +172,8 @@ impl Gift {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub status: OrderStatus,
-    pub at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub at: DateTime<Utc>,
 }
 
 /// The order-level discounts (unit discounts are in the lines' prices).
@@ -253,10 +255,14 @@ pub struct Order {
     pub currency: String,
     pub payment: Option<OrderPayment>,
     pub promo_code: Option<String>,
-    pub created_at: String,
-    pub expires_at: String,
-    pub paid_at: Option<String>,
-    pub cancelled_at: Option<String>,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::clock::secs")]
+    pub expires_at: DateTime<Utc>,
+    #[serde(default, with = "crate::clock::secs::option")]
+    pub paid_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::clock::secs::option")]
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// `pending` while a cancelled paid order's refund has not gone through, then `refunded`.
     pub refund_status: Option<RefundStatus>,
     pub history: Vec<HistoryEntry>,

@@ -7,6 +7,7 @@ pub mod signature;
 use std::future::Future;
 use std::pin::Pin;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::App;
@@ -39,7 +40,8 @@ pub struct SessionRequest {
     pub method_type: String,
     /// Offer "save this payment method".
     pub allow_save: bool,
-    pub expires_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A session opened at the provider: where to send the buyer.
@@ -94,7 +96,7 @@ pub trait PaymentProvider: Send + Sync {
         &'a self,
         app: &'a App,
         request: RefundRequest,
-        at: &'a str,
+        at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), PaymentError>>;
 }
 

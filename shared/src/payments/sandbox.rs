@@ -1,6 +1,7 @@
 //! The built-in sandbox provider: sessions live in the table, the hosted page
 //! (`payment-portal`) completes them, and the outcome travels to the webhook through the
 //! payment-events queue (retried until delivered), signed like a real provider's.
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::methods::{Authorization, MethodDetails};
@@ -117,7 +118,7 @@ impl PaymentProvider for Sandbox {
         &'a self,
         app: &'a App,
         request: RefundRequest,
-        at: &'a str,
+        at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move {
             let mut refund = PaymentRecord::new(

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, to_item, Store, StoreError};
@@ -25,7 +26,8 @@ pub struct CartRecord {
     /// The order whose payment is awaited; the cart is locked meanwhile.
     pub checkout_order_id: Option<String>,
     pub version: u64,
-    pub updated_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub updated_at: DateTime<Utc>,
     /// Present only while the cart has lines, so the admin listing reads just those.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gsi1pk: Option<String>,
@@ -34,7 +36,7 @@ pub struct CartRecord {
 }
 
 impl CartRecord {
-    pub fn empty(user_id: &str, now: &str) -> Self {
+    pub fn empty(user_id: &str, now: DateTime<Utc>) -> Self {
         let key = keys::cart(user_id);
         Self {
             pk: key.pk,
@@ -45,7 +47,7 @@ impl CartRecord {
             promo_code: None,
             checkout_order_id: None,
             version: 0,
-            updated_at: now.to_string(),
+            updated_at: now,
             gsi1pk: None,
             gsi1sk: None,
         }
@@ -57,9 +59,9 @@ impl CartRecord {
 
     /// Marks a change made at `now`: the next version, and listed among unpaid carts
     /// only while it has lines.
-    pub fn touch(&mut self, now: &str) {
+    pub fn touch(&mut self, now: DateTime<Utc>) {
         self.version += 1;
-        self.updated_at = now.to_string();
+        self.updated_at = now;
         let listed = !self.lines.is_empty();
         self.gsi1pk = listed.then(|| keys::UNPAID_CARTS.to_string());
         self.gsi1sk = listed.then(|| keys::time_sort(now, &self.user_id));
@@ -82,7 +84,7 @@ impl Store {
     }
 
     /// The user's cart, created empty on first use.
-    pub async fn open_cart(&self, user_id: &str, now: &str) -> Result<CartRecord, StoreError> {
+    pub async fn open_cart(&self, user_id: &str, now: DateTime<Utc>) -> Result<CartRecord, StoreError> {
         if let Some(cart) = self.cart(user_id).await? {
             return Ok(cart);
         }
@@ -98,7 +100,7 @@ impl Store {
     }
 
     /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so).
-    pub async fn save_cart(&self, cart: &mut CartRecord, now: &str) -> Result<(), StoreError> {
+    pub async fn save_cart(&self, cart: &mut CartRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
         let expected = cart.version;
         cart.touch(now);
         let result = self

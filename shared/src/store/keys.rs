@@ -1,6 +1,9 @@
 //! Every key of the single table, in one place. See docs/ARCHITECTURE.md for the
 //! access patterns they serve.
+use chrono::{DateTime, Utc};
+
 use super::{s, Item};
+use crate::clock::rfc3339;
 
 pub const GSI1: &str = "gsi1";
 pub const GSI2: &str = "gsi2";
@@ -95,8 +98,14 @@ pub const OUTBOX_DUE: &str = "OUTBOX_DUE";
 
 /// The sort key of anything an index lists in time order (orders, payments, carts, sales,
 /// alerts, due effects): the time, then the id, so that two at one instant both stay.
-pub fn time_sort(at: &str, id: &str) -> String {
-    format!("{at}#{id}")
+pub fn time_sort(at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", rfc3339(at))
+}
+
+/// The bound of a key condition `<=` that takes every `time_sort` key at `at` or before
+/// (`~` sorts after `#`).
+pub fn time_sort_until(at: DateTime<Utc>) -> String {
+    format!("{}~", rfc3339(at))
 }
 
 pub fn webhook_event(event_id: &str) -> Key {
@@ -142,8 +151,8 @@ pub fn commission(code: &str, order_id: &str) -> Key {
 }
 
 /// One low-stock alert sent.
-pub fn stock_alert(product_id: &str, at: &str) -> Key {
-    Key::new(format!("PRODUCT#{product_id}"), format!("ALERT#{at}"))
+pub fn stock_alert(product_id: &str, at: DateTime<Utc>) -> Key {
+    Key::new(format!("PRODUCT#{product_id}"), format!("ALERT#{}", rfc3339(at)))
 }
 
 /// GSI1 partition listing stock alerts by time.
@@ -162,11 +171,6 @@ pub const CARDS_EXPIRING: &str = "CARDS_EXPIRING";
 /// GSI2 partition of saved cards told they expire soon, until told they have expired.
 pub const CARDS_EXPIRED: &str = "CARDS_EXPIRED";
 
-/// The upper bound of a `time_sort` range: every entry at `at` or before sorts under it.
-pub fn time_sort_until(at: &str) -> String {
-    format!("{at}~")
-}
-
 /// A saved method at the sandbox provider: what its token charges (never the number).
 pub fn provider_token(token: &str) -> Key {
     Key::new(format!("PAYTOKEN#{token}"), "TOKEN")
@@ -179,3 +183,17 @@ pub fn provider_charge(idempotency_key: &str) -> Key {
 
 /// GSI2 partition listing every payment by time (GSI1 lists them by method type).
 pub const PAYMENTS: &str = "PAYMENTS";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_sort_keys_read_as_the_contract_shows_times_and_sort_by_time() {
+        let at: DateTime<Utc> = "2026-03-15T12:00:00.750+02:00".parse().expect("a time");
+        assert_eq!(time_sort(at, "o-1"), "2026-03-15T10:00:00Z#o-1");
+        assert_eq!(stock_alert("cap", at).sk, "ALERT#2026-03-15T10:00:00Z");
+        let later = at + chrono::Duration::seconds(1);
+        assert!(time_sort(at, "zz") <= time_sort_until(at) && time_sort_until(at) < time_sort(later, "a"));
+    }
+}

@@ -34,6 +34,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -85,6 +86,11 @@ pub fn s(value: impl Into<String>) -> AttributeValue {
 
 pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
+}
+
+/// A time as items keep it (`clock::rfc3339`), for conditions and updates.
+pub fn time(at: DateTime<Utc>) -> AttributeValue {
+    s(crate::clock::rfc3339(at))
 }
 
 pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {

@@ -1,5 +1,6 @@
 //! Orders as stored: placing one (its holds, the order and the locked cart in one
 //! transaction), reading them, and marking a refund done. Their moves are `transitions`.
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::transitions::{cart_put, claim_actions, claims_failure, stock_or_contention, stock_update};
@@ -68,7 +69,7 @@ impl Store {
         order: &OrderRecord,
         cart: &CartRecord,
         sale_limit: u32,
-        now: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), TransitionError> {
         let mut actions = Vec::new();
         for (product_id, quantity) in order.holds() {
@@ -104,7 +105,7 @@ impl Store {
     }
 
     /// Orders still awaiting payment whose `expires_at` is at or before `now`.
-    pub async fn expired_pending_orders(&self, now: &str) -> Result<Vec<OrderRecord>, StoreError> {
+    pub async fn expired_pending_orders(&self, now: DateTime<Utc>) -> Result<Vec<OrderRecord>, StoreError> {
         let query = self
             .client()
             .query()
@@ -112,7 +113,7 @@ impl Store {
             .index_name(keys::GSI2)
             .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :now")
             .expression_attribute_values(":pk", s(keys::PENDING_ORDERS))
-            .expression_attribute_values(":now", s(format!("{now}~")));
+            .expression_attribute_values(":now", s(keys::time_sort_until(now)));
         self.query_all(query).await?.into_iter().map(from_item).collect()
     }
 
@@ -128,5 +129,42 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// An order as the table holds it (times as text, to the second, with a `Z`).
+    fn stored_order() -> serde_json::Value {
+        json!({
+            "pk": "ORDER#o-1", "sk": "ORDER",
+            "gsi1pk": "USER#u-1#ORDERS", "gsi1sk": "2026-03-15T10:00:00Z#o-1",
+            "user_id": "u-1", "email": "ada@example.com", "payment_id": "pay_1", "commission_cents": 0,
+            "sale_lines": [],
+            "order_id": "o-1", "invoice_number": "2026-000001", "status": "paid",
+            "items": [{"product_id": "cap-ete", "name": "Casquette Été", "quantity": 2, "unit_price_cents": 2490,
+                       "unit_effective_price_cents": 2490, "line_total_cents": 4980}],
+            "subtotal_cents": 4980, "discounts": [],
+            "delivery": {"mode": "pickup", "pickup_point_id": "pp-bastille", "name": "Relais", "address": "1 rue"},
+            "delivery_fee_cents": 0, "gift": null, "gift_fee_cents": 0, "total_cents": 4980, "currency": "EUR",
+            "payment": {"method_type": "card", "brand": "visa", "last4": "4242"}, "promo_code": null,
+            "created_at": "2026-03-15T10:00:00Z", "expires_at": "2026-03-15T10:30:00Z",
+            "paid_at": "2026-03-15T10:05:09Z", "cancelled_at": null, "refund_status": null,
+            "history": [{"status": "pending_payment", "at": "2026-03-15T10:00:00Z"},
+                        {"status": "paid", "at": "2026-03-15T10:05:09Z"}],
+        })
+    }
+
+    #[test]
+    fn a_stored_order_reads_its_times_and_writes_them_back_as_they_were() {
+        let item: Item = serde_dynamo::to_item(stored_order()).expect("an item");
+        let order: OrderRecord = from_item(item.clone()).expect("the order decodes");
+        assert_eq!(order.paid_at.map(|t| t - order.created_at), Some(chrono::Duration::seconds(309)));
+        assert!(order.created_at < order.expires_at && order.cancelled_at.is_none());
+        assert_eq!(to_item(&order).expect("encodes"), item);
     }
 }

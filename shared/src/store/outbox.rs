@@ -4,10 +4,11 @@
 //! A deliverer leases an item with a conditional write, so concurrent deliverers never
 //! both send it, and a delivered item is out of the partition, so a redelivery sends nothing.
 use aws_sdk_dynamodb::types::TransactWriteItem;
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, keys, n, s, to_item, tx, Item, Store, StoreError};
+use super::{from_item, keys, n, s, time, to_item, tx, Item, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxRecord<E> {
@@ -22,21 +23,23 @@ pub struct OutboxRecord<E> {
     /// What caused it, for the logs (`order:<id>`, `product:<id>`).
     pub cause: String,
     pub effect: E,
-    pub created_at: String,
-    pub due_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::clock::secs")]
+    pub due_at: DateTime<Utc>,
     #[serde(default)]
     pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leased_until: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivered_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::clock::secs::option")]
+    pub leased_until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::clock::secs::option")]
+    pub delivered_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }
 
 impl<E> OutboxRecord<E> {
     /// A new effect, due at once.
-    pub fn new(cause: impl Into<String>, effect: E, now: &str) -> Self {
+    pub fn new(cause: impl Into<String>, effect: E, now: DateTime<Utc>) -> Self {
         let effect_id = uuid::Uuid::new_v4().simple().to_string();
         let key = keys::outbox(&effect_id);
         Self {
@@ -47,8 +50,8 @@ impl<E> OutboxRecord<E> {
             effect_id,
             cause: cause.into(),
             effect,
-            created_at: now.to_string(),
-            due_at: now.to_string(),
+            created_at: now,
+            due_at: now,
             attempts: 0,
             leased_until: None,
             delivered_at: None,
@@ -73,7 +76,7 @@ impl Store {
     /// Effects due at `now` or before, oldest first, at most `limit`.
     pub async fn due_outbox<E: DeserializeOwned>(
         &self,
-        now: &str,
+        now: DateTime<Utc>,
         limit: i32,
     ) -> Result<Vec<OutboxRecord<E>>, StoreError> {
         let out = self
@@ -83,7 +86,7 @@ impl Store {
             .index_name(keys::GSI2)
             .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :now")
             .expression_attribute_values(":pk", s(keys::OUTBOX_DUE))
-            .expression_attribute_values(":now", s(format!("{now}~")))
+            .expression_attribute_values(":now", s(keys::time_sort_until(now)))
             .limit(limit)
             .send()
             .await
@@ -93,24 +96,29 @@ impl Store {
 
     /// Leases an undelivered effect until `until`; `false` if it is delivered or another
     /// deliverer holds an unexpired lease.
-    pub async fn lease_outbox(&self, effect_id: &str, now: &str, until: &str) -> Result<bool, StoreError> {
+    pub async fn lease_outbox(
+        &self,
+        effect_id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         self.update_if(
             keys::outbox(effect_id),
             "SET leased_until = :until",
             "attribute_exists(gsi2pk) AND (attribute_not_exists(leased_until) OR leased_until < :now)",
-            Item::from([(":now".into(), s(now)), (":until".into(), s(until))]),
+            Item::from([(":now".into(), time(now)), (":until".into(), time(until))]),
             &[],
         )
         .await
     }
 
     /// Marks a leased effect delivered: out of the due index for good.
-    pub async fn outbox_delivered(&self, effect_id: &str, now: &str) -> Result<(), StoreError> {
+    pub async fn outbox_delivered(&self, effect_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.update_if(
             keys::outbox(effect_id),
             "SET delivered_at = :now, attempts = attempts + :one REMOVE gsi2pk, gsi2sk, leased_until",
             "attribute_exists(pk)",
-            Item::from([(":now".into(), s(now)), (":one".into(), n(1))]),
+            Item::from([(":now".into(), time(now)), (":one".into(), n(1))]),
             &[],
         )
         .await?;
@@ -118,13 +126,13 @@ impl Store {
     }
 
     /// Gives a leased effect back after a failed attempt, due again at `due_at`.
-    pub async fn outbox_retry_at(&self, effect_id: &str, due_at: &str, error: &str) -> Result<(), StoreError> {
+    pub async fn outbox_retry_at(&self, effect_id: &str, due_at: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
         self.update_if(
             keys::outbox(effect_id),
             "SET due_at = :due, gsi2sk = :sort, last_error = :error, attempts = attempts + :one REMOVE leased_until",
             "attribute_exists(gsi2pk)",
             Item::from([
-                (":due".into(), s(due_at)),
+                (":due".into(), time(due_at)),
                 (":sort".into(), s(keys::time_sort(due_at, effect_id))),
                 (":error".into(), s(error)),
                 (":one".into(), n(1)),

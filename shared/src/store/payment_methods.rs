@@ -3,6 +3,7 @@
 //! the expiry index (GSI2) until both of its expiry emails are sent, so the daily scan
 //! reads only the cards that are due.
 use aws_sdk_dynamodb::types::TransactWriteItem;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -25,8 +26,10 @@ pub struct PaymentMethodRecord {
     pub details: MethodDetails,
     /// What the provider charges off-session.
     pub token: String,
-    pub created_at: String,
-    pub updated_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::clock::secs")]
+    pub updated_at: DateTime<Utc>,
     /// The expiry emails sent for its current expiry.
     #[serde(default)]
     pub expiry_notices: ExpiryNotices,
@@ -51,7 +54,7 @@ impl PaymentMethodRecord {
         email: &str,
         details: MethodDetails,
         token: &str,
-        now: &str,
+        now: DateTime<Utc>,
         previous: Option<&Self>,
     ) -> Self {
         let id = payment_method_id(user_id, &details.fingerprint);
@@ -67,8 +70,8 @@ impl PaymentMethodRecord {
             email: email.to_string(),
             details,
             token: token.to_string(),
-            created_at: previous.map_or_else(|| now.to_string(), |p| p.created_at.clone()),
-            updated_at: now.to_string(),
+            created_at: previous.map_or(now, |p| p.created_at),
+            updated_at: now,
             expiry_notices: previous.filter(|_| same_expiry).map(|p| p.expiry_notices).unwrap_or_default(),
             live_subscriptions: previous.map_or(0, |p| p.live_subscriptions),
             version: previous.map_or(1, |p| p.version + 1),
@@ -87,9 +90,8 @@ impl PaymentMethodRecord {
         };
         match (partition, self.details.expiry()) {
             (Some(partition), Some(expiry)) => {
-                let ends = crate::clock::rfc3339(expiry.ends_at());
                 self.gsi2pk = Some(partition.to_string());
-                self.gsi2sk = Some(keys::time_sort(&ends, &self.payment_method_id));
+                self.gsi2sk = Some(keys::time_sort(expiry.ends_at(), &self.payment_method_id));
             }
             _ => {
                 self.gsi2pk = None;
@@ -173,7 +175,7 @@ impl Store {
     pub async fn cards_ending(
         &self,
         partition: &str,
-        until: &str,
+        until: DateTime<Utc>,
         after: Option<Item>,
         limit: i32,
     ) -> Result<(Vec<PaymentMethodRecord>, Option<Item>), StoreError> {

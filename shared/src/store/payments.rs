@@ -1,9 +1,10 @@
 //! Payment records (payments, failures, refunds, as the admin listing shows them) and the
 //! record of a webhook event that changes no order.
 use aws_sdk_dynamodb::types::TransactWriteItem;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{keys, s, to_item, tx, Item, Store, StoreError};
+use super::{keys, s, time, to_item, tx, Item, Store, StoreError};
 use crate::domain::order::PaymentStatus;
 
 /// A payment, failed payment or refund, as the admin listing shows it.
@@ -23,11 +24,18 @@ pub struct PaymentRecord {
     pub method_type: String,
     pub amount_cents: i64,
     pub status: PaymentStatus,
-    pub at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub at: DateTime<Utc>,
 }
 
 impl PaymentRecord {
-    pub fn new(payment_id: &str, method_type: &str, amount_cents: i64, status: PaymentStatus, at: &str) -> Self {
+    pub fn new(
+        payment_id: &str,
+        method_type: &str,
+        amount_cents: i64,
+        status: PaymentStatus,
+        at: DateTime<Utc>,
+    ) -> Self {
         let key = keys::payment(payment_id);
         Self {
             pk: key.pk,
@@ -42,7 +50,7 @@ impl PaymentRecord {
             method_type: method_type.to_string(),
             amount_cents,
             status,
-            at: at.to_string(),
+            at,
         }
     }
 }
@@ -54,7 +62,7 @@ impl Store {
         &self,
         event_id: &str,
         order_id: &str,
-        at: &str,
+        at: DateTime<Utc>,
         payments: &[PaymentRecord],
         outbox: Vec<TransactWriteItem>,
     ) -> Result<bool, StoreError> {
@@ -64,7 +72,7 @@ impl Store {
             ("sk".into(), s(key.sk)),
             ("event_id".into(), s(event_id)),
             ("order_id".into(), s(order_id)),
-            ("applied_at".into(), s(at)),
+            ("applied_at".into(), time(at)),
         ]);
         let mut actions = vec![tx::put(self.table(), item, Some("attribute_not_exists(pk)"))?];
         for payment in payments {

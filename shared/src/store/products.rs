@@ -1,7 +1,8 @@
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, keys, s, Item, Store, StoreError};
+use super::{from_item, keys, s, time, Item, Store, StoreError};
 use crate::domain::search;
 
 /// A product as stored. `stock` is what can still be bought: checkout holds decrement it.
@@ -28,26 +29,30 @@ pub struct ProductRecord {
     #[serde(default)]
     pub sales_version: u64,
     pub version: u64,
-    pub created_at: String,
-    pub updated_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::clock::secs")]
+    pub updated_at: DateTime<Utc>,
 }
 
 /// One sale period of a product.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleWindow {
     pub sale_id: String,
-    pub starts_at: String,
-    pub ends_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(with = "crate::clock::secs")]
+    pub ends_at: DateTime<Utc>,
     pub percent: u8,
 }
 
 impl SaleWindow {
-    pub fn active_at(&self, now: &str) -> bool {
-        self.starts_at.as_str() <= now && now < self.ends_at.as_str()
+    pub fn active_at(&self, now: DateTime<Utc>) -> bool {
+        self.starts_at <= now && now < self.ends_at
     }
 
-    pub fn overlaps(&self, starts_at: &str, ends_at: &str) -> bool {
-        self.starts_at.as_str() < ends_at && starts_at < self.ends_at.as_str()
+    pub fn overlaps(&self, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> bool {
+        self.starts_at < ends_at && starts_at < self.ends_at
     }
 }
 
@@ -63,12 +68,12 @@ pub struct NewProduct {
 }
 
 impl ProductRecord {
-    /// The sale this product is in at `now` (RFC 3339), if any.
-    pub fn active_sale(&self, now: &str) -> Option<&SaleWindow> {
+    /// The sale this product is in at `now`, if any.
+    pub fn active_sale(&self, now: DateTime<Utc>) -> Option<&SaleWindow> {
         self.sales.iter().find(|s| s.active_at(now))
     }
 
-    pub fn new(p: NewProduct, now: &str) -> Self {
+    pub fn new(p: NewProduct, now: DateTime<Utc>) -> Self {
         let key = keys::product(&p.product_id);
         Self {
             pk: key.pk,
@@ -86,8 +91,8 @@ impl ProductRecord {
             sales: Vec::new(),
             sales_version: 0,
             version: 1,
-            created_at: now.to_string(),
-            updated_at: now.to_string(),
+            created_at: now,
+            updated_at: now,
         }
     }
 }
@@ -110,7 +115,8 @@ pub struct StockAlert {
     pub name: String,
     /// The stock when the alert went out.
     pub stock: i64,
-    pub alerted_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub alerted_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -120,13 +126,13 @@ impl Store {
         &self,
         current: &ProductRecord,
         changes: &ProductChanges,
-        now: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut sets = vec!["version = :next".to_string(), "updated_at = :now".to_string()];
         let mut values = Item::from([
             (":next".to_string(), super::n(current.version + 1)),
             (":current".to_string(), super::n(current.version)),
-            (":now".to_string(), s(now)),
+            (":now".to_string(), time(now)),
         ]);
         if let Some(name) = &changes.name {
             sets.extend(["#name = :name".into(), "gsi1sk = :sort".into(), "search_text = :search".into()]);
@@ -171,14 +177,14 @@ impl Store {
         &self,
         product: &ProductRecord,
         threshold: i64,
-        now: &str,
+        now: DateTime<Utc>,
         outbox: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
     ) -> Result<bool, StoreError> {
         let alert = StockAlert {
             product_id: product.product_id.clone(),
             name: product.name.clone(),
             stock: product.stock,
-            alerted_at: now.to_string(),
+            alerted_at: now,
         };
         let key = keys::stock_alert(&product.product_id, now);
         let mut item = super::to_item(&alert)?;

@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, s, to_item, Store, StoreError};
@@ -11,19 +12,20 @@ pub struct PromoCode {
     pub commission_percent: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::clock::secs::option")]
+    pub expires_at: Option<DateTime<Utc>>,
     /// Orders holding a use: placed and not failed, expired or cancelled.
     #[serde(default)]
     pub uses: u32,
-    pub created_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
 }
 
 impl PromoCode {
     /// Whether `user_id` may use it at `now`: not their own, not expired, not used up.
-    pub fn usable_by(&self, user_id: &str, now: &str) -> bool {
+    pub fn usable_by(&self, user_id: &str, now: DateTime<Utc>) -> bool {
         self.owner_user_id != user_id
-            && self.expires_at.as_deref().is_none_or(|e| now < e)
+            && self.expires_at.is_none_or(|e| now < e)
             && self.max_uses.is_none_or(|max| self.uses < max)
     }
 }
@@ -50,7 +52,8 @@ pub struct Commission {
 pub(crate) struct CommissionItem {
     pub pk: String,
     pub sk: String,
-    pub at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub at: DateTime<Utc>,
     #[serde(flatten)]
     pub commission: Commission,
 }
@@ -95,12 +98,16 @@ impl Store {
             .consistent_read(true);
         let mut found: Vec<CommissionItem> =
             self.query_all(query).await?.into_iter().map(from_item).collect::<Result<_, _>>()?;
-        found.sort_by(|a, b| a.at.cmp(&b.at));
+        found.sort_by_key(|c| c.at);
         Ok(found.into_iter().map(|c| c.commission).collect())
     }
 }
 
-pub(crate) fn commission_item(code: &str, commission: Commission, at: &str) -> Result<super::Item, StoreError> {
+pub(crate) fn commission_item(
+    code: &str,
+    commission: Commission,
+    at: DateTime<Utc>,
+) -> Result<super::Item, StoreError> {
     let key = keys::commission(code, &commission.order_id);
-    to_item(&CommissionItem { pk: key.pk, sk: key.sk, at: at.to_string(), commission })
+    to_item(&CommissionItem { pk: key.pk, sk: key.sk, at, commission })
 }

@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, s, to_item, tx, Item, Store, StoreError};
@@ -9,11 +10,14 @@ use crate::store::{ProductRecord, SaleWindow};
 pub struct Sale {
     pub sale_id: String,
     pub name: String,
-    pub starts_at: String,
-    pub ends_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(with = "crate::clock::secs")]
+    pub ends_at: DateTime<Utc>,
     pub percent: u8,
     pub product_ids: Vec<String>,
-    pub created_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,7 +65,7 @@ impl Store {
                 .flat_map(|p: &ProductRecord| {
                     p.sales
                         .iter()
-                        .filter(|w| w.overlaps(&sale.starts_at, &sale.ends_at))
+                        .filter(|w| w.overlaps(sale.starts_at, sale.ends_at))
                         .map(|w| (p.product_id.clone(), w.sale_id.clone()))
                 })
                 .collect();
@@ -73,7 +77,7 @@ impl Store {
                 pk: key.pk,
                 sk: key.sk,
                 gsi1pk: keys::SALES.to_string(),
-                gsi1sk: keys::time_sort(&sale.starts_at, &sale.sale_id),
+                gsi1sk: keys::time_sort(sale.starts_at, &sale.sale_id),
                 sale: sale.clone(),
             };
             let mut actions = vec![tx::put(self.table(), to_item(&item)?, Some("attribute_not_exists(pk)"))?];
@@ -82,8 +86,8 @@ impl Store {
                 let mut windows = product.sales.clone();
                 windows.push(SaleWindow {
                     sale_id: sale.sale_id.clone(),
-                    starts_at: sale.starts_at.clone(),
-                    ends_at: sale.ends_at.clone(),
+                    starts_at: sale.starts_at,
+                    ends_at: sale.ends_at,
                     percent: sale.percent,
                 });
                 let windows = aws_sdk_dynamodb::types::AttributeValue::L(

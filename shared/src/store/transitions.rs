@@ -2,10 +2,11 @@
 //! commission, cart, invoice number, payment records, outbox items), as one transaction
 //! conditional on the status it starts from.
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::invoices::invoice_number;
-use super::{keys, n, s, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
+use super::{keys, n, s, time, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
 use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
 use crate::domain::order::{CommissionStatus, HistoryEntry, OrderStatus};
 
@@ -38,7 +39,7 @@ impl From<ClaimMove> for Claims {
 pub struct Transition<'a> {
     pub order: &'a OrderRecord,
     pub to: OrderStatus,
-    pub at: &'a str,
+    pub at: DateTime<Utc>,
     /// What else the order records with the move.
     pub set: OrderFields,
     pub stock: StockMove,
@@ -60,14 +61,14 @@ pub struct Transition<'a> {
 /// Fields of an order a move sets besides its status (`None`: left as they are).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct OrderFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub paid_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::clock::secs::option")]
+    pub paid_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment: Option<crate::domain::order::OrderPayment>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cancelled_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::clock::secs::option")]
+    pub cancelled_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<crate::domain::order::RefundStatus>,
 }
@@ -142,7 +143,7 @@ impl Store {
                 ("sk".into(), s(key.sk)),
                 ("event_id".into(), s(event_id)),
                 ("order_id".into(), s(&t.order.order_id)),
-                ("applied_at".into(), s(t.at)),
+                ("applied_at".into(), time(t.at)),
             ]);
             event_index = Some(actions.len());
             actions.push(tx::put(table, item, Some("attribute_not_exists(pk)"))?);
@@ -235,7 +236,7 @@ pub(super) fn claim_actions(
     table: &str,
     order: &OrderRecord,
     claims: Claims,
-    now: &str,
+    now: DateTime<Utc>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let mut actions = Vec::new();
     let sign: i64 = match claims {
@@ -259,7 +260,7 @@ pub(super) fn claim_actions(
     if let Some(code) = &order.promo_code {
         let mut values = Item::from([(":one".into(), n(sign))]);
         let condition = if matches!(claims, Claims::Take { .. }) {
-            values.insert(":now".into(), s(now));
+            values.insert(":now".into(), time(now));
             "attribute_exists(pk) AND (attribute_not_exists(max_uses) OR uses < max_uses) \
              AND (attribute_not_exists(expires_at) OR expires_at > :now)"
         } else {
@@ -286,7 +287,7 @@ fn commission_actions(
     table: &str,
     order: &OrderRecord,
     change: CommissionMove,
-    at: &str,
+    at: DateTime<Utc>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let Some(code) = &order.promo_code else { return Ok(Vec::new()) };
     Ok(match change {
@@ -331,7 +332,7 @@ pub(super) fn stock_or_contention(order: &OrderRecord, failed: &[bool]) -> Trans
     }
 }
 
-fn to_entry(status: OrderStatus, at: &str) -> Result<AttributeValue, StoreError> {
-    let entry = to_item(&HistoryEntry { status, at: at.to_string() })?;
+fn to_entry(status: OrderStatus, at: DateTime<Utc>) -> Result<AttributeValue, StoreError> {
+    let entry = to_item(&HistoryEntry { status, at })?;
     Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
 }

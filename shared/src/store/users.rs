@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{keys, n, s, to_item, tx, Item, Store, StoreError};
@@ -12,7 +13,8 @@ pub struct Credentials {
     pub name: String,
     pub role: Role,
     pub password_hash: String,
-    pub created_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
 }
 
 /// The user as other functions see them, keyed by user id.
@@ -22,7 +24,8 @@ pub struct UserProfile {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub created_at: String,
+    #[serde(with = "crate::clock::secs")]
+    pub created_at: DateTime<Utc>,
 }
 
 /// Failed logins for one email in the current window.
@@ -52,7 +55,7 @@ impl Store {
             email: credentials.email.clone(),
             name: credentials.name.clone(),
             role: credentials.role,
-            created_at: credentials.created_at.clone(),
+            created_at: credentials.created_at,
         };
         let not_exists = Some("attribute_not_exists(pk)");
         let actions = vec![

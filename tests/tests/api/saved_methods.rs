@@ -321,14 +321,8 @@ async fn the_expiry_scan_emails_once_per_card_and_expiry_and_reads_only_cards_du
             phone_last4: None,
             fingerprint: format!("far-{i}"),
         };
-        let record = shared::store::PaymentMethodRecord::saved(
-            &user_id,
-            &email,
-            details,
-            "tok_far",
-            "2030-03-10T12:00:00Z",
-            None,
-        );
+        let record =
+            shared::store::PaymentMethodRecord::saved(&user_id, &email, details, "tok_far", chrono::Utc::now(), None);
         app.stack.app.store.put(&record).await.expect("saved");
     }
     let scan = || async { app.run_job("card-expiry-scan").await };
