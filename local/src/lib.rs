@@ -143,6 +143,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         table_name: names.table(),
         notifications_queue_url: queue_url("NotificationsQueue")?,
         payment_events_queue_url: queue_url("PaymentEventsQueue")?,
+        renewals_queue_url: queue_url("RenewalsQueue")?,
         event_bus_name: names.bus(),
         sender_email: SENDER.to_string(),
         jwt_secret: options.jwt_secret.clone(),

@@ -75,6 +75,15 @@ pub const QUEUES: &[QueueSpec] = &[
         batch_size: 10,
     },
     QueueSpec {
+        logical_id: "RenewalsQueue",
+        dead_letter_logical_id: "RenewalsDeadLetterQueue",
+        consumer: "charge-renewal",
+        url_variable: shared::config::vars::RENEWALS_QUEUE_URL,
+        visibility_timeout_seconds: 180,
+        max_receive_count: 5,
+        batch_size: 10,
+    },
+    QueueSpec {
         logical_id: "PaymentEventsQueue",
         dead_letter_logical_id: "PaymentEventsDeadLetterQueue",
         consumer: "payment-events",
@@ -93,6 +102,7 @@ pub const SCHEDULES: &[ScheduleSpec] = &[
     ScheduleSpec { function: "release-expired-reservations", rate_minutes: 1 },
     ScheduleSpec { function: "outbox-relay", rate_minutes: 1 },
     ScheduleSpec { function: "card-expiry-scan", rate_minutes: 24 * 60 },
+    ScheduleSpec { function: "charge-renewal", rate_minutes: 60 },
 ];
 
 /// What the resources are called in one deployment (a prefix per stack or per test).

@@ -17,6 +17,7 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
         "payment-portal" => payment_portal::handle(app, req).await,
         "payment-webhook" => payment_webhook::handle(app, req).await,
         "payment-methods" => payment_methods::handle(app, req).await,
+        "subscribe" => subscribe::handle(app, req).await,
         "admin" => admin::handle(app, req).await,
         _ => return None,
     })
@@ -27,6 +28,7 @@ pub async fn invoke_sqs(function: &str, app: &App, event: SqsEvent) -> Option<Sq
     Some(match function {
         "notifier" => notifier::handle(app, event).await,
         "payment-events" => payment_events::handle(app, event).await,
+        "charge-renewal" => charge_renewal::handle(app, event).await,
         _ => return None,
     })
 }
@@ -40,6 +42,7 @@ pub async fn invoke_scheduled(function: &str, app: &App) -> Option<Result<serde_
         "release-expired-reservations" => report(release_expired_reservations::run(app).await),
         "outbox-relay" => report(outbox_relay::run(app).await),
         "card-expiry-scan" => report(card_expiry_scan::run(app).await),
+        "charge-renewal" => report(charge_renewal::run(app).await),
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@ pub mod vars {
     pub const TABLE_NAME: &str = "TABLE_NAME";
     pub const NOTIFICATIONS_QUEUE_URL: &str = "NOTIFICATIONS_QUEUE_URL";
     pub const PAYMENT_EVENTS_QUEUE_URL: &str = "PAYMENT_EVENTS_QUEUE_URL";
+    pub const RENEWALS_QUEUE_URL: &str = "RENEWALS_QUEUE_URL";
     pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
     pub const SENDER_EMAIL: &str = "SENDER_EMAIL";
     pub const JWT_SECRET: &str = "JWT_SECRET";
@@ -23,6 +24,8 @@ pub struct Config {
     pub table_name: String,
     pub notifications_queue_url: String,
     pub payment_events_queue_url: String,
+    /// Where `charge-renewal` queues each subscription with work due.
+    pub renewals_queue_url: String,
     pub event_bus_name: String,
     pub sender_email: String,
     pub jwt_secret: String,
@@ -49,6 +52,7 @@ impl Config {
             table_name: required(vars::TABLE_NAME)?,
             notifications_queue_url: required(vars::NOTIFICATIONS_QUEUE_URL)?,
             payment_events_queue_url: required(vars::PAYMENT_EVENTS_QUEUE_URL)?,
+            renewals_queue_url: required(vars::RENEWALS_QUEUE_URL)?,
             event_bus_name: required(vars::EVENT_BUS_NAME)?,
             sender_email: required(vars::SENDER_EMAIL)?,
             jwt_secret,

@@ -13,6 +13,16 @@ async fn app() -> Result<App, lambda_runtime::Error> {
     Ok(App::from_env().await?)
 }
 
+/// Runs `serve` with the app built once: for a function whose triggers the helpers below
+/// do not cover alone (a schedule and a queue).
+pub async fn with_app<F, Fut>(serve: F) -> Result<(), lambda_runtime::Error>
+where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = Result<(), lambda_runtime::Error>>,
+{
+    serve(app().await?).await
+}
+
 /// Serves an HTTP API function.
 pub async fn http<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where

@@ -15,6 +15,7 @@ pub mod retry;
 pub mod saved_methods;
 pub mod stock;
 pub mod store;
+pub mod subscriptions;
 pub mod telemetry;
 pub mod views;
 

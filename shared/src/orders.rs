@@ -135,7 +135,7 @@ async fn apply_plan(
     let mut writes = Vec::new();
     if let (OrderStatus::Paid, Some(payment)) = (plan.to, payment) {
         if let Some(saving) = saved_methods::saving(app, &order.user_id, &order.email, payment, now).await? {
-            writes.push(saving.write);
+            writes.push(saving.write(app.store.table())?);
             effects.extend(saving.effects);
         }
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::saved_method;
+use crate::domain::saved_method::{self, MethodDetails};
 use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{Effect, Outbox};
@@ -12,10 +12,19 @@ use crate::payments::PaymentEvent;
 use crate::store::{save_payment_method, PaymentMethodRecord, Write};
 use crate::App;
 
-/// What saving a method adds to the change that saves it: its write and its email.
+/// What saving a method adds to the change that saves it: the method as it will be
+/// stored, and its email.
 pub struct Saving {
-    pub write: Write,
+    pub record: PaymentMethodRecord,
+    previous_version: Option<u64>,
     pub effects: Vec<Outbox>,
+}
+
+impl Saving {
+    /// The write that saves it, refused if someone saved it meanwhile.
+    pub fn write(&self, table: &str) -> Result<Write, ApiError> {
+        Ok(save_payment_method(table, &self.record, self.previous_version)?)
+    }
 }
 
 /// The method `payment` asked to save, as part of the change that applies the payment:
@@ -32,7 +41,6 @@ pub async fn saving(
     let id = crate::store::payment_method_id(user_id, &payment.method.fingerprint);
     let previous = app.store.payment_method(user_id, &id).await?;
     let record = PaymentMethodRecord::saved(user_id, email, payment.method.clone(), token, now, previous.as_ref());
-    let write = save_payment_method(app.store.table(), &record, previous.as_ref().map(|p| p.version))?;
     let news = previous.as_ref().is_none_or(|p| p.details.expiry() != record.details.expiry());
     let effects = match news {
         true => {
@@ -41,7 +49,7 @@ pub async fn saving(
         }
         false => Vec::new(),
     };
-    Ok(Some(Saving { write, effects }))
+    Ok(Some(Saving { record, previous_version: previous.map(|p| p.version), effects }))
 }
 
 /// A saved method as its owner sees it (API.md, "Saved payment methods").
@@ -67,18 +75,27 @@ pub struct SavedMethod {
 }
 
 impl SavedMethod {
+    /// As its owner's listing shows it, with a card's expiry flags at `now`.
     pub fn new(record: &PaymentMethodRecord, now: DateTime<Utc>, notice_days: i64) -> Self {
-        let d = &record.details;
-        let expiry = d.expiry();
+        let expiry = record.details.expiry();
         Self {
-            payment_method_id: record.payment_method_id.clone(),
+            expiring_soon: expiry.map(|e| e.expires_within(now, notice_days)),
+            expired: expiry.map(|e| e.is_expired(now)),
+            ..Self::of(&record.payment_method_id, &record.details)
+        }
+    }
+
+    /// Its id and display facts only (as a subscription shows the method it charges).
+    pub fn of(payment_method_id: &str, d: &MethodDetails) -> Self {
+        Self {
+            payment_method_id: payment_method_id.to_string(),
             method_type: d.method_type.clone(),
             brand: d.brand.clone(),
             last4: d.last4.clone(),
             exp_month: d.exp_month,
             exp_year: d.exp_year,
-            expiring_soon: expiry.map(|e| e.expires_within(now, notice_days)),
-            expired: expiry.map(|e| e.is_expired(now)),
+            expiring_soon: None,
+            expired: None,
             phone_last4: d.phone_last4.clone(),
         }
     }

@@ -27,6 +27,7 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::UnpaidCarts => listings::unpaid_carts(app, req).await,
         Route::Payments => listings::payments(app, req).await,
         Route::StockAlerts => listings::stock_alerts(app, req).await,
+        Route::AdminSubscriptions => listings::subscriptions(app, req).await,
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }

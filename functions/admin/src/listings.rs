@@ -2,9 +2,11 @@ use chrono::{DateTime, Utc};
 use lambda_http::Request;
 use serde::Serialize;
 use shared::domain::pricing::PricedLine;
+use shared::domain::subscription::SubscriptionStatus;
 use shared::http::{self, query_param, Cursor, HttpResult, Page, PageRequest};
 use shared::payments::methods;
 use shared::store::{from_item, keys, CartRecord, PaymentRecord, StockAlert};
+use shared::subscriptions::SubscriptionView;
 use shared::{cart, ApiError, App};
 
 #[derive(Serialize)]
@@ -133,4 +135,71 @@ pub async fn stock_alerts(app: &App, req: &Request) -> HttpResult {
         .map(|alert| Alert { current_stock: products.get(&alert.product_id).map(|p| p.stock), alert })
         .collect();
     http::ok(&Page::new(alerts, next.map(Cursor)))
+}
+
+/// The order in which an unfiltered listing walks the statuses.
+const STATUSES: [SubscriptionStatus; 6] = [
+    SubscriptionStatus::Active,
+    SubscriptionStatus::Trialing,
+    SubscriptionStatus::PastDue,
+    SubscriptionStatus::Suspended,
+    SubscriptionStatus::Incomplete,
+    SubscriptionStatus::Cancelled,
+];
+
+#[derive(Serialize)]
+struct Subscriptions {
+    items: Vec<SubscriptionView>,
+    next_cursor: Option<String>,
+    /// Monthly recurring revenue: the sum of the plans of active subscriptions.
+    mrr_cents: i64,
+}
+
+/// Subscriptions of one status (`?status=`) or all, newest first within a status, with the
+/// monthly recurring revenue. The cursor names the status and the position in it.
+pub async fn subscriptions(app: &App, req: &Request) -> HttpResult {
+    let page = PageRequest::from_request(req)?;
+    let statuses: Vec<SubscriptionStatus> = match query_param(req, "status") {
+        Some(raw) => {
+            let status = STATUSES.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
+                ApiError::invalid("status must be incomplete, trialing, active, past_due, suspended or cancelled")
+            })?;
+            vec![status]
+        }
+        None => STATUSES.to_vec(),
+    };
+    let (mut at, mut after) = match &page.cursor {
+        Some(cursor) => {
+            let (status, sk) = cursor.0.split_once('|').ok_or_else(|| ApiError::invalid("invalid cursor"))?;
+            let index = statuses
+                .iter()
+                .position(|s| s.as_str() == status)
+                .ok_or_else(|| ApiError::invalid("invalid cursor"))?;
+            (index, (!sk.is_empty()).then(|| sk.to_string()))
+        }
+        None => (0, None),
+    };
+    let mut items = Vec::new();
+    let mut next = None;
+    while at < statuses.len() {
+        let left = page.limit - items.len();
+        let (records, more) = app.store.subscriptions_in(statuses[at], left, after.as_deref()).await?;
+        items.extend(records.iter().map(SubscriptionView::from));
+        match more {
+            Some(sk) => {
+                next = Some(format!("{}|{sk}", statuses[at]));
+                break;
+            }
+            None => {
+                at += 1;
+                after = None;
+                if items.len() == page.limit {
+                    next = statuses.get(at).map(|s| format!("{s}|"));
+                    break;
+                }
+            }
+        }
+    }
+    let mrr_cents = app.store.mrr_cents().await?;
+    http::ok(&Subscriptions { items, next_cursor: next.map(|n| Cursor(n).encode()), mrr_cents })
 }

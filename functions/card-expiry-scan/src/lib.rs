@@ -77,9 +77,21 @@ async fn notify(
     let Some(notice) = card.details.expiry().and_then(|expiry| card.expiry_notices.due(expiry, now, days)) else {
         return Ok(None);
     };
+    // The subscriptions it pays for are named in the email.
+    let plans: Vec<String> = match card.live_subscriptions {
+        0 => Vec::new(),
+        _ => app
+            .store
+            .user_subscriptions(&card.user_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.charged_method() == Some(card.payment_method_id.as_str()))
+            .map(|s| s.plan_name)
+            .collect(),
+    };
     let email = match notice {
-        ExpiryNotice::Expiring => templates::card_expiring(card),
-        ExpiryNotice::Expired => templates::card_expired(card),
+        ExpiryNotice::Expiring => templates::card_expiring(card, &plans),
+        ExpiryNotice::Expired => templates::card_expired(card, &plans),
     };
     let cause = format!("payment_method:{}", card.payment_method_id);
     let effect = Outbox::new(cause, Effect::Email { email }, now);

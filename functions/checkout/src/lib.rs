@@ -219,6 +219,7 @@ async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodReco
     let request = ChargeRequest {
         idempotency_key: format!("order:{}", order.order_id),
         token: method.token.clone(),
+        user_id: order.user_id.clone(),
         order_id: Some(order.order_id.clone()),
         subscription_id: None,
         amount_cents: order.total_cents,

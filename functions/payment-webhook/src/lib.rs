@@ -6,6 +6,7 @@ use serde_json::json;
 use shared::http::{self, HttpResult, Route, MAX_BODY_BYTES};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::{signature, PaymentEvent, PaymentEventKind};
+use shared::subscriptions;
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -25,8 +26,13 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
     }
     let event: PaymentEvent =
         serde_json::from_slice(raw).map_err(|e| ApiError::invalid(format!("not a payment event: {e}")))?;
+    if event.subscription_id.is_some() {
+        let outcome = subscriptions::apply_payment(app, &event).await?;
+        tracing::info!(event_id = %event.event_id, subscription_id = ?event.subscription_id, ?outcome, "payment event processed");
+        return http::ok(&json!({"received": true, "outcome": outcome}));
+    }
     let Some(order_id) = event.order_id.clone() else {
-        return Err(ApiError::invalid("the event names no order"));
+        return Err(ApiError::invalid("the event names no order and no subscription"));
     };
     let outcome = match orders::apply(app, &order_id, Cause::Payment(&event)).await? {
         Outcome::Changed(order) => order.status.as_str(),

@@ -9,6 +9,7 @@ pub mod pricing;
 pub mod saved_method;
 pub mod search;
 pub mod settings;
+pub mod subscription;
 
 pub use account::{hash_password, verify_password, Email, Name, Password};
 pub use error::DomainError;

@@ -46,6 +46,8 @@ pub enum ApiError {
     SaleOverlap(Value),
     #[error("a promo code with this code exists")]
     PromoCodeTaken,
+    #[error("a live subscription to this plan exists")]
+    AlreadySubscribed,
     #[error("this saved payment method has expired")]
     PaymentMethodExpired,
     #[error("a live subscription is charged to this payment method")]
@@ -87,6 +89,7 @@ impl ApiError {
             Self::InvalidSignature => (400, "invalid_signature"),
             Self::SaleOverlap(_) => (409, "sale_overlap"),
             Self::PromoCodeTaken => (409, "promo_code_taken"),
+            Self::AlreadySubscribed => (409, "already_subscribed"),
             Self::PaymentMethodExpired => (422, "payment_method_expired"),
             Self::PaymentMethodInUse => (409, "payment_method_in_use"),
             Self::PaymentUnavailable => (503, "payment_unavailable"),

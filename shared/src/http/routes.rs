@@ -48,6 +48,11 @@ routes! {
     PaymentWebhook: "POST" "/webhooks/payments" => "payment-webhook",
     ListPaymentMethods: "GET" "/payment-methods" => "payment-methods",
     DeletePaymentMethod: "DELETE" "/payment-methods/{payment_method_id}" => "payment-methods",
+    CreateSubscription: "POST" "/subscriptions" => "subscribe",
+    ListSubscriptions: "GET" "/subscriptions" => "subscribe",
+    GetSubscription: "GET" "/subscriptions/{subscription_id}" => "subscribe",
+    ChangeSubscriptionMethod: "PUT" "/subscriptions/{subscription_id}/payment-method" => "subscribe",
+    CancelSubscription: "POST" "/subscriptions/{subscription_id}/cancel" => "subscribe",
     CreateProduct: "POST" "/admin/products" => "admin",
     PatchProduct: "PATCH" "/admin/products/{product_id}" => "admin",
     GetSettings: "GET" "/admin/settings" => "admin",
@@ -60,6 +65,7 @@ routes! {
     UnpaidCarts: "GET" "/admin/carts" => "admin",
     Payments: "GET" "/admin/payments" => "admin",
     StockAlerts: "GET" "/admin/stock-alerts" => "admin",
+    AdminSubscriptions: "GET" "/admin/subscriptions" => "admin",
 }
 
 impl Route {

@@ -5,7 +5,8 @@ use super::EmailMessage;
 use crate::domain::format_amount;
 use crate::domain::order::Delivery;
 use crate::domain::saved_method::MethodDetails;
-use crate::store::{OrderRecord, PaymentMethodRecord};
+use crate::domain::subscription::{Notice, MAX_ATTEMPTS};
+use crate::store::{OrderRecord, PaymentMethodRecord, SubscriptionRecord};
 
 fn page(title: &str, body: Markup) -> String {
     html! {
@@ -178,24 +179,97 @@ pub fn payment_method_saved(record: &PaymentMethodRecord) -> EmailMessage {
     method_email(record, format!("Payment method saved — {method}"), "Payment method saved", text)
 }
 
-/// A saved card expires within the notice window.
-pub fn card_expiring(record: &PaymentMethodRecord) -> EmailMessage {
+/// What a card pays for, as a sentence (empty when it pays for no subscription).
+fn pays_for_text(plans: &[String]) -> String {
+    match plans {
+        [] => String::new(),
+        plans => format!("It pays for your subscription to {}.\n", plans.join(", ")),
+    }
+}
+
+/// A saved card expires within the notice window; `plans`: the subscriptions it pays for.
+pub fn card_expiring(record: &PaymentMethodRecord, plans: &[String]) -> EmailMessage {
     let method = method_text(&record.details);
     let text = format!(
-        "Your saved {method} expires at the end of {}.\n\
+        "Your saved {method} expires at the end of {}.\n{}\
          Save your new card at your next purchase so that your payments and subscriptions go on.\n",
-        expiry_text(&record.details)
+        expiry_text(&record.details),
+        pays_for_text(plans)
     );
     method_email(record, format!("Your {method} expires soon"), "Your card expires soon", text)
 }
 
-/// A saved card has expired.
-pub fn card_expired(record: &PaymentMethodRecord) -> EmailMessage {
+/// A saved card has expired; `plans`: the subscriptions it paid for.
+pub fn card_expired(record: &PaymentMethodRecord, plans: &[String]) -> EmailMessage {
     let method = method_text(&record.details);
     let text = format!(
-        "Your saved {method} expired at the end of {}: it can no longer be charged.\n\
-         Save a new card at your next purchase.\n",
-        expiry_text(&record.details)
+        "Your saved {method} expired at the end of {}: it can no longer be charged.\n{}\
+         Save a new card at your next purchase, or choose another for your subscriptions.\n",
+        expiry_text(&record.details),
+        pays_for_text(plans)
     );
     method_email(record, format!("Your {method} has expired"), "Your card has expired", text)
+}
+
+fn day(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%d/%m/%Y").to_string()
+}
+
+/// What a subscriber is told of their subscription (`domain::subscription::Notice`).
+pub fn subscription(record: &SubscriptionRecord, notice: &Notice) -> EmailMessage {
+    let plan = &record.plan_name;
+    let price = format_amount(record.price_cents, &record.currency);
+    let method = record.payment_method.as_ref().map(|m| method_text(&m.details)).unwrap_or_else(|| "—".into());
+    let (subject, title, text) = match notice {
+        Notice::TrialEndsSoon { at } => (
+            format!("Your free trial of {plan} ends on {}", day(*at)),
+            "Your free trial ends soon",
+            format!("Your free trial of {plan} ends on {}.\nThen {price} a month will be charged to your {method}.\n", day(*at)),
+        ),
+        Notice::Charged { from, to } => (
+            format!("Payment received — {plan}, {price}"),
+            "Subscription payment received",
+            format!(
+                "{price} was charged to your {method} for {plan}, from {} to {}.\nNext payment: {}.\n",
+                day(*from),
+                day(*to),
+                day(*to)
+            ),
+        ),
+        Notice::ChargeFailed { attempt, retry_at } => {
+            let next = match retry_at {
+                Some(at) => format!("We will try again on {}.", day(*at)),
+                None => "No further attempt will be made with this payment method.".to_string(),
+            };
+            (
+                format!("Payment failed — {plan} (attempt {attempt} of {MAX_ATTEMPTS})"),
+                "Subscription payment failed",
+                format!(
+                    "The payment of {price} for {plan} with your {method} failed (attempt {attempt} of {MAX_ATTEMPTS}).\n{next}\nYou can change your payment method in your account.\n"
+                ),
+            )
+        }
+        Notice::Suspended => (
+            format!("Subscription suspended — {plan}"),
+            "Subscription suspended",
+            format!("Every payment attempt for {plan} failed: your subscription is suspended.\nChange your payment method to reactivate it.\n"),
+        ),
+        Notice::Reactivated => (
+            format!("Subscription reactivated — {plan}"),
+            "Subscription reactivated",
+            format!("Your subscription to {plan} is active again. Thank you.\n"),
+        ),
+        Notice::CancelScheduled { at } => (
+            format!("Subscription cancelled — {plan}"),
+            "Subscription cancelled",
+            format!("Your subscription to {plan} is cancelled: it ends on {} and nothing more will be charged.\n", day(*at)),
+        ),
+        Notice::Cancelled => (
+            format!("Subscription ended — {plan}"),
+            "Subscription ended",
+            format!("Your subscription to {plan} has ended. You can subscribe again at any time.\n"),
+        ),
+    };
+    let html = page(title, html! { @for line in text.lines() { p { (line) } } });
+    EmailMessage { to: vec![record.email.clone()], subject, text, html }
 }

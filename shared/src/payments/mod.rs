@@ -68,6 +68,8 @@ pub struct ChargeRequest {
     pub idempotency_key: String,
     /// The saved method's provider token.
     pub token: String,
+    /// The customer, named back in the outcome.
+    pub user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +125,12 @@ pub struct PaymentEvent {
     pub session_id: Option<String>,
     /// The provider's payment id (refunds name it).
     pub payment_id: String,
+    /// The customer it was taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// An off-session charge's idempotency key: what it paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -167,6 +167,8 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
         kind: if failure.is_none() { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
         session_id: None,
         payment_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
+        user_id: Some(request.user_id.clone()),
+        idempotency_key: Some(request.idempotency_key.clone()),
         order_id: request.order_id.clone(),
         subscription_id: request.subscription_id.clone(),
         amount_cents: request.amount_cents,
@@ -203,7 +205,8 @@ pub async fn complete(
     authorization: &Authorization,
     save: bool,
 ) -> Result<PaymentEvent, StoreError> {
-    let save_method = save && session.allow_save && authorization.approved;
+    // A subscription's page collects the card to charge it later: it is always saved.
+    let save_method = (save && session.allow_save || session.subscription_id.is_some()) && authorization.approved;
     let method_token = match save_method {
         true => {
             let token = format!("tok_{}", session.session_id);
@@ -225,6 +228,8 @@ pub async fn complete(
         kind: if authorization.approved { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
         session_id: Some(session.session_id.clone()),
         payment_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
+        user_id: Some(session.user_id.clone()),
+        idempotency_key: None,
         order_id: session.order_id.clone(),
         subscription_id: session.subscription_id.clone(),
         amount_cents: session.amount_cents,

@@ -171,6 +171,39 @@ pub const CARDS_EXPIRING: &str = "CARDS_EXPIRING";
 /// GSI2 partition of saved cards told they expire soon, until told they have expired.
 pub const CARDS_EXPIRED: &str = "CARDS_EXPIRED";
 
+/// A user's subscription (listed with the user's items by the `SUB#` prefix).
+pub fn subscription(user_id: &str, subscription_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), format!("{SUBSCRIPTION_PREFIX}{subscription_id}"))
+}
+
+pub const SUBSCRIPTION_PREFIX: &str = "SUB#";
+
+/// The one subscription of a user to a plan that holds it (live, or suspended): the
+/// condition that makes a second one answer 409.
+pub fn plan_slot(user_id: &str, plan_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), format!("PLANSLOT#{plan_id}"))
+}
+
+/// The user's free trial: offered by their first subscription, used once it starts.
+pub fn trial(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "TRIAL")
+}
+
+/// GSI1 partition of the subscriptions in one status, by creation (admin listing).
+pub fn subscriptions_in(status: &str) -> String {
+    format!("SUBSCRIPTIONS#{status}")
+}
+
+/// GSI2 partition of subscriptions by when the scheduler next has work for them (a
+/// charge, a retry, the trial reminder, the end of a cancelled period).
+pub const SUBSCRIPTIONS_DUE: &str = "SUBSCRIPTIONS_DUE";
+
+/// The monthly recurring revenue: the sum of the plans of active subscriptions, kept
+/// by every change of status.
+pub fn mrr() -> Key {
+    Key::new("COUNTER#MRR", "COUNTER")
+}
+
 /// A saved method at the sandbox provider: what its token charges (never the number).
 pub fn provider_token(token: &str) -> Key {
     Key::new(format!("PAYTOKEN#{token}"), "TOKEN")

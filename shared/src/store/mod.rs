@@ -12,6 +12,7 @@ mod promos;
 mod reference;
 mod sales;
 mod sessions;
+mod subscriptions;
 mod transitions;
 mod users;
 
@@ -25,6 +26,7 @@ pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockA
 pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};
 pub use sales::{Sale, SaleError};
+pub use subscriptions::{ChangeError, SubscriptionChange, SubscriptionCharge, SubscriptionMethod, SubscriptionRecord};
 pub use transitions::{Claims, OrderFields, Transition, TransitionError};
 pub use users::{Credentials, LoginFailures, UserProfile};
 
@@ -199,6 +201,50 @@ impl Store {
                 _ => return Ok(found),
             }
         }
+    }
+
+    /// A user's items of one kind (their sort keys start with `prefix`), strongly consistent.
+    pub(crate) async fn user_items<T: DeserializeOwned>(
+        &self,
+        user_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::user(user_id).pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true);
+        self.query_all(query).await?.into_iter().map(from_item).collect()
+    }
+
+    /// One page of a GSI2 partition kept in `time_sort` order, up to `until`, from `after`
+    /// (the last key of the previous page): what a scheduled job has due.
+    pub(crate) async fn due_page<T: DeserializeOwned>(
+        &self,
+        partition: &str,
+        until: chrono::DateTime<chrono::Utc>,
+        after: Option<Item>,
+        limit: i32,
+    ) -> Result<(Vec<T>, Option<Item>), StoreError> {
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(keys::GSI2)
+            .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :until")
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":until", s(keys::time_sort_until(until)))
+            .set_exclusive_start_key(after)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((items, next))
     }
 
     /// Applies every action or none.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{from_item, keys, n, s, to_item, tx, Item, Store, StoreError};
+use super::{keys, n, to_item, tx, Item, Store, StoreError};
 use crate::domain::saved_method::{ExpiryNotices, MethodDetails};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -134,15 +134,7 @@ impl Store {
 
     /// A user's saved methods, in id order.
     pub async fn payment_methods(&self, user_id: &str) -> Result<Vec<PaymentMethodRecord>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(keys::user(user_id).pk))
-            .expression_attribute_values(":prefix", s(keys::PAYMENT_METHOD_PREFIX))
-            .consistent_read(true);
-        self.query_all(query).await?.into_iter().map(from_item).collect()
+        self.user_items(user_id, keys::PAYMENT_METHOD_PREFIX).await
     }
 
     /// Deletes a user's method unless a live subscription charges it.
@@ -179,22 +171,7 @@ impl Store {
         after: Option<Item>,
         limit: i32,
     ) -> Result<(Vec<PaymentMethodRecord>, Option<Item>), StoreError> {
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(keys::GSI2)
-            .key_condition_expression("gsi2pk = :pk AND gsi2sk <= :until")
-            .expression_attribute_values(":pk", s(partition))
-            .expression_attribute_values(":until", s(keys::time_sort_until(until)))
-            .set_exclusive_start_key(after)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
-        let cards = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok((cards, next))
+        self.due_page(partition, until, after, limit).await
     }
 
     /// Records that an expiry email is sent for `card` as read (its version), with the

@@ -59,6 +59,10 @@ impl Store {
         Ok(plans)
     }
 
+    pub async fn plan(&self, plan_id: &str) -> Result<Option<Plan>, StoreError> {
+        Ok(self.get::<Stored<Plan>>(keys::plan(plan_id)).await?.map(|s| s.value))
+    }
+
     pub async fn put_plan(&self, plan: &Plan) -> Result<(), StoreError> {
         let key = keys::plan(&plan.plan_id);
         self.put(&Stored { pk: key.pk, sk: key.sk, value: plan.clone() }).await

@@ -177,6 +177,9 @@ const SAMPLES: &[(&str, Expected)] = &[
     // A new stack has recorded no effects yet.
     ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),
     ("payment-methods", Expected::Http(401, "unauthorized")),
+    ("subscribe", Expected::Http(401, "unauthorized")),
+    // A new stack has no subscription due.
+    ("charge-renewal", Expected::Scheduled(r#"{"due": 0, "queued": 0}"#)),
     // A new stack has no saved card.
     (
         "card-expiry-scan",

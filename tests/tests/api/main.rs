@@ -12,4 +12,5 @@ mod outbox;
 mod payments;
 mod rules;
 mod saved_methods;
+mod subscriptions;
 mod template;

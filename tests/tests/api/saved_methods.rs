@@ -6,14 +6,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// The stack's clock for these tests: a fixed day, so that card expiries are exact.
-const TODAY: &str = "2030-03-10T12:00:00Z";
+pub(crate) const TODAY: &str = "2030-03-10T12:00:00Z";
 
-async fn at_fixed_day(app: &TestApp) {
+pub(crate) async fn at_fixed_day(app: &TestApp) {
     let set = app.post("/dev/clock", None, json!({"now": TODAY})).await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
 }
 
-fn card(number: &str, month: u32, year: i32, save: bool) -> Vec<(&'static str, String)> {
+pub(crate) fn card(number: &str, month: u32, year: i32, save: bool) -> Vec<(&'static str, String)> {
     let mut form = vec![
         ("method", "card".to_string()),
         ("card_number", number.to_string()),
@@ -29,7 +29,7 @@ fn card(number: &str, month: u32, year: i32, save: bool) -> Vec<(&'static str, S
 }
 
 /// Puts one unit of a fresh product in the cart; its id.
-async fn fill_cart(app: &TestApp, token: &str, stock: i64) -> String {
+pub(crate) async fn fill_cart(app: &TestApp, token: &str, stock: i64) -> String {
     let product = app.product_with_stock(1500, stock).await;
     let added = app.add(token, &product, 1).await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
@@ -37,7 +37,7 @@ async fn fill_cart(app: &TestApp, token: &str, stock: i64) -> String {
 }
 
 /// Checks the cart out on the hosted page with `form`, asking to be allowed to save.
-async fn pay_on_page(app: &TestApp, token: &str, form: &[(&str, String)], status: &str) -> Value {
+pub(crate) async fn pay_on_page(app: &TestApp, token: &str, form: &[(&str, String)], status: &str) -> Value {
     let placed = app
         .post(
             "/checkout",
@@ -51,14 +51,14 @@ async fn pay_on_page(app: &TestApp, token: &str, form: &[(&str, String)], status
     app.order_when(token, placed.body["order_id"].as_str().expect("order_id"), status).await
 }
 
-async fn methods(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn methods(app: &TestApp, token: &str) -> Vec<Value> {
     let listed = app.get("/payment-methods", Some(token)).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     listed.body["items"].as_array().cloned().expect("items")
 }
 
 /// Saves `number` (expiring `month`/`year`) with a purchase; its id.
-async fn save_card(app: &TestApp, token: &str, number: &str, month: u32, year: i32) -> String {
+pub(crate) async fn save_card(app: &TestApp, token: &str, number: &str, month: u32, year: i32) -> String {
     fill_cart(app, token, 10).await;
     pay_on_page(app, token, &card(number, month, year, true), "paid").await;
     let last4 = &number[number.len() - 4..];
@@ -67,15 +67,15 @@ async fn save_card(app: &TestApp, token: &str, number: &str, month: u32, year: i
     found["payment_method_id"].as_str().expect("id").to_string()
 }
 
-async fn checkout_with(app: &TestApp, token: &str, method: &str) -> Answer {
+pub(crate) async fn checkout_with(app: &TestApp, token: &str, method: &str) -> Answer {
     app.post("/checkout", Some(token), json!({"payment_method": method, "delivery": pickup()})).await
 }
 
-fn subjects(emails: &[Value]) -> Vec<String> {
+pub(crate) fn subjects(emails: &[Value]) -> Vec<String> {
     emails.iter().map(|e| e["subject"].as_str().unwrap_or_default().to_string()).collect()
 }
 
-fn count(emails: &[Value], starting: &str) -> usize {
+pub(crate) fn count(emails: &[Value], starting: &str) -> usize {
     subjects(emails).iter().filter(|s| s.starts_with(starting)).count()
 }
 
@@ -173,7 +173,7 @@ async fn only_the_owner_sees_and_deletes_a_method_and_one_in_use_stays() {
 }
 
 /// The user id of the account with this email, as the table keeps it.
-async fn user_id(app: &TestApp, email: &str) -> String {
+pub(crate) async fn user_id(app: &TestApp, email: &str) -> String {
     let key = shared::store::keys::email(email);
     let credentials: Option<shared::store::Credentials> = app.stack.app.store.get(key).await.expect("read");
     credentials.expect("an account").user_id
@@ -266,6 +266,7 @@ async fn a_charge_sent_twice_at_once_charges_once() {
     let request = shared::payments::ChargeRequest {
         idempotency_key: format!("order:{order_id}"),
         token: method.token.clone(),
+        user_id: user_id.clone(),
         order_id: Some(order_id.clone()),
         subscription_id: None,
         amount_cents: placed.body["order"]["total_cents"].as_i64().expect("total"),

@@ -1,0 +1,331 @@
+//! Subscriptions played with the dev clock: a trial collected on the hosted page, its
+//! reminder, its first charge and the renewals; a failing card through every attempt to
+//! suspension and back with a new card; cancellation at the period's end; concurrent runs
+//! that charge once; and the refusals.
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::saved_methods::{at_fixed_day, card, count, methods, save_card, subjects, user_id};
+use capsule_tests::{spawn_app, Answer, TestApp};
+
+async fn subscribe(app: &TestApp, token: &str, plan: &str, method: &str) -> Answer {
+    app.post("/subscriptions", Some(token), json!({"plan_id": plan, "payment_method": method})).await
+}
+
+async fn subscription(app: &TestApp, token: &str, id: &str) -> Value {
+    let answer = app.get(&format!("/subscriptions/{id}"), Some(token)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.body
+}
+
+async fn move_clock(app: &TestApp, now: &str) {
+    let moved = app.post("/dev/clock", None, json!({"now": now})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+}
+
+/// Runs the renewal job (and the queue work it caused) at the stack's clock.
+async fn renew(app: &TestApp) -> Value {
+    app.run_job("charge-renewal").await
+}
+
+/// A time of the answer to the minute (the stack's clock runs on from where a test set it).
+fn minute(at: &Value) -> String {
+    at.as_str().map(|t| t.chars().take(16).collect()).unwrap_or_else(|| at.to_string())
+}
+
+fn statuses(sub: &Value) -> Vec<(i64, String)> {
+    sub["charges"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| (c["amount_cents"].as_i64().unwrap_or(0), c["status"].as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_trial_collected_on_the_page_reminds_charges_at_its_end_and_renews_monthly() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await; // 2030-03-10T12:00:00Z
+    let (email, token) = app.customer("reader").await;
+
+    let created = subscribe(&app, &token, "normal", "card").await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["status"], "incomplete");
+    let id = created.body["subscription_id"].as_str().expect("id").to_string();
+    let url = created.body["redirect_url"].as_str().expect("the page collects the card").to_string();
+    let page = app.client.get(&url).send().await.expect("page").text().await.unwrap_or_default();
+    assert!(page.contains("0,00"), "a trial charges nothing now");
+    let (status, _, _) = app.pay(&url, &card("4242424242424242", 12, 2031, false)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    app.stack.drain().await;
+
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(sub["status"], "trialing", "{sub}");
+    assert_eq!(minute(&sub["trial_ends_at"]), "2030-03-24T12:00");
+    assert_eq!(minute(&sub["next_charge_at"]), "2030-03-24T12:00");
+    assert_eq!(sub["payment_method"]["last4"], "4242");
+    assert_eq!(statuses(&sub), vec![]);
+    // The card was saved for it, and cannot be deleted while it pays for it.
+    let saved = methods(&app, &token).await;
+    assert_eq!(saved.len(), 1);
+    let path = format!("/payment-methods/{}", saved[0]["payment_method_id"].as_str().expect("id"));
+    let in_use = app.call(Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!((in_use.status, in_use.code()), (StatusCode::CONFLICT, "payment_method_in_use"));
+
+    // Three days before its end, the reminder; once.
+    assert_eq!(renew(&app).await, json!({"due": 0, "queued": 0}), "nothing due yet");
+    move_clock(&app, "2030-03-21T12:01:00Z").await;
+    assert_eq!(renew(&app).await, json!({"due": 1, "queued": 1}));
+    assert_eq!(renew(&app).await, json!({"due": 0, "queued": 0}), "reminded once");
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Your free trial of Normal ends on 24/03/2030"), 1, "{:?}", subjects(&emails));
+
+    // At its end, the first charge; a second run charges nothing more.
+    move_clock(&app, "2030-03-24T12:01:00Z").await;
+    renew(&app).await;
+    renew(&app).await;
+    let token = app.login(&email).await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(sub["status"], "active", "{sub}");
+    assert_eq!(statuses(&sub), vec![(1000, "succeeded".to_string())]);
+    assert_eq!(minute(&sub["current_period_end"]), "2030-04-24T12:00");
+    assert_eq!(minute(&sub["next_charge_at"]), "2030-04-24T12:00");
+    let admin = app.admin_token().await;
+    let listed = app.get("/admin/subscriptions?status=active", Some(&admin)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.body["mrr_cents"], 1000);
+    assert_eq!(listed.body["items"][0]["subscription_id"], id.as_str());
+
+    // A month later, the renewal.
+    move_clock(&app, "2030-04-24T12:01:00Z").await;
+    renew(&app).await;
+    let token = app.login(&email).await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(statuses(&sub), vec![(1000, "succeeded".to_string()), (1000, "succeeded".to_string())]);
+    assert_eq!(minute(&sub["next_charge_at"]), "2030-05-24T12:00");
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Payment received — Normal"), 2, "{:?}", subjects(&emails));
+}
+
+#[tokio::test]
+async fn later_subscriptions_are_charged_at_start_and_one_per_plan() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("twoplans").await;
+    let pm = save_card(&app, &token, "5555555555554444", 12, 2031).await;
+
+    let first = subscribe(&app, &token, "normal", &pm).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.body["status"], "trialing", "the first subscription has the trial");
+    assert!(first.body.get("redirect_url").is_none());
+
+    let again = subscribe(&app, &token, "normal", &pm).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "already_subscribed"));
+    let again_on_page = subscribe(&app, &token, "normal", "card").await;
+    assert_eq!((again_on_page.status, again_on_page.code()), (StatusCode::CONFLICT, "already_subscribed"));
+
+    let second = subscribe(&app, &token, "supplement", &pm).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    assert_eq!(second.body["status"], "active", "charged at start: {}", second.body);
+    assert_eq!(statuses(&second.body["subscription"]), vec![(1500, "succeeded".to_string())]);
+    assert_eq!(minute(&second.body["subscription"]["next_charge_at"]), "2030-04-10T12:00");
+
+    let unknown = subscribe(&app, &token, "deluxe", &pm).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "plan_not_found"));
+    let no_method = subscribe(&app, &token, "complet", "pm_nothing").await;
+    assert_eq!((no_method.status, no_method.code()), (StatusCode::NOT_FOUND, "payment_method_not_found"));
+    let listed = app.get("/subscriptions", Some(&token)).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2), "{}", listed.body);
+
+    // Someone else sees none of it, and cannot act on it.
+    let (_, other) = app.customer("other").await;
+    let id = second.body["subscription_id"].as_str().expect("id");
+    assert_eq!(app.get(&format!("/subscriptions/{id}"), Some(&other)).await.status, StatusCode::NOT_FOUND);
+    let cancel = app.post(&format!("/subscriptions/{id}/cancel"), Some(&other), json!({})).await;
+    assert_eq!(cancel.status, StatusCode::NOT_FOUND);
+    let change = app
+        .call(
+            Method::PUT,
+            &format!("/subscriptions/{id}/payment-method"),
+            Some(&other),
+            Some(json!({"payment_method_id": pm})),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::NOT_FOUND);
+    let foreign_method = subscribe(&app, &other, "complet", &pm).await;
+    assert_eq!((foreign_method.status, foreign_method.code()), (StatusCode::NOT_FOUND, "payment_method_not_found"));
+    assert_eq!(app.get("/subscriptions", Some(&other)).await.body["items"], json!([]));
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Payment received — Supplément"), 1, "{:?}", subjects(&emails));
+}
+
+#[tokio::test]
+async fn a_failing_card_is_tried_four_times_over_three_days_then_suspended_until_a_new_card() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("dunning").await;
+    let failing = save_card(&app, &token, "4000000000000341", 12, 2031).await;
+    let good = save_card(&app, &token, "4242424242424242", 12, 2031).await;
+    let created = subscribe(&app, &token, "complet", &failing).await;
+    assert_eq!(created.body["status"], "trialing", "{}", created.body);
+    let id = created.body["subscription_id"].as_str().expect("id").to_string();
+
+    let days = ["2030-03-24T12:01:00Z", "2030-03-25T12:01:00Z", "2030-03-26T12:01:00Z", "2030-03-27T12:01:00Z"];
+    for (n, day) in days.iter().enumerate() {
+        move_clock(&app, day).await;
+        renew(&app).await;
+        renew(&app).await;
+        let token = app.login(&email).await;
+        let sub = subscription(&app, &token, &id).await;
+        assert_eq!(sub["failed_attempts"], n + 1, "{sub}");
+        let expected = if n < 3 { "past_due" } else { "suspended" };
+        assert_eq!(sub["status"], expected, "{sub}");
+    }
+    let token = app.login(&email).await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(sub["next_charge_at"], Value::Null, "no further charge");
+    assert_eq!(statuses(&sub).len(), 4, "one charge per attempt: {sub}");
+    move_clock(&app, "2030-04-15T12:01:00Z").await;
+    assert_eq!(renew(&app).await["due"], 0);
+    let emails = app.emails_to(&email).await;
+    for attempt in 1..=4 {
+        assert_eq!(
+            count(&emails, &format!("Payment failed — Complet (attempt {attempt} of 4)")),
+            1,
+            "{:?}",
+            subjects(&emails)
+        );
+    }
+    assert_eq!(count(&emails, "Subscription suspended — Complet"), 1);
+
+    // A new card: charged at once, active again, the attempts forgotten.
+    let token = app.login(&email).await;
+    let changed = app
+        .call(
+            Method::PUT,
+            &format!("/subscriptions/{id}/payment-method"),
+            Some(&token),
+            Some(json!({"payment_method_id": good})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.body["status"], "active", "{}", changed.body);
+    assert_eq!(changed.body["failed_attempts"], 0);
+    assert_eq!(changed.body["payment_method"]["last4"], "4242");
+    assert_eq!(minute(&changed.body["next_charge_at"]), "2030-05-15T12:01");
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Subscription reactivated — Complet"), 1, "{:?}", subjects(&emails));
+    // The failing card is free to delete now; the good one pays.
+    let delete = |pm: &str| format!("/payment-methods/{pm}");
+    assert_eq!(app.call(Method::DELETE, &delete(&failing), Some(&token), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.call(Method::DELETE, &delete(&good), Some(&token), None).await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_cancelled_subscription_ends_with_its_period_and_is_never_charged_again() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("leaving").await;
+    let pm = save_card(&app, &token, "4242424242424242", 12, 2031).await;
+    subscribe(&app, &token, "normal", &pm).await; // the trial
+    let paid = subscribe(&app, &token, "complet", &pm).await;
+    let id = paid.body["subscription_id"].as_str().expect("id").to_string();
+
+    let cancelled = app.post(&format!("/subscriptions/{id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!((&cancelled.body["status"], &cancelled.body["cancel_at_period_end"]), (&json!("active"), &json!(true)));
+    assert_eq!(cancelled.body["next_charge_at"], Value::Null);
+
+    move_clock(&app, "2030-04-10T12:01:00Z").await;
+    renew(&app).await;
+    let token = app.login(&email).await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(sub["status"], "cancelled", "{sub}");
+    assert_eq!(statuses(&sub), vec![(2000, "succeeded".to_string())], "nothing charged after the cancellation");
+    move_clock(&app, "2030-06-10T12:01:00Z").await;
+    renew(&app).await;
+    let token = app.login(&email).await;
+    assert_eq!(statuses(&subscription(&app, &token, &id).await).len(), 1);
+    // The plan is free again: a new subscription to it is charged at once (no second trial).
+    let again = subscribe(&app, &token, "complet", &pm).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(again.body["status"], "active");
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Subscription cancelled — Complet"), 1, "{:?}", subjects(&emails));
+    assert_eq!(count(&emails, "Subscription ended — Complet"), 1, "{:?}", subjects(&emails));
+}
+
+/// The job run twice at once, and two consumers on one message at once: one charge.
+#[tokio::test]
+async fn concurrent_runs_and_consumers_charge_once() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("concurrent").await;
+    let pm = save_card(&app, &token, "4242424242424242", 12, 2031).await;
+    let trial = subscribe(&app, &token, "normal", &pm).await;
+    let id = trial.body["subscription_id"].as_str().expect("id").to_string();
+
+    move_clock(&app, "2030-03-24T12:01:00Z").await;
+    let (a, b) = tokio::join!(renew(&app), renew(&app));
+    assert!(a["due"].as_u64().unwrap_or(0) + b["due"].as_u64().unwrap_or(0) >= 1, "{a} {b}");
+    let token = app.login(&email).await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(statuses(&sub), vec![(1000, "succeeded".to_string())], "{sub}");
+
+    // Two consumers handed the same message for the next period at once.
+    move_clock(&app, "2030-04-24T12:01:00Z").await;
+    let token = app.login(&email).await;
+    let user = user_id(&app, &email).await;
+    let message = {
+        let mut record = aws_lambda_events::event::sqs::SqsMessage::default();
+        record.message_id = Some("m-1".into());
+        record.body = Some(json!({"user_id": user, "subscription_id": id}).to_string());
+        let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+        event.records.push(record);
+        event
+    };
+    let (x, y) = tokio::join!(
+        charge_renewal::handle(&app.stack.app, message.clone()),
+        charge_renewal::handle(&app.stack.app, message.clone())
+    );
+    assert!(x.batch_item_failures.is_empty() && y.batch_item_failures.is_empty());
+    app.stack.drain().await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(statuses(&sub), vec![(1000, "succeeded".to_string()), (1000, "succeeded".to_string())], "{sub}");
+    let admin = app.admin_token().await;
+    let payments = app.get("/admin/payments", Some(&admin)).await;
+    let for_sub = payments.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|p| p["subscription_id"] == id.as_str())
+        .count();
+    assert_eq!(for_sub, 2, "{}", payments.body);
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Payment received — Normal"), 2, "{:?}", subjects(&emails));
+}
+
+/// A subscription started on the 31st is charged on the last day of shorter months and
+/// comes back to the 31st: the periods keep their anchor day.
+#[tokio::test]
+async fn month_end_anchors_keep_their_day() {
+    let app = spawn_app().await;
+    move_clock(&app, "2031-01-31T10:00:00Z").await;
+    let (email, token) = app.customer("monthend").await;
+    let pm = save_card(&app, &token, "4242424242424242", 12, 2033).await;
+    subscribe(&app, &token, "normal", &pm).await; // the trial
+    let paid = subscribe(&app, &token, "complet", &pm).await;
+    assert_eq!(paid.body["status"], "active", "{}", paid.body);
+    let id = paid.body["subscription_id"].as_str().expect("id").to_string();
+    assert_eq!(minute(&paid.body["subscription"]["next_charge_at"]), "2031-02-28T10:00");
+    let mut next = Vec::new();
+    for day in ["2031-02-28T10:01:00Z", "2031-03-31T10:01:00Z", "2031-04-30T10:01:00Z"] {
+        move_clock(&app, day).await;
+        renew(&app).await;
+        let token = app.login(&email).await;
+        next.push(minute(&subscription(&app, &token, &id).await["next_charge_at"]));
+    }
+    assert_eq!(next, ["2031-03-31T10:00", "2031-04-30T10:00", "2031-05-31T10:00"]);
+}
