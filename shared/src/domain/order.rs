@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::error::DomainError;
 use super::pricing::PricedLine;
 use super::settings::Settings;
-use super::Cents;
+use super::{Cents, Percent};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -161,11 +161,11 @@ impl Gift {
 
     pub fn fee(&self, settings: &Settings) -> Cents {
         let fees = &settings.gift_fees_cents;
-        Cents(match self.gift_type {
+        match self.gift_type {
             GiftType::Simple => fees.simple,
             GiftType::Birthday => fees.birthday,
             GiftType::Wedding => fees.wedding,
-        })
+        }
     }
 }
 
@@ -224,7 +224,7 @@ pub enum CommissionStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDiscount {
     pub kind: OrderDiscountKind,
-    pub percent: u8,
+    pub percent: Percent,
     pub amount_cents: i64,
 }
 
@@ -270,8 +270,8 @@ pub struct Order {
 
 pub fn delivery_fee(delivery: &Delivery, settings: &Settings) -> Cents {
     match delivery {
-        Delivery::Home { .. } => Cents(settings.home_delivery_fee_cents),
-        Delivery::Pickup { .. } => Cents(0),
+        Delivery::Home { .. } => settings.home_delivery_fee_cents,
+        Delivery::Pickup { .. } => Cents::ZERO,
     }
 }
 
@@ -327,10 +327,10 @@ mod tests {
         let settings = Settings::default();
         let delivery = home().validate(None).expect("valid");
         let gift = Gift { gift_type: GiftType::Wedding, message: Some("Félicitations".into()) };
-        assert_eq!(gift.clone().validate(&delivery).map(|g| g.fee(&settings)).ok(), Some(Cents(500)));
+        assert_eq!(gift.clone().validate(&delivery).map(|g| g.fee(&settings).cents()).ok(), Some(500));
         let pickup = Delivery::Pickup { pickup_point_id: "p".into(), name: "n".into(), address: "a".into() };
         assert!(gift.validate(&pickup).is_err());
-        assert_eq!(delivery_fee(&pickup, &settings), Cents(0));
-        assert_eq!(delivery_fee(&delivery, &settings), Cents(590));
+        assert_eq!(delivery_fee(&pickup, &settings), Cents::ZERO);
+        assert_eq!(delivery_fee(&delivery, &settings).cents(), 590);
     }
 }
