@@ -410,7 +410,7 @@ async fn checkouts(emulator: &Emulator, count: usize, options: &Options) -> Resu
             product_id: product.clone(),
             name: "Casquette Bench".into(),
             description: "bench".into(),
-            price_cents: 2500,
+            price_cents: shared::domain::Cents::new(2500)?,
             stock: 1_000_000,
             product_discount: false,
         },

@@ -1,6 +1,6 @@
 //! What API.md says the local stack starts with. Idempotent: a restart keeps stock and
 //! accounts as they were.
-use shared::domain::{hash_password, Password};
+use shared::domain::{hash_password, Cents, Password};
 use shared::http::Role;
 use shared::store::{Credentials, NewProduct, PickupPoint, Plan, ProductRecord, StoreError};
 use shared::App;
@@ -66,7 +66,7 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
                 product_id: id.to_string(),
                 name: name.to_string(),
                 description: description.to_string(),
-                price_cents: *price,
+                price_cents: Cents::new(*price).map_err(|e| StoreError::Aws(e.to_string()))?,
                 stock: *stock,
                 product_discount: *discounted,
             },

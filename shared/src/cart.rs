@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine, PromoInput};
-use crate::domain::{Cents, Percent};
+use crate::domain::Percent;
 use crate::http::error::ApiError;
 use crate::store::{CartLineRecord, CartRecord, ProductRecord, PromoCode, SaleLine};
 use crate::views::CURRENCY;
@@ -35,12 +35,12 @@ impl Cart {
             items: breakdown.lines.clone(),
             distinct_products: breakdown.distinct_products,
             total_quantity: breakdown.total_quantity,
-            subtotal_cents: breakdown.subtotal.0,
+            subtotal_cents: breakdown.subtotal.cents(),
             volume_discount_percent: breakdown.volume_percent,
-            volume_discount_cents: breakdown.volume_discount.0,
+            volume_discount_cents: breakdown.volume_discount.cents(),
             promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),
-            promo_discount_cents: breakdown.promo_discount.0,
-            total_cents: breakdown.total.0,
+            promo_discount_cents: breakdown.promo_discount.cents(),
+            total_cents: breakdown.total.cents(),
             currency: CURRENCY,
         }
     }
@@ -48,7 +48,7 @@ impl Cart {
 
 /// The sale percent of a product at `now`, if it is in a sale.
 pub fn sale_percent(product: &ProductRecord, now: DateTime<Utc>) -> Option<Percent> {
-    product.active_sale(now).map(|s| Percent(s.percent))
+    product.active_sale(now).map(|s| s.percent)
 }
 
 /// A priced set of lines with what checkout needs besides the amounts.
@@ -99,8 +99,8 @@ pub async fn price_lines(
             product_id: product.product_id.clone(),
             name: product.name.clone(),
             quantity: line.quantity,
-            price: Cents(product.price_cents),
-            discount: unit_discount(product.product_discount, sale.map(|s| Percent(s.percent))),
+            price: product.price_cents,
+            discount: unit_discount(product.product_discount, sale.map(|s| s.percent)),
         });
     }
     let promo = match promo_code {
@@ -109,8 +109,8 @@ pub async fn price_lines(
     };
     let promo_input = promo.as_ref().map(|p| PromoInput {
         code: p.code.clone(),
-        discount_percent: Percent(p.discount_percent),
-        commission_percent: Percent(p.commission_percent),
+        discount_percent: p.discount_percent,
+        commission_percent: p.commission_percent,
     });
     let breakdown = pricing::price(&inputs, promo_input.as_ref(), fees);
     Ok(Priced { breakdown, products, sale_lines, promo })

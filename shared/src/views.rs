@@ -2,7 +2,7 @@
 use serde::Serialize;
 
 use crate::domain::pricing::{unit_discount, unit_price, UnitDiscount};
-use crate::domain::{Cents, Percent};
+use crate::domain::Percent;
 use crate::store::ProductRecord;
 
 pub const CURRENCY: &str = "EUR";
@@ -28,8 +28,8 @@ impl Product {
             product_id: record.product_id.clone(),
             name: record.name.clone(),
             description: record.description.clone(),
-            price_cents: record.price_cents,
-            effective_price_cents: unit_price(Cents(record.price_cents), discount).0,
+            price_cents: record.price_cents.cents(),
+            effective_price_cents: unit_price(record.price_cents, discount).cents(),
             currency: CURRENCY,
             stock: record.stock.max(0),
             low_stock: record.stock < low_stock_threshold,

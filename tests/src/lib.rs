@@ -245,7 +245,7 @@ impl TestApp {
                 product_id: id.clone(),
                 name: format!("Casquette Test {id}"),
                 description: "test".into(),
-                price_cents,
+                price_cents: shared::domain::Cents::new(price_cents).expect("a price"),
                 stock,
                 product_discount: false,
             },

@@ -19,11 +19,11 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::AddCartItem => {
             let body: AddItem = json_body(req)?;
             let quantity = Quantity::parse(body.quantity)?;
-            change_line(app, user, &body.product_id, |current| current.saturating_add(quantity.0)).await
+            change_line(app, user, &body.product_id, |current| current.saturating_add(quantity.units())).await
         }
         Route::SetCartItem => {
             let body: SetItem = json_body(req)?;
-            let quantity = if body.quantity == 0 { 0 } else { Quantity::parse(body.quantity)?.0 };
+            let quantity = if body.quantity == 0 { 0 } else { Quantity::parse(body.quantity)?.units() };
             change_line(app, user, &path_param(req, "product_id")?, |_| quantity).await
         }
         Route::RemoveCartItem => change_line(app, user, &path_param(req, "product_id")?, |_| 0).await,

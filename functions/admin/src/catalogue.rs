@@ -1,6 +1,7 @@
 use lambda_http::Request;
 use serde::Deserialize;
 use shared::domain::settings::Settings;
+use shared::domain::Cents;
 use shared::http::{self, json_body, path_param, HttpResult};
 use shared::store::{NewProduct, ProductChanges, ProductRecord, StoreError};
 use shared::views::Product;
@@ -48,6 +49,10 @@ fn valid_amount(value: i64, field: &str) -> Result<i64, ApiError> {
     Ok(value)
 }
 
+fn valid_price(value: i64) -> Result<Cents, ApiError> {
+    Ok(Cents::parse(valid_amount(value, "price_cents")?, "price_cents")?)
+}
+
 async fn view(app: &App, record: &ProductRecord) -> Result<Product, ApiError> {
     let threshold = app.store.settings().await?.low_stock_threshold;
     Ok(Product::new(record, cart::sale_percent(record, app.clock.now()), threshold))
@@ -60,7 +65,7 @@ pub async fn create_product(app: &App, req: &Request) -> HttpResult {
             product_id: format!("cap-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
             name: valid_name(&body.name)?,
             description: valid_description(&body.description)?,
-            price_cents: valid_amount(body.price_cents, "price_cents")?,
+            price_cents: valid_price(body.price_cents)?,
             stock: valid_amount(body.stock, "stock")?,
             product_discount: body.product_discount,
         },
@@ -78,7 +83,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
     let changes = ProductChanges {
         name: body.name.as_deref().map(valid_name).transpose()?,
         description: body.description.as_deref().map(valid_description).transpose()?,
-        price_cents: body.price_cents.map(|p| valid_amount(p, "price_cents")).transpose()?,
+        price_cents: body.price_cents.map(valid_price).transpose()?,
         stock: body.stock.map(|s| valid_amount(s, "stock")).transpose()?,
         product_discount: body.product_discount,
     };

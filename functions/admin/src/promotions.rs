@@ -32,7 +32,7 @@ pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
         return Err(ApiError::invalid("ends_at must be after starts_at"));
     }
     let percent = Percent::parse(body.percent, "percent")?;
-    if percent.0 == 0 {
+    if percent == Percent::ZERO {
         return Err(ApiError::invalid("percent must be from 1 to 100"));
     }
     let mut product_ids = body.product_ids.clone();
@@ -46,7 +46,7 @@ pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
         name: name.to_string(),
         starts_at: body.starts_at,
         ends_at: body.ends_at,
-        percent: percent.0,
+        percent,
         product_ids,
         created_at: app.clock.now(),
     };
@@ -104,8 +104,8 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
     let promo = PromoCode {
         code,
         owner_user_id: body.owner_user_id,
-        discount_percent: discount.0,
-        commission_percent: commission.0,
+        discount_percent: discount,
+        commission_percent: commission,
         max_uses,
         expires_at: body.expires_at,
         uses: 0,

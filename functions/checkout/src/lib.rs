@@ -11,6 +11,7 @@ use shared::cart::price_lines;
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
+use shared::domain::Percent;
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::methods::PaymentMethodKind;
@@ -117,7 +118,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     order_id: Some(order_id.clone()),
                     subscription_id: None,
                     user_id: caller.user_id.clone(),
-                    amount_cents: breakdown.total.0,
+                    amount_cents: breakdown.total.cents(),
                     currency: CURRENCY.to_string(),
                     description: format!("Order {} ({} items)", &order_id[..8], breakdown.total_quantity),
                     method_type: kind.id().to_string(),
@@ -283,18 +284,18 @@ fn new_order(
 ) -> OrderRecord {
     let key = keys::order(order_id);
     let mut discounts = Vec::new();
-    if breakdown.volume_percent.0 > 0 {
+    if breakdown.volume_percent > Percent::ZERO {
         discounts.push(OrderDiscount {
             kind: OrderDiscountKind::Volume,
-            percent: breakdown.volume_percent.0,
-            amount_cents: breakdown.volume_discount.0,
+            percent: breakdown.volume_percent,
+            amount_cents: breakdown.volume_discount.cents(),
         });
     }
     if let Some(promo) = &breakdown.promo {
         discounts.push(OrderDiscount {
             kind: OrderDiscountKind::Promo,
-            percent: promo.discount_percent.0,
-            amount_cents: breakdown.promo_discount.0,
+            percent: promo.discount_percent,
+            amount_cents: breakdown.promo_discount.cents(),
         });
     }
     OrderRecord {
@@ -307,20 +308,20 @@ fn new_order(
         user_id: user_id.to_string(),
         email: email.to_string(),
         payment_id: None,
-        commission_cents: breakdown.commission.0,
+        commission_cents: breakdown.commission.cents(),
         sale_lines: Vec::new(),
         order: Order {
             order_id: order_id.to_string(),
             status: OrderStatus::PendingPayment,
             invoice_number: None,
             items: breakdown.lines.clone(),
-            subtotal_cents: breakdown.subtotal.0,
+            subtotal_cents: breakdown.subtotal.cents(),
             discounts,
             delivery,
-            delivery_fee_cents: breakdown.fees.delivery.0,
+            delivery_fee_cents: breakdown.fees.delivery.cents(),
             gift,
-            gift_fee_cents: breakdown.fees.gift.0,
-            total_cents: breakdown.total.0,
+            gift_fee_cents: breakdown.fees.gift.cents(),
+            total_cents: breakdown.total.cents(),
             currency: CURRENCY.to_string(),
             payment: None,
             promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),

@@ -2,12 +2,29 @@ use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
 
-/// An amount of money in euro cents; never negative.
+/// An amount of money in euro cents, never negative: prices, fees, discounts, totals and
+/// commissions are all amounts, and a discount is taken off with `less`, so no amount the
+/// domain computes goes below zero. (Pages that show a discount as "-12,00 €" sign it
+/// themselves, see `format_amount`.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Cents(pub i64);
+#[serde(try_from = "i64", into = "i64")]
+pub struct Cents(i64);
 
 impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    /// An amount the code fixes (a default fee), for `const` items: a negative one does
+    /// not compile.
+    pub const fn fixed(cents: i64) -> Self {
+        assert!(cents >= 0, "an amount is never negative");
+        Self(cents)
+    }
+
+    pub fn new(cents: i64) -> Result<Self, DomainError> {
+        Self::parse(cents, "an amount in cents")
+    }
+
+    /// An amount given as `field`, which the refusal names.
     pub fn parse(raw: i64, field: &str) -> Result<Self, DomainError> {
         if raw < 0 {
             return Err(DomainError::invalid(format!("{field} must not be negative")));
@@ -15,9 +32,43 @@ impl Cents {
         Ok(Self(raw))
     }
 
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+
     /// `percent` of this amount, rounded half up to the cent.
     pub fn percent_of(self, percent: Percent) -> Cents {
         Cents((self.0 * i64::from(percent.0) + 50) / 100)
+    }
+
+    /// This amount less `percent` of it, the result rounded half up to the cent (how a unit
+    /// price takes its discount).
+    pub fn discounted_by(self, percent: Percent) -> Cents {
+        Cents((self.0 * (100 - i64::from(percent.0)) + 50) / 100)
+    }
+
+    /// This amount less `other`, never below zero.
+    pub fn less(self, other: Cents) -> Cents {
+        Cents(self.0.saturating_sub(other.0).max(0))
+    }
+
+    /// `quantity` times this amount.
+    pub fn times(self, quantity: u32) -> Cents {
+        Cents(self.0.saturating_mul(i64::from(quantity)))
+    }
+}
+
+impl std::ops::Add for Cents {
+    type Output = Cents;
+
+    fn add(self, other: Cents) -> Cents {
+        Cents(self.0.saturating_add(other.0))
+    }
+}
+
+impl std::iter::Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(amounts: I) -> Cents {
+        amounts.fold(Cents::ZERO, |total, amount| total + amount)
     }
 }
 
@@ -30,10 +81,24 @@ pub fn format_amount(cents: i64, currency: &str) -> String {
 
 /// An integer percentage 0-100.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Percent(pub u8);
+#[serde(try_from = "u8", into = "u8")]
+pub struct Percent(u8);
 
 impl Percent {
+    pub const ZERO: Percent = Percent(0);
+
+    /// A percentage the code fixes (a discount tier), for `const` items: one over 100 does
+    /// not compile.
+    pub const fn fixed(value: u8) -> Self {
+        assert!(value <= 100, "a percentage is at most 100");
+        Self(value)
+    }
+
+    pub fn new(value: u8) -> Result<Self, DomainError> {
+        Self::parse(i64::from(value), "a percentage")
+    }
+
+    /// A percentage given as `field`, which the refusal names.
     pub fn parse(raw: i64, field: &str) -> Result<Self, DomainError> {
         u8::try_from(raw)
             .ok()
@@ -41,15 +106,24 @@ impl Percent {
             .map(Self)
             .ok_or_else(|| DomainError::invalid(format!("{field} must be an integer from 0 to 100")))
     }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
 }
 
-/// A number of units in a cart line or an order: at least 1.
+/// A number of units a buyer asks for of one product: at least 1, at most `Quantity::MAX`.
+/// (Setting a cart line to 0 removes it: that 0 is a request, not a quantity.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Quantity(pub u32);
+#[serde(try_from = "u32", into = "u32")]
+pub struct Quantity(u32);
 
 impl Quantity {
     pub const MAX: u32 = 10_000;
+
+    pub fn new(units: u32) -> Result<Self, DomainError> {
+        Self::parse(i64::from(units))
+    }
 
     pub fn parse(raw: i64) -> Result<Self, DomainError> {
         u32::try_from(raw)
@@ -58,7 +132,35 @@ impl Quantity {
             .map(Self)
             .ok_or_else(|| DomainError::invalid(format!("quantity must be an integer from 1 to {}", Self::MAX)))
     }
+
+    pub fn units(self) -> u32 {
+        self.0
+    }
 }
+
+/// Serde reads a newtype through its constructor (`try_from`) and writes the bare number
+/// (`into`), so a stored or posted value is checked as one built in code.
+macro_rules! number_newtype_serde {
+    ($newtype:ident, $number:ty) => {
+        impl TryFrom<$number> for $newtype {
+            type Error = DomainError;
+
+            fn try_from(number: $number) -> Result<Self, DomainError> {
+                Self::new(number)
+            }
+        }
+
+        impl From<$newtype> for $number {
+            fn from(value: $newtype) -> $number {
+                value.0
+            }
+        }
+    };
+}
+
+number_newtype_serde!(Cents, i64);
+number_newtype_serde!(Percent, u8);
+number_newtype_serde!(Quantity, u32);
 
 #[cfg(test)]
 mod tests {
@@ -91,5 +193,67 @@ mod tests {
         assert!(Percent::parse(101, "p").is_err());
         assert!(Percent::parse(100, "p").is_ok());
         assert!(Cents::parse(-1, "c").is_err());
+    }
+
+    #[test]
+    fn amounts_are_zero_or_more() {
+        assert_eq!(Cents::new(0).map(Cents::cents), Ok(0));
+        assert_eq!(Cents::new(2490).map(Cents::cents), Ok(2490));
+        assert_eq!(Cents::new(-1), Err(DomainError::invalid("an amount in cents must not be negative")));
+        assert_eq!(
+            Cents::parse(-5, "home_delivery_fee_cents"),
+            Err(DomainError::invalid("home_delivery_fee_cents must not be negative"))
+        );
+    }
+
+    #[test]
+    fn amounts_add_and_take_off_without_going_negative() {
+        assert_eq!(Cents(1000) + Cents(590), Cents(1590));
+        assert_eq!(Cents(1000).less(Cents(300)), Cents(700));
+        assert_eq!(Cents(300).less(Cents(1000)), Cents::ZERO);
+        assert_eq!(Cents(1990).times(3), Cents(5970));
+        assert_eq!([Cents(1), Cents(2), Cents(3)].into_iter().sum::<Cents>(), Cents(6));
+        // 1990 less 5% = 1890.5, rounded half up; the 5% itself is 99.5, rounded half up.
+        assert_eq!(Cents(1990).discounted_by(Percent(5)), Cents(1891));
+        assert_eq!(Cents(1990).less(Cents(1990).percent_of(Percent(5))), Cents(1890));
+    }
+
+    #[test]
+    fn percentages_are_from_0_to_100() {
+        assert_eq!(Percent::new(0).map(Percent::value), Ok(0));
+        assert_eq!(Percent::new(100).map(Percent::value), Ok(100));
+        assert!(Percent::new(101).is_err());
+        assert!(Percent::new(u8::MAX).is_err());
+        assert_eq!(Percent::fixed(5), Percent(5));
+        assert_eq!(
+            Percent::parse(-1, "discount_percent"),
+            Err(DomainError::invalid("discount_percent must be an integer from 0 to 100"))
+        );
+    }
+
+    #[test]
+    fn quantities_are_from_1_to_the_maximum() {
+        assert_eq!(Quantity::new(1).map(Quantity::units), Ok(1));
+        assert_eq!(Quantity::new(Quantity::MAX).map(Quantity::units), Ok(Quantity::MAX));
+        assert!(Quantity::new(0).is_err());
+        assert!(Quantity::new(Quantity::MAX + 1).is_err());
+    }
+
+    #[test]
+    fn values_read_from_json_or_an_item_are_checked_as_built() {
+        assert_eq!(serde_json::from_str::<Cents>("2490").ok(), Some(Cents(2490)));
+        assert_eq!(serde_json::from_str::<Percent>("100").ok(), Some(Percent(100)));
+        assert_eq!(serde_json::from_str::<Quantity>("3").ok(), Some(Quantity(3)));
+        assert!(serde_json::from_str::<Cents>("-1").is_err());
+        assert!(serde_json::from_str::<Cents>("\"1\"").is_err());
+        assert!(serde_json::from_str::<Percent>("101").is_err());
+        assert!(serde_json::from_str::<Percent>("-1").is_err());
+        assert!(serde_json::from_str::<Quantity>("0").is_err());
+        assert!(serde_json::from_str::<Quantity>("10001").is_err());
+        let refusal = serde_json::from_str::<Cents>("-1").map_err(|e| e.to_string()).err();
+        assert_eq!(refusal.as_deref(), Some("an amount in cents must not be negative"));
+        // Written as the plain numbers they were before they had a type.
+        let written = serde_json::to_string(&(Cents(2490), Percent(5), Quantity(2))).ok();
+        assert_eq!(written.as_deref(), Some("[2490,5,2]"));
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::error::DomainError;
 use super::pricing::PricedLine;
 use super::settings::Settings;
-use super::Cents;
+use super::{Cents, Percent};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,15 +81,49 @@ impl Address {
     }
 }
 
-/// The delivery as the checkout body gives it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeliveryRequest {
-    pub mode: String,
-    #[serde(default)]
-    pub pickup_point_id: Option<String>,
-    #[serde(default)]
-    pub address: Option<Address>,
+/// The delivery as the checkout body gives it, tagged by `mode`: a mode other than
+/// `pickup` or `home`, a missing one, or a field the mode does not take is refused while
+/// the body is read (400 `invalid_request`, as when this was checked later).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "DeliveryBody")]
+pub enum DeliveryRequest {
+    Pickup { pickup_point_id: String },
+    Home { address: Address },
+}
+
+/// The body's shape. The other mode's field may still be given as null, as the body took
+/// it before it was typed; any value there is refused.
+#[derive(Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+enum DeliveryBody {
+    Pickup {
+        pickup_point_id: String,
+        #[serde(default, rename = "address", deserialize_with = "null_only")]
+        _no_address: (),
+    },
+    Home {
+        address: Address,
+        #[serde(default, rename = "pickup_point_id", deserialize_with = "null_only")]
+        _no_pickup_point: (),
+    },
+}
+
+/// Absent or null only. (Not `Option<()>`: the tagged body is buffered, and serde reads a
+/// buffered `{}` as `()`.)
+fn null_only<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+    match Option::<serde::de::IgnoredAny>::deserialize(deserializer)? {
+        None => Ok(()),
+        Some(_) => Err(serde::de::Error::custom("pickup delivery takes no address, home delivery no pickup_point_id")),
+    }
+}
+
+impl From<DeliveryBody> for DeliveryRequest {
+    fn from(body: DeliveryBody) -> Self {
+        match body {
+            DeliveryBody::Pickup { pickup_point_id, .. } => Self::Pickup { pickup_point_id },
+            DeliveryBody::Home { address, .. } => Self::Home { address },
+        }
+    }
 }
 
 /// A validated delivery, as orders keep it.
@@ -109,23 +143,26 @@ pub struct PickupPointRef<'a> {
 impl DeliveryRequest {
     /// Which pickup point to look up, if any.
     pub fn pickup_point_id(&self) -> Option<&str> {
-        (self.mode == "pickup").then_some(self.pickup_point_id.as_deref()).flatten()
+        match self {
+            Self::Pickup { pickup_point_id } => Some(pickup_point_id),
+            Self::Home { .. } => None,
+        }
     }
 
+    /// The delivery the order keeps: the pickup point (looked up by `pickup_point_id`)
+    /// must exist, the home address must be filled in.
     pub fn validate(self, pickup_point: Option<PickupPointRef<'_>>) -> Result<Delivery, DomainError> {
-        match (self.mode.as_str(), self.pickup_point_id, self.address) {
-            ("pickup", Some(id), None) => {
-                let point = pickup_point.ok_or_else(|| DomainError::invalid(format!("no pickup point {id}")))?;
+        match self {
+            Self::Pickup { pickup_point_id } => {
+                let point =
+                    pickup_point.ok_or_else(|| DomainError::invalid(format!("no pickup point {pickup_point_id}")))?;
                 Ok(Delivery::Pickup {
-                    pickup_point_id: id,
+                    pickup_point_id,
                     name: point.name.to_string(),
                     address: point.address.to_string(),
                 })
             }
-            ("pickup", _, _) => Err(DomainError::invalid("pickup delivery takes a pickup_point_id and no address")),
-            ("home", None, Some(address)) => Ok(Delivery::Home { address: address.validate()? }),
-            ("home", _, _) => Err(DomainError::invalid("home delivery takes an address and no pickup_point_id")),
-            _ => Err(DomainError::invalid("delivery.mode must be \"pickup\" or \"home\"")),
+            Self::Home { address } => Ok(Delivery::Home { address: address.validate()? }),
         }
     }
 }
@@ -161,11 +198,11 @@ impl Gift {
 
     pub fn fee(&self, settings: &Settings) -> Cents {
         let fees = &settings.gift_fees_cents;
-        Cents(match self.gift_type {
+        match self.gift_type {
             GiftType::Simple => fees.simple,
             GiftType::Birthday => fees.birthday,
             GiftType::Wedding => fees.wedding,
-        })
+        }
     }
 }
 
@@ -224,7 +261,7 @@ pub enum CommissionStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDiscount {
     pub kind: OrderDiscountKind,
-    pub percent: u8,
+    pub percent: Percent,
     pub amount_cents: i64,
 }
 
@@ -270,8 +307,8 @@ pub struct Order {
 
 pub fn delivery_fee(delivery: &Delivery, settings: &Settings) -> Cents {
     match delivery {
-        Delivery::Home { .. } => Cents(settings.home_delivery_fee_cents),
-        Delivery::Pickup { .. } => Cents(0),
+        Delivery::Home { .. } => settings.home_delivery_fee_cents,
+        Delivery::Pickup { .. } => Cents::ZERO,
     }
 }
 
@@ -292,18 +329,45 @@ mod tests {
         assert!(!Cancelled.can_become(Cancelled));
     }
 
+    fn address() -> serde_json::Value {
+        serde_json::json!({"name": "Ada", "line1": "1 rue X", "postal_code": "75001", "city": "Paris", "country": "FR"})
+    }
+
+    fn read(delivery: serde_json::Value) -> Result<DeliveryRequest, serde_json::Error> {
+        serde_json::from_value(delivery)
+    }
+
     fn home() -> DeliveryRequest {
-        DeliveryRequest {
-            mode: "home".into(),
-            pickup_point_id: None,
-            address: Some(Address {
-                name: "Ada".into(),
-                line1: "1 rue X".into(),
-                line2: None,
-                postal_code: "75001".into(),
-                city: "Paris".into(),
-                country: "FR".into(),
-            }),
+        read(serde_json::json!({"mode": "home", "address": address()})).expect("a home delivery")
+    }
+
+    #[test]
+    fn the_mode_says_what_a_delivery_request_carries() {
+        let pickup = read(serde_json::json!({"mode": "pickup", "pickup_point_id": "pp"})).expect("a pickup");
+        assert_eq!(pickup, DeliveryRequest::Pickup { pickup_point_id: "pp".into() });
+        assert_eq!(pickup.pickup_point_id(), Some("pp"));
+        assert!(matches!(home(), DeliveryRequest::Home { .. }));
+        assert_eq!(home().pickup_point_id(), None);
+        // The other mode's field as null, as the body always took it.
+        assert!(read(serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": null})).is_ok());
+        assert!(read(serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": null})).is_ok());
+        let refused = [
+            serde_json::json!({"mode": "drone"}),
+            serde_json::json!({"mode": "Pickup", "pickup_point_id": "pp"}),
+            serde_json::json!({"mode": null, "pickup_point_id": "pp"}),
+            serde_json::json!({"pickup_point_id": "pp"}),
+            serde_json::json!({"mode": "pickup"}),
+            serde_json::json!({"mode": "pickup", "pickup_point_id": null}),
+            serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": address()}),
+            serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": {}}),
+            serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": ""}),
+            serde_json::json!({"mode": "home"}),
+            serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": "pp"}),
+            serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": {}}),
+            serde_json::json!({"mode": "home", "address": address(), "floor": 3}),
+        ];
+        for delivery in refused {
+            assert!(read(delivery.clone()).is_err(), "{delivery}");
         }
     }
 
@@ -311,15 +375,13 @@ mod tests {
     fn deliveries_need_what_their_mode_needs() {
         assert!(home().validate(None).is_ok());
         let mut blank = home();
-        if let Some(a) = blank.address.as_mut() {
-            a.city = " ".into();
+        if let DeliveryRequest::Home { address } = &mut blank {
+            address.city = " ".into();
         }
         assert!(blank.validate(None).is_err());
-        let pickup = DeliveryRequest { mode: "pickup".into(), pickup_point_id: Some("pp".into()), address: None };
+        let pickup = DeliveryRequest::Pickup { pickup_point_id: "pp".into() };
         assert!(pickup.clone().validate(None).is_err(), "unknown pickup point");
         assert!(pickup.validate(Some(PickupPointRef { name: "R", address: "A" })).is_ok());
-        let drone = DeliveryRequest { mode: "drone".into(), pickup_point_id: None, address: None };
-        assert!(drone.validate(None).is_err());
     }
 
     #[test]
@@ -327,10 +389,10 @@ mod tests {
         let settings = Settings::default();
         let delivery = home().validate(None).expect("valid");
         let gift = Gift { gift_type: GiftType::Wedding, message: Some("Félicitations".into()) };
-        assert_eq!(gift.clone().validate(&delivery).map(|g| g.fee(&settings)).ok(), Some(Cents(500)));
+        assert_eq!(gift.clone().validate(&delivery).map(|g| g.fee(&settings).cents()).ok(), Some(500));
         let pickup = Delivery::Pickup { pickup_point_id: "p".into(), name: "n".into(), address: "a".into() };
         assert!(gift.validate(&pickup).is_err());
-        assert_eq!(delivery_fee(&pickup, &settings), Cents(0));
-        assert_eq!(delivery_fee(&delivery, &settings), Cents(590));
+        assert_eq!(delivery_fee(&pickup, &settings), Cents::ZERO);
+        assert_eq!(delivery_fee(&delivery, &settings).cents(), 590);
     }
 }

@@ -4,7 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Cents, Percent};
 
-pub const PRODUCT_DISCOUNT: Percent = Percent(5);
+pub const PRODUCT_DISCOUNT: Percent = Percent::fixed(5);
+/// The volume tiers (see `volume_percent`).
+const VOLUME_TIER: Percent = Percent::fixed(5);
+const VOLUME_TOP_TIER: Percent = Percent::fixed(10);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +36,7 @@ pub fn unit_discount(product_discount: bool, sale: Option<Percent>) -> Option<Un
 pub fn unit_price(price: Cents, discount: Option<UnitDiscount>) -> Cents {
     match discount {
         None => price,
-        Some(d) => Cents((price.0 * (100 - i64::from(d.percent.0)) + 50) / 100),
+        Some(d) => price.discounted_by(d.percent),
     }
 }
 
@@ -94,37 +97,37 @@ pub struct Breakdown {
 pub fn volume_percent(quantities: &[u32]) -> Percent {
     let at_least = |units: u32| quantities.iter().filter(|q| **q >= units).count();
     if at_least(4) > 10 {
-        Percent(10)
+        VOLUME_TOP_TIER
     } else if at_least(2) > 5 {
-        Percent(5)
+        VOLUME_TIER
     } else {
-        Percent(0)
+        Percent::ZERO
     }
 }
 
 pub fn price(lines: &[LineInput], promo: Option<&PromoInput>, fees: Fees) -> Breakdown {
-    let priced: Vec<PricedLine> = lines
-        .iter()
-        .map(|line| {
-            let unit = unit_price(line.price, line.discount);
-            PricedLine {
-                product_id: line.product_id.clone(),
-                name: line.name.clone(),
-                quantity: line.quantity,
-                unit_price_cents: line.price.0,
-                unit_effective_price_cents: unit.0,
-                line_total_cents: unit.0 * i64::from(line.quantity),
-            }
-        })
-        .collect();
-    let subtotal = Cents(priced.iter().map(|l| l.line_total_cents).sum());
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut subtotal = Cents::ZERO;
+    for line in lines {
+        let unit = unit_price(line.price, line.discount);
+        let total = unit.times(line.quantity);
+        subtotal = subtotal + total;
+        priced.push(PricedLine {
+            product_id: line.product_id.clone(),
+            name: line.name.clone(),
+            quantity: line.quantity,
+            unit_price_cents: line.price.cents(),
+            unit_effective_price_cents: unit.cents(),
+            line_total_cents: total.cents(),
+        });
+    }
     let quantities: Vec<u32> = lines.iter().map(|l| l.quantity).collect();
     let volume_percent = volume_percent(&quantities);
     let volume_discount = subtotal.percent_of(volume_percent);
-    let after_volume = Cents(subtotal.0 - volume_discount.0);
-    let promo_discount = promo.map_or(Cents(0), |p| after_volume.percent_of(p.discount_percent));
-    let after_promo = Cents(after_volume.0 - promo_discount.0);
-    let commission = promo.map_or(Cents(0), |p| after_promo.percent_of(p.commission_percent));
+    let after_volume = subtotal.less(volume_discount);
+    let promo_discount = promo.map_or(Cents::ZERO, |p| after_volume.percent_of(p.discount_percent));
+    let after_promo = after_volume.less(promo_discount);
+    let commission = promo.map_or(Cents::ZERO, |p| after_promo.percent_of(p.commission_percent));
     Breakdown {
         distinct_products: u32::try_from(priced.len()).unwrap_or(u32::MAX),
         total_quantity: quantities.iter().sum(),
@@ -136,7 +139,7 @@ pub fn price(lines: &[LineInput], promo: Option<&PromoInput>, fees: Fees) -> Bre
         promo_discount,
         commission,
         fees,
-        total: Cents(after_promo.0 + fees.delivery.0 + fees.gift.0),
+        total: after_promo + fees.delivery + fees.gift,
     }
 }
 
@@ -145,12 +148,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn cents(amount: i64) -> Cents {
+        Cents::new(amount).expect("an amount")
+    }
+
+    fn percent(value: u8) -> Percent {
+        Percent::new(value).expect("a percentage")
+    }
+
     fn line(id: usize, quantity: u32, price: i64) -> LineInput {
         LineInput {
             product_id: format!("p{id}"),
             name: format!("Cap {id}"),
             quantity,
-            price: Cents(price),
+            price: cents(price),
             discount: None,
         }
     }
@@ -161,33 +172,33 @@ mod tests {
 
     #[test]
     fn unit_prices_take_the_sale_or_the_product_discount_never_both() {
-        assert_eq!(unit_price(Cents(2000), unit_discount(true, None)), Cents(1900));
-        assert_eq!(unit_price(Cents(2000), unit_discount(true, Some(Percent(30)))), Cents(1400));
-        assert_eq!(unit_price(Cents(2000), unit_discount(false, None)), Cents(2000));
+        assert_eq!(unit_price(cents(2000), unit_discount(true, None)), cents(1900));
+        assert_eq!(unit_price(cents(2000), unit_discount(true, Some(percent(30)))), cents(1400));
+        assert_eq!(unit_price(cents(2000), unit_discount(false, None)), cents(2000));
         // 1990 * 0.95 = 1890.5, rounded half up.
-        assert_eq!(unit_price(Cents(1990), unit_discount(true, None)), Cents(1891));
+        assert_eq!(unit_price(cents(1990), unit_discount(true, None)), cents(1891));
     }
 
     #[test]
     fn volume_tiers_at_their_boundaries() {
-        assert_eq!(price(&lines(5, 2), None, Fees::default()).volume_percent, Percent(0));
-        assert_eq!(price(&lines(6, 2), None, Fees::default()).volume_percent, Percent(5));
-        assert_eq!(price(&lines(6, 1), None, Fees::default()).volume_percent, Percent(0));
-        assert_eq!(price(&lines(10, 4), None, Fees::default()).volume_percent, Percent(5));
-        assert_eq!(price(&lines(11, 4), None, Fees::default()).volume_percent, Percent(10));
-        assert_eq!(price(&lines(11, 3), None, Fees::default()).volume_percent, Percent(5));
+        assert_eq!(price(&lines(5, 2), None, Fees::default()).volume_percent, percent(0));
+        assert_eq!(price(&lines(6, 2), None, Fees::default()).volume_percent, percent(5));
+        assert_eq!(price(&lines(6, 1), None, Fees::default()).volume_percent, percent(0));
+        assert_eq!(price(&lines(10, 4), None, Fees::default()).volume_percent, percent(5));
+        assert_eq!(price(&lines(11, 4), None, Fees::default()).volume_percent, percent(10));
+        assert_eq!(price(&lines(11, 3), None, Fees::default()).volume_percent, percent(5));
     }
 
     #[test]
     fn promo_applies_after_volume_and_commission_after_promo() {
-        let promo = PromoInput { code: "ADA".into(), discount_percent: Percent(10), commission_percent: Percent(7) };
-        let fees = Fees { delivery: Cents(590), gift: Cents(500) };
+        let promo = PromoInput { code: "ADA".into(), discount_percent: percent(10), commission_percent: percent(7) };
+        let fees = Fees { delivery: cents(590), gift: cents(500) };
         let b = price(&lines(6, 2), Some(&promo), fees);
-        assert_eq!(b.subtotal, Cents(12000));
-        assert_eq!(b.volume_discount, Cents(600));
-        assert_eq!(b.promo_discount, Cents(1140));
-        assert_eq!(b.commission, Cents(718)); // 7% of 10260 = 718.2
-        assert_eq!(b.total, Cents(12000 - 600 - 1140 + 590 + 500));
+        assert_eq!(b.subtotal, cents(12000));
+        assert_eq!(b.volume_discount, cents(600));
+        assert_eq!(b.promo_discount, cents(1140));
+        assert_eq!(b.commission, cents(718)); // 7% of 10260 = 718.2
+        assert_eq!(b.total, cents(12000 - 600 - 1140 + 590 + 500));
     }
 
     proptest! {
@@ -199,17 +210,17 @@ mod tests {
             gift in 0i64..5_000,
         ) {
             let input: Vec<LineInput> = spec.iter().enumerate().map(|(i, (q, p, sale, flag))| LineInput {
-                product_id: format!("p{i}"), name: String::new(), quantity: *q, price: Cents(*p),
-                discount: unit_discount(*flag, sale.map(Percent)),
+                product_id: format!("p{i}"), name: String::new(), quantity: *q, price: cents(*p),
+                discount: unit_discount(*flag, sale.map(percent)),
             }).collect();
-            let promo = promo_percent.map(|(d, c)| PromoInput { code: "X".into(), discount_percent: Percent(d), commission_percent: Percent(c) });
-            let fees = Fees { delivery: Cents(delivery), gift: Cents(gift) };
+            let promo = promo_percent.map(|(d, c)| PromoInput { code: "X".into(), discount_percent: percent(d), commission_percent: percent(c) });
+            let fees = Fees { delivery: cents(delivery), gift: cents(gift) };
             let b = price(&input, promo.as_ref(), fees);
-            prop_assert_eq!(b.total.0, b.subtotal.0 - b.volume_discount.0 - b.promo_discount.0 + delivery + gift);
-            prop_assert!(b.volume_discount.0 >= 0 && b.promo_discount.0 >= 0 && b.commission.0 >= 0);
+            prop_assert_eq!(b.total.cents(), b.subtotal.cents() - b.volume_discount.cents() - b.promo_discount.cents() + delivery + gift);
+            prop_assert!(b.volume_discount.cents() >= 0 && b.promo_discount.cents() >= 0 && b.commission.cents() >= 0);
             // Discounts never touch fees: the total never goes below the fees.
-            prop_assert!(b.total.0 >= delivery + gift);
-            prop_assert_eq!(b.subtotal.0, b.lines.iter().map(|l| l.line_total_cents).sum::<i64>());
+            prop_assert!(b.total.cents() >= delivery + gift);
+            prop_assert_eq!(b.subtotal.cents(), b.lines.iter().map(|l| l.line_total_cents).sum::<i64>());
             for l in &b.lines {
                 prop_assert!(l.unit_effective_price_cents >= 0 && l.unit_effective_price_cents <= l.unit_price_cents);
             }
@@ -221,7 +232,7 @@ mod tests {
             let mut fewer = quantities.clone();
             fewer.remove(drop % quantities.len());
             prop_assert!(volume_percent(&fewer) <= before);
-            prop_assert!([Percent(0), Percent(5), Percent(10)].contains(&before));
+            prop_assert!([percent(0), percent(5), percent(10)].contains(&before));
         }
     }
 }

@@ -7,9 +7,9 @@ use super::{Cents, Email};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GiftFees {
-    pub simple: i64,
-    pub birthday: i64,
-    pub wedding: i64,
+    pub simple: Cents,
+    pub birthday: Cents,
+    pub wedding: Cents,
 }
 
 /// The shop's admin settings (API.md, `GET/PUT /admin/settings`).
@@ -18,7 +18,7 @@ pub struct GiftFees {
 pub struct Settings {
     pub cancellation_window_minutes: i64,
     pub payment_session_minutes: i64,
-    pub home_delivery_fee_cents: i64,
+    pub home_delivery_fee_cents: Cents,
     pub gift_fees_cents: GiftFees,
     pub low_stock_threshold: i64,
     pub stock_manager_emails: Vec<String>,
@@ -33,13 +33,17 @@ fn default_card_expiry_notice_days() -> i64 {
     30
 }
 
+const HOME_DELIVERY_FEE: Cents = Cents::fixed(590);
+const GIFT_FEES: GiftFees =
+    GiftFees { simple: Cents::fixed(200), birthday: Cents::fixed(350), wedding: Cents::fixed(500) };
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             cancellation_window_minutes: 24 * 60,
             payment_session_minutes: 30,
-            home_delivery_fee_cents: 590,
-            gift_fees_cents: GiftFees { simple: 200, birthday: 350, wedding: 500 },
+            home_delivery_fee_cents: HOME_DELIVERY_FEE,
+            gift_fees_cents: GIFT_FEES,
             low_stock_threshold: 5,
             stock_manager_emails: vec!["stock@capsule.local".to_string()],
             trial_days: 14,
@@ -50,20 +54,16 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Refuses what would make the shop misbehave: negative fees or windows, a payment
-    /// session too short to pay in, invalid manager emails.
+    /// Refuses what would make the shop misbehave: negative windows, a payment session too
+    /// short to pay in, invalid manager emails. (Fees are `Cents`: never negative once read.)
     pub fn validate(self) -> Result<Self, DomainError> {
         let non_negative = [
             ("cancellation_window_minutes", self.cancellation_window_minutes),
-            ("home_delivery_fee_cents", self.home_delivery_fee_cents),
-            ("gift_fees_cents.simple", self.gift_fees_cents.simple),
-            ("gift_fees_cents.birthday", self.gift_fees_cents.birthday),
-            ("gift_fees_cents.wedding", self.gift_fees_cents.wedding),
             ("low_stock_threshold", self.low_stock_threshold),
             ("trial_days", self.trial_days),
         ];
-        for (field, value) in non_negative {
-            Cents::parse(value, field)?;
+        if let Some((field, _)) = non_negative.iter().find(|(_, value)| *value < 0) {
+            return Err(DomainError::invalid(format!("{field} must not be negative")));
         }
         if !(1..=24 * 60).contains(&self.payment_session_minutes) {
             return Err(DomainError::invalid("payment_session_minutes must be from 1 to 1440"));
@@ -90,8 +90,11 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_bad_values_refused() {
         assert!(Settings::default().validate().is_ok());
-        let negative_fee = Settings { home_delivery_fee_cents: -1, ..Settings::default() };
-        assert!(negative_fee.validate().is_err());
+        let negative_window = Settings { cancellation_window_minutes: -1, ..Settings::default() };
+        assert!(negative_window.validate().is_err());
+        let mut negative_fee = serde_json::to_value(Settings::default()).expect("serializes");
+        negative_fee["gift_fees_cents"]["wedding"] = serde_json::json!(-1);
+        assert!(serde_json::from_value::<Settings>(negative_fee).is_err());
         let bad_email = Settings { stock_manager_emails: vec!["nope".into()], ..Settings::default() };
         assert!(bad_email.validate().is_err());
         for days in [0, 366] {

@@ -65,7 +65,7 @@ fn breakdown(order: &OrderRecord) -> Vec<(String, String)> {
         .collect();
     rows.push(("Subtotal".into(), eur(order, order.subtotal_cents)));
     for d in &order.discounts {
-        rows.push((format!("{} discount ({}%)", d.kind, d.percent), eur(order, -d.amount_cents)));
+        rows.push((format!("{} discount ({}%)", d.kind, d.percent.value()), eur(order, -d.amount_cents)));
     }
     if order.delivery_fee_cents > 0 {
         rows.push(("Delivery".into(), eur(order, order.delivery_fee_cents)));

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, s, time, Item, Store, StoreError};
-use crate::domain::search;
+use crate::domain::{search, Cents, Percent};
 
 /// A product as stored. `stock` is what can still be bought: checkout holds decrement it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -16,7 +16,7 @@ pub struct ProductRecord {
     pub product_id: String,
     pub name: String,
     pub description: String,
-    pub price_cents: i64,
+    pub price_cents: Cents,
     pub stock: i64,
     pub product_discount: bool,
     /// Set while a low-stock alert has been sent and not re-armed.
@@ -43,7 +43,7 @@ pub struct SaleWindow {
     pub starts_at: DateTime<Utc>,
     #[serde(with = "crate::clock::secs")]
     pub ends_at: DateTime<Utc>,
-    pub percent: u8,
+    pub percent: Percent,
 }
 
 impl SaleWindow {
@@ -62,7 +62,7 @@ pub struct NewProduct {
     pub product_id: String,
     pub name: String,
     pub description: String,
-    pub price_cents: i64,
+    pub price_cents: Cents,
     pub stock: i64,
     pub product_discount: bool,
 }
@@ -102,7 +102,7 @@ impl ProductRecord {
 pub struct ProductChanges {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub price_cents: Option<i64>,
+    pub price_cents: Option<Cents>,
     /// The new available stock.
     pub stock: Option<i64>,
     pub product_discount: Option<bool>,
@@ -146,7 +146,7 @@ impl Store {
         }
         if let Some(price) = changes.price_cents {
             sets.push("price_cents = :price".into());
-            values.insert(":price".into(), super::n(price));
+            values.insert(":price".into(), super::n(price.cents()));
         }
         if let Some(stock) = changes.stock {
             sets.push("stock = :stock".into());

@@ -2,14 +2,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, s, to_item, Store, StoreError};
+use crate::domain::Percent;
 
 /// A promo code: a discount for buyers, a commission for its owner.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromoCode {
     pub code: String,
     pub owner_user_id: String,
-    pub discount_percent: u8,
-    pub commission_percent: u8,
+    pub discount_percent: Percent,
+    pub commission_percent: Percent,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::clock::secs::option")]

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, n, s, to_item, tx, Item, Store, StoreError};
+use crate::domain::Percent;
 use crate::retry::{Retries, CONTENDED};
 use crate::store::{ProductRecord, SaleWindow};
 
@@ -14,7 +15,7 @@ pub struct Sale {
     pub starts_at: DateTime<Utc>,
     #[serde(with = "crate::clock::secs")]
     pub ends_at: DateTime<Utc>,
-    pub percent: u8,
+    pub percent: Percent,
     pub product_ids: Vec<String>,
     #[serde(with = "crate::clock::secs")]
     pub created_at: DateTime<Utc>,

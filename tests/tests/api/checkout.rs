@@ -52,6 +52,8 @@ async fn checkout_refuses_bad_requests_with_the_contract_codes() {
     let cases = [
         json!({"payment_method": "card"}),
         json!({"payment_method": "card", "delivery": {"mode": "drone"}}),
+        json!({"payment_method": "card", "delivery": {"pickup_point_id": "pp-bastille"}}),
+        json!({"payment_method": "card", "delivery": {"mode": "pickup", "pickup_point_id": "pp-bastille", "address": {}}}),
         json!({"payment_method": "card", "delivery": {"mode": "pickup", "pickup_point_id": "nowhere"}}),
         json!({"payment_method": "card", "delivery": {"mode": "home"}}),
         json!({"payment_method": "card", "delivery": {"mode": "home", "address": {"name": "A", "line1": "", "postal_code": "1", "city": "P", "country": "FR"}}}),
