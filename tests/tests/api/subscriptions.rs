@@ -329,3 +329,24 @@ async fn month_end_anchors_keep_their_day() {
     }
     assert_eq!(next, ["2031-03-31T10:00", "2031-04-30T10:00", "2031-05-31T10:00"]);
 }
+
+/// The expiry email of a card names the subscription it pays for.
+#[tokio::test]
+async fn a_card_expiry_email_names_the_subscription_it_pays_for() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("expiring-sub").await;
+    let pm = save_card(&app, &token, "4242424242424242", 3, 2030).await;
+    let created = subscribe(&app, &token, "supplement", &pm).await;
+    assert_eq!(created.body["status"], "trialing", "{}", created.body);
+    let report = app.run_job("card-expiry-scan").await;
+    assert_eq!(report["expiring_sent"], 1, "{report}");
+    let emails = app.emails_to(&email).await;
+    let notice = emails
+        .iter()
+        .find(|e| e["subject"].as_str().is_some_and(|s| s.ends_with("expires soon")))
+        .unwrap_or_else(|| panic!("{:?}", subjects(&emails)));
+    let text = notice["text"].as_str().unwrap_or_default();
+    assert!(text.contains("It pays for your subscription to Supplément."), "{text}");
+    assert!(notice["html"].as_str().is_some_and(|h| h.contains("Supplément")), "{notice}");
+}
