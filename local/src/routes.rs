@@ -7,6 +7,10 @@ use shared::App;
 
 /// Invokes an HTTP function's handler, as Lambda would.
 pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Response<Body>> {
+    shared::calls::within(function, http(function, app, req)).await
+}
+
+async fn http(function: &str, app: &App, req: Request) -> Option<Response<Body>> {
     Some(match function {
         "auth" => auth::handle(app, req).await,
         "catalog" => catalog::handle(app, req).await,
@@ -25,6 +29,10 @@ pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Resp
 
 /// Invokes an SQS consumer with a batch, as Lambda's event source mapping would.
 pub async fn invoke_sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchResponse> {
+    shared::calls::within(function, sqs(function, app, event)).await
+}
+
+async fn sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchResponse> {
     Some(match function {
         "notifier" => notifier::handle(app, event).await,
         "payment-events" => payment_events::handle(app, event).await,
@@ -35,6 +43,10 @@ pub async fn invoke_sqs(function: &str, app: &App, event: SqsEvent) -> Option<Sq
 
 /// Runs a scheduled function once; its report as JSON.
 pub async fn invoke_scheduled(function: &str, app: &App) -> Option<Result<serde_json::Value, String>> {
+    shared::calls::within(function, scheduled(function, app)).await
+}
+
+async fn scheduled(function: &str, app: &App) -> Option<Result<serde_json::Value, String>> {
     fn report<T: serde::Serialize, E: std::fmt::Display>(outcome: Result<T, E>) -> Result<serde_json::Value, String> {
         outcome.map_err(|e| e.to_string()).and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
     }

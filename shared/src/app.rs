@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::calls::{CallCounts, Counter};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::notify::Notifier;
@@ -16,20 +17,25 @@ pub struct App {
     pub notifier: Notifier,
     pub sqs: aws_sdk_sqs::Client,
     pub ses: aws_sdk_sesv2::Client,
+    /// The AWS calls made through these clients, by use case.
+    pub calls: CallCounts,
 }
 
 impl App {
     pub fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> Self {
-        let sqs = aws_sdk_sqs::Client::new(sdk);
-        let ses = aws_sdk_sesv2::Client::new(sdk);
-        let store = Store::from_sdk(sdk, config.table_name.clone());
-        let notifier = Notifier::new(
-            sqs.clone(),
-            aws_sdk_eventbridge::Client::new(sdk),
-            config.notifications_queue_url.clone(),
-            config.event_bus_name.clone(),
+        let calls = CallCounts::default();
+        let counter = || Counter(calls.clone());
+        let sqs =
+            aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(sdk).interceptor(counter()).build());
+        let ses =
+            aws_sdk_sesv2::Client::from_conf(aws_sdk_sesv2::config::Builder::from(sdk).interceptor(counter()).build());
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::config::Builder::from(sdk).interceptor(counter()).build(),
         );
-        Self { config: Arc::new(config), clock, store, notifier, sqs, ses }
+        let store = Store::counted(sdk, config.table_name.clone(), counter());
+        let notifier =
+            Notifier::new(sqs.clone(), events, config.notifications_queue_url.clone(), config.event_bus_name.clone());
+        Self { config: Arc::new(config), clock, store, notifier, sqs, ses, calls }
     }
 
     /// The Lambda way: configuration and credentials from the environment, the real clock.

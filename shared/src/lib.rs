@@ -1,6 +1,7 @@
 //! Everything the Capsule functions share: pure business rules (`domain`), DynamoDB access
 //! (`store`), payments, notifications, and the HTTP plumbing of the contract in API.md.
 pub mod app;
+pub mod calls;
 pub mod cart;
 pub mod clock;
 pub mod config;

@@ -112,6 +112,12 @@ impl Store {
         Self::new(Client::new(sdk), table)
     }
 
+    /// A store whose client counts its calls (`crate::calls`).
+    pub fn counted(sdk: &aws_config::SdkConfig, table: String, counter: crate::calls::Counter) -> Self {
+        let config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(counter).build();
+        Self::new(Client::from_conf(config), table)
+    }
+
     pub fn client(&self) -> &Client {
         &self.db
     }

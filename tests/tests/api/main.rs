@@ -10,6 +10,7 @@ mod local_stack;
 mod orders;
 mod outbox;
 mod payments;
+mod round_trips;
 mod rules;
 mod saved_methods;
 mod subscriptions;

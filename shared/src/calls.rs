@@ -1,0 +1,74 @@
+//! Every AWS call a function makes, counted by an SDK interceptor and attributed to the use
+//! case that made it: round trips are the cost that grows with traffic, so tests hold each
+//! use case to its count and a regression fails there.
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+tokio::task_local! {
+    static USE_CASE: String;
+}
+
+/// Runs `work` as `use_case` (a function's name): the calls it makes are counted for it.
+pub async fn within<F: Future>(use_case: &str, work: F) -> F::Output {
+    USE_CASE.scope(use_case.to_string(), work).await
+}
+
+/// Calls counted so far, by use case, service and operation.
+#[derive(Clone, Debug, Default)]
+pub struct CallCounts {
+    counts: Arc<Mutex<HashMap<(String, String, String), u64>>>,
+}
+
+impl CallCounts {
+    fn add(&self, key: (String, String, String)) {
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+
+    /// How many calls `use_case` made to `service` (`"dynamodb"`, `"sqs"`, ...).
+    pub fn of(&self, use_case: &str, service: &str) -> u64 {
+        self.counts.lock().map_or(0, |counts| {
+            counts.iter().filter(|((u, s, _), _)| u == use_case && s == service).map(|(_, n)| n).sum()
+        })
+    }
+
+    /// Every count, for a report: `(use case, service, operation) → calls`, sorted.
+    pub fn all(&self) -> Vec<((String, String, String), u64)> {
+        let mut all: Vec<_> =
+            self.counts.lock().map(|c| c.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default();
+        all.sort();
+        all
+    }
+}
+
+/// The interceptor every client of an `App` carries.
+#[derive(Debug)]
+pub struct Counter(pub CallCounts);
+
+impl Intercept for Counter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            let use_case = USE_CASE.try_with(String::clone).unwrap_or_else(|_| "other".to_string());
+            self.0.add((use_case, metadata.service().to_lowercase(), metadata.name().to_string()));
+        }
+        Ok(())
+    }
+}
