@@ -21,14 +21,17 @@ pub async fn within<F: Future>(use_case: &str, work: F) -> F::Output {
     USE_CASE.scope(use_case.to_string(), work).await
 }
 
+/// What a call is counted under: use case, service, operation.
+pub type CallKey = (String, String, String);
+
 /// Calls counted so far, by use case, service and operation.
 #[derive(Clone, Debug, Default)]
 pub struct CallCounts {
-    counts: Arc<Mutex<HashMap<(String, String, String), u64>>>,
+    counts: Arc<Mutex<HashMap<CallKey, u64>>>,
 }
 
 impl CallCounts {
-    fn add(&self, key: (String, String, String)) {
+    fn add(&self, key: CallKey) {
         if let Ok(mut counts) = self.counts.lock() {
             *counts.entry(key).or_default() += 1;
         }
@@ -42,7 +45,7 @@ impl CallCounts {
     }
 
     /// Every count, for a report: `(use case, service, operation) → calls`, sorted.
-    pub fn all(&self) -> Vec<((String, String, String), u64)> {
+    pub fn all(&self) -> Vec<(CallKey, u64)> {
         let mut all: Vec<_> =
             self.counts.lock().map(|c| c.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default();
         all.sort();
