@@ -80,9 +80,25 @@ pub async fn price_lines(
     promo_code: Option<&str>,
     fees: Fees,
 ) -> Result<Priced, ApiError> {
+    price_with(app, user_id, lines, promo_code, fees, HashMap::new()).await
+}
+
+/// `price_lines`, with the products already read (`known`): only the others are read.
+pub async fn price_with(
+    app: &App,
+    user_id: &str,
+    lines: &[CartLineRecord],
+    promo_code: Option<&str>,
+    fees: Fees,
+    known: HashMap<String, ProductRecord>,
+) -> Result<Priced, ApiError> {
     let now = app.clock.now();
-    let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
-    let products = app.store.products_by_id(&ids).await?;
+    let missing: Vec<String> =
+        lines.iter().map(|l| l.product_id.clone()).filter(|id| !known.contains_key(id)).collect();
+    let mut products = known;
+    if !missing.is_empty() {
+        products.extend(app.store.products_by_id(&missing).await?);
+    }
     let mut inputs = Vec::new();
     let mut sale_lines = Vec::new();
     for line in lines {
@@ -117,7 +133,13 @@ pub async fn price_lines(
 }
 
 pub async fn view(app: &App, cart: &CartRecord) -> Result<Cart, ApiError> {
-    let priced = price_lines(app, &cart.user_id, &cart.lines, cart.promo_code.as_deref(), Fees::default()).await?;
+    view_with(app, cart, HashMap::new()).await
+}
+
+/// `view`, with the products already read (`known`).
+pub async fn view_with(app: &App, cart: &CartRecord, known: HashMap<String, ProductRecord>) -> Result<Cart, ApiError> {
+    let promo = cart.promo_code.as_deref();
+    let priced = price_with(app, &cart.user_id, &cart.lines, promo, Fees::default(), known).await?;
     Ok(Cart::new(&cart.cart_id, &priced.breakdown))
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::json;
 
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
-use crate::domain::order::{OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
+use crate::domain::order::{HistoryEntry, OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
@@ -15,7 +15,7 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    invoice_number, outbox_put, CartRecord, OrderFields, OrderRecord, PaymentRecord, Transition, TransitionError,
+    invoice_number, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, Transition, TransitionError,
 };
 use crate::App;
 
@@ -139,9 +139,7 @@ async fn apply_plan(
             effects.extend(saving.effects);
         }
     }
-    for effect in &effects {
-        writes.push(outbox_put(app.store.table(), effect)?);
-    }
+    writes.extend(outbox::puts(app, &effects)?);
     let transition = Transition {
         order: &order,
         to: plan.to,
@@ -189,8 +187,23 @@ async fn apply_plan(
     if plan.stock != StockMove::None {
         crate::stock::check_alerts(app, &order.product_ids()).await;
     }
-    let changed = app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    // The order as written; read again only when its refund, delivered just now, marked it.
+    let changed = match plan.refund {
+        true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
+        false => written(after, plan.to, now),
+    };
     Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
+}
+
+/// The order as the transition wrote it: `after` with its history entry and out of the
+/// pending index once it left `pending_payment`.
+fn written(mut after: OrderRecord, to: OrderStatus, at: DateTime<Utc>) -> OrderRecord {
+    after.order.history.push(HistoryEntry { status: to, at });
+    if to != OrderStatus::PendingPayment {
+        after.gsi2pk = None;
+        after.gsi2sk = None;
+    }
+    after
 }
 
 /// The emails, bus events and refund a plan causes, rendered from the order after it.
@@ -254,20 +267,24 @@ fn effects(
     Ok(effects)
 }
 
-/// The cart as the plan leaves it, if it changes (written only if its version did not move).
+/// The cart as the plan leaves it. A pending order's cart is the one it locked: written
+/// on that lock without a read; otherwise read and written only if its version did not move.
 async fn cart_after(
     app: &App,
     order: &OrderRecord,
     change: CartMove,
     now: DateTime<Utc>,
-) -> Result<Option<CartRecord>, ApiError> {
-    if change == CartMove::Keep {
-        return Ok(None);
+) -> Result<CartWrite, ApiError> {
+    match (change, order.status) {
+        (CartMove::Keep, _) => return Ok(CartWrite::None),
+        (CartMove::Empty, OrderStatus::PendingPayment) => return Ok(CartWrite::EmptyLocked),
+        (CartMove::Unlock, OrderStatus::PendingPayment) => return Ok(CartWrite::UnlockLocked),
+        _ => {}
     }
-    let Some(mut cart) = app.store.cart(&order.user_id).await? else { return Ok(None) };
+    let Some(mut cart) = app.store.cart(&order.user_id).await? else { return Ok(CartWrite::None) };
     let locked_by_this = cart.checkout_order_id.as_deref() == Some(order.order_id.as_str());
     match change {
-        CartMove::Keep => return Ok(None),
+        CartMove::Keep => return Ok(CartWrite::None),
         CartMove::Empty if locked_by_this => {
             let version = cart.version;
             cart = CartRecord::empty(&order.user_id, now);
@@ -280,10 +297,10 @@ async fn cart_after(
                 cart.set_quantity(&product_id, left);
             }
         }
-        _ => return Ok(None),
+        _ => return Ok(CartWrite::None),
     }
     cart.touch(now);
-    Ok(Some(cart))
+    Ok(CartWrite::Put(Box::new(cart)))
 }
 
 fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> PaymentRecord {
@@ -313,7 +330,7 @@ async fn refund_unwanted(
         Outbox::new(&cause, Effect::Refund { request, settles_order: false }, now),
         Outbox::new(&cause, Effect::Email { email }, now),
     ];
-    let outbox = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
+    let outbox = outbox::puts(app, &effects)?;
     let record = payment_record(payment, OrderStatus::Paid, now);
     if !app.store.record_event(&payment.event_id, &order.order_id, now, &[record], outbox).await? {
         return Ok(Outcome::AlreadyApplied);

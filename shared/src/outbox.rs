@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::notify::EmailMessage;
 use crate::payments::{self, RefundRequest};
-use crate::store::{OutboxRecord, StoreError};
+use crate::store::{outbox_put, OutboxRecord, StoreError, Write};
 use crate::App;
 
 /// What a change causes outside the table.
@@ -55,16 +55,47 @@ enum Outcome {
     Skipped,
 }
 
-/// After a commit: delivers the effects it recorded, unless configured to leave them to
-/// the relay. Never fails the request: what did not go out stays due.
+/// The writes that record `effects` in the change's transaction. When the committing
+/// function delivers them itself right after (`deliver_now`), they are written leased to
+/// it, so the relay leaves them alone meanwhile and no separate lease is needed.
+pub fn puts(app: &App, effects: &[Outbox]) -> Result<Vec<Write>, StoreError> {
+    effects
+        .iter()
+        .map(|record| {
+            let mut record = record.clone();
+            if app.config.deliver_after_commit {
+                record.leased_until = Some(record.created_at + Duration::seconds(LEASE_SECONDS));
+            }
+            outbox_put(app.store.table(), &record)
+        })
+        .collect()
+}
+
+/// After a commit: delivers the effects it recorded (leased to it by `puts`), then marks
+/// those delivered in one write, unless configured to leave them to the relay. Never
+/// fails the request: what did not go out is due again (at once after the lease, or
+/// with backoff after a failure).
 pub async fn deliver_now(app: &App, effects: &[Outbox]) {
-    if !app.config.deliver_after_commit {
+    if !app.config.deliver_after_commit || effects.is_empty() {
         return;
     }
+    let now = app.clock.now();
+    let mut delivered = Vec::new();
     for record in effects {
-        if let Err(error) = deliver_one(app, record).await {
-            tracing::warn!(effect_id = %record.effect_id, %error, "effect left to the outbox relay");
+        match send(app, &record.effect, now).await {
+            Ok(()) => {
+                tracing::info!(effect_id = %record.effect_id, cause = %record.cause, kind = record.effect.kind(), "effect delivered");
+                delivered.push(record.effect_id.as_str());
+            }
+            Err(error) => {
+                if let Err(e) = retry_later(app, record, now, &error).await {
+                    tracing::warn!(effect_id = %record.effect_id, error = %e, "effect left to the outbox relay");
+                }
+            }
         }
+    }
+    if let Err(error) = app.store.outbox_delivered_all(&delivered, now).await {
+        tracing::warn!(%error, "delivered effects not marked: the relay may deliver them again");
     }
 }
 
@@ -98,12 +129,17 @@ async fn deliver_one(app: &App, record: &Outbox) -> Result<Outcome, StoreError> 
             Ok(Outcome::Delivered)
         }
         Err(error) => {
-            let due_at = now + backoff(record.attempts);
-            tracing::warn!(effect_id = %record.effect_id, cause = %record.cause, %error, due_at = %crate::clock::rfc3339(due_at), "effect failed; retried later");
-            app.store.outbox_retry_at(&record.effect_id, due_at, &error).await?;
+            retry_later(app, record, now, &error).await?;
             Ok(Outcome::Failed)
         }
     }
+}
+
+/// Gives a failed effect back, due again after its backoff.
+async fn retry_later(app: &App, record: &Outbox, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+    let due_at = now + backoff(record.attempts);
+    tracing::warn!(effect_id = %record.effect_id, cause = %record.cause, %error, due_at = %crate::clock::rfc3339(due_at), "effect failed; retried later");
+    app.store.outbox_retry_at(&record.effect_id, due_at, error).await
 }
 
 /// 30 s after the first failure, doubling, at most an hour apart.

@@ -5,7 +5,7 @@ use maud::html;
 use crate::http::error::ApiError;
 use crate::notify::EmailMessage;
 use crate::outbox::{Effect, Outbox};
-use crate::store::{outbox_put, ProductRecord};
+use crate::store::ProductRecord;
 use crate::App;
 
 /// Looks at the products whose stock just changed. Never fails the change that called it:
@@ -30,7 +30,7 @@ async fn check(app: &App, product_ids: &[String]) -> Result<(), ApiError> {
                     vec![Outbox::new(format!("product:{}", product.product_id), Effect::Email { email }, now)]
                 }
             };
-            let outbox = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
+            let outbox = crate::outbox::puts(app, &effects)?;
             if app.store.raise_stock_alert(product, threshold, now, outbox).await? {
                 tracing::info!(product_id = %product.product_id, stock = product.stock, "low stock: managers alerted");
                 crate::outbox::deliver_now(app, &effects).await;

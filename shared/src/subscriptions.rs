@@ -15,7 +15,7 @@ use crate::payments::methods::PaymentMethodKind;
 use crate::payments::{self, ChargeRequest, PaymentEvent, PaymentEventKind, RefundRequest, SessionRequest};
 use crate::saved_methods::{self, Saving};
 use crate::store::{
-    keys, outbox_put, ChangeError, PaymentMethodRecord, PaymentRecord, Plan, SubscriptionChange, SubscriptionCharge,
+    keys, ChangeError, PaymentMethodRecord, PaymentRecord, Plan, SubscriptionChange, SubscriptionCharge,
     SubscriptionMethod, SubscriptionRecord, UserProfile,
 };
 use crate::views::CURRENCY;
@@ -114,6 +114,9 @@ pub async fn create(
                 .open_session(app, base_url, request)
                 .await
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
+            if let Some(record) = session.record {
+                app.store.write(record).await?;
+            }
             Ok(Created { record, redirect_url: Some(session.redirect_url) })
         }
         Paying::Saved(method) => {
@@ -192,9 +195,7 @@ async fn commit(
         );
         effects.extend(saving.effects);
     }
-    for effect in &effects {
-        with.push(outbox_put(app.store.table(), effect)?);
-    }
+    with.extend(outbox::puts(app, &effects)?);
     let payment = applied.payment.map(|event| {
         let status = match event.kind {
             PaymentEventKind::Succeeded => PaymentStatus::Succeeded,
@@ -391,7 +392,7 @@ async fn refund(app: &App, record: &SubscriptionRecord, event: &PaymentEvent) ->
     };
     let cause = format!("subscription:{}", record.subscription_id);
     let effects = vec![Outbox::new(&cause, Effect::Refund { request, settles_order: false }, now)];
-    let writes = effects.iter().map(|e| outbox_put(app.store.table(), e)).collect::<Result<_, _>>()?;
+    let writes = outbox::puts(app, &effects)?;
     let mut payment = PaymentRecord::new(
         &event.payment_id,
         &event.method.method_type,

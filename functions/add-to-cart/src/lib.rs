@@ -4,7 +4,9 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::domain::Quantity;
 use shared::http::{self, json_body, path_param, Caller, HttpResult, Route};
-use shared::store::{CartRecord, StoreError};
+use std::collections::HashMap;
+
+use shared::store::{CartRecord, ProductRecord, StoreError};
 use shared::{cart, ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -34,9 +36,19 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
             if cart::usable_promo(app, &code, user, app.clock.now()).await?.is_none() {
                 return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
             }
-            change_cart(app, user, |cart| cart.promo_code = Some(code.clone())).await
+            change_cart(app, user, &[], |cart, _| {
+                cart.promo_code = Some(code.clone());
+                Ok(())
+            })
+            .await
         }
-        Route::RemovePromoCode => change_cart(app, user, |cart| cart.promo_code = None).await,
+        Route::RemovePromoCode => {
+            change_cart(app, user, &[], |cart, _| {
+                cart.promo_code = None;
+                Ok(())
+            })
+            .await
+        }
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }
@@ -62,68 +74,73 @@ struct SetItem {
 
 /// Sets one line to `new_quantity(current)` against current stock and the per-sale limit.
 async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: impl Fn(u32) -> u32) -> HttpResult {
-    let product = app
-        .store
-        .product(product_id)
-        .await?
-        .ok_or(ApiError::NotFound { code: "product_not_found", what: "product" })?;
-    let sale_held = match product.active_sale(app.clock.now()) {
-        Some(sale) => Some((
-            app.store.sale_units(user_id, &sale.sale_id, product_id).await?,
-            app.store.settings().await?.sale_unit_limit,
-        )),
-        None => None,
-    };
-    let mut refusal = None;
-    let answer = change_cart(app, user_id, |record| {
+    let product_ids = [product_id.to_string()];
+    change_cart(app, user_id, &product_ids, |record, read| {
+        let product =
+            read.products.get(product_id).ok_or(ApiError::NotFound { code: "product_not_found", what: "product" })?;
         let current = record.quantity_of(product_id);
         let quantity = new_quantity(current);
         if quantity > current {
             if quantity > Quantity::MAX {
-                refusal = Some(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
-                return;
+                return Err(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
             }
             if i64::from(quantity) > product.stock {
-                refusal = Some(ApiError::InsufficientStock(
-                    json!({"product_id": product_id, "available": product.stock.max(0)}),
-                ));
-                return;
+                let available = product.stock.max(0);
+                return Err(ApiError::InsufficientStock(json!({"product_id": product_id, "available": available})));
             }
-            if let Some((held, limit)) = sale_held {
+            if let Some(&(held, limit)) = read.sale_units.get(product_id) {
                 if i64::from(held) + i64::from(quantity) > limit {
                     let already = held + current;
-                    refusal = Some(ApiError::SaleLimitExceeded(
-                        json!({"product_id": product_id, "limit": limit, "already": already}),
-                    ));
-                    return;
+                    let details = json!({"product_id": product_id, "limit": limit, "already": already});
+                    return Err(ApiError::SaleLimitExceeded(details));
                 }
             }
         }
-        refusal = None;
         record.set_quantity(product_id, quantity);
+        Ok(())
     })
-    .await;
-    match refusal {
-        Some(error) => Err(error),
-        None => answer,
-    }
+    .await
+}
+
+/// What a change of the cart reads besides the cart.
+struct Read {
+    products: HashMap<String, ProductRecord>,
+    /// For each product read that is in a sale now: the units the user holds in that sale,
+    /// and the per-sale limit.
+    sale_units: HashMap<String, (u32, i64)>,
 }
 
 /// Applies `change` to the user's unlocked cart and saves it, retrying (with a fresh read)
-/// when another request changed the cart meanwhile, so concurrent changes all land.
-async fn change_cart(app: &App, user_id: &str, mut change: impl FnMut(&mut CartRecord)) -> HttpResult {
+/// when another request changed the cart meanwhile, so concurrent changes all land. The
+/// cart and the products `change` needs are read in one round trip, and the answer is
+/// priced with them.
+async fn change_cart(
+    app: &App,
+    user_id: &str,
+    product_ids: &[String],
+    mut change: impl FnMut(&mut CartRecord, &Read) -> Result<(), ApiError>,
+) -> HttpResult {
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
         let now = app.clock.now();
-        let mut record = app.store.open_cart(user_id, now).await?;
+        let (mut record, products) = app.store.cart_and_products(user_id, product_ids, now).await?;
         ensure_unlocked(&record)?;
+        let mut sale_units = HashMap::new();
+        for product in products.values() {
+            if let Some(sale) = product.active_sale(now) {
+                let held = app.store.sale_units(user_id, &sale.sale_id, &product.product_id).await?;
+                let limit = app.store.settings().await?.sale_unit_limit;
+                sale_units.insert(product.product_id.clone(), (held, limit));
+            }
+        }
+        let read = Read { products, sale_units };
         let before = (record.lines.clone(), record.promo_code.clone());
-        change(&mut record);
+        change(&mut record, &read)?;
         if (record.lines.clone(), record.promo_code.clone()) == before {
-            return http::ok(&cart::view(app, &record).await?);
+            return http::ok(&cart::view_with(app, &record, read.products).await?);
         }
         match app.store.save_cart(&mut record, now).await {
-            Ok(()) => return http::ok(&cart::view(app, &record).await?),
+            Ok(()) => return http::ok(&cart::view_with(app, &record, read.products).await?),
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use shared::domain::saved_method::{ExpiryNotice, ExpiryNotices};
 use shared::notify::templates;
 use shared::outbox::{self, Effect, Outbox};
-use shared::store::{keys, outbox_put, PaymentMethodRecord};
+use shared::store::{keys, PaymentMethodRecord};
 use shared::{ApiError, App};
 
 /// Cards read per query page.
@@ -95,7 +95,7 @@ async fn notify(
     };
     let cause = format!("payment_method:{}", card.payment_method_id);
     let effect = Outbox::new(cause, Effect::Email { email }, now);
-    let write = outbox_put(app.store.table(), &effect)?;
+    let write = outbox::puts(app, std::slice::from_ref(&effect))?.remove(0);
     if !app.store.record_card_notice(card, ExpiryNotices::after(notice), write).await? {
         return Ok(None);
     }

@@ -79,12 +79,19 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         delivery: delivery_fee(&delivery, &settings),
         gift: gift.as_ref().map(|g| g.fee(&settings)).unwrap_or_default(),
     };
-    let user = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
+    // The account and the cart in one read; a contended retry reads the cart alone.
+    let (user, first_cart) = app.store.user_and_cart(&caller.user_id).await?;
+    let user = user.ok_or(ApiError::Unauthorized)?;
+    let mut first_cart = Some(first_cart);
 
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
         let now = app.clock.now();
-        let mut cart = app.store.open_cart(&caller.user_id, now).await?;
+        let cart = match first_cart.take() {
+            Some(cart) => cart,
+            None => app.store.cart(&caller.user_id).await?,
+        };
+        let mut cart = cart.unwrap_or_else(|| CartRecord::empty(&caller.user_id, now));
         if let Some(order_id) = &cart.checkout_order_id {
             return Err(ApiError::CheckoutInProgress(json!({"order_id": order_id})));
         }
@@ -112,7 +119,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         }
         let order_id = uuid::Uuid::new_v4().to_string();
         let expires_at = now + Duration::minutes(settings.payment_session_minutes);
-        let redirect_url = match &paying {
+        let session = match &paying {
             Paying::Page(kind) => {
                 let request = SessionRequest {
                     order_id: Some(order_id.clone()),
@@ -129,9 +136,13 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     .open_session(app, &base_url(&app.config, req), request)
                     .await
                     .map_err(|e| ApiError::Internal(e.to_string()))?;
-                Some(session.redirect_url)
+                Some(session)
             }
             Paying::Saved(_) => None,
+        };
+        let (redirect_url, session_record) = match session {
+            Some(session) => (Some(session.redirect_url), session.record),
+            None => (None, None),
         };
         let mut order = new_order(
             &order_id,
@@ -147,7 +158,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         let limit = u32::try_from(settings.sale_unit_limit).unwrap_or(u32::MAX);
         cart.checkout_order_id = Some(order_id.clone());
         cart.touch(now);
-        match app.store.place_order(&order, &cart, limit, now).await {
+        match app.store.place_order(&order, &cart, limit, now, session_record).await {
             Ok(()) => {
                 // Only a product this hold may have taken under the threshold can need an
                 // alert: the settings and stocks read above say which, without reading again.

@@ -49,6 +49,10 @@ pub struct SessionRequest {
 pub struct Session {
     pub session_id: String,
     pub redirect_url: String,
+    /// What the caller writes in the same transaction as its own change for the session to
+    /// exist (the sandbox keeps its sessions in Capsule's table, so a checkout's hold, order
+    /// and session are one write); a provider that hosts its sessions needs none.
+    pub record: Option<crate::store::Write>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -79,8 +79,12 @@ impl PaymentProvider for Sandbox {
                 event: None,
                 ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
             };
-            app.store.put_new(&record).await.map_err(unavailable)?;
-            Ok(Session { redirect_url: format!("{base_url}/portal/sessions/{session_id}"), session_id })
+            let write = app.store.new_item(&record).map_err(unavailable)?;
+            Ok(Session {
+                redirect_url: format!("{base_url}/portal/sessions/{session_id}"),
+                session_id,
+                record: Some(write),
+            })
         })
     }
 

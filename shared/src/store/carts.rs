@@ -99,20 +99,63 @@ impl Store {
         }
     }
 
-    /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so).
+    /// The user's cart (or a new empty one, not stored yet) and these products, in one
+    /// round trip: what a change of the cart reads.
+    pub async fn cart_and_products(
+        &self,
+        user_id: &str,
+        product_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(CartRecord, HashMap<String, ProductRecord>), StoreError> {
+        let cart_key = keys::cart(user_id);
+        let mut wanted: Vec<keys::Key> = product_ids.iter().map(|id| keys::product(id)).collect();
+        wanted.sort_by(|a, b| a.pk.cmp(&b.pk));
+        wanted.dedup();
+        wanted.push(cart_key.clone());
+        let mut cart = None;
+        let mut products = HashMap::new();
+        for item in self.batch_get(wanted).await? {
+            let is_cart = item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| *sk == cart_key.sk);
+            if is_cart {
+                cart = Some(from_item::<CartRecord>(item)?);
+            } else {
+                let product: ProductRecord = from_item(item)?;
+                products.insert(product.product_id.clone(), product);
+            }
+        }
+        Ok((cart.unwrap_or_else(|| CartRecord::empty(user_id, now)), products))
+    }
+
+    /// The user's profile and cart, in one round trip: what a checkout starts from.
+    pub async fn user_and_cart(
+        &self,
+        user_id: &str,
+    ) -> Result<(Option<super::UserProfile>, Option<CartRecord>), StoreError> {
+        let (user_key, cart_key) = (keys::user(user_id), keys::cart(user_id));
+        let (mut user, mut cart) = (None, None);
+        for item in self.batch_get(vec![user_key.clone(), cart_key]).await? {
+            let is_user = item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| *sk == user_key.sk);
+            match is_user {
+                true => user = Some(from_item(item)?),
+                false => cart = Some(from_item(item)?),
+            }
+        }
+        Ok((user, cart))
+    }
+
+    /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so);
+    /// a cart never stored (version 0) is created, once.
     pub async fn save_cart(&self, cart: &mut CartRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
         let expected = cart.version;
         cart.touch(now);
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(cart)?))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(expected))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
+        let request = self.client().put_item().table_name(self.table()).set_item(Some(to_item(cart)?));
+        let request = match expected {
+            0 => request.condition_expression("attribute_not_exists(pk)"),
+            _ => request
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", n(expected)),
+        };
+        let result = request.send().await.map_err(StoreError::from_sdk);
         if result.is_err() {
             cart.version = expected;
         }
@@ -121,14 +164,20 @@ impl Store {
 
     /// Products by id, in one round trip per 100.
     pub async fn products_by_id(&self, ids: &[String]) -> Result<HashMap<String, ProductRecord>, StoreError> {
-        let mut found = HashMap::new();
         let mut unique: Vec<&String> = ids.iter().collect();
         unique.sort();
         unique.dedup();
-        for chunk in unique.chunks(100) {
+        let items = self.batch_get(unique.into_iter().map(|id| keys::product(id)).collect()).await?;
+        items.into_iter().map(|item| from_item::<ProductRecord>(item).map(|p| (p.product_id.clone(), p))).collect()
+    }
+
+    /// Items by key (distinct keys), strongly consistent, in one round trip per 100.
+    async fn batch_get(&self, wanted: Vec<keys::Key>) -> Result<Vec<super::Item>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in wanted.chunks(100) {
             let mut pending = Some(
                 KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.iter().map(|id| keys::product(id).item()).collect()))
+                    .set_keys(Some(chunk.iter().map(keys::Key::item).collect()))
                     .consistent_read(true)
                     .build()
                     .map_err(|e| StoreError::Aws(e.to_string()))?,
@@ -141,10 +190,7 @@ impl Store {
                     .send()
                     .await
                     .map_err(StoreError::from_sdk)?;
-                for item in out.responses.and_then(|mut r| r.remove(self.table())).unwrap_or_default() {
-                    let product: ProductRecord = from_item(item)?;
-                    found.insert(product.product_id.clone(), product);
-                }
+                found.extend(out.responses.and_then(|mut r| r.remove(self.table())).unwrap_or_default());
                 pending = out.unprocessed_keys.and_then(|mut u| u.remove(self.table()));
             }
         }

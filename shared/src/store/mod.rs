@@ -27,7 +27,7 @@ pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};
 pub use sales::{Sale, SaleError};
 pub use subscriptions::{ChangeError, SubscriptionChange, SubscriptionCharge, SubscriptionMethod, SubscriptionRecord};
-pub use transitions::{Claims, OrderFields, Transition, TransitionError};
+pub use transitions::{CartWrite, Claims, OrderFields, Transition, TransitionError};
 pub use users::{Credentials, LoginFailures, UserProfile};
 
 use std::collections::HashMap;
@@ -80,6 +80,8 @@ impl StoreError {
 pub struct Store {
     db: Client,
     table: String,
+    /// Settings, pickup points and plans, read at most once per TTL per container.
+    reference: std::sync::Arc<reference::ReferenceCache>,
 }
 
 pub fn s(value: impl Into<String>) -> AttributeValue {
@@ -105,7 +107,7 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
 
 impl Store {
     pub fn new(db: Client, table: String) -> Self {
-        Self { db, table }
+        Self { db, table, reference: Default::default() }
     }
 
     pub fn from_sdk(sdk: &aws_config::SdkConfig, table: String) -> Self {
@@ -151,6 +153,16 @@ impl Store {
             .await
             .map_err(StoreError::from_sdk)?;
         Ok(())
+    }
+
+    /// The transaction write of an item that must not exist yet.
+    pub fn new_item<T: Serialize>(&self, value: &T) -> Result<Write, StoreError> {
+        tx::put(&self.table, to_item(value)?, Some("attribute_not_exists(pk)"))
+    }
+
+    /// Applies one transaction write on its own.
+    pub async fn write(&self, write: Write) -> Result<(), StoreError> {
+        self.transact(vec![write]).await
     }
 
     /// Writes an item, replacing what was there.

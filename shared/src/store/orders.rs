@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::transitions::{cart_put, claim_actions, claims_failure, stock_or_contention, stock_update};
-use super::{from_item, keys, s, to_item, tx, CartRecord, Claims, Item, Store, StoreError, TransitionError};
+use super::{from_item, keys, s, to_item, tx, CartRecord, Claims, Item, Store, StoreError, TransitionError, Write};
 use crate::domain::lifecycle::StockMove;
 use crate::domain::order::Order;
 
@@ -63,13 +63,15 @@ impl Store {
     }
 
     /// Places an order: holds every line's units, writes the order and locks the cart, all
-    /// or nothing. `cart` is the locked cart, whose `version` was already bumped.
+    /// or nothing, with `with` (the payment session). `cart` is the locked cart, whose
+    /// `version` was already bumped.
     pub async fn place_order(
         &self,
         order: &OrderRecord,
         cart: &CartRecord,
         sale_limit: u32,
         now: DateTime<Utc>,
+        with: Option<Write>,
     ) -> Result<(), TransitionError> {
         let mut actions = Vec::new();
         for (product_id, quantity) in order.holds() {
@@ -79,6 +81,7 @@ impl Store {
         actions.push(cart_put(self.table(), cart, cart.version - 1)?);
         let claims_start = actions.len();
         actions.extend(claim_actions(self.table(), order, Claims::Take { sale_limit: Some(sale_limit) }, now)?);
+        actions.extend(with);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(failed)) => {

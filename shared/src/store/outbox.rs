@@ -125,6 +125,32 @@ impl Store {
         Ok(())
     }
 
+    /// Marks effects delivered, in one transaction of at most 100 (a committing function's
+    /// effects are far fewer).
+    pub async fn outbox_delivered_all(&self, effect_ids: &[&str], now: DateTime<Utc>) -> Result<(), StoreError> {
+        for chunk in effect_ids.chunks(100) {
+            let marks = chunk
+                .iter()
+                .map(|id| {
+                    tx::update(
+                        self.table(),
+                        keys::outbox(id).item(),
+                        "SET delivered_at = :now, attempts = attempts + :one REMOVE gsi2pk, gsi2sk, leased_until",
+                        Some("attribute_exists(pk)"),
+                        Item::from([(":now".into(), time(now)), (":one".into(), n(1))]),
+                        &[],
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            match marks.len() {
+                0 => {}
+                1 => self.outbox_delivered(chunk[0], now).await?,
+                _ => self.transact(marks).await?,
+            }
+        }
+        Ok(())
+    }
+
     /// Gives a leased effect back after a failed attempt, due again at `due_at`.
     pub async fn outbox_retry_at(&self, effect_id: &str, due_at: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
         self.update_if(

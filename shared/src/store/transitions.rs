@@ -43,8 +43,8 @@ pub struct Transition<'a> {
     /// What else the order records with the move.
     pub set: OrderFields,
     pub stock: StockMove,
-    /// The cart as it must be after, written only if its version did not move.
-    pub cart: Option<CartRecord>,
+    /// What happens to the buyer's cart.
+    pub cart: CartWrite,
     /// The webhook event this applies: recorded so that a replay changes nothing.
     pub event_id: Option<&'a str>,
     /// The invoice counter's year and current value: the order takes the next number.
@@ -56,6 +56,19 @@ pub struct Transition<'a> {
     /// What is written with the change: the effects that follow it (`store::outbox_put`),
     /// a payment method it saves.
     pub with: Vec<TransactWriteItem>,
+}
+
+/// A transition's write of the buyer's cart.
+#[derive(Clone, Debug)]
+pub enum CartWrite {
+    None,
+    /// The cart as it must be after, written only if its version did not move.
+    Put(Box<CartRecord>),
+    /// The cart this pending order locked becomes a new empty cart (the order is paid),
+    /// written without reading it: the lock names the order.
+    EmptyLocked,
+    /// The cart this pending order locked is unlocked, its lines kept.
+    UnlockLocked,
 }
 
 /// Fields of an order a move sets besides its status (`None`: left as they are).
@@ -115,6 +128,42 @@ pub(super) fn stock_update(
         Item::from([(":q".into(), n(quantity)), (":one".into(), n(1))]),
         &[],
     )
+}
+
+/// The update of the cart `order` locked at checkout: conditional on that lock, so it
+/// needs no read (only this order's moves lift it).
+fn locked_cart_update(
+    table: &str,
+    order: &OrderRecord,
+    change: &CartWrite,
+    at: DateTime<Utc>,
+) -> Result<TransactWriteItem, StoreError> {
+    let null = AttributeValue::Null(true);
+    let mut values = Item::from([
+        (":order".into(), s(&order.order_id)),
+        (":null".into(), null.clone()),
+        (":one".into(), n(1)),
+        (":now".into(), time(at)),
+    ]);
+    let expression = match change {
+        CartWrite::EmptyLocked => {
+            values.insert(":empty".into(), AttributeValue::L(Vec::new()));
+            values.insert(":cart_id".into(), s(uuid::Uuid::new_v4().to_string()));
+            "SET #lines = :empty, promo_code = :null, checkout_order_id = :null, cart_id = :cart_id, \
+             version = version + :one, updated_at = :now REMOVE gsi1pk, gsi1sk"
+        }
+        _ => {
+            values.insert(":listed".into(), s(keys::UNPAID_CARTS));
+            values.insert(":sort".into(), s(keys::time_sort(at, &order.user_id)));
+            "SET checkout_order_id = :null, version = version + :one, updated_at = :now, \
+             gsi1pk = :listed, gsi1sk = :sort"
+        }
+    };
+    let names: &[(&str, &str)] = match change {
+        CartWrite::EmptyLocked => &[("#lines", "lines")],
+        _ => &[],
+    };
+    tx::update(table, keys::cart(&order.user_id).item(), expression, Some("checkout_order_id = :order"), values, names)
 }
 
 pub(super) fn cart_put(table: &str, cart: &CartRecord, expected_version: u64) -> Result<TransactWriteItem, StoreError> {
@@ -182,8 +231,12 @@ impl Store {
             }
         }
         let stock_end = actions.len();
-        if let Some(cart) = &t.cart {
-            actions.push(cart_put(table, cart, cart.version - 1)?);
+        match &t.cart {
+            CartWrite::None => {}
+            CartWrite::Put(cart) => actions.push(cart_put(table, cart, cart.version - 1)?),
+            CartWrite::EmptyLocked | CartWrite::UnlockLocked => {
+                actions.push(locked_cart_update(table, t.order, &t.cart, t.at)?)
+            }
         }
         if let Some((year, next)) = sequence {
             let key = keys::invoice_counter(year);

@@ -18,6 +18,8 @@ async fn each_use_case_stays_within_its_dynamodb_calls() {
     let (_, token) = app.customer("counted").await;
     let product = app.product_with_stock(1200, 50).await;
     app.add(&token, &product, 1).await; // a cart exists, as for most adds
+                                        // A warm container: its reference data (settings, pickup points) is cached.
+    app.get("/pickup-points", None).await;
 
     let (add, answer) = dynamodb_calls(&app, "add-to-cart", app.add(&token, &product, 2)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -30,8 +32,15 @@ async fn each_use_case_stays_within_its_dynamodb_calls() {
     let (webhook, _) = dynamodb_calls(&app, "payment-webhook", app.order_when(&token, order_id, "paid")).await;
 
     eprintln!("DynamoDB calls: add-to-cart {add}, checkout {placed_calls}, hosted page {page}, webhook {webhook}");
-    assert!(add <= 4, "add-to-cart made {add} DynamoDB calls");
-    assert!(placed_calls <= 7, "checkout made {placed_calls} DynamoDB calls");
+    if std::env::var_os("CALLS").is_some() {
+        eprintln!("{:?}", app.stack.app.calls.all());
+    }
+    // The cart and the product in one read, the cart in one write.
+    assert!(add <= 2, "add-to-cart made {add} DynamoDB calls");
+    // The account and the cart, the products, then the hold, the order, the locked cart
+    // and the payment session in one transaction.
+    assert!(placed_calls <= 3, "checkout made {placed_calls} DynamoDB calls");
     assert!(page <= 3, "the hosted page made {page} DynamoDB calls");
-    assert!(webhook <= 9, "the paid webhook made {webhook} DynamoDB calls");
+    // The order, the invoice counter, the paid transition with its outbox, the delivered marks.
+    assert!(webhook <= 4, "the paid webhook made {webhook} DynamoDB calls");
 }
