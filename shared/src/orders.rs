@@ -41,7 +41,30 @@ pub enum Outcome {
     Unchanged(Box<OrderRecord>),
     /// This payment event was applied before.
     AlreadyApplied,
+    /// A payment event that changes nothing (it took no money) was recorded.
+    Recorded,
+    /// A payment for an order Capsule does not have: recorded, refunded if it took money.
+    UnknownOrder,
+    /// A payment whose amount or currency is not the order's: recorded and refunded.
+    Mismatch,
     Refused(Refusal),
+}
+
+impl Outcome {
+    /// The record of an event for an unknown order, as such (a replay stays "applied before").
+    fn unknown(self) -> Self {
+        match self {
+            Self::AlreadyApplied => self,
+            _ => Self::UnknownOrder,
+        }
+    }
+
+    fn mismatch(self) -> Self {
+        match self {
+            Self::AlreadyApplied => self,
+            _ => Self::Mismatch,
+        }
+    }
 }
 
 /// Applies what happened to an order, exactly once.
@@ -51,13 +74,29 @@ pub async fn apply(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Outcom
 }
 
 async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<Outcome>, ApiError> {
-    let order = app
-        .store
-        .order(order_id)
-        .await?
-        .filter(|o| !matches!(cause, Cause::Cancel { by } if by != o.user_id))
-        .ok_or_else(|| ApiError::not_found("order"))?;
     let now = app.clock.now();
+    let order = app.store.order(order_id).await?.filter(|o| !matches!(cause, Cause::Cancel { by } if by != o.user_id));
+    let order = match (order, cause) {
+        (Some(order), _) => order,
+        // The provider's news of an order Capsule does not have: recorded (and its money
+        // refunded) once, and acknowledged, so that it is not redelivered forever.
+        (None, Cause::Payment(payment)) => {
+            return refund_payment(app, payment, order_id, None, now).await.map(|o| Attempt::Done(o.unknown()));
+        }
+        (None, _) => return Err(ApiError::not_found("order")),
+    };
+    if let Cause::Payment(payment) = cause {
+        if payment.amount_cents != order.total_cents || payment.currency != order.currency {
+            tracing::warn!(
+                order_id = %order.order_id,
+                event_id = %payment.event_id,
+                amount_cents = payment.amount_cents,
+                currency = %payment.currency,
+                "payment refused: its amount or currency is not the order's"
+            );
+            return refund_payment(app, payment, order_id, None, now).await.map(|o| Attempt::Done(o.mismatch()));
+        }
+    }
     let event = match cause {
         Cause::Payment(payment) => match payment.kind {
             PaymentEventKind::Succeeded => OrderEvent::PaymentSucceeded {
@@ -75,7 +114,7 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
         Decision::Refuse(refusal) => Ok(Attempt::Done(Outcome::Refused(refusal))),
         Decision::RefundPayment => match cause {
-            Cause::Payment(payment) => refund_unwanted(app, payment, &order, now).await.map(Attempt::Done),
+            Cause::Payment(payment) => late(app, payment, &order, now).await.map(Attempt::Done),
             _ => Err(ApiError::Internal("a refund of a payment without a payment".into())),
         },
         Decision::Apply(plan) => apply_plan(app, order, plan, cause, now).await,
@@ -160,7 +199,7 @@ async fn apply_plan(
         // The units of a late payment are gone: the money goes back.
         Err(TransitionError::OutOfStock(_)) if plan.stock == StockMove::Hold => {
             return match payment {
-                Some(payment) => refund_unwanted(app, payment, &order, now).await.map(Attempt::Done),
+                Some(payment) => late(app, payment, &order, now).await.map(Attempt::Done),
                 None => Err(ApiError::Internal("a hold without a payment".into())),
             };
         }
@@ -311,31 +350,45 @@ fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> P
 }
 
 /// Money arrived for an order that cannot take it (cancelled, failed, paid by another
-/// payment, or its units are gone): recorded with its refund and the buyer's email, once.
-async fn refund_unwanted(
+/// payment, or its units are gone): refunded, and the buyer told.
+async fn late(app: &App, payment: &PaymentEvent, order: &OrderRecord, now: DateTime<Utc>) -> Result<Outcome, ApiError> {
+    let email = templates::late_payment_refunded(order, payment.amount_cents);
+    refund_payment(app, payment, &order.order_id, Some(email), now).await
+}
+
+/// Records a payment event that changes no order, once: the payment with, when it took
+/// money, its refund (and `email` to the buyer).
+async fn refund_payment(
     app: &App,
     payment: &PaymentEvent,
-    order: &OrderRecord,
+    order_id: &str,
+    email: Option<crate::notify::EmailMessage>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ApiError> {
-    let cause = format!("order:{}", order.order_id);
-    let request = RefundRequest {
-        payment_id: payment.payment_id.clone(),
-        order_id: Some(order.order_id.clone()),
-        method_type: payment.method.method_type.clone(),
-        amount_cents: payment.amount_cents,
-    };
-    let email = templates::late_payment_refunded(order, payment.amount_cents);
-    let effects = vec![
-        Outbox::new(&cause, Effect::Refund { request, settles_order: false }, now),
-        Outbox::new(&cause, Effect::Email { email }, now),
-    ];
+    let cause = format!("order:{order_id}");
+    let took_money = payment.kind == PaymentEventKind::Succeeded;
+    let mut effects = Vec::new();
+    if took_money {
+        let request = RefundRequest {
+            payment_id: payment.payment_id.clone(),
+            order_id: Some(order_id.to_string()),
+            method_type: payment.method.method_type.clone(),
+            amount_cents: payment.amount_cents,
+        };
+        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: false }, now));
+        if let Some(email) = email {
+            effects.push(Outbox::new(&cause, Effect::Email { email }, now));
+        }
+    }
     let outbox = outbox::puts(app, &effects)?;
-    let record = payment_record(payment, OrderStatus::Paid, now);
-    if !app.store.record_event(&payment.event_id, &order.order_id, now, &[record], outbox).await? {
+    let status = if took_money { OrderStatus::Paid } else { OrderStatus::PaymentFailed };
+    let record = payment_record(payment, status, now);
+    if !app.store.record_event(&payment.event_id, order_id, now, &[record], outbox).await? {
         return Ok(Outcome::AlreadyApplied);
     }
-    tracing::warn!(order_id = %order.order_id, payment_id = %payment.payment_id, "payment refunded: the order could not take it");
+    if took_money {
+        tracing::warn!(order_id = %order_id, payment_id = %payment.payment_id, "payment refunded: the order could not take it");
+    }
     outbox::deliver_now(app, &effects).await;
-    Ok(Outcome::Refunded)
+    Ok(if took_money { Outcome::Refunded } else { Outcome::Recorded })
 }

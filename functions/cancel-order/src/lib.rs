@@ -19,7 +19,7 @@ async fn cancel(app: &App, req: &Request) -> HttpResult {
         Outcome::Changed(order) | Outcome::Unchanged(order) => http::ok(&order.order),
         Outcome::Refused(Refusal::NotCancellable) => Err(ApiError::NotCancellable),
         Outcome::Refused(Refusal::CancellationWindowElapsed) => Err(ApiError::CancellationWindowElapsed),
-        Outcome::Refunded | Outcome::AlreadyApplied => {
+        Outcome::Refunded | Outcome::AlreadyApplied | Outcome::Recorded | Outcome::UnknownOrder | Outcome::Mismatch => {
             Err(ApiError::Internal("a cancellation is not a payment".into()))
         }
     }

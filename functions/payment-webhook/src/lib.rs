@@ -38,6 +38,9 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
         Outcome::Changed(order) => order.status.as_str(),
         Outcome::Refunded => "refunded",
         Outcome::AlreadyApplied => "already_processed",
+        Outcome::Recorded => "ignored",
+        Outcome::UnknownOrder => "unknown_order",
+        Outcome::Mismatch => "amount_mismatch",
         // A copy of the payment that paid it; a failure after the order moved on.
         Outcome::Unchanged(_) if event.kind == PaymentEventKind::Succeeded => "already_processed",
         Outcome::Unchanged(_) | Outcome::Refused(_) => "ignored",

@@ -171,8 +171,8 @@ const SAMPLES: &[(&str, Expected)] = &[
     ("payment-portal", Expected::Http(404, "")),
     ("payment-webhook", Expected::Http(400, "invalid_signature")),
     ("notifier", Expected::Sqs(&[])),
-    // No such order: the webhook refuses it, so the event stays queued for a retry.
-    ("payment-events", Expected::Sqs(&["7b2f1c9e-4d3a-4e8b-9a61-2c5d8f0e1a34"])),
+    // No such order: the webhook records and acknowledges it, so it is not redelivered.
+    ("payment-events", Expected::Sqs(&[])),
     ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0}"#)),
     // A new stack has recorded no effects yet.
     ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),

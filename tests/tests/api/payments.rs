@@ -332,3 +332,53 @@ async fn concurrent_payments_take_consecutive_invoice_numbers() {
     let expected: Vec<String> = (1..=12).map(|n| format!("INV-{year}-{n:06}")).collect();
     assert_eq!(numbers, expected, "1 to 12, each once");
 }
+
+/// A signed event whose amount or currency is not the order's changes nothing and its money
+/// goes back; an event for an order Capsule does not have is recorded and acknowledged
+/// (not redelivered to the dead-letter queue), and its money goes back too.
+#[tokio::test]
+async fn a_mismatched_or_unknown_payment_is_refunded_and_acknowledged() {
+    let app = spawn_app().await;
+    let (token, order_id, product, _, _) = pending_order(&app, 5).await;
+    let mut wrong_amount = event(&order_id, "payment.succeeded", "evt_cheap", "pay_cheap");
+    wrong_amount["amount_cents"] = json!(1);
+    let answer = app.webhook(&wrong_amount, WEBHOOK_SECRET, None).await;
+    assert_eq!(
+        (answer.status, &answer.body["outcome"]),
+        (StatusCode::OK, &json!("amount_mismatch")),
+        "{}",
+        answer.body
+    );
+    let mut wrong_currency = event(&order_id, "payment.succeeded", "evt_usd", "pay_usd");
+    wrong_currency["currency"] = json!("USD");
+    let answer = app.webhook(&wrong_currency, WEBHOOK_SECRET, None).await;
+    assert_eq!(answer.body["outcome"], "amount_mismatch");
+    let replay = app.webhook(&wrong_currency, WEBHOOK_SECRET, None).await;
+    assert_eq!(replay.body["outcome"], "already_processed");
+    app.stack.drain().await;
+    let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await;
+    assert_eq!(order.body["status"], "pending_payment", "{}", order.body);
+    assert_eq!(app.stock(&product).await, 4, "still only held");
+
+    let unknown = event("no-such-order", "payment.succeeded", "evt_ghost", "pay_ghost");
+    let answer = app.webhook(&unknown, WEBHOOK_SECRET, None).await;
+    assert_eq!((answer.status, &answer.body["outcome"]), (StatusCode::OK, &json!("unknown_order")), "{}", answer.body);
+    assert_eq!(app.webhook(&unknown, WEBHOOK_SECRET, None).await.body["outcome"], "already_processed");
+    app.stack.drain().await;
+
+    let admin = app.admin_token().await;
+    let payments = app.get("/admin/payments", Some(&admin)).await;
+    let refunded: Vec<&str> = payments.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|p| p["status"] == "refunded")
+        .filter_map(|p| p["payment_id"].as_str())
+        .collect();
+    for id in ["refund-pay_cheap", "refund-pay_usd", "refund-pay_ghost"] {
+        assert!(refunded.contains(&id), "{id} not in {refunded:?}");
+    }
+    // The real payment still pays it.
+    let paid = app.webhook(&event(&order_id, "payment.succeeded", "evt_real", "pay_real"), WEBHOOK_SECRET, None).await;
+    assert_eq!(paid.body["outcome"], "paid", "{}", paid.body);
+}
