@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::cart::price_lines;
+use shared::domain::lifecycle::{largest_transaction, MAX_TRANSACTION_WRITES};
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
@@ -20,9 +21,6 @@ use shared::saved_methods;
 use shared::store::{keys, CartRecord, OrderRecord, PaymentMethodRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
 use shared::{ApiError, App};
-
-/// A transaction holds at most 100 items: the lines, the order and the cart.
-const MAX_LINES: usize = 98;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     http::serve_only(&req, Route::Checkout, || checkout(app, &req)).await
@@ -95,13 +93,20 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         if let Some(order_id) = &cart.checkout_order_id {
             return Err(ApiError::CheckoutInProgress(json!({"order_id": order_id})));
         }
-        if cart.lines.len() > MAX_LINES {
-            return Err(ApiError::invalid(format!("a cart checks out at most {MAX_LINES} distinct products")));
-        }
         let priced = price_lines(app, &caller.user_id, &cart.lines, cart.promo_code.as_deref(), fees).await?;
         let breakdown = &priced.breakdown;
         if breakdown.lines.is_empty() {
             return Err(ApiError::EmptyCart);
+        }
+        // Every later move of the order must fit one transaction: refused before anything is written.
+        let writes = largest_transaction(breakdown.lines.len(), priced.sale_lines.len(), priced.promo.is_some());
+        if writes > MAX_TRANSACTION_WRITES {
+            return Err(ApiError::CartTooLarge(json!({
+                "lines": breakdown.lines.len(),
+                "sale_lines": priced.sale_lines.len(),
+                "writes": writes,
+                "max_writes": MAX_TRANSACTION_WRITES,
+            })));
         }
         if cart.promo_code.is_some() && priced.promo.is_none() {
             return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });

@@ -110,6 +110,19 @@ pub enum Refusal {
     CancellationWindowElapsed,
 }
 
+/// DynamoDB's limit on the writes of one transaction.
+pub const MAX_TRANSACTION_WRITES: usize = 100;
+
+/// The writes of the largest transaction an order's lifecycle can need, so that a checkout
+/// refuses an order that could not be paid late, expired or cancelled in one transaction:
+/// a late payment honoured takes every line's stock back, every sale line's and the promo
+/// code's claim, earns the commission, and writes the order, the event, the cart, the
+/// invoice counter, the payment, a saved method and three outbox items.
+pub fn largest_transaction(lines: usize, sale_lines: usize, promo: bool) -> usize {
+    const FIXED: usize = 10;
+    lines + sale_lines + 2 * usize::from(promo) + FIXED
+}
+
 /// The lifecycle: every (status, event) pair has one answer.
 pub fn plan(status: OrderStatus, event: OrderEvent) -> Decision {
     use OrderEvent as E;
@@ -190,6 +203,14 @@ fn released(to: OrderStatus, notices: Vec<Notice>, events: Vec<BusEvent>) -> Pla
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_fits_the_largest_transaction_of_its_life() {
+        assert_eq!(largest_transaction(90, 0, false), MAX_TRANSACTION_WRITES);
+        assert!(largest_transaction(89, 0, true) > MAX_TRANSACTION_WRITES);
+        assert!(largest_transaction(45, 45, false) <= MAX_TRANSACTION_WRITES);
+        assert!(largest_transaction(46, 46, false) > MAX_TRANSACTION_WRITES);
+    }
     use OrderStatus::*;
 
     const STATUSES: [OrderStatus; 5] = [PendingPayment, Paid, OrderStatus::PaymentFailed, Expired, Cancelled];

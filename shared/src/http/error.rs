@@ -46,6 +46,8 @@ pub enum ApiError {
     SaleOverlap(Value),
     #[error("a promo code with this code exists")]
     PromoCodeTaken,
+    #[error("this cart has too many lines to check out in one go")]
+    CartTooLarge(Value),
     #[error("a live subscription to this plan exists")]
     AlreadySubscribed,
     #[error("this saved payment method has expired")]
@@ -89,6 +91,7 @@ impl ApiError {
             Self::InvalidSignature => (400, "invalid_signature"),
             Self::SaleOverlap(_) => (409, "sale_overlap"),
             Self::PromoCodeTaken => (409, "promo_code_taken"),
+            Self::CartTooLarge(_) => (422, "cart_too_large"),
             Self::AlreadySubscribed => (409, "already_subscribed"),
             Self::PaymentMethodExpired => (422, "payment_method_expired"),
             Self::PaymentMethodInUse => (409, "payment_method_in_use"),
@@ -104,7 +107,8 @@ impl ApiError {
             Self::InsufficientStock(d)
             | Self::SaleLimitExceeded(d)
             | Self::CheckoutInProgress(d)
-            | Self::SaleOverlap(d) => d.clone(),
+            | Self::SaleOverlap(d)
+            | Self::CartTooLarge(d) => d.clone(),
             _ => json!({}),
         };
         // Internal details go to the log, never to the client.

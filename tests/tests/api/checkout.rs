@@ -119,3 +119,48 @@ async fn forty_buyers_racing_for_fifteen_units_get_exactly_fifteen() {
     );
     assert_eq!(app.stock(&product).await, 0, "never below zero");
 }
+
+/// A cart whose order could not move in one transaction later (paid late, cancelled) is
+/// refused at checkout with 422, before anything is held: 90 lines fit, 90 with a promo
+/// code do not.
+#[tokio::test]
+async fn a_cart_too_large_for_one_transaction_is_refused_before_anything_is_held() {
+    let app = spawn_app().await;
+    let (owner_email, _) = app.customer("owner").await;
+    let owner = app.post("/auth/login", None, json!({"email": owner_email, "password": "password-123"})).await.body
+        ["user"]["user_id"]
+        .as_str()
+        .expect("user id")
+        .to_string();
+    let admin = app.admin_token().await;
+    let code = json!({"code": "BIGCART", "owner_user_id": owner, "discount_percent": 5, "commission_percent": 1});
+    assert_eq!(app.post("/admin/promo-codes", Some(&admin), code).await.status, StatusCode::CREATED);
+    let (_, token) = app.customer("bulk").await;
+    let mut products = Vec::new();
+    for _ in 0..90 {
+        let product = app.product_with_stock(100, 5).await;
+        assert_eq!(app.add(&token, &product, 1).await.status, StatusCode::OK);
+        products.push(product);
+    }
+    assert_eq!(app.post("/cart/promo-code", Some(&token), json!({"code": "BIGCART"})).await.status, StatusCode::OK);
+    let refused = app.checkout(&token).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "cart_too_large"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.body["error"]["details"]["max_writes"], 100);
+    assert_eq!(app.stock(&products[0]).await, 5, "nothing held");
+    assert_eq!(app.stock(&products[89]).await, 5, "nothing held");
+
+    app.call(reqwest::Method::DELETE, "/cart/promo-code", Some(&token), None).await;
+    let placed = app.checkout(&token).await;
+    assert_eq!(placed.status, StatusCode::CREATED, "90 lines without a code fit: {}", placed.body);
+    assert_eq!(app.stock(&products[89]).await, 4);
+    // Its later moves fit too: cancelled in one transaction, every unit back.
+    let order_id = placed.body["order_id"].as_str().expect("id");
+    let cancelled = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(app.stock(&products[89]).await, 5);
+}
