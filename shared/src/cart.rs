@@ -68,6 +68,9 @@ pub async fn usable_promo(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<PromoCode>, ApiError> {
+    if code.chars().count() > crate::http::MAX_ID_CHARS {
+        return Ok(None);
+    }
     Ok(app.store.promo(code).await?.filter(|p| p.usable_by(user_id, now)))
 }
 

@@ -3,7 +3,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::Quantity;
-use shared::http::{self, json_body, path_param, Caller, HttpResult, Route};
+use shared::http::{self, json_body, path_param, Caller, HttpResult, Route, MAX_ID_CHARS};
 use std::collections::HashMap;
 
 use shared::store::{CartRecord, ProductRecord, StoreError};
@@ -74,6 +74,9 @@ struct SetItem {
 
 /// Sets one line to `new_quantity(current)` against current stock and the per-sale limit.
 async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: impl Fn(u32) -> u32) -> HttpResult {
+    if product_id.chars().count() > MAX_ID_CHARS {
+        return Err(ApiError::NotFound { code: "product_not_found", what: "product" });
+    }
     let product_ids = [product_id.to_string()];
     change_cart(app, user_id, &product_ids, |record, read| {
         let product =

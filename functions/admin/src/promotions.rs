@@ -3,7 +3,7 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::domain::Percent;
-use shared::http::{self, json_body, path_param, Cursor, HttpResult, Page, PageRequest};
+use shared::http::{self, json_body, path_param, Cursor, HttpResult, Page, PageRequest, MAX_ID_CHARS};
 use shared::store::{PromoCode, Sale, SaleError, StoreError};
 use shared::{ApiError, App};
 
@@ -40,6 +40,9 @@ pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
     product_ids.dedup();
     if product_ids.is_empty() || product_ids.len() > MAX_SALE_PRODUCTS {
         return Err(ApiError::invalid(format!("product_ids must list 1 to {MAX_SALE_PRODUCTS} products")));
+    }
+    if product_ids.iter().any(|id| id.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::invalid(format!("a product id has at most {MAX_ID_CHARS} characters")));
     }
     let sale = Sale {
         sale_id: uuid::Uuid::new_v4().to_string(),
@@ -98,7 +101,7 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
     if body.expires_at.is_some_and(|e| e <= now) {
         return Err(ApiError::invalid("expires_at must be in the future"));
     }
-    if app.store.user(&body.owner_user_id).await?.is_none() {
+    if body.owner_user_id.chars().count() > MAX_ID_CHARS || app.store.user(&body.owner_user_id).await?.is_none() {
         return Err(ApiError::invalid(format!("no user {}", body.owner_user_id)));
     }
     let promo = PromoCode {

@@ -9,15 +9,25 @@ use shared::{ApiError, App};
 pub struct Report {
     pub examined: usize,
     pub released: usize,
+    /// Orders whose release failed (logged); the next run tries them again.
+    pub failed: usize,
 }
 
 pub async fn run(app: &App) -> Result<Report, ApiError> {
     let due = app.store.expired_pending_orders(app.clock.now()).await?;
-    let mut report = Report { examined: due.len(), released: 0 };
+    let mut report = Report { examined: due.len(), ..Report::default() };
+    // One order that fails does not stop the others.
     for order in due {
-        if let Outcome::Changed(_) = orders::apply(app, &order.order_id, Cause::HoldExpired).await? {
-            tracing::info!(order_id = %order.order_id, user_id = %order.user_id, "unpaid order expired; hold released");
-            report.released += 1;
+        match orders::apply(app, &order.order_id, Cause::HoldExpired).await {
+            Ok(Outcome::Changed(_)) => {
+                tracing::info!(order_id = %order.order_id, user_id = %order.user_id, "unpaid order expired; hold released");
+                report.released += 1;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(order_id = %order.order_id, %error, "expired order not released; retried next run");
+                report.failed += 1;
+            }
         }
     }
     Ok(report)

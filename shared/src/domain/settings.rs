@@ -29,6 +29,10 @@ pub struct Settings {
     pub card_expiry_notice_days: i64,
 }
 
+/// The largest fee a setting takes: 1,000.00.
+const MAX_FEE_CENTS: i64 = 100_000;
+const MAX_MANAGER_EMAILS: usize = 20;
+
 fn default_card_expiry_notice_days() -> i64 {
     30
 }
@@ -54,25 +58,31 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Refuses what would make the shop misbehave: negative windows, a payment session too
-    /// short to pay in, invalid manager emails. (Fees are `Cents`: never negative once read.)
+    /// Refuses what would make the shop misbehave: a value outside its range (a negative
+    /// window, a payment session too short to pay in, a fee or a limit no shop means),
+    /// invalid or too many manager emails. (Fees are `Cents`: never negative once read.)
     pub fn validate(self) -> Result<Self, DomainError> {
-        let non_negative = [
-            ("cancellation_window_minutes", self.cancellation_window_minutes),
-            ("low_stock_threshold", self.low_stock_threshold),
-            ("trial_days", self.trial_days),
+        let ranges: [(&str, i64, i64, i64); 9] = [
+            ("cancellation_window_minutes", self.cancellation_window_minutes, 0, 30 * 24 * 60),
+            ("payment_session_minutes", self.payment_session_minutes, 1, 24 * 60),
+            ("home_delivery_fee_cents", self.home_delivery_fee_cents.cents(), 0, MAX_FEE_CENTS),
+            ("gift_fees_cents.simple", self.gift_fees_cents.simple.cents(), 0, MAX_FEE_CENTS),
+            ("gift_fees_cents.birthday", self.gift_fees_cents.birthday.cents(), 0, MAX_FEE_CENTS),
+            ("gift_fees_cents.wedding", self.gift_fees_cents.wedding.cents(), 0, MAX_FEE_CENTS),
+            ("low_stock_threshold", self.low_stock_threshold, 0, 1_000_000),
+            ("trial_days", self.trial_days, 0, 365),
+            ("sale_unit_limit", self.sale_unit_limit, 1, 10_000),
         ];
-        if let Some((field, _)) = non_negative.iter().find(|(_, value)| *value < 0) {
-            return Err(DomainError::invalid(format!("{field} must not be negative")));
-        }
-        if !(1..=24 * 60).contains(&self.payment_session_minutes) {
-            return Err(DomainError::invalid("payment_session_minutes must be from 1 to 1440"));
+        for (field, value, low, high) in ranges {
+            if !(low..=high).contains(&value) {
+                return Err(DomainError::invalid(format!("{field} must be from {low} to {high}")));
+            }
         }
         if !(1..=365).contains(&self.card_expiry_notice_days) {
             return Err(DomainError::invalid("card_expiry_notice_days must be from 1 to 365"));
         }
-        if self.sale_unit_limit < 1 {
-            return Err(DomainError::invalid("sale_unit_limit must be at least 1"));
+        if self.stock_manager_emails.len() > MAX_MANAGER_EMAILS {
+            return Err(DomainError::invalid(format!("stock_manager_emails lists at most {MAX_MANAGER_EMAILS}")));
         }
         let emails = self
             .stock_manager_emails
@@ -97,6 +107,17 @@ mod tests {
         assert!(serde_json::from_value::<Settings>(negative_fee).is_err());
         let bad_email = Settings { stock_manager_emails: vec!["nope".into()], ..Settings::default() };
         assert!(bad_email.validate().is_err());
+        let too_much = [
+            Settings { cancellation_window_minutes: 30 * 24 * 60 + 1, ..Settings::default() },
+            Settings { trial_days: 366, ..Settings::default() },
+            Settings { sale_unit_limit: 10_001, ..Settings::default() },
+            Settings { low_stock_threshold: 1_000_001, ..Settings::default() },
+            Settings { home_delivery_fee_cents: Cents::fixed(100_001), ..Settings::default() },
+            Settings { stock_manager_emails: vec!["a@b.co".into(); 21], ..Settings::default() },
+        ];
+        for settings in too_much {
+            assert!(settings.clone().validate().is_err(), "{settings:?}");
+        }
         for days in [0, 366] {
             assert!(Settings { card_expiry_notice_days: days, ..Settings::default() }.validate().is_err());
         }

@@ -29,11 +29,21 @@ pub fn form_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::invalid(format!("invalid form: {e}")))
 }
 
+/// The longest id Capsule makes or accepts (products, orders, sessions, codes): anything
+/// longer names nothing, and is answered without asking the table.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// A path parameter; an over-long one names nothing (404).
 pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
-    req.path_parameters()
+    let value = req
+        .path_parameters()
         .first(name)
         .map(str::to_string)
-        .ok_or_else(|| ApiError::invalid(format!("missing path parameter {name}")))
+        .ok_or_else(|| ApiError::invalid(format!("missing path parameter {name}")))?;
+    match value.chars().count() > MAX_ID_CHARS {
+        true => Err(ApiError::not_found("resource")),
+        false => Ok(value),
+    }
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {

@@ -23,6 +23,9 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Self, ApiError> {
+        if raw.len() > 2 * super::MAX_ID_CHARS * 2 {
+            return Err(ApiError::invalid("cursor is not one this API returned"));
+        }
         URL_SAFE_NO_PAD
             .decode(raw)
             .ok()

@@ -173,7 +173,7 @@ const SAMPLES: &[(&str, Expected)] = &[
     ("notifier", Expected::Sqs(&[])),
     // No such order: the webhook records and acknowledges it, so it is not redelivered.
     ("payment-events", Expected::Sqs(&[])),
-    ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0}"#)),
+    ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0, "failed": 0}"#)),
     // A new stack has recorded no effects yet.
     ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),
     ("payment-methods", Expected::Http(401, "unauthorized")),

@@ -6,6 +6,7 @@ mod cart;
 mod catalogue;
 mod checkout;
 mod emulator;
+mod limits;
 mod local_stack;
 mod orders;
 mod outbox;

@@ -126,3 +126,31 @@ async fn unpaid_holds_are_released_at_expiry_exactly_once() {
     let page = app.client.get(placed.body["redirect_url"].as_str().expect("url")).send().await.expect("page");
     assert_eq!(page.status(), StatusCode::GONE);
 }
+
+/// One order that cannot be released (its cart was tampered with) does not stop the sweep:
+/// the others are released, the failure is reported, and nothing of it is half-written.
+#[tokio::test]
+async fn the_expiry_sweep_goes_on_past_an_order_that_fails_and_reports_it() {
+    let app = spawn_app().await;
+    let product = app.product_with_stock(1000, 10).await;
+    let (broken_email, broken) = app.customer("broken").await;
+    let (_, fine) = app.customer("fine").await;
+    for token in [&broken, &fine] {
+        app.add(token, &product, 2).await;
+        assert_eq!(app.checkout(token).await.status, StatusCode::CREATED);
+    }
+    assert_eq!(app.stock(&product).await, 6);
+    // The broken buyer's cart loses its lock behind the stack's back.
+    let user = crate::saved_methods::user_id(&app, &broken_email).await;
+    let store = &app.stack.app.store;
+    let mut cart = store.cart(&user).await.expect("read").expect("a cart");
+    cart.checkout_order_id = None;
+    store.put(&cart).await.expect("tampered");
+
+    app.stack.clock.advance(31 * 60);
+    let report = app.run_job("release-expired-reservations").await;
+    assert_eq!(report, json!({"examined": 2, "released": 1, "failed": 1}));
+    assert_eq!(app.stock(&product).await, 8, "only the other order's units are back");
+    let orders = app.get("/orders", Some(&broken)).await;
+    assert_eq!(orders.body["items"][0]["status"], "pending_payment", "the failed one is untouched");
+}
