@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::notify::EmailMessage;
-use crate::payments::{self, RefundRequest};
+use crate::payments::{self, PaymentEvent, RefundRequest};
 use crate::store::{outbox_put, OutboxRecord, StoreError, Write};
 use crate::App;
 
@@ -21,6 +21,8 @@ pub enum Effect {
     Event { detail_type: String, detail: serde_json::Value },
     /// Asked of the payment provider; `settles_order` marks the order's refund done.
     Refund { request: RefundRequest, settles_order: bool },
+    /// The sandbox provider's outcome of a hosted payment, sent to its webhook.
+    ProviderEvent { event: Box<PaymentEvent> },
 }
 
 pub type Outbox = OutboxRecord<Effect>;
@@ -160,6 +162,7 @@ async fn send(app: &App, effect: &Effect, now: DateTime<Utc>) -> Result<(), Stri
                 _ => Ok(()),
             }
         }
+        Effect::ProviderEvent { event } => payments::sandbox::queue_event(app, event).await.map_err(|e| e.to_string()),
     }
 }
 
@@ -169,6 +172,7 @@ impl Effect {
             Self::Email { .. } => "email",
             Self::Event { .. } => "event",
             Self::Refund { .. } => "refund",
+            Self::ProviderEvent { .. } => "provider_event",
         }
     }
 }

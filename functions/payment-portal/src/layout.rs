@@ -3,7 +3,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// Fixed stylesheet (no user input, hence `PreEscaped`).
-const STYLE: &str = include_str!("portal.css");
+pub const STYLE: &str = include_str!("portal.css");
 
 pub fn message_page(title: &str, message: &str) -> String {
     let body = html! {

@@ -32,14 +32,14 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Ok(response) => response,
         Err(ApiError::Internal(e)) => {
             tracing::error!(error = %e, "portal failed");
-            page(500, message_page("Something went wrong", "Please try again in a moment."))
+            error_page(500, message_page("Something went wrong", "Please try again in a moment."))
         }
-        Err(e) => page(e.status_code().0, message_page("Payment unavailable", &e.to_string())),
+        Err(e) => error_page(e.status_code().0, message_page("Payment unavailable", &e.to_string())),
     }
 }
 
-fn page(status: u16, html: String) -> Response<Body> {
-    http::respond(http::html(status, html))
+fn error_page(status: u16, html: String) -> Response<Body> {
+    http::respond(page(status, html))
 }
 
 enum SessionState {
@@ -112,32 +112,29 @@ async fn show(app: &App, req: &Request) -> HttpResult {
         return http::redirect(&return_url(&session));
     }
     if let Some(html) = not_payable(&state) {
-        return http::html(410, html);
+        return page(410, html);
     }
-    http::html(200, render(&session, &session.method_type, &[], None, &HashMap::new()))
+    page(200, render(&session, &session.method_type, &[], None, &HashMap::new()))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
     let (session, state) = load(app, req).await?;
     if let SessionState::Completed = state {
-        // A second submission (back button, double click) sends the first outcome again.
-        if let Some(event) = &session.event {
-            sandbox::queue_event(app, event).await?;
-        }
+        // A second submission (back button, double click): the first outcome is on its way.
         return http::redirect(&return_url(&session));
     }
     if let Some(html) = not_payable(&state) {
-        return http::html(410, html);
+        return page(410, html);
     }
     let form: HashMap<String, String> = form_body(req)?;
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let Some(kind) = methods::kind(method_id) else {
         let html = render(&session, &session.method_type, &[], Some("Choose a payment method."), &form);
-        return http::html(400, html);
+        return page(400, html);
     };
     let today = app.clock.now().date_naive();
     match kind.authorize(&form, today, app.config.webhook_secret.as_bytes()) {
-        Err(errors) => http::html(422, render(&session, kind.id(), &errors, None, &form)),
+        Err(errors) => page(422, render(&session, kind.id(), &errors, None, &form)),
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");
             let event = sandbox::complete(app, &session, &authorization, save).await?;
@@ -167,7 +164,7 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
-    http::html(
+    page(
         200,
         ReturnPage {
             merchant: MERCHANT,
@@ -178,4 +175,9 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         }
         .render(),
     )
+}
+
+/// A page of the portal, with its security headers (its one inline style sheet allowed).
+fn page(status: u16, html: String) -> HttpResult {
+    http::html(status, html, layout::STYLE)
 }

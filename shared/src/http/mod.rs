@@ -38,12 +38,24 @@ pub fn no_content() -> HttpResult {
     Response::builder().status(204).body(Body::Empty).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-pub fn html(status: u16, page: String) -> HttpResult {
+/// An HTML page whose only style is the inline `style` sheet: no script runs, nothing
+/// loads from elsewhere, forms post only back here, no other site frames it or learns
+/// where the buyer came from.
+pub fn html(status: u16, page: String, style: &str) -> HttpResult {
+    use base64::Engine;
+    use sha2::Digest;
+    let style_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    let policy = format!(
+        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
     Response::builder()
         .status(status)
         .header("content-type", "text/html; charset=utf-8")
         .header("cache-control", "no-store")
         .header("x-frame-options", "DENY")
+        .header("content-security-policy", policy)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
         .body(Body::Text(page))
         .map_err(|e| ApiError::Internal(e.to_string()))
 }

@@ -199,10 +199,9 @@ impl crate::store::Store {
     }
 }
 
-/// Records the buyer's valid submission and sends its outcome to the webhook. A second
-/// submission of a completed session sends the first outcome again (the webhook applies
-/// each event once), so nothing is charged twice and nothing is lost. An approved method
-/// the buyer asked to save is kept as a token for later charges.
+/// Records the buyer's valid submission and sends its outcome to the webhook, once: a
+/// second submission of a completed session changes nothing and sends nothing. An approved
+/// method the buyer asked to save is kept as a token for later charges.
 pub async fn complete(
     app: &App,
     session: &SessionRecord,
@@ -244,15 +243,26 @@ pub async fn complete(
         failure_reason: authorization.decline_reason.clone(),
         created: app.clock.now().timestamp(),
     };
-    let event = match app.store.complete_payment_session(&session.session_id, &event).await? {
-        true => event,
+    // The outcome goes to the webhook through the outbox: written with the session's
+    // completion, delivered at least once, and never queued again by a second submission.
+    let cause = format!("session:{}", session.session_id);
+    let effects = vec![crate::outbox::Outbox::new(
+        cause,
+        crate::outbox::Effect::ProviderEvent { event: Box::new(event.clone()) },
+        app.clock.now(),
+    )];
+    let writes = crate::outbox::puts(app, &effects)?;
+    match app.store.complete_payment_session(&session.session_id, &event, writes).await? {
+        true => {
+            crate::outbox::deliver_now(app, &effects).await;
+            Ok(event)
+        }
+        // A concurrent submission completed it first: its outcome is the one, already on its way.
         false => {
             let stored = app.store.payment_session(&session.session_id).await?;
-            stored.and_then(|s| s.event).ok_or_else(|| StoreError::Aws("session closed without an outcome".into()))?
+            stored.and_then(|s| s.event).ok_or_else(|| StoreError::Aws("session closed without an outcome".into()))
         }
-    };
-    queue_event(app, &event).await?;
-    Ok(event)
+    }
 }
 
 /// Puts the event on the provider's delivery queue (the `payment-events` function posts it).

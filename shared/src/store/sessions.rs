@@ -1,27 +1,35 @@
 //! Hosted payment sessions: opened at checkout, completed once by the buyer's valid form.
 use serde::Serialize;
 
-use super::{keys, s, to_item, Item, Store, StoreError};
+use super::{keys, s, to_item, tx, Item, Store, StoreError, Write};
 
 impl Store {
-    /// Closes an open session with the outcome sent to the webhook; `false` if it was
-    /// closed before (the stored outcome is the one to send again).
+    /// Closes an open session with the outcome sent to the webhook, in one transaction with
+    /// `with` (the outcome's outbox item); `false` if it was closed before (nothing written).
     pub async fn complete_payment_session<E: Serialize>(
         &self,
         session_id: &str,
         event: &E,
+        with: Vec<Write>,
     ) -> Result<bool, StoreError> {
-        self.update_if(
-            keys::payment_session(session_id),
+        let close = tx::update(
+            self.table(),
+            keys::payment_session(session_id).item(),
             "SET #status = :completed, event = :event",
-            "#status = :open",
+            Some("#status = :open"),
             Item::from([
                 (":completed".into(), s("completed")),
                 (":open".into(), s("open")),
                 (":event".into(), aws_sdk_dynamodb::types::AttributeValue::M(to_item(event)?)),
             ]),
             &[("#status", "status")],
-        )
-        .await
+        )?;
+        let mut actions = vec![close];
+        actions.extend(with);
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(failed)) if failed.first() == Some(&true) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -382,3 +382,34 @@ async fn a_mismatched_or_unknown_payment_is_refunded_and_acknowledged() {
     let paid = app.webhook(&event(&order_id, "payment.succeeded", "evt_real", "pay_real"), WEBHOOK_SECRET, None).await;
     assert_eq!(paid.body["outcome"], "paid", "{}", paid.body);
 }
+
+/// The hosted page allows only its own inline style sheet (by hash), no script and no other
+/// origin, says nosniff and sends no referrer; a second submission of a completed session
+/// queues nothing more for the webhook.
+#[tokio::test]
+async fn the_page_sends_its_security_headers_and_a_second_submission_queues_nothing() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = spawn_app().await;
+    let (token, order_id, _, _, placed) = pending_order(&app, 5).await;
+    let url = placed["redirect_url"].as_str().expect("url").to_string();
+    let page = app.client.get(&url).send().await.expect("page");
+    let header = |name: &str| page.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let policy = header("content-security-policy");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert!(policy.starts_with("default-src 'none';") && policy.contains("form-action 'self'"), "{policy}");
+    let html = page.text().await.unwrap_or_default();
+    let style = html.split("<style>").nth(1).and_then(|rest| rest.split("</style>").next()).expect("a style sheet");
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    assert!(policy.contains(&format!("style-src 'sha256-{hash}'")), "{policy}");
+    assert!(!html.contains("<script") && !html.contains(" style="), "nothing the policy would block");
+
+    let sent = || app.stack.app.calls.of("payment-portal", "sqs");
+    let before = sent();
+    let (first, _, _) = app.pay(&url, &card_form(VISA)).await;
+    let (second, _, _) = app.pay(&url, &card_form(VISA)).await;
+    assert_eq!((first, second), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+    assert_eq!(sent() - before, 1, "one outcome queued for the webhook");
+    app.order_when(&token, &order_id, "paid").await;
+}
