@@ -147,9 +147,18 @@ const STATUSES: [SubscriptionStatus; 6] = [
     SubscriptionStatus::Cancelled,
 ];
 
+/// A subscription as the back office sees it: with its subscriber.
+#[derive(Serialize)]
+struct AdminSubscription {
+    user_id: String,
+    email: String,
+    #[serde(flatten)]
+    subscription: SubscriptionView,
+}
+
 #[derive(Serialize)]
 struct Subscriptions {
-    items: Vec<SubscriptionView>,
+    items: Vec<AdminSubscription>,
     next_cursor: Option<String>,
     /// Monthly recurring revenue: the sum of the plans of active subscriptions.
     mrr_cents: i64,
@@ -184,7 +193,11 @@ pub async fn subscriptions(app: &App, req: &Request) -> HttpResult {
     while at < statuses.len() {
         let left = page.limit - items.len();
         let (records, more) = app.store.subscriptions_in(statuses[at], left, after.as_deref()).await?;
-        items.extend(records.iter().map(SubscriptionView::from));
+        items.extend(records.iter().map(|r| AdminSubscription {
+            user_id: r.user_id.clone(),
+            email: r.email.clone(),
+            subscription: SubscriptionView::from(r),
+        }));
         match more {
             Some(sk) => {
                 next = Some(format!("{}|{sk}", statuses[at]));

@@ -165,7 +165,8 @@ impl Billing {
 
     /// When this subscription next needs the scheduler: its trial reminder or its charge.
     pub fn next_action_at(&self) -> Option<DateTime<Utc>> {
-        let reminder = match (self.status, self.trial_ends_at, self.trial_reminded) {
+        // A cancelled trial ends without a charge: nothing to remind of.
+        let reminder = match (self.status, self.trial_ends_at, self.trial_reminded || self.cancel_at_period_end) {
             (SubscriptionStatus::Trialing, Some(end), false) => Some(end - Duration::days(TRIAL_REMINDER_DAYS)),
             _ => None,
         };
@@ -188,7 +189,8 @@ impl Billing {
             });
         }
         let reminder = self.next_action_at().filter(|at| *at <= now);
-        (reminder.is_some() && self.status == S::Trialing && !self.trial_reminded).then_some(Due::RemindTrialEnd)
+        let remind = self.status == S::Trialing && !self.trial_reminded && !self.cancel_at_period_end;
+        (reminder.is_some() && remind).then_some(Due::RemindTrialEnd)
     }
 
     /// The idempotency key of the charge due: subscription, period and attempt, so a
@@ -436,6 +438,12 @@ mod tests {
 
         let trial = started(at("2031-03-01T10:00:00Z"), Some(14));
         let (trial, _) = trial.apply(Event::CancelRequested, at("2031-03-02T00:00:00Z")).expect("applies");
+        assert_eq!(
+            trial.next_action_at(),
+            Some(at("2031-03-15T10:00:00Z")),
+            "no reminder of a charge that will not come"
+        );
+        assert_eq!(trial.due(at("2031-03-12T10:00:00Z")), None);
         assert_eq!(trial.due(at("2031-03-15T10:00:00Z")), Some(Due::End), "a cancelled trial is never charged");
 
         let suspended = Billing { status: SubscriptionStatus::Suspended, next_charge_at: None, ..trial };

@@ -5,7 +5,7 @@ use super::EmailMessage;
 use crate::domain::format_amount;
 use crate::domain::order::Delivery;
 use crate::domain::saved_method::MethodDetails;
-use crate::domain::subscription::{Notice, MAX_ATTEMPTS};
+use crate::domain::subscription::{Notice, SubscriptionStatus, MAX_ATTEMPTS};
 use crate::store::{OrderRecord, PaymentMethodRecord, SubscriptionRecord};
 
 fn page(title: &str, body: Markup) -> String {
@@ -219,7 +219,9 @@ fn day(at: chrono::DateTime<chrono::Utc>) -> String {
 pub fn subscription(record: &SubscriptionRecord, notice: &Notice) -> EmailMessage {
     let plan = &record.plan_name;
     let price = format_amount(record.price_cents, &record.currency);
-    let method = record.payment_method.as_ref().map(|m| method_text(&m.details)).unwrap_or_else(|| "—".into());
+    let method = record.payment_method.as_ref().map(|m| method_text(&m.details));
+    let with_method = method.as_ref().map(|m| format!(" with your {m}")).unwrap_or_default();
+    let method = method.unwrap_or_else(|| "payment method".into());
     let (subject, title, text) = match notice {
         Notice::TrialEndsSoon { at } => (
             format!("Your free trial of {plan} ends on {}", day(*at)),
@@ -241,11 +243,18 @@ pub fn subscription(record: &SubscriptionRecord, notice: &Notice) -> EmailMessag
                 Some(at) => format!("We will try again on {}.", day(*at)),
                 None => "No further attempt will be made with this payment method.".to_string(),
             };
+            // The dunning attempts are counted; a first payment or a new method's is not one of them.
+            let counted = match (record.billing.status, *attempt) {
+                (SubscriptionStatus::PastDue | SubscriptionStatus::Suspended, n) if n <= MAX_ATTEMPTS => {
+                    format!(" (attempt {n} of {MAX_ATTEMPTS})")
+                }
+                _ => String::new(),
+            };
             (
-                format!("Payment failed — {plan} (attempt {attempt} of {MAX_ATTEMPTS})"),
+                format!("Payment failed — {plan}{counted}"),
                 "Subscription payment failed",
                 format!(
-                    "The payment of {price} for {plan} with your {method} failed (attempt {attempt} of {MAX_ATTEMPTS}).\n{next}\nYou can change your payment method in your account.\n"
+                    "The payment of {price} for {plan}{with_method} failed{counted}.\n{next}\nYou can change your payment method in your account.\n"
                 ),
             )
         }

@@ -97,6 +97,7 @@ async fn a_trial_collected_on_the_page_reminds_charges_at_its_end_and_renews_mon
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert_eq!(listed.body["mrr_cents"], 1000);
     assert_eq!(listed.body["items"][0]["subscription_id"], id.as_str());
+    assert_eq!(listed.body["items"][0]["email"], email.as_str());
 
     // A month later, the renewal.
     move_clock(&app, "2030-04-24T12:01:00Z").await;
@@ -349,4 +350,29 @@ async fn a_card_expiry_email_names_the_subscription_it_pays_for() {
     let text = notice["text"].as_str().unwrap_or_default();
     assert!(text.contains("It pays for your subscription to Supplément."), "{text}");
     assert!(notice["html"].as_str().is_some_and(|h| h.contains("Supplément")), "{notice}");
+}
+
+/// A trial cancelled before its end is neither reminded of a charge nor charged.
+#[tokio::test]
+async fn a_cancelled_trial_is_not_reminded_and_never_charged() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("trial-leaver").await;
+    let pm = save_card(&app, &token, "4242424242424242", 12, 2031).await;
+    let trial = subscribe(&app, &token, "normal", &pm).await;
+    let id = trial.body["subscription_id"].as_str().expect("id").to_string();
+    let cancelled = app.post(&format!("/subscriptions/{id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.body["cancel_at_period_end"], true, "{}", cancelled.body);
+
+    move_clock(&app, "2030-03-21T12:01:00Z").await;
+    assert_eq!(renew(&app).await["due"], 0, "no reminder is due");
+    move_clock(&app, "2030-03-24T12:01:00Z").await;
+    renew(&app).await;
+    let token = app.login(&email).await;
+    let sub = subscription(&app, &token, &id).await;
+    assert_eq!(sub["status"], "cancelled", "{sub}");
+    assert_eq!(statuses(&sub), vec![]);
+    let emails = app.emails_to(&email).await;
+    assert_eq!(count(&emails, "Your free trial"), 0, "{:?}", subjects(&emails));
+    assert_eq!(count(&emails, "Subscription ended — Normal"), 1, "{:?}", subjects(&emails));
 }
