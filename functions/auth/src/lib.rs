@@ -90,8 +90,9 @@ async fn login(app: &App, req: &Request) -> HttpResult {
     let email = Email::parse(&body.email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| body.email.to_lowercase());
     let now = app.clock.now();
     let window_start_min = (now - Duration::minutes(FAILURE_WINDOW_MINUTES)).timestamp();
-    let failures = app.store.login_failures(&email).await?;
-    if failures.as_ref().is_some_and(|f| f.failures >= MAX_FAILURES && f.window_start >= window_start_min) {
+    // The attempt is counted before the password is checked: a burst of guesses cannot
+    // all reach the hash before the first failures are recorded.
+    if !app.store.reserve_login_attempt(&email, now.timestamp(), window_start_min, MAX_FAILURES).await? {
         return Err(ApiError::TooManyAttempts);
     }
     let credentials = app.store.credentials(&email).await?;
@@ -100,12 +101,9 @@ async fn login(app: &App, req: &Request) -> HttpResult {
     let candidate = body.password;
     let matches = blocking(move || verify_password(&candidate, &phc)).await?;
     let Some(credentials) = credentials.filter(|_| matches) else {
-        app.store.record_login_failure(&email, now.timestamp(), window_start_min).await?;
         return Err(ApiError::InvalidCredentials);
     };
-    if failures.is_some() {
-        app.store.clear_login_failures(&email).await?;
-    }
+    app.store.clear_login_failures(&email).await?;
     let token = issue_token(&app.config.jwt_secret, &credentials.user_id, credentials.role, now)?;
     let cart = cart::current(app, &credentials.user_id).await?;
     http::ok(&LoggedIn {

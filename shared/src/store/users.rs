@@ -80,52 +80,60 @@ impl Store {
         self.get(keys::login_failures(email)).await
     }
 
-    /// Counts one failed login in the window that started at or after `window_start_min`,
-    /// or opens a new window at `now`. Both branches are conditional, so concurrent
-    /// failures are all counted.
-    pub async fn record_login_failure(&self, email: &str, now: i64, window_start_min: i64) -> Result<(), StoreError> {
-        let key = keys::login_failures(email).item();
-        let ttl = now + 24 * 3600;
+    /// Reserves one login attempt for `email` before its password is checked: counted in
+    /// the window that started at or after `window_start_min` unless `max` are counted
+    /// there already, or opens a new window at `now`. Every branch is one conditional
+    /// write, so of any number of concurrent attempts at most `max` per window are let
+    /// through (`false`: refused). A successful login clears the count.
+    pub async fn reserve_login_attempt(
+        &self,
+        email: &str,
+        now: i64,
+        window_start_min: i64,
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        let key = keys::login_failures(email);
         let mut tries = Retries::new(CONTENDED);
         while tries.next().await {
             let counted = self
-                .client()
-                .update_item()
-                .table_name(self.table())
-                .set_key(Some(key.clone()))
-                .update_expression("SET failures = failures + :one")
-                .condition_expression("window_start >= :min")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":min", n(window_start_min))
-                .send()
-                .await;
-            match counted.map_err(StoreError::from_sdk) {
-                Ok(_) => return Ok(()),
-                Err(StoreError::ConditionFailed) => {}
-                Err(e) => return Err(e),
+                .update_if(
+                    key.clone(),
+                    "SET failures = failures + :one",
+                    "window_start >= :min AND failures < :max",
+                    Item::from([(":one".into(), n(1)), (":min".into(), n(window_start_min)), (":max".into(), n(max))]),
+                    &[],
+                )
+                .await?;
+            if counted {
+                return Ok(true);
             }
             let opened = self
                 .client()
                 .put_item()
                 .table_name(self.table())
                 .set_item(Some(Item::from([
-                    ("pk".into(), s(keys::login_failures(email).pk)),
-                    ("sk".into(), s(keys::login_failures(email).sk)),
+                    ("pk".into(), s(&key.pk)),
+                    ("sk".into(), s(&key.sk)),
                     ("window_start".into(), n(now)),
                     ("failures".into(), n(1)),
-                    ("ttl".into(), n(ttl)),
+                    ("ttl".into(), n(now + 24 * 3600)),
                 ])))
                 .condition_expression("attribute_not_exists(pk) OR window_start < :min")
                 .expression_attribute_values(":min", n(window_start_min))
                 .send()
                 .await;
             match opened.map_err(StoreError::from_sdk) {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(true),
                 Err(StoreError::ConditionFailed) => {}
                 Err(e) => return Err(e),
             }
+            // Neither: the window is current and full, unless it moved meanwhile.
+            let current = self.login_failures(email).await?;
+            if current.is_some_and(|f| f.window_start >= window_start_min && f.failures >= max) {
+                return Ok(false);
+            }
         }
-        Err(StoreError::Aws("login failure counter kept changing".into()))
+        Err(StoreError::Aws("login attempt counter kept changing".into()))
     }
 
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {

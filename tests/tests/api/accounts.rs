@@ -158,3 +158,19 @@ async fn protected_routes_refuse_missing_bad_forged_and_expired_tokens() {
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
     assert_eq!(expired.code(), "unauthorized");
 }
+
+/// The attempt is counted before the password is checked: of 50 wrong guesses fired at once,
+/// at most 10 reach the hash (answered invalid_credentials), the others are refused first.
+#[tokio::test]
+async fn a_burst_of_guesses_reaches_the_hash_at_most_ten_times() {
+    let app = spawn_app().await;
+    let (email, _) = app.customer("burst").await;
+    let body = json!({"email": email, "password": "bad-password"});
+    let answers = futures::future::join_all((0..50).map(|_| app.post("/auth/login", None, body.clone()))).await;
+    let checked = answers.iter().filter(|a| a.code() == "invalid_credentials").count();
+    let refused = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(checked <= 10, "{checked} guesses reached the hash");
+    assert_eq!(checked + refused, 50, "every answer is one or the other");
+    let right = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "the email is locked for the window");
+}
