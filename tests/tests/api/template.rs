@@ -245,3 +245,24 @@ fn the_openapi_document_describes_every_route() {
     }
     assert_eq!(described, served);
 }
+
+/// Every route is throttled at the edge, the password routes far more than the rest, and
+/// the function that hashes passwords has a capped concurrency, so a flood of logins
+/// cannot starve checkout and the payment path.
+#[test]
+fn the_edge_throttles_and_logins_cannot_take_the_whole_concurrency() {
+    let template = template();
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let rate = |settings: &Value| settings["ThrottlingRateLimit"].as_f64().unwrap_or(f64::MAX);
+    let default = rate(&api["DefaultRouteSettings"]);
+    assert!(default < f64::MAX, "a default rate limit on every route");
+    for route in ["POST /auth/login", "POST /auth/signup"] {
+        let limit = rate(&api["RouteSettings"][route]);
+        assert!(limit <= default / 10.0, "{route} is throttled harder than the rest: {limit}");
+        assert!(ROUTES.iter().any(|r| format!("{} {}", r.method, r.path) == route), "{route} is a route");
+    }
+    let functions = functions(&template);
+    let reserved = |name: &str| functions[name]["Properties"]["ReservedConcurrentExecutions"].as_u64();
+    assert!(reserved("auth").is_some_and(|n| n <= 20), "the password hashing function is capped");
+    assert_eq!(reserved("checkout"), None, "checkout keeps the account's concurrency");
+}
