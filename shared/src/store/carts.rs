@@ -144,17 +144,17 @@ impl Store {
     }
 
     /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so);
-    /// a cart never stored (version 0) is created, once.
+    /// a cart never stored is created by it.
     pub async fn save_cart(&self, cart: &mut CartRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
         let expected = cart.version;
         cart.touch(now);
         let request = self.client().put_item().table_name(self.table()).set_item(Some(to_item(cart)?));
-        let request = match expected {
-            0 => request.condition_expression("attribute_not_exists(pk)"),
-            _ => request
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", n(expected)),
+        // Version 0: not stored yet, or stored empty by `open_cart` and never changed.
+        let condition = match expected {
+            0 => "attribute_not_exists(pk) OR version = :expected",
+            _ => "version = :expected",
         };
+        let request = request.condition_expression(condition).expression_attribute_values(":expected", n(expected));
         let result = request.send().await.map_err(StoreError::from_sdk);
         if result.is_err() {
             cart.version = expected;

@@ -84,3 +84,15 @@ async fn two_devices_adding_at_once_end_with_one_cart_holding_both_lines() {
     assert_eq!(cart.body["distinct_products"], products.len());
     assert_eq!(cart.body["total_quantity"], products.len());
 }
+
+/// A cart first stored empty (by reading it, or by logging in) takes its first line.
+#[tokio::test]
+async fn a_cart_stored_empty_by_a_read_takes_its_first_line() {
+    let app = spawn_app().await;
+    let (email, _) = app.customer("reader").await;
+    let token = app.login(&email).await;
+    assert_eq!(app.get("/cart", Some(&token)).await.status, StatusCode::OK);
+    let added = app.add(&token, "cap-ete", 1).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(added.body["total_quantity"], 1);
+}
