@@ -266,3 +266,23 @@ fn the_edge_throttles_and_logins_cannot_take_the_whole_concurrency() {
     assert!(reserved("auth").is_some_and(|n| n <= 20), "the password hashing function is capped");
     assert_eq!(reserved("checkout"), None, "checkout keeps the account's concurrency");
 }
+
+/// Every dead-letter queue alarms on its first message, to a topic someone can subscribe to.
+#[test]
+fn every_dead_letter_queue_has_an_alarm() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let alarmed: BTreeSet<String> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::CloudWatch::Alarm")
+        .filter(|r| r["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible")
+        .filter(|r| r["Properties"]["Threshold"].as_f64() == Some(0.0))
+        .filter(|r| r["Properties"]["AlarmActions"].as_sequence().is_some_and(|a| !a.is_empty()))
+        .filter_map(|r| r["Properties"]["Dimensions"][0]["Value"].as_str().map(str::to_string).or_else(|| {
+            Some(reference(&r["Properties"]["Dimensions"][0]["Value"]))
+        }))
+        .map(|queue| queue.trim_end_matches(".QueueName").to_string())
+        .collect();
+    let dead_letters: BTreeSet<String> = QUEUES.iter().map(|q| q.dead_letter_logical_id.to_string()).collect();
+    assert_eq!(alarmed, dead_letters);
+}
