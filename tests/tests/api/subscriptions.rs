@@ -160,6 +160,26 @@ async fn later_subscriptions_are_charged_at_start_and_one_per_plan() {
     assert_eq!(app.get("/subscriptions", Some(&other)).await.body["items"], json!([]));
     let emails = app.emails_to(&email).await;
     assert_eq!(count(&emails, "Payment received — Supplément"), 1, "{:?}", subjects(&emails));
+
+    // The back office pages through every status, one at a time: active first, then trialing.
+    let admin = app.admin_token().await;
+    let mut seen = Vec::new();
+    let mut path = "/admin/subscriptions?limit=1".to_string();
+    loop {
+        let page = app.get(&path, Some(&admin)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let items = page.body["items"].as_array().cloned().unwrap_or_default();
+        assert!(items.len() <= 1, "{}", page.body);
+        seen.extend(items.iter().map(|i| i["status"].as_str().unwrap_or("").to_string()));
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/admin/subscriptions?limit=1&cursor={cursor}"),
+            None => break,
+        }
+        assert!(seen.len() < 10, "the pages end");
+    }
+    assert_eq!(seen, ["active", "trialing"]);
+    let bad = app.get("/admin/subscriptions?status=paused", Some(&admin)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
