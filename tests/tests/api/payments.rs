@@ -413,3 +413,29 @@ async fn the_page_sends_its_security_headers_and_a_second_submission_queues_noth
     assert_eq!(sent() - before, 1, "one outcome queued for the webhook");
     app.order_when(&token, &order_id, "paid").await;
 }
+
+/// A batch that meets its deadline posts nothing it cannot finish: every message is
+/// reported back to SQS for redelivery, none is lost, and the order is untouched.
+#[tokio::test]
+async fn a_batch_past_its_deadline_reports_every_message_for_redelivery() {
+    let app = spawn_app().await;
+    let (token, order_id, _, _, _) = pending_order(&app, 5).await;
+    let mut batch = aws_lambda_events::event::sqs::SqsEvent::default();
+    for i in 0..3 {
+        let mut record = aws_lambda_events::event::sqs::SqsMessage::default();
+        record.message_id = Some(format!("m-{i}"));
+        record.body = Some(event(&order_id, "payment.succeeded", &format!("evt_late_{i}"), "pay_late").to_string());
+        batch.records.push(record);
+    }
+    let now = std::time::SystemTime::now();
+    let response = payment_events::deliver(&app.stack.app, batch.clone(), Some(now)).await;
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m-0", "m-1", "m-2"]);
+    let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await;
+    assert_eq!(order.body["status"], "pending_payment", "nothing was posted");
+    // With time left, the same batch goes through, once.
+    let later = now + std::time::Duration::from_secs(30);
+    let response = payment_events::deliver(&app.stack.app, batch, Some(later)).await;
+    assert!(response.batch_item_failures.is_empty());
+    app.order_when(&token, &order_id, "paid").await;
+}

@@ -278,9 +278,12 @@ fn every_dead_letter_queue_has_an_alarm() {
         .filter(|r| r["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible")
         .filter(|r| r["Properties"]["Threshold"].as_f64() == Some(0.0))
         .filter(|r| r["Properties"]["AlarmActions"].as_sequence().is_some_and(|a| !a.is_empty()))
-        .filter_map(|r| r["Properties"]["Dimensions"][0]["Value"].as_str().map(str::to_string).or_else(|| {
-            Some(reference(&r["Properties"]["Dimensions"][0]["Value"]))
-        }))
+        .filter_map(|r| {
+            r["Properties"]["Dimensions"][0]["Value"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| Some(reference(&r["Properties"]["Dimensions"][0]["Value"])))
+        })
         .map(|queue| queue.trim_end_matches(".QueueName").to_string())
         .collect();
     let dead_letters: BTreeSet<String> = QUEUES.iter().map(|q| q.dead_letter_logical_id.to_string()).collect();
