@@ -7,6 +7,10 @@ use crate::http::error::ApiError;
 use crate::App;
 
 const TOKEN_SECONDS: i64 = 3600;
+/// Who issues Capsule's tokens, and for whom: a token signed with the same key for
+/// another purpose (or by another service sharing it) is refused.
+pub const ISSUER: &str = "capsule";
+pub const AUDIENCE: &str = "capsule-api";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -17,6 +21,8 @@ pub enum Role {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    iss: String,
+    aud: String,
     sub: String,
     role: Role,
     iat: i64,
@@ -32,7 +38,14 @@ pub struct Caller {
 
 /// A signed HS256 token valid one hour from `now` (the app clock).
 pub fn issue_token(secret: &str, user_id: &str, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
-    let claims = Claims { sub: user_id.to_string(), role, iat: now.timestamp(), exp: now.timestamp() + TOKEN_SECONDS };
+    let claims = Claims {
+        iss: ISSUER.to_string(),
+        aud: AUDIENCE.to_string(),
+        sub: user_id.to_string(),
+        role,
+        iat: now.timestamp(),
+        exp: now.timestamp() + TOKEN_SECONDS,
+    };
     encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
         .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))
 }
@@ -51,7 +64,9 @@ impl Caller {
             .ok_or(ApiError::Unauthorized)?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
-        validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
+        validation.required_spec_claims = ["exp", "sub", "iss", "aud"].iter().map(|s| s.to_string()).collect();
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
         let data = decode::<Claims>(token, &DecodingKey::from_secret(app.config.jwt_secret.as_bytes()), &validation)
             .map_err(|_| ApiError::Unauthorized)?;
         if data.claims.exp <= app.clock.now().timestamp() {

@@ -145,6 +145,30 @@ async fn protected_routes_refuse_missing_bad_forged_and_expired_tokens() {
             encode(r#"{"sub":"x","role":"admin","exp":4000000000}"#)
         )
     };
+    // Signed with the right key, but not issued by Capsule for its API: refused too.
+    let signed = |claims: serde_json::Value| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(capsule_tests::JWT_SECRET.as_bytes()),
+        )
+        .expect("encodes")
+    };
+    let no_issuer =
+        signed(json!({"aud": "capsule-api", "sub": "x", "role": "admin", "iat": 0, "exp": 4_000_000_000u64}));
+    let other_issuer = signed(
+        json!({"iss": "elsewhere", "aud": "capsule-api", "sub": "x", "role": "admin", "iat": 0, "exp": 4_000_000_000u64}),
+    );
+    let other_audience = signed(
+        json!({"iss": "capsule", "aud": "reports", "sub": "x", "role": "admin", "iat": 0, "exp": 4_000_000_000u64}),
+    );
+    let right = signed(
+        json!({"iss": "capsule", "aud": "capsule-api", "sub": "x", "role": "customer", "iat": 0, "exp": 4_000_000_000u64}),
+    );
+    assert_eq!(app.get("/orders", Some(&right)).await.status, StatusCode::OK, "the claims Capsule issues");
+    for bad in [&no_issuer, &other_issuer, &other_audience] {
+        assert_eq!(app.get("/cart", Some(bad)).await.status, StatusCode::UNAUTHORIZED);
+    }
     for bad in [None, Some("garbage"), Some(forged.as_str()), Some(unsigned.as_str())] {
         let answer = app.get("/cart", bad).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{bad:?}");
