@@ -23,7 +23,6 @@ use futures::stream::{self, StreamExt};
 use rand::Rng;
 use serde_json::{json, Value};
 use shared::notify::email::{self, EmailMessage};
-use tokio::process::Child;
 
 type Outcome = Result<(), String>;
 
@@ -89,19 +88,15 @@ struct Emulator {
     name: &'static str,
     endpoint: String,
     sdk: aws_config::SdkConfig,
-    _process: Child,
+    _process: local::emulator::Launched,
 }
 
 impl Emulator {
     async fn start(stock: bool) -> Result<Self, Box<dyn Error>> {
-        let port = local::emulator::free_port()?;
-        let process = local::emulator::spawn(port, stock)?;
-        let endpoint = format!("http://127.0.0.1:{port}");
-        if !local::emulator::wait_until_answering(&endpoint, Duration::from_secs(30)).await {
-            return Err(format!("the emulator on {endpoint} did not start").into());
-        }
+        let launched = local::emulator::Launched::start(stock).await?;
+        let endpoint = launched.endpoint.clone();
         let sdk = local::emulator_sdk(&endpoint).await;
-        Ok(Self { name: if stock { "stock moto" } else { "patched" }, endpoint, sdk, _process: process })
+        Ok(Self { name: if stock { "stock moto" } else { "patched" }, endpoint, sdk, _process: launched })
     }
 
     fn db(&self) -> aws_sdk_dynamodb::Client {
@@ -478,13 +473,7 @@ async fn call(http: &reqwest::Client, url: &str, token: Option<&str>, body: &Val
 }
 
 fn stack_options(emulator: &Emulator, prefix: &str) -> local::Options {
-    local::Options {
-        endpoint: emulator.endpoint.clone(),
-        prefix: prefix.to_string(),
-        port: 0,
-        run_schedules: false,
-        ..local::Options::local(emulator.endpoint.clone(), 0)
-    }
+    local::Options::on_demand(emulator.endpoint.clone(), prefix)
 }
 
 fn sdk_error<E: Error>(e: E) -> String {

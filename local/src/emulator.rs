@@ -32,6 +32,27 @@ pub async fn wait_until_answering(endpoint: &str, within: Duration) -> bool {
     false
 }
 
+/// An emulator this process launched on a free port, answering; stopped when dropped.
+pub struct Launched {
+    pub endpoint: String,
+    _process: Child,
+}
+
+impl Launched {
+    /// Launches one (`stock`: moto without Capsule's patches) and waits until it answers.
+    pub async fn start(stock: bool) -> std::io::Result<Self> {
+        let port = free_port()?;
+        let process = spawn(port, stock)?;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        if !wait_until_answering(&endpoint, Duration::from_secs(30)).await {
+            let message =
+                format!("the emulator on {endpoint} did not start (run from the repository, after `make venv`)");
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, message));
+        }
+        Ok(Self { endpoint, _process: process })
+    }
+}
+
 /// A port nobody listens on now.
 pub fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())

@@ -72,6 +72,13 @@ impl Options {
             deliver_after_commit: true,
         }
     }
+
+    /// A stack of its own (`prefix`) beside others on one emulator, on a free port, whose
+    /// scheduled jobs run only when asked through `/dev/run`: what the bench and the
+    /// simulator start.
+    pub fn on_demand(endpoint: String, prefix: &str) -> Self {
+        Self { prefix: prefix.to_string(), run_schedules: false, ..Self::local(endpoint, 0) }
+    }
 }
 
 pub const SENDER: &str = "no-reply@capsule.local";
