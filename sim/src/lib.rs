@@ -1,0 +1,138 @@
+//! `make simulate`: a flash sale through the whole stack. Buyers sign up, fill their carts,
+//! check out and pay on the hosted page (or decline, or abandon), a few at a time, for one
+//! product with few units; the abandoned holds expire and come back on sale; then the
+//! invariants are checked from the API and, when the stack's table is at hand, from it:
+//! nothing oversold, the stock balances, promo uses within their maximum, the sale limit
+//! held, gapless invoice numbers, one payment record and one invoice email per paid order.
+pub mod buyer;
+pub mod charts;
+pub mod client;
+pub mod mix;
+pub mod report;
+mod setup;
+mod verify;
+
+use indicatif::ProgressBar;
+use shared::store::Store;
+
+pub use mix::{Mix, Persona};
+pub use report::{Check, Report};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("http: {0}")]
+    Http(String),
+    /// The stack refused a step of the sale's setup, or the sim cannot run against it.
+    #[error("setup: {0}")]
+    Setup(String),
+    #[error("reading the table: {0}")]
+    Table(#[from] shared::store::StoreError),
+    #[error("starting the stack: {0}")]
+    Stack(#[from] local::StackError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What to simulate.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub buyers: usize,
+    /// The units of the one product on sale.
+    pub units: i64,
+    /// Buyers shopping at once.
+    pub concurrency: usize,
+    pub mix: Mix,
+    /// The promo code's `max_uses`.
+    pub promo_uses: u32,
+    /// The settings' `sale_unit_limit` during the sale.
+    pub sale_limit: i64,
+    pub sale_percent: i64,
+    /// Counts the buyers as they finish (hidden by default).
+    pub progress: ProgressBar,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            buyers: 1000,
+            units: 100,
+            concurrency: 64,
+            mix: Mix::default(),
+            promo_uses: 5,
+            sale_limit: 2,
+            sale_percent: 20,
+            progress: ProgressBar::hidden(),
+        }
+    }
+}
+
+/// The stack to drive.
+#[derive(Clone)]
+pub struct Target {
+    pub base_url: String,
+    /// Its table, for the checks read from it; without it the API's word is taken alone.
+    pub store: Option<Store>,
+}
+
+impl Target {
+    /// A stack already running at `base_url`, its table read through `emulator` (the
+    /// stack's resources named with `prefix`) when given.
+    pub async fn running(base_url: &str, emulator: Option<&str>, prefix: &str) -> Self {
+        let store = match emulator {
+            Some(endpoint) => {
+                let names = local::resources::Names { prefix: prefix.to_string() };
+                Some(Store::from_sdk(&local::emulator_sdk(endpoint).await, names.table()))
+            }
+            None => None,
+        };
+        Self { base_url: base_url.to_string(), store }
+    }
+}
+
+/// An emulator and a stack of the simulator's own, stopped when dropped.
+pub struct OwnStack {
+    // Declared first: the stack stops before its emulator.
+    pub stack: local::Stack,
+    _emulator: local::emulator::Launched,
+}
+
+impl OwnStack {
+    /// Launches the emulator (from the repository, after `make venv`) and a stack on it.
+    pub async fn start() -> Result<Self, SimError> {
+        let emulator = local::emulator::Launched::start(false).await?;
+        let prefix = format!("sim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let stack = local::start(local::Options::on_demand(emulator.endpoint.clone(), &prefix)).await?;
+        Ok(Self { stack, _emulator: emulator })
+    }
+
+    pub fn target(&self) -> Target {
+        Target { base_url: self.stack.base_url.clone(), store: Some(self.stack.app.store.clone()) }
+    }
+}
+
+/// Runs the sale against `target` and checks its invariants. `Err` only when the sale could
+/// not be run at all; a broken invariant is a failed `Check` in the report.
+pub async fn run(target: &Target, options: &Options) -> Result<Report, SimError> {
+    let api = client::Api::new(&target.base_url, options.concurrency)?;
+    let sale = setup::prepare(&api, target, options).await?;
+    let personas = options.mix.assign(options.buyers);
+
+    options.progress.set_length(personas.len() as u64);
+    options.progress.set_message("buyers shopping");
+    let first_wave = buyer::first_wave(&api, &sale, &personas, options).await;
+    let first_wave_seconds = api.elapsed() - sale.ready_at;
+
+    options.progress.set_message("abandoned payments expire");
+    let release = setup::expire_abandoned(&api, &sale, &first_wave).await?;
+
+    options.progress.set_message("second chance for the turned away");
+    let journeys = buyer::second_chance(&api, &sale, first_wave, options).await;
+    let selling_seconds = api.elapsed() - sale.ready_at;
+
+    options.progress.set_message("checking the invariants");
+    let facts = verify::gather(&api, target, &sale, &journeys, &release).await?;
+    let checks = verify::judge(&facts);
+    setup::restore(&api, &sale).await?;
+    options.progress.finish_and_clear();
+    Ok(Report::new(options, &sale, &journeys, &facts, checks, api.samples(), first_wave_seconds, selling_seconds))
+}
