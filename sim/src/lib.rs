@@ -130,6 +130,7 @@ pub async fn run(target: &Target, options: &Options) -> Result<Report, SimError>
     let selling_seconds = api.elapsed() - sale.ready_at;
 
     options.progress.set_message("checking the invariants");
+    setup::settle(&api).await?;
     let facts = verify::gather(&api, target, &sale, &journeys, &release).await?;
     let checks = verify::judge(&facts);
     setup::restore(&api, &sale).await?;

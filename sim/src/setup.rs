@@ -181,6 +181,17 @@ pub async fn expire_abandoned(api: &Api, sale: &Sale, journeys: &[Journey]) -> R
     })
 }
 
+/// Waits until what the sale set in motion has happened: an order turns `paid` before its
+/// invoice email leaves through the notifications queue, and `/dev/run` returns once the
+/// job and every queue are done (the relay itself leaves alone what is being delivered).
+pub async fn settle(api: &Api) -> Result<(), SimError> {
+    let job = api.post(Route::Dev, "/dev/run/outbox-relay", None, &json!({})).await?;
+    match job.status {
+        200 => Ok(()),
+        _ => Err(refused("outbox-relay", &job)),
+    }
+}
+
 /// Puts the settings back as they were before the sale.
 pub async fn restore(api: &Api, sale: &Sale) -> Result<(), SimError> {
     let put = api.put(Route::Admin, "/admin/settings", Some(&sale.admin_token), &sale.settings_before).await?;
