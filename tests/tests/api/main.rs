@@ -6,6 +6,7 @@ mod cart;
 mod catalogue;
 mod checkout;
 mod emulator;
+mod flash_sale;
 mod limits;
 mod local_stack;
 mod orders;

@@ -1,0 +1,31 @@
+//! The flash-sale simulator (`make simulate`), small: 60 buyers for 10 units on a stack of
+//! the test's own, every invariant checked from the API and the table.
+use capsule_tests::spawn_app;
+
+#[tokio::test]
+async fn a_small_flash_sale_sells_each_unit_once_and_keeps_every_invariant() {
+    let app = spawn_app().await;
+    let target = sim::Target { base_url: app.stack.base_url.clone(), store: Some(app.stack.app.store.clone()) };
+    let options = sim::Options { buyers: 60, units: 10, concurrency: 16, ..sim::Options::default() };
+
+    let report = sim::run(&target, &options).await.expect("the sale runs");
+
+    assert!(report.passed(), "{report}");
+    assert!(report.table_checked);
+    assert_eq!(report.checks.len(), 10, "{report}");
+    // Every unit is either sold once or still on sale; no order is left pending.
+    assert_eq!(report.units_sold + report.stock_left, 10, "{report}");
+    assert!(report.orders_paid >= 1 && report.units_sold <= 10, "{report}");
+    assert_eq!(report.orders_placed, report.orders_paid + report.orders_failed + report.orders_expired);
+    // Only the abandoned payments expire, and their units came back on sale.
+    assert_eq!(report.orders_expired, report.release.abandoned_orders, "{report}");
+    assert_eq!(report.release.stock_after - report.release.stock_before, report.release.abandoned_units);
+    // At most 10 paid buyers, 6 who abandon and 3 declined who give up hold on to an order.
+    assert!(report.turned_away >= 60 - 10 - 6 - 3, "{report}");
+
+    let dir = std::env::temp_dir().join(format!("capsule-sim-{}", uuid::Uuid::new_v4().simple()));
+    let page = sim::charts::write_html(&report, &dir).expect("the report is written");
+    let html = std::fs::read_to_string(&page).expect("the report reads back");
+    assert!(html.contains("Every invariant held.") && html.matches("<svg").count() >= 2, "{html}");
+    let _ = std::fs::remove_dir_all(dir);
+}
