@@ -184,8 +184,14 @@ impl Report {
             (
                 "abandoned holds",
                 format!(
-                    "{} orders held {} units; released: stock {} → {}; {} orders paid in the second chance",
-                    r.abandoned_orders, r.abandoned_units, r.stock_before, r.stock_after, self.paid_second_chance
+                    "{} orders held {} units; release-expired-reservations released {}: stock {} → {}; \
+                     {} orders paid in the second chance",
+                    r.abandoned_orders,
+                    r.abandoned_units,
+                    r.released,
+                    r.stock_before,
+                    r.stock_after,
+                    self.paid_second_chance
                 ),
             ),
             ("turned away", format!("{} buyers found no unit left", self.turned_away)),

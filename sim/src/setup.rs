@@ -45,8 +45,7 @@ pub struct Release {
     pub abandoned_units: i64,
     pub stock_before: i64,
     pub stock_after: i64,
-    /// `release-expired-reservations`' report.
-    pub examined: i64,
+    /// The orders `release-expired-reservations` released.
     pub released: i64,
 }
 
@@ -176,7 +175,6 @@ pub async fn expire_abandoned(api: &Api, sale: &Sale, journeys: &[Journey]) -> R
         abandoned_units: abandoned.iter().map(|o| o.quantity).sum(),
         stock_before,
         stock_after: stock(api, sale).await?,
-        examined: job.body["report"]["examined"].as_i64().unwrap_or(-1),
         released: job.body["report"]["released"].as_i64().unwrap_or(-1),
     })
 }
