@@ -1,11 +1,12 @@
 # make dev   - the whole stack on http://127.0.0.1:3000 (AWS emulator on :4566)
 # make test  - every test against a fresh emulator, then cfn-lint
 # make bench - the emulator's rates as data grows, the outbox, checkouts (see BENCHMARKS.md)
+# make simulate - a flash sale through the whole stack, its invariants checked (report in target/sim/)
 VENV   := .venv
 PYTHON ?= python3
 CARGO  ?= cargo
 
-.PHONY: dev test build lint clean venv browser bench
+.PHONY: dev test build lint clean venv browser bench simulate
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,12 @@ test: venv browser
 BENCH_FLAGS ?=
 bench: venv
 	$(CARGO) run --quiet -p capsule-bench -- $(BENCH_FLAGS)
+
+# Flags for the simulator, e.g. SIM_FLAGS="--buyers 200 --units 20 --concurrency 16"
+# (`cargo run -p sim -- --help` lists them all).
+SIM_FLAGS ?=
+simulate: venv
+	$(CARGO) run --quiet -p sim --bin capsule-sim -- $(SIM_FLAGS)
 
 lint: venv
 	$(CARGO) clippy --workspace --all-targets
