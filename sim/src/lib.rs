@@ -16,7 +16,7 @@ use indicatif::ProgressBar;
 use shared::store::Store;
 
 pub use mix::{Mix, Persona};
-pub use report::{Check, Report};
+pub use report::{Check, Report, Timings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -127,7 +127,7 @@ pub async fn run(target: &Target, options: &Options) -> Result<Report, SimError>
 
     options.progress.set_message("second chance for the turned away");
     let journeys = buyer::second_chance(&api, &sale, first_wave, options).await;
-    let selling_seconds = api.elapsed() - sale.ready_at;
+    let timings = Timings { first_wave_seconds, selling_seconds: api.elapsed() - sale.ready_at };
 
     options.progress.set_message("checking the invariants");
     setup::settle(&api).await?;
@@ -135,5 +135,5 @@ pub async fn run(target: &Target, options: &Options) -> Result<Report, SimError>
     let checks = verify::judge(&facts);
     setup::restore(&api, &sale).await?;
     options.progress.finish_and_clear();
-    Ok(Report::new(options, &sale, &journeys, &facts, checks, api.samples(), first_wave_seconds, selling_seconds))
+    Ok(Report::new(options, &sale, &journeys, &facts, checks, api.samples(), timings))
 }

@@ -73,6 +73,16 @@ impl RouteStats {
     }
 }
 
+/// How long the selling took.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// From the first buyer's arrival to the end of the first wave, where every buyer
+    /// shops once.
+    pub first_wave_seconds: f64,
+    /// From the first buyer's arrival to the end of the second chance.
+    pub selling_seconds: f64,
+}
+
 #[derive(Clone, Debug)]
 pub struct Report {
     pub buyers: usize,
@@ -92,11 +102,7 @@ pub struct Report {
     pub release: Release,
     /// From each payment's submission to its buyer seeing the outcome, sorted.
     pub settling: Vec<Duration>,
-    /// From the first buyer's arrival to the end of the first wave, where every buyer
-    /// shops once.
-    pub first_wave_seconds: f64,
-    /// From the first buyer's arrival to the end of the second chance.
-    pub selling_seconds: f64,
+    pub timings: Timings,
     pub samples: Vec<Sample>,
     pub checks: Vec<Check>,
     /// Whether the table was read (else only the API was checked).
@@ -104,7 +110,6 @@ pub struct Report {
 }
 
 impl Report {
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         options: &Options,
         sale: &Sale,
@@ -112,8 +117,7 @@ impl Report {
         facts: &Facts,
         checks: Vec<Check>,
         samples: Vec<Sample>,
-        first_wave_seconds: f64,
-        selling_seconds: f64,
+        timings: Timings,
     ) -> Self {
         let count = |wanted: &str| facts.orders.iter().filter(|o| status(o) == wanted).count();
         let paid = facts.orders.iter().filter(|o| status(o) == "paid");
@@ -137,8 +141,7 @@ impl Report {
                 settling.sort_unstable();
                 settling
             },
-            first_wave_seconds,
-            selling_seconds,
+            timings,
             samples,
             checks,
             table_checked: facts.table_read,
@@ -155,7 +158,7 @@ impl Report {
 
     /// Buyers served per second in the first wave, where each of them shops once.
     pub fn buyers_per_second(&self) -> f64 {
-        self.buyers as f64 / self.first_wave_seconds.max(f64::EPSILON)
+        self.buyers as f64 / self.timings.first_wave_seconds.max(f64::EPSILON)
     }
 
     /// Every route's percentiles, the buyers' steps first.
@@ -209,8 +212,8 @@ impl Report {
                 format!(
                     "{:.1} buyers/s (first wave: {:.1} s); {:.1} s to the end of the second chance",
                     self.buyers_per_second(),
-                    self.first_wave_seconds,
-                    self.selling_seconds
+                    self.timings.first_wave_seconds,
+                    self.timings.selling_seconds
                 ),
             ),
         ]
