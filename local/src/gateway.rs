@@ -20,6 +20,16 @@ use shared::http::Route;
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request) -> axum::response::Response {
+    // Lambda runs an invocation to its end even when the caller hangs up. Dropped half-way
+    // with the connection, a function would leave done work unmarked: the webhook's invoice
+    // email sent but not marked delivered, then sent again by the relay.
+    match tokio::spawn(handle(inner, req)).await {
+        Ok(response) => response,
+        Err(e) => json_error(500, "internal", &format!("the function did not finish: {e}")),
+    }
+}
+
+async fn handle(inner: Arc<Inner>, req: axum::extract::Request) -> axum::response::Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.to_string();

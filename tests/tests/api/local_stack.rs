@@ -307,3 +307,32 @@ async fn an_order_paid_event_reaches_the_event_bus() {
     assert_eq!(bodies[0]["detail"]["total_cents"], order["total_cents"]);
     assert_eq!(bodies[0]["detail"]["invoice_number"], order["invoice_number"]);
 }
+
+/// A caller that hangs up does not cut a function short: Lambda runs an invocation to its
+/// end, and so does the gateway. (Cut short, a webhook whose caller timed out under the
+/// flash sale's load left its invoice email sent but unmarked, and it went out twice.)
+#[tokio::test]
+async fn a_request_whose_caller_hangs_up_still_runs_to_its_end() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let email = unique_email("hangs-up");
+    let body = json!({"email": email, "password": "password-123", "name": "Gone"}).to_string();
+    let address = app.stack.base_url.trim_start_matches("http://").to_string();
+    {
+        let mut socket = std::net::TcpStream::connect(&address).expect("the gateway listens");
+        let head = format!(
+            "POST /auth/signup HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        socket.write_all(format!("{head}{body}").as_bytes()).expect("the request is sent");
+    } // Closed before any answer.
+    let mut created = false;
+    for _ in 0..50 {
+        created = app.stored(shared::store::keys::email(&email)).await;
+        if created {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(created, "the signup stopped when its caller hung up");
+}
