@@ -1,11 +1,15 @@
 # make dev   - the whole stack on http://127.0.0.1:3000 (AWS emulator on :4566)
 # make test  - every test against a fresh emulator, then cfn-lint
-# make bench - the emulator's rates as data grows, the outbox, checkouts (see BENCHMARKS.md)
+# make bench - cold starts of the release binaries, pricing, the emulator's rates as data
+#              grows, the outbox, checkouts (see BENCHMARKS.md)
+# make release - every function's release binary (the profile in Cargo.toml; sam build
+#              makes the arm64 ones)
 VENV   := .venv
 PYTHON ?= python3
 CARGO  ?= cargo
+FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: dev test build lint clean venv browser bench
+.PHONY: dev test build release lint clean venv browser bench
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +20,9 @@ venv: $(VENV)/.installed
 
 build:
 	$(CARGO) build --workspace
+
+release:
+	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
 
 dev: venv
 	$(CARGO) run --quiet -p local --bin capsule-local
@@ -40,10 +47,13 @@ test: venv browser
 	local/with-emulator.sh $(CARGO) test --workspace
 	$(VENV)/bin/cfn-lint template.yaml
 
-# Flags for the bench binary, e.g. BENCH_FLAGS="--sizes 1000,10000 --seconds 5".
+# Flags for the bench binary, e.g. BENCH_FLAGS="--sizes 1000,10000 --seconds 5", or
+# BENCH_FLAGS="--sections emulator" to skip the cold starts (the release build stays a
+# prerequisite: nothing to do once built).
 BENCH_FLAGS ?=
-bench: venv
+bench: venv release
 	$(CARGO) run --quiet -p capsule-bench -- $(BENCH_FLAGS)
+	$(CARGO) bench -p shared --bench pricing
 
 lint: venv
 	$(CARGO) clippy --workspace --all-targets
