@@ -1,12 +1,16 @@
 # make dev   - the whole stack on http://127.0.0.1:3000 (AWS emulator on :4566)
 # make test  - every test against a fresh emulator, then cfn-lint
-# make bench - the emulator's rates as data grows, the outbox, checkouts (see BENCHMARKS.md)
+# make bench - cold starts of the release binaries, pricing, the emulator's rates as data
+#              grows, the outbox, checkouts (see BENCHMARKS.md)
 # make simulate - a flash sale through the whole stack, its invariants checked (report in target/sim/)
+# make release - every function's release binary (the profile in Cargo.toml; sam build
+#              makes the arm64 ones)
 VENV   := .venv
 PYTHON ?= python3
 CARGO  ?= cargo
+FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: dev test build lint clean venv browser bench simulate
+.PHONY: dev test build release lint clean venv browser bench simulate
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +21,9 @@ venv: $(VENV)/.installed
 
 build:
 	$(CARGO) build --workspace
+
+release:
+	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
 
 dev: venv
 	$(CARGO) run --quiet -p local --bin capsule-local
@@ -41,10 +48,13 @@ test: venv browser
 	local/with-emulator.sh $(CARGO) test --workspace
 	$(VENV)/bin/cfn-lint template.yaml
 
-# Flags for the bench binary, e.g. BENCH_FLAGS="--sizes 1000,10000 --seconds 5".
+# Flags for the bench binary, e.g. BENCH_FLAGS="--sizes 1000,10000 --seconds 5", or
+# BENCH_FLAGS="--sections emulator" to skip the cold starts (the release build stays a
+# prerequisite: nothing to do once built).
 BENCH_FLAGS ?=
-bench: venv
+bench: venv release
 	$(CARGO) run --quiet -p capsule-bench -- $(BENCH_FLAGS)
+	$(CARGO) bench -p shared --bench pricing
 
 # Flags for the simulator, e.g. SIM_FLAGS="--buyers 200 --units 20 --concurrency 16"
 # (`cargo run -p sim -- --help` lists them all).

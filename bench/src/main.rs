@@ -9,8 +9,15 @@
 //! 3. Checkouts through the whole stack (gateway, handlers, emulator) on a table that
 //!    already holds some items: orders/s, p50 and p99.
 //!
-//! Flags: --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
+//! 4. Cold start of each function's release binary (`make release`): size, exec → first
+//!    poll of a stub Runtime API, peak RSS (see `cold_start.rs`).
+//!
+//! Flags: --sections cold-start,emulator (both; name one to run only it)  --cold-starts 11
+//!        --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
 //!        --checkouts 200 --stock-checkouts 40 --concurrency 16 --checkout-fill 10000
+//! The pricing benchmark is criterion's: `cargo bench -p shared --bench pricing`.
+mod cold_start;
+
 use std::collections::HashMap;
 use std::error::Error;
 use std::future::Future;
@@ -27,6 +34,10 @@ use shared::notify::email::{self, EmailMessage};
 type Outcome = Result<(), String>;
 
 struct Options {
+    /// Which parts to run: `cold-start`, `emulator`.
+    sections: Vec<String>,
+    /// Starts per function in the cold-start section.
+    cold_starts: usize,
     sizes: Vec<usize>,
     stock_sizes: Vec<usize>,
     seconds: f64,
@@ -56,7 +67,18 @@ impl Options {
         let number = |name: &str, default: usize| -> Result<usize, String> {
             flags.get(name).map_or(Ok(default), |v| v.parse().map_err(|_| format!("--{name}: {v} is not a count")))
         };
+        let sections: Vec<String> = flags
+            .get("sections")
+            .map_or("cold-start,emulator", String::as_str)
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .collect();
+        if let Some(unknown) = sections.iter().find(|s| !["cold-start", "emulator"].contains(&s.as_str())) {
+            return Err(format!("--sections: {unknown} is not cold-start or emulator"));
+        }
         let options = Self {
+            sections,
+            cold_starts: number("cold-starts", 11)?.max(1),
             sizes: list("sizes", "1000,10000,100000")?,
             stock_sizes: list("stock-sizes", "1000,10000,100000")?,
             seconds: number("seconds", 3)? as f64,
@@ -67,6 +89,8 @@ impl Options {
             checkout_fill: number("checkout-fill", 10_000)?,
         };
         let known = [
+            "sections",
+            "cold-starts",
             "sizes",
             "stock-sizes",
             "seconds",
@@ -80,6 +104,10 @@ impl Options {
             Some(unknown) => Err(format!("unknown flag --{unknown}")),
             None => Ok(options),
         }
+    }
+
+    fn runs(&self, section: &str) -> bool {
+        self.sections.iter().any(|s| s == section)
     }
 }
 
@@ -107,9 +135,20 @@ impl Emulator {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let options = Options::from_args()?;
+    println!("# make bench (debug build of the clients; the emulator is the same Python either way)");
+    // First, before any emulator runs, so that the cold starts have the machine alone.
+    if options.runs("cold-start") {
+        cold_start::run(options.cold_starts)?;
+    }
+    if options.runs("emulator") {
+        emulator_sections(&options).await?;
+    }
+    Ok(())
+}
+
+async fn emulator_sections(options: &Options) -> Result<(), Box<dyn Error>> {
     let patched = Emulator::start(false).await?;
     let stock = Emulator::start(true).await?;
-    println!("# make bench (debug build of the clients; the emulator is the same Python either way)\n");
 
     println!("\n## The emulator as the table grows ({} s per figure)\n", options.seconds);
     println!("| items | emulator | transactions/s | base queries/s | index queries/s |");
@@ -143,7 +182,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("|---|---:|---:|---:|---:|---:|");
     let mut rates = Vec::new();
     for (emulator, count) in [(&patched, options.checkouts), (&stock, options.stock_checkouts)] {
-        let run = checkouts(emulator, count, &options).await?;
+        let run = checkouts(emulator, count, options).await?;
         println!(
             "| {} | {count} | {:.1} | {} ms | {} ms | {} |",
             emulator.name, run.rate, run.p50, run.p99, run.created

@@ -27,10 +27,10 @@ impl std::io::Write for Capture {
 
 #[tokio::test]
 async fn a_journey_traced_at_every_level_logs_no_secret() {
-    tracing_subscriber::fmt()
-        .with_env_filter(shared::telemetry::filter(Some("trace")))
-        .with_writer(|| Capture)
-        .with_ansi(false)
+    use tracing_subscriber::prelude::*;
+    tracing_subscriber::registry()
+        .with(shared::telemetry::filter(Some("trace")))
+        .with(tracing_subscriber::fmt::layer().with_writer(|| Capture).with_ansi(false))
         .try_init()
         .expect("this test binary's only subscriber");
     let app = spawn_app().await;
