@@ -8,9 +8,8 @@
 //!    and stock moto's `/moto-api/data.json` (what the outbox read before), same emails.
 //! 3. Checkouts through the whole stack (gateway, handlers, emulator) on a table that
 //!    already holds some items: orders/s, p50 and p99.
-//!
-//! 4. Cold start of each function's release binary (`make release`): size, exec → first
-//!    poll of a stub Runtime API, peak RSS (see `cold_start.rs`).
+//! 4. Cold start of each function's release binary (`make release`), run first: size,
+//!    exec → first poll of a stub Runtime API, peak RSS (see `cold_start.rs`).
 //!
 //! Flags: --sections cold-start,emulator (both; name one to run only it)  --cold-starts 11
 //!        --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
