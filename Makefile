@@ -52,8 +52,11 @@ test: venv browser
 # BENCH_FLAGS="--sections emulator" to skip the cold starts (the release build stays a
 # prerequisite: nothing to do once built).
 BENCH_FLAGS ?=
+# The bench binary holds the whole local stack: built with the bench-local profile (the
+# release code generation without fat LTO, see Cargo.toml) so that the stack it measures
+# is a release build.
 bench: venv release
-	$(CARGO) run --quiet -p capsule-bench -- $(BENCH_FLAGS)
+	$(CARGO) run --quiet --profile bench-local -p capsule-bench -- $(BENCH_FLAGS)
 	$(CARGO) bench -p shared --bench pricing
 
 # Flags for the simulator, e.g. SIM_FLAGS="--buyers 200 --units 20 --concurrency 16"

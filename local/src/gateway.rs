@@ -69,7 +69,7 @@ async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> ax
 }
 
 /// The API Gateway v2 event of a request.
-fn event(parts: &http::request::Parts, route_key: &str, params: &HashMap<String, String>, body: &Bytes) -> Value {
+pub fn event(parts: &http::request::Parts, route_key: &str, params: &HashMap<String, String>, body: &[u8]) -> Value {
     let mut headers: HashMap<String, String> = HashMap::new();
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).to_string();

@@ -179,7 +179,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
             tracing::error!(error = %e, "gateway stopped");
         }
     })];
-    tasks.push(workers.spawn_pollers());
+    tasks.extend(workers.spawn_pollers());
     if options.run_schedules {
         tasks.extend(workers.spawn_schedules());
     }

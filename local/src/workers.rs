@@ -5,49 +5,61 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Notify, RwLock};
 
 use crate::resources::{Queue, QueueSpec, QUEUES, SCHEDULES};
 use crate::routes;
 use shared::App;
 
-/// How often queues are polled when nothing woke the pollers (failed messages come back
+/// How often each queue is polled when nothing woke its pollers (failed messages come back
 /// after their visibility timeout and are picked up then).
 const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Batches of one queue handled at once, as Lambda's event source mapping runs several
+/// invocations of a consumer side by side: a slow batch (webhooks waiting on the emulator)
+/// does not hold back the messages behind it, and no queue waits for another's batch.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 struct QueueWorker {
     spec: &'static QueueSpec,
     queue: Queue,
+    /// Wakes one idle poller of this queue.
+    wake: Notify,
 }
 
 pub struct Workers {
     app: App,
     sqs: aws_sdk_sqs::Client,
     queues: Vec<QueueWorker>,
-    wake: Notify,
-    /// Held for a whole drain: a drain that waited for another one's batch in flight still
-    /// makes its own full pass, so it never returns before work that batch queued is done.
-    draining: Mutex<()>,
+    /// The background pollers each hold it shared around a batch; a drain holds it alone, so
+    /// it never returns while a batch received before or during its pass is still at work,
+    /// and a drain that waited for another one still makes its own full pass.
+    gate: RwLock<()>,
 }
 
 impl Workers {
     pub fn new(app: App, sqs: aws_sdk_sqs::Client, queues: &HashMap<&'static str, Queue>) -> Self {
         let queues = QUEUES
             .iter()
-            .filter_map(|spec| queues.get(spec.logical_id).map(|queue| QueueWorker { spec, queue: queue.clone() }))
+            .filter_map(|spec| {
+                queues.get(spec.logical_id).map(|queue| QueueWorker { spec, queue: queue.clone(), wake: Notify::new() })
+            })
             .collect();
-        Self { app, sqs, queues, wake: Notify::new(), draining: Mutex::new(()) }
+        Self { app, sqs, queues, gate: RwLock::new(()) }
     }
 
+    /// Something may have been queued: one poller of each queue looks now.
     pub fn wake(&self) {
-        self.wake.notify_one();
+        for worker in &self.queues {
+            worker.wake.notify_one();
+        }
     }
 
     /// Polls every queue until a full pass finds nothing to do: what was queued before the
     /// call, and what that work queued in turn, has been handled when it returns. Messages a
     /// consumer reported as failed stay invisible until their visibility timeout.
     pub async fn drain(&self) {
-        let _draining = self.draining.lock().await;
+        let _alone = self.gate.write().await;
         loop {
             let mut handled = 0;
             for worker in &self.queues {
@@ -82,6 +94,13 @@ impl Workers {
             return 0;
         }
         let count = messages.len();
+        let received_at = std::time::Instant::now();
+        // How long the oldest message waited in the queue (SQS's SentTimestamp, in ms).
+        let waited_ms = messages
+            .iter()
+            .filter_map(|m| m.attributes.as_ref()?.get(&MessageSystemAttributeName::SentTimestamp)?.parse::<i64>().ok())
+            .min()
+            .map(|sent| chrono::Utc::now().timestamp_millis() - sent);
         let mut event = SqsEvent::default();
         for message in &messages {
             let mut record = SqsMessage::default();
@@ -123,18 +142,45 @@ impl Workers {
                 tracing::warn!(queue = worker.spec.logical_id, error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "delete failed");
             }
         }
+        tracing::info!(
+            queue = worker.spec.logical_id,
+            messages = count,
+            failed = failed.len(),
+            waited_ms,
+            handled_ms = received_at.elapsed().as_millis() as u64,
+            "batch handled"
+        );
         count
     }
 
-    /// Polls in the background until the stack stops: at once when woken, else every second.
-    pub fn spawn_pollers(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let workers = Arc::clone(self);
-        tokio::spawn(async move {
-            loop {
-                let _ = tokio::time::timeout(IDLE_POLL, workers.wake.notified()).await;
-                workers.drain().await;
+    /// Polls in the background until the stack stops: `BATCHES_IN_FLIGHT` pollers a queue.
+    /// A poller that found messages goes on at once and wakes another (a backlog is worked
+    /// on in parallel); one that found none waits to be woken, the first of each queue at
+    /// most `IDLE_POLL` (the others add no idle polls to the single-threaded emulator).
+    pub fn spawn_pollers(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut pollers = Vec::new();
+        for index in 0..self.queues.len() {
+            for rank in 0..BATCHES_IN_FLIGHT {
+                let workers = Arc::clone(self);
+                pollers.push(tokio::spawn(async move {
+                    let worker = &workers.queues[index];
+                    loop {
+                        let handled = {
+                            let _shared = workers.gate.read().await;
+                            workers.poll(worker).await
+                        };
+                        if handled > 0 {
+                            worker.wake.notify_one();
+                        } else if rank == 0 {
+                            let _ = tokio::time::timeout(IDLE_POLL, worker.wake.notified()).await;
+                        } else {
+                            worker.wake.notified().await;
+                        }
+                    }
+                }));
             }
-        })
+        }
+        pollers
     }
 
     /// Runs each scheduled function at its rate, as its EventBridge schedule would.
