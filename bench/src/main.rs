@@ -15,7 +15,8 @@
 //!
 //! Flags: --sections cold-start,emulator (both; name one to run only it)  --cold-starts 11
 //!        --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
-//!        --checkouts 200 --stock-checkouts 40 --concurrency 16 --checkout-fill 10000
+//!        --checkouts 200 --stock-checkouts 40 (0: none) --concurrency 16 --checkout-fill 10000
+//!        --rounds 4 (turns of replay then stack the patched checkouts are split in)
 //! The pricing benchmark is criterion's: `cargo bench -p shared --bench pricing`.
 mod cold_start;
 mod replay;
@@ -49,6 +50,8 @@ struct Options {
     stock_checkouts: usize,
     concurrency: usize,
     checkout_fill: usize,
+    /// Turns of replay then stack that the patched emulator's checkouts are split in.
+    rounds: usize,
 }
 
 impl Options {
@@ -89,6 +92,7 @@ impl Options {
             stock_checkouts: number("stock-checkouts", 40)?,
             concurrency: number("concurrency", 16)?,
             checkout_fill: number("checkout-fill", 10_000)?,
+            rounds: number("rounds", 4)?,
         };
         let known = [
             "sections",
@@ -101,6 +105,7 @@ impl Options {
             "stock-checkouts",
             "concurrency",
             "checkout-fill",
+            "rounds",
         ];
         match flags.keys().find(|k| !known.contains(&k.as_str())) {
             Some(unknown) => Err(format!("unknown flag --{unknown}")),
@@ -118,7 +123,7 @@ struct Emulator {
     name: &'static str,
     endpoint: String,
     sdk: aws_config::SdkConfig,
-    _process: local::emulator::Launched,
+    process: local::emulator::Launched,
 }
 
 impl Emulator {
@@ -126,12 +131,27 @@ impl Emulator {
         let launched = local::emulator::Launched::start(stock).await?;
         let endpoint = launched.endpoint.clone();
         let sdk = local::emulator_sdk(&endpoint).await;
-        Ok(Self { name: if stock { "stock moto" } else { "patched" }, endpoint, sdk, _process: launched })
+        Ok(Self { name: if stock { "stock moto" } else { "patched" }, endpoint, sdk, process: launched })
     }
 
     fn db(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk)
     }
+
+    /// The CPU time its process has used so far (user + system).
+    fn cpu(&self) -> Duration {
+        self.process.pid().map_or(Duration::ZERO, |pid| cpu_time(&format!("/proc/{pid}/stat")))
+    }
+}
+
+/// User + system CPU time of a process, from its `/proc/<pid>/stat` (zero where there is none).
+fn cpu_time(stat: &str) -> Duration {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    // The fields after the command name (which may hold spaces), from field 3 on.
+    let fields: Vec<&str> = text.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    Duration::from_millis(ticks * 10)
 }
 
 #[tokio::main]
@@ -183,15 +203,21 @@ async fn emulator_sections(options: &Options) -> Result<(), Box<dyn Error>> {
         "\n## {} checkouts, {} at a time, through the stack (table pre-filled with {} items)\n",
         options.checkouts, options.concurrency, options.checkout_fill
     );
-    println!("| emulator | what | checkouts | DynamoDB calls each | orders/s | p50 | p99 |");
-    println!("|---|---|---:|---|---:|---:|---:|");
+    println!("| emulator | what | checkouts | DynamoDB calls each | orders/s | p50 | p99 | emulator CPU / order | bench CPU / order |");
+    println!("|---|---|---:|---|---:|---:|---:|---:|---:|");
     let ours = checkouts(&patched, options.checkouts, true, options).await?;
     if let Some(alone) = &ours.alone {
-        println!("| patched | stack / emulator alone | | | **{:.2}** (goal ≥ 0.8) | | |", ours.stack.rate / alone.rate);
+        println!(
+            "| patched | stack / emulator alone | | | **{:.2}** (goal ≥ 0.8) | | | | |",
+            ours.stack.rate() / alone.rate()
+        );
     }
     if options.stock_checkouts > 0 {
         let theirs = checkouts(&stock, options.stock_checkouts, false, options).await?;
-        println!("| patched / stock | through the stack | | | ×{:.0} | | |", ours.stack.rate / theirs.stack.rate);
+        println!(
+            "| patched / stock | through the stack | | | ×{:.0} | | | | |",
+            ours.stack.rate() / theirs.stack.rate()
+        );
     }
     Ok(())
 }
@@ -428,11 +454,53 @@ where
 
 // ------------------------------------------------------------------ checkouts
 
-/// Orders/s and latencies of one way of placing orders.
+/// Orders placed one way, over one or more turns: their time, latencies and CPU.
+#[derive(Default)]
 struct Timing {
-    rate: f64,
-    p50: u128,
-    p99: u128,
+    orders: usize,
+    wall: Duration,
+    latencies: Vec<Duration>,
+    /// CPU time the emulator and this process (the stack, or the replaying client) used.
+    emulator_cpu: Duration,
+    own_cpu: Duration,
+}
+
+impl Timing {
+    /// Adds a turn, whose CPU counters read `cpu` (emulator, this process) before it.
+    fn add(&mut self, turn: Timing, emulator: &Emulator, cpu: (Duration, Duration)) {
+        self.orders += turn.orders;
+        self.wall += turn.wall;
+        self.latencies.extend(turn.latencies);
+        self.emulator_cpu += emulator.cpu().saturating_sub(cpu.0);
+        self.own_cpu += cpu_time("/proc/self/stat").saturating_sub(cpu.1);
+    }
+
+    fn rate(&self) -> f64 {
+        self.orders as f64 / self.wall.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+
+    fn at(&self, q: f64) -> u128 {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).map_or(0, Duration::as_millis)
+    }
+
+    /// CPU milliseconds per order.
+    fn per_order(&self, cpu: Duration) -> f64 {
+        millis(cpu) / self.orders.max(1) as f64
+    }
+
+    fn print(&self, emulator: &str, what: &str, calls: &str) {
+        println!(
+            "| {emulator} | {what} | {} | {calls} | {:.1} | {} ms | {} ms | {:.1} ms | {:.1} ms |",
+            self.orders,
+            self.rate(),
+            self.at(0.5),
+            self.at(0.99),
+            self.per_order(self.emulator_cpu),
+            self.per_order(self.own_cpu)
+        );
+    }
 }
 
 struct CheckoutRun {
@@ -494,63 +562,69 @@ async fn checkouts(
     let mut buyers: Vec<(String, String)> = buyers.into_iter().collect::<Result<_, _>>()?;
     let body = json!({"payment_method": "card", "delivery": {"mode": "pickup", "pickup_point_id": "pp-bastille"}});
 
-    let alone = match replay {
+    let template = match replay {
+        true => Some(replay::record(&stack, &buyers.split_off(buyers.len() - 2), &body).await?),
         false => None,
-        true => {
-            let template = replay::record(&stack, &buyers.split_off(buyers.len() - 2), &body).await?;
-            let replayed: Vec<Vec<replay::Call>> =
-                buyers.split_off(buyers.len() - count).iter().map(|(user_id, _)| template.for_buyer(user_id)).collect();
-            let db = emulator.db();
-            let timing = timed(replayed, options.concurrency, |calls| replay::send(&db, calls)).await?;
-            let operations: Vec<&str> = template.calls.iter().map(replay::Call::operation).collect();
-            println!(
-                "| {} | the checkout's DynamoDB calls alone, through the SDK | {count} | {} | {:.1} | {} ms | {} ms |",
-                emulator.name,
-                per_checkout(operations.iter().map(|op| (op.to_string(), 1)), 1),
-                timing.rate,
-                timing.p50,
-                timing.p99
-            );
-            Some(timing)
-        }
     };
-
+    let mut replayed: Vec<Vec<replay::Call>> = match &template {
+        Some(template) => {
+            buyers.split_off(buyers.len() - count).iter().map(|(user_id, _)| template.for_buyer(user_id)).collect()
+        }
+        None => Vec::new(),
+    };
     let (_, warm) = buyers.pop().ok_or("no buyer left to warm the stack")?;
     let (status, answer) = call(&http, &format!("{base}/checkout"), Some(&warm), &body).await?;
     if status != 201 {
         return Err(format!("the warm-up checkout answered {status}: {answer}").into());
     }
-    let before = checkout_calls(&stack);
-    let tokens: Vec<String> = buyers.into_iter().map(|(_, token)| token).collect();
+    let mut tokens: Vec<String> = buyers.into_iter().map(|(_, token)| token).collect();
+
+    // In turns, so that what else the machine does weighs on both alike.
+    let rounds = if replay { options.rounds.clamp(1, count.max(1)) } else { 1 };
+    let db = emulator.db();
     let created = AtomicU64::new(0);
-    let stack_timing = timed(tokens, options.concurrency, |token| {
-        let (http, base, body, created) = (http.clone(), base.clone(), body.clone(), &created);
-        async move {
-            let (status, answer) = call(&http, &format!("{base}/checkout"), Some(&token), &body).await?;
-            match status {
-                201 => {
-                    created.fetch_add(1, Ordering::Relaxed);
-                    Ok(())
-                }
-                // Stock moto can be slower than the gateway lets a request be.
-                _ if !replay => Ok(()),
-                _ => Err(format!("a checkout answered {status}: {answer}")),
-            }
+    let before = checkout_calls(&stack);
+    let (mut alone, mut through) = (Timing::default(), Timing::default());
+    for round in 0..rounds {
+        let share = |left: usize| left.div_ceil(rounds - round);
+        let batch: Vec<_> = replayed.drain(..share(replayed.len())).collect();
+        if !batch.is_empty() {
+            let cpu = (emulator.cpu(), cpu_time("/proc/self/stat"));
+            alone.add(timed(batch, options.concurrency, |calls| replay::send(&db, calls)).await?, emulator, cpu);
         }
-    })
-    .await?;
+        let batch: Vec<_> = tokens.drain(..share(tokens.len())).collect();
+        let cpu = (emulator.cpu(), cpu_time("/proc/self/stat"));
+        let run = timed(batch, options.concurrency, |token| {
+            let (http, base, body, created) = (http.clone(), base.clone(), body.clone(), &created);
+            async move {
+                let (status, answer) = call(&http, &format!("{base}/checkout"), Some(&token), &body).await?;
+                match status {
+                    201 => {
+                        created.fetch_add(1, Ordering::Relaxed);
+                        Ok(())
+                    }
+                    // Stock moto can be slower than the gateway lets a request be.
+                    _ if !replay => Ok(()),
+                    _ => Err(format!("a checkout answered {status}: {answer}")),
+                }
+            }
+        })
+        .await?;
+        through.add(run, emulator, cpu);
+    }
+    if let Some(template) = &template {
+        let operations = template.calls.iter().map(|call| (call.operation().to_string(), 1));
+        alone.print(
+            emulator.name,
+            "the checkout's DynamoDB calls alone, through the SDK",
+            &per_checkout(operations, 1),
+        );
+    }
     let after = checkout_calls(&stack);
     let made = after.into_iter().map(|(op, n)| (op.clone(), n - before.get(&op).copied().unwrap_or(0)));
-    println!(
-        "| {} | through the stack ({} of {count} placed) | {count} | {} | {:.1} | {} ms | {} ms |",
-        emulator.name,
-        created.load(Ordering::Relaxed),
-        per_checkout(made, count),
-        stack_timing.rate,
-        stack_timing.p50,
-        stack_timing.p99
-    );
-    Ok(CheckoutRun { stack: stack_timing, alone })
+    let what = format!("through the stack ({} of {count} placed)", created.load(Ordering::Relaxed));
+    through.print(emulator.name, &what, &per_checkout(made, count));
+    Ok(CheckoutRun { stack: through, alone: template.map(|_| alone) })
 }
 
 /// The checkout function's DynamoDB calls so far, by operation (the stack's interceptor).
@@ -586,13 +660,13 @@ fn per_checkout(calls: impl Iterator<Item = (String, u64)>, checkouts: usize) ->
     by_operation.iter().map(|(op, n)| format!("{} {op}", each(*n))).collect::<Vec<_>>().join(" + ")
 }
 
-/// Runs `op` on every item, `concurrency` at a time: orders/s over the whole, p50, p99.
+/// Runs `op` on every item, `concurrency` at a time: the time it took and each latency.
 async fn timed<T, F, Fut>(items: Vec<T>, concurrency: usize, op: F) -> Result<Timing, Box<dyn Error>>
 where
     F: Fn(T) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let count = items.len();
+    let orders = items.len();
     let started = Instant::now();
     let answers: Vec<Result<Duration, String>> = stream::iter(items)
         .map(|item| {
@@ -604,11 +678,8 @@ where
         .collect()
         .await;
     let wall = started.elapsed();
-    let mut latencies: Vec<Duration> = answers.into_iter().collect::<Result<_, _>>()?;
-    latencies.sort();
-    let at =
-        |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q).round() as usize).map_or(0, Duration::as_millis);
-    Ok(Timing { rate: count as f64 / wall.as_secs_f64(), p50: at(0.5), p99: at(0.99) })
+    let latencies: Vec<Duration> = answers.into_iter().collect::<Result<_, _>>()?;
+    Ok(Timing { orders, wall, latencies, ..Timing::default() })
 }
 
 async fn call(http: &reqwest::Client, url: &str, token: Option<&str>, body: &Value) -> Result<(u16, Value), String> {

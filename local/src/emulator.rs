@@ -35,7 +35,7 @@ pub async fn wait_until_answering(endpoint: &str, within: Duration) -> bool {
 /// An emulator this process launched on a free port, answering; stopped when dropped.
 pub struct Launched {
     pub endpoint: String,
-    _process: Child,
+    process: Child,
 }
 
 impl Launched {
@@ -49,7 +49,12 @@ impl Launched {
                 format!("the emulator on {endpoint} did not start (run from the repository, after `make venv`)");
             return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, message));
         }
-        Ok(Self { endpoint, _process: process })
+        Ok(Self { endpoint, process })
+    }
+
+    /// Its process id (for the bench, which reads the CPU time it spends).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.id()
     }
 }
 

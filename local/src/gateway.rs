@@ -35,36 +35,45 @@ async fn handle(inner: Arc<Inner>, req: axum::extract::Request) -> axum::respons
     let method = parts.method.to_string();
     let path = parts.uri.path().to_string();
     let response = match Limited::new(body, GATEWAY_BODY_LIMIT).collect().await {
-        Err(_) => json_error(413, "payload_too_large", "request body is too large"),
+        Err(_) => (json_error(413, "payload_too_large", "request body is too large"), false),
         Ok(collected) => {
             let bytes = collected.to_bytes();
             if let Some(rest) = path.strip_prefix("/dev/") {
-                dev::handle(&inner, &method, rest, parts.uri.query().unwrap_or(""), &bytes).await
+                (dev::handle(&inner, &method, rest, parts.uri.query().unwrap_or(""), &bytes).await, true)
             } else {
                 invoke(&inner, &parts, &bytes).await
             }
         }
     };
+    let (response, queued) = response;
     tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
-    // Whatever the function queued is picked up now, not at the next poll.
-    inner.workers.wake();
+    // What the function queued is picked up now, not at the next poll. Only then: each
+    // wake costs the single-threaded emulator a receive per queue, as much as a request's
+    // own DynamoDB work (the bench's checkouts measured it).
+    if queued {
+        inner.workers.wake();
+    }
     response
 }
 
-async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> axum::response::Response {
+/// The function's response, and whether it may have queued something (it called SQS or
+/// EventBridge, whose rules target queues).
+async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> (axum::response::Response, bool) {
     let Some((route, params)) = Route::find(parts.method.as_str(), parts.uri.path()) else {
-        return json_error(404, "not_found", "no route matches this method and path");
+        return (json_error(404, "not_found", "no route matches this method and path"), false);
     };
     let route_key = route.to_string();
     let function = route.spec().function;
     let event = event(parts, &route_key, &params, body);
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(request) => request,
-        Err(e) => return json_error(400, "invalid_request", &format!("malformed request: {e}")),
+        Err(e) => return (json_error(400, "invalid_request", &format!("malformed request: {e}")), false),
     };
-    match routes::invoke_http(function, &inner.app, request).await {
-        Some(response) => into_axum(response),
-        None => json_error(500, "internal", &format!("function {function} is not wired")),
+    let (response, services) = routes::invoke_http_listing(function, &inner.app, request).await;
+    let queued = services.iter().any(|s| s == "sqs" || s == "eventbridge");
+    match response {
+        Some(response) => (into_axum(response), queued),
+        None => (json_error(500, "internal", &format!("function {function} is not wired")), queued),
     }
 }
 

@@ -7,7 +7,12 @@ use shared::App;
 
 /// Invokes an HTTP function's handler, as Lambda would.
 pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Response<Body>> {
-    shared::calls::within(function, http(function, app, req)).await
+    invoke_http_listing(function, app, req).await.0
+}
+
+/// `invoke_http`, and the AWS services the function called (`shared::calls`).
+pub async fn invoke_http_listing(function: &str, app: &App, req: Request) -> (Option<Response<Body>>, Vec<String>) {
+    shared::calls::within_listing(function, http(function, app, req)).await
 }
 
 async fn http(function: &str, app: &App, req: Request) -> Option<Response<Body>> {

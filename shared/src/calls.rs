@@ -13,12 +13,31 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 tokio::task_local! {
-    static USE_CASE: String;
+    static SCOPE: Scope;
+}
+
+/// The use case a task works for, and the services it called so far.
+struct Scope {
+    use_case: String,
+    services: Mutex<Vec<String>>,
 }
 
 /// Runs `work` as `use_case` (a function's name): the calls it makes are counted for it.
 pub async fn within<F: Future>(use_case: &str, work: F) -> F::Output {
-    USE_CASE.scope(use_case.to_string(), work).await
+    within_listing(use_case, work).await.0
+}
+
+/// `within`, and the services `work` called (`"sqs"`, `"dynamodb"`, ...; once each), so
+/// that the local stack knows whether an invocation queued anything.
+pub async fn within_listing<F: Future>(use_case: &str, work: F) -> (F::Output, Vec<String>) {
+    let scope = Scope { use_case: use_case.to_string(), services: Mutex::new(Vec::new()) };
+    SCOPE
+        .scope(scope, async {
+            let output = work.await;
+            let services = SCOPE.with(|s| s.services.lock().map(|list| list.clone()).unwrap_or_default());
+            (output, services)
+        })
+        .await
 }
 
 /// What a call is counted under: use case, service, operation.
@@ -69,8 +88,18 @@ impl Intercept for Counter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
-            let use_case = USE_CASE.try_with(String::clone).unwrap_or_else(|_| "other".to_string());
-            self.0.add((use_case, metadata.service().to_lowercase(), metadata.name().to_string()));
+            let service = metadata.service().to_lowercase();
+            let use_case = SCOPE
+                .try_with(|scope| {
+                    if let Ok(mut services) = scope.services.lock() {
+                        if !services.contains(&service) {
+                            services.push(service.clone());
+                        }
+                    }
+                    scope.use_case.clone()
+                })
+                .unwrap_or_else(|_| "other".to_string());
+            self.0.add((use_case, service, metadata.name().to_string()));
         }
         Ok(())
     }
