@@ -13,13 +13,16 @@ use base64::Engine;
 use http_body_util::{BodyExt, Limited};
 use serde_json::{json, Value};
 
-use crate::{dev, routes, Inner};
+use crate::{dev, routes, storefront, Inner};
 use shared::http::Route;
 
 /// API Gateway refuses payloads over 10 MB; the functions enforce the contract's 64 KiB.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request) -> axum::response::Response {
+    if let Some(page) = storefront::answer(req.method(), req.uri().path(), None) {
+        return page;
+    }
     // Lambda runs an invocation to its end even when the caller hangs up. Dropped half-way
     // with the connection, a function would leave done work unmarked: the webhook's invoice
     // email sent but not marked delivered, then sent again by the relay.

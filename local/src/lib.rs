@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod resources;
 pub mod routes;
 pub mod seed;
+pub mod storefront;
 pub mod workers;
 
 use std::sync::Arc;

@@ -58,11 +58,13 @@ pub struct Setup {
     pub prefix: Option<String>,
     /// Functions deliver their outbox right after committing (else only the relay does).
     pub deliver_after_commit: bool,
+    /// Browser origins allowed besides the stack's own (a storefront on another port).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Self { prefix: None, deliver_after_commit: true }
+        Self { prefix: None, deliver_after_commit: true, allowed_origins: Vec::new() }
     }
 }
 
