@@ -15,5 +15,6 @@ mod payments;
 mod round_trips;
 mod rules;
 mod saved_methods;
+mod storefront_origins;
 mod subscriptions;
 mod template;
