@@ -31,7 +31,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stop(&mut emulator).await;
         return Err(format!("the AWS emulator at {endpoint} does not answer").into());
     }
-    let stack = match start(Options::local(endpoint.clone(), port)).await {
+    let mut options = Options::local(endpoint.clone(), port);
+    options.allowed_origins.extend(local::storefront::origins(&storefront_listener)?);
+    let stack = match start(options).await {
         Ok(stack) => stack,
         Err(e) => {
             stop(&mut emulator).await;

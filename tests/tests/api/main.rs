@@ -16,5 +16,6 @@ mod round_trips;
 mod rules;
 mod saved_methods;
 mod storefront;
+mod storefront_origins;
 mod subscriptions;
 mod template;
