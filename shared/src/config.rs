@@ -1,5 +1,7 @@
 use std::env;
 
+use crate::http::AllowedOrigins;
+
 /// Names of the environment variables each function reads; `template.yaml` sets the same.
 pub mod vars {
     pub const TABLE_NAME: &str = "TABLE_NAME";
@@ -12,6 +14,7 @@ pub mod vars {
     pub const PAYMENT_WEBHOOK_SECRET: &str = "PAYMENT_WEBHOOK_SECRET";
     pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
     pub const OUTBOX_DELIVER_AFTER_COMMIT: &str = "OUTBOX_DELIVER_AFTER_COMMIT";
+    pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,9 @@ pub struct Config {
     /// Whether a function delivers the effects it recorded right after its commit (the
     /// outbox relay delivers whatever that missed). `false` leaves them all to the relay.
     pub deliver_after_commit: bool,
+    /// The storefronts' origins (`ALLOWED_ORIGINS`, comma separated): the only places the
+    /// payment page sends a buyer back to; the HTTP API's CORS list is the same one.
+    pub allowed_origins: AllowedOrigins,
 }
 
 impl Config {
@@ -58,6 +64,8 @@ impl Config {
             jwt_secret,
             webhook_secret: required(vars::PAYMENT_WEBHOOK_SECRET)?,
             public_base_url: required(vars::PUBLIC_BASE_URL).ok().map(|u| u.trim_end_matches('/').to_string()),
+            allowed_origins: AllowedOrigins::parse(&env::var(vars::ALLOWED_ORIGINS).unwrap_or_default())
+                .map_err(|e| ConfigError(format!("{}: {e}", vars::ALLOWED_ORIGINS)))?,
             deliver_after_commit: env::var(vars::OUTBOX_DELIVER_AFTER_COMMIT).map_or(true, |v| v.trim() != "false"),
         })
     }
