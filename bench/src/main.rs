@@ -13,7 +13,8 @@
 //! 4. Cold start of each function's release binary (`make release`), run first: size,
 //!    exec → first poll of a stub Runtime API, peak RSS (see `cold_start.rs`).
 //!
-//! Flags: --sections cold-start,emulator (both; name one to run only it)  --cold-starts 11
+//! Flags: --sections cold-start,emulator (both; name one to run only it; `checkouts` runs
+//!        only section 3, the ratio: `--sections checkouts --stock-checkouts 0`)  --cold-starts 11
 //!        --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
 //!        --checkouts 200 --stock-checkouts 40 (0: none) --concurrency 16 --checkout-fill 10000
 //!        --rounds 4 (turns of replay then stack the patched checkouts are split in)
@@ -37,7 +38,7 @@ use shared::notify::email::{self, EmailMessage};
 type Outcome = Result<(), String>;
 
 struct Options {
-    /// Which parts to run: `cold-start`, `emulator`.
+    /// Which parts to run: `cold-start`, `emulator` (sections 1-3), `checkouts` (3 alone).
     sections: Vec<String>,
     /// Starts per function in the cold-start section.
     cold_starts: usize,
@@ -78,8 +79,9 @@ impl Options {
             .split(',')
             .map(|s| s.trim().to_string())
             .collect();
-        if let Some(unknown) = sections.iter().find(|s| !["cold-start", "emulator"].contains(&s.as_str())) {
-            return Err(format!("--sections: {unknown} is not cold-start or emulator"));
+        if let Some(unknown) = sections.iter().find(|s| !["cold-start", "emulator", "checkouts"].contains(&s.as_str()))
+        {
+            return Err(format!("--sections: {unknown} is not cold-start, emulator or checkouts"));
         }
         let options = Self {
             sections,
@@ -165,7 +167,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if options.runs("cold-start") {
         cold_start::run(options.cold_starts)?;
     }
-    if options.runs("emulator") {
+    if options.runs("emulator") || options.runs("checkouts") {
         emulator_sections(&options).await?;
     }
     Ok(())
@@ -173,31 +175,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
 async fn emulator_sections(options: &Options) -> Result<(), Box<dyn Error>> {
     let patched = Emulator::start(false).await?;
-    let stock = Emulator::start(true).await?;
-
-    println!("\n## The emulator as the table grows ({} s per figure)\n", options.seconds);
-    println!("| items | emulator | transactions/s | base queries/s | index queries/s |");
-    println!("|---:|---|---:|---:|---:|");
-    for &size in &options.sizes {
-        let mut rows = vec![table_rates(&patched, size, options.seconds).await?];
-        if options.stock_sizes.contains(&size) {
-            rows.push(table_rates(&stock, size, options.seconds).await?);
-        }
-        for (emulator, rates) in &rows {
-            println!("| {size} | {emulator} | {:.1} | {:.1} | {:.1} |", rates[0], rates[1], rates[2]);
-        }
-        if let [(_, mine), (_, theirs)] = rows.as_slice() {
-            println!(
-                "| {size} | patched / stock | ×{:.0} | ×{:.0} | ×{:.0} |",
-                mine[0] / theirs[0],
-                mine[1] / theirs[1],
-                mine[2] / theirs[2]
-            );
-        }
+    let all = options.runs("emulator");
+    let stock = match all || options.stock_checkouts > 0 {
+        true => Some(Emulator::start(true).await?),
+        false => None,
+    };
+    if all {
+        table_and_outbox_sections(&patched, stock.as_ref(), options).await?;
     }
-
-    println!("\n## Outbox with {} emails sent, the tables above still loaded\n", options.emails);
-    outbox(&patched, &stock, options.emails).await?;
 
     println!(
         "\n## {} checkouts, {} at a time, through the stack (table pre-filled with {} items)\n",
@@ -212,12 +197,46 @@ async fn emulator_sections(options: &Options) -> Result<(), Box<dyn Error>> {
             ours.stack.rate() / alone.rate()
         );
     }
-    if options.stock_checkouts > 0 {
-        let theirs = checkouts(&stock, options.stock_checkouts, false, options).await?;
+    if let Some(stock) = stock.as_ref().filter(|_| options.stock_checkouts > 0) {
+        let theirs = checkouts(stock, options.stock_checkouts, false, options).await?;
         println!(
             "| patched / stock | through the stack | | | ×{:.0} | | | | |",
             ours.stack.rate() / theirs.stack.rate()
         );
+    }
+    Ok(())
+}
+
+/// Sections 1 and 2: the emulators' rates as the table grows, the outbox.
+async fn table_and_outbox_sections(
+    patched: &Emulator,
+    stock: Option<&Emulator>,
+    options: &Options,
+) -> Result<(), Box<dyn Error>> {
+    println!("\n## The emulator as the table grows ({} s per figure)\n", options.seconds);
+    println!("| items | emulator | transactions/s | base queries/s | index queries/s |");
+    println!("|---:|---|---:|---:|---:|");
+    for &size in &options.sizes {
+        let mut rows = vec![table_rates(patched, size, options.seconds).await?];
+        if let Some(stock) = stock.filter(|_| options.stock_sizes.contains(&size)) {
+            rows.push(table_rates(stock, size, options.seconds).await?);
+        }
+        for (emulator, rates) in &rows {
+            println!("| {size} | {emulator} | {:.1} | {:.1} | {:.1} |", rates[0], rates[1], rates[2]);
+        }
+        if let [(_, mine), (_, theirs)] = rows.as_slice() {
+            println!(
+                "| {size} | patched / stock | ×{:.0} | ×{:.0} | ×{:.0} |",
+                mine[0] / theirs[0],
+                mine[1] / theirs[1],
+                mine[2] / theirs[2]
+            );
+        }
+    }
+
+    if let Some(stock) = stock {
+        println!("\n## Outbox with {} emails sent, the tables above still loaded\n", options.emails);
+        outbox(patched, stock, options.emails).await?;
     }
     Ok(())
 }
@@ -582,8 +601,11 @@ async fn checkouts(
     // In turns, so that what else the machine does weighs on both alike.
     let rounds = if replay { options.rounds.clamp(1, count.max(1)) } else { 1 };
     let db = emulator.db();
+    if template.is_some() {
+        warm_client(&db, &stack.names.table(), options.concurrency).await?;
+    }
     let created = AtomicU64::new(0);
-    let before = checkout_calls(&stack);
+    let before = stack.app.calls.all();
     let (mut alone, mut through) = (Timing::default(), Timing::default());
     for round in 0..rounds {
         let share = |left: usize| left.div_ceil(rounds - round);
@@ -620,22 +642,43 @@ async fn checkouts(
             &per_checkout(operations, 1),
         );
     }
-    let after = checkout_calls(&stack);
-    let made = after.into_iter().map(|(op, n)| (op.clone(), n - before.get(&op).copied().unwrap_or(0)));
+    let before: HashMap<_, _> = before.into_iter().collect();
+    let (made, other): (Vec<_>, Vec<_>) = stack
+        .app
+        .calls
+        .all()
+        .into_iter()
+        .map(|(key, n)| (key.clone(), n - before.get(&key).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .partition(|((use_case, service, _), _)| use_case == "checkout" && service == "dynamodb");
     let what = format!("through the stack ({} of {count} placed)", created.load(Ordering::Relaxed));
-    through.print(emulator.name, &what, &per_checkout(made, count));
+    through.print(emulator.name, &what, &per_checkout(made.into_iter().map(|((_, _, op), n)| (op, n)), count));
+    if !other.is_empty() {
+        let other = other.into_iter().map(|((use_case, service, op), n)| (format!("{use_case} {service} {op}"), n));
+        println!(
+            "| {} | the stack's other calls meanwhile, per checkout | | {} | | | | | |",
+            emulator.name,
+            per_checkout(other, count)
+        );
+    }
     Ok(CheckoutRun { stack: through, alone: template.map(|_| alone) })
 }
 
-/// The checkout function's DynamoDB calls so far, by operation (the stack's interceptor).
-fn checkout_calls(stack: &local::Stack) -> HashMap<String, u64> {
-    let mut by_operation = HashMap::new();
-    for ((use_case, service, operation), n) in stack.app.calls.all() {
-        if use_case == "checkout" && service == "dynamodb" {
-            *by_operation.entry(operation).or_default() += n;
-        }
+/// Opens the replaying client's connections, as the stack's already are (its buyers signed
+/// up through it): `concurrency` reads at once of an item that is not there.
+async fn warm_client(db: &aws_sdk_dynamodb::Client, table: &str, concurrency: usize) -> Result<(), Box<dyn Error>> {
+    let read = |_| {
+        db.get_item()
+            .table_name(table)
+            .key("pk", AttributeValue::S("BENCH#WARM".into()))
+            .key("sk", AttributeValue::S("WARM".into()))
+            .send()
+    };
+    let answers = futures::future::join_all((0..concurrency).map(read)).await;
+    match answers.into_iter().find_map(Result::err) {
+        Some(e) => Err(sdk_error(e).into()),
+        None => Ok(()),
     }
-    by_operation
 }
 
 /// "2 BatchGetItem + 1 TransactWriteItems": calls per checkout, by operation.
