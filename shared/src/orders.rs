@@ -69,7 +69,19 @@ impl Outcome {
 
 /// Applies what happened to an order, exactly once.
 pub async fn apply(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Outcome, ApiError> {
-    let applied = retry::contended(retry::CONTENDED, || attempt(app, order_id, cause)).await?;
+    let started = std::time::Instant::now();
+    let attempts = std::sync::atomic::AtomicU32::new(0);
+    let applied = retry::contended(retry::CONTENDED, || {
+        attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        attempt(app, order_id, cause)
+    })
+    .await?;
+    // Lost races (the invoice counter, the cart) cost whole rounds of reads and a write:
+    // how many, and how long the change took, tell a slow outcome's cause.
+    let attempts = attempts.into_inner();
+    if attempts > 1 {
+        tracing::info!(order_id, attempts, ms = started.elapsed().as_millis() as u64, "order change contended");
+    }
     applied.ok_or_else(|| ApiError::Internal(format!("order {order_id} kept changing")))
 }
 
@@ -161,6 +173,16 @@ async fn apply_plan(
     after.order.payment = set.payment.clone().or(after.order.payment);
     after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
     after.order.refund_status = set.refund_status.or(after.order.refund_status);
+    let saving = match (plan.to, payment) {
+        (OrderStatus::Paid, Some(payment)) => {
+            saved_methods::saving(app, &order.user_id, &order.email, payment, now).await?
+        }
+        _ => None,
+    };
+    let cart = cart_after(app, &order, plan.cart, now).await?;
+    // The shared invoice counter is read last, right before the write that moves it: every
+    // paid order races for it, and a read earlier in the attempt only widens the window in
+    // which another payment takes the number.
     let invoice = match plan.invoice {
         true => {
             let year = now.year();
@@ -172,11 +194,9 @@ async fn apply_plan(
     };
     let mut effects = effects(&after, &plan, payment, now)?;
     let mut writes = Vec::new();
-    if let (OrderStatus::Paid, Some(payment)) = (plan.to, payment) {
-        if let Some(saving) = saved_methods::saving(app, &order.user_id, &order.email, payment, now).await? {
-            writes.push(saving.write(app.store.table())?);
-            effects.extend(saving.effects);
-        }
+    if let Some(saving) = saving {
+        writes.push(saving.write(app.store.table())?);
+        effects.extend(saving.effects);
     }
     writes.extend(outbox::puts(app, &effects)?);
     let transition = Transition {
@@ -185,7 +205,7 @@ async fn apply_plan(
         at: now,
         set,
         stock: plan.stock,
-        cart: cart_after(app, &order, plan.cart, now).await?,
+        cart,
         event_id: payment.map(|p| p.event_id.as_str()),
         invoice,
         payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
