@@ -14,7 +14,7 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use shared::clock::DevClock;
-use shared::config::Config;
+use shared::config::{Config, SecretName, Secrets};
 use shared::App;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -53,8 +53,11 @@ pub struct Options {
     pub port: u16,
     /// Run the scheduled functions on their schedules (tests run them through `/dev/run`).
     pub run_schedules: bool,
+    /// The secrets the stack creates in the emulator's Secrets Manager; the functions read
+    /// them from there.
     pub jwt_secret: String,
     pub webhook_secret: String,
+    pub fingerprint_key: String,
     /// Functions deliver their effects right after their commit (else only the relay does).
     pub deliver_after_commit: bool,
 }
@@ -69,6 +72,7 @@ impl Options {
             jwt_secret: std::env::var("JWT_SECRET").unwrap_or_else(|_| "local-only-jwt-secret-0123456789abcdef".into()),
             webhook_secret: std::env::var("PAYMENT_WEBHOOK_SECRET")
                 .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
+            fingerprint_key: "local-only-fingerprint-key-0123456789abcdef".into(),
             deliver_after_commit: true,
         }
     }
@@ -138,7 +142,17 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let names = Names { prefix: options.prefix.clone() };
-    let created = resources::create_all(&sdk, &names, SENDER).await?;
+    let secrets = [
+        (SecretName::Jwt, options.jwt_secret.clone()),
+        (SecretName::PaymentWebhook, options.webhook_secret.clone()),
+        (SecretName::Fingerprint, options.fingerprint_key.clone()),
+    ];
+    let created = resources::create_all(&sdk, &names, SENDER, &secrets).await?;
+    // Read back as a function does at cold start; each function is then given only its own
+    // (`routes`, `resources::FUNCTION_SECRETS`).
+    let secrets = Secrets::load(&aws_sdk_secretsmanager::Client::new(&sdk), &created.secrets)
+        .await
+        .map_err(|e| StackError::Setup(e.to_string()))?;
     let queue_url = |logical_id: &str| {
         created
             .queues
@@ -153,8 +167,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         renewals_queue_url: queue_url("RenewalsQueue")?,
         event_bus_name: names.bus(),
         sender_email: SENDER.to_string(),
-        jwt_secret: options.jwt_secret.clone(),
-        webhook_secret: options.webhook_secret.clone(),
+        secrets,
         public_base_url: Some(base_url.clone()),
         deliver_after_commit: options.deliver_after_commit,
     };

@@ -9,6 +9,7 @@ pub use local::Stack;
 
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef-0123";
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
+pub const FINGERPRINT_KEY: &str = "test-fingerprint-key-0123456789abcdef";
 
 pub struct TestApp {
     pub stack: Stack,
@@ -85,6 +86,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         run_schedules: false,
         jwt_secret: JWT_SECRET.into(),
         webhook_secret: WEBHOOK_SECRET.into(),
+        fingerprint_key: FINGERPRINT_KEY.into(),
         deliver_after_commit: setup.deliver_after_commit,
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
