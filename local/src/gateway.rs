@@ -13,13 +13,16 @@ use base64::Engine;
 use http_body_util::{BodyExt, Limited};
 use serde_json::{json, Value};
 
-use crate::{dev, routes, Inner};
-use shared::http::Route;
+use crate::{dev, routes, storefront, Inner};
+use shared::http::{cors, Route};
 
 /// API Gateway refuses payloads over 10 MB; the functions enforce the contract's 64 KiB.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request) -> axum::response::Response {
+    if let Some(page) = storefront::answer(req.method(), req.uri().path(), None) {
+        return page;
+    }
     // Lambda runs an invocation to its end even when the caller hangs up. Dropped half-way
     // with the connection, a function would leave done work unmarked: the webhook's invoice
     // email sent but not marked delivered, then sent again by the relay.
@@ -34,7 +37,19 @@ async fn handle(inner: Arc<Inner>, req: axum::extract::Request) -> axum::respons
     let (parts, body) = req.into_parts();
     let method = parts.method.to_string();
     let path = parts.uri.path().to_string();
-    let response = match Limited::new(body, GATEWAY_BODY_LIMIT).collect().await {
+    // CORS as API Gateway plays it for the template's CorsConfiguration: it answers the
+    // preflights itself, and marks every answer to an allowed origin.
+    let origin = parts
+        .headers
+        .get(http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| inner.app.config.allowed_origins.allows(o))
+        .map(str::to_string);
+    if parts.method == http::Method::OPTIONS && parts.headers.contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return preflight(origin.as_deref(), &parts.headers);
+    }
+    let mut response = match Limited::new(body, GATEWAY_BODY_LIMIT).collect().await {
         Err(_) => json_error(413, "payload_too_large", "request body is too large"),
         Ok(collected) => {
             let bytes = collected.to_bytes();
@@ -45,10 +60,39 @@ async fn handle(inner: Arc<Inner>, req: axum::extract::Request) -> axum::respons
             }
         }
     };
+    if let Some(origin) = origin {
+        allow_origin(response.headers_mut(), &origin);
+    }
     tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     // Whatever the function queued is picked up now, not at the next poll.
     inner.workers.wake();
     response
+}
+
+/// A preflight's answer: 204, with the policy only when the origin is allowed and asks for
+/// a method some route answers (a browser refuses the real request otherwise).
+fn preflight(origin: Option<&str>, headers: &http::HeaderMap) -> axum::response::Response {
+    use http::header::{self, HeaderValue};
+    let mut response = http::StatusCode::NO_CONTENT.into_response();
+    let methods = cors::allow_methods();
+    let asked = headers.get(header::ACCESS_CONTROL_REQUEST_METHOD).and_then(|m| m.to_str().ok()).unwrap_or("");
+    if let Some(origin) = origin.filter(|_| methods.contains(&asked)) {
+        let out = response.headers_mut();
+        allow_origin(out, origin);
+        let list = |items: &[&str]| HeaderValue::from_str(&items.join(", ")).unwrap_or(HeaderValue::from_static(""));
+        out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, list(&methods));
+        out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, list(cors::ALLOW_HEADERS));
+        out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(cors::MAX_AGE_SECS));
+    }
+    response
+}
+
+fn allow_origin(headers: &mut http::HeaderMap, origin: &str) {
+    use http::header::{self, HeaderValue};
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.append(header::VARY, HeaderValue::from_static("origin"));
+    }
 }
 
 async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> axum::response::Response {

@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod resources;
 pub mod routes;
 pub mod seed;
+pub mod storefront;
 pub mod workers;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use shared::clock::DevClock;
 use shared::config::{Config, SecretName, Secrets};
+use shared::http::AllowedOrigins;
 use shared::App;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -60,6 +62,10 @@ pub struct Options {
     pub fingerprint_key: String,
     /// Functions deliver their effects right after their commit (else only the relay does).
     pub deliver_after_commit: bool,
+    /// Origins of storefronts allowed to call the API from a browser and to be sent back to
+    /// from the payment page, besides the stack's own (`http://127.0.0.1:<port>` and
+    /// `http://localhost:<port>`, always allowed). `make dev` reads `CORS_ALLOWED_ORIGINS`.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Options {
@@ -74,6 +80,9 @@ impl Options {
                 .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
             fingerprint_key: "local-only-fingerprint-key-0123456789abcdef".into(),
             deliver_after_commit: true,
+            allowed_origins: std::env::var("CORS_ALLOWED_ORIGINS")
+                .map(|list| list.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -140,7 +149,12 @@ pub async fn emulator_sdk(endpoint: &str) -> SdkConfig {
 pub async fn start(options: Options) -> Result<Stack, StackError> {
     let sdk = emulator_sdk(&options.endpoint).await;
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
+    let address = listener.local_addr()?;
+    let base_url = format!("http://{address}");
+    let allowed_origins = AllowedOrigins::parse(&options.allowed_origins.join(","))
+        .map_err(|e| StackError::Setup(format!("allowed origins: {e}")))?
+        .with(&base_url)
+        .with(&format!("http://localhost:{}", address.port()));
     let names = Names { prefix: options.prefix.clone() };
     let secrets = [
         (SecretName::Jwt, options.jwt_secret.clone()),
@@ -170,6 +184,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         secrets,
         public_base_url: Some(base_url.clone()),
         deliver_after_commit: options.deliver_after_commit,
+        allowed_origins,
     };
     let clock = Arc::new(DevClock::default());
     let app = App::new(config, &sdk, clock.clone());

@@ -6,11 +6,18 @@ use local::{seed, start, Options};
 use tokio::process::Child;
 
 const DEFAULT_EMULATOR_PORT: u16 = 4566;
+const DEFAULT_STOREFRONT_PORT: u16 = 3001;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared::telemetry::init(false);
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let storefront_port: u16 =
+        std::env::var("STOREFRONT_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_STOREFRONT_PORT);
+    // Bound first: the stack must know the storefront's origins to let it call the API.
+    let storefront_listener = tokio::net::TcpListener::bind(("127.0.0.1", storefront_port))
+        .await
+        .map_err(|e| format!("the storefront's port {storefront_port} is taken ({e}): set STOREFRONT_PORT"))?;
     let (endpoint, mut emulator) = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(url) if !url.trim().is_empty() => (url.trim_end_matches('/').to_string(), None),
         _ => {
@@ -24,7 +31,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stop(&mut emulator).await;
         return Err(format!("the AWS emulator at {endpoint} does not answer").into());
     }
-    let stack = match start(Options::local(endpoint.clone(), port)).await {
+    let mut options = Options::local(endpoint.clone(), port);
+    options.allowed_origins.extend(local::storefront::origins(&storefront_listener)?);
+    let stack = match start(options).await {
         Ok(stack) => stack,
         Err(e) => {
             stop(&mut emulator).await;
@@ -32,7 +41,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let base = &stack.base_url;
+    let storefront = local::storefront::serve(storefront_listener, base)?;
     println!();
+    println!("Storefront:  {}   (also at {base}/, same origin)", storefront.url);
     println!("Capsule is running at {base}  (AWS emulator: {endpoint})");
     println!("  catalogue   {base}/products        search: {base}/products?q=ete");
     println!("  outbox      {base}/dev/outbox      clock: {base}/dev/clock");
@@ -40,6 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Try: curl -s {base}/products | python3 -m json.tool      (Ctrl-C stops everything)");
     tokio::signal::ctrl_c().await?;
     println!("stopping");
+    drop(storefront);
     drop(stack);
     stop(&mut emulator).await;
     Ok(())

@@ -1,6 +1,8 @@
 use std::collections::BTreeMap;
 use std::env;
 
+use crate::http::AllowedOrigins;
+
 /// Names of the environment variables each function reads; `template.yaml` sets the same.
 pub mod vars {
     pub const TABLE_NAME: &str = "TABLE_NAME";
@@ -15,6 +17,7 @@ pub mod vars {
     pub const FINGERPRINT_KEY_ARN: &str = "FINGERPRINT_KEY_ARN";
     pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
     pub const OUTBOX_DELIVER_AFTER_COMMIT: &str = "OUTBOX_DELIVER_AFTER_COMMIT";
+    pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,9 @@ pub struct Config {
     /// Whether a function delivers the effects it recorded right after its commit (the
     /// outbox relay delivers whatever that missed). `false` leaves them all to the relay.
     pub deliver_after_commit: bool,
+    /// The storefronts' origins (`ALLOWED_ORIGINS`, comma separated): the only places the
+    /// payment page sends a buyer back to; the HTTP API's CORS list is the same one.
+    pub allowed_origins: AllowedOrigins,
 }
 
 impl Config {
@@ -57,6 +63,8 @@ impl Config {
             sender_email: required(vars::SENDER_EMAIL)?,
             secrets,
             public_base_url: required(vars::PUBLIC_BASE_URL).ok().map(|u| u.trim_end_matches('/').to_string()),
+            allowed_origins: AllowedOrigins::parse(&env::var(vars::ALLOWED_ORIGINS).unwrap_or_default())
+                .map_err(|e| ConfigError(format!("{}: {e}", vars::ALLOWED_ORIGINS)))?,
             deliver_after_commit: env::var(vars::OUTBOX_DELIVER_AFTER_COMMIT).map_or(true, |v| v.trim() != "false"),
         })
     }

@@ -12,7 +12,7 @@ use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
 use crate::payments::methods::PaymentMethodKind;
-use crate::payments::{self, ChargeRequest, PaymentEvent, PaymentEventKind, RefundRequest, SessionRequest};
+use crate::payments::{self, ChargeRequest, PaymentEvent, PaymentEventKind, RefundRequest, ReturnUrls, SessionRequest};
 use crate::saved_methods::{self, Saving};
 use crate::store::{
     keys, ChangeError, PaymentMethodRecord, PaymentRecord, Plan, SubscriptionChange, SubscriptionCharge,
@@ -26,8 +26,9 @@ const CONFLICT_RETRIES: usize = 8;
 
 /// How a new subscription is paid.
 pub enum Paying {
-    /// On the hosted page, which collects and saves the method.
-    Page(&'static dyn PaymentMethodKind),
+    /// On the hosted page, which collects and saves the method, then sends the subscriber
+    /// back to the storefront's URLs, if it gave any.
+    Page(&'static dyn PaymentMethodKind, ReturnUrls),
     /// With a saved method, at once.
     Saved(Box<PaymentMethodRecord>),
 }
@@ -96,7 +97,7 @@ pub async fn create(
         version: 0,
     };
     match paying {
-        Paying::Page(kind) => {
+        Paying::Page(kind, return_urls) => {
             let record = commit(app, None, record, &[], Applied::default()).await?;
             let request = SessionRequest {
                 order_id: None,
@@ -109,6 +110,7 @@ pub async fn create(
                 method_type: kind.id().to_string(),
                 allow_save: true,
                 expires_at: now + Duration::minutes(settings.payment_session_minutes),
+                return_urls,
             };
             let session = payments::provider()
                 .open_session(app, base_url, request)

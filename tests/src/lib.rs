@@ -10,6 +10,8 @@ pub use local::Stack;
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef-0123";
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
 pub const FINGERPRINT_KEY: &str = "test-fingerprint-key-0123456789abcdef";
+/// A storefront on another origin that every test stack allows (CORS, return URLs).
+pub const SHOP_ORIGIN: &str = "https://shop.example";
 
 pub struct TestApp {
     pub stack: Stack,
@@ -59,11 +61,13 @@ pub struct Setup {
     pub prefix: Option<String>,
     /// Functions deliver their outbox right after committing (else only the relay does).
     pub deliver_after_commit: bool,
+    /// Browser origins allowed besides the stack's own (a storefront on another port).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Self { prefix: None, deliver_after_commit: true }
+        Self { prefix: None, deliver_after_commit: true, allowed_origins: Vec::new() }
     }
 }
 
@@ -88,6 +92,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         webhook_secret: WEBHOOK_SECRET.into(),
         fingerprint_key: FINGERPRINT_KEY.into(),
         deliver_after_commit: setup.deliver_after_commit,
+        allowed_origins: std::iter::once(SHOP_ORIGIN.to_string()).chain(setup.allowed_origins).collect(),
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");

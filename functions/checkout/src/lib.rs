@@ -16,7 +16,7 @@ use shared::domain::Percent;
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::methods::PaymentMethodKind;
-use shared::payments::{self, methods, ChargeRequest, SessionRequest};
+use shared::payments::{self, methods, ChargeRequest, ReturnUrls, SessionRequest};
 use shared::saved_methods;
 use shared::store::{keys, CartRecord, OrderRecord, PaymentMethodRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
@@ -35,6 +35,11 @@ struct CheckoutBody {
     delivery: DeliveryRequest,
     #[serde(default)]
     gift: Option<Gift>,
+    /// Where the hosted page sends the buyer afterwards (see `ReturnUrls`).
+    #[serde(default)]
+    success_url: Option<String>,
+    #[serde(default)]
+    cancel_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +66,8 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
     let caller = Caller::from_request(app, req)?;
     let body: CheckoutBody = json_body(req)?;
     // Everything the request names is checked before anything is held or charged.
+    let return_urls =
+        ReturnUrls::checked(&app.config.allowed_origins, body.success_url.as_deref(), body.cancel_url.as_deref())?;
     let paying = match methods::kind(&body.payment_method) {
         Some(kind) => Paying::Page(kind),
         None => Paying::Saved(Box::new(saved_methods::chargeable(app, &caller.user_id, &body.payment_method).await?)),
@@ -136,6 +143,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     method_type: kind.id().to_string(),
                     allow_save: body.save_payment_method,
                     expires_at,
+                    return_urls: return_urls.clone(),
                 };
                 let session = payments::provider()
                     .open_session(app, &base_url(&app.config, req), request)

@@ -5,14 +5,21 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 /// Fixed stylesheet (no user input, hence `PreEscaped`).
 pub const STYLE: &str = include_str!("portal.css");
 
-pub fn message_page(title: &str, message: &str) -> String {
+/// A page that only says something; `back` links to the storefront when it gave a URL.
+pub fn message_page(title: &str, message: &str, back: Option<&str>) -> String {
     let body = html! {
         main.panel data-page="message" {
             h1 { (title) }
             p { (message) }
+            @if let Some(url) = back { (back_link(url)) }
         }
     };
     document(title, None, body)
+}
+
+/// The way back to the storefront (its `cancel_url`, naming the order or subscription).
+pub fn back_link(url: &str) -> Markup {
+    html! { p.back { a #back-to-shop href=(url) { "Back to the shop" } } }
 }
 
 /// The whole document around a page's `body`; `head_extra` goes before the title.
@@ -40,8 +47,11 @@ mod tests {
 
     #[test]
     fn message_pages_escape_their_text() {
-        let page = message_page("<i>Gone</i>", "a & b");
+        let page = message_page("<i>Gone</i>", "a & b", None);
         assert!(page.contains("&lt;i&gt;Gone&lt;/i&gt;") && page.contains("a &amp; b"));
+        assert!(!page.contains("back-to-shop"));
+        let page = message_page("Gone", "b", Some("https://shop.example/?a=1&order_id=o\"x"));
+        assert!(page.contains(r#"<a id="back-to-shop" href="https://shop.example/?a=1&amp;order_id=o&quot;x">"#));
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use lambda_http::{Body, Request, Response};
 use shared::domain::order::OrderStatus;
-use shared::http::{self, form_body, path_param, route_key, HttpResult, Route};
-use shared::payments::methods;
+use shared::http::{self, form_body, origin_of, path_param, route_key, with_param, HttpResult, Route};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
+use shared::payments::{methods, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
 use layout::message_page;
@@ -32,14 +32,14 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Ok(response) => response,
         Err(ApiError::Internal(e)) => {
             tracing::error!(error = %e, "portal failed");
-            error_page(500, message_page("Something went wrong", "Please try again in a moment."))
+            error_page(500, message_page("Something went wrong", "Please try again in a moment.", None))
         }
-        Err(e) => error_page(e.status_code().0, message_page("Payment unavailable", &e.to_string())),
+        Err(e) => error_page(e.status_code().0, message_page("Payment unavailable", &e.to_string(), None)),
     }
 }
 
 fn error_page(status: u16, html: String) -> Response<Body> {
-    http::respond(page(status, html))
+    http::respond(page(status, html, None))
 }
 
 enum SessionState {
@@ -72,6 +72,32 @@ fn return_url(session: &SessionRecord) -> String {
     format!("/portal/sessions/{}/return", session.session_id)
 }
 
+/// `url` naming what the session pays: `order_id=` or `subscription_id=` appended.
+fn naming_subject(session: &SessionRecord, url: &str) -> String {
+    match (&session.order_id, &session.subscription_id) {
+        (Some(order_id), _) => with_param(url, "order_id", order_id),
+        (None, Some(subscription_id)) => with_param(url, "subscription_id", subscription_id),
+        (None, None) => url.to_string(),
+    }
+}
+
+/// The storefront's way back for a buyer who leaves without paying, if it gave one.
+fn back_url(session: &SessionRecord) -> Option<String> {
+    session.return_urls.cancel_url.as_deref().map(|url| naming_subject(session, url))
+}
+
+/// Where a completed session sends the buyer: the storefront's `success_url` after an
+/// approval, its `cancel_url` after a decline, else the page's own return page.
+fn after_completion(session: &SessionRecord, event: Option<&PaymentEvent>) -> String {
+    let urls = &session.return_urls;
+    let url = match event.map(|e| e.kind) {
+        Some(PaymentEventKind::Succeeded) => urls.success_url.as_deref(),
+        Some(PaymentEventKind::Failed) => urls.cancel_url.as_deref(),
+        None => None,
+    };
+    url.map_or_else(|| return_url(session), |url| naming_subject(session, url))
+}
+
 fn render(
     session: &SessionRecord,
     selected: &str,
@@ -91,17 +117,22 @@ fn render(
         errors,
         form_error,
         values,
+        back_url: back_url(session).as_deref(),
     }
     .render()
 }
 
-fn not_payable(state: &SessionState) -> Option<String> {
+fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> {
+    let back = back_url(session);
     match state {
         SessionState::Expired => Some(message_page(
             "This payment session has expired",
             "Your items are back in your cart: check out again to pay.",
+            back.as_deref(),
         )),
-        SessionState::Closed => Some(message_page("Nothing to pay", "This order can no longer be paid.")),
+        SessionState::Closed => {
+            Some(message_page("Nothing to pay", "This order can no longer be paid.", back.as_deref()))
+        }
         _ => None,
     }
 }
@@ -109,37 +140,37 @@ fn not_payable(state: &SessionState) -> Option<String> {
 async fn show(app: &App, req: &Request) -> HttpResult {
     let (session, state) = load(app, req).await?;
     if let SessionState::Completed = state {
-        return http::redirect(&return_url(&session));
+        return http::redirect(&after_completion(&session, session.event.as_ref()));
     }
-    if let Some(html) = not_payable(&state) {
-        return page(410, html);
+    if let Some(html) = not_payable(&session, &state) {
+        return page(410, html, Some(&session));
     }
-    page(200, render(&session, &session.method_type, &[], None, &HashMap::new()))
+    page(200, render(&session, &session.method_type, &[], None, &HashMap::new()), Some(&session))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
     let (session, state) = load(app, req).await?;
     if let SessionState::Completed = state {
         // A second submission (back button, double click): the first outcome is on its way.
-        return http::redirect(&return_url(&session));
+        return http::redirect(&after_completion(&session, session.event.as_ref()));
     }
-    if let Some(html) = not_payable(&state) {
-        return page(410, html);
+    if let Some(html) = not_payable(&session, &state) {
+        return page(410, html, Some(&session));
     }
     let form: HashMap<String, String> = form_body(req)?;
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let Some(kind) = methods::kind(method_id) else {
         let html = render(&session, &session.method_type, &[], Some("Choose a payment method."), &form);
-        return page(400, html);
+        return page(400, html, Some(&session));
     };
     let today = app.clock.now().date_naive();
     match kind.authorize(&form, today, app.config.secrets.fingerprint()?.as_bytes()) {
-        Err(errors) => page(422, render(&session, kind.id(), &errors, None, &form)),
+        Err(errors) => page(422, render(&session, kind.id(), &errors, None, &form), Some(&session)),
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");
             let event = sandbox::complete(app, &session, &authorization, save).await?;
             tracing::info!(session_id = %session.session_id, event_id = %event.event_id, approved = authorization.approved, "payment submitted");
-            http::redirect(&return_url(&session))
+            http::redirect(&after_completion(&session, Some(&event)))
         }
     }
 }
@@ -164,20 +195,23 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
-    page(
-        200,
-        ReturnPage {
-            merchant: MERCHANT,
-            amount_cents: session.amount_cents,
-            currency: &session.currency,
-            order_id: session.order_id.as_deref(),
-            outcome,
-        }
-        .render(),
-    )
+    let html = ReturnPage {
+        merchant: MERCHANT,
+        amount_cents: session.amount_cents,
+        currency: &session.currency,
+        order_id: session.order_id.as_deref(),
+        outcome,
+    }
+    .render();
+    page(200, html, Some(&session))
 }
 
-/// A page of the portal, with its security headers (its one inline style sheet allowed).
-fn page(status: u16, html: String) -> HttpResult {
-    http::html(status, html, layout::STYLE)
+/// A page of the portal, with its security headers (its one inline style sheet allowed;
+/// its forms' answers may send the buyer to the session's return URLs).
+fn page(status: u16, html: String, session: Option<&SessionRecord>) -> HttpResult {
+    let urls = session.map(|s| &s.return_urls);
+    let targets = urls.iter().flat_map(|u| [&u.success_url, &u.cancel_url]).flatten();
+    let mut origins: Vec<String> = targets.filter_map(|u| origin_of(u)).collect();
+    origins.dedup();
+    http::html(status, html, layout::STYLE, &origins)
 }

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use shared::domain::format_amount;
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
-use crate::layout::document;
+use crate::layout::{back_link, document};
 
 pub struct PaymentPage<'a> {
     pub session_id: &'a str,
@@ -27,6 +27,8 @@ pub struct PaymentPage<'a> {
     /// The submitted form, to refill it after an error. The card number and CVC are never
     /// refilled.
     pub values: &'a HashMap<String, String>,
+    /// The storefront's way back (`cancel_url` naming the order), when it gave one.
+    pub back_url: Option<&'a str>,
 }
 
 impl PaymentPage<'_> {
@@ -64,6 +66,7 @@ impl PaymentPage<'_> {
                     (method_form(self, kind, &action, &amount))
                 }
                 (sandbox_notice())
+                @if let Some(url) = self.back_url { (back_link(url)) }
             }
             p.secure { "Payment page of the sandbox provider for " (self.merchant) }
         };
@@ -145,6 +148,7 @@ mod tests {
             errors,
             form_error,
             values,
+            back_url: None,
         }
         .render()
     }
@@ -226,10 +230,13 @@ mod tests {
             errors: &[],
             form_error: None,
             values: &HashMap::new(),
+            back_url: Some("https://shop.example/cart?order_id=o-1"),
         }
         .render();
         assert!(!no_save.contains(r#"name="save""#));
         assert!(no_save.contains("Pay before 09:05 UTC"));
+        assert!(no_save.contains(r#"<a id="back-to-shop" href="https://shop.example/cart?order_id=o-1">"#));
+        assert!(!card_first.contains("back-to-shop"));
     }
 
     #[test]

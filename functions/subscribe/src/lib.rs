@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::subscription::SubscriptionStatus;
 use shared::http::{self, base_url, json_body, path_param, Caller, HttpResult, Route};
-use shared::payments::methods;
+use shared::payments::{methods, ReturnUrls};
 use shared::saved_methods;
 use shared::subscriptions::{self, Paying, SubscriptionView};
 use shared::{ApiError, App};
@@ -20,6 +20,11 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 struct SubscribeBody {
     plan_id: String,
     payment_method: String,
+    /// Where the hosted page sends the subscriber afterwards (see `ReturnUrls`).
+    #[serde(default)]
+    success_url: Option<String>,
+    #[serde(default)]
+    cancel_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,12 +54,17 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::CreateSubscription => {
             let body: SubscribeBody = json_body(req)?;
             // Every check before anything is written or charged.
+            let return_urls = ReturnUrls::checked(
+                &app.config.allowed_origins,
+                body.success_url.as_deref(),
+                body.cancel_url.as_deref(),
+            )?;
             let plan_id = shared::domain::saved_method::parse_id(&body.plan_id)
                 .map_err(|_| ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
             let plan =
                 app.store.plan(plan_id).await?.ok_or(ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
             let paying = match methods::kind(&body.payment_method) {
-                Some(kind) => Paying::Page(kind),
+                Some(kind) => Paying::Page(kind, return_urls),
                 None => Paying::Saved(Box::new(saved_methods::chargeable(app, user_id, &body.payment_method).await?)),
             };
             let user = app.store.user(user_id).await?.ok_or(ApiError::Unauthorized)?;

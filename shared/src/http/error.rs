@@ -56,6 +56,8 @@ pub enum ApiError {
     PaymentMethodExpired,
     #[error("a live subscription is charged to this payment method")]
     PaymentMethodInUse,
+    #[error("{0}")]
+    InvalidReturnUrl(String),
     #[error("the payment provider did not answer; the order settles when it does, or its hold expires")]
     PaymentUnavailable,
     #[error("internal error")]
@@ -75,6 +77,7 @@ impl ApiError {
     pub fn status_code(&self) -> (u16, &'static str) {
         match self {
             Self::InvalidRequest(_) => (400, "invalid_request"),
+            Self::InvalidReturnUrl(_) => (400, "invalid_return_url"),
             Self::PayloadTooLarge => (413, "payload_too_large"),
             Self::Unauthorized => (401, "unauthorized"),
             Self::Forbidden => (403, "forbidden"),

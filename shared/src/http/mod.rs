@@ -2,11 +2,13 @@
 mod auth;
 mod body;
 pub mod error;
+mod origins;
 mod page;
 pub mod routes;
 
 pub use auth::{issue_token, Caller, Role};
 pub use body::{form_body, json_body, path_param, query_param, MAX_BODY_BYTES, MAX_ID_CHARS};
+pub use origins::{cors, origin_of, with_param, AllowedOrigins, MAX_RETURN_URL_CHARS};
 pub use page::{Cursor, Page, PageRequest};
 pub use routes::Route;
 
@@ -39,14 +41,17 @@ pub fn no_content() -> HttpResult {
 }
 
 /// An HTML page whose only style is the inline `style` sheet: no script runs, nothing
-/// loads from elsewhere, forms post only back here, no other site frames it or learns
-/// where the buyer came from.
-pub fn html(status: u16, page: String, style: &str) -> HttpResult {
+/// loads from elsewhere, forms post only back here (and the redirects that answer them go
+/// only to `redirect_origins` besides, the storefront's return URLs), no other site frames
+/// it or learns where the buyer came from.
+pub fn html(status: u16, page: String, style: &str, redirect_origins: &[String]) -> HttpResult {
     use base64::Engine;
     use sha2::Digest;
     let style_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    // Browsers hold the redirect that answers a form post to `form-action` too.
+    let form_action: String = redirect_origins.iter().map(|o| format!(" {o}")).collect();
     let policy = format!(
-        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'"
     );
     Response::builder()
         .status(status)

@@ -42,6 +42,35 @@ pub struct SessionRequest {
     pub allow_save: bool,
     #[serde(with = "crate::clock::secs")]
     pub expires_at: DateTime<Utc>,
+    /// Where the page sends the buyer afterwards; none keeps the page's own return page.
+    #[serde(default, flatten)]
+    pub return_urls: ReturnUrls,
+}
+
+/// A storefront's `success_url` and `cancel_url`, as checkout and subscribe accept them:
+/// after an approved payment the page sends the buyer to `success_url`, after a decline or
+/// when the buyer leaves the page to `cancel_url`, each with `order_id=` (or
+/// `subscription_id=`) appended. Only URLs on an allowed origin are kept: no open redirect.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnUrls {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_url: Option<String>,
+}
+
+impl ReturnUrls {
+    /// Checks both against the deployment's allowed origins (400 `invalid_return_url`).
+    pub fn checked(
+        origins: &crate::http::AllowedOrigins,
+        success_url: Option<&str>,
+        cancel_url: Option<&str>,
+    ) -> Result<Self, crate::ApiError> {
+        Ok(Self {
+            success_url: success_url.map(|u| origins.return_url("success_url", u)).transpose()?,
+            cancel_url: cancel_url.map(|u| origins.return_url("cancel_url", u)).transpose()?,
+        })
+    }
 }
 
 /// A session opened at the provider: where to send the buyer.

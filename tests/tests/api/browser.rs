@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use capsule_tests::{pickup, spawn_app};
+use capsule_tests::{pickup, spawn_app, spawn_app_with, Setup, VISA};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
@@ -125,6 +125,76 @@ impl Browser {
         self.command(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_string()
     }
 
+    async fn elements(&self, css: &str) -> Vec<String> {
+        let found = self
+            .command(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
+            .await;
+        found.as_array().into_iter().flatten().filter_map(|e| e[ELEMENT].as_str().map(str::to_string)).collect()
+    }
+
+    /// Waits for an element to match `css` (the page renders after its API calls answer).
+    async fn wait_for(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(id) = self.elements(css).await.into_iter().next() {
+                return id;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no `{css}` on {} (status: {:?})",
+                self.url().await,
+                self.script("return document.getElementById('status')?.textContent", json!([])).await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the browser is at a URL that `wanted` accepts (`what` names it).
+    async fn wait_for_url(&self, wanted: impl Fn(&str) -> bool, what: &str) {
+        let started = Instant::now();
+        loop {
+            let url = self.url().await;
+            if wanted(&url) {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "never reached {what}: still at {url}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.wait_for(css).await;
+        self.command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .into()
+    }
+
+    async fn clear(&self, css: &str) {
+        let id = self.element(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({}))).await;
+    }
+
+    async fn script(&self, script: &str, args: Value) -> Value {
+        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.command(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
+    }
+
+    async fn accept_dialog(&self) {
+        self.command(reqwest::Method::POST, "/alert/accept", Some(json!({}))).await;
+    }
+
+    /// Fills the hosted page's card form (the number, a valid expiry, CVC and holder).
+    async fn fill_card(&self, number: &str) {
+        for (field, value) in capsule_tests::card_form(number).iter().filter(|(field, _)| *field != "method") {
+            self.type_into(&format!("#{field}"), value).await;
+        }
+    }
+
     async fn screenshot(&self, name: &str) {
         use base64::Engine;
         let png = self.command(reqwest::Method::GET, "/screenshot", None).await;
@@ -157,15 +227,21 @@ impl Drop for Browser {
     }
 }
 
-#[tokio::test]
-async fn a_buyer_pays_with_a_card_in_a_real_browser() {
-    let Some(driver) = find_driver() else {
+/// The driver; `None` when the browser is missing and not required: the test is skipped.
+fn driver_or_skip(test: &str) -> Option<String> {
+    let driver = find_driver();
+    if driver.is_none() {
         let missing = "chromium and chromium-driver are not installed (`make test` installs them with apt-get \
                        when it runs as root; otherwise run `sudo apt-get install chromium chromium-driver`)";
         assert!(!browser_required(), "CI=true or CAPSULE_REQUIRE_BROWSER=1 needs the browser test, but {missing}");
-        eprintln!("SKIPPED a_buyer_pays_with_a_card_in_a_real_browser: {missing}");
-        return;
-    };
+        eprintln!("SKIPPED {test}: {missing}");
+    }
+    driver
+}
+
+#[tokio::test]
+async fn a_buyer_pays_with_a_card_in_a_real_browser() {
+    let Some(driver) = driver_or_skip("a_buyer_pays_with_a_card_in_a_real_browser") else { return };
     let app = spawn_app().await;
     let (email, token) = app.customer("browser").await;
     let stock_before = app.stock("cap-snapback-djoor").await;
@@ -181,20 +257,12 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     browser.go(placed.body["redirect_url"].as_str().expect("redirect_url")).await;
     assert!(browser.source().await.contains("59,80 €"), "the page shows the amount");
     browser.screenshot("portal-payment-page").await;
-    browser.type_into("#card_number", "4242 4242 4242 4242").await;
-    browser.type_into("#exp_month", "12").await;
-    browser.type_into("#exp_year", "2031").await;
-    browser.type_into("#cvc", "123").await;
-    browser.type_into("#holder_name", "Ada Lovelace").await;
+    browser.fill_card(VISA).await;
     browser.click("#save-card").await;
     browser.click("#pay-card").await;
 
     // The browser lands on the return page once the provider took the payment.
-    let started = Instant::now();
-    while !browser.url().await.ends_with("/return") {
-        assert!(started.elapsed() < Duration::from_secs(20), "never left the payment page: {}", browser.url().await);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    browser.wait_for_url(|url| url.ends_with("/return"), "the return page").await;
     // Once the provider's event has reached the webhook, the page, reloaded, shows the order paid.
     app.stack.drain().await;
     browser.refresh().await;
@@ -234,4 +302,121 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     assert_eq!(again.body["order"]["payment"]["last4"], "4242");
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 1);
     assert_eq!(app.emails_to(&email).await.len(), 4, "its invoice");
+}
+
+/// A shopper on the demo storefront, served on an origin of its own that calls the API
+/// across origins: search, cart, sign-up (the cart comes along), pickup checkout, the
+/// hosted payment page, back to the shop through `success_url`, the order paid in the
+/// history, then cancelled and refunded.
+#[tokio::test]
+async fn a_shopper_buys_through_the_storefront_from_another_origin() {
+    let Some(driver) = driver_or_skip("a_shopper_buys_through_the_storefront_from_another_origin") else { return };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let origins = local::storefront::origins(&listener).expect("its origins");
+    let app = spawn_app_with(Setup { allowed_origins: origins, ..Setup::default() }).await;
+    let storefront = local::storefront::serve(listener, &app.stack.base_url).expect("the storefront serves");
+    let shop = storefront.url.replace("localhost", "127.0.0.1");
+    assert_ne!(shop, app.stack.base_url, "another origin than the API's");
+    let stock_before = app.stock("cap-ete").await;
+
+    let browser = Browser::start(&driver).await;
+    // On a phone: the catalogue fits the width, nothing scrolls sideways.
+    browser.resize(390, 844).await;
+    browser.go(&format!("{shop}/")).await;
+    browser.wait_for("#products li[data-product-id]").await;
+    let api = browser.script("return window.CAPSULE_API", json!([])).await;
+    assert_eq!(api, app.stack.base_url.as_str(), "the page calls the gateway, across origins");
+    let fits = browser.script("return document.documentElement.scrollWidth <= window.innerWidth", json!([])).await;
+    assert_eq!(fits, true, "the catalogue fits a 390 px wide window");
+    browser.screenshot("storefront-phone-catalogue").await;
+    browser.resize(1000, 1100).await;
+
+    // Search, accents ignored: "ete" finds "Casquette Été" with its 5% discount struck through.
+    browser.type_into("#search", "ete").await;
+    browser.click("form.search button").await;
+    browser.wait_for("#results").await;
+    let card = r#"li[data-product-id="cap-ete"]"#;
+    browser.wait_for(card).await;
+    let price = browser.text(&format!("{card} .price")).await;
+    assert!(price.contains("19,90") && price.contains("18,91") && price.contains("−5%"), "{price}");
+    assert!(browser.text(&format!("{card} .stock")).await.contains(&format!("{stock_before} in stock")));
+    browser.screenshot("storefront-search").await;
+
+    // Into the cart before signing in.
+    browser.clear("#qty-cap-ete").await;
+    browser.type_into("#qty-cap-ete", "2").await;
+    browser.click(&format!("{card} form.add button")).await;
+    wait_for_text(&browser, "#cart-count", "2").await;
+    browser.click(r#"a[data-nav="cart"]"#).await;
+    browser.wait_for(r#"#cart-summary dd[data-subtotal-cents="3782"]"#).await;
+
+    // Signing up brings the cart along, now priced by the API.
+    browser.click("#to-signin").await;
+    let email = capsule_tests::unique_email("storefront");
+    browser.type_into("#signup-name", "Ada Lovelace").await;
+    browser.type_into("#signup-email", &email).await;
+    browser.type_into("#signup-password", "password-123").await;
+    browser.click("#signup-submit").await;
+    browser.wait_for(r#"#cart-summary[data-total-cents="3782"]"#).await;
+    browser.wait_for(r#"#cart-summary dd[data-volume-percent="0"]"#).await;
+    let line = browser.text(r#"table.lines tr[data-product-id="cap-ete"]"#).await;
+    assert!(line.contains("19,90") && line.contains("18,91") && line.contains("37,82"), "{line}");
+    browser.screenshot("storefront-cart").await;
+    let token = app.login(&email).await;
+    let cart = app.get("/cart", Some(&token)).await;
+    assert_eq!(cart.body["items"][0]["quantity"], 2, "the guest's line is in the account's cart: {}", cart.body);
+
+    // Checkout: pickup, a card on the hosted page.
+    browser.click("#to-checkout").await;
+    browser.wait_for("#checkout-form").await;
+    browser.screenshot("storefront-checkout").await;
+    browser.click("#place-order").await;
+    browser.wait_for_url(|url| url.contains("/portal/sessions/"), "the payment page").await;
+    assert!(browser.source().await.contains("37,82 €"), "the page shows the amount");
+    assert_eq!(app.stock("cap-ete").await, stock_before - 2, "held while paying");
+    browser.screenshot("storefront-payment-page").await;
+    browser.fill_card(VISA).await;
+    browser.click("#pay-card").await;
+
+    // Back on the shop's own origin, which waits for the webhook and shows the order paid.
+    let paid = browser.wait_for(r#"#order-outcome article[data-status="paid"]"#).await;
+    assert!(browser.url().await.starts_with(&format!("{shop}/#/order/")), "{}", browser.url().await);
+    let order_id = browser
+        .command(reqwest::Method::GET, &format!("/element/{paid}/attribute/data-order-id"), None)
+        .await
+        .as_str()
+        .expect("the order's id")
+        .to_string();
+    browser.screenshot("storefront-order-paid").await;
+    browser.click("#to-orders").await;
+    let in_history = format!(r#"#orders article[data-order-id="{order_id}"][data-status="paid"]"#);
+    let summary = browser.text(&in_history).await;
+    assert!(summary.contains("INV-") && summary.contains("Relais Bastille") && summary.contains("37,82"), "{summary}");
+    browser.screenshot("storefront-orders").await;
+    let order = app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(order["total_cents"], 3782);
+    assert_eq!(order["payment"]["last4"], "4242");
+    assert_eq!(app.stock("cap-ete").await, stock_before - 2, "sold");
+
+    // Changed their mind: cancelled from the history, refunded, back on sale at once.
+    browser.click(&format!(r#"button[data-cancel="{order_id}"]"#)).await;
+    browser.accept_dialog().await;
+    browser.wait_for(&format!(r#"#orders article[data-order-id="{order_id}"][data-status="cancelled"]"#)).await;
+    assert_eq!(app.order_when(&token, &order_id, "cancelled").await["refund_status"], "refunded");
+    assert_eq!(app.stock("cap-ete").await, stock_before);
+    let history = app.get("/orders", Some(&token)).await;
+    assert_eq!(history.body["items"].as_array().map(Vec::len), Some(1), "one order: {}", history.body);
+}
+
+/// Waits until the element's text is `expected`.
+async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
+    let started = Instant::now();
+    loop {
+        let text = browser.text(css).await;
+        if text == expected {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "`{css}` shows {text:?}, not {expected:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -15,5 +15,7 @@ mod payments;
 mod round_trips;
 mod rules;
 mod saved_methods;
+mod storefront;
+mod storefront_origins;
 mod subscriptions;
 mod template;

@@ -9,7 +9,7 @@ use serde_json::json;
 async fn an_email_committed_but_not_sent_goes_out_exactly_once_after_a_restart() {
     // A stack whose functions only record their effects, as if each crashed right after
     // its commit: the payment commits, nothing is sent.
-    let first = spawn_app_with(Setup { prefix: None, deliver_after_commit: false }).await;
+    let first = spawn_app_with(Setup { prefix: None, deliver_after_commit: false, ..Setup::default() }).await;
     let prefix = first.stack.names.prefix.clone();
     let (email, token) = first.customer("outbox").await;
     first.add(&token, "cap-ete", 1).await;
@@ -26,7 +26,7 @@ async fn an_email_committed_but_not_sent_goes_out_exactly_once_after_a_restart()
     drop(first);
 
     // The stack comes back on the same resources: two relays at once deliver what was left.
-    let second = spawn_app_with(Setup { prefix: Some(prefix), deliver_after_commit: true }).await;
+    let second = spawn_app_with(Setup { prefix: Some(prefix), deliver_after_commit: true, ..Setup::default() }).await;
     let (a, b) = tokio::join!(
         second.post("/dev/run/outbox-relay", None, json!({})),
         second.post("/dev/run/outbox-relay", None, json!({}))

@@ -287,3 +287,31 @@ fn every_dead_letter_queue_has_an_alarm() {
     let dead_letters: BTreeSet<String> = QUEUES.iter().map(|q| q.dead_letter_logical_id.to_string()).collect();
     assert_eq!(alarmed, dead_letters);
 }
+
+/// The HTTP API's CORS configuration is the policy the local gateway plays
+/// (`shared::http::cors`), from the `AllowedOrigins` parameter, never a wildcard with
+/// credentials; the functions that take return URLs check them against the same list.
+#[test]
+fn the_api_and_the_local_gateway_share_one_cors_policy() {
+    use shared::http::cors;
+    let template = template();
+    let Value::Tagged(chosen) = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"] else {
+        panic!("CorsConfiguration is an !If on HasAllowedOrigins");
+    };
+    assert_eq!(chosen.tag, "!If");
+    assert_eq!(chosen.value[0], "HasAllowedOrigins");
+    let policy = &chosen.value[1];
+    assert_eq!(reference(&policy["AllowOrigins"]), "AllowedOrigins");
+    assert_eq!(template["Parameters"]["AllowedOrigins"]["Type"], "CommaDelimitedList");
+    let strings = |v: &Value| -> BTreeSet<String> { v.as_sequence().expect("a list").iter().map(reference).collect() };
+    let owned = |items: &[&str]| -> BTreeSet<String> { items.iter().map(|s| s.to_string()).collect() };
+    assert_eq!(strings(&policy["AllowMethods"]), owned(&cors::allow_methods()));
+    assert_eq!(strings(&policy["AllowHeaders"]), owned(cors::ALLOW_HEADERS));
+    assert_eq!(policy["AllowCredentials"], false);
+    assert_eq!(policy["MaxAge"].as_u64(), Some(u64::from(cors::MAX_AGE_SECS)));
+    let functions = functions(&template);
+    for name in ["checkout", "subscribe"] {
+        let vars = &functions[name]["Properties"]["Environment"]["Variables"];
+        assert!(vars.get(shared::config::vars::ALLOWED_ORIGINS).is_some(), "{name} checks return URLs");
+    }
+}
