@@ -330,6 +330,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     assert_eq!(fits, true, "the catalogue fits a 390 px wide window");
     browser.screenshot("storefront-phone-catalogue").await;
     browser.resize(1000, 1100).await;
+    browser.screenshot("storefront-catalogue").await;
 
     // Search, accents ignored: "ete" finds "Casquette Été" with its 5% discount struck through.
     browser.type_into("#search", "ete").await;
