@@ -7,6 +7,7 @@ mod catalogue;
 mod checkout;
 mod emulator;
 mod flash_sale;
+mod least_privilege;
 mod limits;
 mod local_stack;
 mod orders;
