@@ -606,6 +606,7 @@ async fn checkouts(
     }
     let created = AtomicU64::new(0);
     let before = stack.app.calls.all();
+    let receives_before = stack.queue_receives();
     let (mut alone, mut through) = (Timing::default(), Timing::default());
     for round in 0..rounds {
         let share = |left: usize| left.div_ceil(rounds - round);
@@ -653,8 +654,13 @@ async fn checkouts(
         .partition(|((use_case, service, _), _)| use_case == "checkout" && service == "dynamodb");
     let what = format!("through the stack ({} of {count} placed)", created.load(Ordering::Relaxed));
     through.print(emulator.name, &what, &per_checkout(made.into_iter().map(|((_, _, op), n)| (op, n)), count));
-    if !other.is_empty() {
-        let other = other.into_iter().map(|((use_case, service, op), n)| (format!("{use_case} {service} {op}"), n));
+    let receives = stack.queue_receives() - receives_before;
+    if !other.is_empty() || receives > 0 {
+        let polls = (receives > 0).then(|| ("queue pollers' ReceiveMessage".to_string(), receives));
+        let other = other
+            .into_iter()
+            .map(|((use_case, service, op), n)| (format!("{use_case} {service} {op}"), n))
+            .chain(polls);
         println!(
             "| {} | the stack's other calls meanwhile, per checkout | | {} | | | | | |",
             emulator.name,

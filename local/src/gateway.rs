@@ -63,7 +63,7 @@ async fn handle(inner: Arc<Inner>, req: axum::extract::Request) -> axum::respons
     if let Some(origin) = origin {
         allow_origin(response.headers_mut(), &origin);
     }
-    tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, queued, "request");
     // What the function queued is picked up now, not at the next poll. Only then: each
     // wake costs the single-threaded emulator a receive per queue, as much as a request's
     // own DynamoDB work (the bench's checkouts measured it).

@@ -123,6 +123,11 @@ impl Stack {
     pub async fn drain(&self) {
         self.workers.drain().await;
     }
+
+    /// How many receives its queue pollers have sent the emulator so far.
+    pub fn queue_receives(&self) -> u64 {
+        self.workers.receives()
+    }
 }
 
 impl Drop for Stack {

@@ -1,5 +1,6 @@
 //! The local stand-in for Lambda's SQS event source mappings and EventBridge schedules.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub struct Workers {
     /// it never returns while a batch received before or during its pass is still at work,
     /// and a drain that waited for another one still makes its own full pass.
     gate: RwLock<()>,
+    /// Receives sent to the emulator so far (each one is work for it; the bench counts them).
+    receives: AtomicU64,
 }
 
 impl Workers {
@@ -45,7 +48,12 @@ impl Workers {
                 queues.get(spec.logical_id).map(|queue| QueueWorker { spec, queue: queue.clone(), wake: Notify::new() })
             })
             .collect();
-        Self { app, sqs, queues, gate: RwLock::new(()) }
+        Self { app, sqs, queues, gate: RwLock::new(()), receives: AtomicU64::new(0) }
+    }
+
+    /// How many receives the pollers and drains have sent so far.
+    pub fn receives(&self) -> u64 {
+        self.receives.load(Ordering::Relaxed)
     }
 
     /// Something may have been queued: one poller of each queue looks now.
@@ -74,6 +82,7 @@ impl Workers {
     /// Receives one batch and hands it to the consumer as an SQS event; deletes what the
     /// consumer did not report as failed. Returns how many messages it handled.
     async fn poll(&self, worker: &QueueWorker) -> usize {
+        self.receives.fetch_add(1, Ordering::Relaxed);
         let received = self
             .sqs
             .receive_message()
