@@ -6,6 +6,7 @@ mod cart;
 mod catalogue;
 mod checkout;
 mod emulator;
+mod faults;
 mod flash_sale;
 mod limits;
 mod local_stack;
