@@ -5,6 +5,7 @@ mod browser;
 mod cart;
 mod catalogue;
 mod checkout;
+mod contract_fuzz;
 mod emulator;
 mod faults;
 mod flash_sale;

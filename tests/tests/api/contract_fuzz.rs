@@ -1,0 +1,54 @@
+//! The contract fuzzed: schemathesis (pinned in requirements-dev.lock) generates requests
+//! from `openapi.yaml`, valid and invalid, against a stack and emulator of this test's own,
+//! once as a customer and once as the admin. No answer may be a 5xx, and every answer's
+//! status, content type, headers and body must be what the spec says for that operation.
+use std::path::Path;
+
+use capsule_tests::{spawn_app_with, Setup};
+
+const REPOSITORY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// The checks that say "no 5xx" and "the answer is the one the spec documents".
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+                      response_headers_conformance,response_schema_conformance";
+
+/// Runs schemathesis on the operations whose path matches `paths`, with `token`; its report.
+async fn schemathesis(base_url: &str, token: &str, paths: &str) -> (bool, String) {
+    let repository = Path::new(REPOSITORY);
+    let output = tokio::process::Command::new(repository.join(".venv/bin/schemathesis"))
+        .current_dir(repository)
+        .args(["run", "openapi.yaml", "--url", base_url])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--checks", CHECKS])
+        .args(["--include-path-regex", paths])
+        // Bounded and reproducible: a minute or two for the whole spec, the same cases each run.
+        .args(["--phases", "examples,coverage,fuzzing", "--max-examples", "30", "--seed", "20261124"])
+        .args(["--generation-database", "none", "--workers", "1", "--request-timeout", "30", "--no-color"])
+        .args(["--suppress-health-check", "too_slow,filter_too_much"])
+        .output()
+        .await
+        .expect("schemathesis runs (make venv installs it)");
+    let report = format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
+    // An emulator of its own: thousands of requests would slow every other test's.
+    let emulator = local::emulator::Launched::start(false).await.expect("an emulator of the test's own");
+    let app = spawn_app_with(Setup { endpoint: Some(emulator.endpoint.clone()), ..Setup::default() }).await;
+    let (_, customer) = app.customer("fuzz").await;
+    let admin = app.admin_token().await;
+
+    // `/dev/*` is left out: it exists only locally, and moving the clock at random would
+    // expire the tokens the run depends on. Customer routes run as the customer, admin
+    // routes as the admin (as a customer they are a plain 403: backoffice.rs).
+    for (who, token, paths) in [("customer", &customer, "^/(?!dev/|admin/)"), ("admin", &admin, "^/admin/")] {
+        let (passed, report) = schemathesis(&app.stack.base_url, token, paths).await;
+        assert!(passed, "schemathesis as the {who} found answers the spec does not allow:\n{report}");
+        assert!(report.contains("passed"), "schemathesis as the {who} tested nothing:\n{report}");
+        let counts = |l: &&str| l.trim_start().starts_with("Tested:") || l.contains(" generated,");
+        let summary: Vec<&str> = report.lines().filter(counts).map(str::trim).collect();
+        eprintln!("schemathesis as the {who}: {}", summary.join("; "));
+    }
+}
