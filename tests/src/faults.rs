@@ -1,9 +1,11 @@
 //! A TCP proxy between a stack and the AWS emulator that plays the network's faults on
-//! command: the emulator stalls (requests are read and never answered), or it dies
-//! (every open connection is reset, new ones are reset at once) and later comes back.
+//! command: the emulator stalls (requests are read and never answered), answers one
+//! operation late (the request is applied, its answer held back), or it dies (every open
+//! connection is reset, new ones are reset at once) and later comes back.
 //! moto keeps its data in memory, so this is how a test loses the emulator mid-burst while
 //! what it already committed survives.
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -15,6 +17,9 @@ pub enum Fault {
     None,
     /// Requests are swallowed: never forwarded, never answered.
     Stall,
+    /// Requests pass, but the answers to those whose target contains `operation` are held
+    /// back `by` this long: the emulator applies the write, the caller hears of it late.
+    SlowAnswers { operation: &'static str, by: Duration },
     /// Connections are reset, open ones and new ones.
     Down,
 }
@@ -106,6 +111,8 @@ async fn relay(
     seen: Arc<Mutex<Seen>>,
 ) {
     let (mut from_client, mut from_server) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    // The target of the request this connection carries now (answers come in order).
+    let mut current: Option<String> = None;
     loop {
         tokio::select! {
             read = client.read(&mut from_client) => {
@@ -115,13 +122,14 @@ async fn relay(
                 if let Some(target) = target(chunk) {
                     if let Ok(mut seen) = seen.lock() {
                         match fault {
-                            Fault::Stall => seen.stalled.push(target),
-                            _ => seen.forwarded.push(target),
+                            Fault::Stall => seen.stalled.push(target.clone()),
+                            _ => seen.forwarded.push(target.clone()),
                         }
                     }
+                    current = Some(target);
                 }
                 match fault {
-                    Fault::None => {
+                    Fault::None | Fault::SlowAnswers { .. } => {
                         if server.write_all(chunk).await.is_err() {
                             return;
                         }
@@ -132,6 +140,12 @@ async fn relay(
             }
             read = server.read(&mut from_server) => {
                 let Ok(n @ 1..) = read else { return };
+                let fault = *faults.borrow();
+                if let Fault::SlowAnswers { operation, by } = fault {
+                    if current.as_deref().is_some_and(|t| t.contains(operation)) {
+                        tokio::time::sleep(by).await;
+                    }
+                }
                 if client.write_all(&from_server[..n]).await.is_err() {
                     return;
                 }
