@@ -15,7 +15,7 @@ use std::sync::Arc;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use shared::clock::DevClock;
-use shared::config::Config;
+use shared::config::{Config, SecretName, Secrets};
 use shared::http::AllowedOrigins;
 use shared::sdk::Limits;
 use shared::App;
@@ -56,8 +56,11 @@ pub struct Options {
     pub port: u16,
     /// Run the scheduled functions on their schedules (tests run them through `/dev/run`).
     pub run_schedules: bool,
+    /// The secrets the stack creates in the emulator's Secrets Manager; the functions read
+    /// them from there.
     pub jwt_secret: String,
     pub webhook_secret: String,
+    pub fingerprint_key: String,
     /// Functions deliver their effects right after their commit (else only the relay does).
     pub deliver_after_commit: bool,
     /// Origins of storefronts allowed to call the API from a browser and to be sent back to
@@ -78,6 +81,7 @@ impl Options {
             jwt_secret: std::env::var("JWT_SECRET").unwrap_or_else(|_| "local-only-jwt-secret-0123456789abcdef".into()),
             webhook_secret: std::env::var("PAYMENT_WEBHOOK_SECRET")
                 .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
+            fingerprint_key: "local-only-fingerprint-key-0123456789abcdef".into(),
             deliver_after_commit: true,
             allowed_origins: std::env::var("CORS_ALLOWED_ORIGINS")
                 .map(|list| list.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
@@ -162,7 +166,17 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         .with(&base_url)
         .with(&format!("http://localhost:{}", address.port()));
     let names = Names { prefix: options.prefix.clone() };
-    let created = resources::create_all(&sdk, &names, SENDER).await?;
+    let secrets = [
+        (SecretName::Jwt, options.jwt_secret.clone()),
+        (SecretName::PaymentWebhook, options.webhook_secret.clone()),
+        (SecretName::Fingerprint, options.fingerprint_key.clone()),
+    ];
+    let created = resources::create_all(&sdk, &names, SENDER, &secrets).await?;
+    // Read back as a function does at cold start; each function is then given only its own
+    // (`routes`, `resources::FUNCTION_SECRETS`).
+    let secrets = Secrets::load(&aws_sdk_secretsmanager::Client::new(&sdk), &created.secrets)
+        .await
+        .map_err(|e| StackError::Setup(e.to_string()))?;
     let queue_url = |logical_id: &str| {
         created
             .queues
@@ -177,8 +191,7 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         renewals_queue_url: queue_url("RenewalsQueue")?,
         event_bus_name: names.bus(),
         sender_email: SENDER.to_string(),
-        jwt_secret: options.jwt_secret.clone(),
-        webhook_secret: options.webhook_secret.clone(),
+        secrets,
         public_base_url: Some(base_url.clone()),
         deliver_after_commit: options.deliver_after_commit,
         allowed_origins,

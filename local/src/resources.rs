@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;
+use shared::config::SecretName;
 
 use crate::StackError;
 
@@ -96,6 +97,28 @@ pub const QUEUES: &[QueueSpec] = &[
 
 pub const EVENT_BUS_LOGICAL_ID: &str = "CapsuleEventBus";
 
+/// The secrets each function is given (`template.yaml`: the `*_ARN` variables and the
+/// `secretsmanager:GetSecretValue` statements); a function not listed is given none. The
+/// local stack gives each function only these, as a deployment does.
+pub const FUNCTION_SECRETS: &[(&str, &[SecretName])] = &[
+    ("auth", &[SecretName::Jwt]),
+    ("add-to-cart", &[SecretName::Jwt]),
+    ("checkout", &[SecretName::Jwt]),
+    ("orders", &[SecretName::Jwt]),
+    ("cancel-order", &[SecretName::Jwt]),
+    ("payment-methods", &[SecretName::Jwt]),
+    ("subscribe", &[SecretName::Jwt]),
+    ("admin", &[SecretName::Jwt]),
+    ("payment-portal", &[SecretName::Fingerprint]),
+    ("payment-webhook", &[SecretName::PaymentWebhook]),
+    ("payment-events", &[SecretName::PaymentWebhook]),
+];
+
+/// The secrets `function` is given.
+pub fn secrets_of(function: &str) -> &'static [SecretName] {
+    FUNCTION_SECRETS.iter().find(|(f, _)| *f == function).map_or(&[], |(_, secrets)| *secrets)
+}
+
 pub const RULES: &[RuleSpec] = &[];
 
 pub const SCHEDULES: &[ScheduleSpec] = &[
@@ -124,6 +147,9 @@ impl Names {
     pub fn rule(&self, logical_id: &str) -> String {
         format!("{}-{logical_id}", self.prefix)
     }
+    pub fn secret(&self, secret: SecretName) -> String {
+        format!("{}-{}", self.prefix, secret.logical_id())
+    }
 }
 
 /// A created queue: where to send and where records say they come from.
@@ -136,9 +162,16 @@ pub struct Queue {
 /// Every resource, created if missing (so restarting the local stack keeps its data).
 pub struct Created {
     pub queues: HashMap<&'static str, Queue>,
+    /// Each secret's ARN.
+    pub secrets: Vec<(SecretName, String)>,
 }
 
-pub async fn create_all(sdk: &aws_config::SdkConfig, names: &Names, sender: &str) -> Result<Created, StackError> {
+pub async fn create_all(
+    sdk: &aws_config::SdkConfig,
+    names: &Names,
+    sender: &str,
+    secrets: &[(SecretName, String)],
+) -> Result<Created, StackError> {
     create_table(&aws_sdk_dynamodb::Client::new(sdk), &names.table()).await?;
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let mut queues = HashMap::new();
@@ -159,7 +192,31 @@ pub async fn create_all(sdk: &aws_config::SdkConfig, names: &Names, sender: &str
         Err(e) if e.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => {}
         Err(e) => return Err(StackError::aws("SES identity", e)),
     }
-    Ok(Created { queues })
+    let manager = aws_sdk_secretsmanager::Client::new(sdk);
+    let mut arns = Vec::new();
+    for (secret, value) in secrets {
+        arns.push((*secret, put_secret(&manager, &names.secret(*secret), value).await?));
+    }
+    Ok(Created { queues, secrets: arns })
+}
+
+/// Creates the secret, or gives an existing one (a restart) this value; its ARN.
+async fn put_secret(manager: &aws_sdk_secretsmanager::Client, name: &str, value: &str) -> Result<String, StackError> {
+    let arn = match manager.create_secret().name(name).secret_string(value).send().await {
+        Ok(created) => created.arn,
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_exists_exception()) => {
+            manager
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(value)
+                .send()
+                .await
+                .map_err(|e| StackError::aws("put secret value", e))?
+                .arn
+        }
+        Err(e) => return Err(StackError::aws("create secret", e)),
+    };
+    arn.ok_or_else(|| StackError::Setup(format!("secret {name} has no ARN")))
 }
 
 /// Capsule's table: `TABLE`'s keys and indexes, with TTL.

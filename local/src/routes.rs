@@ -1,13 +1,23 @@
 //! The call into each function's handler, as Lambda makes it: HTTP routes come from the one
 //! table, `shared::http::routes` (a test holds `template.yaml` to it).
 
+use std::sync::Arc;
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_http::{Body, Request, Response};
+use shared::config::Config;
 use shared::App;
+
+/// The app as `function` runs deployed: the same clients, and only the secrets its
+/// template entry gives it.
+pub fn as_deployed(function: &str, app: &App) -> App {
+    let secrets = app.config.secrets.only(crate::resources::secrets_of(function));
+    App { config: Arc::new(Config { secrets, ..(*app.config).clone() }), ..app.clone() }
+}
 
 /// Invokes an HTTP function's handler, as Lambda would.
 pub async fn invoke_http(function: &str, app: &App, req: Request) -> Option<Response<Body>> {
-    shared::calls::within(function, http(function, app, req)).await
+    shared::calls::within(function, http(function, &as_deployed(function, app), req)).await
 }
 
 async fn http(function: &str, app: &App, req: Request) -> Option<Response<Body>> {
@@ -29,7 +39,7 @@ async fn http(function: &str, app: &App, req: Request) -> Option<Response<Body>>
 
 /// Invokes an SQS consumer with a batch, as Lambda's event source mapping would.
 pub async fn invoke_sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchResponse> {
-    shared::calls::within(function, sqs(function, app, event)).await
+    shared::calls::within(function, sqs(function, &as_deployed(function, app), event)).await
 }
 
 async fn sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchResponse> {
@@ -43,7 +53,7 @@ async fn sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchRespo
 
 /// Runs a scheduled function once; its report as JSON.
 pub async fn invoke_scheduled(function: &str, app: &App) -> Option<Result<serde_json::Value, String>> {
-    shared::calls::within(function, scheduled(function, app)).await
+    shared::calls::within(function, scheduled(function, &as_deployed(function, app))).await
 }
 
 async fn scheduled(function: &str, app: &App) -> Option<Result<serde_json::Value, String>> {

@@ -1,5 +1,6 @@
 //! What API.md says the local stack starts with. Idempotent: a restart keeps stock and
 //! accounts as they were.
+use shared::domain::settings::{Settings, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
 use shared::domain::{hash_password, Cents, Password};
 use shared::http::Role;
 use shared::store::{Credentials, NewProduct, PickupPoint, Plan, ProductRecord, StoreError};
@@ -86,8 +87,13 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
     for (id, name, price) in PLANS {
         app.store.put_plan(&Plan { plan_id: id.to_string(), name: name.to_string(), price_cents: *price }).await?;
     }
-    if app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?.is_none() {
-        app.store.put_settings(&app.store.settings().await?).await?;
+    // Simulators and tests sign every user up from 127.0.0.1: the local stack allows the
+    // most signups per address a shop may set (stacks seeded before the setting existed too).
+    let stored = app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?;
+    if stored.is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
+        let settings =
+            Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR, ..app.store.settings().await? };
+        app.store.put_settings(&settings).await?;
     }
     if app.store.credentials(ADMIN_EMAIL).await?.is_none() {
         let password = Password::parse(ADMIN_PASSWORD).map_err(|e| StoreError::Aws(e.to_string()))?;

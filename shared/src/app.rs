@@ -4,7 +4,7 @@ use aws_config::SdkConfig;
 
 use crate::calls::{CallCounts, Counter};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Secrets};
 use crate::notify::Notifier;
 use crate::store::Store;
 
@@ -41,8 +41,8 @@ impl App {
     /// The Lambda way: configuration and credentials from the environment, the real clock,
     /// the deployed SDK limits (`sdk::Limits::LAMBDA`).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = Config::from_env()?;
         let sdk = crate::sdk::Limits::LAMBDA.loader().load().await;
+        let config = Config::from_env(Secrets::from_env(&sdk).await?)?;
         Ok(Self::new(config, &sdk, Arc::new(SystemClock)))
     }
 }

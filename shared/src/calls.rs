@@ -1,16 +1,20 @@
 //! Every AWS call a function makes, counted by an SDK interceptor and attributed to the use
 //! case that made it: round trips are the cost that grows with traffic, so tests hold each
 //! use case to its count and a regression fails there.
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::access::{self, Access};
 
 tokio::task_local! {
     static USE_CASE: String;
@@ -28,6 +32,8 @@ pub type CallKey = (String, String, String);
 #[derive(Clone, Debug, Default)]
 pub struct CallCounts {
     counts: Arc<Mutex<HashMap<CallKey, u64>>>,
+    /// What IAM had to allow for them, by use case.
+    accesses: Arc<Mutex<BTreeSet<(String, Access)>>>,
 }
 
 impl CallCounts {
@@ -44,6 +50,11 @@ impl CallCounts {
         })
     }
 
+    /// Every permission the calls so far needed, by use case, sorted.
+    pub fn accesses(&self) -> Vec<(String, Access)> {
+        self.accesses.lock().map(|a| a.iter().cloned().collect()).unwrap_or_default()
+    }
+
     /// Every count, for a report: `(use case, service, operation) → calls`, sorted.
     pub fn all(&self) -> Vec<(CallKey, u64)> {
         let mut all: Vec<_> =
@@ -51,6 +62,10 @@ impl CallCounts {
         all.sort();
         all
     }
+}
+
+fn use_case() -> String {
+    USE_CASE.try_with(String::clone).unwrap_or_else(|_| "other".to_string())
 }
 
 /// The interceptor every client of an `App` carries.
@@ -62,6 +77,22 @@ impl Intercept for Counter {
         "CallCounter"
     }
 
+    fn read_before_serialization(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            let use_case = use_case();
+            let needed = access::of_call(&metadata.service().to_lowercase(), metadata.name(), context.input());
+            if let Ok(mut accesses) = self.0.accesses.lock() {
+                accesses.extend(needed.into_iter().map(|a| (use_case.clone(), a)));
+            }
+        }
+        Ok(())
+    }
+
     fn read_before_transmit(
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
@@ -69,8 +100,7 @@ impl Intercept for Counter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
-            let use_case = USE_CASE.try_with(String::clone).unwrap_or_else(|_| "other".to_string());
-            self.0.add((use_case, metadata.service().to_lowercase(), metadata.name().to_string()));
+            self.0.add((use_case(), metadata.service().to_lowercase(), metadata.name().to_string()));
         }
         Ok(())
     }

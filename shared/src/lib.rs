@@ -1,5 +1,6 @@
 //! Everything the Capsule functions share: pure business rules (`domain`), DynamoDB access
 //! (`store`), payments, notifications, and the HTTP plumbing of the contract in API.md.
+pub mod access;
 pub mod app;
 pub mod calls;
 pub mod cart;

@@ -11,6 +11,7 @@ pub use local::Stack;
 
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef-0123";
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
+pub const FINGERPRINT_KEY: &str = "test-fingerprint-key-0123456789abcdef";
 /// A storefront on another origin that every test stack allows (CORS, return URLs).
 pub const SHOP_ORIGIN: &str = "https://shop.example";
 
@@ -100,6 +101,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         run_schedules: false,
         jwt_secret: JWT_SECRET.into(),
         webhook_secret: WEBHOOK_SECRET.into(),
+        fingerprint_key: FINGERPRINT_KEY.into(),
         deliver_after_commit: setup.deliver_after_commit,
         allowed_origins: std::iter::once(SHOP_ORIGIN.to_string()).chain(setup.allowed_origins).collect(),
         sdk_limits: setup.sdk_limits,

@@ -2,8 +2,10 @@
 use std::sync::OnceLock;
 
 use chrono::Duration;
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
+use shared::domain::settings::SIGNUP_WINDOW_SECONDS;
 use shared::domain::{hash_password, verify_password, Email, Name, Password};
 use shared::http::{self, issue_token, json_body, HttpResult, Role, Route};
 use shared::store::{Credentials, StoreError};
@@ -43,8 +45,16 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
     let email = Email::parse(&body.email)?;
     let name = Name::parse(&body.name)?;
     let password = Password::parse(&body.password)?;
-    let password_hash = blocking(move || hash_password(&password)).await??;
     let now = app.clock.now();
+    // Counted before the hash, like login attempts: a burst from one address is refused
+    // before it costs a hash or an account each.
+    let limit = app.store.settings().await?.signups_per_address_per_hour;
+    let window = now.timestamp().div_euclid(SIGNUP_WINDOW_SECONDS);
+    let expires_at = (window + 2) * SIGNUP_WINDOW_SECONDS;
+    if !app.store.reserve_signup(&source_address(req), window, expires_at, limit).await? {
+        return Err(ApiError::TooManySignups);
+    }
+    let password_hash = blocking(move || hash_password(&password)).await??;
     let credentials = Credentials {
         user_id: uuid::Uuid::new_v4().to_string(),
         email: email.as_str().to_string(),
@@ -58,7 +68,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
         other => other?,
     }
     tracing::info!(user_id = %credentials.user_id, "account created");
-    let token = issue_token(&app.config.jwt_secret, &credentials.user_id, Role::Customer, now)?;
+    let token = issue_token(app.config.secrets.jwt()?, &credentials.user_id, Role::Customer, now)?;
     http::created(&SignedUp { user_id: credentials.user_id, token })
 }
 
@@ -104,7 +114,7 @@ async fn login(app: &App, req: &Request) -> HttpResult {
         return Err(ApiError::InvalidCredentials);
     };
     app.store.clear_login_failures(&email).await?;
-    let token = issue_token(&app.config.jwt_secret, &credentials.user_id, credentials.role, now)?;
+    let token = issue_token(app.config.secrets.jwt()?, &credentials.user_id, credentials.role, now)?;
     let cart = cart::current(app, &credentials.user_id).await?;
     http::ok(&LoggedIn {
         token,
@@ -116,6 +126,16 @@ async fn login(app: &App, req: &Request) -> HttpResult {
         },
         cart,
     })
+}
+
+/// The client's address as API Gateway saw it (`requestContext.http.sourceIp`), not a
+/// header the client could set.
+fn source_address(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn dummy_hash() -> &'static str {

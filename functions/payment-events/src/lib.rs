@@ -34,11 +34,19 @@ pub async fn deliver(app: &App, event: SqsEvent, deadline: Option<SystemTime>) -
         failure
     };
     let mut response = SqsBatchResponse::default();
-    let Some(base) = app.config.public_base_url.as_deref() else {
-        tracing::error!("PUBLIC_BASE_URL is not configured: cannot deliver payment events");
-        response.batch_item_failures =
-            event.records.into_iter().map(|r| failed(r.message_id.unwrap_or_default())).collect();
-        return response;
+    let configured = match (app.config.public_base_url.as_deref(), app.config.secrets.payment_webhook()) {
+        (Some(base), Ok(secret)) => Ok((base, secret)),
+        (None, _) => Err("PUBLIC_BASE_URL is not configured".to_string()),
+        (_, Err(e)) => Err(e.to_string()),
+    };
+    let (base, secret) = match configured {
+        Ok(configured) => configured,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot deliver payment events");
+            response.batch_item_failures =
+                event.records.into_iter().map(|r| failed(r.message_id.unwrap_or_default())).collect();
+            return response;
+        }
     };
     let url = format!("{base}/webhooks/payments");
     // What is left before the deadline, less the margin to answer; none: nothing is posted.
@@ -60,7 +68,7 @@ pub async fn deliver(app: &App, event: SqsEvent, deadline: Option<SystemTime>) -
                 return Err(id);
             };
             let body = record.body.unwrap_or_default();
-            let header = signature::sign(&app.config.webhook_secret, app.clock.now().timestamp(), body.as_bytes());
+            let header = signature::sign(secret, app.clock.now().timestamp(), body.as_bytes());
             let delivered = client()
                 .post(&url)
                 .timeout(budget)

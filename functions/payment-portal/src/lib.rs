@@ -164,7 +164,7 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
         return page(400, html, Some(&session));
     };
     let today = app.clock.now().date_naive();
-    match kind.authorize(&form, today, app.config.webhook_secret.as_bytes()) {
+    match kind.authorize(&form, today, app.config.secrets.fingerprint()?.as_bytes()) {
         Err(errors) => page(422, render(&session, kind.id(), &errors, None, &form), Some(&session)),
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");

@@ -20,7 +20,7 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
     }
     // Nothing is parsed, and nothing written, before the signature holds.
     let header = req.headers().get(signature::HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !signature::verify(&app.config.webhook_secret, header, raw, app.clock.now().timestamp()) {
+    if !signature::verify(app.config.secrets.payment_webhook()?, header, raw, app.clock.now().timestamp()) {
         tracing::warn!("webhook refused: bad signature");
         return Err(ApiError::InvalidSignature);
     }

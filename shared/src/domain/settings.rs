@@ -27,6 +27,9 @@ pub struct Settings {
     /// How long before a saved card expires its owner is told (and `expiring_soon` shows).
     #[serde(default = "default_card_expiry_notice_days")]
     pub card_expiry_notice_days: i64,
+    /// Accounts one source address may create per hour (`POST /auth/signup`).
+    #[serde(default = "default_signups_per_address_per_hour")]
+    pub signups_per_address_per_hour: i64,
 }
 
 /// The largest fee a setting takes: 1,000.00.
@@ -36,6 +39,19 @@ const MAX_MANAGER_EMAILS: usize = 20;
 fn default_card_expiry_notice_days() -> i64 {
     30
 }
+
+/// A household or an office behind one address signs up a handful of accounts an hour; a
+/// script signing up hundreds is refused.
+fn default_signups_per_address_per_hour() -> i64 {
+    20
+}
+
+/// The most a shop may allow per address and hour (the local stack's setting: simulators
+/// and tests sign everyone up from 127.0.0.1).
+pub const MAX_SIGNUPS_PER_ADDRESS_PER_HOUR: i64 = 100_000;
+
+/// The signup window: counts per address start again every hour.
+pub const SIGNUP_WINDOW_SECONDS: i64 = 3600;
 
 const HOME_DELIVERY_FEE: Cents = Cents::fixed(590);
 const GIFT_FEES: GiftFees =
@@ -53,6 +69,7 @@ impl Default for Settings {
             trial_days: 14,
             sale_unit_limit: 20,
             card_expiry_notice_days: default_card_expiry_notice_days(),
+            signups_per_address_per_hour: default_signups_per_address_per_hour(),
         }
     }
 }
@@ -62,7 +79,7 @@ impl Settings {
     /// window, a payment session too short to pay in, a fee or a limit no shop means),
     /// invalid or too many manager emails. (Fees are `Cents`: never negative once read.)
     pub fn validate(self) -> Result<Self, DomainError> {
-        let ranges: [(&str, i64, i64, i64); 9] = [
+        let ranges: [(&str, i64, i64, i64); 10] = [
             ("cancellation_window_minutes", self.cancellation_window_minutes, 0, 30 * 24 * 60),
             ("payment_session_minutes", self.payment_session_minutes, 1, 24 * 60),
             ("home_delivery_fee_cents", self.home_delivery_fee_cents.cents(), 0, MAX_FEE_CENTS),
@@ -72,6 +89,7 @@ impl Settings {
             ("low_stock_threshold", self.low_stock_threshold, 0, 1_000_000),
             ("trial_days", self.trial_days, 0, 365),
             ("sale_unit_limit", self.sale_unit_limit, 1, 10_000),
+            ("signups_per_address_per_hour", self.signups_per_address_per_hour, 1, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR),
         ];
         for (field, value, low, high) in ranges {
             if !(low..=high).contains(&value) {
@@ -112,6 +130,8 @@ mod tests {
             Settings { trial_days: 366, ..Settings::default() },
             Settings { sale_unit_limit: 10_001, ..Settings::default() },
             Settings { low_stock_threshold: 1_000_001, ..Settings::default() },
+            Settings { signups_per_address_per_hour: 0, ..Settings::default() },
+            Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR + 1, ..Settings::default() },
             Settings { home_delivery_fee_cents: Cents::fixed(100_001), ..Settings::default() },
             Settings { stock_manager_emails: vec!["a@b.co".into(); 21], ..Settings::default() },
         ];
@@ -126,7 +146,7 @@ mod tests {
             "gift_fees_cents": {"simple": 0, "birthday": 0, "wedding": 0}, "low_stock_threshold": 1,
             "stock_manager_emails": [], "trial_days": 14, "sale_unit_limit": 20
         }));
-        let days = without.ok().map(|s| s.card_expiry_notice_days);
-        assert_eq!(days, Some(30), "settings stored before the field read the default");
+        let defaults = without.ok().map(|s| (s.card_expiry_notice_days, s.signups_per_address_per_hour));
+        assert_eq!(defaults, Some((30, 20)), "settings stored before the fields read the defaults");
     }
 }

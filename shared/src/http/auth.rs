@@ -67,8 +67,9 @@ impl Caller {
         validation.required_spec_claims = ["exp", "sub", "iss", "aud"].iter().map(|s| s.to_string()).collect();
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        let data = decode::<Claims>(token, &DecodingKey::from_secret(app.config.jwt_secret.as_bytes()), &validation)
-            .map_err(|_| ApiError::Unauthorized)?;
+        let data =
+            decode::<Claims>(token, &DecodingKey::from_secret(app.config.secrets.jwt()?.as_bytes()), &validation)
+                .map_err(|_| ApiError::Unauthorized)?;
         if data.claims.exp <= app.clock.now().timestamp() {
             return Err(ApiError::Unauthorized);
         }

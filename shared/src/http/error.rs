@@ -28,6 +28,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("too many failed logins for this email; try again later")]
     TooManyAttempts,
+    #[error("too many signups from this address; try again later")]
+    TooManySignups,
     #[error("not enough stock")]
     InsufficientStock(Value),
     #[error("the per-user limit for this sale product would be exceeded")]
@@ -86,7 +88,7 @@ impl ApiError {
             Self::MethodNotAllowed => (405, "method_not_allowed"),
             Self::EmailTaken => (409, "email_taken"),
             Self::InvalidCredentials => (401, "invalid_credentials"),
-            Self::TooManyAttempts => (429, "too_many_attempts"),
+            Self::TooManyAttempts | Self::TooManySignups => (429, "too_many_attempts"),
             Self::InsufficientStock(_) => (409, "insufficient_stock"),
             Self::SaleLimitExceeded(_) => (422, "sale_limit_exceeded"),
             Self::EmptyCart => (400, "empty_cart"),

@@ -40,6 +40,11 @@ pub fn login_failures(email: &str) -> Key {
     Key::new(format!("EMAIL#{email}"), "LOGIN_FAILURES")
 }
 
+/// Signups from one source address in one fixed window (the window's index since the epoch).
+pub fn signups(address: &str, window: i64) -> Key {
+    Key::new(format!("SIGNUPS#{address}"), format!("WINDOW#{window}"))
+}
+
 pub fn product(product_id: &str) -> Key {
     Key::new(format!("PRODUCT#{product_id}"), "PRODUCT")
 }

@@ -1,5 +1,6 @@
 //! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
+pub(crate) mod access;
 mod carts;
 mod invoices;
 pub mod keys;

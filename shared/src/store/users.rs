@@ -136,6 +136,27 @@ impl Store {
         Err(StoreError::Aws("login attempt counter kept changing".into()))
     }
 
+    /// Counts one signup from `address` in the window `window` unless `max` are counted
+    /// there already (`false`: refused). One conditional update: of any number of
+    /// concurrent signups at most `max` per window get through. The counter expires with
+    /// its window (`expires_at`, the table's TTL).
+    pub async fn reserve_signup(
+        &self,
+        address: &str,
+        window: i64,
+        expires_at: i64,
+        max: i64,
+    ) -> Result<bool, StoreError> {
+        self.update_if(
+            keys::signups(address, window),
+            "ADD signups :one SET #ttl = :ttl",
+            "attribute_not_exists(signups) OR signups < :max",
+            Item::from([(":one".into(), n(1)), (":max".into(), n(max)), (":ttl".into(), n(expires_at))]),
+            &[("#ttl", "ttl")],
+        )
+        .await
+    }
+
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
         self.client()
             .delete_item()

@@ -198,3 +198,67 @@ async fn a_burst_of_guesses_reaches_the_hash_at_most_ten_times() {
     let right = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "the email is locked for the window");
 }
+
+/// `POST /auth/signup` as API Gateway would deliver it from `source_ip` (the local gateway
+/// only ever sees 127.0.0.1).
+async fn signup_from(app: &capsule_tests::TestApp, source_ip: &str, email: &str) -> StatusCode {
+    let body = json!({"email": email, "password": "password-123", "name": "Elsewhere"}).to_string();
+    let event = json!({
+        "version": "2.0", "routeKey": "POST /auth/signup", "rawPath": "/auth/signup", "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": "000000000000", "apiId": "local", "domainName": "localhost", "domainPrefix": "local",
+            "http": {"method": "POST", "path": "/auth/signup", "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "test"},
+            "requestId": "signup-elsewhere", "routeKey": "POST /auth/signup", "stage": "$default",
+            "time": "01/Jan/2030:00:00:00 +0000", "timeEpoch": 0
+        },
+        "body": body, "isBase64Encoded": false
+    });
+    let request = lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event");
+    let response = local::routes::invoke_http("auth", &app.stack.app, request).await.expect("auth is wired");
+    StatusCode::from_u16(response.status().as_u16()).expect("a status")
+}
+
+/// The signup limit per address is an admin setting; a burst from one address gets exactly
+/// that many accounts, whatever the concurrency; another address is not affected; the count
+/// starts again with the next window.
+#[tokio::test]
+async fn a_burst_of_signups_from_one_address_gets_exactly_the_limit() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut settings = app.get("/admin/settings", Some(&admin)).await.body;
+    assert_eq!(settings["signups_per_address_per_hour"], 100_000, "the local stack allows what tests need");
+    settings["signups_per_address_per_hour"] = json!(5);
+    let set = app.call(reqwest::Method::PUT, "/admin/settings", Some(&admin), Some(settings.clone())).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    app.post("/dev/clock", None, json!({"now": "2030-06-01T10:00:00Z"})).await;
+
+    let emails: Vec<String> = (0..20).map(|i| unique_email(&format!("burst{i}"))).collect();
+    let answers = futures::future::join_all(emails.iter().map(|email| {
+        app.post("/auth/signup", None, json!({"email": email, "password": "password-123", "name": "Burst"}))
+    }))
+    .await;
+    let created: Vec<&String> =
+        emails.iter().zip(&answers).filter(|(_, a)| a.status == StatusCode::CREATED).map(|(e, _)| e).collect();
+    let refused: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).collect();
+    assert_eq!(created.len(), 5, "exactly the limit gets through");
+    assert_eq!(refused.len(), 15, "the rest is refused, nothing else happens");
+    assert!(refused.iter().all(|a| a.code() == "too_many_attempts"), "{}", refused[0].body);
+    for (email, answer) in emails.iter().zip(&answers) {
+        let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+        let expected = if answer.status == StatusCode::CREATED { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+        assert_eq!(login.status, expected, "a refused signup creates no account");
+    }
+
+    assert_eq!(signup_from(&app, "203.0.113.9", &unique_email("other")).await, StatusCode::CREATED);
+    assert_eq!(signup_from(&app, "127.0.0.1", &unique_email("same")).await, StatusCode::TOO_MANY_REQUESTS);
+    app.post("/dev/clock", None, json!({"advance_seconds": 3600})).await;
+    let next =
+        app.post("/auth/signup", None, json!({"email": unique_email("next"), "password": "password-123", "name": "N"}));
+    assert_eq!(next.await.status, StatusCode::CREATED, "the next window counts afresh");
+
+    settings["signups_per_address_per_hour"] = json!(100_001);
+    let admin = app.admin_token().await; // the clock moved past the first token's hour
+    let too_many = app.call(reqwest::Method::PUT, "/admin/settings", Some(&admin), Some(settings)).await;
+    assert_eq!((too_many.status, too_many.code()), (StatusCode::BAD_REQUEST, "invalid_request"));
+}

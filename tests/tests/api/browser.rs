@@ -311,12 +311,7 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
 #[tokio::test]
 async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     let Some(driver) = driver_or_skip("a_shopper_buys_through_the_storefront_from_another_origin") else { return };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let origins = local::storefront::origins(&listener).expect("its origins");
-    let app = spawn_app_with(Setup { allowed_origins: origins, ..Setup::default() }).await;
-    let storefront = local::storefront::serve(listener, &app.stack.base_url).expect("the storefront serves");
-    let shop = storefront.url.replace("localhost", "127.0.0.1");
-    assert_ne!(shop, app.stack.base_url, "another origin than the API's");
+    let (app, _storefront, shop) = storefront_and_stack().await;
     let stock_before = app.stock("cap-ete").await;
 
     let browser = Browser::start(&driver).await;
@@ -330,6 +325,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     assert_eq!(fits, true, "the catalogue fits a 390 px wide window");
     browser.screenshot("storefront-phone-catalogue").await;
     browser.resize(1000, 1100).await;
+    browser.screenshot("storefront-catalogue").await;
 
     // Search, accents ignored: "ete" finds "Casquette Été" with its 5% discount struck through.
     browser.type_into("#search", "ete").await;
@@ -406,6 +402,92 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     assert_eq!(app.stock("cap-ete").await, stock_before);
     let history = app.get("/orders", Some(&token)).await;
     assert_eq!(history.body["items"].as_array().map(Vec::len), Some(1), "one order: {}", history.body);
+}
+
+/// A stack, and the storefront on an origin of its own that the stack allows; the
+/// storefront's address.
+async fn storefront_and_stack() -> (capsule_tests::TestApp, local::storefront::Storefront, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let origins = local::storefront::origins(&listener).expect("its origins");
+    let app = spawn_app_with(Setup { allowed_origins: origins, ..Setup::default() }).await;
+    let storefront = local::storefront::serve(listener, &app.stack.base_url).expect("the storefront serves");
+    let shop = storefront.url.replace("localhost", "127.0.0.1");
+    assert_ne!(shop, app.stack.base_url, "another origin than the API's");
+    (app, storefront, shop)
+}
+
+/// A returning customer on the storefront: signing in brings back the cart they left
+/// unpaid, home delivery with a birthday gift, the card saved on the payment page, then
+/// listed in the account and used in one click to start a plan's free trial.
+#[tokio::test]
+async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes_with_it() {
+    let Some(driver) =
+        driver_or_skip("a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes_with_it")
+    else {
+        return;
+    };
+    let (app, _storefront, shop) = storefront_and_stack().await;
+    let (email, token) = app.customer("returning").await;
+    let added = app.add(&token, "cap-hiver", 1).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+
+    let browser = Browser::start(&driver).await;
+    browser.go(&format!("{shop}/#/account")).await;
+    browser.type_into("#login-email", &email).await;
+    browser.type_into("#login-password", "password-123").await;
+    browser.click("#login-submit").await;
+    browser.wait_for(r#"#cart-summary[data-total-cents="3490"]"#).await;
+    wait_for_text(&browser, "#cart-count", "1").await;
+
+    // Home delivery, a birthday wrap with a message, and "offer to save my card".
+    browser.click("#to-checkout").await;
+    browser.wait_for("#checkout-form").await;
+    browser.click("#delivery-home").await;
+    browser.type_into("#addr-line1", "12 rue de la Roquette").await;
+    browser.type_into("#addr-postal", "75011").await;
+    browser.type_into("#addr-city", "Paris").await;
+    browser.click(r#"#gift-type option[value="birthday"]"#).await;
+    browser.type_into("#gift-message", "Joyeux anniversaire").await;
+    browser.click("#save-method").await;
+    browser.screenshot("storefront-checkout-home-gift").await;
+    browser.click("#place-order").await;
+    browser.wait_for_url(|url| url.contains("/portal/sessions/"), "the payment page").await;
+    browser.click("#save-card").await;
+    browser.fill_card(VISA).await;
+    browser.click("#pay-card").await;
+
+    let shown = browser.text(r#"#order-outcome article[data-status="paid"]"#).await;
+    assert!(shown.contains("Home delivery") && shown.contains("Gift (birthday)"), "{shown}");
+    assert!(shown.contains("Joyeux anniversaire") && shown.contains("12 rue de la Roquette"), "{shown}");
+    let orders = app.get("/orders", Some(&token)).await;
+    let order = &orders.body["items"][0];
+    assert_eq!(order["status"], "paid", "{order}");
+    assert_eq!(order["delivery"]["mode"], "home");
+    assert_eq!(order["gift"]["type"], "birthday");
+    let fees = order["delivery_fee_cents"].as_i64().unwrap_or(0) + order["gift_fee_cents"].as_i64().unwrap_or(0);
+    assert!(order["delivery_fee_cents"].as_i64() > Some(0) && order["gift_fee_cents"].as_i64() > Some(0), "{order}");
+    assert_eq!(order["total_cents"].as_i64(), Some(3490 + fees), "{order}");
+
+    // The card is saved, and shown in the account.
+    let saved = app.get("/payment-methods", Some(&token)).await;
+    let method_id = saved.body["items"][0]["payment_method_id"].as_str().expect("a saved card").to_string();
+    browser.go(&format!("{shop}/#/account")).await;
+    let listed = browser.text(&format!(r#"#methods li[data-method-id="{method_id}"]"#)).await;
+    assert!(listed.contains("ending in 4242"), "{listed}");
+
+    // A plan in one click with that card: the first subscription starts with its free trial.
+    browser.go(&format!("{shop}/#/plans")).await;
+    browser.wait_for("#my-subscriptions").await;
+    let choice = browser.script("return document.querySelector('#plan-method-normal').value", json!([])).await;
+    assert_eq!(choice, method_id.as_str(), "the saved card is offered first");
+    browser.click(r#"li.plan[data-plan-id="normal"] button[type="submit"]"#).await;
+    let shown = browser.text(r#"#my-subscriptions article[data-status="trialing"]"#).await;
+    assert!(shown.contains("ending in 4242"), "{shown}");
+    browser.screenshot("storefront-plans").await;
+    let subscriptions = app.get("/subscriptions", Some(&token)).await;
+    assert_eq!(subscriptions.body["items"].as_array().map(Vec::len), Some(1), "{}", subscriptions.body);
+    assert_eq!(subscriptions.body["items"][0]["status"], "trialing");
+    assert_eq!(subscriptions.body["items"][0]["payment_method"]["payment_method_id"], method_id.as_str());
 }
 
 /// Waits until the element's text is `expected`.

@@ -9,6 +9,7 @@ mod contract_fuzz;
 mod emulator;
 mod faults;
 mod flash_sale;
+mod least_privilege;
 mod limits;
 mod local_stack;
 mod orders;

@@ -203,8 +203,6 @@ fn the_table_and_the_configuration_agree() {
         vars::PAYMENT_EVENTS_QUEUE_URL,
         vars::EVENT_BUS_NAME,
         vars::SENDER_EMAIL,
-        vars::JWT_SECRET,
-        vars::PAYMENT_WEBHOOK_SECRET,
     ] {
         assert!(globals.get(var).is_some(), "{var} is not given to the functions");
     }

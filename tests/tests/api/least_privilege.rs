@@ -1,0 +1,402 @@
+//! Least privilege, proved by what the functions do: journeys that run every function, the
+//! permission each AWS call needed (recorded by the SDK interceptor, `shared::access`), held
+//! to each function's policy in `template.yaml`. Every call must be allowed, and every grant
+//! must have been used by the journeys or be listed in `GRANTED_UNUSED` with its reason.
+use std::collections::{BTreeMap, BTreeSet};
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use serde_yaml::Value as Yaml;
+
+use crate::saved_methods::{at_fixed_day, card, checkout_with, fill_cart, methods, pay_on_page, save_card, user_id};
+use capsule_tests::{card_form, pickup, spawn_app, spawn_app_with, Setup, TestApp, DECLINED, VISA};
+
+/// Grants no journey here may be seen to use, each with the path that needs it: (function,
+/// action, resource, partition key pattern, why).
+const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
+    // Settings, plans and pickup points are read through a cache per container
+    // (`REFERENCE_TTL`); the local stack runs every function in one process with one cache,
+    // so the read is counted to whichever function made it first. Each function reads them
+    // at its own cold start in AWS.
+    ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit"),
+    ("admin", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "GET /admin/settings, low-stock alerts"),
+    ("auth", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "signups_per_address_per_hour"),
+    ("cancel-order", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "cancellation window"),
+    ("card-expiry-scan", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
+    ("catalog", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low_stock_threshold, trial_days"),
+    ("charge-renewal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial days, dunning"),
+    ("payment-methods", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
+    ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
+    ("release-expired-reservations", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
+    ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
+    ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
+    ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
+    ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
+];
+
+/// One thing a policy allows: action, resource (as the template names it) and, when the
+/// statement has a `dynamodb:LeadingKeys` condition, the partition keys it is limited to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Grant {
+    action: String,
+    resource: String,
+    leading_keys: Option<Vec<String>>,
+}
+
+fn template() -> Yaml {
+    let path = format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml")).expect("YAML")
+}
+
+/// `!GetAtt X.Arn` → `X`; `!Ref X` → `X`; `!Sub "${X.Arn}/index/i"` → `X/index/i`;
+/// `!Sub "arn:${AWS::Partition}:ses:...:identity/${SenderEmail}"` → `identity/${SenderEmail}`.
+fn resource_name(value: &Yaml) -> String {
+    let text = match value {
+        Yaml::Tagged(tagged) => match &tagged.value {
+            Yaml::String(s) => s.clone(),
+            other => format!("{other:?}"),
+        },
+        Yaml::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    let text = text.trim_end_matches(".Arn").trim_end_matches(".QueueName").replace(".Arn}", "}");
+    let text = text.rsplit_once(":${AWS::AccountId}:").map_or(text.clone(), |(_, rest)| rest.to_string());
+    if text.starts_with("${") && !text.starts_with("${SenderEmail") {
+        text.trim_start_matches("${").replacen('}', "", 1)
+    } else {
+        text
+    }
+}
+
+fn list(value: &Yaml) -> Vec<Yaml> {
+    match value {
+        Yaml::Sequence(items) => items.clone(),
+        Yaml::Null => Vec::new(),
+        one => vec![one.clone()],
+    }
+}
+
+/// Each function's grants, by the crate it builds.
+fn grants() -> BTreeMap<String, Vec<Grant>> {
+    let template = template();
+    let mut by_function = BTreeMap::new();
+    for resource in template["Resources"].as_mapping().expect("Resources").values() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let name = resource["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary").to_string();
+        let mut grants = Vec::new();
+        for policy in list(&resource["Properties"]["Policies"]) {
+            let grant = |action: &str, resource: &Yaml| Grant {
+                action: action.to_string(),
+                resource: resource_name(resource),
+                leading_keys: None,
+            };
+            if let Some(sqs) = policy.get("SQSSendMessagePolicy") {
+                grants.push(grant("sqs:SendMessage", &sqs["QueueName"]));
+            } else if let Some(bus) = policy.get("EventBridgePutEventsPolicy") {
+                grants.push(grant("events:PutEvents", &bus["EventBusName"]));
+            } else if let Some(secret) = policy.get("AWSSecretsManagerGetSecretValuePolicy") {
+                grants.push(grant("secretsmanager:GetSecretValue", &secret["SecretArn"]));
+            } else if let Some(statements) = policy.get("Statement") {
+                for statement in list(statements) {
+                    assert_eq!(statement["Effect"], "Allow", "{name}: only Allow statements");
+                    let leading_keys = statement.get("Condition").map(|condition| {
+                        let keys = &condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                        list(keys).iter().map(|k| k.as_str().expect("a key pattern").to_string()).collect()
+                    });
+                    for action in list(&statement["Action"]) {
+                        for resource in list(&statement["Resource"]) {
+                            let action = action.as_str().expect("an action");
+                            grants.push(Grant { leading_keys: leading_keys.clone(), ..grant(action, &resource) });
+                        }
+                    }
+                }
+            } else {
+                panic!("{name}: a policy this test cannot read (whole-table templates are gone): {policy:?}");
+            }
+        }
+        by_function.insert(name, grants);
+    }
+    by_function
+}
+
+fn matches(pattern: &str, key_kind: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => key_kind.starts_with(prefix),
+        None => pattern == key_kind,
+    }
+}
+
+/// The journeys: every function runs, on its usual paths and on its refusals.
+async fn run_every_function(app: &TestApp) {
+    at_fixed_day(app).await;
+    // auth, catalog
+    let (email, _) = app.customer("iam").await;
+    let bad = app.post("/auth/login", None, json!({"email": email, "password": "wrong-password"})).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    let token = app.login(&email).await;
+    for path in ["/products?q=casq", "/products/cap-ete", "/pickup-points", "/plans"] {
+        assert_eq!(app.get(path, None).await.status, StatusCode::OK, "{path}");
+    }
+    // admin
+    let admin = app.admin_token().await;
+    let product = app
+        .post(
+            "/admin/products",
+            Some(&admin),
+            json!({"name": "Casquette IAM", "description": "d", "price_cents": 2000, "stock": 8, "product_discount": false}),
+        )
+        .await;
+    assert_eq!(product.status, StatusCode::CREATED, "{}", product.body);
+    let product = product.body["product_id"].as_str().expect("id").to_string();
+    let patched =
+        app.call(Method::PATCH, &format!("/admin/products/{product}"), Some(&admin), Some(json!({"stock": 6}))).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    let settings = app.get("/admin/settings", Some(&admin)).await.body;
+    assert_eq!(app.call(Method::PUT, "/admin/settings", Some(&admin), Some(settings)).await.status, StatusCode::OK);
+    let sale = json!({"name": "Soldes", "starts_at": "2030-03-01T00:00:00Z", "ends_at": "2030-03-31T00:00:00Z", "percent": 10, "product_ids": [product]});
+    assert_eq!(app.post("/admin/sales", Some(&admin), sale).await.status, StatusCode::CREATED);
+    let (owner_email, _) = app.customer("owner").await;
+    let owner = user_id(app, &owner_email).await;
+    let code = json!({"code": "IAMTEN", "owner_user_id": owner, "discount_percent": 10, "commission_percent": 5});
+    assert_eq!(app.post("/admin/promo-codes", Some(&admin), code).await.status, StatusCode::CREATED);
+
+    // cart, checkout on the page (saving the card), the webhook, the emails
+    assert_eq!(app.add(&token, &product, 2).await.status, StatusCode::OK);
+    let path = format!("/cart/items/{product}");
+    assert_eq!(app.call(Method::PUT, &path, Some(&token), Some(json!({"quantity": 1}))).await.status, StatusCode::OK);
+    assert_eq!(app.call(Method::DELETE, &path, Some(&token), None).await.status, StatusCode::OK);
+    assert_eq!(app.add(&token, &product, 1).await.status, StatusCode::OK);
+    assert_eq!(app.post("/cart/promo-code", Some(&token), json!({"code": "IAMTEN"})).await.status, StatusCode::OK);
+    assert_eq!(app.call(Method::DELETE, "/cart/promo-code", Some(&token), None).await.status, StatusCode::OK);
+    assert_eq!(app.post("/cart/promo-code", Some(&token), json!({"code": "IAMTEN"})).await.status, StatusCode::OK);
+    let paid = pay_on_page(app, &token, &card("4242424242424242", 12, 2031, true), "paid").await;
+    let saved = methods(app, &token).await[0]["payment_method_id"].as_str().expect("id").to_string();
+    // a saved method charged at checkout; the order cancelled and refunded
+    fill_cart(app, &token, 5).await;
+    let charged = checkout_with(app, &token, &saved).await;
+    assert_eq!(charged.body["status"], "paid", "{}", charged.body);
+    let cancelled =
+        app.post(&format!("/orders/{}/cancel", paid["order_id"].as_str().expect("id")), Some(&token), json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    // a declined card; below, an unpaid hold released by the sweep
+    fill_cart(app, &token, 5).await;
+    pay_on_page(app, &token, &card(DECLINED, 12, 2031, false), "payment_failed").await;
+    // orders
+    assert_eq!(app.get("/orders", Some(&token)).await.status, StatusCode::OK);
+    let order = app.get(&format!("/orders/{}", charged.body["order_id"].as_str().expect("id")), Some(&token)).await;
+    assert_eq!(order.status, StatusCode::OK);
+    // subscriptions: with the saved card, moved to another, cancelled
+    let soon = save_card(app, &token, "5555555555554444", 4, 2030).await;
+    let sub = app.post("/subscriptions", Some(&token), json!({"plan_id": "normal", "payment_method": saved})).await;
+    assert_eq!(sub.status, StatusCode::CREATED, "{}", sub.body);
+    let sub_id = sub.body["subscription_id"].as_str().expect("id").to_string();
+    let moved = app
+        .call(
+            Method::PUT,
+            &format!("/subscriptions/{sub_id}/payment-method"),
+            Some(&token),
+            Some(json!({"payment_method_id": soon})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(app.get("/subscriptions", Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&format!("/subscriptions/{sub_id}"), Some(&token)).await.status, StatusCode::OK);
+    // admin listings
+    for path in [
+        "/admin/sales",
+        "/admin/promo-codes",
+        "/admin/promo-codes/IAMTEN/commissions",
+        "/admin/carts?status=unpaid",
+        "/admin/payments?method_type=card",
+        "/admin/stock-alerts",
+        "/admin/subscriptions",
+    ] {
+        assert_eq!(app.get(path, Some(&admin)).await.status, StatusCode::OK, "{path}");
+    }
+    fill_cart(app, &token, 5).await;
+    let held = app.post("/checkout", Some(&token), json!({"payment_method": "card", "delivery": pickup()})).await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
+    // the scheduled jobs: expiry sweep, card expiry scan, renewals past the trial, the relay
+    app.post("/dev/clock", None, json!({"advance_seconds": 31 * 60})).await;
+    assert_eq!(app.run_job("release-expired-reservations").await["released"], 1);
+    // ten days before the end of the April 2030 card: its notice is due
+    app.post("/dev/clock", None, json!({"now": "2030-04-20T12:00:00Z"})).await;
+    assert_eq!(app.run_job("card-expiry-scan").await["expiring_sent"], 1);
+    app.run_job("charge-renewal").await;
+    app.run_job("outbox-relay").await;
+    let token = app.login(&email).await;
+    let cancel = app.post(&format!("/subscriptions/{sub_id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
+    let unused = save_card(app, &token, "4242424242424242", 11, 2032).await;
+    let deleted = app.call(Method::DELETE, &format!("/payment-methods/{unused}"), Some(&token), None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert!(!app.emails_to(&email).await.is_empty());
+}
+
+/// The relay's own work: a stack whose functions leave every effect to it (as if each had
+/// crashed after its commit), so it sends the page's outcome, then the cancelled order's
+/// email, event and refund.
+async fn run_the_relay(app: &TestApp) {
+    let (_, token) = app.customer("relay").await;
+    assert_eq!(app.add(&token, "cap-ete", 1).await.status, StatusCode::OK);
+    let placed = app.checkout(&token).await;
+    let (status, _, _) = app.pay(placed.body["redirect_url"].as_str().expect("redirect_url"), &card_form(VISA)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    app.run_job("outbox-relay").await;
+    let order_id = placed.body["order_id"].as_str().expect("id");
+    app.order_when(&token, order_id, "paid").await;
+    let cancelled = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let report = app.run_job("outbox-relay").await;
+    assert!(report["delivered"].as_u64().unwrap_or(0) >= 3, "email, event and refund: {report}");
+}
+
+/// The name the template gives what a call acted on.
+fn template_resource(app: &TestApp, resource: &str) -> String {
+    let table = app.stack.names.table();
+    if let Some(rest) = resource.strip_prefix(&table) {
+        return format!("CapsuleTable{rest}");
+    }
+    if let Some((logical, _)) = app.stack.queues.iter().find(|(_, q)| q.url == resource) {
+        return logical.to_string();
+    }
+    if resource == app.stack.names.bus() {
+        return "CapsuleEventBus".to_string();
+    }
+    if resource.contains(local::SENDER) {
+        return "identity/${SenderEmail}".to_string();
+    }
+    format!("unknown resource {resource}")
+}
+
+#[tokio::test]
+async fn every_call_is_allowed_by_its_functions_policy_and_every_grant_is_used() {
+    let app = spawn_app().await;
+    run_every_function(&app).await;
+    let relay = spawn_app_with(Setup { deliver_after_commit: false, ..Setup::default() }).await;
+    run_the_relay(&relay).await;
+    let accesses: Vec<(String, String, shared::access::Access)> = [&app, &relay]
+        .into_iter()
+        .flat_map(|stack| {
+            stack.stack.app.calls.accesses().into_iter().map(|(function, access)| {
+                let resource = template_resource(stack, &access.resource);
+                (function, resource, access)
+            })
+        })
+        // the test's own set-up, through the stack's store
+        .filter(|(function, _, _)| function != "other")
+        .collect();
+    if std::env::var_os("ACCESSES").is_some() {
+        for (function, resource, access) in &accesses {
+            eprintln!("{function} {} {resource} {:?}", access.action, access.key_kind);
+        }
+    }
+    let grants = grants();
+    // What each grant allows, one key pattern at a time: (function, action, resource, pattern).
+    type Unit = (String, String, String, String);
+    let mut used: BTreeSet<Unit> = BTreeSet::new();
+    let mut refused = Vec::new();
+    for (function, resource, access) in accesses {
+        let kind = access.key_kind.as_deref();
+        let allowed = grants.get(&function).into_iter().flatten().find(|g| {
+            g.action == access.action
+                && g.resource == resource
+                && g.leading_keys
+                    .as_ref()
+                    .is_none_or(|keys| kind.is_some_and(|kind| keys.iter().any(|k| matches(k, kind))))
+        });
+        match allowed {
+            Some(grant) => {
+                let patterns = match &grant.leading_keys {
+                    Some(keys) => keys.iter().filter(|k| kind.is_some_and(|kind| matches(k, kind))).cloned().collect(),
+                    None => vec![String::new()],
+                };
+                for pattern in patterns {
+                    used.insert((function.clone(), grant.action.clone(), grant.resource.clone(), pattern));
+                }
+            }
+            None => refused.push(format!("{function}: {} on {resource} (key {kind:?})", access.action)),
+        }
+    }
+    assert!(refused.is_empty(), "calls the template does not allow:\n{}", refused.join("\n"));
+
+    let units = |function: &str, grant: &Grant| -> Vec<Unit> {
+        let patterns = grant.leading_keys.clone().unwrap_or_else(|| vec![String::new()]);
+        patterns.into_iter().map(|p| (function.to_string(), grant.action.clone(), grant.resource.clone(), p)).collect()
+    };
+    let granted: BTreeSet<Unit> = grants
+        .iter()
+        .flat_map(|(f, gs)| gs.iter().filter(|g| !g.action.starts_with("secretsmanager:")).flat_map(|g| units(f, g)))
+        .collect();
+    let documented: BTreeSet<Unit> = GRANTED_UNUSED
+        .iter()
+        .map(|(f, a, r, k, _)| (f.to_string(), a.to_string(), r.to_string(), k.to_string()))
+        .collect();
+    let stale: Vec<_> = documented.difference(&granted).collect();
+    assert!(stale.is_empty(), "GRANTED_UNUSED names grants the template does not make: {stale:?}");
+    let unused: Vec<String> = granted
+        .difference(&used)
+        .filter(|unit| !documented.contains(*unit))
+        .map(|(f, a, r, k)| format!("{f}: {a} on {r} {k}"))
+        .collect();
+    assert!(unused.is_empty(), "grants no journey used and GRANTED_UNUSED does not explain:\n{}", unused.join("\n"));
+}
+
+/// The secrets: each function's environment names exactly the secrets
+/// `local::resources::FUNCTION_SECRETS` gives it (the local stack runs it with only those),
+/// and its policy may read exactly those; no secret is a plain variable any more.
+#[test]
+fn each_function_may_read_exactly_its_own_secrets() {
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for plain in ["JWT_SECRET", "PAYMENT_WEBHOOK_SECRET"] {
+        assert!(globals.get(plain).is_none(), "{plain} is still a plain variable");
+    }
+    let grants = grants();
+    for resource in template["Resources"].as_mapping().expect("Resources").values() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let name = resource["Metadata"]["BuildProperties"]["Binary"].as_str().expect("Binary");
+        let needs: BTreeSet<&str> = local::resources::secrets_of(name).iter().map(|s| s.logical_id()).collect();
+        let variables = &resource["Properties"]["Environment"]["Variables"];
+        let named: BTreeSet<String> = shared::config::SecretName::ALL
+            .iter()
+            .filter_map(|s| variables.get(s.arn_variable()).map(|v| (s, resource_name(v))))
+            .inspect(|(s, v)| assert_eq!(v, s.logical_id(), "{name}: {} names another secret", s.arn_variable()))
+            .map(|(_, v)| v)
+            .collect();
+        let readable: BTreeSet<String> = grants[name]
+            .iter()
+            .filter(|g| g.action.starts_with("secretsmanager:"))
+            .inspect(|g| assert_eq!(g.action, "secretsmanager:GetSecretValue", "{name}"))
+            .map(|g| g.resource.clone())
+            .collect();
+        let needs: BTreeSet<String> = needs.into_iter().map(str::to_string).collect();
+        assert_eq!(named, needs, "{name}: the secrets its environment names");
+        assert_eq!(readable, needs, "{name}: the secrets its policy may read");
+    }
+    for secret in shared::config::SecretName::ALL {
+        let resource = &template["Resources"][secret.logical_id()];
+        assert_eq!(resource["Type"], "AWS::SecretsManager::Secret", "{secret:?}");
+    }
+}
+
+/// A secret that cannot be read fails the cold start, naming it.
+#[tokio::test]
+async fn a_missing_secret_fails_the_cold_start_with_its_name() {
+    let app = spawn_app().await;
+    let sdk = local::emulator_sdk(&app.endpoint).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:nowhere-AbCdEf".to_string();
+    let failed = shared::config::Secrets::load(&client, &[(shared::config::SecretName::Jwt, arn)]).await;
+    let message = failed.map(|s| s.names()).expect_err("no such secret").to_string();
+    assert!(message.contains("JWT_SECRET_ARN") && message.contains("nowhere"), "{message}");
+    let only_jwt = app.stack.app.config.secrets.only(&[shared::config::SecretName::Jwt]);
+    let refused = only_jwt.payment_webhook().expect_err("not given").to_string();
+    assert!(refused.contains("PAYMENT_WEBHOOK_SECRET_ARN"), "{refused}");
+    let short = shared::config::Secrets::new([(shared::config::SecretName::Fingerprint, "short".to_string())]);
+    assert!(short.is_err(), "a short key is refused");
+}
