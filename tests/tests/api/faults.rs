@@ -69,8 +69,10 @@ async fn a_stalled_database_is_given_up_on_with_a_503_before_the_lambda_timeout_
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
     assert_eq!(answer.code(), "service_unavailable", "{}", answer.body);
     assert_eq!(answer.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
-    // The call was given up on within its limits: never more attempts than configured (an
-    // attempt may also fail at once on a pooled connection the stall broke, so not "exactly").
+    // The call was given up on within its limits: never more attempts than configured. Not
+    // "exactly": standard mode's retry quota is shared by the process, and the burst test
+    // beside this one may have spent it (then the first timeout ends the call, as it would
+    // in a sandbox during an outage).
     let attempts = proxy.stalled("DynamoDB");
     eprintln!("stalled checkout answered 503 after {took:?} ({attempts} stalled attempts)");
     assert!((1..=Limits::LAMBDA.max_attempts as usize).contains(&attempts), "{attempts} stalled DynamoDB attempts");
