@@ -7,8 +7,11 @@ use tokio::process::{Child, Command};
 /// Starts the launcher on `port`, stopped when the `Child` is dropped. `stock` serves moto
 /// without Capsule's patches (for comparisons only).
 pub fn spawn(port: u16, stock: bool) -> std::io::Result<Child> {
-    let python = std::env::var("CAPSULE_PYTHON").unwrap_or_else(|_| ".venv/bin/python".to_string());
+    // From the repository, whatever the caller's directory (a test runs in its crate's).
+    let repository = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let python = std::env::var_os("CAPSULE_PYTHON").map_or_else(|| repository.join(".venv/bin/python"), Into::into);
     let mut command = Command::new(python);
+    command.current_dir(repository);
     command.args(["local/emulator.py", "--port", &port.to_string()]);
     if stock {
         command.arg("--stock-moto");

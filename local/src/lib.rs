@@ -12,11 +12,12 @@ pub mod workers;
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use shared::clock::DevClock;
 use shared::config::{Config, SecretName, Secrets};
 use shared::http::AllowedOrigins;
+use shared::sdk::Limits;
 use shared::App;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -66,6 +67,8 @@ pub struct Options {
     /// from the payment page, besides the stack's own (`http://127.0.0.1:<port>` and
     /// `http://localhost:<port>`, always allowed). `make dev` reads `CORS_ALLOWED_ORIGINS`.
     pub allowed_origins: Vec<String>,
+    /// The SDK clients' time limits and retries (the fault tests use the deployed ones).
+    pub sdk_limits: Limits,
 }
 
 impl Options {
@@ -83,6 +86,7 @@ impl Options {
             allowed_origins: std::env::var("CORS_ALLOWED_ORIGINS")
                 .map(|list| list.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
+            sdk_limits: Limits::EMULATOR,
         }
     }
 
@@ -141,9 +145,15 @@ impl Drop for Stack {
     }
 }
 
-/// SDK configuration for the emulator: fixed region and dummy credentials.
+/// SDK configuration for the emulator: fixed region and dummy credentials, the limits
+/// suited to a shared single-threaded emulator.
 pub async fn emulator_sdk(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    emulator_sdk_with(endpoint, Limits::EMULATOR).await
+}
+
+pub async fn emulator_sdk_with(endpoint: &str, limits: Limits) -> SdkConfig {
+    limits
+        .loader()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
@@ -152,7 +162,7 @@ pub async fn emulator_sdk(endpoint: &str) -> SdkConfig {
 }
 
 pub async fn start(options: Options) -> Result<Stack, StackError> {
-    let sdk = emulator_sdk(&options.endpoint).await;
+    let sdk = emulator_sdk_with(&options.endpoint, options.sdk_limits).await;
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let address = listener.local_addr()?;
     let base_url = format!("http://{address}");

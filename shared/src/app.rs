@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 
 use crate::calls::{CallCounts, Counter};
 use crate::clock::{Clock, SystemClock};
@@ -38,9 +38,10 @@ impl App {
         Self { config: Arc::new(config), clock, store, notifier, sqs, ses, calls }
     }
 
-    /// The Lambda way: configuration and credentials from the environment, the real clock.
+    /// The Lambda way: configuration and credentials from the environment, the real clock,
+    /// the deployed SDK limits (`sdk::Limits::LAMBDA`).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let sdk = crate::sdk::Limits::LAMBDA.loader().load().await;
         let config = Config::from_env(Secrets::from_env(&sdk).await?)?;
         Ok(Self::new(config, &sdk, Arc::new(SystemClock)))
     }

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod payments;
 pub mod retry;
 pub mod saved_methods;
+pub mod sdk;
 pub mod stock;
 pub mod store;
 pub mod subscriptions;

@@ -1,5 +1,7 @@
 //! `spawn_app`: a whole Capsule stack per test, on its own port and its own resources in the
 //! shared emulator, so tests run in parallel and read like a user's journey.
+pub mod faults;
+
 use std::sync::{Mutex, Once};
 
 use reqwest::{Method, StatusCode};
@@ -63,11 +65,20 @@ pub struct Setup {
     pub deliver_after_commit: bool,
     /// Browser origins allowed besides the stack's own (a storefront on another port).
     pub allowed_origins: Vec<String>,
+    /// The AWS endpoint, when not the emulator `make test` started (e.g. a `FaultProxy`).
+    pub endpoint: Option<String>,
+    pub sdk_limits: shared::sdk::Limits,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Self { prefix: None, deliver_after_commit: true, allowed_origins: Vec::new() }
+        Self {
+            prefix: None,
+            deliver_after_commit: true,
+            allowed_origins: Vec::new(),
+            endpoint: None,
+            sdk_limits: shared::sdk::Limits::EMULATOR,
+        }
     }
 }
 
@@ -82,7 +93,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
             .with_ansi(false)
             .try_init();
     });
-    let endpoint = emulator_endpoint();
+    let endpoint = setup.endpoint.unwrap_or_else(emulator_endpoint);
     let options = local::Options {
         endpoint: endpoint.clone(),
         prefix: setup.prefix.unwrap_or_else(|| format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
@@ -93,6 +104,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         fingerprint_key: FINGERPRINT_KEY.into(),
         deliver_after_commit: setup.deliver_after_commit,
         allowed_origins: std::iter::once(SHOP_ORIGIN.to_string()).chain(setup.allowed_origins).collect(),
+        sdk_limits: setup.sdk_limits,
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");

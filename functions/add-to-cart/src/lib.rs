@@ -3,7 +3,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::domain::Quantity;
-use shared::http::{self, json_body, path_param, Caller, HttpResult, Route, MAX_ID_CHARS};
+use shared::http::{self, json_body, path_id, Caller, HttpResult, Route};
 use std::collections::HashMap;
 
 use shared::store::{CartRecord, ProductRecord, StoreError};
@@ -26,9 +26,9 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::SetCartItem => {
             let body: SetItem = json_body(req)?;
             let quantity = if body.quantity == 0 { 0 } else { Quantity::parse(body.quantity)?.units() };
-            change_line(app, user, &path_param(req, "product_id")?, |_| quantity).await
+            change_line(app, user, &path_id(req, "product_id", PRODUCT_NOT_FOUND)?, |_| quantity).await
         }
-        Route::RemoveCartItem => change_line(app, user, &path_param(req, "product_id")?, |_| 0).await,
+        Route::RemoveCartItem => change_line(app, user, &path_id(req, "product_id", PRODUCT_NOT_FOUND)?, |_| 0).await,
         Route::ApplyPromoCode => {
             let body: PromoBody = json_body(req)?;
             let code = body.code.trim().to_uppercase();
@@ -72,15 +72,13 @@ struct SetItem {
     quantity: i64,
 }
 
+const PRODUCT_NOT_FOUND: ApiError = ApiError::NotFound { code: "product_not_found", what: "product" };
+
 /// Sets one line to `new_quantity(current)` against current stock and the per-sale limit.
 async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: impl Fn(u32) -> u32) -> HttpResult {
-    if product_id.chars().count() > MAX_ID_CHARS {
-        return Err(ApiError::NotFound { code: "product_not_found", what: "product" });
-    }
     let product_ids = [product_id.to_string()];
     change_cart(app, user_id, &product_ids, |record, read| {
-        let product =
-            read.products.get(product_id).ok_or(ApiError::NotFound { code: "product_not_found", what: "product" })?;
+        let product = read.products.get(product_id).ok_or(PRODUCT_NOT_FOUND)?;
         let current = record.quantity_of(product_id);
         let quantity = new_quantity(current);
         if quantity > current {

@@ -3,7 +3,7 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::domain::Percent;
-use shared::http::{self, json_body, path_param, Cursor, HttpResult, Page, PageRequest, MAX_ID_CHARS};
+use shared::http::{self, json_body, path_id, Cursor, HttpResult, Page, PageRequest, MAX_ID_CHARS};
 use shared::store::{PromoCode, Sale, SaleError, StoreError};
 use shared::{ApiError, App};
 
@@ -134,9 +134,10 @@ struct Commissions {
 }
 
 pub async fn commissions(app: &App, req: &Request) -> HttpResult {
-    let code = path_param(req, "code")?.to_uppercase();
+    let unknown = || ApiError::NotFound { code: "promo_code_not_found", what: "promo code" };
+    let code = path_id(req, "code", unknown())?.to_uppercase();
     if app.store.promo(&code).await?.is_none() {
-        return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
+        return Err(unknown());
     }
     let items = app.store.commissions(&code).await?;
     let total_earned_cents = items

@@ -33,15 +33,21 @@ pub fn form_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
 /// longer names nothing, and is answered without asking the table.
 pub const MAX_ID_CHARS: usize = 128;
 
-/// A path parameter; an over-long one names nothing (404).
+/// A path parameter; an over-long one names nothing (404 `not_found`).
 pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    path_id(req, name, ApiError::not_found("resource"))
+}
+
+/// A path parameter naming a thing whose absence the route answers with its own code
+/// (`product_not_found`, `promo_code_not_found`): an over-long one is `absent` too.
+pub fn path_id(req: &Request, name: &str, absent: ApiError) -> Result<String, ApiError> {
     let value = req
         .path_parameters()
         .first(name)
         .map(str::to_string)
         .ok_or_else(|| ApiError::invalid(format!("missing path parameter {name}")))?;
     match value.chars().count() > MAX_ID_CHARS {
-        true => Err(ApiError::not_found("resource")),
+        true => Err(absent),
         false => Ok(value),
     }
 }

@@ -60,6 +60,8 @@ pub enum ApiError {
     InvalidReturnUrl(String),
     #[error("the payment provider did not answer; the order settles when it does, or its hold expires")]
     PaymentUnavailable,
+    #[error("a service we depend on did not answer in time; try again shortly")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -101,6 +103,7 @@ impl ApiError {
             Self::PaymentMethodExpired => (422, "payment_method_expired"),
             Self::PaymentMethodInUse => (409, "payment_method_in_use"),
             Self::PaymentUnavailable => (503, "payment_unavailable"),
+            Self::Unavailable(_) => (503, "service_unavailable"),
             Self::Internal(_) => (500, "internal"),
         }
     }
@@ -146,6 +149,9 @@ impl From<Refusal> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::Internal(e.to_string())
+        match e {
+            StoreError::Unavailable(detail) => Self::Unavailable(detail),
+            other => Self::Internal(other.to_string()),
+        }
     }
 }

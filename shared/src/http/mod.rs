@@ -7,7 +7,7 @@ mod page;
 pub mod routes;
 
 pub use auth::{issue_token, Caller, Role};
-pub use body::{form_body, json_body, path_param, query_param, MAX_BODY_BYTES, MAX_ID_CHARS};
+pub use body::{form_body, json_body, path_id, path_param, query_param, MAX_BODY_BYTES, MAX_ID_CHARS};
 pub use origins::{cors, origin_of, with_param, AllowedOrigins, MAX_RETURN_URL_CHARS};
 pub use page::{Cursor, Page, PageRequest};
 pub use routes::Route;
@@ -89,6 +89,10 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     let mut response = Response::new(Body::Text(error.body().to_string()));
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
+    if matches!(error, ApiError::Unavailable(_)) {
+        // A dependency that did not answer in time usually does a moment later.
+        response.headers_mut().insert("retry-after", http::HeaderValue::from_static("1"));
+    }
     response
 }
 

@@ -30,6 +30,8 @@ impl Cursor {
             .decode(raw)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
+            // An empty one (`?cursor=`) would start the query at no key at all.
+            .filter(|position| !position.is_empty())
             .map(Cursor)
             .ok_or_else(|| ApiError::invalid("cursor is not one this API returned"))
     }

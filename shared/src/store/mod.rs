@@ -56,6 +56,10 @@ pub enum StoreError {
     TransactionCancelled(Vec<bool>),
     #[error("DynamoDB: {0}")]
     Aws(String),
+    /// No answer within the SDK's limits (`sdk::Limits`), retries included: unreachable or
+    /// too slow, and the write may or may not have happened.
+    #[error("DynamoDB did not answer: {0}")]
+    Unavailable(String),
     #[error("stored item does not decode: {0}")]
     Corrupt(String),
 }
@@ -70,6 +74,8 @@ impl StoreError {
             err.as_service_error().and_then(|e| e.code()).is_some_and(|code| code == "ConditionalCheckFailedException");
         if conditional {
             Self::ConditionFailed
+        } else if matches!(err, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) {
+            Self::Unavailable(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
         } else {
             Self::Aws(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
         }

@@ -23,6 +23,8 @@ async fn over_long_ids_codes_and_cursors_answer_400_or_404() {
         (Method::POST, "/cart/promo-code".to_string(), Some(json!({"code": long}))),
         (Method::GET, format!("/orders?cursor={long}"), None),
         (Method::GET, format!("/products?cursor={long}"), None),
+        (Method::GET, "/orders?cursor=".to_string(), None),
+        (Method::GET, "/products?cursor=".to_string(), None),
         (
             Method::POST,
             "/checkout".to_string(),

@@ -315,3 +315,23 @@ fn the_api_and_the_local_gateway_share_one_cors_policy() {
         assert!(vars.get(shared::config::vars::ALLOWED_ORIGINS).is_some(), "{name} checks return URLs");
     }
 }
+
+/// A function must give up on a silent dependency before Lambda gives up on the function:
+/// a whole SDK call (`shared::sdk::Limits::LAMBDA`, retries included) takes at most half of
+/// every function's timeout, the rest left to answer 503 or to fail the message cleanly.
+#[test]
+fn every_function_outlives_a_call_the_sdk_gives_up_on() {
+    let template = template();
+    let limits = shared::sdk::Limits::LAMBDA;
+    for (name, function) in functions(&template) {
+        let timeout = function["Properties"]["Timeout"]
+            .as_u64()
+            .or(template["Globals"]["Function"]["Timeout"].as_u64())
+            .expect("a timeout");
+        assert!(
+            2 * limits.operation.as_secs() <= timeout,
+            "{name}: {timeout} s for calls of up to {:?}",
+            limits.operation
+        );
+    }
+}
