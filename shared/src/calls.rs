@@ -23,7 +23,7 @@ tokio::task_local! {
 /// The use case a task works for, and the services it called so far.
 struct Scope {
     use_case: String,
-    services: Mutex<Vec<String>>,
+    services: Arc<Mutex<Vec<String>>>,
 }
 
 /// Runs `work` as `use_case` (a function's name): the calls it makes are counted for it.
@@ -32,16 +32,15 @@ pub async fn within<F: Future>(use_case: &str, work: F) -> F::Output {
 }
 
 /// `within`, and the services `work` called (`"sqs"`, `"dynamodb"`, ...; once each), so
-/// that the local stack knows whether an invocation queued anything.
+/// that the local stack knows whether an invocation queued anything. `work` goes straight
+/// into the task-local scope, wrapped in nothing more: a handler's future is large in a
+/// debug build, and a copy of it in another async block overflowed a test thread's stack.
 pub async fn within_listing<F: Future>(use_case: &str, work: F) -> (F::Output, Vec<String>) {
-    let scope = Scope { use_case: use_case.to_string(), services: Mutex::new(Vec::new()) };
-    SCOPE
-        .scope(scope, async {
-            let output = work.await;
-            let services = SCOPE.with(|s| s.services.lock().map(|list| list.clone()).unwrap_or_default());
-            (output, services)
-        })
-        .await
+    let services = Arc::new(Mutex::new(Vec::new()));
+    let scope = Scope { use_case: use_case.to_string(), services: services.clone() };
+    let output = SCOPE.scope(scope, work).await;
+    let services = services.lock().map(|list| list.clone()).unwrap_or_default();
+    (output, services)
 }
 
 /// What a call is counted under: use case, service, operation.
