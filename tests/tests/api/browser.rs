@@ -97,19 +97,14 @@ impl Browser {
         self.command(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
     }
 
-    async fn element(&self, css: &str) -> String {
-        let found =
-            self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
-        found[ELEMENT].as_str().expect("element id").to_string()
-    }
-
+    /// Types into the first element matching `css`, once the page has rendered it.
     async fn type_into(&self, css: &str, text: &str) {
-        let id = self.element(css).await;
+        let id = self.wait_for(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
     }
 
     async fn click(&self, css: &str) {
-        let id = self.element(css).await;
+        let id = self.wait_for(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
     }
 
@@ -172,7 +167,7 @@ impl Browser {
     }
 
     async fn clear(&self, css: &str) {
-        let id = self.element(css).await;
+        let id = self.wait_for(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({}))).await;
     }
 
