@@ -2,11 +2,12 @@
 //! first `GET /runtime/invocation/next` on a stub Runtime API served here (the poll is held,
 //! as Lambda holds it until an event comes), and its peak memory (VmHWM) at that moment.
 use std::error::Error;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -82,13 +83,30 @@ fn function_names(workspace: &Path) -> Result<Vec<String>, Box<dyn Error>> {
 }
 
 /// Starts the binary once against a fresh stub Runtime API and stops it at its first poll.
+/// The same stub answers Secrets Manager: a function reads the secrets it is given at cold
+/// start, before its first poll, as deployed (`local::resources::FUNCTION_SECRETS`).
 fn start(binary: &Path) -> Result<Start, Box<dyn Error>> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
     let (polled, first_poll) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = polled.send(first_request(&listener));
-    });
+    let done = Arc::new(AtomicBool::new(false));
+    let acceptor = {
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if done.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let polled = polled.clone();
+                thread::spawn(move || {
+                    if let Some(found) = serve(stream).transpose() {
+                        let _ = polled.send(found);
+                    }
+                });
+            }
+        })
+    };
     let started = Instant::now();
     let mut child = Command::new(binary)
         .env_clear()
@@ -100,20 +118,60 @@ fn start(binary: &Path) -> Result<Start, Box<dyn Error>> {
         Ok(Ok((at, line, _held))) if line.starts_with(NEXT_INVOCATION) => {
             peak_rss_kb(&child).map(|peak_rss_kb| Start { init: at - started, peak_rss_kb })
         }
-        Ok(Ok((_, line, _))) => Err(format!("{}: first request was {line:?}", binary.display()).into()),
+        Ok(Ok((_, line, _))) => Err(format!("{}: unexpected request {line:?}", binary.display()).into()),
         Ok(Err(e)) => Err(format!("{}: stub Runtime API: {e}", binary.display()).into()),
         Err(_) => Err(format!("{}: no poll within {POLL_DEADLINE:?} (does it start?)", binary.display()).into()),
     };
     stop(&mut child);
+    done.store(true, Ordering::SeqCst);
+    let _ = TcpStream::connect(("127.0.0.1", port)); // wakes the acceptor to see it is done
+    let _ = acceptor.join();
     outcome
 }
 
-/// The first request line on the stub, when it arrived, and its connection (held open).
-fn first_request(listener: &TcpListener) -> std::io::Result<(Instant, String, TcpStream)> {
-    let (stream, _) = listener.accept()?;
-    let mut line = String::new();
-    BufReader::new(&stream).read_line(&mut line)?;
-    Ok((Instant::now(), line, stream))
+/// One connection to the stub: Secrets Manager's calls are answered, as many as come; the
+/// first other request (the runtime's poll) is handed back with when it arrived and its
+/// connection (held open, as Lambda holds the poll). `None` when the connection just ends.
+fn serve(stream: TcpStream) -> std::io::Result<Option<(Instant, String, TcpStream)>> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        let at = Instant::now();
+        let mut length = 0;
+        let mut secrets_manager = false;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+                break;
+            }
+            let lower = header.to_ascii_lowercase();
+            if let Some(value) = lower.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            secrets_manager |= lower.starts_with("x-amz-target:") && lower.contains("secretsmanager.getsecretvalue");
+        }
+        if !secrets_manager {
+            return Ok(Some((at, line, stream)));
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let asked: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let arn = asked["SecretId"].as_str().unwrap_or("bench");
+        let answer = serde_json::json!({
+            "ARN": arn, "Name": arn.rsplit(':').next().unwrap_or(arn),
+            "SecretString": "a-bench-secret-of-at-least-64-bytes-0123456789abcdef0123456789abcdef",
+            "VersionId": "1", "VersionStages": ["AWSCURRENT"],
+        })
+        .to_string();
+        write!(
+            &stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\n\r\n{answer}",
+            answer.len()
+        )?;
+    }
 }
 
 fn stop(child: &mut Child) {
@@ -125,9 +183,9 @@ fn stop(child: &mut Child) {
 fn lambda_environment(binary: &Path, port: u16) -> Vec<(&'static str, String)> {
     let name = binary.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let queue = |q: &str| format!("https://sqs.eu-west-1.amazonaws.com/123456789012/{q}");
-    vec![
+    let mut environment = vec![
         ("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}")),
-        ("AWS_LAMBDA_FUNCTION_NAME", name),
+        ("AWS_LAMBDA_FUNCTION_NAME", name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
@@ -142,9 +200,13 @@ fn lambda_environment(binary: &Path, port: u16) -> Vec<(&'static str, String)> {
         ("RENEWALS_QUEUE_URL", queue("renewals")),
         ("EVENT_BUS_NAME", "capsule".into()),
         ("SENDER_EMAIL", "shop@capsule.test".into()),
-        ("JWT_SECRET", "a-bench-secret-of-at-least-32-bytes".into()),
-        ("PAYMENT_WEBHOOK_SECRET", "bench-webhook-secret".into()),
-    ]
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER", format!("http://127.0.0.1:{port}")),
+    ];
+    for secret in local::resources::secrets_of(&name) {
+        let arn = format!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:{}", secret.logical_id());
+        environment.push((secret.arn_variable(), arn));
+    }
+    environment
 }
 
 /// The process's peak resident set so far, from /proc (Linux only, as Lambda is).
