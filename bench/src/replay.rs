@@ -125,21 +125,16 @@ impl Template {
                 }
                 Call::Transact(write) => {
                     for action in write.transact_items.iter_mut().flatten() {
-                        if let Some(put) = &mut action.put {
-                            swap_item(&mut put.item, &mut ids);
-                            put.expression_attribute_values.iter_mut().for_each(|v| swap_item(v, &mut ids));
-                        }
-                        if let Some(update) = &mut action.update {
-                            swap_item(&mut update.key, &mut ids);
-                            update.expression_attribute_values.iter_mut().for_each(|v| swap_item(v, &mut ids));
-                        }
-                        if let Some(check) = &mut action.condition_check {
-                            swap_item(&mut check.key, &mut ids);
-                            check.expression_attribute_values.iter_mut().for_each(|v| swap_item(v, &mut ids));
-                        }
-                        if let Some(delete) = &mut action.delete {
-                            swap_item(&mut delete.key, &mut ids);
-                            delete.expression_attribute_values.iter_mut().for_each(|v| swap_item(v, &mut ids));
+                        // Each kind of write: the item or key it names, and its values.
+                        let parts = [
+                            action.put.as_mut().map(|w| (&mut w.item, &mut w.expression_attribute_values)),
+                            action.update.as_mut().map(|w| (&mut w.key, &mut w.expression_attribute_values)),
+                            action.condition_check.as_mut().map(|w| (&mut w.key, &mut w.expression_attribute_values)),
+                            action.delete.as_mut().map(|w| (&mut w.key, &mut w.expression_attribute_values)),
+                        ];
+                        for (item, values) in parts.into_iter().flatten() {
+                            swap_item(item, &mut ids);
+                            values.iter_mut().for_each(|v| swap_item(v, &mut ids));
                         }
                     }
                     // A token would make the emulator answer a repeat from its cache.

@@ -86,6 +86,17 @@ fn use_case() -> String {
     SCOPE.try_with(|scope| scope.use_case.clone()).unwrap_or_else(|_| "other".to_string())
 }
 
+/// Adds `service` to those the current scope called, once.
+fn note_service(service: &str) {
+    let _ = SCOPE.try_with(|scope| {
+        if let Ok(mut services) = scope.services.lock() {
+            if !services.iter().any(|s| s == service) {
+                services.push(service.to_string());
+            }
+        }
+    });
+}
+
 /// The interceptor every client of an `App` carries.
 #[derive(Debug)]
 pub struct Counter(pub CallCounts);
@@ -119,17 +130,8 @@ impl Intercept for Counter {
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
             let service = metadata.service().to_lowercase();
-            let use_case = SCOPE
-                .try_with(|scope| {
-                    if let Ok(mut services) = scope.services.lock() {
-                        if !services.contains(&service) {
-                            services.push(service.clone());
-                        }
-                    }
-                    scope.use_case.clone()
-                })
-                .unwrap_or_else(|_| "other".to_string());
-            self.0.add((use_case, service, metadata.name().to_string()));
+            note_service(&service);
+            self.0.add((use_case(), service, metadata.name().to_string()));
         }
         Ok(())
     }
