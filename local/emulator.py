@@ -5,11 +5,18 @@ then race (1000 concurrent `stock >= 1` decrements on a stock of 100 succeeded 1
 This launcher serves on threads too but lets one request at a time into moto
 (`one_at_a_time`), which makes every conditional write and transaction atomic, as the
 oversell guarantees of Capsule (and their tests) need; only reading a request, writing its
-answer happen beside another request.
+answer and a fidelity-mode transaction's wait happen beside another request.
+
+`--fidelity` (or `POST /_capsule/fidelity`) plays DynamoDB's transaction conflicts,
+per-partition throttling and transaction idempotency, which no emulator plays (see
+`fidelity.py`); off by default.
 
 `moto_patches` makes transactions and queries cost what they cost on DynamoDB (see there).
 Beside moto's routes, the launcher serves:
 - `GET /_capsule/health`: `{"moto": version, "patched": bool}`, cheap whatever the data;
+- `GET /_capsule/fidelity`: the fidelity mode's settings and how many items transactions
+  hold; `POST` a JSON object of some settings (`enabled`, `transaction_latency_ms`,
+  `partition_wcu`) to change them (every partition's capacity starts full again);
 - `GET /_capsule/ses/messages?to=ADDRESS`: the raw emails SES accepted for ADDRESS, oldest
   first, from SES's own list indexed by recipient as it grows: a call costs that address's
   emails (`/moto-api/data.json` serialises every service's whole state instead).
@@ -36,10 +43,12 @@ from moto.moto_server.werkzeug_app import (
 )
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fidelity  # noqa: E402
 import moto_patches  # noqa: E402
 
 PREFIX = "/_capsule/"
-# Requests served at once, most of them waiting for moto's lock.
+# Requests served at once, most of them waiting: for moto's lock, or for a fidelity-mode
+# transaction's answer (a few hundred buyers' transactions in flight at 20 ms each).
 WORKERS = 256
 
 
@@ -92,16 +101,29 @@ def index_emails_as_sent() -> None:
     SESBackend.send_raw_email = indexed_send_raw_email
 
 
+def configure_fidelity(environ) -> tuple[str, dict]:
+    """`POST /_capsule/fidelity`: new settings from a JSON object; 400 when they are not."""
+    try:
+        changes = json.loads(environ["wsgi.input"].read() or b"null")
+        return "200 OK", fidelity.FIDELITY.configure(changes)
+    except ValueError as e:  # also a body that is not JSON
+        return "400 Bad Request", {"error": str(e)}
+
+
 def capsule_routes(moto_app, patched: bool):
     def app(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
         route = path[len(PREFIX):] if path.startswith(PREFIX) else None
         query = parse_qs(environ.get("QUERY_STRING", ""))
         status = "200 OK"
-        if route is None or method != "GET":
+        if route == "fidelity" and method == "POST":
+            status, body = configure_fidelity(environ)
+        elif route is None or method != "GET":
             return moto_app(environ, start_response)
         elif route == "health":
             body = {"moto": moto.__version__, "patched": patched}
+        elif route == "fidelity":
+            body = fidelity.FIDELITY.describe()
         elif route == "ses/messages":
             body = {"messages": sent_messages((query.get("to") or [None])[0])}
         else:
@@ -115,16 +137,18 @@ def capsule_routes(moto_app, patched: bool):
 
 def one_at_a_time(app):
     """A WSGI app that lets one request at a time into `app` (moto and the routes), whatever
-    the server's threads: the request is read before and the answer written after, outside
-    the lock."""
+    the server's threads: the request is read before and the answer written after, and a
+    fidelity-mode transaction waits for its answer in between, none of them in the lock."""
     lock = threading.Lock()
 
     def serve(environ, start_response):
         body = get_input_stream(environ).read()
         environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)), "wsgi.input_terminated": False})
         environ.pop("HTTP_TRANSFER_ENCODING", None)
+        fidelity.FIDELITY.answer_after(None)
         with lock:
             status, headers, answer = collect(app, environ)
+        fidelity.FIDELITY.wait_for_answer()
         start_response(status, headers)
         return [answer]
 
@@ -194,15 +218,34 @@ def main() -> None:
         action="store_true",
         help="serve moto without the patches (for the differential test and 'before' benchmarks)",
     )
+    parser.add_argument(
+        "--fidelity",
+        action="store_true",
+        help="play DynamoDB's transaction conflicts, partition throttling and transaction idempotency",
+    )
+    parser.add_argument("--transaction-latency-ms", type=float, default=fidelity.Settings.transaction_latency_ms,
+                        help="in fidelity mode, how long a transaction holds its items before it answers")
+    parser.add_argument("--partition-wcu", type=float, default=fidelity.Settings.partition_wcu,
+                        help="in fidelity mode, the write units a partition key takes a second")
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        fidelity.FIDELITY.configure({
+            "enabled": args.fidelity,
+            "transaction_latency_ms": args.transaction_latency_ms,
+            "partition_wcu": args.partition_wcu,
+        })
+    except ValueError as e:
+        parser.error(str(e))
     if not args.stock_moto:
         moto_patches.apply()
         index_emails_as_sent()
+    fidelity.install()
     routes = capsule_routes(DomainDispatcherApplication(create_backend_app), patched=not args.stock_moto)
     flavour = "stock" if args.stock_moto else "patched"
-    print(f"emulator: moto {moto.__version__} ({flavour}) on http://{args.host}:{args.port}", flush=True)
+    mode = ", fidelity mode" if args.fidelity else ""
+    print(f"emulator: moto {moto.__version__} ({flavour}{mode}) on http://{args.host}:{args.port}", flush=True)
     PooledServer(args.host, args.port, one_at_a_time(routes), MotoRequestHandler).serve_forever()
 
 
