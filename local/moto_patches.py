@@ -112,7 +112,7 @@ def _forget_maps(table: Any) -> None:
     table.__dict__.pop(_INDEX, None)
 
 
-def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
+def stored(table: Any, hash_key: Any, range_key: Any) -> Any:
     """The item at a key, without moto's defaultdict creating an empty partition."""
     partition = table.items.get(hash_key)
     if partition is None:
@@ -126,7 +126,7 @@ def _reindex(table: Any, hash_key: Any, range_key: Any) -> None:
     # Built on a table's first write (from what it holds, so also after `_forget_maps`),
     # so that no query pays for indexing a table that was loaded in bulk.
     maps = _maps(table)
-    item = _stored(table, hash_key, range_key)
+    item = stored(table, hash_key, range_key)
     if item is None:
         maps.remove((hash_key, range_key))
     else:
@@ -277,7 +277,7 @@ def _patch_transactions(models: Any, Table: Any) -> None:
 
     def patched_transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
         touched = _touched_keys(self, transact_items)
-        backup = [(t, h, r, copy.deepcopy(_stored(t, h, r))) for t, h, r in touched]
+        backup = [(t, h, r, copy.deepcopy(stored(t, h, r))) for t, h, r in touched]
         streams = {id(t): (t, len(t.stream_shard.items)) for t, _, _ in touched if t.stream_shard is not None}
         shim.in_transaction = True
         try:

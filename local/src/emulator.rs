@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
 /// Starts the launcher on `port`, stopped when the `Child` is dropped. `stock` serves moto
-/// without Capsule's patches (for comparisons only).
+/// without Capsule's patches (for comparisons only); `CAPSULE_FIDELITY=1` starts it in
+/// fidelity mode (DynamoDB's transaction conflicts and partition throttling, local/fidelity.py).
 pub fn spawn(port: u16, stock: bool) -> std::io::Result<Child> {
     // From the repository, whatever the caller's directory (a test runs in its crate's).
     let repository = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
@@ -16,7 +17,15 @@ pub fn spawn(port: u16, stock: bool) -> std::io::Result<Child> {
     if stock {
         command.arg("--stock-moto");
     }
+    if fidelity_asked() {
+        command.arg("--fidelity");
+    }
     command.stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true).spawn()
+}
+
+/// Whether the environment asks for emulators in fidelity mode (`CAPSULE_FIDELITY=1`).
+pub fn fidelity_asked() -> bool {
+    std::env::var("CAPSULE_FIDELITY").is_ok_and(|v| v.trim() == "1")
 }
 
 /// Whether a Capsule emulator answers at `endpoint` (a cheap route, whatever its data).

@@ -1,5 +1,6 @@
-"""Two emulators for the tests of local/moto_patches.py: Capsule's patched launcher and
-stock moto, each on a free port, stopped when the session ends."""
+"""The emulators for the tests of local/: Capsule's patched launcher, stock moto, and the
+patched launcher in fidelity mode, each on a free port, stopped when the session ends."""
+import json
 import os
 import socket
 import subprocess
@@ -21,12 +22,10 @@ def _free_port() -> int:
 
 
 class Emulator:
-    def __init__(self, stock: bool):
+    def __init__(self, *flags: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, os.path.join(LOCAL, "emulator.py"), "--port", str(self.port)]
-        if stock:
-            args.append("--stock-moto")
+        args = [sys.executable, os.path.join(LOCAL, "emulator.py"), "--port", str(self.port), *flags]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
@@ -39,14 +38,23 @@ class Emulator:
                     raise RuntimeError(f"the emulator on {self.url} did not start")
                 time.sleep(0.1)
 
-    def client(self, service: str):
+    def client(self, service: str, config=None):
         return boto3.client(
             service,
             endpoint_url=self.url,
             region_name="us-east-1",
             aws_access_key_id="test",
             aws_secret_access_key="test",
+            config=config,
         )
+
+    def fidelity(self, **changes) -> dict:
+        """The fidelity mode's settings, after `changes` when given, as the emulator answers."""
+        request = urllib.request.Request(f"{self.url}/_capsule/fidelity")
+        if changes:
+            request.data, request.method = json.dumps(changes).encode(), "POST"
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -58,14 +66,21 @@ class Emulator:
 
 @pytest.fixture(scope="session")
 def patched():
-    emulator = Emulator(stock=False)
+    emulator = Emulator()
     yield emulator
     emulator.stop()
 
 
 @pytest.fixture(scope="session")
 def stock():
-    emulator = Emulator(stock=True)
+    emulator = Emulator("--stock-moto")
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def faithful():
+    emulator = Emulator("--fidelity")
     yield emulator
     emulator.stop()
 

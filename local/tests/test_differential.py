@@ -233,11 +233,22 @@ class PatchedMatchesStock(RuleBasedStateMachine):
 
 
 def test_patched_emulator_answers_as_stock_moto(patched, stock):
+    run_against(patched, stock)
+
+
+def test_patched_emulator_in_fidelity_mode_answers_as_stock_moto(faithful, stock):
+    """One write at a time never meets a transaction in flight nor fills a partition: the
+    fidelity mode answers such a sequence exactly as moto does."""
+    faithful.fidelity(enabled=True, transaction_latency_ms=20, partition_wcu=1000)
+    run_against(faithful, stock, examples=15)
+
+
+def run_against(patched, stock, examples=30):
     PatchedMatchesStock.patched_db = patched.client("dynamodb")
     PatchedMatchesStock.stock_db = stock.client("dynamodb")
     run = PatchedMatchesStock.TestCase
     run.settings = settings(
-        max_examples=30,
+        max_examples=examples,
         stateful_step_count=20,
         deadline=None,
         database=None,
