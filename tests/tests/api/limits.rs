@@ -173,3 +173,65 @@ async fn over_long_strings_anywhere_a_client_sends_them_answer_4xx_never_5xx() {
     }
     assert_eq!(server_errors, Vec::<String>::new());
 }
+
+/// `Payment-Signature` headers no provider sends (a `t` at the ends of i64, none, not a
+/// number, two of them; more `v1` than rotation needs), some with a valid HMAC of the body:
+/// each is 400 `invalid_signature` (never a panic), and the paid event they carry changes
+/// nothing.
+#[tokio::test]
+async fn malformed_signature_headers_are_400_and_write_nothing() {
+    use shared::payments::signature::{sign, MAX_SIGNATURES};
+    let app = spawn_app().await;
+    let (_, token) = app.customer("headers").await;
+    let product = app.product_with_stock(2000, 5).await;
+    app.add(&token, &product, 1).await;
+    let placed = app.checkout(&token).await;
+    let order_id = placed.body["order_id"].as_str().expect("an order").to_string();
+    let body = json!({
+        "event_id": "evt_header", "type": "payment.succeeded", "session_id": "s", "payment_id": "pay_header",
+        "order_id": order_id, "amount_cents": 2000, "currency": "EUR",
+        "method": {"method_type": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2031, "fingerprint": "f"},
+        "created": 0
+    })
+    .to_string();
+    let now = shared::clock::Clock::now(app.stack.clock.as_ref()).timestamp();
+    let v1 =
+        |t: i64| sign(capsule_tests::WEBHOOK_SECRET, t, body.as_bytes()).split_once(",v1=").map(|(_, v)| v.to_string());
+    let good = v1(now).expect("a signature");
+    let headers = [
+        "t=-9223372036854775808,v1=00".to_string(),
+        format!("t={},v1={}", i64::MIN, v1(i64::MIN).expect("signed")),
+        format!("t={},v1={}", i64::MAX, v1(i64::MAX).expect("signed")),
+        format!("v1={good}"),
+        format!("t=now,v1={good}"),
+        format!("t=99999999999999999999,v1={good}"),
+        format!("t={now},t={now},v1={good}"),
+        format!("t={now}{},v1={good}", ",v1=00".repeat(MAX_SIGNATURES)),
+        format!("t={now}{},v1={good}", format!(",v1={}", "ab".repeat(32)).repeat(100)),
+    ];
+    for header in &headers {
+        let answer = app
+            .client
+            .post(app.url("/webhooks/payments"))
+            .header("content-type", "application/json")
+            .header("payment-signature", header)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("the webhook answers");
+        let status = answer.status();
+        let code = answer.json::<Value>().await.map(|b| b["error"]["code"].clone()).unwrap_or_default();
+        assert_eq!(
+            (status, code),
+            (StatusCode::BAD_REQUEST, json!("invalid_signature")),
+            "{}",
+            &header[..header.len().min(60)]
+        );
+    }
+    app.stack.drain().await;
+    let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await;
+    assert_eq!(order.body["status"], "pending_payment", "nothing changed");
+    assert_eq!(app.stock(&product).await, 4, "the hold stays as it was");
+    assert!(!app.stored(shared::store::keys::webhook_event("evt_header")).await, "no event recorded");
+    assert!(!app.stored(shared::store::keys::payment("pay_header")).await, "no payment recorded");
+}
