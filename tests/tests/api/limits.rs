@@ -235,3 +235,27 @@ async fn malformed_signature_headers_are_400_and_write_nothing() {
     assert!(!app.stored(shared::store::keys::webhook_event("evt_header")).await, "no event recorded");
     assert!(!app.stored(shared::store::keys::payment("pay_header")).await, "no payment recorded");
 }
+
+/// `/dev/clock` moves that would leave the years the clock can show (an `advance_seconds`
+/// whose milliseconds overflow, a date before 1970 or after 9999) are 400, and the clock
+/// stays where it was, still read by every route.
+#[tokio::test]
+async fn dev_clock_moves_out_of_range_are_400_and_the_clock_stays() {
+    let app = spawn_app().await;
+    let set = app.post("/dev/clock", None, json!({"now": "2030-06-01T10:00:00Z"})).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    for body in [
+        json!({"advance_seconds": i64::MAX}),
+        json!({"advance_seconds": i64::MIN}),
+        json!({"advance_seconds": i64::MAX / 1000}),
+        json!({"advance_seconds": 8_000_i64 * 366 * 86_400}),
+        json!({"advance_seconds": -61_i64 * 366 * 86_400}),
+        json!({"now": "1969-12-31T23:59:59Z"}),
+    ] {
+        let answer = app.post("/dev/clock", None, body.clone()).await;
+        assert_eq!((answer.status, answer.code()), (StatusCode::BAD_REQUEST, "invalid_request"), "{body}");
+    }
+    let clock = app.get("/dev/clock", None).await;
+    assert!(clock.body["now"].as_str().is_some_and(|now| now.starts_with("2030-06-01T10:0")), "{}", clock.body);
+    assert_eq!(app.get("/products", None).await.status, StatusCode::OK, "every route still reads the clock");
+}
