@@ -34,7 +34,7 @@ impl Email {
         // Every character stays at least one in the stored spelling: a longer input cannot
         // fit, and is refused before any more work.
         if raw.chars().count() > Self::MAX_LEN {
-            return Err(refused(format!("email must be at most {} characters", Self::MAX_LEN)));
+            return Err(too_long());
         }
         if let Some(c) = raw.chars().find(|c| c.is_whitespace() || c.is_control() || is_invisible(*c)) {
             return Err(refused(format!(
@@ -49,7 +49,7 @@ impl Email {
         };
         let address = format!("{}@{}", local_part(local)?, domain_name(domain)?);
         if address.len() > Self::MAX_LEN {
-            return Err(refused(format!("email must be at most {} characters", Self::MAX_LEN)));
+            return Err(too_long());
         }
         Ok(Self(address))
     }
@@ -61,6 +61,10 @@ impl Email {
 
 fn refused(message: impl Into<String>) -> DomainError {
     DomainError::invalid_field("email", message)
+}
+
+fn too_long() -> DomainError {
+    refused(format!("email must be at most {} characters", Email::MAX_LEN))
 }
 
 /// The dot-atom before the `@`, lower-cased.
