@@ -30,13 +30,16 @@ struct MoveClock {
 }
 
 fn move_clock(inner: &Inner, body: &Bytes) -> axum::response::Response {
-    match serde_json::from_slice::<MoveClock>(body) {
+    let moved = match serde_json::from_slice::<MoveClock>(body) {
         Ok(MoveClock { advance_seconds: Some(seconds), now: None }) => inner.clock.advance(seconds),
         Ok(MoveClock { advance_seconds: None, now: Some(now) }) => inner.clock.set(now),
         Ok(_) => return json_error(400, "invalid_request", "give exactly one of advance_seconds or now"),
         Err(e) => return json_error(400, "invalid_request", &e.to_string()),
+    };
+    match moved {
+        true => json_ok(&json!({"now": rfc3339(inner.clock.now())})),
+        false => json_error(400, "invalid_request", "the clock shows times from 1970 to 9999 only; it did not move"),
     }
-    json_ok(&json!({"now": rfc3339(inner.clock.now())}))
 }
 
 async fn run_job(inner: &Inner, job: &str) -> axum::response::Response {

@@ -1,7 +1,7 @@
 //! What API.md says the local stack starts with. Idempotent: a restart keeps stock and
 //! accounts as they were.
 use shared::domain::settings::{Settings, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
-use shared::domain::{hash_password, Cents, Password};
+use shared::domain::{hash_password, Cents, Email, Password};
 use shared::http::Role;
 use shared::store::{Credentials, NewProduct, PickupPoint, Plan, ProductRecord, StoreError};
 use shared::App;
@@ -95,12 +95,13 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
             Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR, ..app.store.settings().await? };
         app.store.put_settings(&settings).await?;
     }
-    if app.store.credentials(ADMIN_EMAIL).await?.is_none() {
+    let admin_email = Email::parse(ADMIN_EMAIL).map_err(|e| StoreError::Aws(e.to_string()))?;
+    if app.store.credentials(&admin_email).await?.is_none() {
         let password = Password::parse(ADMIN_PASSWORD).map_err(|e| StoreError::Aws(e.to_string()))?;
         let password_hash = hash_password(&password).map_err(|e| StoreError::Aws(e.to_string()))?;
         let admin = Credentials {
             user_id: "admin".to_string(),
-            email: ADMIN_EMAIL.to_string(),
+            email: admin_email,
             name: "Capsule Admin".to_string(),
             role: Role::Admin,
             password_hash,

@@ -17,26 +17,43 @@ impl Clock for SystemClock {
 }
 
 /// A clock that runs with real time but can be moved, shared by every function of the
-/// local stack and moved through `/dev/clock`.
+/// local stack and moved through `/dev/clock`. It shows times from 1970 to 9999 only (four
+/// digit years, as the table's time keys sort): a move that would leave them is refused.
 #[derive(Default)]
 pub struct DevClock {
     offset_ms: AtomicI64,
 }
 
+/// The times the dev clock may show, in Unix milliseconds: 1970-01-01 to 9999-12-31.
+const DEV_CLOCK_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
+
 impl DevClock {
-    pub fn advance(&self, seconds: i64) {
-        self.offset_ms.fetch_add(seconds.saturating_mul(1000), Ordering::SeqCst);
+    /// Moves the clock `seconds` on (back when negative); `false`, and the clock unmoved, if
+    /// it would leave 1970-9999. Checked arithmetic: no move overflows.
+    pub fn advance(&self, seconds: i64) -> bool {
+        let by_ms = seconds.checked_mul(1000);
+        self.move_offset(|offset| by_ms.and_then(|by| offset.checked_add(by)))
     }
 
-    pub fn set(&self, now: DateTime<Utc>) {
-        let offset = now.signed_duration_since(Utc::now()).num_milliseconds();
-        self.offset_ms.store(offset, Ordering::SeqCst);
+    /// Sets the clock to `now`; `false`, and the clock unmoved, if it is outside 1970-9999.
+    pub fn set(&self, now: DateTime<Utc>) -> bool {
+        let target_ms = now.timestamp_millis();
+        self.move_offset(|_| target_ms.checked_sub(Utc::now().timestamp_millis()))
+    }
+
+    fn move_offset(&self, next: impl Fn(i64) -> Option<i64>) -> bool {
+        let real_ms = Utc::now().timestamp_millis();
+        let shows = |offset: i64| real_ms.checked_add(offset).is_some_and(|ms| DEV_CLOCK_RANGE_MS.contains(&ms));
+        self.offset_ms.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| next(o).filter(|n| shows(*n))).is_ok()
     }
 }
 
 impl Clock for DevClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        let offset = Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst));
+        // The offset keeps the time within 1970-9999 when it is set; real time may move it
+        // past the end since, never past chrono's.
+        Utc::now().checked_add_signed(offset).unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 
@@ -95,8 +112,28 @@ mod tests {
         clock.advance(3600);
         assert!(clock.now() - before >= Duration::seconds(3600));
         let target = utc("2030-01-01T00:00:00Z");
-        clock.set(target);
+        assert!(clock.set(target));
         assert!((clock.now() - target).num_seconds().abs() < 2);
+    }
+
+    #[test]
+    fn dev_clock_refuses_moves_out_of_its_years_and_never_overflows() {
+        let clock = DevClock::default();
+        let target = utc("2030-01-01T00:00:00Z");
+        assert!(clock.set(target));
+        for seconds in [i64::MAX, i64::MIN, i64::MAX / 1000, i64::MIN / 1000, 8_000 * 365 * 86_400, -61 * 365 * 86_400]
+        {
+            assert!(!clock.advance(seconds), "{seconds}");
+            assert!((clock.now() - target).num_seconds().abs() < 2, "unmoved by {seconds}");
+        }
+        let year_10000 = DateTime::from_timestamp(253_402_300_800, 0).expect("10000-01-01");
+        for outside in [utc("1969-12-31T23:59:59Z"), year_10000, DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            assert!(!clock.set(outside), "{outside}");
+        }
+        assert!(clock.set(utc("9999-12-31T00:00:00Z")));
+        assert!(clock.advance(3600));
+        assert!(!clock.advance(86_400), "past 9999");
+        assert!(clock.now() < year_10000);
     }
 
     #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -57,7 +57,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
     let password_hash = blocking(move || hash_password(&password)).await??;
     let credentials = Credentials {
         user_id: uuid::Uuid::new_v4().to_string(),
-        email: email.as_str().to_string(),
+        email,
         name: name.into_inner(),
         role: Role::Customer,
         password_hash,
@@ -82,7 +82,7 @@ struct LoginBody {
 #[derive(Serialize)]
 struct User {
     user_id: String,
-    email: String,
+    email: Email,
     name: String,
     role: Role,
 }
@@ -96,8 +96,8 @@ struct LoggedIn {
 
 async fn login(app: &App, req: &Request) -> HttpResult {
     let body: LoginBody = json_body(req)?;
-    // A malformed email cannot belong to an account: same answer as an unknown one.
-    let email = Email::parse(&body.email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| body.email.to_lowercase());
+    // Parsed as at signup: a malformed one names no account (and never reaches a key).
+    let email = Email::parse(&body.email)?;
     let now = app.clock.now();
     let window_start_min = (now - Duration::minutes(FAILURE_WINDOW_MINUTES)).timestamp();
     // The attempt is counted before the password is checked: a burst of guesses cannot

@@ -24,8 +24,7 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
         tracing::warn!("webhook refused: bad signature");
         return Err(ApiError::InvalidSignature);
     }
-    let event: PaymentEvent =
-        serde_json::from_slice(raw).map_err(|e| ApiError::invalid(format!("not a payment event: {e}")))?;
+    let event = PaymentEvent::from_json(raw).map_err(|e| ApiError::invalid(format!("not a payment event: {e}")))?;
     if event.subscription_id.is_some() {
         let outcome = subscriptions::apply_payment(app, &event).await?;
         tracing::info!(event_id = %event.event_id, subscription_id = ?event.subscription_id, ?outcome, "payment event processed");

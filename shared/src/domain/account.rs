@@ -1,46 +1,6 @@
 use std::fmt;
 
-use serde::Serialize;
-
 use super::error::DomainError;
-
-/// A syntactically valid email, trimmed and lower-cased (accounts are unique by it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let email = raw.trim().to_lowercase();
-        let invalid = || DomainError::invalid("email is not a valid address");
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
-        }
-        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let domain_ok = !domain.contains('@')
-            && domain.contains('.')
-            && domain.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            });
-        if local.is_empty() || local.len() > 64 || !domain_ok {
-            return Err(invalid());
-        }
-        Ok(Self(email))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// A password a new account may use: 8 to 128 characters.
 pub struct Password(String);
@@ -92,16 +52,6 @@ impl Name {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.0).ok(), Some("ada@example.com".into()));
-        for bad in
-            ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@@example.com", "ada@-x.com"]
-        {
-            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
-        }
-    }
 
     #[test]
     fn passwords_need_eight_characters() {

@@ -1,6 +1,7 @@
 //! Pure business rules: values that cannot be invalid once parsed, prices, state machines.
 //! Nothing here does I/O or knows DynamoDB.
 pub mod account;
+pub mod email;
 pub mod error;
 pub mod lifecycle;
 pub mod money;
@@ -11,7 +12,8 @@ pub mod search;
 pub mod settings;
 pub mod subscription;
 
-pub use account::{hash_password, verify_password, Email, Name, Password};
+pub use account::{hash_password, verify_password, Name, Password};
+pub use email::Email;
 pub use error::DomainError;
 pub use money::{format_amount, Cents, Percent, Quantity};
 

@@ -38,13 +38,20 @@ impl Cents {
 
     /// `percent` of this amount, rounded half up to the cent.
     pub fn percent_of(self, percent: Percent) -> Cents {
-        Cents((self.0 * i64::from(percent.0) + 50) / 100)
+        self.hundredths(i64::from(percent.0))
     }
 
     /// This amount less `percent` of it, the result rounded half up to the cent (how a unit
     /// price takes its discount).
     pub fn discounted_by(self, percent: Percent) -> Cents {
-        Cents((self.0 * (100 - i64::from(percent.0)) + 50) / 100)
+        self.hundredths(100 - i64::from(percent.0))
+    }
+
+    /// `hundredths` (0-100) hundredths of this amount, rounded half up; computed in `i128`,
+    /// so no amount overflows (the result is at most the amount).
+    fn hundredths(self, hundredths: i64) -> Cents {
+        let share = (i128::from(self.0) * i128::from(hundredths) + 50) / 100;
+        Cents(i64::try_from(share).unwrap_or(self.0))
     }
 
     /// This amount less `other`, never below zero.
@@ -76,7 +83,8 @@ impl std::iter::Sum for Cents {
 pub fn format_amount(cents: i64, currency: &str) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let symbol = if currency == "EUR" { "€" } else { currency };
-    format!("{sign}{},{:02} {symbol}", cents.abs() / 100, cents.abs() % 100)
+    let magnitude = cents.unsigned_abs(); // `abs` of i64::MIN overflows
+    format!("{sign}{},{:02} {symbol}", magnitude / 100, magnitude % 100)
 }
 
 /// An integer percentage 0-100.
@@ -175,6 +183,16 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_amounts_take_percentages_without_overflow() {
+        let most = Cents(i64::MAX);
+        assert_eq!(most.percent_of(Percent(100)), most);
+        assert_eq!(most.discounted_by(Percent(0)), most);
+        assert_eq!(most.percent_of(Percent(50)), Cents(i64::MAX / 2 + 1));
+        assert_eq!(most.discounted_by(Percent(100)), Cents::ZERO);
+        assert_eq!(most.times(Quantity::MAX) + most, most, "products and sums saturate");
+    }
+
+    #[test]
     fn amounts_read_in_euros() {
         assert_eq!(format_amount(2490, "EUR"), "24,90 €");
         assert_eq!(format_amount(5, "EUR"), "0,05 €");
@@ -183,6 +201,7 @@ mod tests {
         assert_eq!(format_amount(-1200, "EUR"), "-12,00 €");
         assert_eq!(format_amount(-150, "EUR"), "-1,50 €");
         assert_eq!(format_amount(999, "USD"), "9,99 USD");
+        assert_eq!(format_amount(i64::MIN, "EUR"), "-92233720368547758,08 €");
     }
 
     #[test]

@@ -105,7 +105,12 @@ impl Settings {
         let emails = self
             .stock_manager_emails
             .iter()
-            .map(|e| Email::parse(e).map(|e| e.as_str().to_string()))
+            .enumerate()
+            .map(|(i, e)| {
+                Email::parse(e).map(|e| e.to_string()).map_err(|refused| {
+                    DomainError::invalid_field("stock_manager_emails", format!("stock_manager_emails[{i}]: {refused}"))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { stock_manager_emails: emails, ..self })
     }

@@ -10,6 +10,9 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("{0}")]
     InvalidRequest(String),
+    /// `invalid_request` about one field of the request, which `details.field` names.
+    #[error("{message}")]
+    InvalidField { field: &'static str, message: String },
     #[error("request body is larger than 64 KiB")]
     PayloadTooLarge,
     #[error("missing, invalid or expired token")]
@@ -78,7 +81,7 @@ impl ApiError {
     /// The HTTP status and the contract's error code.
     pub fn status_code(&self) -> (u16, &'static str) {
         match self {
-            Self::InvalidRequest(_) => (400, "invalid_request"),
+            Self::InvalidRequest(_) | Self::InvalidField { .. } => (400, "invalid_request"),
             Self::InvalidReturnUrl(_) => (400, "invalid_return_url"),
             Self::PayloadTooLarge => (413, "payload_too_large"),
             Self::Unauthorized => (401, "unauthorized"),
@@ -117,6 +120,7 @@ impl ApiError {
             | Self::CheckoutInProgress(d)
             | Self::SaleOverlap(d)
             | Self::CartTooLarge(d) => d.clone(),
+            Self::InvalidField { field, message } => json!({"field": field, "message": message}),
             _ => json!({}),
         };
         // Internal details go to the log, never to the client.
@@ -133,6 +137,7 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
             DomainError::Invalid(message) => Self::InvalidRequest(message),
+            DomainError::InvalidField { field, message } => Self::InvalidField { field, message },
             DomainError::Hashing(detail) => Self::Internal(detail),
         }
     }

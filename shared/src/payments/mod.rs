@@ -181,3 +181,24 @@ pub struct PaymentEvent {
     /// Unix seconds.
     pub created: i64,
 }
+
+impl PaymentEvent {
+    /// The provider's event from the raw body of its post: JSON of this shape whose ids
+    /// (which name keys: the event, the payment, its method type) are at most
+    /// `MAX_ID_CHARS` each, as every id Capsule hands out.
+    pub fn from_json(raw: &[u8]) -> Result<Self, String> {
+        let event: Self = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+        match event.longest_id() > crate::http::MAX_ID_CHARS {
+            true => Err(format!("an id is longer than {} characters", crate::http::MAX_ID_CHARS)),
+            false => Ok(event),
+        }
+    }
+
+    fn longest_id(&self) -> usize {
+        let optional = [&self.session_id, &self.user_id, &self.idempotency_key, &self.order_id, &self.subscription_id];
+        let ids = [&self.event_id, &self.payment_id, &self.method.method_type]
+            .into_iter()
+            .chain(optional.into_iter().flatten());
+        ids.map(|id| id.chars().count()).max().unwrap_or(0)
+    }
+}

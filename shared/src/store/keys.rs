@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{s, Item};
 use crate::clock::rfc3339;
+use crate::domain::Email;
 
 pub const GSI1: &str = "gsi1";
 pub const GSI2: &str = "gsi2";
@@ -31,12 +32,13 @@ pub fn user(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "PROFILE")
 }
 
-/// The item that makes an email unique and holds the login credentials.
-pub fn email(email: &str) -> Key {
+/// The item that makes an email unique and holds the login credentials. Only a parsed
+/// `Email` names one: its one spelling, at most 254 characters.
+pub fn email(email: &Email) -> Key {
     Key::new(format!("EMAIL#{email}"), "CREDENTIALS")
 }
 
-pub fn login_failures(email: &str) -> Key {
+pub fn login_failures(email: &Email) -> Key {
     Key::new(format!("EMAIL#{email}"), "LOGIN_FAILURES")
 }
 

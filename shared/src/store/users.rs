@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{keys, n, s, to_item, tx, Item, Store, StoreError};
+use crate::domain::Email;
 use crate::http::Role;
 use crate::retry::{Retries, CONTENDED};
 
@@ -9,7 +10,7 @@ use crate::retry::{Retries, CONTENDED};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Credentials {
     pub user_id: String,
-    pub email: String,
+    pub email: Email,
     pub name: String,
     pub role: Role,
     pub password_hash: String,
@@ -52,7 +53,7 @@ impl Store {
     pub async fn create_user(&self, credentials: &Credentials) -> Result<(), StoreError> {
         let profile = UserProfile {
             user_id: credentials.user_id.clone(),
-            email: credentials.email.clone(),
+            email: credentials.email.to_string(),
             name: credentials.name.clone(),
             role: credentials.role,
             created_at: credentials.created_at,
@@ -68,7 +69,7 @@ impl Store {
         }
     }
 
-    pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+    pub async fn credentials(&self, email: &Email) -> Result<Option<Credentials>, StoreError> {
         self.get(keys::email(email)).await
     }
 
@@ -76,7 +77,7 @@ impl Store {
         self.get(keys::user(user_id)).await
     }
 
-    pub async fn login_failures(&self, email: &str) -> Result<Option<LoginFailures>, StoreError> {
+    pub async fn login_failures(&self, email: &Email) -> Result<Option<LoginFailures>, StoreError> {
         self.get(keys::login_failures(email)).await
     }
 
@@ -87,7 +88,7 @@ impl Store {
     /// through (`false`: refused). A successful login clears the count.
     pub async fn reserve_login_attempt(
         &self,
-        email: &str,
+        email: &Email,
         now: i64,
         window_start_min: i64,
         max: u32,
@@ -157,7 +158,7 @@ impl Store {
         .await
     }
 
-    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+    pub async fn clear_login_failures(&self, email: &Email) -> Result<(), StoreError> {
         self.client()
             .delete_item()
             .table_name(self.table())

@@ -262,3 +262,64 @@ async fn a_burst_of_signups_from_one_address_gets_exactly_the_limit() {
     let too_many = app.call(reqwest::Method::PUT, "/admin/settings", Some(&admin), Some(settings)).await;
     assert_eq!((too_many.status, too_many.code()), (StatusCode::BAD_REQUEST, "invalid_request"));
 }
+
+/// Addresses mail cannot reach, or that look like another one: a quoted name, a display
+/// name, a comma (two recipients), an address literal, a zero-width space or a bidi control
+/// before the `@`, a non-ASCII name in NFC or NFD, a Cyrillic look-alike letter. Each is 400
+/// `invalid_request` naming the field `email`, creates no account, and cannot log in.
+#[tokio::test]
+async fn unreachable_and_look_alike_emails_get_400_and_no_account() {
+    let app = spawn_app().await;
+    let (plain, _) = app.customer("plain").await;
+    let (local, domain) = plain.split_once('@').expect("an address");
+    let look_alikes = [
+        "\"x\"<y>@example.com".to_string(),
+        format!("Plain <{plain}>"),
+        format!("a,{plain}"),
+        format!("{local}@[192.0.2.1]"),
+        format!("{local}\u{200B}@{domain}"),
+        format!("{local}@\u{200B}{domain}"),
+        format!("{local}\u{202E}@{domain}"),
+        format!("{local}-jos\u{e9}@{domain}"),
+        format!("{local}-jose\u{301}@{domain}"),
+        format!("{}@{domain}", local.replacen('p', "\u{440}", 1)),
+    ];
+    for email in &look_alikes {
+        let signup =
+            app.post("/auth/signup", None, json!({"email": email, "password": "password-123", "name": "X"})).await;
+        assert_eq!((signup.status, signup.code()), (StatusCode::BAD_REQUEST, "invalid_request"), "{email:?}");
+        assert_eq!(signup.body["error"]["details"]["field"], "email", "{email:?}: {}", signup.body);
+        assert!(signup.body["error"]["details"]["message"].as_str().is_some_and(|m| m.starts_with("email ")));
+        let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+        assert_eq!((login.status, login.code()), (StatusCode::BAD_REQUEST, "invalid_request"), "{email:?}");
+    }
+    let login = app.post("/auth/login", None, json!({"email": plain, "password": "password-123"})).await;
+    assert_eq!(login.status, StatusCode::OK, "the plain account is untouched");
+}
+
+/// One domain however it is spelled: NFC, NFD, upper case, full-width letters or the `xn--`
+/// form are one account, kept and shown in the ASCII form mail is sent to.
+#[tokio::test]
+async fn every_spelling_of_one_domain_is_one_account() {
+    let app = spawn_app().await;
+    let local = format!("ana-{}", uuid::Uuid::new_v4().simple());
+    let nfc = format!("{local}@caf\u{e9}.example");
+    let signup = app.post("/auth/signup", None, json!({"email": nfc, "password": "password-123", "name": "Ana"})).await;
+    assert_eq!(signup.status, StatusCode::CREATED, "{}", signup.body);
+    let user_id = signup.body["user_id"].clone();
+    let spellings = [
+        format!("{local}@cafe\u{301}.example"),
+        format!("{}@CAF\u{c9}.EXAMPLE", local.to_uppercase()),
+        format!("{local}@caf\u{e9}\u{ff0e}example"),
+        format!("{local}@xn--caf-dma.example"),
+    ];
+    for email in &spellings {
+        let again =
+            app.post("/auth/signup", None, json!({"email": email, "password": "password-123", "name": "A"})).await;
+        assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "email_taken"), "{email:?}");
+        let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+        assert_eq!(login.status, StatusCode::OK, "{email:?}: {}", login.body);
+        assert_eq!(login.body["user"]["user_id"], user_id);
+        assert_eq!(login.body["user"]["email"], format!("{local}@xn--caf-dma.example"));
+    }
+}

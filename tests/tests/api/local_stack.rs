@@ -328,7 +328,8 @@ async fn a_request_whose_caller_hangs_up_still_runs_to_its_end() {
     } // Closed before any answer.
     let mut created = false;
     for _ in 0..50 {
-        created = app.stored(shared::store::keys::email(&email)).await;
+        created =
+            app.stored(shared::store::keys::email(&shared::domain::Email::parse(&email).expect("an email"))).await;
         if created {
             break;
         }

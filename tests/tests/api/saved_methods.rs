@@ -174,7 +174,7 @@ async fn only_the_owner_sees_and_deletes_a_method_and_one_in_use_stays() {
 
 /// The user id of the account with this email, as the table keeps it.
 pub(crate) async fn user_id(app: &TestApp, email: &str) -> String {
-    let key = shared::store::keys::email(email);
+    let key = shared::store::keys::email(&shared::domain::Email::parse(email).expect("an email"));
     let credentials: Option<shared::store::Credentials> = app.stack.app.store.get(key).await.expect("read");
     credentials.expect("an account").user_id
 }
