@@ -3,7 +3,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub const HEADER: &str = "payment-signature";
-pub const TOLERANCE_SECONDS: i64 = 300;
+pub const TOLERANCE_SECONDS: u64 = 300;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -34,7 +34,8 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> bool {
         }
     }
     let Some(t) = t else { return false };
-    if (now - t).abs() > TOLERANCE_SECONDS {
+    // The distance without overflow: `t` is whatever number the header holds.
+    if now.abs_diff(t) > TOLERANCE_SECONDS {
         return false;
     }
     candidates.iter().any(|c| mac(secret, t, body).is_some_and(|m| m.verify_slice(c).is_ok()))
@@ -56,5 +57,15 @@ mod tests {
         assert!(!verify("secret", "v1=abc", b"{\"a\":1}", 1000));
         let rotated = format!("{},v1={}", header, "00".repeat(32));
         assert!(verify("secret", &rotated, b"{\"a\":1}", 1000));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        for t in [i64::MIN, i64::MAX] {
+            let header = sign("secret", t, b"{}");
+            assert!(!verify("secret", &header, b"{}", 1000), "t={t}");
+            assert!(verify("secret", &header, b"{}", t), "t={t} at its own time");
+        }
+        assert!(!verify("secret", "t=-9223372036854775808,v1=00", b"{}", 1000));
     }
 }
