@@ -3,9 +3,9 @@
 //! `webhook` the `Stripe-Signature` check and the events. Not registered as a provider yet
 //! (`payments::provider()` still answers the sandbox).
 //!
-//! The client speaks HTTP/1.1 through hyper and rustls on aws-lc: the stack the AWS SDK
-//! already links into every function, so it adds only its own code to a binary
-//! (BENCHMARKS.md, "Stripe client"). Every POST carries the caller's `Idempotency-Key`,
+//! The client sends through the AWS SDK's own connector (hyper, rustls on aws-lc, the
+//! system's roots), which every function already links: it adds only its own code to a
+//! binary (BENCHMARKS.md, "Stripe client"). Every POST carries the caller's `Idempotency-Key`,
 //! derived from what it pays, so a retried request never creates a second PaymentIntent,
 //! charge or refund. Errors are typed (`StripeError`) and none of them is a panic or a 500:
 //! a decline is an outcome, the rest become `PaymentError` (503 upstream).
@@ -238,8 +238,7 @@ pub struct Stripe {
 
 impl Stripe {
     pub fn new(config: StripeConfig) -> Result<Self, ConfigError> {
-        let transport = transport::Transport::new(&config)?;
-        Ok(Self { config, transport })
+        Ok(Self { transport: transport::Transport::new(&config)?, config })
     }
 
     pub fn config(&self) -> &StripeConfig {

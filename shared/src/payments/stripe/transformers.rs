@@ -541,11 +541,12 @@ pub fn error_from_response(status: u16, body: &[u8], key: Option<&IdempotencyKey
     match (status, error.kind.as_deref(), error.code.as_deref()) {
         (_, _, Some(AUTHENTICATION_REQUIRED)) if status == 402 => StripeError::AuthenticationRequired(Box::new(error)),
         (402, _, _) | (_, Some("card_error"), _) => StripeError::Declined(Box::new(error)),
+        // The same key still being served (`idempotency_key_in_use`): retry, not a conflict.
+        (409, _, _) => StripeError::Conflict(message),
         (_, Some("idempotency_error"), _) => {
             StripeError::IdempotencyConflict { key: key.map(|k| k.as_str().to_owned()).unwrap_or_default(), message }
         }
         (401 | 403, _, _) => StripeError::Unauthorized(message),
-        (409, _, _) => StripeError::Conflict(message),
         (429, _, _) => StripeError::RateLimited(message),
         (500.., _, _) => StripeError::Unavailable(format!("Stripe answered {status}: {message}")),
         _ => StripeError::InvalidRequest { status, code: error.code, param: error.param, message },

@@ -1,15 +1,19 @@
-//! One HTTP exchange with Stripe: hyper-util's pooled client over hyper-rustls with aws-lc
-//! and the system's roots (what the AWS SDK links), the headers every call carries, a
-//! deadline over the whole exchange, and the answer decoded or mapped to `StripeError`.
+//! One HTTP exchange with Stripe, through the AWS SDK's own connector
+//! (`aws_smithy_http_client::Connector`: hyper-util's pooled client, rustls on aws-lc, the
+//! system's roots, built as the SDK builds its default one), so a function links no second
+//! HTTP or TLS stack; then the headers every call carries, a deadline over the whole
+//! exchange, and the answer decoded or mapped to `StripeError`.
 use std::time::Duration;
 
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_http_client::Connector;
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::{Method, Request};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http::Method;
+use http_body_util::{BodyExt, Limited};
 use serde::de::DeserializeOwned;
 
 use super::transformers::{error_from_response, Form};
@@ -20,10 +24,8 @@ use crate::config::ConfigError;
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
 const POOL_IDLE: Duration = Duration::from_secs(50);
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 pub(super) struct Transport {
-    client: HttpsClient,
+    connector: Connector,
     api_base: String,
     authorization: HeaderValue,
     timeout: Duration,
@@ -31,21 +33,20 @@ pub(super) struct Transport {
 
 impl Transport {
     pub(super) fn new(config: &StripeConfig) -> Result<Self, ConfigError> {
-        let mut connector = HttpConnector::new();
-        connector.enforce_http(false);
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        connector.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| ConfigError(format!("no TLS root certificates for Stripe: {e}")))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(connector);
-        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(POOL_IDLE).build(https);
+        let settings = HttpConnectorSettings::builder().connect_timeout(CONNECT_TIMEOUT).build();
+        let connector = Connector::builder()
+            .connector_settings(settings)
+            // Given, not looked up: a connect timeout without a sleep would be a panic.
+            .sleep_impl(TokioSleep::new())
+            .enable_tcp_nodelay(true)
+            .pool_idle_timeout(POOL_IDLE)
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .build();
         let mut authorization = HeaderValue::try_from(format!("Bearer {}", config.secret_key))
             .map_err(|_| ConfigError("the Stripe secret key is not a valid header value".into()))?;
+        // Never printed, whoever logs the request.
         authorization.set_sensitive(true);
-        Ok(Self { client, api_base: config.api_base.clone(), authorization, timeout: config.timeout })
+        Ok(Self { connector, api_base: config.api_base.clone(), authorization, timeout: config.timeout })
     }
 
     pub(super) async fn get<T: DeserializeOwned>(&self, path: &str, query: &Form) -> Result<T, StripeError> {
@@ -72,7 +73,7 @@ impl Transport {
         uri: &str,
         body: Option<(&Form, &IdempotencyKey)>,
     ) -> Result<T, StripeError> {
-        let mut request = Request::builder()
+        let mut request = http::Request::builder()
             .method(method.clone())
             .uri(uri)
             .header(AUTHORIZATION, self.authorization.clone())
@@ -87,14 +88,14 @@ impl Transport {
             }
             None => (String::new(), None),
         };
-        let request = request
-            .body(Full::new(Bytes::from(content)))
-            .map_err(|e| StripeError::Invalid(format!("request to {uri}: {e}")))?;
+        let invalid = |e: &dyn std::fmt::Display| StripeError::Invalid(format!("request to {uri}: {e}"));
+        let request = request.body(SdkBody::from(content)).map_err(|e| invalid(&e))?;
+        let request = HttpRequest::try_from(request).map_err(|e| invalid(&e))?;
+        let path = uri.split('?').next().unwrap_or_default();
         let (status, request_id, bytes) = match tokio::time::timeout(self.timeout, self.exchange(request)).await {
             Ok(answer) => answer?,
-            Err(_) => return Err(StripeError::Unavailable(format!("no answer within {:?}", self.timeout))),
+            Err(_) => return Err(StripeError::Unavailable(format!("no answer from {path} within {:?}", self.timeout))),
         };
-        let path = uri.split('?').next().unwrap_or_default();
         if !(200..300).contains(&status) {
             let error = error_from_response(status, &bytes, key);
             tracing::warn!(%method, path, status, request_id, %error, "Stripe refused a request");
@@ -106,21 +107,21 @@ impl Transport {
     }
 
     /// Status, Stripe's `Request-Id` (for support) and the body.
-    async fn exchange(&self, request: Request<Full<Bytes>>) -> Result<(u16, String, Bytes), StripeError> {
-        let response = self.client.request(request).await.map_err(|e| {
-            let what = if e.is_connect() { "unreachable" } else { "the exchange failed" };
-            StripeError::Unavailable(format!("Stripe {what}: {}", error_chain(&e)))
-        })?;
+    async fn exchange(&self, request: HttpRequest) -> Result<(u16, String, Vec<u8>), StripeError> {
+        let response = self
+            .connector
+            .call(request)
+            .await
+            .map_err(|e| StripeError::Unavailable(format!("Stripe unreachable: {}", error_chain(&e))))?;
         let status = response.status().as_u16();
-        let request_id =
-            response.headers().get("request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let request_id = response.headers().get("request-id").unwrap_or_default().to_owned();
         let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES).collect().await;
         let bytes = body.map_err(|e| StripeError::Unavailable(format!("reading Stripe's answer: {e}")))?.to_bytes();
-        Ok((status, request_id, bytes))
+        Ok((status, request_id, bytes.to_vec()))
     }
 }
 
-/// An error and its sources, one line (hyper's own says only "client error (Connect)").
+/// An error and its sources, one line (the connector's own says only "io error").
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

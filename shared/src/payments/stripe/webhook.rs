@@ -103,38 +103,54 @@ pub enum EventKind {
 #[error("not a Stripe event: {0}")]
 pub struct EventError(String);
 
+/// The type alone, read first: it says what `data.object` is.
 #[derive(Deserialize)]
-struct Envelope {
-    id: String,
+struct Head {
     #[serde(rename = "type")]
     kind: String,
-    created: i64,
-    #[serde(default)]
-    livemode: bool,
-    data: Data,
 }
 
 #[derive(Deserialize)]
-struct Data {
-    object: serde_json::Value,
+struct Envelope<T> {
+    id: String,
+    created: i64,
+    #[serde(default)]
+    livemode: bool,
+    data: Data<T>,
+}
+
+#[derive(Deserialize)]
+struct Data<T> {
+    object: T,
+}
+
+/// The event's envelope, its `data.object` read as `T` (`IgnoredAny` for the types not acted on).
+fn envelope<T: serde::de::DeserializeOwned>(body: &[u8], kind: &str) -> Result<Envelope<T>, EventError> {
+    serde_json::from_slice(body).map_err(|e| EventError(format!("{kind}: {e}")))
 }
 
 /// Parses a verified body.
 pub fn parse_event(body: &[u8]) -> Result<Event, EventError> {
-    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| EventError(e.to_string()))?;
-    fn object<T: serde::de::DeserializeOwned>(data: Data, kind: &str) -> Result<Box<T>, EventError> {
-        serde_json::from_value(data.object).map_err(|e| EventError(format!("{kind}: {e}")))
+    let Head { kind } = serde_json::from_slice(body).map_err(|e| EventError(e.to_string()))?;
+    fn event<T: serde::de::DeserializeOwned>(
+        body: &[u8],
+        kind: &str,
+        wrap: impl FnOnce(Box<T>) -> EventKind,
+    ) -> Result<Event, EventError> {
+        let Envelope { id, created, livemode, data } = envelope::<T>(body, kind)?;
+        Ok(Event { id, created, livemode, kind: wrap(Box::new(data.object)) })
     }
-    let Envelope { id, kind, created, livemode, data } = envelope;
-    let kind = match kind.as_str() {
-        "payment_intent.succeeded" => EventKind::PaymentIntentSucceeded(object(data, &kind)?),
-        "payment_intent.payment_failed" => EventKind::PaymentIntentPaymentFailed(object(data, &kind)?),
-        "payment_intent.requires_action" => EventKind::PaymentIntentRequiresAction(object(data, &kind)?),
-        "charge.refunded" => EventKind::ChargeRefunded(object(data, &kind)?),
-        "setup_intent.succeeded" => EventKind::SetupIntentSucceeded(object(data, &kind)?),
-        _ => EventKind::Other(kind),
-    };
-    Ok(Event { id, created, livemode, kind })
+    match kind.as_str() {
+        "payment_intent.succeeded" => event(body, &kind, EventKind::PaymentIntentSucceeded),
+        "payment_intent.payment_failed" => event(body, &kind, EventKind::PaymentIntentPaymentFailed),
+        "payment_intent.requires_action" => event(body, &kind, EventKind::PaymentIntentRequiresAction),
+        "charge.refunded" => event(body, &kind, EventKind::ChargeRefunded),
+        "setup_intent.succeeded" => event(body, &kind, EventKind::SetupIntentSucceeded),
+        _ => {
+            let Envelope { id, created, livemode, .. } = envelope::<serde::de::IgnoredAny>(body, &kind)?;
+            Ok(Event { id, created, livemode, kind: EventKind::Other(kind) })
+        }
+    }
 }
 
 /// A delivery as the webhook receives it: signature first, then the event.

@@ -207,7 +207,8 @@ fn errors_map_by_type_and_status_and_an_unreadable_body_still_maps() {
         matches!(missing, StripeError::InvalidRequest { status: 400, code: Some(c), .. } if c == "resource_missing")
     );
     assert!(matches!(error_from_response(401, b"", None), StripeError::Unauthorized(_)));
-    assert!(matches!(error_from_response(409, b"", None), StripeError::Conflict(_)));
+    let in_use = error_from_response(409, body("idempotency_error", "idempotency_key_in_use").as_bytes(), Some(&key));
+    assert!(matches!(in_use, StripeError::Conflict(_)) && in_use.is_retryable(), "{in_use:?}");
     let limited = error_from_response(429, body("invalid_request_error", "rate_limit").as_bytes(), None);
     assert!(matches!(limited, StripeError::RateLimited(_)) && limited.is_retryable());
     let down = error_from_response(502, b"<html>Bad Gateway</html>", None);
