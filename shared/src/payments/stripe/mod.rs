@@ -1,6 +1,7 @@
 //! Stripe as a payment provider, in the hyperswitch connector shape: this file is the client
-//! and its flows, `transformers` every wire type and its conversion into Capsule's,
-//! `webhook` the `Stripe-Signature` check and the events. Not registered as a provider yet
+//! and its flows (`transport` the one HTTP exchange they share), `transformers` every wire
+//! type and its conversion into Capsule's, `webhook` the `Stripe-Signature` check and the
+//! events. Not registered as a provider yet
 //! (`payments::provider()` still answers the sandbox).
 //!
 //! The client sends through the AWS SDK's own connector (hyper, rustls on aws-lc, the
