@@ -21,12 +21,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class Emulator:
-    def __init__(self, *flags: str):
+class LocalServer:
+    """A launcher in local/ (`script`) on a free loopback port, answering `/_capsule/health`."""
+
+    def __init__(self, script: str, *args: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, os.path.join(LOCAL, "emulator.py"), "--port", str(self.port), *flags]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, os.path.join(LOCAL, script), "--port", str(self.port), *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -35,8 +37,20 @@ class Emulator:
             except OSError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.stop()
-                    raise RuntimeError(f"the emulator on {self.url} did not start")
+                    raise RuntimeError(f"{script} on {self.url} did not start")
                 time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Emulator(LocalServer):
+    def __init__(self, *flags: str):
+        super().__init__("emulator.py", *flags)
 
     def client(self, service: str, config=None):
         return boto3.client(
@@ -56,33 +70,26 @@ class Emulator:
         with urllib.request.urlopen(request) as answer:
             return json.load(answer)
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+
+def serving(server: LocalServer):
+    """A fixture's body: the server while the tests use it, stopped after."""
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
 def patched():
-    emulator = Emulator()
-    yield emulator
-    emulator.stop()
+    yield from serving(Emulator())
 
 
 @pytest.fixture(scope="session")
 def stock():
-    emulator = Emulator("--stock-moto")
-    yield emulator
-    emulator.stop()
+    yield from serving(Emulator("--stock-moto"))
 
 
 @pytest.fixture(scope="session")
 def faithful():
-    emulator = Emulator("--fidelity")
-    yield emulator
-    emulator.stop()
+    yield from serving(Emulator("--fidelity"))
 
 
 def create_table(db, streams: bool = False, name: str | None = None) -> str:

@@ -18,6 +18,41 @@ pub mod vars {
     pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
     pub const OUTBOX_DELIVER_AFTER_COMMIT: &str = "OUTBOX_DELIVER_AFTER_COMMIT";
     pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+    /// `sandbox` (default) or `stripe`.
+    pub const PAYMENT_PROVIDER: &str = "PAYMENT_PROVIDER";
+    pub const STRIPE_API_BASE: &str = "STRIPE_API_BASE";
+    pub const STRIPE_SECRET_KEY: &str = "STRIPE_SECRET_KEY";
+    pub const STRIPE_PUBLISHABLE_KEY: &str = "STRIPE_PUBLISHABLE_KEY";
+    pub const STRIPE_WEBHOOK_SECRET: &str = "STRIPE_WEBHOOK_SECRET";
+    pub const STRIPE_JS_URL: &str = "STRIPE_JS_URL";
+}
+
+/// Which provider takes the payments (`PAYMENT_PROVIDER`): Capsule's own sandbox page,
+/// which needs no account, unless the deployment says `stripe`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PaymentProviderKind {
+    #[default]
+    Sandbox,
+    Stripe,
+}
+
+impl std::str::FromStr for PaymentProviderKind {
+    type Err = ConfigError;
+
+    fn from_str(value: &str) -> Result<Self, ConfigError> {
+        match value.trim() {
+            "" | "sandbox" => Ok(Self::Sandbox),
+            "stripe" => Ok(Self::Stripe),
+            other => Err(ConfigError(format!("{} must be sandbox or stripe, not {other:?}", vars::PAYMENT_PROVIDER))),
+        }
+    }
+}
+
+impl PaymentProviderKind {
+    /// From the environment; unset is the sandbox, anything unknown a configuration error.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        env::var(vars::PAYMENT_PROVIDER).unwrap_or_default().parse()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -206,5 +241,21 @@ impl Secrets {
 impl From<ConfigError> for crate::ApiError {
     fn from(e: ConfigError) -> Self {
         Self::Internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_payment_provider_is_the_sandbox_unless_stripe_is_named() {
+        let parse = |v: &str| v.parse::<PaymentProviderKind>().ok();
+        assert_eq!(parse(""), Some(PaymentProviderKind::Sandbox));
+        assert_eq!(parse("sandbox"), Some(PaymentProviderKind::Sandbox));
+        assert_eq!(parse(" stripe\n"), Some(PaymentProviderKind::Stripe));
+        for refused in ["Stripe", "STRIPE", "paypal", "stripe,sandbox"] {
+            assert_eq!(parse(refused), None, "{refused}");
+        }
     }
 }

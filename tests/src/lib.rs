@@ -1,6 +1,7 @@
 //! `spawn_app`: a whole Capsule stack per test, on its own port and its own resources in the
 //! shared emulator, so tests run in parallel and read like a user's journey.
 pub mod faults;
+pub mod stripe_emulator;
 
 use std::sync::{Mutex, Once};
 

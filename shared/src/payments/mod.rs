@@ -3,6 +3,7 @@
 pub mod methods;
 pub mod sandbox;
 pub mod signature;
+pub mod stripe;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,6 +26,12 @@ pub enum PaymentError {
     /// An idempotency key reused for a different charge.
     #[error("idempotency key {0} was used for a different charge")]
     IdempotencyConflict(String),
+    /// The card was declined (a provider that answers declines as errors).
+    #[error("declined: {reason}")]
+    Declined { reason: String, decline_code: Option<String> },
+    /// An off-session charge the customer must authenticate on-session (3-D Secure).
+    #[error("payment {payment_id} requires the customer's authentication")]
+    AuthenticationRequired { payment_id: String },
 }
 
 /// What to collect on the hosted page.

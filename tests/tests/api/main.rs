@@ -20,5 +20,6 @@ mod rules;
 mod saved_methods;
 mod storefront;
 mod storefront_origins;
+mod stripe_client;
 mod subscriptions;
 mod template;
