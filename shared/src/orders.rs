@@ -318,6 +318,7 @@ fn effects(
         let request = RefundRequest {
             payment_id: payment_id.clone(),
             order_id: Some(after.order_id.clone()),
+            subscription_id: None,
             method_type: method.method_type.clone(),
             amount_cents: after.total_cents,
         };
@@ -392,6 +393,7 @@ async fn refund_payment(
         let request = RefundRequest {
             payment_id: payment.payment_id.clone(),
             order_id: Some(order_id.to_string()),
+            subscription_id: None,
             method_type: payment.method.method_type.clone(),
             amount_cents: payment.amount_cents,
         };
