@@ -405,7 +405,7 @@ async fn refund_payment(
     let outbox = outbox::puts(app, &effects)?;
     let status = if took_money { OrderStatus::Paid } else { OrderStatus::PaymentFailed };
     let record = payment_record(payment, status, now);
-    if !app.store.record_event(&payment.event_id, order_id, now, &[record], outbox).await? {
+    if !app.store.record_event(&payment.event_id, ("order_id", order_id), now, &[record], outbox).await? {
         return Ok(Outcome::AlreadyApplied);
     }
     if took_money {

@@ -75,17 +75,18 @@ pub(super) fn event_applied(
 }
 
 impl Store {
-    /// Records an event that changes no order (a payment the order could not take), with
+    /// Records an event that changes no order or subscription (a payment it could not
+    /// take), naming it (`applied_to`: `("order_id", id)` or `("subscription_id", id)`), with
     /// its payment records; `false` if the event was already recorded.
     pub async fn record_event(
         &self,
         event_id: &str,
-        order_id: &str,
+        applied_to: (&str, &str),
         at: DateTime<Utc>,
         payments: &[PaymentRecord],
         outbox: Vec<TransactWriteItem>,
     ) -> Result<bool, StoreError> {
-        let mut actions = vec![event_applied(self.table(), event_id, ("order_id", order_id), at)?];
+        let mut actions = vec![event_applied(self.table(), event_id, applied_to, at)?];
         for payment in payments {
             actions.push(tx::put(self.table(), to_item(payment)?, Some("attribute_not_exists(pk)"))?);
         }

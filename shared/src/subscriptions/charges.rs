@@ -251,7 +251,8 @@ async fn refuse_payment(
         now,
     );
     payment.subscription_id = Some(record.subscription_id.clone());
-    if !app.store.record_event(&event.event_id, &record.subscription_id, now, &[payment], writes).await? {
+    let applied_to = ("subscription_id", record.subscription_id.as_str());
+    if !app.store.record_event(&event.event_id, applied_to, now, &[payment], writes).await? {
         return Ok(PaymentOutcome::AlreadyProcessed);
     }
     tracing::warn!(subscription_id = %record.subscription_id, payment_id = %event.payment_id, "subscription payment refunded");
