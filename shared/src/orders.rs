@@ -318,6 +318,7 @@ fn effects(
         let request = RefundRequest {
             payment_id: payment_id.clone(),
             order_id: Some(after.order_id.clone()),
+            subscription_id: None,
             method_type: method.method_type.clone(),
             amount_cents: after.total_cents,
         };
@@ -392,6 +393,7 @@ async fn refund_payment(
         let request = RefundRequest {
             payment_id: payment.payment_id.clone(),
             order_id: Some(order_id.to_string()),
+            subscription_id: None,
             method_type: payment.method.method_type.clone(),
             amount_cents: payment.amount_cents,
         };
@@ -403,7 +405,7 @@ async fn refund_payment(
     let outbox = outbox::puts(app, &effects)?;
     let status = if took_money { OrderStatus::Paid } else { OrderStatus::PaymentFailed };
     let record = payment_record(payment, status, now);
-    if !app.store.record_event(&payment.event_id, order_id, now, &[record], outbox).await? {
+    if !app.store.record_event(&payment.event_id, ("order_id", order_id), now, &[record], outbox).await? {
         return Ok(Outcome::AlreadyApplied);
     }
     if took_money {

@@ -23,6 +23,9 @@ pub enum Effect {
     Refund { request: RefundRequest, settles_order: bool },
     /// The sandbox provider's outcome of a hosted payment, sent to its webhook.
     ProviderEvent { event: Box<PaymentEvent> },
+    /// A hosted page's session closed at the provider: what it was for no longer takes its
+    /// payment (a subscription cancelled, or paid otherwise).
+    CloseSession { session_id: String },
 }
 
 pub type Outbox = OutboxRecord<Effect>;
@@ -163,6 +166,9 @@ async fn send(app: &App, effect: &Effect, now: DateTime<Utc>) -> Result<(), Stri
             }
         }
         Effect::ProviderEvent { event } => payments::sandbox::queue_event(app, event).await.map_err(|e| e.to_string()),
+        Effect::CloseSession { session_id } => {
+            payments::provider().close_session(app, session_id).await.map_err(|e| e.to_string())
+        }
     }
 }
 
@@ -173,6 +179,7 @@ impl Effect {
             Self::Event { .. } => "event",
             Self::Refund { .. } => "refund",
             Self::ProviderEvent { .. } => "provider_event",
+            Self::CloseSession { .. } => "close_session",
         }
     }
 }

@@ -9,21 +9,21 @@ use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{Effect, Outbox};
 use crate::payments::PaymentEvent;
-use crate::store::{save_payment_method, PaymentMethodRecord, Write};
+use crate::store::{MethodSave, PaymentMethodRecord, StoreError, Write};
 use crate::App;
 
 /// What saving a method adds to the change that saves it: the method as it will be
 /// stored, and its email.
 pub struct Saving {
-    pub record: PaymentMethodRecord,
-    previous_version: Option<u64>,
+    pub method: MethodSave,
     pub effects: Vec<Outbox>,
 }
 
 impl Saving {
-    /// The write that saves it, refused if someone saved it meanwhile.
+    /// The write that saves it (its count of live subscriptions untouched), refused if
+    /// someone saved it meanwhile.
     pub fn write(&self, table: &str) -> Result<Write, ApiError> {
-        Ok(save_payment_method(table, &self.record, self.previous_version)?)
+        Ok(self.method.write(table, 0)?)
     }
 }
 
@@ -36,7 +36,7 @@ pub async fn saving(
     email: &str,
     payment: &PaymentEvent,
     now: DateTime<Utc>,
-) -> Result<Option<Saving>, ApiError> {
+) -> Result<Option<Saving>, StoreError> {
     let Some(token) = payment.method_token.as_deref().filter(|_| payment.save_method) else { return Ok(None) };
     let id = crate::store::payment_method_id(user_id, &payment.method.fingerprint);
     let previous = app.store.payment_method(user_id, &id).await?;
@@ -49,7 +49,8 @@ pub async fn saving(
         }
         false => Vec::new(),
     };
-    Ok(Some(Saving { record, previous_version: previous.map(|p| p.version), effects }))
+    let method = MethodSave { record, previous_version: previous.map(|p| p.version) };
+    Ok(Some(Saving { method, effects }))
 }
 
 /// A saved method as its owner sees it (API.md, "Saved payment methods").

@@ -46,15 +46,18 @@ enum SessionState {
     Payable,
     Completed,
     Expired,
-    /// The order was cancelled, expired or paid otherwise: nothing to take money for.
+    /// The order was cancelled, expired or paid otherwise, or the subscription cancelled or
+    /// paid otherwise (its session closed): nothing to take money for.
     Closed,
 }
 
 async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState), ApiError> {
     let id = path_param(req, "session_id")?;
     let session = app.store.payment_session(&id).await?.ok_or_else(|| ApiError::not_found("payment session"))?;
-    if session.status == SessionStatus::Completed {
-        return Ok((session, SessionState::Completed));
+    match session.status {
+        SessionStatus::Completed => return Ok((session, SessionState::Completed)),
+        SessionStatus::Closed => return Ok((session, SessionState::Closed)),
+        SessionStatus::Open => {}
     }
     if app.clock.now() >= session.expires_at {
         return Ok((session, SessionState::Expired));
@@ -123,18 +126,20 @@ fn render(
 }
 
 fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> {
-    let back = back_url(session);
     match state {
         SessionState::Expired => Some(message_page(
             "This payment session has expired",
             "Your items are back in your cart: check out again to pay.",
-            back.as_deref(),
+            back_url(session).as_deref(),
         )),
-        SessionState::Closed => {
-            Some(message_page("Nothing to pay", "This order can no longer be paid.", back.as_deref()))
-        }
+        SessionState::Closed => Some(closed_page(session)),
         _ => None,
     }
+}
+
+fn closed_page(session: &SessionRecord) -> String {
+    let what = if session.subscription_id.is_some() { "subscription" } else { "order" };
+    message_page("Nothing to pay", &format!("This {what} can no longer be paid."), back_url(session).as_deref())
 }
 
 async fn show(app: &App, req: &Request) -> HttpResult {
@@ -168,7 +173,10 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
         Err(errors) => page(422, render(&session, kind.id(), &errors, None, &form), Some(&session)),
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");
-            let event = sandbox::complete(app, &session, &authorization, save).await?;
+            // Closed since it was read: nothing taken.
+            let Some(event) = sandbox::complete(app, &session, &authorization, save).await? else {
+                return page(410, closed_page(&session), Some(&session));
+            };
             tracing::info!(session_id = %session.session_id, event_id = %event.event_id, approved = authorization.approved, "payment submitted");
             http::redirect(&after_completion(&session, Some(&event)))
         }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ATTEMPTS: u32 = 4;
 /// How long before the trial's end its reminder is due.
 pub const TRIAL_REMINDER_DAYS: i64 = 3;
+/// How long a first charge's outcome is awaited before the renewal job asks the provider
+/// for it again (the same idempotency key: it answers the first outcome, never charges twice).
+pub const FIRST_CHARGE_GRACE_MINUTES: i64 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,6 +84,11 @@ pub struct Billing {
     /// Failed attempts for the period due; back to 0 on success.
     pub failed_attempts: u32,
     pub cancel_at_period_end: bool,
+    /// An incomplete subscription's first charge of a saved method is under way (asked of
+    /// the provider, its outcome not applied yet): it holds its plan meanwhile, so that no
+    /// other subscription is charged for the plan too.
+    #[serde(default)]
+    pub charging: bool,
 }
 
 /// What the subscriber is told.
@@ -155,6 +163,32 @@ impl Billing {
             next_charge_at: None,
             failed_attempts: 0,
             cancel_at_period_end: false,
+            charging: false,
+        }
+    }
+
+    /// Holds the user's one subscription to its plan: while it is live, and while its first
+    /// charge is under way (checked and taken before the provider is asked for any money).
+    pub fn holds_plan(&self) -> bool {
+        self.status.holds_plan() || (self.status == SubscriptionStatus::Incomplete && self.charging)
+    }
+
+    /// Incomplete with no charge under way: its hosted page may still start it.
+    pub fn awaits_page(&self) -> bool {
+        self.status == SubscriptionStatus::Incomplete && !self.charging
+    }
+
+    /// The charge owed now (`owes_charge_now`) is about to be asked of the provider: an
+    /// incomplete subscription holds its plan from here until the charge's outcome is
+    /// applied, and is due to be asked again if that outcome does not come.
+    pub fn about_to_charge(&self, now: DateTime<Utc>) -> Self {
+        match self.status {
+            SubscriptionStatus::Incomplete => Self {
+                charging: true,
+                next_charge_at: Some(now + Duration::minutes(FIRST_CHARGE_GRACE_MINUTES)),
+                ..self.clone()
+            },
+            _ => self.clone(),
         }
     }
 
@@ -179,7 +213,8 @@ impl Billing {
     /// What is due at `now`, if anything.
     pub fn due(&self, now: DateTime<Utc>) -> Option<Due> {
         use SubscriptionStatus as S;
-        if !matches!(self.status, S::Trialing | S::Active | S::PastDue) {
+        let first_charge = self.status == S::Incomplete && self.charging;
+        if !matches!(self.status, S::Trialing | S::Active | S::PastDue) && !first_charge {
             return None;
         }
         if self.next_charge_at.is_some_and(|at| at <= now) {
@@ -211,7 +246,8 @@ impl Billing {
         if self.status == S::Cancelled {
             return Err(Refusal::Cancelled);
         }
-        let mut next = self.clone();
+        // Whatever happens next settles (or ends) a first charge under way.
+        let mut next = Self { charging: false, ..self.clone() };
         let mut notices = Vec::new();
         match event {
             Event::Started { trial_days: Some(days) } if self.status == S::Incomplete => {
@@ -248,6 +284,7 @@ impl Billing {
                 match self.status {
                     // A first payment or a suspended subscription's new method: nothing changes.
                     S::Incomplete | S::Suspended => {
+                        next.next_charge_at = None;
                         notices.push(Notice::ChargeFailed { attempt, retry_at: None });
                     }
                     _ if attempt >= MAX_ATTEMPTS => {
@@ -460,5 +497,30 @@ mod tests {
             .collect();
         assert_eq!(holding, [S::Trialing, S::Active, S::PastDue, S::Suspended]);
         assert!(S::Active.is_paying() && !S::Trialing.is_paying() && !S::PastDue.is_paying());
+    }
+
+    #[test]
+    fn a_first_charge_under_way_holds_the_plan_until_its_outcome_and_is_asked_again_if_none_comes() {
+        let now = at("2031-03-01T10:00:00Z");
+        let new = Billing::new(now);
+        assert!(!new.holds_plan(), "an incomplete subscription on its page does not hold its plan");
+        assert!(new.awaits_page());
+        let charging = new.about_to_charge(now);
+        assert!(charging.holds_plan() && !charging.awaits_page(), "the page can no longer start it");
+        assert_eq!(charging.charge_key("s1"), new.charge_key("s1"), "the same charge");
+        assert_eq!(charging.due(now), None);
+        let grace = now + Duration::minutes(FIRST_CHARGE_GRACE_MINUTES);
+        assert_eq!(charging.due(grace), Some(Due::Charge { attempt: 1 }), "no outcome came: asked again");
+
+        let (paid, _) = charging.apply(Event::ChargeSucceeded, now).expect("applies");
+        assert!(paid.holds_plan() && !paid.charging && paid.status == SubscriptionStatus::Active);
+        let (declined, _) = charging.apply(Event::ChargeFailed, now).expect("applies");
+        assert!(!declined.holds_plan() && declined.next_charge_at.is_none() && declined.due(grace).is_none());
+        assert_ne!(declined.charge_key("s1"), charging.charge_key("s1"), "a new method's charge is a new one");
+        let (cancelled, _) = charging.apply(Event::CancelRequested, now).expect("applies");
+        assert!(!cancelled.holds_plan(), "cancelled: the plan is free again");
+
+        let active = started(now, None);
+        assert_eq!(active.about_to_charge(now), active, "a live subscription holds its plan already");
     }
 }

@@ -91,10 +91,13 @@ pub struct Session {
     pub record: Option<crate::store::Write>,
 }
 
+/// A payment to give back in full, naming what it paid for: its order or its subscription.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefundRequest {
     pub payment_id: String,
     pub order_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
     pub method_type: String,
     pub amount_cents: i64,
 }
@@ -132,6 +135,10 @@ pub trait PaymentProvider: Send + Sync {
     /// Charges a saved method now; the same `idempotency_key` always answers the first
     /// outcome and charges once.
     fn charge<'a>(&'a self, app: &'a App, request: ChargeRequest) -> BoxFuture<'a, Result<PaymentEvent, PaymentError>>;
+
+    /// Closes a hosted session that must no longer take a payment (what it was for is
+    /// cancelled, or paid otherwise); nothing if it was completed or expired meanwhile.
+    fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
 
     /// Refunds a payment in full; idempotent for one payment.
     fn refund<'a>(

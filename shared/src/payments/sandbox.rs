@@ -14,12 +14,14 @@ use crate::App;
 
 pub struct Sandbox;
 
-/// A hosted page's session: open until the buyer submits a valid form, then completed.
+/// A hosted page's session: open until the buyer submits a valid form, then completed;
+/// or closed by the merchant before (what it was for no longer takes its payment).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     Open,
     Completed,
+    Closed,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -118,6 +120,10 @@ impl PaymentProvider for Sandbox {
         })
     }
 
+    fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async move { app.store.close_payment_session(session_id).await.map_err(unavailable) })
+    }
+
     fn refund<'a>(
         &'a self,
         app: &'a App,
@@ -133,6 +139,7 @@ impl PaymentProvider for Sandbox {
                 at,
             );
             refund.order_id = request.order_id;
+            refund.subscription_id = request.subscription_id;
             match app.store.put_new(&refund).await {
                 Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
                 Err(e) => Err(unavailable(e)),
@@ -201,13 +208,14 @@ impl crate::store::Store {
 
 /// Records the buyer's valid submission and sends its outcome to the webhook, once: a
 /// second submission of a completed session changes nothing and sends nothing. An approved
-/// method the buyer asked to save is kept as a token for later charges.
+/// method the buyer asked to save is kept as a token for later charges. `None`: the
+/// session was closed meanwhile, and nothing is taken.
 pub async fn complete(
     app: &App,
     session: &SessionRecord,
     authorization: &Authorization,
     save: bool,
-) -> Result<PaymentEvent, StoreError> {
+) -> Result<Option<PaymentEvent>, StoreError> {
     // A subscription's page collects the card to charge it later: it is always saved.
     let save_method = (save && session.allow_save || session.subscription_id.is_some()) && authorization.approved;
     let method_token = match save_method {
@@ -255,13 +263,11 @@ pub async fn complete(
     match app.store.complete_payment_session(&session.session_id, &event, writes).await? {
         true => {
             crate::outbox::deliver_now(app, &effects).await;
-            Ok(event)
+            Ok(Some(event))
         }
-        // A concurrent submission completed it first: its outcome is the one, already on its way.
-        false => {
-            let stored = app.store.payment_session(&session.session_id).await?;
-            stored.and_then(|s| s.event).ok_or_else(|| StoreError::Aws("session closed without an outcome".into()))
-        }
+        // A concurrent submission completed it first (its outcome is the one, already on its
+        // way), or it was closed.
+        false => Ok(app.store.payment_session(&session.session_id).await?.and_then(|s| s.event)),
     }
 }
 

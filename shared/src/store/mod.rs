@@ -21,7 +21,7 @@ pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::invoice_number;
 pub use orders::{OrderRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
-pub use payment_methods::{payment_method_id, save_payment_method, Deletion, PaymentMethodRecord};
+pub use payment_methods::{payment_method_id, Deletion, MethodSave, PaymentMethodRecord};
 pub use payments::PaymentRecord;
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
@@ -43,7 +43,7 @@ use serde::Serialize;
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// One write of a transaction, built by the store (`outbox_put`, `save_payment_method`) for
+/// One write of a transaction, built by the store (`outbox_put`, `MethodSave::write`) for
 /// a change that another part of the store commits.
 pub type Write = TransactWriteItem;
 

@@ -55,26 +55,38 @@ impl PaymentRecord {
     }
 }
 
+/// The write that makes a payment event unrepeatable: put once, naming what it was applied
+/// to (`field`: `order_id` or `subscription_id`, `id`).
+pub(super) fn event_applied(
+    table: &str,
+    event_id: &str,
+    (field, id): (&str, &str),
+    at: DateTime<Utc>,
+) -> Result<TransactWriteItem, StoreError> {
+    let key = keys::webhook_event(event_id);
+    let item = Item::from([
+        ("pk".into(), s(key.pk)),
+        ("sk".into(), s(key.sk)),
+        ("event_id".into(), s(event_id)),
+        (field.into(), s(id)),
+        ("applied_at".into(), time(at)),
+    ]);
+    tx::put(table, item, Some("attribute_not_exists(pk)"))
+}
+
 impl Store {
-    /// Records an event that changes no order (a payment the order could not take), with
+    /// Records an event that changes no order or subscription (a payment it could not
+    /// take), naming it (`applied_to`: `("order_id", id)` or `("subscription_id", id)`), with
     /// its payment records; `false` if the event was already recorded.
     pub async fn record_event(
         &self,
         event_id: &str,
-        order_id: &str,
+        applied_to: (&str, &str),
         at: DateTime<Utc>,
         payments: &[PaymentRecord],
         outbox: Vec<TransactWriteItem>,
     ) -> Result<bool, StoreError> {
-        let key = keys::webhook_event(event_id);
-        let item = Item::from([
-            ("pk".into(), s(key.pk)),
-            ("sk".into(), s(key.sk)),
-            ("event_id".into(), s(event_id)),
-            ("order_id".into(), s(order_id)),
-            ("applied_at".into(), time(at)),
-        ]);
-        let mut actions = vec![tx::put(self.table(), item, Some("attribute_not_exists(pk)"))?];
+        let mut actions = vec![event_applied(self.table(), event_id, applied_to, at)?];
         for payment in payments {
             actions.push(tx::put(self.table(), to_item(payment)?, Some("attribute_not_exists(pk)"))?);
         }

@@ -32,4 +32,13 @@ impl Store {
             Err(e) => Err(e),
         }
     }
+
+    /// Closes a session still open, so that it takes no payment; nothing if it was
+    /// completed or closed before, or is gone.
+    pub async fn close_payment_session(&self, session_id: &str) -> Result<(), StoreError> {
+        let values = Item::from([(":closed".into(), s("closed")), (":open".into(), s("open"))]);
+        let key = keys::payment_session(session_id);
+        self.update_if(key, "SET #status = :closed", "#status = :open", values, &[("#status", "status")]).await?;
+        Ok(())
+    }
 }

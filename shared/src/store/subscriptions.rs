@@ -2,15 +2,19 @@
 //! `SUB#id`), listed by status for the back office (GSI1) and by when the scheduler next
 //! has work for it (GSI2, sparse). Every change is one transaction conditional on the
 //! version read, with what goes with it: the plan's slot (one live subscription per user
-//! and plan), the saved method's count of live subscriptions, the revenue counter, the
-//! trial marker, the payment record, the applied event and the outbox items.
+//! and plan), the saved methods' counts of live subscriptions (and a method saved with it),
+//! the revenue counter, the trial marker, the payment record, the applied event and the
+//! outbox items.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, keys, n, s, to_item, tx, Item, PaymentRecord, Store, StoreError, Write};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::payments::event_applied;
+use super::{from_item, keys, n, s, to_item, tx, Item, MethodSave, PaymentRecord, Store, StoreError, Write};
 use crate::domain::order::PaymentStatus;
 use crate::domain::saved_method::MethodDetails;
-use crate::domain::subscription::{Billing, SubscriptionStatus};
+use crate::domain::subscription::{Billing, Refusal, SubscriptionStatus};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SubscriptionRecord {
@@ -33,6 +37,10 @@ pub struct SubscriptionRecord {
     pub payment_method: Option<SubscriptionMethod>,
     /// The free trial it starts with, if its owner has not had one.
     pub trial_days: Option<i64>,
+    /// The hosted page's session that collects its first payment (or its card), closed
+    /// once it no longer awaits that page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_session_id: Option<String>,
     #[serde(flatten)]
     pub billing: Billing,
     #[serde(default)]
@@ -95,15 +103,15 @@ pub struct SubscriptionChange<'a> {
     /// As read; `None` for a new subscription.
     pub before: Option<&'a SubscriptionRecord>,
     pub after: &'a SubscriptionRecord,
-    /// The payment event this applies: recorded so that a replay changes nothing.
-    pub event_id: Option<&'a str>,
-    pub payment: Option<PaymentRecord>,
+    /// The payment event this applies: its id, recorded so that a replay changes nothing,
+    /// and its payment.
+    pub payment: Option<(&'a str, PaymentRecord)>,
     /// Its free trial starts: the user's one trial is used.
     pub uses_trial: bool,
-    /// The saved method is written by `with` (saved with this change, its count of live
-    /// subscriptions included), so it is not counted again here.
-    pub method_written: bool,
-    /// Outbox items, a saved method.
+    /// A method saved with this change (the hosted page's): written here, with its count
+    /// of live subscriptions when the subscription comes to charge it.
+    pub saving: Option<&'a MethodSave>,
+    /// Outbox items, a payment session.
     pub with: Vec<Write>,
 }
 
@@ -117,22 +125,47 @@ pub enum ChangeError {
     TrialUsed,
     #[error("the payment method is gone")]
     MethodGone,
-    /// The subscription moved since it was read: read again.
+    /// The subscription moved since it was read (or the method saved with it was saved
+    /// again meanwhile): read again.
     #[error("the subscription changed meanwhile")]
     Conflict,
+    /// The lifecycle refuses it (a cancelled subscription).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// What each action of the transaction guards, to name a cancellation.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What each action of the transaction guards, to name a cancellation, most telling first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Guard {
     Event,
     Version,
     Slot,
     Trial,
+    /// The method it comes to charge.
     Method,
+    /// The method saved with it.
+    Saving,
+    /// The method it charged until now.
+    OldMethod,
+    /// What no race can refuse (the payment's own record, the outbox, giving the slot back).
     Other,
+}
+
+impl Guard {
+    fn refusal(self) -> ChangeError {
+        match self {
+            Self::Event => ChangeError::AlreadyApplied,
+            Self::Version | Self::Saving => ChangeError::Conflict,
+            Self::Slot => ChangeError::AlreadySubscribed,
+            Self::Trial => ChangeError::TrialUsed,
+            Self::Method => ChangeError::MethodGone,
+            Self::OldMethod | Self::Other => {
+                ChangeError::Store(StoreError::Aws(format!("a subscription's write was refused ({self:?})")))
+            }
+        }
+    }
 }
 
 impl Store {
@@ -186,139 +219,125 @@ impl Store {
 
     /// Applies a subscription's change as one transaction; see `SubscriptionChange`.
     pub async fn commit_subscription(&self, change: SubscriptionChange<'_>) -> Result<(), ChangeError> {
-        let table = self.table();
-        let (before, after) = (change.before, change.after);
-        let me = &after.subscription_id;
-        let mut actions: Vec<(Guard, Write)> = Vec::new();
-        if let Some(event_id) = change.event_id {
-            let key = keys::webhook_event(event_id);
-            let item = Item::from([
-                ("pk".into(), s(key.pk)),
-                ("sk".into(), s(key.sk)),
-                ("event_id".into(), s(event_id)),
-                ("subscription_id".into(), s(me)),
-            ]);
-            actions.push((Guard::Event, tx::put(table, item, Some("attribute_not_exists(pk)"))?));
-        }
-        let record = match before {
-            None => tx::put(table, to_item(after)?, Some("attribute_not_exists(pk)"))?,
-            Some(b) => {
-                tx::put_if(table, to_item(after)?, Some("version = :v"), Item::from([(":v".into(), n(b.version))]))?
+        let mut uncount_old_method = true;
+        loop {
+            let (guards, writes): (Vec<Guard>, Vec<Write>) =
+                subscription_actions(self.table(), &change, uncount_old_method)?.into_iter().unzip();
+            let failed = match self.transact(writes).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::TransactionCancelled(failed)) => failed,
+                Err(e) => return Err(e.into()),
+            };
+            let refused = guards.iter().zip(&failed).filter(|(_, f)| **f).map(|(g, _)| *g).min();
+            match refused {
+                // The method it charged was deleted meanwhile (possible only before counts
+                // survived every writer): there is no count left to take it from.
+                Some(Guard::OldMethod) if uncount_old_method => uncount_old_method = false,
+                Some(guard) => return Err(guard.refusal()),
+                // Cancelled by a concurrent transaction, not a condition: read again.
+                None => return Err(ChangeError::Conflict),
             }
-        };
-        actions.push((Guard::Version, record));
-
-        // The plan's slot: taken by a subscription that comes to hold the plan (or created
-        // with it, refused while another holds it); given back when it stops holding it.
-        let holds_before = before.is_some_and(|b| b.billing.status.holds_plan());
-        let holds_after = after.billing.status.holds_plan();
-        let slot = keys::plan_slot(&after.user_id, &after.plan_id);
-        if before.is_none() || (holds_after && !holds_before) {
-            let mut item = slot.item();
-            item.insert("subscription_id".into(), s(me));
-            item.insert("holds".into(), aws_sdk_dynamodb::types::AttributeValue::Bool(holds_after));
-            let condition = "attribute_not_exists(pk) OR holds = :false OR subscription_id = :me";
-            let values = Item::from([
-                (":false".into(), aws_sdk_dynamodb::types::AttributeValue::Bool(false)),
-                (":me".into(), s(me)),
-            ]);
-            actions.push((Guard::Slot, tx::put_if(table, item, Some(condition), values)?));
-        } else if holds_before && !holds_after {
-            actions.push((
-                Guard::Other,
-                tx::update(
-                    table,
-                    slot.item(),
-                    "SET holds = :false",
-                    Some("subscription_id = :me"),
-                    Item::from([
-                        (":false".into(), aws_sdk_dynamodb::types::AttributeValue::Bool(false)),
-                        (":me".into(), s(me)),
-                    ]),
-                    &[],
-                )?,
-            ));
-        }
-
-        // The saved methods' counts of live subscriptions charging them.
-        let (was, is) = (before.and_then(|b| b.charged_method()), after.charged_method());
-        if was != is {
-            if let Some(old) = was {
-                let key = keys::payment_method(&after.user_id, old);
-                let update = tx::update(
-                    table,
-                    key.item(),
-                    "ADD live_subscriptions :minus_one",
-                    Some("attribute_exists(pk)"),
-                    Item::from([(":minus_one".into(), n(-1))]),
-                    &[],
-                )?;
-                actions.push((Guard::Other, update));
-            }
-            if let (Some(new), false) = (is, change.method_written) {
-                let key = keys::payment_method(&after.user_id, new);
-                let update = tx::update(
-                    table,
-                    key.item(),
-                    "ADD live_subscriptions :one",
-                    Some("attribute_exists(pk)"),
-                    Item::from([(":one".into(), n(1))]),
-                    &[],
-                )?;
-                actions.push((Guard::Method, update));
-            }
-        }
-
-        // The revenue counter follows the subscriptions that pay.
-        let paying_before = before.is_some_and(|b| b.billing.status.is_paying());
-        let delta = match (paying_before, after.billing.status.is_paying()) {
-            (false, true) => after.price_cents,
-            (true, false) => -before.map_or(0, |b| b.price_cents),
-            _ => 0,
-        };
-        if delta != 0 {
-            actions.push((
-                Guard::Other,
-                tx::update(
-                    table,
-                    keys::mrr().item(),
-                    "ADD #value :delta",
-                    None,
-                    Item::from([(":delta".into(), n(delta))]),
-                    &[("#value", "value")],
-                )?,
-            ));
-        }
-        if change.uses_trial {
-            let mut item = keys::trial(&after.user_id).item();
-            item.insert("subscription_id".into(), s(me));
-            actions.push((Guard::Trial, tx::put(table, item, Some("attribute_not_exists(pk)"))?));
-        }
-        if let Some(payment) = &change.payment {
-            actions.push((Guard::Other, tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?));
-        }
-        actions.extend(change.with.into_iter().map(|w| (Guard::Other, w)));
-
-        let guards: Vec<Guard> = actions.iter().map(|(g, _)| *g).collect();
-        match self.transact(actions.into_iter().map(|(_, w)| w).collect()).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::TransactionCancelled(failed)) => {
-                let failed_on = |guard: Guard| guards.iter().zip(&failed).any(|(g, f)| *g == guard && *f);
-                Err(if failed_on(Guard::Event) {
-                    ChangeError::AlreadyApplied
-                } else if failed_on(Guard::Version) {
-                    ChangeError::Conflict
-                } else if failed_on(Guard::Slot) {
-                    ChangeError::AlreadySubscribed
-                } else if failed_on(Guard::Trial) {
-                    ChangeError::TrialUsed
-                } else if failed_on(Guard::Method) {
-                    ChangeError::MethodGone
-                } else {
-                    ChangeError::Conflict
-                })
-            }
-            Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The actions of a subscription's change, each with what it guards.
+fn subscription_actions(
+    table: &str,
+    change: &SubscriptionChange<'_>,
+    uncount_old_method: bool,
+) -> Result<Vec<(Guard, Write)>, StoreError> {
+    let (before, after) = (change.before, change.after);
+    let me = &after.subscription_id;
+    let mut actions: Vec<(Guard, Write)> = Vec::new();
+    if let Some((event_id, payment)) = &change.payment {
+        actions.push((Guard::Event, event_applied(table, event_id, ("subscription_id", me), payment.at)?));
+    }
+    let record = match before {
+        None => tx::put(table, to_item(after)?, Some("attribute_not_exists(pk)"))?,
+        Some(b) => tx::put_if(table, to_item(after)?, Some("version = :v"), Item::from([(":v".into(), n(b.version))]))?,
+    };
+    actions.push((Guard::Version, record));
+    actions.extend(slot_action(table, before, after)?);
+    actions.extend(method_actions(table, change, uncount_old_method)?);
+
+    // The revenue counter follows the subscriptions that pay.
+    let paying_before = before.is_some_and(|b| b.billing.status.is_paying());
+    let delta = match (paying_before, after.billing.status.is_paying()) {
+        (false, true) => after.price_cents,
+        (true, false) => -before.map_or(0, |b| b.price_cents),
+        _ => 0,
+    };
+    if delta != 0 {
+        let values = Item::from([(":delta".into(), n(delta))]);
+        let add = tx::update(table, keys::mrr().item(), "ADD #value :delta", None, values, &[("#value", "value")])?;
+        actions.push((Guard::Other, add));
+    }
+    if change.uses_trial {
+        let mut item = keys::trial(&after.user_id).item();
+        item.insert("subscription_id".into(), s(me));
+        actions.push((Guard::Trial, tx::put(table, item, Some("attribute_not_exists(pk)"))?));
+    }
+    if let Some((_, payment)) = &change.payment {
+        actions.push((Guard::Other, tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?));
+    }
+    actions.extend(change.with.iter().cloned().map(|w| (Guard::Other, w)));
+    Ok(actions)
+}
+
+/// The plan's slot: taken by a subscription that comes to hold the plan (live, or its
+/// first charge about to be asked for) or is created, refused while another holds it; given
+/// back when it stops holding it.
+fn slot_action(
+    table: &str,
+    before: Option<&SubscriptionRecord>,
+    after: &SubscriptionRecord,
+) -> Result<Option<(Guard, Write)>, StoreError> {
+    let me = &after.subscription_id;
+    let holds_before = before.is_some_and(|b| b.billing.holds_plan());
+    let holds_after = after.billing.holds_plan();
+    let slot = keys::plan_slot(&after.user_id, &after.plan_id);
+    let values = Item::from([(":false".into(), AttributeValue::Bool(false)), (":me".into(), s(me))]);
+    if before.is_none() || (holds_after && !holds_before) {
+        let mut item = slot.item();
+        item.insert("subscription_id".into(), s(me));
+        item.insert("holds".into(), AttributeValue::Bool(holds_after));
+        let condition = "attribute_not_exists(pk) OR holds = :false OR subscription_id = :me";
+        return Ok(Some((Guard::Slot, tx::put_if(table, item, Some(condition), values)?)));
+    }
+    if holds_before && !holds_after {
+        let release = tx::update(table, slot.item(), "SET holds = :false", Some("subscription_id = :me"), values, &[])?;
+        return Ok(Some((Guard::Other, release)));
+    }
+    Ok(None)
+}
+
+/// The saved methods' counts of live subscriptions charging them, and the method saved
+/// with the change (which takes its own count's move: one write per item).
+fn method_actions(
+    table: &str,
+    change: &SubscriptionChange<'_>,
+    uncount_old_method: bool,
+) -> Result<Vec<(Guard, Write)>, StoreError> {
+    let (was, is) = (change.before.and_then(SubscriptionRecord::charged_method), change.after.charged_method());
+    let moved = |id: &str| if was == is { 0 } else { i64::from(is == Some(id)) - i64::from(was == Some(id)) };
+    let mut actions = Vec::new();
+    let saved = change.saving.map(|save| save.record.payment_method_id.as_str());
+    if let Some(save) = change.saving {
+        actions.push((Guard::Saving, save.write(table, moved(&save.record.payment_method_id))?));
+    }
+    let user_id = &change.after.user_id;
+    let counted = |id: &str, guard: Guard| {
+        let values = Item::from([(":moved".into(), n(moved(id)))]);
+        let key = keys::payment_method(user_id, id);
+        tx::update(table, key.item(), "ADD live_subscriptions :moved", Some("attribute_exists(pk)"), values, &[])
+            .map(|write| (guard, write))
+    };
+    if let Some(old) = was.filter(|id| was != is && uncount_old_method && Some(*id) != saved) {
+        actions.push(counted(old, Guard::OldMethod)?);
+    }
+    if let Some(new) = is.filter(|id| was != is && Some(*id) != saved) {
+        actions.push(counted(new, Guard::Method)?);
+    }
+    Ok(actions)
 }

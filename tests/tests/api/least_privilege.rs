@@ -203,6 +203,8 @@ async fn run_every_function(app: &TestApp) {
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(app.get("/subscriptions", Some(&token)).await.status, StatusCode::OK);
     assert_eq!(app.get(&format!("/subscriptions/{sub_id}"), Some(&token)).await.status, StatusCode::OK);
+    // a subscription on its hosted page, cancelled before it is paid: its page closed
+    cancel_on_page(app, &token).await;
     // admin listings
     for path in [
         "/admin/sales",
@@ -249,8 +251,23 @@ async fn run_the_relay(app: &TestApp) {
     app.order_when(&token, order_id, "paid").await;
     let cancelled = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let page = cancel_on_page(app, &token).await;
     let report = app.run_job("outbox-relay").await;
-    assert!(report["delivered"].as_u64().unwrap_or(0) >= 3, "email, event and refund: {report}");
+    assert!(report["delivered"].as_u64().unwrap_or(0) >= 4, "email, event, refund, page closed: {report}");
+    let closed = app.client.get(&page).send().await.expect("the page answers");
+    assert_eq!(closed.status(), StatusCode::GONE);
+}
+
+/// Subscribes on the hosted page, then cancels before paying (the page's session is
+/// closed); the page's URL.
+async fn cancel_on_page(app: &TestApp, token: &str) -> String {
+    let body = json!({"plan_id": "complet", "payment_method": "card"});
+    let created = app.post("/subscriptions", Some(token), body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["subscription_id"].as_str().expect("id");
+    let cancelled = app.post(&format!("/subscriptions/{id}/cancel"), Some(token), json!({})).await;
+    assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.body);
+    created.body["redirect_url"].as_str().expect("a page").to_string()
 }
 
 /// The name the template gives what a call acted on.

@@ -357,3 +357,96 @@ async fn the_expiry_scan_emails_once_per_card_and_expiry_and_reads_only_cards_du
     let report = scan().await;
     assert_eq!(report["expiring_sent"], 1, "{report}");
 }
+
+/// A customer with a card expiring this month (due for its expiry email), and how to
+/// subscribe with it and read its count of live subscriptions.
+struct Counted {
+    app: TestApp,
+    email: String,
+    token: String,
+    user: String,
+    id: String,
+}
+
+impl Counted {
+    async fn new(tag: &str) -> Self {
+        let app = spawn_app().await;
+        at_fixed_day(&app).await;
+        let (email, token) = app.customer(tag).await;
+        let id = save_card(&app, &token, "4242424242424242", 3, 2030).await;
+        let user = user_id(&app, &email).await;
+        Self { app, email, token, user, id }
+    }
+
+    async fn subscribe(&self, plan: &str) {
+        let body = json!({"plan_id": plan, "payment_method": self.id});
+        let created = self.app.post("/subscriptions", Some(&self.token), body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+
+    async fn card(&self) -> shared::store::PaymentMethodRecord {
+        self.app.stack.app.store.payment_method(&self.user, &self.id).await.expect("read").expect("saved")
+    }
+
+    /// Its count is `live`, and it cannot be deleted.
+    async fn assert_in_use_by(&self, live: u32) {
+        assert_eq!(self.card().await.live_subscriptions, live);
+        let path = format!("/payment-methods/{}", self.id);
+        let deleted = self.app.call(Method::DELETE, &path, Some(&self.token), None).await;
+        assert_eq!((deleted.status, deleted.code()), (StatusCode::CONFLICT, "payment_method_in_use"));
+    }
+}
+
+/// The card saved again by a payment while a subscription starts on it (the saving reads
+/// the card before, and writes it after): its count of live subscriptions survives, so a
+/// card that pays a subscription is never deleted.
+#[tokio::test]
+async fn saving_a_card_again_keeps_its_count_of_live_subscriptions() {
+    let counted = Counted::new("saved-again").await;
+    let card = counted.card().await;
+    let payment = shared::payments::PaymentEvent {
+        event_id: "evt_again".into(),
+        kind: shared::payments::PaymentEventKind::Succeeded,
+        session_id: Some("ps_again".into()),
+        payment_id: "pay_again".into(),
+        user_id: Some(counted.user.clone()),
+        idempotency_key: None,
+        order_id: Some("order-again".into()),
+        subscription_id: None,
+        amount_cents: 1500,
+        currency: "EUR".into(),
+        method: card.details.clone(),
+        save_method: true,
+        method_token: Some(card.token.clone()),
+        failure_reason: None,
+        created: 0,
+    };
+    let (app, now) = (&counted.app.stack.app, chrono::Utc::now());
+    let saving = shared::saved_methods::saving(app, &counted.user, &counted.email, &payment, now).await.expect("read");
+    let saving = saving.expect("it asks to save");
+    counted.subscribe("normal").await;
+    app.store.write(saving.write(app.store.table()).expect("a write")).await.expect("saved again");
+    counted.assert_in_use_by(1).await;
+
+    // Saved again through the page, once the subscription stands: still one entry, in use.
+    save_card(&counted.app, &counted.token, "4242424242424242", 3, 2030).await;
+    assert_eq!(methods(&counted.app, &counted.token).await.len(), 1);
+    counted.assert_in_use_by(1).await;
+}
+
+/// The expiry scan reads a card, a subscription starts on it, the scan records its email:
+/// the card's count of live subscriptions survives the scan.
+#[tokio::test]
+async fn the_expiry_scan_keeps_a_cards_count_of_live_subscriptions() {
+    use shared::domain::saved_method::{ExpiryNotice, ExpiryNotices};
+    let counted = Counted::new("scanned").await;
+    let store = &counted.app.stack.app.store;
+    let scanned = counted.card().await;
+    counted.subscribe("supplement").await;
+    let outbox = store.new_item(&json!({"pk": "TEST#notice", "sk": "TEST"})).expect("a write");
+    let recorded = store.record_card_notice(&scanned, ExpiryNotices::after(ExpiryNotice::Expiring), outbox).await;
+    assert!(recorded.expect("recorded"), "the card's own fields did not change meanwhile");
+    assert_eq!(counted.card().await.expiry_notices, ExpiryNotices::ExpiringSent);
+    counted.assert_in_use_by(1).await;
+    assert_eq!(counted.app.run_job("card-expiry-scan").await["expiring_sent"], 0, "sent once");
+}

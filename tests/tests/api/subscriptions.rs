@@ -396,3 +396,237 @@ async fn a_cancelled_trial_is_not_reminded_and_never_charged() {
     assert_eq!(count(&emails, "Your free trial"), 0, "{:?}", subjects(&emails));
     assert_eq!(count(&emails, "Subscription ended — Normal"), 1, "{:?}", subjects(&emails));
 }
+
+fn id_of(answer: &Answer) -> String {
+    answer.body["subscription_id"].as_str().unwrap_or_else(|| panic!("no id: {}", answer.body)).to_string()
+}
+
+async fn change_method(app: &TestApp, token: &str, id: &str, method: &str) -> Answer {
+    let path = format!("/subscriptions/{id}/payment-method");
+    app.call(Method::PUT, &path, Some(token), Some(json!({"payment_method_id": method}))).await
+}
+
+/// Every item of the stack's table, as JSON.
+async fn table_items(app: &TestApp) -> Vec<Value> {
+    let store = &app.stack.app.store;
+    let (mut items, mut start) = (Vec::new(), None);
+    loop {
+        let page = store
+            .client()
+            .scan()
+            .table_name(store.table())
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("the table scans");
+        let decoded = page.items.unwrap_or_default().into_iter().map(shared::store::from_item::<Value>);
+        items.extend(decoded.map(|item| item.expect("an item")));
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return items,
+        }
+    }
+}
+
+/// The sandbox provider's side of a stack's subscriptions, from its ledger in the table:
+/// what it took for them (off-session charges and page payments that succeeded), what it
+/// gave back of that (its `refund-<payment_id>` records), and each off-session charge's
+/// outcome, as its webhook receives a copy of it.
+struct Ledger {
+    taken: i64,
+    refunded: i64,
+    charges: Vec<Value>,
+}
+
+async fn ledger(app: &TestApp) -> Ledger {
+    let items = table_items(app).await;
+    let under =
+        |prefix: &'static str| items.iter().filter(move |i| i["pk"].as_str().is_some_and(|pk| pk.starts_with(prefix)));
+    let charges: Vec<Value> = under("CHARGE#").map(|c| c["event"].clone()).collect();
+    let pages = under("PAYSESSION#").map(|s| s["event"].clone()).filter(|e| !e.is_null());
+    let taken: Vec<Value> = charges
+        .iter()
+        .cloned()
+        .chain(pages)
+        .filter(|e| e["subscription_id"].is_string() && e["type"] == "payment.succeeded")
+        .collect();
+    let refunds: Vec<&str> =
+        items.iter().filter_map(|i| i["payment_id"].as_str()).filter_map(|id| id.strip_prefix("refund-")).collect();
+    let amount = |e: &Value| e["amount_cents"].as_i64().unwrap_or(0);
+    Ledger {
+        taken: taken.iter().map(amount).sum(),
+        refunded: taken.iter().filter(|e| refunds.iter().any(|r| e["payment_id"] == *r)).map(amount).sum(),
+        charges,
+    }
+}
+
+/// What the customer holds for their money: the charges that paid their subscriptions.
+async fn held(app: &TestApp, token: &str) -> i64 {
+    let listed = app.get("/subscriptions", Some(token)).await;
+    let subs = listed.body["items"].as_array().cloned().unwrap_or_default();
+    subs.iter().flat_map(statuses).filter(|(_, status)| status == "succeeded").map(|(amount, _)| amount).sum()
+}
+
+/// Money is never taken for something the customer does not get: the provider's charges
+/// less its refunds are what the customer's subscriptions hold, and the webhook
+/// acknowledges the copy of every charge (none is redelivered into the dead-letter queue).
+async fn assert_money_balances(app: &TestApp, token: &str) -> Ledger {
+    app.stack.drain().await;
+    let ledger = ledger(app).await;
+    assert_eq!(
+        ledger.taken - ledger.refunded,
+        held(app, token).await,
+        "taken {} refunded {}",
+        ledger.taken,
+        ledger.refunded
+    );
+    for charge in &ledger.charges {
+        let copy = app.webhook(charge, capsule_tests::WEBHOOK_SECRET, None).await;
+        assert_eq!(copy.status, StatusCode::OK, "the copy of {charge} is refused: {}", copy.body);
+    }
+    ledger
+}
+
+/// A customer with a saved card who has had the trial (their first subscription, to
+/// Normal, on that card): later subscriptions are charged at their start.
+async fn trial_used(tag: &str) -> (TestApp, String, String, String) {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer(tag).await;
+    let pm = save_card(&app, &token, "4242424242424242", 12, 2031).await;
+    assert_eq!(subscribe(&app, &token, "normal", &pm).await.body["status"], "trialing", "the trial is used");
+    (app, email, token, pm)
+}
+
+/// The audit's sequence: a subscription left incomplete on its page, the plan then taken
+/// with a saved card, and the first subscription given that card: refused before anything
+/// is charged for it.
+#[tokio::test]
+async fn a_subscription_whose_plan_is_taken_is_refused_before_it_is_charged() {
+    let (app, _, token, pm) = trial_used("refused").await;
+    let on_page = subscribe(&app, &token, "complet", "card").await;
+    assert_eq!(on_page.body["status"], "incomplete", "{}", on_page.body);
+    let left = id_of(&on_page);
+
+    let paid = subscribe(&app, &token, "complet", &pm).await;
+    assert_eq!((paid.status, &paid.body["status"]), (StatusCode::CREATED, &json!("active")), "{}", paid.body);
+    let refused = change_method(&app, &token, &left, &pm).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::CONFLICT, "already_subscribed"), "{}", refused.body);
+
+    let ledger = assert_money_balances(&app, &token).await;
+    assert_eq!((ledger.taken, ledger.refunded), (2000, 0), "one charge, for the subscription that holds the plan");
+    let left = subscription(&app, &token, &left).await;
+    assert_eq!((&left["status"], statuses(&left)), (&json!("incomplete"), vec![]), "{left}");
+}
+
+/// Five identical subscribes with a saved card at once: one subscription, one charge.
+#[tokio::test]
+async fn five_subscribes_at_once_with_a_saved_card_charge_once() {
+    let (app, _, token, pm) = trial_used("five-at-once").await;
+
+    let answers = futures::future::join_all((0..5).map(|_| subscribe(&app, &token, "complet", &pm))).await;
+    let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
+    let refused =
+        answers.iter().filter(|a| (a.status, a.code()) == (StatusCode::CONFLICT, "already_subscribed")).count();
+    assert_eq!((created, refused), (1, 4), "{:?}", answers.iter().map(|a| &a.body).collect::<Vec<_>>());
+
+    let ledger = assert_money_balances(&app, &token).await;
+    assert_eq!((ledger.taken, ledger.refunded), (2000, 0), "one charge");
+}
+
+/// The copy of a charge that its subscription can no longer take (cancelled while the
+/// charge was on its way, or its plan held by another one meanwhile) is refunded, the
+/// refund naming the subscription, and acknowledged: not redelivered into the dead-letter
+/// queue.
+#[tokio::test]
+async fn a_charge_its_subscription_cannot_take_is_refunded_and_acknowledged() {
+    let (app, email, token, pm) = trial_used("late-charge").await;
+    let cancelled = id_of(&subscribe(&app, &token, "complet", "card").await);
+    let stopped = app.post(&format!("/subscriptions/{cancelled}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(stopped.body["status"], "cancelled", "{}", stopped.body);
+    let outrun = id_of(&subscribe(&app, &token, "supplement", "card").await);
+    assert_eq!(subscribe(&app, &token, "supplement", &pm).await.body["status"], "active");
+
+    let user = user_id(&app, &email).await;
+    let admin = app.admin_token().await;
+    for (id, price) in [(&cancelled, 2000), (&outrun, 1500)] {
+        let record = app.stack.app.store.subscription(&user, id).await.expect("read").expect("stored");
+        let charge = json!({
+            "event_id": format!("evt_{id}"), "type": "payment.succeeded", "payment_id": format!("pay_{id}"),
+            "user_id": user, "idempotency_key": record.billing.charge_key(id), "subscription_id": id,
+            "amount_cents": price, "currency": "EUR",
+            "method": {"method_type": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2031,
+                       "fingerprint": "fp"},
+            "save_method": false, "created": chrono::Utc::now().timestamp(),
+        });
+        let answer = app.webhook(&charge, capsule_tests::WEBHOOK_SECRET, None).await;
+        assert_eq!((answer.status, &answer.body["outcome"]), (StatusCode::OK, &json!("refunded")), "{}", answer.body);
+        let again = app.webhook(&charge, capsule_tests::WEBHOOK_SECRET, None).await;
+        assert_eq!((again.status, &again.body["outcome"]), (StatusCode::OK, &json!("already_processed")));
+        app.stack.drain().await;
+        let payments = app.get("/admin/payments", Some(&admin)).await;
+        let refund = payments.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["payment_id"] == format!("refund-pay_{id}").as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no refund of {id}: {}", payments.body));
+        assert_eq!((&refund["status"], &refund["subscription_id"]), (&json!("refunded"), &json!(id)), "{refund}");
+        assert_eq!(statuses(&subscription(&app, &token, id).await), vec![], "nothing applied to it");
+    }
+}
+
+/// A subscription's page takes no card once the subscription is cancelled or paid with a
+/// saved method (410, as for an order that can no longer be paid): nothing is charged.
+#[tokio::test]
+async fn a_subscription_page_takes_no_card_once_it_is_cancelled_or_paid_otherwise() {
+    let (app, _, token, pm) = trial_used("closed-page").await;
+
+    let cancelled = subscribe(&app, &token, "complet", "card").await;
+    let id = id_of(&cancelled);
+    let stopped = app.post(&format!("/subscriptions/{id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(stopped.body["status"], "cancelled", "{}", stopped.body);
+    let paid_otherwise = subscribe(&app, &token, "supplement", "card").await;
+    let changed = change_method(&app, &token, &id_of(&paid_otherwise), &pm).await;
+    assert_eq!(changed.body["status"], "active", "{}", changed.body);
+
+    for created in [&cancelled, &paid_otherwise] {
+        let url = created.body["redirect_url"].as_str().expect("a page");
+        let shown = app.client.get(url).send().await.expect("page");
+        assert_eq!(shown.status(), StatusCode::GONE);
+        let (status, _, _) = app.pay(url, &card("4242424242424242", 12, 2031, false)).await;
+        assert_eq!(status, StatusCode::GONE);
+    }
+    let ledger = assert_money_balances(&app, &token).await;
+    assert_eq!((ledger.taken, ledger.refunded), (1500, 0), "only the saved card's charge");
+}
+
+/// A subscription whose card was deleted while it paid with it (before a card's count of
+/// live subscriptions survived every writer) still takes a new card: the one gone is no
+/// longer counted, and nothing answers 500.
+#[tokio::test]
+async fn a_subscription_whose_card_is_gone_still_takes_a_new_one() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    let (email, token) = app.customer("card-gone").await;
+    let gone = save_card(&app, &token, "4242424242424242", 12, 2031).await;
+    let new = save_card(&app, &token, "5555555555554444", 12, 2031).await;
+    let id = id_of(&subscribe(&app, &token, "normal", &gone).await);
+    let user = user_id(&app, &email).await;
+    let store = &app.stack.app.store;
+    let key = shared::store::keys::payment_method(&user, &gone);
+    store.client().delete_item().table_name(store.table()).set_key(Some(key.item())).send().await.expect("deleted");
+
+    let changed = change_method(&app, &token, &id, &new).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        (&changed.body["status"], &changed.body["payment_method"]["last4"]),
+        (&json!("trialing"), &json!("4444"))
+    );
+    let counted = store.payment_method(&user, &new).await.expect("read").expect("saved");
+    assert_eq!(counted.live_subscriptions, 1);
+    let back = change_method(&app, &token, &id, &gone).await;
+    assert_eq!((back.status, back.code()), (StatusCode::NOT_FOUND, "payment_method_not_found"));
+}
