@@ -27,7 +27,6 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("charge-renewal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial days, dunning"),
     ("payment-methods", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
     ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
-    ("release-expired-reservations", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
     ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
