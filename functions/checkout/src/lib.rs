@@ -129,6 +129,9 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                 return Err(sale_limit(&line.product_id, settings.sale_unit_limit, held));
             }
         }
+        for line in &cart.lines {
+            shared::cart::within_unpaid_limit(&line.product_id, line.quantity, settings.max_unpaid_units_per_product)?;
+        }
         let order_id = uuid::Uuid::new_v4().to_string();
         let expires_at = now + Duration::minutes(settings.payment_session_minutes);
         let session = match &paying {

@@ -18,7 +18,7 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     // (`REFERENCE_TTL`); the local stack runs every function in one process with one cache,
     // so the read is counted to whichever function made it first. Each function reads them
     // at its own cold start in AWS.
-    ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit"),
+    ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit, max_unpaid_units_per_product"),
     ("admin", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "GET /admin/settings, low-stock alerts"),
     ("auth", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "signups_per_address_per_hour"),
     ("cancel-order", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "cancellation window"),
