@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::json;
 
 use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine, PromoInput};
 use crate::domain::Percent;
@@ -44,6 +45,18 @@ impl Cart {
             currency: CURRENCY,
         }
     }
+}
+
+/// Refuses a line of more units than one buyer may hold unpaid of a product (`limit`, the
+/// settings' `max_unpaid_units_per_product`). A buyer has at most one unpaid order, the
+/// checkout of their one cart (its lock is a condition of the hold's transaction), so a
+/// line is all they can hold of a product: there is nothing else to count.
+pub fn within_unpaid_limit(product_id: &str, quantity: u32, limit: i64) -> Result<(), ApiError> {
+    if i64::from(quantity) > limit {
+        let details = json!({"product_id": product_id, "limit": limit, "requested": quantity});
+        return Err(ApiError::UnpaidLimitExceeded(details));
+    }
+    Ok(())
 }
 
 /// The sale percent of a product at `now`, if it is in a sale.

@@ -3,6 +3,8 @@
 //! and applies the plan as one transaction conditional on the order's status, with every
 //! effect (email, bus event, refund) recorded in the outbox in that same transaction and
 //! delivered right after it (the relay delivers whatever that misses).
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::json;
 
@@ -15,7 +17,8 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    invoice_number, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, Transition, TransitionError,
+    invoice_number, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
+    TransitionError,
 };
 use crate::App;
 
@@ -182,15 +185,16 @@ async fn apply_plan(
     let cart = cart_after(app, &order, plan.cart, now).await?;
     // The shared invoice counter is read last, right before the write that moves it: every
     // paid order races for it, and a read earlier in the attempt only widens the window in
-    // which another payment takes the number.
-    let invoice = match plan.invoice {
+    // which another payment takes the number. A paid order is a sale: its products come in
+    // the same round trip, for the low-stock check after it.
+    let (invoice, sold) = match plan.invoice {
         true => {
             let year = now.year();
-            let current = app.store.invoice_counter(year).await?;
+            let (current, products) = app.store.invoice_counter_and_products(year, &order.product_ids()).await?;
             after.order.invoice_number = Some(invoice_number(year, current + 1));
-            Some((year, current))
+            (Some((year, current)), after_sale(products, &order, plan.stock))
         }
-        false => None,
+        false => (None, HashMap::new()),
     };
     let mut effects = effects(&after, &plan, payment, now)?;
     let mut writes = Vec::new();
@@ -243,15 +247,30 @@ async fn apply_plan(
         );
     }
     outbox::deliver_now(app, &effects).await;
-    if plan.stock != StockMove::None {
-        crate::stock::check_alerts(app, &order.product_ids()).await;
-    }
+    crate::stock::after_sale(app, &sold).await;
     // The order as written; read again only when its refund, delivered just now, marked it.
     let changed = match plan.refund {
         true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
         false => written(after, plan.to, now),
     };
     Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
+}
+
+/// The order's products as a sale leaves them: as read with it, less the units a late
+/// payment takes again (a pending order's units were taken by its hold already).
+fn after_sale(
+    mut products: HashMap<String, ProductRecord>,
+    order: &OrderRecord,
+    stock: StockMove,
+) -> HashMap<String, ProductRecord> {
+    if stock == StockMove::Hold {
+        for (product_id, quantity) in order.holds() {
+            if let Some(product) = products.get_mut(&product_id) {
+                product.stock -= i64::from(quantity);
+            }
+        }
+    }
+    products
 }
 
 /// The order as the transition wrote it: `after` with its history entry and out of the

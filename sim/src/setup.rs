@@ -78,6 +78,9 @@ pub async fn prepare(api: &Api, target: &Target, options: &Options) -> Result<Sa
     }
     let mut during = settings.body.clone();
     during["sale_unit_limit"] = json!(options.sale_limit);
+    // A greedy buyer takes the sale limit: the units one buyer may hold unpaid must allow it.
+    let unpaid = settings.body["max_unpaid_units_per_product"].as_i64().unwrap_or(options.sale_limit);
+    during["max_unpaid_units_per_product"] = json!(unpaid.max(options.sale_limit));
     let put = api.put(Route::Admin, "/admin/settings", admin, &during).await?;
     if put.status != 200 {
         return Err(refused("the sale limit setting", &put));

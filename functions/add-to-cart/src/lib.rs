@@ -74,7 +74,8 @@ struct SetItem {
 
 const PRODUCT_NOT_FOUND: ApiError = ApiError::NotFound { code: "product_not_found", what: "product" };
 
-/// Sets one line to `new_quantity(current)` against current stock and the per-sale limit.
+/// Sets one line to `new_quantity(current)` against current stock, the per-sale limit and
+/// the units one buyer may hold unpaid.
 async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: impl Fn(u32) -> u32) -> HttpResult {
     let product_ids = [product_id.to_string()];
     change_cart(app, user_id, &product_ids, |record, read| {
@@ -96,6 +97,7 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
                     return Err(ApiError::SaleLimitExceeded(details));
                 }
             }
+            cart::within_unpaid_limit(product_id, quantity, read.unpaid_limit)?;
         }
         record.set_quantity(product_id, quantity);
         Ok(())
@@ -109,6 +111,8 @@ struct Read {
     /// For each product read that is in a sale now: the units the user holds in that sale,
     /// and the per-sale limit.
     sale_units: HashMap<String, (u32, i64)>,
+    /// The units of one product a buyer may hold unpaid.
+    unpaid_limit: i64,
 }
 
 /// Applies `change` to the user's unlocked cart and saves it, retrying (with a fresh read)
@@ -126,15 +130,15 @@ async fn change_cart(
         let now = app.clock.now();
         let (mut record, products) = app.store.cart_and_products(user_id, product_ids, now).await?;
         ensure_unlocked(&record)?;
+        let settings = app.store.settings().await?;
         let mut sale_units = HashMap::new();
         for product in products.values() {
             if let Some(sale) = product.active_sale(now) {
                 let held = app.store.sale_units(user_id, &sale.sale_id, &product.product_id).await?;
-                let limit = app.store.settings().await?.sale_unit_limit;
-                sale_units.insert(product.product_id.clone(), (held, limit));
+                sale_units.insert(product.product_id.clone(), (held, settings.sale_unit_limit));
             }
         }
-        let read = Read { products, sale_units };
+        let read = Read { products, sale_units, unpaid_limit: settings.max_unpaid_units_per_product };
         let before = (record.lines.clone(), record.promo_code.clone());
         change(&mut record, &read)?;
         if (record.lines.clone(), record.promo_code.clone()) == before {

@@ -72,7 +72,7 @@ pub async fn create_product(app: &App, req: &Request) -> HttpResult {
         app.clock.now(),
     );
     app.store.create_product(&record).await?;
-    stock::check_alerts(app, std::slice::from_ref(&record.product_id)).await;
+    stock::after_admin_change(app, &record.product_id).await;
     tracing::info!(product_id = %record.product_id, "product created");
     http::created(&view(app, &record).await?)
 }
@@ -92,7 +92,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
         let current = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
         match app.store.update_product(&current, &changes, app.clock.now()).await {
             Ok(()) => {
-                stock::check_alerts(app, std::slice::from_ref(&id)).await;
+                stock::after_admin_change(app, &id).await;
                 let updated = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
                 return http::ok(&view(app, &updated).await?);
             }

@@ -129,6 +129,9 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                 return Err(sale_limit(&line.product_id, settings.sale_unit_limit, held));
             }
         }
+        for line in &cart.lines {
+            shared::cart::within_unpaid_limit(&line.product_id, line.quantity, settings.max_unpaid_units_per_product)?;
+        }
         let order_id = uuid::Uuid::new_v4().to_string();
         let expires_at = now + Duration::minutes(settings.payment_session_minutes);
         let session = match &paying {
@@ -173,21 +176,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         cart.touch(now);
         match app.store.place_order(&order, &cart, limit, now, session_record).await {
             Ok(()) => {
-                // Only a product this hold may have taken under the threshold can need an
-                // alert: the settings and stocks read above say which, without reading again.
-                let near: Vec<String> = order
-                    .holds()
-                    .into_iter()
-                    .filter(|(id, q)| {
-                        priced.products.get(id).is_some_and(|p| {
-                            !p.low_stock_alerted && p.stock - i64::from(*q) < settings.low_stock_threshold
-                        })
-                    })
-                    .map(|(id, _)| id)
-                    .collect();
-                if !near.is_empty() {
-                    shared::stock::check_alerts(app, &near).await;
-                }
+                // A hold is not a sale: the low-stock alert waits for the payment.
                 tracing::info!(order_id = %order_id, user_id = %caller.user_id, total_cents = order.total_cents, "order placed, awaiting payment");
                 return match &paying {
                     Paying::Page(_) => http::created(&Placed {

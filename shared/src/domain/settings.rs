@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
-use super::{Cents, Email};
+use super::{Cents, Email, Quantity};
 
 /// Fees for gift wrapping, by type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,10 @@ pub struct Settings {
     /// Accounts one source address may create per hour (`POST /auth/signup`).
     #[serde(default = "default_signups_per_address_per_hour")]
     pub signups_per_address_per_hour: i64,
+    /// The units of one product one buyer may hold unpaid (cart line and checkout), in or
+    /// out of a sale: one account cannot hold a product's whole stock.
+    #[serde(default = "default_max_unpaid_units_per_product")]
+    pub max_unpaid_units_per_product: i64,
 }
 
 /// The largest fee a setting takes: 1,000.00.
@@ -44,6 +48,11 @@ fn default_card_expiry_notice_days() -> i64 {
 /// script signing up hundreds is refused.
 fn default_signups_per_address_per_hour() -> i64 {
     20
+}
+
+/// More than a buyer takes of one cap (a team's order included), a fraction of most stocks.
+fn default_max_unpaid_units_per_product() -> i64 {
+    25
 }
 
 /// The most a shop may allow per address and hour (the local stack's setting: simulators
@@ -70,6 +79,7 @@ impl Default for Settings {
             sale_unit_limit: 20,
             card_expiry_notice_days: default_card_expiry_notice_days(),
             signups_per_address_per_hour: default_signups_per_address_per_hour(),
+            max_unpaid_units_per_product: default_max_unpaid_units_per_product(),
         }
     }
 }
@@ -79,7 +89,7 @@ impl Settings {
     /// window, a payment session too short to pay in, a fee or a limit no shop means),
     /// invalid or too many manager emails. (Fees are `Cents`: never negative once read.)
     pub fn validate(self) -> Result<Self, DomainError> {
-        let ranges: [(&str, i64, i64, i64); 10] = [
+        let ranges: [(&str, i64, i64, i64); 11] = [
             ("cancellation_window_minutes", self.cancellation_window_minutes, 0, 30 * 24 * 60),
             ("payment_session_minutes", self.payment_session_minutes, 1, 24 * 60),
             ("home_delivery_fee_cents", self.home_delivery_fee_cents.cents(), 0, MAX_FEE_CENTS),
@@ -90,6 +100,7 @@ impl Settings {
             ("trial_days", self.trial_days, 0, 365),
             ("sale_unit_limit", self.sale_unit_limit, 1, 10_000),
             ("signups_per_address_per_hour", self.signups_per_address_per_hour, 1, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR),
+            ("max_unpaid_units_per_product", self.max_unpaid_units_per_product, 1, i64::from(Quantity::MAX)),
         ];
         for (field, value, low, high) in ranges {
             if !(low..=high).contains(&value) {
@@ -137,6 +148,8 @@ mod tests {
             Settings { low_stock_threshold: 1_000_001, ..Settings::default() },
             Settings { signups_per_address_per_hour: 0, ..Settings::default() },
             Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR + 1, ..Settings::default() },
+            Settings { max_unpaid_units_per_product: 0, ..Settings::default() },
+            Settings { max_unpaid_units_per_product: 10_001, ..Settings::default() },
             Settings { home_delivery_fee_cents: Cents::fixed(100_001), ..Settings::default() },
             Settings { stock_manager_emails: vec!["a@b.co".into(); 21], ..Settings::default() },
         ];
@@ -151,7 +164,9 @@ mod tests {
             "gift_fees_cents": {"simple": 0, "birthday": 0, "wedding": 0}, "low_stock_threshold": 1,
             "stock_manager_emails": [], "trial_days": 14, "sale_unit_limit": 20
         }));
-        let defaults = without.ok().map(|s| (s.card_expiry_notice_days, s.signups_per_address_per_hour));
-        assert_eq!(defaults, Some((30, 20)), "settings stored before the fields read the defaults");
+        let defaults = without
+            .ok()
+            .map(|s| (s.card_expiry_notice_days, s.signups_per_address_per_hour, s.max_unpaid_units_per_product));
+        assert_eq!(defaults, Some((30, 20, 25)), "settings stored before the fields read the defaults");
     }
 }

@@ -37,6 +37,8 @@ pub enum ApiError {
     InsufficientStock(Value),
     #[error("the per-user limit for this sale product would be exceeded")]
     SaleLimitExceeded(Value),
+    #[error("more units of this product than one buyer may hold unpaid")]
+    UnpaidLimitExceeded(Value),
     #[error("the cart is empty")]
     EmptyCart,
     #[error("an earlier checkout of this cart is still awaiting payment")]
@@ -94,6 +96,7 @@ impl ApiError {
             Self::TooManyAttempts | Self::TooManySignups => (429, "too_many_attempts"),
             Self::InsufficientStock(_) => (409, "insufficient_stock"),
             Self::SaleLimitExceeded(_) => (422, "sale_limit_exceeded"),
+            Self::UnpaidLimitExceeded(_) => (422, "unpaid_limit_exceeded"),
             Self::EmptyCart => (400, "empty_cart"),
             Self::CheckoutInProgress(_) => (409, "checkout_in_progress"),
             Self::CancellationWindowElapsed => (409, "cancellation_window_elapsed"),
@@ -117,6 +120,7 @@ impl ApiError {
         let details = match self {
             Self::InsufficientStock(d)
             | Self::SaleLimitExceeded(d)
+            | Self::UnpaidLimitExceeded(d)
             | Self::CheckoutInProgress(d)
             | Self::SaleOverlap(d)
             | Self::CartTooLarge(d) => d.clone(),

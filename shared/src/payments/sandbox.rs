@@ -218,22 +218,7 @@ pub async fn complete(
 ) -> Result<Option<PaymentEvent>, StoreError> {
     // A subscription's page collects the card to charge it later: it is always saved.
     let save_method = (save && session.allow_save || session.subscription_id.is_some()) && authorization.approved;
-    let method_token = match save_method {
-        true => {
-            let token = format!("tok_{}", session.session_id);
-            let key = keys::provider_token(&token);
-            let record = TokenRecord {
-                pk: key.pk,
-                sk: key.sk,
-                token: token.clone(),
-                details: authorization.details.clone(),
-                later_charges_fail: authorization.later_charges_fail,
-            };
-            app.store.put(&record).await?;
-            Some(token)
-        }
-        false => None,
-    };
+    let token = save_method.then(|| saved_token(session, authorization));
     let event = PaymentEvent {
         event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
         kind: if authorization.approved { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
@@ -247,7 +232,7 @@ pub async fn complete(
         currency: session.currency.clone(),
         method: authorization.details.clone(),
         save_method,
-        method_token,
+        method_token: token.as_ref().map(|t| t.token.clone()),
         failure_reason: authorization.decline_reason.clone(),
         created: app.clock.now().timestamp(),
     };
@@ -259,7 +244,12 @@ pub async fn complete(
         crate::outbox::Effect::ProviderEvent { event: Box::new(event.clone()) },
         app.clock.now(),
     )];
-    let writes = crate::outbox::puts(app, &effects)?;
+    let mut writes = crate::outbox::puts(app, &effects)?;
+    // The token is written by the completion that wins and by no other: a concurrent
+    // submission of another card can never put its details under the winner's token.
+    if let Some(token) = &token {
+        writes.push(app.store.new_item(token)?);
+    }
     match app.store.complete_payment_session(&session.session_id, &event, writes).await? {
         true => {
             crate::outbox::deliver_now(app, &effects).await;
@@ -268,6 +258,19 @@ pub async fn complete(
         // A concurrent submission completed it first (its outcome is the one, already on its
         // way), or it was closed.
         false => Ok(app.store.payment_session(&session.session_id).await?.and_then(|s| s.event)),
+    }
+}
+
+/// The token that keeps this session's approved method for later charges (one per session).
+fn saved_token(session: &SessionRecord, authorization: &Authorization) -> TokenRecord {
+    let token = format!("tok_{}", session.session_id);
+    let key = keys::provider_token(&token);
+    TokenRecord {
+        pk: key.pk,
+        sk: key.sk,
+        token,
+        details: authorization.details.clone(),
+        later_charges_fail: authorization.later_charges_fail,
     }
 }
 

@@ -107,23 +107,35 @@ impl Store {
         product_ids: &[String],
         now: DateTime<Utc>,
     ) -> Result<(CartRecord, HashMap<String, ProductRecord>), StoreError> {
-        let cart_key = keys::cart(user_id);
+        let (cart, products) = self.products_and(product_ids, keys::cart(user_id)).await?;
+        let cart = cart.map(from_item::<CartRecord>).transpose()?;
+        Ok((cart.unwrap_or_else(|| CartRecord::empty(user_id, now)), products))
+    }
+
+    /// These products by id and the item at `other` (if stored), in one round trip.
+    pub(super) async fn products_and(
+        &self,
+        product_ids: &[String],
+        other: keys::Key,
+    ) -> Result<(Option<super::Item>, HashMap<String, ProductRecord>), StoreError> {
         let mut wanted: Vec<keys::Key> = product_ids.iter().map(|id| keys::product(id)).collect();
         wanted.sort_by(|a, b| a.pk.cmp(&b.pk));
         wanted.dedup();
-        wanted.push(cart_key.clone());
-        let mut cart = None;
-        let mut products = HashMap::new();
+        wanted.push(other.clone());
+        let is_other = |item: &super::Item| {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+            text("pk").as_ref() == Some(&other.pk) && text("sk").as_ref() == Some(&other.sk)
+        };
+        let (mut found, mut products) = (None, HashMap::new());
         for item in self.batch_get(wanted).await? {
-            let is_cart = item.get("sk").and_then(|v| v.as_s().ok()).is_some_and(|sk| *sk == cart_key.sk);
-            if is_cart {
-                cart = Some(from_item::<CartRecord>(item)?);
+            if is_other(&item) {
+                found = Some(item);
             } else {
                 let product: ProductRecord = from_item(item)?;
                 products.insert(product.product_id.clone(), product);
             }
         }
-        Ok((cart.unwrap_or_else(|| CartRecord::empty(user_id, now)), products))
+        Ok((found, products))
     }
 
     /// The user's profile and cart, in one round trip: what a checkout starts from.

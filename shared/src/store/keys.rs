@@ -157,9 +157,9 @@ pub fn commission(code: &str, order_id: &str) -> Key {
     Key::new(format!("PROMO#{code}"), format!("COMMISSION#{order_id}"))
 }
 
-/// One low-stock alert sent.
-pub fn stock_alert(product_id: &str, at: DateTime<Utc>) -> Key {
-    Key::new(format!("PRODUCT#{product_id}"), format!("ALERT#{}", rfc3339(at)))
+/// One low-stock alert sent, under its own id: two in one second both stay.
+pub fn stock_alert(product_id: &str, at: DateTime<Utc>, alert_id: &str) -> Key {
+    Key::new(format!("PRODUCT#{product_id}"), format!("ALERT#{}#{alert_id}", rfc3339(at)))
 }
 
 /// GSI1 partition listing stock alerts by time.
@@ -232,7 +232,7 @@ mod tests {
     fn time_sort_keys_read_as_the_contract_shows_times_and_sort_by_time() {
         let at: DateTime<Utc> = "2026-03-15T12:00:00.750+02:00".parse().expect("a time");
         assert_eq!(time_sort(at, "o-1"), "2026-03-15T10:00:00Z#o-1");
-        assert_eq!(stock_alert("cap", at).sk, "ALERT#2026-03-15T10:00:00Z");
+        assert_eq!(stock_alert("cap", at, "a1").sk, "ALERT#2026-03-15T10:00:00Z#a1");
         let later = at + chrono::Duration::seconds(1);
         assert!(time_sort(at, "zz") <= time_sort_until(at) && time_sort_until(at) < time_sort(later, "a"));
     }

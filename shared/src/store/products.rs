@@ -171,8 +171,9 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a product alerted (once, while under `threshold`) and records the alert, in one
-    /// transaction; `false` if it was already alerted or is no longer under.
+    /// Marks a product alerted (once, while under `threshold`) and records the alert under
+    /// a key of its own, in one transaction; `false` if it was already alerted or is no
+    /// longer under.
     pub async fn raise_stock_alert(
         &self,
         product: &ProductRecord,
@@ -186,12 +187,13 @@ impl Store {
             stock: product.stock,
             alerted_at: now,
         };
-        let key = keys::stock_alert(&product.product_id, now);
+        let alert_id = uuid::Uuid::new_v4().simple().to_string();
+        let key = keys::stock_alert(&product.product_id, now, &alert_id);
         let mut item = super::to_item(&alert)?;
         item.insert("pk".into(), s(key.pk));
         item.insert("sk".into(), s(key.sk));
         item.insert("gsi1pk".into(), s(keys::STOCK_ALERTS));
-        item.insert("gsi1sk".into(), s(keys::time_sort(now, &product.product_id)));
+        item.insert("gsi1sk".into(), s(keys::time_sort(now, &alert_id)));
         let mut actions = vec![
             super::tx::update(
                 self.table(),
@@ -205,7 +207,7 @@ impl Store {
                 ]),
                 &[],
             )?,
-            super::tx::put(self.table(), item, None)?,
+            super::tx::put(self.table(), item, Some("attribute_not_exists(pk)"))?,
         ];
         actions.extend(outbox);
         match self.transact(actions).await {

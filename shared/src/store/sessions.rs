@@ -5,7 +5,8 @@ use super::{keys, s, to_item, tx, Item, Store, StoreError, Write};
 
 impl Store {
     /// Closes an open session with the outcome sent to the webhook, in one transaction with
-    /// `with` (the outcome's outbox item); `false` if it was closed before (nothing written).
+    /// `with` (the outcome's outbox item, the saved method's token); `false` if it was closed
+    /// before (nothing written).
     pub async fn complete_payment_session<E: Serialize>(
         &self,
         session_id: &str,

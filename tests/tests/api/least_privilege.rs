@@ -18,7 +18,7 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     // (`REFERENCE_TTL`); the local stack runs every function in one process with one cache,
     // so the read is counted to whichever function made it first. Each function reads them
     // at its own cold start in AWS.
-    ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit"),
+    ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit, max_unpaid_units_per_product"),
     ("admin", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "GET /admin/settings, low-stock alerts"),
     ("auth", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "signups_per_address_per_hour"),
     ("cancel-order", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "cancellation window"),
@@ -27,7 +27,6 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("charge-renewal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial days, dunning"),
     ("payment-methods", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
     ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
-    ("release-expired-reservations", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
     ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),

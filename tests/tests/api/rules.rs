@@ -338,3 +338,70 @@ async fn one_breakdown_in_the_cart_the_order_the_invoice_and_the_commission() {
     assert_eq!(reversed.body["total_earned_cents"], 0);
     assert_eq!(app.get("/admin/promo-codes/NOPE/commissions", Some(&admin)).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Sets the units one buyer may hold unpaid of a product.
+async fn unpaid_limit(app: &TestApp, admin: &str, limit: i64) {
+    let mut settings = app.get("/admin/settings", Some(admin)).await.body;
+    settings["max_unpaid_units_per_product"] = json!(limit);
+    let put = app.call(Method::PUT, "/admin/settings", Some(admin), Some(settings)).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+}
+
+/// One account cannot hold a product's whole stock: at most `max_unpaid_units_per_product`
+/// of it unpaid, however it adds and checks out (at once included), in a sale or not; paid,
+/// expired or cancelled, the units no longer count, and the admin setting moves the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_buyer_holds_at_most_the_unpaid_limit_of_a_product() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let defaults = app.get("/admin/settings", Some(&admin)).await;
+    assert_eq!(defaults.body["max_unpaid_units_per_product"], 25);
+    unpaid_limit(&app, &admin, 3).await;
+    let product = app.product_with_stock(1000, 10).await;
+    let (_, token) = app.customer("hoarder").await;
+
+    let over = app.add(&token, &product, 4).await;
+    assert_eq!((over.status, over.code()), (StatusCode::UNPROCESSABLE_ENTITY, "unpaid_limit_exceeded"));
+    assert_eq!(over.body["error"]["details"], json!({"product_id": product, "limit": 3, "requested": 4}));
+    // Five adds of one at once: three land.
+    let adds = futures::future::join_all((0..5).map(|_| app.add(&token, &product, 1))).await;
+    assert_eq!(adds.iter().filter(|a| a.status == StatusCode::OK).count(), 3);
+    assert!(adds.iter().all(|a| a.status == StatusCode::OK || a.code() == "unpaid_limit_exceeded"));
+    // Four checkouts at once: one hold of three, and nothing more while it is unpaid.
+    let placed = futures::future::join_all((0..4).map(|_| app.checkout(&token))).await;
+    assert_eq!(placed.iter().filter(|a| a.status == StatusCode::CREATED).count(), 1);
+    assert!(placed.iter().all(|a| a.status == StatusCode::CREATED || a.code() == "checkout_in_progress"));
+    assert_eq!(app.stock(&product).await, 7);
+    assert_eq!(app.add(&token, &product, 1).await.code(), "checkout_in_progress");
+    assert_eq!(app.checkout(&token).await.code(), "checkout_in_progress");
+
+    // Expired: the limit is free again; paid: too.
+    app.stack.clock.advance(31 * 60);
+    assert_eq!(app.run_job("release-expired-reservations").await["released"], 1);
+    assert_eq!(app.stock(&product).await, 10);
+    app.buy(&token, VISA).await;
+    assert_eq!(app.stock(&product).await, 7);
+    assert_eq!(app.add(&token, &product, 3).await.status, StatusCode::OK);
+    let again = app.checkout(&token).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    // Cancelled: free again. A cart filled before the limit was lowered is refused at checkout.
+    let order = again.body["order_id"].as_str().expect("id");
+    assert_eq!(app.post(&format!("/orders/{order}/cancel"), Some(&token), json!({})).await.status, StatusCode::OK);
+    unpaid_limit(&app, &admin, 2).await;
+    let refused = app.checkout(&token).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::UNPROCESSABLE_ENTITY, "unpaid_limit_exceeded"));
+    assert_eq!(app.stock(&product).await, 7, "nothing held");
+    unpaid_limit(&app, &admin, 4).await;
+    assert_eq!(app.add(&token, &product, 1).await.status, StatusCode::OK);
+    assert_eq!(app.checkout(&token).await.status, StatusCode::CREATED);
+    assert_eq!(app.stock(&product).await, 3);
+
+    // In a sale too, under its own higher limit.
+    let (_, shopper) = app.customer("sale-hoarder").await;
+    assert_eq!(
+        sale(&app, &admin, &["cap-lin-sable"], 10, Duration::seconds(-60), Duration::hours(5)).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(app.add(&shopper, "cap-lin-sable", 5).await.code(), "unpaid_limit_exceeded");
+    assert_eq!(app.add(&shopper, "cap-lin-sable", 4).await.status, StatusCode::OK);
+}

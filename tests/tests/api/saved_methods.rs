@@ -36,16 +36,17 @@ pub(crate) async fn fill_cart(app: &TestApp, token: &str, stock: i64) -> String 
     product
 }
 
+/// Checks the cart out for the hosted page, asking to be allowed to save.
+async fn checkout_saving(app: &TestApp, token: &str) -> Answer {
+    let body = json!({"payment_method": "card", "save_payment_method": true, "delivery": pickup()});
+    let placed = app.post("/checkout", Some(token), body).await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+    placed
+}
+
 /// Checks the cart out on the hosted page with `form`, asking to be allowed to save.
 pub(crate) async fn pay_on_page(app: &TestApp, token: &str, form: &[(&str, String)], status: &str) -> Value {
-    let placed = app
-        .post(
-            "/checkout",
-            Some(token),
-            json!({"payment_method": "card", "save_payment_method": true, "delivery": pickup()}),
-        )
-        .await;
-    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+    let placed = checkout_saving(app, token).await;
     let (answer, _, _) = app.pay(placed.body["redirect_url"].as_str().expect("redirect_url"), form).await;
     assert_eq!(answer, StatusCode::SEE_OTHER);
     app.order_when(token, placed.body["order_id"].as_str().expect("order_id"), status).await
@@ -449,4 +450,35 @@ async fn the_expiry_scan_keeps_a_cards_count_of_live_subscriptions() {
     assert_eq!(counted.card().await.expiry_notices, ExpiryNotices::ExpiringSent);
     counted.assert_in_use_by(1).await;
     assert_eq!(counted.app.run_job("card-expiry-scan").await["expiring_sent"], 0, "sent once");
+}
+
+/// One page posted twice at once, "save" ticked, with a card that pays and one whose later
+/// charges fail: whichever submission completes the session, the saved method is its card
+/// and its token charges as that card. Rounds repeat the race so that both orders happen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_cards_posted_at_once_save_the_winning_card_under_its_own_token() {
+    let app = spawn_app().await;
+    at_fixed_day(&app).await;
+    for round in 0..8 {
+        let (_, token) = app.customer(&format!("two-cards-{round}")).await;
+        fill_cart(&app, &token, 10).await;
+        let placed = checkout_saving(&app, &token).await;
+        let url = placed.body["redirect_url"].as_str().expect("redirect_url");
+        let (pays, fails_later) = (card("4242424242424242", 12, 2031, true), card("4000000000000341", 12, 2031, true));
+        let (a, b) = tokio::join!(app.pay(url, &pays), app.pay(url, &fails_later));
+        assert_eq!((a.0, b.0), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+        let order = app.order_when(&token, placed.body["order_id"].as_str().expect("id"), "paid").await;
+        let paid_with = order["payment"]["last4"].as_str().expect("last4").to_string();
+
+        let saved = methods(&app, &token).await;
+        assert_eq!(saved.len(), 1, "round {round}: {saved:?}");
+        assert_eq!(saved[0]["last4"], paid_with.as_str(), "round {round}: the card that paid is the one saved");
+        // Charged later, the saved method behaves as the card it shows.
+        fill_cart(&app, &token, 10).await;
+        let id = saved[0]["payment_method_id"].as_str().expect("id");
+        let charged = checkout_with(&app, &token, id).await;
+        assert_eq!(charged.status, StatusCode::CREATED, "{}", charged.body);
+        let expected = if paid_with == "4242" { "paid" } else { "payment_failed" };
+        assert_eq!(charged.body["status"], expected, "round {round}: saved {paid_with} charged as another card");
+    }
 }
