@@ -43,6 +43,19 @@ pub struct MethodDetails {
 }
 
 impl MethodDetails {
+    /// A method of which nothing is known but its kind and fingerprint.
+    pub fn undescribed(method_type: &str, fingerprint: &str) -> Self {
+        Self {
+            method_type: method_type.into(),
+            brand: None,
+            last4: None,
+            exp_month: None,
+            exp_year: None,
+            phone_last4: None,
+            fingerprint: fingerprint.into(),
+        }
+    }
+
     /// A card's expiry; `None` for methods that do not expire.
     pub fn expiry(&self) -> Option<CardExpiry> {
         Some(CardExpiry { month: self.exp_month?, year: self.exp_year? })

@@ -328,15 +328,7 @@ mod tests {
         let empty = PaymentMethodRecord {
             gsi2pk: None,
             gsi2sk: None,
-            details: MethodDetails {
-                method_type: "card".into(),
-                brand: None,
-                last4: None,
-                exp_month: None,
-                exp_year: None,
-                phone_last4: None,
-                fingerprint: "fp".into(),
-            },
+            details: MethodDetails::undescribed("card", "fp"),
             ..full.clone()
         };
         let (full, empty) = (to_item(&full).unwrap_or_default(), to_item(&empty).unwrap_or_default());

@@ -503,15 +503,7 @@ pub fn payment_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEv
     };
     let method = match intent.method() {
         Some(method) => MethodDetails::try_from(method)?,
-        None => MethodDetails {
-            method_type: "card".into(),
-            brand: None,
-            last4: None,
-            exp_month: None,
-            exp_year: None,
-            phone_last4: None,
-            fingerprint: String::new(),
-        },
+        None => MethodDetails::undescribed("card", ""),
     };
     let save_method = kind == PaymentEventKind::Succeeded && intent.setup_future_usage.is_some();
     Ok(PaymentEvent {
