@@ -188,25 +188,28 @@ class PooledServer(BaseWSGIServer):
         self.counting = threading.Lock()
 
     def process_request(self, request, client_address):
+        # Each connection queued has a thread of its own to take it: an idle one, claimed
+        # here (not when it wakes, else a second connection arriving meanwhile counts the
+        # same idle thread and waits behind a transaction's answer), or a new one.
         with self.counting:
-            if self.idle == 0 and self.threads < WORKERS:
+            if self.idle > 0:
+                self.idle -= 1
+            elif self.threads < WORKERS:
                 self.threads += 1
                 threading.Thread(target=self.work, name=f"request-{self.threads}", daemon=True).start()
         self.connections.put((request, client_address))
 
     def work(self):
         while True:
-            with self.counting:
-                self.idle += 1
             request, client_address = self.connections.get()
-            with self.counting:
-                self.idle -= 1
             try:
                 self.finish_request(request, client_address)
             except Exception:
                 self.handle_error(request, client_address)
             finally:
                 self.shutdown_request(request)
+            with self.counting:
+                self.idle += 1
 
 
 def main() -> None:

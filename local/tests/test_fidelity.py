@@ -21,7 +21,7 @@ from conftest import create_table
 NO_RETRIES = Config(retries={"total_max_attempts": 1}, max_pool_connections=32)
 DEFAULTS = {"enabled": True, "transaction_latency_ms": 20, "partition_wcu": 1000}
 # Long enough for a test to act while a transaction is in flight, on a loaded machine.
-IN_FLIGHT_MS = 5000  # long enough to be seen held on a loaded CI machine
+IN_FLIGHT_MS = 2000
 
 
 def s(value):
