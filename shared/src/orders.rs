@@ -17,8 +17,8 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    invoice_number, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
-    TransitionError,
+    invoice_number, AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord,
+    Transition, TransitionError,
 };
 use crate::App;
 
@@ -424,7 +424,7 @@ async fn refund_payment(
     let outbox = outbox::puts(app, &effects)?;
     let status = if took_money { OrderStatus::Paid } else { OrderStatus::PaymentFailed };
     let record = payment_record(payment, status, now);
-    if !app.store.record_event(&payment.event_id, ("order_id", order_id), now, &[record], outbox).await? {
+    if !app.store.record_event(&payment.event_id, AppliedTo::Order(order_id), now, &[record], outbox).await? {
         return Ok(Outcome::AlreadyApplied);
     }
     if took_money {

@@ -22,7 +22,7 @@ pub use invoices::invoice_number;
 pub use orders::{OrderRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
 pub use payment_methods::{payment_method_id, Deletion, MethodSave, PaymentMethodRecord};
-pub use payments::PaymentRecord;
+pub use payments::{AppliedTo, PaymentRecord};
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};

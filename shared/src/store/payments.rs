@@ -55,14 +55,31 @@ impl PaymentRecord {
     }
 }
 
-/// The write that makes a payment event unrepeatable: put once, naming what it was applied
-/// to (`field`: `order_id` or `subscription_id`, `id`).
+/// What a payment event was applied to (or recorded against, when it changed nothing).
+#[derive(Clone, Copy, Debug)]
+pub enum AppliedTo<'a> {
+    Order(&'a str),
+    Subscription(&'a str),
+}
+
+impl AppliedTo<'_> {
+    /// The attribute of the event's record that names it, and its id.
+    fn field(&self) -> (&'static str, &str) {
+        match *self {
+            Self::Order(id) => ("order_id", id),
+            Self::Subscription(id) => ("subscription_id", id),
+        }
+    }
+}
+
+/// The write that makes a payment event unrepeatable: put once, naming what it was applied to.
 pub(super) fn event_applied(
     table: &str,
     event_id: &str,
-    (field, id): (&str, &str),
+    applied_to: AppliedTo<'_>,
     at: DateTime<Utc>,
 ) -> Result<TransactWriteItem, StoreError> {
+    let (field, id) = applied_to.field();
     let key = keys::webhook_event(event_id);
     let item = Item::from([
         ("pk".into(), s(key.pk)),
@@ -76,12 +93,12 @@ pub(super) fn event_applied(
 
 impl Store {
     /// Records an event that changes no order or subscription (a payment it could not
-    /// take), naming it (`applied_to`: `("order_id", id)` or `("subscription_id", id)`), with
+    /// take), naming what it was for, with
     /// its payment records; `false` if the event was already recorded.
     pub async fn record_event(
         &self,
         event_id: &str,
-        applied_to: (&str, &str),
+        applied_to: AppliedTo<'_>,
         at: DateTime<Utc>,
         payments: &[PaymentRecord],
         outbox: Vec<TransactWriteItem>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::payments::event_applied;
+use super::payments::{event_applied, AppliedTo};
 use super::{from_item, keys, n, s, to_item, tx, Item, MethodSave, PaymentRecord, Store, StoreError, Write};
 use crate::domain::order::PaymentStatus;
 use crate::domain::saved_method::MethodDetails;
@@ -251,7 +251,7 @@ fn subscription_actions(
     let me = &after.subscription_id;
     let mut actions: Vec<(Guard, Write)> = Vec::new();
     if let Some((event_id, payment)) = &change.payment {
-        actions.push((Guard::Event, event_applied(table, event_id, ("subscription_id", me), payment.at)?));
+        actions.push((Guard::Event, event_applied(table, event_id, AppliedTo::Subscription(me), payment.at)?));
     }
     let record = match before {
         None => tx::put(table, to_item(after)?, Some("attribute_not_exists(pk)"))?,

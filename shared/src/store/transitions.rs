@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::invoices::invoice_number;
+use super::payments::{event_applied, AppliedTo};
 use super::{keys, n, s, time, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
 use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
 use crate::domain::order::{CommissionStatus, HistoryEntry, OrderStatus};
@@ -186,16 +187,8 @@ impl Store {
         let mut actions = Vec::new();
         let mut event_index = None;
         if let Some(event_id) = t.event_id {
-            let key = keys::webhook_event(event_id);
-            let item = Item::from([
-                ("pk".into(), s(key.pk)),
-                ("sk".into(), s(key.sk)),
-                ("event_id".into(), s(event_id)),
-                ("order_id".into(), s(&t.order.order_id)),
-                ("applied_at".into(), time(t.at)),
-            ]);
             event_index = Some(actions.len());
-            actions.push(tx::put(table, item, Some("attribute_not_exists(pk)"))?);
+            actions.push(event_applied(table, event_id, AppliedTo::Order(&t.order.order_id), t.at)?);
         }
         let order_index = actions.len();
         let mut expression = String::from("SET #status = :to, history = list_append(history, :entry)");

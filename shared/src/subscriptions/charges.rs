@@ -12,7 +12,7 @@ use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{self, ChargeRequest, PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::Attempt;
 use crate::saved_methods;
-use crate::store::{ChangeError, PaymentRecord, SubscriptionCharge, SubscriptionRecord};
+use crate::store::{AppliedTo, ChangeError, PaymentRecord, SubscriptionCharge, SubscriptionRecord};
 use crate::App;
 
 /// The subscription after the charge `event` of the attempt due, with its notices.
@@ -251,7 +251,7 @@ async fn refuse_payment(
         now,
     );
     payment.subscription_id = Some(record.subscription_id.clone());
-    let applied_to = ("subscription_id", record.subscription_id.as_str());
+    let applied_to = AppliedTo::Subscription(&record.subscription_id);
     if !app.store.record_event(&event.event_id, applied_to, now, &[payment], writes).await? {
         return Ok(PaymentOutcome::AlreadyProcessed);
     }
