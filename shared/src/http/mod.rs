@@ -152,3 +152,27 @@ pub fn base_url(config: &crate::config::Config, req: &lambda_http::Request) -> S
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Cancellation, StoreError};
+
+    #[test]
+    fn a_change_given_up_on_for_contention_is_a_503_to_try_again_shortly() {
+        let busy = [
+            ApiError::from(StoreError::Busy("a transaction kept meeting others".into())),
+            ApiError::Busy("the cart kept changing during checkout".into()),
+        ];
+        for error in busy {
+            let response = error_response(&error);
+            assert_eq!(response.status(), 503);
+            assert_eq!(response.headers().get("retry-after").map(|v| v.as_bytes()), Some(&b"1"[..]));
+            let Body::Text(body) = response.body() else { panic!("a JSON body") };
+            assert!(body.contains(r#""code":"service_unavailable""#), "{body}");
+        }
+        // A cancellation no caller maps to a guard (an invalid write) is our bug.
+        let invalid = StoreError::TransactionCancelled(Cancellation::new([Some("ValidationError")], 1));
+        assert_eq!(ApiError::from(invalid).status_code(), (500, "internal"));
+    }
+}
