@@ -260,7 +260,9 @@ impl Store {
             let cut = met
                 .as_ref()
                 .map(|_| timeouts.to_builder().operation_timeout(tries.left().unwrap_or_default() + attempt).build());
-            let error = match request.clone().send_within(cut).await {
+            // On the heap: the SDK's future is large, and a handler's stack in a debug build
+            // (a test thread's 2 MiB) would not hold it inside every caller's future.
+            let error = match Box::pin(request.clone().send_within(cut)).await {
                 Ok(output) => return Ok(output),
                 Err(error) => error,
             };
