@@ -107,7 +107,8 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
             password_hash,
             created_at: now,
         };
-        ignore_existing(app.store.create_user(&admin).await)?;
+        // `false`: another seeding created it meanwhile.
+        app.store.create_user(&admin).await?;
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ pub async fn apply(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Outcom
     if attempts > 1 {
         tracing::info!(order_id, attempts, ms = started.elapsed().as_millis() as u64, "order change contended");
     }
-    applied.ok_or_else(|| ApiError::Internal(format!("order {order_id} kept changing")))
+    applied.ok_or_else(|| ApiError::Busy(format!("order {order_id} kept changing")))
 }
 
 async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<Outcome>, ApiError> {

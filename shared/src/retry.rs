@@ -4,7 +4,9 @@
 //! K racers on one row (the invoice counter in a sale) let one through per round, and
 //! rounds that all collide again cost K reads and writes each, which on a loaded store
 //! makes each round slower still. Every contention loop in Capsule goes through `Retries`
-//! (a loop) or `contended` (a closure).
+//! (a loop) or `contended` (a closure): the store's resends of a write DynamoDB refused
+//! because it met another (`store::Store::send_write`), and the reads-and-writes again of a
+//! change whose condition lost a race (an order's move, a subscription's, a checkout).
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -45,15 +47,31 @@ pub struct Retries {
     tried: usize,
     /// When the last attempt began.
     began: Option<Instant>,
+    /// When the first attempt began.
+    first: Option<Instant>,
+    /// How long after the first attempt another may still begin (`within`).
+    budget: Option<Duration>,
 }
 
 impl Retries {
     pub fn new(policy: Policy) -> Self {
-        Self { policy, tried: 0, began: None }
+        Self { policy, tried: 0, began: None, first: None, budget: None }
+    }
+
+    /// Bounded in time as well: no attempt begins later than `budget` after the first,
+    /// nor waits for a pause that would end later.
+    pub fn within(self, budget: Duration) -> Self {
+        Self { budget: Some(budget), ..self }
+    }
+
+    /// What is left of the budget (`None`: no budget); all of it before the first attempt.
+    pub fn left(&self) -> Option<Duration> {
+        let spent = self.first.map_or(Duration::ZERO, |first| first.elapsed());
+        self.budget.map(|budget| budget.saturating_sub(spent))
     }
 
     /// Whether to attempt (again): at once the first time, after a random pause later,
-    /// `false` once the policy's attempts are spent.
+    /// `false` once the policy's attempts or the budget are spent.
     pub async fn next(&mut self) -> bool {
         if self.tried >= self.policy.attempts {
             return false;
@@ -61,10 +79,16 @@ impl Retries {
         if let Some(began) = self.began {
             let spread = self.policy.spread(began.elapsed(), self.tried);
             let most = u64::try_from(spread.as_millis()).unwrap_or(u64::MAX).max(1);
-            tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % most)).await;
+            let pause = Duration::from_millis(rand::random::<u64>() % most);
+            if self.left().is_some_and(|left| pause >= left) {
+                return false;
+            }
+            tokio::time::sleep(pause).await;
         }
         self.tried += 1;
-        self.began = Some(Instant::now());
+        let now = Instant::now();
+        self.began = Some(now);
+        self.first.get_or_insert(now);
         true
     }
 }
@@ -125,5 +149,24 @@ mod tests {
 
         let failed = contended(QUICK, || async { Err::<Attempt<()>, _>("broken") }).await;
         assert_eq!(failed, Err("broken"));
+    }
+
+    #[tokio::test]
+    async fn a_budget_ends_the_attempts_before_the_policy_does() {
+        let many = Policy { attempts: 1_000_000, max_pause: Duration::from_millis(2) };
+        let mut tries = Retries::new(many).within(Duration::from_millis(30));
+        assert_eq!(tries.left(), Some(Duration::from_millis(30)), "all of it before the first attempt");
+        let mut attempts = 0;
+        while tries.next().await {
+            attempts += 1;
+        }
+        assert!((2..1_000_000).contains(&attempts), "{attempts} attempts");
+        assert!(tries.left().is_some_and(|left| left < Duration::from_millis(30)));
+
+        // Without time for a pause, one attempt and no other.
+        let mut once = Retries::new(many).within(Duration::ZERO);
+        assert!(once.next().await);
+        assert!(!once.next().await);
+        assert_eq!(Retries::new(many).left(), None);
     }
 }

@@ -1,7 +1,8 @@
 //! A TCP proxy between a stack and the AWS emulator that plays the network's faults on
 //! command: the emulator stalls (requests are read and never answered), answers one
-//! operation late (the request is applied, its answer held back), or it dies (every open
-//! connection is reset, new ones are reset at once) and later comes back.
+//! operation late (the request is applied, its answer held back), loses the answers of the
+//! next few requests of an operation (applied, then the connection is reset), or it dies
+//! (every open connection is reset, new ones are reset at once) and later comes back.
 //! moto keeps its data in memory, so this is how a test loses the emulator mid-burst while
 //! what it already committed survives.
 use std::sync::{Arc, Mutex};
@@ -31,11 +32,15 @@ struct Seen {
     stalled: Vec<String>,
 }
 
+/// The answers still to lose: to requests whose target contains the operation, how many.
+type Losing = Arc<Mutex<Option<(&'static str, usize)>>>;
+
 pub struct FaultProxy {
     /// Give this to the stack as its AWS endpoint.
     pub endpoint: String,
     fault: watch::Sender<Fault>,
     seen: Arc<Mutex<Seen>>,
+    losing: Losing,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -47,22 +52,32 @@ impl FaultProxy {
         let endpoint = format!("http://{}", listener.local_addr()?);
         let (fault, _) = watch::channel(Fault::None);
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let (faults, log) = (fault.clone(), seen.clone());
+        let losing = Losing::default();
+        let (faults, log, lose) = (fault.clone(), seen.clone(), losing.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (faults, log, upstream) = (faults.subscribe(), log.clone(), upstream.clone());
+                let (faults, log, lose, upstream) = (faults.subscribe(), log.clone(), lose.clone(), upstream.clone());
                 tokio::spawn(async move {
                     if *faults.borrow() == Fault::Down {
                         reset(&client);
                         return;
                     }
                     if let Ok(server) = TcpStream::connect(&upstream).await {
-                        relay(client, server, faults, log).await;
+                        relay(client, server, faults, log, lose).await;
                     }
                 });
             }
         });
-        Ok(Self { endpoint, fault, seen, task })
+        Ok(Self { endpoint, fault, seen, losing, task })
+    }
+
+    /// Loses the answers to the next `count` requests whose target contains `operation`:
+    /// each reaches the emulator, which applies it, and its connection is reset before the
+    /// answer comes back, as when the network drops it.
+    pub fn lose_answers(&self, operation: &'static str, count: usize) {
+        if let Ok(mut losing) = self.losing.lock() {
+            *losing = Some((operation, count));
+        }
     }
 
     pub fn set(&self, fault: Fault) {
@@ -104,11 +119,24 @@ fn target(chunk: &[u8]) -> Option<String> {
     })
 }
 
+/// Whether the answer to a request for `target` is to be lost (one fewer left to lose).
+fn lose(losing: &Losing, target: Option<&str>) -> bool {
+    let Ok(mut losing) = losing.lock() else { return false };
+    match losing.as_mut() {
+        Some((operation, left)) if *left > 0 && target.is_some_and(|t| t.contains(*operation)) => {
+            *left -= 1;
+            true
+        }
+        _ => false,
+    }
+}
+
 async fn relay(
     mut client: TcpStream,
     mut server: TcpStream,
     mut faults: watch::Receiver<Fault>,
     seen: Arc<Mutex<Seen>>,
+    losing: Losing,
 ) {
     let (mut from_client, mut from_server) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     // The target of the request this connection carries now (answers come in order).
@@ -140,6 +168,10 @@ async fn relay(
             }
             read = server.read(&mut from_server) => {
                 let Ok(n @ 1..) = read else { return };
+                if lose(&losing, current.as_deref()) {
+                    reset(&server);
+                    return reset(&client);
+                }
                 let fault = *faults.borrow();
                 if let Fault::SlowAnswers { operation, by } = fault {
                     if current.as_deref().is_some_and(|t| t.contains(operation)) {

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub stack: Stack,
     pub client: reqwest::Client,
     pub endpoint: String,
+    /// The emulator of the stack's own (`Setup::fidelity`), stopped after the stack.
+    pub own_emulator: Option<local::emulator::Launched>,
 }
 
 /// The emulator `make test` started.
@@ -69,6 +71,10 @@ pub struct Setup {
     /// The AWS endpoint, when not the emulator `make test` started (e.g. a `FaultProxy`).
     pub endpoint: Option<String>,
     pub sdk_limits: shared::sdk::Limits,
+    /// An emulator of the stack's own in fidelity mode with these settings (see
+    /// `fidelity`), whatever `CAPSULE_FIDELITY` says: DynamoDB's conflicts and throttles
+    /// played for this stack alone.
+    pub fidelity: Option<Value>,
 }
 
 impl Default for Setup {
@@ -79,8 +85,29 @@ impl Default for Setup {
             allowed_origins: Vec::new(),
             endpoint: None,
             sdk_limits: shared::sdk::Limits::EMULATOR,
+            fidelity: None,
         }
     }
+}
+
+/// Switches the emulator at `endpoint` to fidelity mode with `settings` (a JSON object of
+/// `transaction_latency_ms`, `partition_wcu`; `POST /_capsule/fidelity`).
+pub async fn fidelity(endpoint: &str, settings: Value) {
+    let mut settings = settings;
+    settings["enabled"] = json!(true);
+    let answer = reqwest::Client::new()
+        .post(format!("{endpoint}/_capsule/fidelity"))
+        .json(&settings)
+        .send()
+        .await
+        .expect("the emulator answers");
+    assert!(answer.status().is_success(), "fidelity settings refused: {}", answer.text().await.unwrap_or_default());
+}
+
+/// How many items transactions hold now on the emulator at `endpoint` (fidelity mode).
+pub async fn held_items(endpoint: &str) -> u64 {
+    let answer = reqwest::get(format!("{endpoint}/_capsule/fidelity")).await.expect("the emulator answers");
+    answer.json::<Value>().await.expect("JSON")["held_items"].as_u64().expect("held_items")
 }
 
 pub async fn spawn_app_with(setup: Setup) -> TestApp {
@@ -94,7 +121,16 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
             .with_ansi(false)
             .try_init();
     });
-    let endpoint = setup.endpoint.unwrap_or_else(emulator_endpoint);
+    let own_emulator = match &setup.fidelity {
+        Some(settings) => {
+            let emulator = local::emulator::Launched::start(false).await.expect("an emulator of the test's own");
+            fidelity(&emulator.endpoint, settings.clone()).await;
+            Some(emulator)
+        }
+        None => None,
+    };
+    let own_endpoint = own_emulator.as_ref().map(|e| e.endpoint.clone());
+    let endpoint = setup.endpoint.or(own_endpoint).unwrap_or_else(emulator_endpoint);
     let options = local::Options {
         endpoint: endpoint.clone(),
         prefix: setup.prefix.unwrap_or_else(|| format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])),
@@ -109,7 +145,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
-    TestApp { stack, client, endpoint }
+    TestApp { stack, client, endpoint, own_emulator }
 }
 
 /// A response's status and JSON body (Null when the body is not JSON).

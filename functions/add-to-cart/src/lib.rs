@@ -150,7 +150,7 @@ async fn change_cart(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::Internal("cart kept changing; gave up".into()))
+    Err(ApiError::Busy("cart kept changing; gave up".into()))
 }
 
 /// A cart whose checkout awaits payment cannot change until that payment ends.

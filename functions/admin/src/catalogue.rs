@@ -101,7 +101,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::Internal(format!("product {id} kept changing")))
+    Err(ApiError::Busy(format!("product {id} kept changing")))
 }
 
 pub async fn put_settings(app: &App, req: &Request) -> HttpResult {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::domain::settings::SIGNUP_WINDOW_SECONDS;
 use shared::domain::{hash_password, verify_password, Email, Name, Password};
 use shared::http::{self, issue_token, json_body, HttpResult, Role, Route};
-use shared::store::{Credentials, StoreError};
+use shared::store::Credentials;
 use shared::{cart, ApiError, App};
 
 const MAX_FAILURES: u32 = 10;
@@ -63,9 +63,8 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
         password_hash,
         created_at: now,
     };
-    match app.store.create_user(&credentials).await {
-        Err(StoreError::ConditionFailed) => return Err(ApiError::EmailTaken),
-        other => other?,
+    if !app.store.create_user(&credentials).await? {
+        return Err(ApiError::EmailTaken);
     }
     tracing::info!(user_id = %credentials.user_id, "account created");
     let token = issue_token(app.config.secrets.jwt()?, &credentials.user_id, Role::Customer, now)?;

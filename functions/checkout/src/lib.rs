@@ -222,7 +222,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             Err(_) => continue,
         }
     }
-    Err(ApiError::Internal("the cart kept changing during checkout".into()))
+    Err(ApiError::Busy("the cart kept changing during checkout".into()))
 }
 
 /// Charges the saved method for the placed order and applies the outcome as the webhook

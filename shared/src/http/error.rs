@@ -67,6 +67,10 @@ pub enum ApiError {
     PaymentUnavailable,
     #[error("a service we depend on did not answer in time; try again shortly")]
     Unavailable(String),
+    /// Too many changes of the same thing at once (writes that kept meeting others, a race
+    /// lost at every attempt): nothing was changed.
+    #[error("too many changes of the same thing at once; try again shortly")]
+    Busy(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -109,7 +113,7 @@ impl ApiError {
             Self::PaymentMethodExpired => (422, "payment_method_expired"),
             Self::PaymentMethodInUse => (409, "payment_method_in_use"),
             Self::PaymentUnavailable => (503, "payment_unavailable"),
-            Self::Unavailable(_) => (503, "service_unavailable"),
+            Self::Unavailable(_) | Self::Busy(_) => (503, "service_unavailable"),
             Self::Internal(_) => (500, "internal"),
         }
     }
@@ -160,6 +164,8 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(detail) => Self::Unavailable(detail),
+            // Nothing written; the writes it met are over in moments.
+            StoreError::Busy(detail) => Self::Busy(detail),
             other => Self::Internal(other.to_string()),
         }
     }

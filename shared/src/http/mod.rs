@@ -89,8 +89,9 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     let mut response = Response::new(Body::Text(error.body().to_string()));
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
-    if matches!(error, ApiError::Unavailable(_)) {
-        // A dependency that did not answer in time usually does a moment later.
+    if matches!(error, ApiError::Unavailable(_) | ApiError::Busy(_)) {
+        // A dependency that did not answer in time usually does a moment later, and
+        // the writes a change met are over by then.
         response.headers_mut().insert("retry-after", http::HeaderValue::from_static("1"));
     }
     response
@@ -149,5 +150,29 @@ pub fn base_url(config: &crate::config::Config, req: &lambda_http::Request) -> S
             format!("https://{}", ctx.domain_name.clone().unwrap_or_default())
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Cancellation, StoreError};
+
+    #[test]
+    fn a_change_given_up_on_for_contention_is_a_503_to_try_again_shortly() {
+        let busy = [
+            ApiError::from(StoreError::Busy("a transaction kept meeting others".into())),
+            ApiError::Busy("the cart kept changing during checkout".into()),
+        ];
+        for error in busy {
+            let response = error_response(&error);
+            assert_eq!(response.status(), 503);
+            assert_eq!(response.headers().get("retry-after").map(|v| v.as_bytes()), Some(&b"1"[..]));
+            let Body::Text(body) = response.body() else { panic!("a JSON body") };
+            assert!(body.contains(r#""code":"service_unavailable""#), "{body}");
+        }
+        // A cancellation no caller maps to a guard (an invalid write) is our bug.
+        let invalid = StoreError::TransactionCancelled(Cancellation::new([Some("ValidationError")], 1));
+        assert_eq!(ApiError::from(invalid).status_code(), (500, "internal"));
     }
 }

@@ -167,7 +167,7 @@ impl Store {
             _ => "version = :expected",
         };
         let request = request.condition_expression(condition).expression_attribute_values(":expected", n(expected));
-        let result = request.send().await.map_err(StoreError::from_sdk);
+        let result = self.send_write(request).await;
         if result.is_err() {
             cart.version = expected;
         }

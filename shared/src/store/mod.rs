@@ -12,6 +12,7 @@ mod products;
 mod promos;
 mod reference;
 mod sales;
+mod sending;
 mod sessions;
 mod subscriptions;
 mod transitions;
@@ -27,6 +28,7 @@ pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockA
 pub use promos::{Commission, PromoCode};
 pub use reference::{PickupPoint, Plan};
 pub use sales::{Sale, SaleError};
+pub use sending::{Cancellation, Reason};
 pub use subscriptions::{ChangeError, SubscriptionChange, SubscriptionCharge, SubscriptionMethod, SubscriptionRecord};
 pub use transitions::{CartWrite, Claims, OrderFields, Transition, TransitionError};
 pub use users::{Credentials, LoginFailures, UserProfile};
@@ -34,7 +36,6 @@ pub use users::{Credentials, LoginFailures, UserProfile};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -51,9 +52,16 @@ pub type Write = TransactWriteItem;
 pub enum StoreError {
     #[error("a condition of the write did not hold")]
     ConditionFailed,
-    /// A transaction was cancelled; one entry per action, `true` where its condition failed.
-    #[error("transaction cancelled: {0:?}")]
-    TransactionCancelled(Vec<bool>),
+    /// A transaction DynamoDB cancelled for a reason that sending it again would not change,
+    /// nothing written: the condition of an action did not hold (`Cancellation::refused`,
+    /// which the caller maps to what that guard means), or an action is invalid (a bug).
+    #[error("transaction cancelled: {0}")]
+    TransactionCancelled(Cancellation),
+    /// The write kept meeting other writes (transactions holding its items, a partition over
+    /// its throughput: `Store::send_write`), or a change kept losing its race, until its
+    /// budget was spent; nothing written: try again shortly.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("DynamoDB: {0}")]
     Aws(String),
     /// No answer within the SDK's limits (`sdk::Limits`), retries included: unreachable or
@@ -65,19 +73,14 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// What an SDK error of a call sent once means (a read; writes go through `send_write`).
     fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
     where
         E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        let conditional =
-            err.as_service_error().and_then(|e| e.code()).is_some_and(|code| code == "ConditionalCheckFailedException");
-        if conditional {
-            Self::ConditionFailed
-        } else if matches!(err, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) {
-            Self::Unavailable(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
-        } else {
-            Self::Aws(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
+        match sending::refusal(err, None) {
+            sending::Refusal::MetOthers(e) | sending::Refusal::Final(e) => e,
         }
     }
 }
@@ -151,14 +154,8 @@ impl Store {
 
     /// Writes an item that must not exist yet.
     pub async fn put_new<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
-        self.db
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(value)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        let put = self.db.put_item().table_name(&self.table).set_item(Some(to_item(value)?));
+        self.send_write(put.condition_expression("attribute_not_exists(pk)")).await?;
         Ok(())
     }
 
@@ -174,13 +171,7 @@ impl Store {
 
     /// Writes an item, replacing what was there.
     pub async fn put<T: Serialize>(&self, value: &T) -> Result<(), StoreError> {
-        self.db
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(value)?))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        self.send_write(self.db.put_item().table_name(&self.table).set_item(Some(to_item(value)?))).await?;
         Ok(())
     }
 
@@ -204,7 +195,7 @@ impl Store {
         for (name, attribute) in names {
             request = request.expression_attribute_names(*name, *attribute);
         }
-        match request.send().await.map_err(StoreError::from_sdk) {
+        match self.send_write(request).await {
             Ok(_) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
@@ -272,21 +263,13 @@ impl Store {
         Ok((items, next))
     }
 
-    /// Applies every action or none.
+    /// Applies every action or none. Sent again while it only meets other writes, always
+    /// with the token it was first sent with: one that landed unanswered is not applied twice.
     pub async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        let count = actions.len();
-        match self.db.transact_write_items().set_transact_items(Some(actions)).send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                    let mut failed: Vec<bool> =
-                        e.cancellation_reasons().iter().map(|r| r.code() == Some("ConditionalCheckFailed")).collect();
-                    failed.resize(count, false);
-                    Err(StoreError::TransactionCancelled(failed))
-                }
-                _ => Err(StoreError::from_sdk(err)),
-            },
-        }
+        let token = uuid::Uuid::new_v4().to_string();
+        let request = self.db.transact_write_items().set_transact_items(Some(actions)).client_request_token(token);
+        self.send_write(request).await?;
+        Ok(())
     }
 }
 

@@ -84,7 +84,8 @@ impl Store {
         actions.extend(with);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
-            Err(StoreError::TransactionCancelled(failed)) => {
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                let failed = cancelled.refusals();
                 let stock = stock_or_contention(order, &failed);
                 if matches!(stock, TransitionError::OutOfStock(_)) {
                     return Err(stock);

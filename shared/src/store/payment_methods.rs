@@ -201,7 +201,7 @@ impl Store {
 
     /// Deletes a user's method unless a live subscription charges it.
     pub async fn delete_payment_method(&self, user_id: &str, payment_method_id: &str) -> Result<Deletion, StoreError> {
-        let outcome = self
+        let delete = self
             .client()
             .delete_item()
             .table_name(self.table())
@@ -209,11 +209,8 @@ impl Store {
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(live_subscriptions) OR live_subscriptions = :zero)",
             )
-            .expression_attribute_values(":zero", n(0))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match outcome {
+            .expression_attribute_values(":zero", n(0));
+        match self.send_write(delete).await {
             Ok(_) => Ok(Deletion::Deleted),
             Err(StoreError::ConditionFailed) => match self.payment_method(user_id, payment_method_id).await? {
                 Some(_) => Ok(Deletion::InUse),
@@ -252,7 +249,7 @@ impl Store {
         let save = MethodSave { record: next, previous_version: Some(card.version) }.write(self.table(), 0)?;
         match self.transact(vec![save, outbox]).await {
             Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(_)) => Ok(false),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
             Err(e) => Err(e),
         }
     }

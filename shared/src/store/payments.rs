@@ -110,7 +110,7 @@ impl Store {
         actions.extend(outbox);
         match self.transact(actions).await {
             Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(failed)) if failed.first() == Some(&true) => Ok(false),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
             Err(e) => Err(e),
         }
     }

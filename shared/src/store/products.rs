@@ -167,7 +167,7 @@ impl Store {
         if changes.name.is_some() {
             update = update.expression_attribute_names("#name", "name");
         }
-        update.send().await.map_err(StoreError::from_sdk)?;
+        self.send_write(update).await?;
         Ok(())
     }
 
@@ -212,14 +212,15 @@ impl Store {
         actions.extend(outbox);
         match self.transact(actions).await {
             Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(_)) => Ok(false),
+            // The product's condition: alerted already, or no longer under.
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
             Err(e) => Err(e),
         }
     }
 
     /// Re-arms the alert of a product back at or above `threshold`.
     pub async fn rearm_stock_alert(&self, product_id: &str, threshold: i64) -> Result<(), StoreError> {
-        let result = self
+        let rearm = self
             .client()
             .update_item()
             .table_name(self.table())
@@ -228,11 +229,8 @@ impl Store {
             .condition_expression("stock >= :threshold AND low_stock_alerted = :true")
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":threshold", super::n(threshold))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match result {
+            .expression_attribute_values(":threshold", super::n(threshold));
+        match self.send_write(rearm).await {
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(e) => Err(e),
         }

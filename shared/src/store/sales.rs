@@ -112,12 +112,17 @@ impl Store {
             }
             match self.transact(actions).await {
                 Ok(()) => return Ok(()),
-                // Another sale touched one of these products meanwhile: check again.
-                Err(StoreError::TransactionCancelled(_)) => continue,
+                // Another sale touched one of these products meanwhile (their conditions
+                // follow the sale's own): check again.
+                Err(StoreError::TransactionCancelled(cancelled))
+                    if (1..=sale.product_ids.len()).any(|action| cancelled.refused(action)) =>
+                {
+                    continue
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(SaleError::Store(StoreError::Aws("products kept changing while creating the sale".into())))
+        Err(SaleError::Store(StoreError::Busy("products kept changing while creating the sale".into())))
     }
 
     /// Sales by start, after the `after` sort key.

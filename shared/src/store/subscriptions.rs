@@ -223,19 +223,19 @@ impl Store {
         loop {
             let (guards, writes): (Vec<Guard>, Vec<Write>) =
                 subscription_actions(self.table(), &change, uncount_old_method)?.into_iter().unzip();
-            let failed = match self.transact(writes).await {
+            let cancelled = match self.transact(writes).await {
                 Ok(()) => return Ok(()),
-                Err(StoreError::TransactionCancelled(failed)) => failed,
+                Err(StoreError::TransactionCancelled(cancelled)) => cancelled,
                 Err(e) => return Err(e.into()),
             };
-            let refused = guards.iter().zip(&failed).filter(|(_, f)| **f).map(|(g, _)| *g).min();
+            let refused = guards.iter().enumerate().filter(|(i, _)| cancelled.refused(*i)).map(|(_, g)| *g).min();
             match refused {
                 // The method it charged was deleted meanwhile (possible only before counts
                 // survived every writer): there is no count left to take it from.
                 Some(Guard::OldMethod) if uncount_old_method => uncount_old_method = false,
                 Some(guard) => return Err(guard.refusal()),
-                // Cancelled by a concurrent transaction, not a condition: read again.
-                None => return Err(ChangeError::Conflict),
+                // No condition refused it (an invalid action): an error, not a race.
+                None => return Err(StoreError::TransactionCancelled(cancelled).into()),
             }
         }
     }

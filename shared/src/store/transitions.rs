@@ -100,7 +100,8 @@ pub enum TransitionError {
     SaleLimit(Vec<String>),
     /// The promo code is used up or expired.
     PromoUnavailable,
-    /// The cart or the invoice counter moved meanwhile: read again and retry.
+    /// A condition on the cart or the invoice counter did not hold (they moved meanwhile):
+    /// read again and retry. Writes that merely met others were sent again by the store.
     Contended,
     Store(StoreError),
 }
@@ -258,7 +259,8 @@ impl Store {
         actions.extend(t.with);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
-            Err(StoreError::TransactionCancelled(failed)) => {
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                let failed = cancelled.refusals();
                 if event_index.is_some_and(|i| failed[i]) {
                     return Err(TransitionError::AlreadyApplied);
                 }
@@ -362,7 +364,7 @@ fn commission_actions(
 }
 
 /// Why a transaction whose stock actions (one per order line, in order) start `failed`
-/// was cancelled: the lines that lacked stock, or else contention on something else.
+/// was refused: the lines that lacked stock, or else a condition on something that moved.
 pub(super) fn stock_or_contention(order: &OrderRecord, failed: &[bool]) -> TransitionError {
     let short: Vec<String> = order
         .items

@@ -49,8 +49,9 @@ fn keyed<T: Serialize>(key: &keys::Key, value: &T) -> Result<Item, StoreError> {
 }
 
 impl Store {
-    /// Creates the account; `ConditionFailed` when the email is taken, whatever the concurrency.
-    pub async fn create_user(&self, credentials: &Credentials) -> Result<(), StoreError> {
+    /// Creates the account; `false` when the email is taken, whatever the concurrency (and
+    /// only then: a signup that met other writes is sent again, any other refusal an error).
+    pub async fn create_user(&self, credentials: &Credentials) -> Result<bool, StoreError> {
         let profile = UserProfile {
             user_id: credentials.user_id.clone(),
             email: credentials.email.to_string(),
@@ -64,8 +65,9 @@ impl Store {
             tx::put(self.table(), keyed(&keys::user(&credentials.user_id), &profile)?, not_exists)?,
         ];
         match self.transact(actions).await {
-            Err(StoreError::TransactionCancelled(_)) => Err(StoreError::ConditionFailed),
-            other => other,
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -108,7 +110,7 @@ impl Store {
             if counted {
                 return Ok(true);
             }
-            let opened = self
+            let open = self
                 .client()
                 .put_item()
                 .table_name(self.table())
@@ -120,10 +122,8 @@ impl Store {
                     ("ttl".into(), n(now + 24 * 3600)),
                 ])))
                 .condition_expression("attribute_not_exists(pk) OR window_start < :min")
-                .expression_attribute_values(":min", n(window_start_min))
-                .send()
-                .await;
-            match opened.map_err(StoreError::from_sdk) {
+                .expression_attribute_values(":min", n(window_start_min));
+            match self.send_write(open).await {
                 Ok(_) => return Ok(true),
                 Err(StoreError::ConditionFailed) => {}
                 Err(e) => return Err(e),
@@ -134,7 +134,7 @@ impl Store {
                 return Ok(false);
             }
         }
-        Err(StoreError::Aws("login attempt counter kept changing".into()))
+        Err(StoreError::Busy("the login attempt counter kept changing".into()))
     }
 
     /// Counts one signup from `address` in the window `window` unless `max` are counted
@@ -159,13 +159,8 @@ impl Store {
     }
 
     pub async fn clear_login_failures(&self, email: &Email) -> Result<(), StoreError> {
-        self.client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(keys::login_failures(email).item()))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        let key = keys::login_failures(email).item();
+        self.send_write(self.client().delete_item().table_name(self.table()).set_key(Some(key))).await?;
         Ok(())
     }
 }

@@ -91,7 +91,7 @@ where
     Fut: Future<Output = Result<Attempt<T>, ApiError>>,
 {
     let done = retry::contended(retry::CONTENDED, attempt).await?;
-    done.ok_or_else(|| ApiError::Internal(format!("subscription {id} kept changing")))
+    done.ok_or_else(|| ApiError::Busy(format!("subscription {id} kept changing")))
 }
 
 /// A commit's outcome as an attempt's: a lost race is tried again, a refusal answered.

@@ -22,7 +22,7 @@ use shared::store::{from_item, CartRecord, Item, OrderRecord, ProductRecord};
 struct Faulty {
     app: TestApp,
     proxy: FaultProxy,
-    _emulator: local::emulator::Launched,
+    emulator: local::emulator::Launched,
 }
 
 async fn faulty_stack() -> Faulty {
@@ -30,7 +30,7 @@ async fn faulty_stack() -> Faulty {
     let proxy = FaultProxy::start(&emulator.endpoint).await.expect("the proxy listens");
     let setup = Setup { endpoint: Some(proxy.endpoint.clone()), sdk_limits: Limits::LAMBDA, ..Setup::default() };
     let app = spawn_app_with(setup).await;
-    Faulty { app, proxy, _emulator: emulator }
+    Faulty { app, proxy, emulator }
 }
 
 /// A customer with `lines` in the cart; their user id and token.
@@ -112,7 +112,9 @@ async fn a_checkout_written_but_answered_too_late_is_a_503_yet_whole_and_trying_
     let attempts = proxy.forwarded("TransactWriteItems") - before;
     assert!((1..=Limits::LAMBDA.max_attempts as usize).contains(&attempts), "{attempts} transaction attempts");
 
-    // The first attempt landed whole (the retries found the cart locked and changed nothing).
+    // The first attempt landed whole (the SDK's retries, with its token, changed nothing:
+    // DynamoDB and the fidelity mode answer the token's first outcome, moto refuses them on
+    // the cart's version).
     assert_eq!(whole_or_absent(&read_table(app).await, &initial), Ok(1));
     assert_eq!(app.stock(&product).await, 8);
     // The buyer tries again and is told their checkout went in, not given a second order.
@@ -123,6 +125,34 @@ async fn a_checkout_written_but_answered_too_late_is_a_503_yet_whole_and_trying_
     assert_eq!(orders.body["items"].as_array().map(Vec::len), Some(1), "{}", orders.body);
     assert_eq!(orders.body["items"][0]["status"], "pending_payment", "{}", orders.body);
     assert_eq!(whole_or_absent(&read_table(app).await, &initial), Ok(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_checkout_whose_answer_is_lost_is_sent_again_with_its_token_and_applied_once() {
+    let faulty = faulty_stack().await;
+    let (app, proxy) = (&faulty.app, &faulty.proxy);
+    // DynamoDB's behaviour: a transaction's token is remembered, so the same transaction
+    // sent again answers the first one's outcome without writing again.
+    capsule_tests::fidelity(&faulty.emulator.endpoint, json!({})).await;
+    let product = app.product_with_stock(1500, 10).await;
+    let initial = HashMap::from([(product.clone(), 10)]);
+    let (_, token) = buyer(app, vec![(product.clone(), 2)]).await;
+
+    // The checkout's transaction is applied, and its answer lost on the way back.
+    let before = proxy.forwarded("TransactWriteItems");
+    proxy.lose_answers("TransactWriteItems", 1);
+    let answer = tokio::time::timeout(LAMBDA_TIMEOUT, app.checkout(&token))
+        .await
+        .expect("the checkout answers before its Lambda would be killed");
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let sent = proxy.forwarded("TransactWriteItems") - before;
+    assert!(sent >= 2, "the transaction was sent again after its answer was lost ({sent} sent)");
+
+    // Applied once: one order, its units held once, and the buyer's order is the one placed.
+    assert_eq!(whole_or_absent(&read_table(app).await, &initial), Ok(1));
+    assert_eq!(app.stock(&product).await, 8);
+    let orders = app.get("/orders", Some(&token)).await;
+    assert_eq!(orders.body["items"][0]["order_id"], answer.body["order_id"], "{}", orders.body);
 }
 
 /// What a checkout left in the table, read item by item.

@@ -5,6 +5,7 @@ mod browser;
 mod cart;
 mod catalogue;
 mod checkout;
+mod contention;
 mod contract_fuzz;
 mod emulator;
 mod faults;
