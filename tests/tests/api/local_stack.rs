@@ -176,6 +176,8 @@ const SAMPLES: &[(&str, Expected)] = &[
     ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0, "failed": 0}"#)),
     // A new stack has recorded no effects yet.
     ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),
+    // A new stack has no paid order awaiting its number.
+    ("invoice-numbering", Expected::Scheduled(r#"{"numbered": 0, "contended": 0}"#)),
     ("payment-methods", Expected::Http(401, "unauthorized")),
     ("subscribe", Expected::Http(401, "unauthorized")),
     // A new stack has no subscription due.
