@@ -17,8 +17,7 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
-    TransitionError,
+    CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition, TransitionError,
 };
 use crate::App;
 

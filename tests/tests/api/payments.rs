@@ -346,7 +346,12 @@ async fn orders_paid_at_once_are_numbered_gapless_in_payment_order_with_one_invo
             .collect();
         let paid = futures::future::join_all(events.iter().map(|e| app.webhook(e, WEBHOOK_SECRET, None))).await;
         for answer in &paid {
-            assert_eq!((answer.status, answer.body["outcome"].as_str()), (StatusCode::OK, Some("paid")), "{}", answer.body);
+            assert_eq!(
+                (answer.status, answer.body["outcome"].as_str()),
+                (StatusCode::OK, Some("paid")),
+                "{}",
+                answer.body
+            );
         }
     }
     let (a, b) = tokio::join!(app.number_invoices(), app.number_invoices());
