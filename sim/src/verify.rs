@@ -619,6 +619,21 @@ mod tests {
     }
 
     #[test]
+    fn an_invoice_numbered_before_an_earlier_payment_is_named() {
+        let mut later = paid_order("b", 1, 1);
+        let mut earlier = paid_order("a", 0, 2);
+        for (order, at) in [(&mut later, "2026-11-24T10:05:00Z"), (&mut earlier, "2026-11-24T10:01:00Z")] {
+            for seen in [&mut order.api, &mut order.table] {
+                seen.as_mut().expect("seen").paid_at = Some(at.into());
+            }
+        }
+        let checks = judge(&sale_of(2, vec![earlier, later]));
+        assert_eq!(broken(&checks), ["invoice numbers gapless"]);
+        let gapless = checks.iter().find(|c| c.name == "invoice numbers gapless").expect("the check");
+        assert!(gapless.problems.iter().any(|p| p.contains("numbered after")), "{:?}", gapless.problems);
+    }
+
+    #[test]
     fn a_promo_code_used_past_its_maximum_and_a_buyer_over_the_limit_are_caught() {
         let mut orders = vec![paid_order("a", 0, 1), paid_order("b", 0, 2), paid_order("c", 1, 3)];
         for order in &mut orders[1..] {
