@@ -124,6 +124,7 @@ pub const RULES: &[RuleSpec] = &[];
 pub const SCHEDULES: &[ScheduleSpec] = &[
     ScheduleSpec { function: "release-expired-reservations", rate_minutes: 1 },
     ScheduleSpec { function: "outbox-relay", rate_minutes: 1 },
+    ScheduleSpec { function: "invoice-numbering", rate_minutes: 1 },
     ScheduleSpec { function: "card-expiry-scan", rate_minutes: 24 * 60 },
     ScheduleSpec { function: "charge-renewal", rate_minutes: 60 },
 ];

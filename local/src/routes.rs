@@ -68,6 +68,7 @@ async fn scheduled(function: &str, app: &App) -> Option<Result<serde_json::Value
     Some(match function {
         "release-expired-reservations" => report(release_expired_reservations::run(app).await),
         "outbox-relay" => report(outbox_relay::run(app).await),
+        "invoice-numbering" => report(invoice_numbering::run(app).await),
         "card-expiry-scan" => report(card_expiry_scan::run(app).await),
         "charge-renewal" => report(charge_renewal::run(app).await),
         _ => return None,

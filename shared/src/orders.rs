@@ -5,7 +5,7 @@
 //! delivered right after it (the relay delivers whatever that misses).
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
@@ -17,8 +17,8 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    invoice_number, AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord,
-    Transition, TransitionError,
+    AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
+    TransitionError,
 };
 use crate::App;
 
@@ -79,7 +79,7 @@ pub async fn apply(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Outcom
         attempt(app, order_id, cause)
     })
     .await?;
-    // Lost races (the invoice counter, the cart) cost whole rounds of reads and a write:
+    // Lost races (the cart, a concurrent change of the order) cost whole rounds of reads and a write:
     // how many, and how long the change took, tell a slow outcome's cause.
     let attempts = attempts.into_inner();
     if attempts > 1 {
@@ -183,18 +183,11 @@ async fn apply_plan(
         _ => None,
     };
     let cart = cart_after(app, &order, plan.cart, now).await?;
-    // The shared invoice counter is read last, right before the write that moves it: every
-    // paid order races for it, and a read earlier in the attempt only widens the window in
-    // which another payment takes the number. A paid order is a sale: its products come in
-    // the same round trip, for the low-stock check after it.
-    let (invoice, sold) = match plan.invoice {
-        true => {
-            let year = now.year();
-            let (current, products) = app.store.invoice_counter_and_products(year, &order.product_ids()).await?;
-            after.order.invoice_number = Some(invoice_number(year, current + 1));
-            (Some((year, current)), after_sale(products, &order, plan.stock))
-        }
-        false => (None, HashMap::new()),
+    // A paid order is a sale: its products are read for the low-stock check after it. It
+    // awaits its invoice number, given off this path by the numbering (`crate::invoices`).
+    let sold = match plan.invoice {
+        true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
+        false => HashMap::new(),
     };
     let mut effects = effects(&after, &plan, payment, now)?;
     let mut writes = Vec::new();
@@ -211,7 +204,7 @@ async fn apply_plan(
         stock: plan.stock,
         cart,
         event_id: payment.map(|p| p.event_id.as_str()),
-        invoice,
+        awaits_invoice: plan.invoice,
         payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
@@ -242,7 +235,6 @@ async fn apply_plan(
             order_id = %after.order_id,
             user_id = %after.user_id,
             total_cents = after.total_cents,
-            invoice_number = after.invoice_number.as_deref().unwrap_or_default(),
             "order received"
         );
     }
@@ -251,7 +243,7 @@ async fn apply_plan(
     // The order as written; read again only when its refund, delivered just now, marked it.
     let changed = match plan.refund {
         true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
-        false => written(after, plan.to, now),
+        false => written(after, plan.to, plan.invoice, now),
     };
     Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
 }
@@ -273,11 +265,14 @@ fn after_sale(
     products
 }
 
-/// The order as the transition wrote it: `after` with its history entry and out of the
-/// pending index once it left `pending_payment`.
-fn written(mut after: OrderRecord, to: OrderStatus, at: DateTime<Utc>) -> OrderRecord {
+/// The order as the transition wrote it: `after` with its history entry, out of the
+/// pending index, and in the invoice index when it awaits its number.
+fn written(mut after: OrderRecord, to: OrderStatus, awaits_invoice: bool, at: DateTime<Utc>) -> OrderRecord {
     after.order.history.push(HistoryEntry { status: to, at });
-    if to != OrderStatus::PendingPayment {
+    if awaits_invoice {
+        after.gsi2pk = Some(crate::store::keys::INVOICES_DUE.to_string());
+        after.gsi2sk = Some(crate::store::keys::invoice_due_sort(at, &after.order_id));
+    } else if after.gsi2pk.as_deref() == Some(crate::store::keys::PENDING_ORDERS) {
         after.gsi2pk = None;
         after.gsi2sk = None;
     }
@@ -295,7 +290,6 @@ fn effects(
     let mut effects = Vec::new();
     for notice in &plan.notices {
         let email = match notice {
-            Notice::Invoice => templates::invoice(after),
             Notice::PaymentFailed => {
                 templates::payment_failed(after, payment.and_then(|p| p.failure_reason.as_deref()))
             }
@@ -305,19 +299,6 @@ fn effects(
     }
     for event in &plan.events {
         let (detail_type, detail) = match event {
-            BusEvent::OrderPaid => (
-                "OrderPaid",
-                json!({
-                    "order_id": after.order_id,
-                    "user_id": after.user_id,
-                    "invoice_number": after.invoice_number,
-                    "total_cents": after.total_cents,
-                    "currency": after.currency,
-                    "promo_code": after.promo_code,
-                    "commission_cents": after.commission_cents,
-                    "items": after.items.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity})).collect::<Vec<_>>(),
-                }),
-            ),
             BusEvent::OrderCancelled { refunded } => (
                 "OrderCancelled",
                 json!({

@@ -182,15 +182,18 @@ pub async fn expire_abandoned(api: &Api, sale: &Sale, journeys: &[Journey]) -> R
     })
 }
 
-/// Waits until what the sale set in motion has happened: an order turns `paid` before its
-/// invoice email leaves through the notifications queue, and `/dev/run` returns once the
+/// Waits until what the sale set in motion has happened: the relay delivers what is left
+/// (a page's outcome to the webhook), then the numbering gives every paid order its invoice
+/// number, as its schedule would, and sends the invoice emails; `/dev/run` returns once the
 /// job and every queue are done (the relay itself leaves alone what is being delivered).
 pub async fn settle(api: &Api) -> Result<(), SimError> {
-    let job = api.post(Route::Dev, "/dev/run/outbox-relay", None, &json!({})).await?;
-    match job.status {
-        200 => Ok(()),
-        _ => Err(refused("outbox-relay", &job)),
+    for job in ["outbox-relay", "invoice-numbering"] {
+        let ran = api.post(Route::Dev, &format!("/dev/run/{job}"), None, &json!({})).await?;
+        if ran.status != 200 {
+            return Err(refused(job, &ran));
+        }
     }
+    Ok(())
 }
 
 /// Puts the settings back as they were before the sale.

@@ -20,6 +20,8 @@ const GATHERING: usize = 16;
 pub struct Seen {
     pub status: String,
     pub invoice_number: Option<String>,
+    /// When it was paid (RFC 3339, to the second): invoices are numbered in that order.
+    pub paid_at: Option<String>,
     pub promo_code: Option<String>,
     pub total_cents: i64,
     pub quantity: i64,
@@ -166,6 +168,7 @@ fn seen_in_api(order: &Value) -> Seen {
     Seen {
         status: order["status"].as_str().unwrap_or_default().to_string(),
         invoice_number: order["invoice_number"].as_str().map(str::to_string),
+        paid_at: order["paid_at"].as_str().map(str::to_string),
         promo_code: order["promo_code"].as_str().map(str::to_string),
         total_cents: order["total_cents"].as_i64().unwrap_or(-1),
         quantity: order["items"].as_array().map_or(0, |l| l.iter().filter_map(|l| l["quantity"].as_i64()).sum()),
@@ -262,6 +265,7 @@ async fn read_table(store: &Store, sale: &Sale, orders: &mut [OrderFacts], facts
         order.table = record?.map(|r| Seen {
             status: as_written(r.status),
             invoice_number: r.invoice_number.clone(),
+            paid_at: r.paid_at.map(shared::clock::rfc3339),
             promo_code: r.promo_code.clone(),
             total_cents: r.total_cents,
             quantity: r.items.iter().map(|l| i64::from(l.quantity)).sum(),
@@ -408,10 +412,14 @@ fn invoice_parts(number: &str) -> Option<(i32, u64)> {
 fn invoices_gapless(facts: &Facts, paid: &[&OrderFacts]) -> Check {
     let mut check = Check::new("invoice numbers gapless", String::new());
     let mut numbers = Vec::new();
+    let mut payment_order = Vec::new();
     for order in paid {
         match order.api.as_ref().and_then(|s| s.invoice_number.as_deref()) {
             Some(number) => match invoice_parts(number) {
-                Some(parts) => numbers.push(parts),
+                Some(parts) => {
+                    numbers.push(parts);
+                    payment_order.push((parts, order.api.as_ref().and_then(|s| s.paid_at.clone()), &order.order_id));
+                }
                 None => check.fail(format!("order {} has the invoice number {number}", order.order_id)),
             },
             None => check.fail(format!("paid order {} has no invoice number", order.order_id)),
@@ -423,6 +431,14 @@ fn invoices_gapless(facts: &Facts, paid: &[&OrderFacts]) -> Check {
         }
     }
     numbers.sort_unstable();
+    // In payment order: by number, no order was paid before the one numbered ahead of it.
+    payment_order.sort_unstable();
+    for pair in payment_order.windows(2) {
+        let ((_, earlier_at, earlier), (_, later_at, later)) = (&pair[0], &pair[1]);
+        check.expect(earlier_at <= later_at, || {
+            format!("order {later} paid at {later_at:?} is numbered after {earlier} paid at {earlier_at:?}")
+        });
+    }
     let years: std::collections::BTreeSet<i32> = numbers.iter().map(|(y, _)| *y).collect();
     check.expect(years.len() <= 1, || format!("invoices span the years {years:?}"));
     let sequences: Vec<u64> = numbers.iter().map(|(_, n)| *n).collect();
@@ -531,6 +547,7 @@ mod tests {
         let seen = Seen {
             status: "paid".into(),
             invoice_number: Some(format!("INV-2026-{invoice:06}")),
+            paid_at: Some(format!("2026-11-24T10:{:02}:00Z", invoice % 60)),
             promo_code: None,
             total_cents: 2000,
             quantity: 1,
@@ -599,6 +616,21 @@ mod tests {
         );
         let gapless = checks.iter().find(|c| c.name == "invoice numbers gapless").expect("the check");
         assert!(gapless.problems.iter().any(|p| p.contains("missing [\"2\"]")), "{:?}", gapless.problems);
+    }
+
+    #[test]
+    fn an_invoice_numbered_before_an_earlier_payment_is_named() {
+        let mut later = paid_order("b", 1, 1);
+        let mut earlier = paid_order("a", 0, 2);
+        for (order, at) in [(&mut later, "2026-11-24T10:05:00Z"), (&mut earlier, "2026-11-24T10:01:00Z")] {
+            for seen in [&mut order.api, &mut order.table] {
+                seen.as_mut().expect("seen").paid_at = Some(at.into());
+            }
+        }
+        let checks = judge(&sale_of(2, vec![earlier, later]));
+        assert_eq!(broken(&checks), ["invoice numbers gapless"]);
+        let gapless = checks.iter().find(|c| c.name == "invoice numbers gapless").expect("the check");
+        assert!(gapless.problems.iter().any(|p| p.contains("numbered after")), "{:?}", gapless.problems);
     }
 
     #[test]

@@ -279,14 +279,23 @@ impl TestApp {
         order.body
     }
 
-    /// Places and pays an order for what the cart holds; the paid order.
+    /// Places and pays an order for what the cart holds; the paid order, once the numbering
+    /// gave it its invoice number.
     pub async fn buy(&self, token: &str, card: &str) -> Value {
         let placed = self.checkout(token).await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
         let url = placed.body["redirect_url"].as_str().expect("redirect_url").to_string();
         let (status, _, _) = self.pay(&url, &card_form(card)).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        self.order_when(token, placed.body["order_id"].as_str().expect("order_id"), "paid").await
+        let order_id = placed.body["order_id"].as_str().expect("order_id");
+        self.order_when(token, order_id, "paid").await;
+        self.number_invoices().await;
+        self.order_when(token, order_id, "paid").await
+    }
+
+    /// Runs the invoice numbering now, as its schedule would; its report.
+    pub async fn number_invoices(&self) -> Value {
+        self.run_job("invoice-numbering").await
     }
 
     pub async fn stock(&self, product_id: &str) -> i64 {

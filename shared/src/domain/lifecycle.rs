@@ -1,7 +1,8 @@
 //! The order lifecycle in one place: given an order's status and what happened to it, the
 //! whole plan of the change (the new status, what happens to stock, sale and promo claims,
-//! the commission, the cart, the invoice number, a refund, and the notices and events that
-//! follow). The service in `crate::orders` applies a plan as one transaction, with its
+//! the commission, the cart, whether it awaits an invoice number, a refund, and the notices
+//! and events that follow). A paid order's invoice, its email and `OrderPaid` come later,
+//! from the numbering (`crate::invoices`), off the payment's path. The service in `crate::orders` applies a plan as one transaction, with its
 //! effects recorded in the outbox; webhook, cancellation and expiry only name the event.
 use super::order::OrderStatus;
 
@@ -64,7 +65,6 @@ pub enum CartMove {
 /// An email to the buyer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
-    Invoice,
     PaymentFailed,
     Cancelled { refunded: bool },
 }
@@ -72,7 +72,6 @@ pub enum Notice {
 /// An event on the bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BusEvent {
-    OrderPaid,
     OrderCancelled { refunded: bool },
 }
 
@@ -83,7 +82,8 @@ pub struct Plan {
     pub claims: ClaimMove,
     pub commission: CommissionMove,
     pub cart: CartMove,
-    /// The order takes the next gapless invoice number.
+    /// The order awaits its invoice number: listed for the numbering, which gives numbers
+    /// in payment order and sends the invoice and `OrderPaid` (`crate::invoices`).
     pub invoice: bool,
     /// The order's payment is refunded in full.
     pub refund: bool,
@@ -117,7 +117,8 @@ pub const MAX_TRANSACTION_WRITES: usize = 100;
 /// refuses an order that could not be paid late, expired or cancelled in one transaction:
 /// a late payment honoured takes every line's stock back, every sale line's and the promo
 /// code's claim, earns the commission, and writes the order, the event, the cart, the
-/// invoice counter, the payment, a saved method and three outbox items.
+/// payment, a saved method and its outbox items (the invoice number is written later, in
+/// the numbering's own transaction).
 pub fn largest_transaction(lines: usize, sale_lines: usize, promo: bool) -> usize {
     const FIXED: usize = 10;
     lines + sale_lines + 2 * usize::from(promo) + FIXED
@@ -180,8 +181,8 @@ fn paid(stock: StockMove, claims: ClaimMove, cart: CartMove) -> Plan {
         cart,
         invoice: true,
         refund: false,
-        notices: vec![Notice::Invoice],
-        events: vec![BusEvent::OrderPaid],
+        notices: vec![],
+        events: vec![],
     }
 }
 
@@ -307,7 +308,7 @@ mod tests {
             panic!("paid")
         };
         assert_eq!((on_time.cart, on_time.commission, on_time.invoice), (CartMove::Empty, CommissionMove::Earn, true));
-        assert_eq!((on_time.notices, on_time.events), (vec![Notice::Invoice], vec![BusEvent::OrderPaid]));
+        assert!(on_time.notices.is_empty() && on_time.events.is_empty(), "the numbering sends the invoice");
 
         let Decision::Apply(late) = plan(Expired, OrderEvent::PaymentSucceeded { same_payment: false }) else {
             panic!("paid late")

@@ -119,7 +119,17 @@ pub fn webhook_event(event_id: &str) -> Key {
     Key::new(format!("WEBHOOK_EVENT#{event_id}"), "EVENT")
 }
 
-/// The gapless invoice counter of one year.
+/// GSI2 partition of paid orders awaiting their invoice number, in payment order
+/// (`invoice_due_sort`): the numbering reads it from the start and numbers in that order.
+pub const INVOICES_DUE: &str = "INVOICES_DUE";
+
+/// The sort key of a paid order awaiting its number: its payment time to the millisecond
+/// (payments in one second keep their order), then its id.
+pub fn invoice_due_sort(paid_at: DateTime<Utc>, order_id: &str) -> String {
+    format!("{}#{order_id}", paid_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// The gapless invoice counter of one year (the series of the invoices of orders paid in it).
 pub fn invoice_counter(year: i32) -> Key {
     Key::new(format!("COUNTER#INVOICE#{year}"), "COUNTER")
 }

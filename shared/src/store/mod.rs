@@ -19,7 +19,7 @@ mod transitions;
 mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
-pub use invoices::invoice_number;
+pub use invoices::{invoice_number, Numbering};
 pub use orders::{OrderRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
 pub use payment_methods::{payment_method_id, Deletion, MethodSave, PaymentMethodRecord};

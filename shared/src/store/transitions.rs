@@ -1,11 +1,10 @@
 //! A status change of one order and everything that goes with it (stock, claims,
-//! commission, cart, invoice number, payment records, outbox items), as one transaction
-//! conditional on the status it starts from.
+//! commission, cart, payment records, outbox items, the listing of a paid order for its
+//! invoice number), as one transaction conditional on the status it starts from.
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::invoices::invoice_number;
 use super::payments::{event_applied, AppliedTo};
 use super::{keys, n, s, time, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
 use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
@@ -48,8 +47,9 @@ pub struct Transition<'a> {
     pub cart: CartWrite,
     /// The webhook event this applies: recorded so that a replay changes nothing.
     pub event_id: Option<&'a str>,
-    /// The invoice counter's year and current value: the order takes the next number.
-    pub invoice: Option<(i32, u64)>,
+    /// The order is listed as awaiting its invoice number (`keys::INVOICES_DUE`); no
+    /// counter is on the payment's path.
+    pub awaits_invoice: bool,
     /// Payment records to write with it (payments, refunds).
     pub payments: Vec<PaymentRecord>,
     pub claims: Claims,
@@ -100,8 +100,8 @@ pub enum TransitionError {
     SaleLimit(Vec<String>),
     /// The promo code is used up or expired.
     PromoUnavailable,
-    /// A condition on the cart or the invoice counter did not hold (they moved meanwhile):
-    /// read again and retry. Writes that merely met others were sent again by the store.
+    /// A condition on the cart did not hold (it moved meanwhile): read again and retry.
+    /// Writes that merely met others were sent again by the store.
     Contended,
     Store(StoreError),
 }
@@ -202,12 +202,13 @@ impl Store {
             expression.push_str(&format!(", {name} = :{name}"));
             values.insert(format!(":{name}"), value);
         }
-        let sequence = t.invoice.map(|(year, current)| (year, current + 1));
-        if let Some((year, next)) = sequence {
-            expression.push_str(", invoice_number = :invoice");
-            values.insert(":invoice".into(), s(invoice_number(year, next)));
-        }
-        if !t.to.eq(&OrderStatus::PendingPayment) {
+        if t.awaits_invoice {
+            expression.push_str(", gsi2pk = :due, gsi2sk = :due_sort");
+            values.insert(":due".into(), s(keys::INVOICES_DUE));
+            values.insert(":due_sort".into(), s(keys::invoice_due_sort(t.at, &t.order.order_id)));
+        } else if from == OrderStatus::PendingPayment {
+            // Out of the pending index; a paid order's place in the invoice index stays
+            // until it is numbered, whatever happens to it next.
             expression.push_str(" REMOVE gsi2pk, gsi2sk");
         }
         actions.push(tx::update(
@@ -231,24 +232,6 @@ impl Store {
             CartWrite::EmptyLocked | CartWrite::UnlockLocked => {
                 actions.push(locked_cart_update(table, t.order, &t.cart, t.at)?)
             }
-        }
-        if let Some((year, next)) = sequence {
-            let key = keys::invoice_counter(year);
-            let mut values = Item::from([(":next".into(), n(next))]);
-            let condition = if next == 1 {
-                "attribute_not_exists(pk)"
-            } else {
-                values.insert(":current".into(), n(next - 1));
-                "#value = :current"
-            };
-            actions.push(tx::update(
-                table,
-                key.item(),
-                "SET #value = :next",
-                Some(condition),
-                values,
-                &[("#value", "value")],
-            )?);
         }
         for payment in &t.payments {
             actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);

@@ -267,6 +267,7 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     browser.screenshot("portal-return-page").await;
     let order = app.order_when(&token, &order_id, "paid").await;
     assert_eq!(order["payment"]["last4"], "4242");
+    app.number_invoices().await;
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 2, "sold");
     let subjects = |emails: Vec<Value>| -> Vec<String> {
         emails.iter().map(|e| e["subject"].as_str().unwrap_or_default().chars().take(21).collect()).collect()
@@ -296,6 +297,7 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     assert_eq!(again.body["status"], "paid");
     assert_eq!(again.body["order"]["payment"]["last4"], "4242");
     assert_eq!(app.stock("cap-snapback-djoor").await, stock_before - 1);
+    app.number_invoices().await;
     assert_eq!(app.emails_to(&email).await.len(), 4, "its invoice");
 }
 
@@ -379,6 +381,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
         .expect("the order's id")
         .to_string();
     browser.screenshot("storefront-order-paid").await;
+    app.number_invoices().await;
     browser.click("#to-orders").await;
     let in_history = format!(r#"#orders article[data-order-id="{order_id}"][data-status="paid"]"#);
     let summary = browser.text(&in_history).await;

@@ -219,7 +219,8 @@ async fn run_every_function(app: &TestApp) {
     fill_cart(app, &token, 5).await;
     let held = app.post("/checkout", Some(&token), json!({"payment_method": "card", "delivery": pickup()})).await;
     assert_eq!(held.status, StatusCode::CREATED, "{}", held.body);
-    // the scheduled jobs: expiry sweep, card expiry scan, renewals past the trial, the relay
+    // the scheduled jobs: expiry sweep, card expiry scan, renewals past the trial, the relay,
+    // the invoice numbering
     app.post("/dev/clock", None, json!({"advance_seconds": 31 * 60})).await;
     assert_eq!(app.run_job("release-expired-reservations").await["released"], 1);
     // ten days before the end of the April 2030 card: its notice is due
@@ -227,6 +228,8 @@ async fn run_every_function(app: &TestApp) {
     assert_eq!(app.run_job("card-expiry-scan").await["expiring_sent"], 1);
     app.run_job("charge-renewal").await;
     app.run_job("outbox-relay").await;
+    // the paid orders' invoices (the cancelled one's too: it was a sale)
+    assert!(app.run_job("invoice-numbering").await["numbered"].as_u64().is_some_and(|n| n > 0));
     let token = app.login(&email).await;
     let cancel = app.post(&format!("/subscriptions/{sub_id}/cancel"), Some(&token), json!({})).await;
     assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);

@@ -36,7 +36,7 @@ async fn the_dev_clock_moves_for_every_function() {
     assert!(soon_after(start, created), "checkout dates the order by the dev clock: {created}");
     assert_eq!(at(&paid["expires_at"]) - created, Duration::minutes(30), "the hold lasts 30 minutes of it");
     assert!(soon_after(created, at(&paid["paid_at"])), "the webhook dates the payment by it");
-    assert_eq!(paid["invoice_number"], "INV-2031-000001", "the webhook numbers invoices in the clock's year");
+    assert_eq!(paid["invoice_number"], "INV-2031-000001", "invoices are numbered in the series of the payment's year");
     let invoice = app.emails_to(&email).await;
     assert_eq!(invoice.len(), 1);
     assert!(
@@ -176,6 +176,8 @@ const SAMPLES: &[(&str, Expected)] = &[
     ("release-expired-reservations", Expected::Scheduled(r#"{"examined": 0, "released": 0, "failed": 0}"#)),
     // A new stack has recorded no effects yet.
     ("outbox-relay", Expected::Scheduled(r#"{"delivered": 0, "failed": 0, "skipped": 0}"#)),
+    // A new stack has no paid order awaiting its number.
+    ("invoice-numbering", Expected::Scheduled(r#"{"numbered": 0, "contended": 0}"#)),
     ("payment-methods", Expected::Http(401, "unauthorized")),
     ("subscribe", Expected::Http(401, "unauthorized")),
     // A new stack has no subscription due.

@@ -18,8 +18,10 @@ async fn an_email_committed_but_not_sent_goes_out_exactly_once_after_a_restart()
     let (status, _, _) = first.pay(url, &capsule_tests::card_form(VISA)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // The page's outcome is an effect too: the relay sends it to the webhook, whose own
-    // effects (the invoice, OrderPaid) are then recorded and, in this stack, left unsent.
+    // order awaits its number; the numbering's effects (the invoice, OrderPaid) are then
+    // recorded and, in this stack, left unsent.
     first.run_job("outbox-relay").await;
+    first.number_invoices().await;
     let order = first.order_when(&token, placed.body["order_id"].as_str().expect("id"), "paid").await;
     assert!(order["invoice_number"].is_string(), "the payment committed: {order}");
     assert_eq!(first.get(&format!("/dev/outbox?to={email}"), None).await.body["items"], json!([]));

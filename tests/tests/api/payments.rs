@@ -37,6 +37,10 @@ async fn a_paid_order_gets_its_invoice_number_email_event_and_an_empty_cart() {
     let location = location.expect("303 has a Location");
     assert!(location.ends_with("/return"));
     let order = app.order_when(&token, &order_id, "paid").await;
+    assert_eq!(order["invoice_number"], Value::Null, "paid at once, numbered by the numbering: {order}");
+    assert_eq!(app.emails_to(&email).await.len(), 0, "the invoice waits for its number");
+    assert_eq!(app.number_invoices().await["numbered"], 1);
+    let order = app.order_when(&token, &order_id, "paid").await;
     let year = chrono::Utc::now().format("%Y").to_string();
     assert_eq!(order["invoice_number"], format!("INV-{year}-000001"));
     assert_eq!(order["payment"], json!({"method_type": "card", "brand": "visa", "last4": "4242"}));
@@ -71,6 +75,8 @@ async fn a_paid_order_gets_its_invoice_number_email_event_and_an_empty_cart() {
     // The next paid order takes the next number: no gap.
     let (token2, order2, _, _, placed2) = pending_order(&app, 5).await;
     app.pay(placed2["redirect_url"].as_str().expect("url"), &card_form(VISA)).await;
+    app.order_when(&token2, &order2, "paid").await;
+    app.number_invoices().await;
     let second = app.order_when(&token2, &order2, "paid").await;
     assert_eq!(second["invoice_number"], format!("INV-{year}-000002"));
 }
@@ -176,6 +182,8 @@ async fn five_copies_of_one_event_at_once_make_one_transition() {
     assert_eq!(app.stock(&product).await, 4, "one stock change");
     // A late copy changes nothing either.
     assert_eq!(app.webhook(&paid, WEBHOOK_SECRET, None).await.body["outcome"], "already_processed");
+    assert_eq!(app.number_invoices().await["numbered"], 1, "one order to number");
+    let order = app.order_when(&token, &order_id, "paid").await;
     assert_eq!(app.emails_to(&email).await.len(), 1, "one email");
     let year = chrono::Utc::now().format("%Y").to_string();
     assert_eq!(order["invoice_number"], format!("INV-{year}-000001"));
@@ -306,31 +314,73 @@ async fn an_undelivered_payment_event_stays_queued_for_retry() {
     app.order_when(&token, &order_id, "paid").await;
 }
 
-/// Invoice numbers stay consecutive without gaps when many payments land at once.
+/// Orders paid at once all reach `paid` without waiting for a number; the numbering then
+/// gives every paid order exactly one number, 1..N without gap or duplicate, in payment
+/// order, and one invoice email carrying it, even with two numberings running at once.
+/// Run it in fidelity mode too: `CAPSULE_FIDELITY=1 local/with-emulator.sh cargo test ...`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_payments_take_consecutive_invoice_numbers() {
+async fn orders_paid_at_once_are_numbered_gapless_in_payment_order_with_one_invoice_each() {
+    use futures::StreamExt;
+    const WAVE: usize = 60;
     let app = spawn_app().await;
-    let mut orders = Vec::new();
-    for _ in 0..12 {
-        let (token, order_id, _, _, _) = pending_order(&app, 5).await;
-        orders.push((token, order_id));
+    let product = app.product_with_stock(2000, 2 * WAVE as i64).await;
+    let buyers: Vec<(String, String, String)> = futures::stream::iter(0..2 * WAVE)
+        .map(|_| async {
+            let (email, token) = app.customer("wave").await;
+            assert_eq!(app.add(&token, &product, 1).await.status, StatusCode::OK);
+            let placed = app.checkout(&token).await;
+            assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+            (email, token, placed.body["order_id"].as_str().expect("order_id").to_string())
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    // Two waves a minute apart, each paid all at once: the second wave pays after the first.
+    for (wave, orders) in buyers.chunks(WAVE).enumerate() {
+        if wave > 0 {
+            app.post("/dev/clock", None, json!({"advance_seconds": 60})).await;
+        }
+        let events: Vec<Value> = orders
+            .iter()
+            .map(|(_, _, id)| event(id, "payment.succeeded", &format!("evt_{id}"), &format!("pay_{id}")))
+            .collect();
+        let paid = futures::future::join_all(events.iter().map(|e| app.webhook(e, WEBHOOK_SECRET, None))).await;
+        for answer in &paid {
+            assert_eq!(
+                (answer.status, answer.body["outcome"].as_str()),
+                (StatusCode::OK, Some("paid")),
+                "{}",
+                answer.body
+            );
+        }
     }
-    let events: Vec<Value> = orders
-        .iter()
-        .enumerate()
-        .map(|(i, (_, order_id))| event(order_id, "payment.succeeded", &format!("evt_c{i}"), &format!("pay_c{i}")))
-        .collect();
-    let paid = futures::future::join_all(events.iter().map(|e| app.webhook(e, WEBHOOK_SECRET, None))).await;
-    assert!(paid.iter().all(|a| a.status == StatusCode::OK && a.body["outcome"] == "paid"), "every payment applied");
-    let year = chrono::Utc::now().format("%Y").to_string();
-    let mut numbers = Vec::new();
-    for (token, order_id) in &orders {
+    let (a, b) = tokio::join!(app.number_invoices(), app.number_invoices());
+    let numbered = a["numbered"].as_u64().unwrap_or(0) + b["numbered"].as_u64().unwrap_or(0);
+    assert_eq!(numbered, 2 * WAVE as u64, "each order numbered once between the two runs: {a} / {b}");
+    assert_eq!(app.number_invoices().await["numbered"], 0, "nothing left to number");
+
+    let mut sequences = Vec::new();
+    for (i, (email, token, order_id)) in buyers.iter().enumerate() {
         let order = app.order_when(token, order_id, "paid").await;
-        numbers.push(order["invoice_number"].as_str().expect("number").to_string());
+        let number = order["invoice_number"].as_str().expect("a number").to_string();
+        let sequence: usize = number.rsplit('-').next().and_then(|n| n.parse().ok()).expect("INV-YYYY-NNNNNN");
+        // Payment order: the second wave's numbers all follow the first wave's.
+        sequences.push((i / WAVE, sequence));
+        let invoices: Vec<String> = app
+            .emails_to(email)
+            .await
+            .iter()
+            .filter_map(|m| m["subject"].as_str().filter(|s| s.starts_with("Invoice")).map(str::to_string))
+            .collect();
+        assert_eq!(invoices.len(), 1, "one invoice email for {order_id}: {invoices:?}");
+        assert!(invoices[0].contains(&number), "the email carries {number}: {}", invoices[0]);
     }
-    numbers.sort();
-    let expected: Vec<String> = (1..=12).map(|n| format!("INV-{year}-{n:06}")).collect();
-    assert_eq!(numbers, expected, "1 to 12, each once");
+    let mut all: Vec<usize> = sequences.iter().map(|(_, s)| *s).collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=2 * WAVE).collect::<Vec<_>>(), "1 to N, each once");
+    let last_of_first = sequences.iter().filter(|(w, _)| *w == 0).map(|(_, s)| *s).max();
+    let first_of_second = sequences.iter().filter(|(w, _)| *w == 1).map(|(_, s)| *s).min();
+    assert_eq!((last_of_first, first_of_second), (Some(WAVE), Some(WAVE + 1)), "numbered in payment order");
 }
 
 /// A signed event whose amount or currency is not the order's changes nothing and its money

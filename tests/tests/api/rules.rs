@@ -316,6 +316,7 @@ async fn one_breakdown_in_the_cart_the_order_the_invoice_and_the_commission() {
     app.pay(placed.body["redirect_url"].as_str().expect("url"), &capsule_tests::card_form(VISA)).await;
     let paid = app.order_when(&token, placed.body["order_id"].as_str().expect("id"), "paid").await;
     assert_eq!(paid["total_cents"], 35_920);
+    app.number_invoices().await;
     let invoice = app.emails_to(&email).await;
     assert_eq!(invoice.len(), 1, "the invoice, once");
     let text = invoice[0]["text"].as_str().unwrap_or_default();
