@@ -59,7 +59,8 @@ fn one() -> u8 {
 #[derive(Deserialize)]
 struct ShardRecord {
     product_id: String,
-    shard: u8,
+    /// Its index (`shard` is a reserved word of DynamoDB's expressions).
+    stock_shard: u8,
     stock: i64,
 }
 
@@ -273,7 +274,7 @@ impl Store {
         tx::update(
             self.table(),
             keys::stock_shard(product_id, shard).item(),
-            "SET stock = :stock, product_id = :product, shard = :shard",
+            "SET stock = :stock, product_id = :product, stock_shard = :shard",
             Some(condition),
             values,
             &[],
@@ -301,7 +302,7 @@ impl Store {
         for item in self.batch_get(wanted).await? {
             let shard: ShardRecord = from_item(item)?;
             if let Some(product) = by_id.get(&shard.product_id).and_then(|i| products.get_mut(*i)) {
-                if let Some(units) = product.shard_units.get_mut(usize::from(shard.shard)) {
+                if let Some(units) = product.shard_units.get_mut(usize::from(shard.stock_shard)) {
                     *units = shard.stock;
                 }
             }
