@@ -47,10 +47,11 @@ async fn forty_buyers_on_fifteen_units_over_four_shards_hold_exactly_fifteen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_last_units_in_other_shards_than_a_buyers_still_sell() {
     let app = spawn_app().await;
-    let product = app.product_with_shards(1000, 4, 4).await;
-    assert_eq!(shard_units(&app, &product).await, vec![1, 1, 1, 1]);
-    let tokens = buyers(&app, &product, 12, 1).await;
-    assert_eq!(race(&app, &tokens).await, 4, "each of the four shards' unit sold");
+    // As many buyers as units, one per shard: whoever finds its shard taken must find another.
+    let product = app.product_with_shards(1000, 8, 8).await;
+    assert_eq!(shard_units(&app, &product).await, vec![1; 8]);
+    let tokens = buyers(&app, &product, 8, 1).await;
+    assert_eq!(race(&app, &tokens).await, 8, "every buyer holds a unit: none is refused while one is left");
     assert_eq!(app.stock(&product).await, 0);
 
     let product = app.product_with_shards(1000, 4, 4).await;
