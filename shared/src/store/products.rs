@@ -438,7 +438,7 @@ impl Store {
                     return Ok((found, true));
                 }
             }
-            if !out.last_evaluated_key.as_ref().is_some_and(|key| !key.is_empty()) {
+            if out.last_evaluated_key.as_ref().is_none_or(|key| key.is_empty()) {
                 self.read_shards(found.iter_mut()).await?;
                 return Ok((found, false));
             }
