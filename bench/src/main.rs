@@ -18,6 +18,7 @@
 //!        --sizes 1000,10000,100000  --stock-sizes (same)  --seconds 3  --emails 10000
 //!        --checkouts 200 --stock-checkouts 40 (0: none) --concurrency 16 --checkout-fill 10000
 //!        --rounds 4 (turns of replay then stack the patched checkouts are split in)
+//!        --stock-shards 0 (the checkouts' product's stock shards; 0: the automatic count)
 //! The pricing benchmark is criterion's: `cargo bench -p shared --bench pricing`.
 mod cold_start;
 mod replay;
@@ -53,6 +54,8 @@ struct Options {
     checkout_fill: usize,
     /// Turns of replay then stack that the patched emulator's checkouts are split in.
     rounds: usize,
+    /// Stock shards of the one product every checkout buys (0: the automatic count).
+    stock_shards: usize,
 }
 
 impl Options {
@@ -95,6 +98,7 @@ impl Options {
             concurrency: number("concurrency", 16)?,
             checkout_fill: number("checkout-fill", 10_000)?,
             rounds: number("rounds", 4)?,
+            stock_shards: number("stock-shards", 0)?,
         };
         let known = [
             "sections",
@@ -108,6 +112,7 @@ impl Options {
             "concurrency",
             "checkout-fill",
             "rounds",
+            "stock-shards",
         ];
         match flags.keys().find(|k| !known.contains(&k.as_str())) {
             Some(unknown) => Err(format!("unknown flag --{unknown}")),
@@ -547,6 +552,10 @@ async fn checkouts(
             description: "bench".into(),
             price_cents: shared::domain::Cents::new(2500)?,
             stock: 1_000_000,
+            stock_shards: match options.stock_shards {
+                0 => shared::domain::stock::StockShards::for_stock(1_000_000),
+                count => shared::domain::stock::StockShards::parse(count as i64)?,
+            },
             product_discount: false,
         },
         chrono::Utc::now(),

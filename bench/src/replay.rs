@@ -164,17 +164,42 @@ pub async fn send(db: &aws_sdk_dynamodb::Client, calls: Vec<Call>) -> Result<(),
                 }
             }
             Call::Transact(write) => {
-                db.transact_write_items()
-                    .set_transact_items(write.transact_items)
-                    .set_return_consumed_capacity(write.return_consumed_capacity)
-                    .set_return_item_collection_metrics(write.return_item_collection_metrics)
-                    .send()
-                    .await
-                    .map_err(crate::sdk_error)?;
+                // In fidelity mode a transaction that overlaps another in flight is cancelled
+                // (`TransactionConflict`): tried again after a random pause, as the stack does.
+                let mut conflicts = 0;
+                loop {
+                    let sent = db
+                        .transact_write_items()
+                        .set_transact_items(write.transact_items.clone())
+                        .set_return_consumed_capacity(write.return_consumed_capacity.clone())
+                        .set_return_item_collection_metrics(write.return_item_collection_metrics.clone())
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(_) => break,
+                        Err(e) if conflicts < 40 && conflicted(&e) => {
+                            conflicts += 1;
+                            let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 0..40);
+                            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                        }
+                        Err(e) => return Err(crate::sdk_error(e)),
+                    }
+                }
             }
         }
     }
     Ok(())
+}
+
+fn conflicted<R>(
+    error: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError as E;
+    matches!(error.as_service_error(), Some(E::TransactionCanceledException(e))
+        if e.cancellation_reasons().iter().any(|r| r.code() == Some("TransactionConflict")))
 }
 
 fn swap_item(item: &mut Item, ids: &mut HashMap<String, String>) {

@@ -69,6 +69,7 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
                 description: description.to_string(),
                 price_cents: Cents::new(*price).map_err(|e| StoreError::Aws(e.to_string()))?,
                 stock: *stock,
+                stock_shards: shared::domain::stock::StockShards::for_stock(*stock),
                 product_discount: *discounted,
             },
             now,

@@ -258,7 +258,7 @@ fn after_sale(
     if stock == StockMove::Hold {
         for (product_id, quantity) in order.holds() {
             if let Some(product) = products.get_mut(&product_id) {
-                product.stock -= i64::from(quantity);
+                product.held(quantity);
             }
         }
     }

@@ -47,7 +47,8 @@ async fn check(app: &App, products: impl Iterator<Item = &ProductRecord>, change
     let threshold = settings.low_stock_threshold;
     let now = app.clock.now();
     for product in products {
-        if product.stock < threshold && !product.low_stock_alerted {
+        let stock = product.stock();
+        if stock < threshold && !product.low_stock_alerted {
             // The email is recorded with the alert: one exists if and only if the other does.
             let effects: Vec<Outbox> = match settings.stock_manager_emails.is_empty() {
                 true => vec![],
@@ -57,12 +58,12 @@ async fn check(app: &App, products: impl Iterator<Item = &ProductRecord>, change
                 }
             };
             let outbox = crate::outbox::puts(app, &effects)?;
-            if app.store.raise_stock_alert(product, threshold, now, outbox).await? {
-                tracing::info!(product_id = %product.product_id, stock = product.stock, "low stock: managers alerted");
+            if app.store.raise_stock_alert(product, now, outbox).await? {
+                tracing::info!(product_id = %product.product_id, stock, "low stock: managers alerted");
                 crate::outbox::deliver_now(app, &effects).await;
             }
-        } else if change == Change::Set && product.stock >= threshold && product.low_stock_alerted {
-            app.store.rearm_stock_alert(&product.product_id, threshold).await?;
+        } else if change == Change::Set && stock >= threshold && product.low_stock_alerted {
+            app.store.rearm_stock_alert(&product.product_id).await?;
         }
     }
     Ok(())
@@ -71,10 +72,12 @@ async fn check(app: &App, products: impl Iterator<Item = &ProductRecord>, change
 fn alert_email(product: &ProductRecord, threshold: i64, to: Vec<String>) -> EmailMessage {
     let text = format!(
         "Low stock: {} ({}) has {} left, under the threshold of {threshold}.\n",
-        product.name, product.product_id, product.stock
+        product.name,
+        product.product_id,
+        product.stock()
     );
     let html = html! { p { "Low stock: " strong { (product.name) } " (" (product.product_id) ") has "
-    strong { (product.stock) } " left, under the threshold of " (threshold) "." } }
+    strong { (product.stock()) } " left, under the threshold of " (threshold) "." } }
     .into_string();
     EmailMessage { to, subject: format!("Low stock: {}", product.name), text, html }
 }

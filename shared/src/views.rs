@@ -31,8 +31,8 @@ impl Product {
             price_cents: record.price_cents.cents(),
             effective_price_cents: unit_price(record.price_cents, discount).cents(),
             currency: CURRENCY,
-            stock: record.stock.max(0),
-            low_stock: record.stock < low_stock_threshold,
+            stock: record.stock().max(0),
+            low_stock: record.stock() < low_stock_threshold,
             discount,
         }
     }

@@ -235,7 +235,7 @@ async fn admin_payments(api: &Api, sale: &Sale) -> Result<HashMap<String, Vec<Pa
 async fn read_table(store: &Store, sale: &Sale, orders: &mut [OrderFacts], facts: &mut Facts) -> Result<(), SimError> {
     use chrono::Datelike;
     facts.table_read = true;
-    facts.stock_table = store.product(&sale.product_id).await?.map(|p| p.stock);
+    facts.stock_table = store.product(&sale.product_id).await?.map(|p| p.stock());
     facts.promo_uses_table = store.promo(&sale.promo_code).await?.map(|p| p.uses);
     facts.invoice_counter_after = Some(store.invoice_counter(sale.opened_at.year()).await?);
     let records: Vec<Result<Option<OrderRecord>, _>> = stream::iter(orders.iter().map(|o| o.order_id.clone()))

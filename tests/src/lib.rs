@@ -304,6 +304,11 @@ impl TestApp {
 
     /// A product of its own for a test that needs exact stock.
     pub async fn product_with_stock(&self, price_cents: i64, stock: i64) -> String {
+        self.product_with_shards(price_cents, stock, 1).await
+    }
+
+    /// A product of its own whose `stock` is spread over `shards` stock shards.
+    pub async fn product_with_shards(&self, price_cents: i64, stock: i64, shards: i64) -> String {
         let id = format!("cap-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let record = shared::store::ProductRecord::new(
             shared::store::NewProduct {
@@ -312,6 +317,7 @@ impl TestApp {
                 description: "test".into(),
                 price_cents: shared::domain::Cents::new(price_cents).expect("a price"),
                 stock,
+                stock_shards: shared::domain::stock::StockShards::parse(shards).expect("a shard count"),
                 product_discount: false,
             },
             chrono::Utc::now(),

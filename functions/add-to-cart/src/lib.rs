@@ -86,8 +86,8 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
             if quantity > Quantity::MAX {
                 return Err(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
             }
-            if i64::from(quantity) > product.stock {
-                let available = product.stock.max(0);
+            if i64::from(quantity) > product.stock() {
+                let available = product.stock().max(0);
                 return Err(ApiError::InsufficientStock(json!({"product_id": product_id, "available": available})));
             }
             if let Some(&(held, limit)) = read.sale_units.get(product_id) {

@@ -1,6 +1,7 @@
 use lambda_http::Request;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use shared::domain::settings::Settings;
+use shared::domain::stock::StockShards;
 use shared::domain::Cents;
 use shared::http::{self, json_body, path_param, HttpResult};
 use shared::store::{NewProduct, ProductChanges, ProductRecord, StoreError};
@@ -14,6 +15,9 @@ struct NewProductBody {
     description: String,
     price_cents: i64,
     stock: i64,
+    /// How many items the stock is split over (1 to 32); by default one per 100 units, at most 8.
+    #[serde(default)]
+    stock_shards: Option<i64>,
     product_discount: bool,
 }
 
@@ -24,7 +28,16 @@ struct PatchBody {
     description: Option<String>,
     price_cents: Option<i64>,
     stock: Option<i64>,
+    stock_shards: Option<i64>,
     product_discount: Option<bool>,
+}
+
+/// A product as the back office sees it: the catalogue's view and how its stock is split.
+#[derive(Serialize)]
+struct AdminProduct {
+    #[serde(flatten)]
+    product: Product,
+    stock_shards: u8,
 }
 
 fn valid_name(name: &str) -> Result<String, ApiError> {
@@ -53,20 +66,27 @@ fn valid_price(value: i64) -> Result<Cents, ApiError> {
     Ok(Cents::parse(valid_amount(value, "price_cents")?, "price_cents")?)
 }
 
-async fn view(app: &App, record: &ProductRecord) -> Result<Product, ApiError> {
+async fn view(app: &App, record: &ProductRecord) -> Result<AdminProduct, ApiError> {
     let threshold = app.store.settings().await?.low_stock_threshold;
-    Ok(Product::new(record, cart::sale_percent(record, app.clock.now()), threshold))
+    let product = Product::new(record, cart::sale_percent(record, app.clock.now()), threshold);
+    Ok(AdminProduct { product, stock_shards: record.stock_shards.into() })
 }
 
 pub async fn create_product(app: &App, req: &Request) -> HttpResult {
     let body: NewProductBody = json_body(req)?;
+    let stock = valid_amount(body.stock, "stock")?;
+    let stock_shards = match body.stock_shards {
+        Some(count) => StockShards::parse(count)?,
+        None => StockShards::for_stock(stock),
+    };
     let record = ProductRecord::new(
         NewProduct {
             product_id: format!("cap-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
             name: valid_name(&body.name)?,
             description: valid_description(&body.description)?,
             price_cents: valid_price(body.price_cents)?,
-            stock: valid_amount(body.stock, "stock")?,
+            stock,
+            stock_shards,
             product_discount: body.product_discount,
         },
         app.clock.now(),
@@ -85,6 +105,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
         description: body.description.as_deref().map(valid_description).transpose()?,
         price_cents: body.price_cents.map(valid_price).transpose()?,
         stock: body.stock.map(|s| valid_amount(s, "stock")).transpose()?,
+        stock_shards: body.stock_shards.map(StockShards::parse).transpose()?,
         product_discount: body.product_discount,
     };
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
@@ -96,7 +117,8 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
                 let updated = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
                 return http::ok(&view(app, &updated).await?);
             }
-            // A checkout held units meanwhile: read again and apply the change on top.
+            // A checkout held units meanwhile (in the product item or a shard): read again
+            // and apply the change on top.
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -132,7 +132,7 @@ pub async fn stock_alerts(app: &App, req: &Request) -> HttpResult {
     let products = app.store.products_by_id(&ids).await?;
     let alerts: Vec<Alert> = alerts
         .into_iter()
-        .map(|alert| Alert { current_stock: products.get(&alert.product_id).map(|p| p.stock), alert })
+        .map(|alert| Alert { current_stock: products.get(&alert.product_id).map(|p| p.stock()), alert })
         .collect();
     http::ok(&Page::new(alerts, next.map(Cursor)))
 }

@@ -12,6 +12,7 @@ use shared::domain::lifecycle::{largest_transaction, MAX_TRANSACTION_WRITES};
 use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
+use shared::domain::stock::{self as shard, ShardHold};
 use shared::domain::Percent;
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
@@ -105,8 +106,15 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         if breakdown.lines.is_empty() {
             return Err(ApiError::EmptyCart);
         }
+        // Refuse early what cannot be held, before opening a payment session.
+        let short = shortages(&cart, &priced.products);
+        if !short.is_empty() {
+            return Err(insufficient(short));
+        }
+        let order_id = uuid::Uuid::new_v4().to_string();
+        let holds = stock_holds(&order_id, &cart, &priced.products)?;
         // Every later move of the order must fit one transaction: refused before anything is written.
-        let writes = largest_transaction(breakdown.lines.len(), priced.sale_lines.len(), priced.promo.is_some());
+        let writes = largest_transaction(holds.len(), priced.sale_lines.len(), priced.promo.is_some());
         if writes > MAX_TRANSACTION_WRITES {
             return Err(ApiError::CartTooLarge(json!({
                 "lines": breakdown.lines.len(),
@@ -118,11 +126,6 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         if cart.promo_code.is_some() && priced.promo.is_none() {
             return Err(ApiError::NotFound { code: "promo_code_not_found", what: "promo code" });
         }
-        // Refuse early what cannot be held, before opening a payment session.
-        let short = shortages(&cart, &priced.products);
-        if !short.is_empty() {
-            return Err(insufficient(short));
-        }
         for line in &priced.sale_lines {
             let held = app.store.sale_units(&caller.user_id, &line.sale_id, &line.product_id).await?;
             if i64::from(held) + i64::from(line.quantity) > settings.sale_unit_limit {
@@ -132,7 +135,6 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         for line in &cart.lines {
             shared::cart::within_unpaid_limit(&line.product_id, line.quantity, settings.max_unpaid_units_per_product)?;
         }
-        let order_id = uuid::Uuid::new_v4().to_string();
         let expires_at = now + Duration::minutes(settings.payment_session_minutes);
         let session = match &paying {
             Paying::Page(kind) => {
@@ -171,6 +173,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             expires_at,
         );
         order.sale_lines = priced.sale_lines.clone();
+        order.stock_holds = holds;
         let limit = u32::try_from(settings.sale_unit_limit).unwrap_or(u32::MAX);
         cart.checkout_order_id = Some(order_id.clone());
         cart.touch(now);
@@ -198,12 +201,17 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     }
                 };
             }
+            // A shard ran short since it was read: refused only if all of them together are.
             Err(TransitionError::OutOfStock(_)) => {
                 let products = app
                     .store
                     .products_by_id(&cart.lines.iter().map(|l| l.product_id.clone()).collect::<Vec<_>>())
                     .await?;
-                return Err(insufficient(shortages(&cart, &products)));
+                let short = shortages(&cart, &products);
+                if short.is_empty() {
+                    continue;
+                }
+                return Err(insufficient(short));
             }
             Err(TransitionError::SaleLimit(products)) => {
                 let product_id = products.first().cloned().unwrap_or_default();
@@ -258,11 +266,29 @@ struct Shortage {
     available: i64,
 }
 
+/// Which shards hold each line's units, from the shards as read: a line is never refused
+/// while all of its product's shards together have its units.
+fn stock_holds(
+    order_id: &str,
+    cart: &CartRecord,
+    products: &HashMap<String, ProductRecord>,
+) -> Result<Vec<ShardHold>, ApiError> {
+    let mut holds = Vec::new();
+    for line in &cart.lines {
+        let units = products.get(&line.product_id).map(|p| p.units()).unwrap_or_default();
+        match shard::take(order_id, &line.product_id, line.quantity, &units) {
+            Some(taken) => holds.extend(taken),
+            None => return Err(insufficient(shortages(cart, products))),
+        }
+    }
+    Ok(holds)
+}
+
 fn shortages(cart: &CartRecord, products: &HashMap<String, ProductRecord>) -> Vec<Shortage> {
     cart.lines
         .iter()
         .filter_map(|line| {
-            let available = products.get(&line.product_id).map_or(0, |p| p.stock.max(0));
+            let available = products.get(&line.product_id).map_or(0, |p| p.stock().max(0));
             (i64::from(line.quantity) > available).then(|| Shortage {
                 product_id: line.product_id.clone(),
                 requested: line.quantity,
@@ -323,6 +349,7 @@ fn new_order(
         payment_id: None,
         commission_cents: breakdown.commission.cents(),
         sale_lines: Vec::new(),
+        stock_holds: Vec::new(),
         order: Order {
             order_id: order_id.to_string(),
             status: OrderStatus::PendingPayment,

@@ -10,6 +10,7 @@ pub mod pricing;
 pub mod saved_method;
 pub mod search;
 pub mod settings;
+pub mod stock;
 pub mod subscription;
 
 pub use account::{hash_password, verify_password, Name, Password};

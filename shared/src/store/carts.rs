@@ -135,6 +135,7 @@ impl Store {
                 products.insert(product.product_id.clone(), product);
             }
         }
+        self.read_shards(products.values_mut()).await?;
         Ok((found, products))
     }
 
@@ -180,11 +181,16 @@ impl Store {
         unique.sort();
         unique.dedup();
         let items = self.batch_get(unique.into_iter().map(|id| keys::product(id)).collect()).await?;
-        items.into_iter().map(|item| from_item::<ProductRecord>(item).map(|p| (p.product_id.clone(), p))).collect()
+        let mut products: HashMap<String, ProductRecord> = items
+            .into_iter()
+            .map(|item| from_item::<ProductRecord>(item).map(|p| (p.product_id.clone(), p)))
+            .collect::<Result<_, _>>()?;
+        self.read_shards(products.values_mut()).await?;
+        Ok(products)
     }
 
     /// Items by key (distinct keys), strongly consistent, in one round trip per 100.
-    async fn batch_get(&self, wanted: Vec<keys::Key>) -> Result<Vec<super::Item>, StoreError> {
+    pub(super) async fn batch_get(&self, wanted: Vec<keys::Key>) -> Result<Vec<super::Item>, StoreError> {
         let mut found = Vec::new();
         for chunk in wanted.chunks(100) {
             let mut pending = Some(

@@ -51,6 +51,16 @@ pub fn product(product_id: &str) -> Key {
     Key::new(format!("PRODUCT#{product_id}"), "PRODUCT")
 }
 
+/// One shard of a product's stock. Shard 0 is the product item itself (one shard is the
+/// product alone); the others have partition keys of their own, so that DynamoDB's
+/// per-partition write limit applies to each.
+pub fn stock_shard(product_id: &str, shard: u8) -> Key {
+    match shard {
+        0 => product(product_id),
+        _ => Key::new(format!("PRODUCT#{product_id}#STOCK#{shard}"), "STOCK"),
+    }
+}
+
 /// GSI1 sort key of a product: folded name first so the catalogue lists alphabetically.
 pub fn catalogue_sort(folded_name: &str, product_id: &str) -> String {
     format!("{folded_name}#{product_id}")
@@ -242,6 +252,8 @@ mod tests {
     fn time_sort_keys_read_as_the_contract_shows_times_and_sort_by_time() {
         let at: DateTime<Utc> = "2026-03-15T12:00:00.750+02:00".parse().expect("a time");
         assert_eq!(time_sort(at, "o-1"), "2026-03-15T10:00:00Z#o-1");
+        assert_eq!(stock_shard("cap", 0), product("cap"));
+        assert_eq!(stock_shard("cap", 3), Key::new("PRODUCT#cap#STOCK#3", "STOCK"));
         assert_eq!(stock_alert("cap", at, "a1").sk, "ALERT#2026-03-15T10:00:00Z#a1");
         let later = at + chrono::Duration::seconds(1);
         assert!(time_sort(at, "zz") <= time_sort_until(at) && time_sort_until(at) < time_sort(later, "a"));

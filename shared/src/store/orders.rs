@@ -7,6 +7,7 @@ use super::transitions::{cart_put, claim_actions, claims_failure, stock_or_conte
 use super::{from_item, keys, s, to_item, tx, CartRecord, Claims, Item, Store, StoreError, TransitionError, Write};
 use crate::domain::lifecycle::StockMove;
 use crate::domain::order::Order;
+use crate::domain::stock::ShardHold;
 
 /// An order as stored: its keys, what only the back end needs, and the contract's `Order`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -27,6 +28,10 @@ pub struct OrderRecord {
     /// The lines bought under a sale, counted against the buyer's per-sale limit.
     #[serde(default)]
     pub sale_lines: Vec<SaleLine>,
+    /// Which stock shard holds how many units of each line (an order placed before shards
+    /// has none: its units are in shard 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stock_holds: Vec<ShardHold>,
     #[serde(flatten)]
     pub order: Order,
 }
@@ -52,6 +57,18 @@ impl OrderRecord {
         self.items.iter().map(|l| (l.product_id.clone(), l.quantity)).collect()
     }
 
+    /// Where the order's units are held: what its holds took and its releases give back.
+    pub fn shard_holds(&self) -> Vec<ShardHold> {
+        match self.stock_holds.is_empty() {
+            false => self.stock_holds.clone(),
+            true => self
+                .items
+                .iter()
+                .map(|l| ShardHold { product_id: l.product_id.clone(), shard: 0, quantity: l.quantity })
+                .collect(),
+        }
+    }
+
     pub fn product_ids(&self) -> Vec<String> {
         self.items.iter().map(|l| l.product_id.clone()).collect()
     }
@@ -62,8 +79,8 @@ impl Store {
         self.get(keys::order(order_id)).await
     }
 
-    /// Places an order: holds every line's units, writes the order and locks the cart, all
-    /// or nothing, with `with` (the payment session). `cart` is the locked cart, whose
+    /// Places an order: holds every line's units in the shards `stock_holds` names, writes
+    /// the order and locks the cart, all or nothing, with `with` (the payment session). `cart` is the locked cart, whose
     /// `version` was already bumped.
     pub async fn place_order(
         &self,
@@ -73,9 +90,10 @@ impl Store {
         now: DateTime<Utc>,
         with: Option<Write>,
     ) -> Result<(), TransitionError> {
+        let holds = order.shard_holds();
         let mut actions = Vec::new();
-        for (product_id, quantity) in order.holds() {
-            actions.push(stock_update(self.table(), &product_id, quantity, StockMove::Hold)?);
+        for hold in &holds {
+            actions.push(stock_update(self.table(), hold, StockMove::Hold)?);
         }
         actions.push(tx::put(self.table(), to_item(order)?, Some("attribute_not_exists(pk)"))?);
         actions.push(cart_put(self.table(), cart, cart.version - 1)?);
@@ -86,7 +104,7 @@ impl Store {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
                 let failed = cancelled.refusals();
-                let stock = stock_or_contention(order, &failed);
+                let stock = stock_or_contention(&holds, &failed);
                 if matches!(stock, TransitionError::OutOfStock(_)) {
                     return Err(stock);
                 }

@@ -1,11 +1,15 @@
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, keys, s, time, Item, Store, StoreError};
+use super::{from_item, keys, s, time, tx, Item, Store, StoreError};
+use crate::domain::stock::{spread, StockShards};
 use crate::domain::{search, Cents, Percent};
 
-/// A product as stored. `stock` is what can still be bought: checkout holds decrement it.
+/// A product as stored. What can still be bought is `stock()`, the sum of its stock shards
+/// (`domain::stock`): checkout holds decrement them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProductRecord {
     pub pk: String,
@@ -17,7 +21,19 @@ pub struct ProductRecord {
     pub name: String,
     pub description: String,
     pub price_cents: Cents,
-    pub stock: i64,
+    /// The units of shard 0, kept on this item (all of them when there is one shard).
+    #[serde(rename = "stock")]
+    pub first_shard: i64,
+    /// How many shards new stock is spread over.
+    #[serde(default)]
+    pub stock_shards: StockShards,
+    /// How many shard items exist: at least `stock_shards`, as a lowered count keeps its
+    /// items (orders release there, holds take from any shard with units).
+    #[serde(default = "one")]
+    pub shard_items: u8,
+    /// Every shard's units, shard 0 included, as read with the product (the store fills it).
+    #[serde(skip)]
+    pub shard_units: Vec<i64>,
     pub product_discount: bool,
     /// Set while a low-stock alert has been sent and not re-armed.
     #[serde(default)]
@@ -33,6 +49,19 @@ pub struct ProductRecord {
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::clock::secs")]
     pub updated_at: DateTime<Utc>,
+}
+
+fn one() -> u8 {
+    1
+}
+
+/// A stock shard other than the product item.
+#[derive(Deserialize)]
+struct ShardRecord {
+    product_id: String,
+    /// Its index (`shard` is a reserved word of DynamoDB's expressions).
+    stock_shard: u8,
+    stock: i64,
 }
 
 /// One sale period of a product.
@@ -64,17 +93,43 @@ pub struct NewProduct {
     pub description: String,
     pub price_cents: Cents,
     pub stock: i64,
+    pub stock_shards: StockShards,
     pub product_discount: bool,
 }
 
 impl ProductRecord {
+    /// What can still be bought: the sum of the shards.
+    pub fn stock(&self) -> i64 {
+        match self.shard_units.is_empty() {
+            true => self.first_shard,
+            false => self.shard_units.iter().sum(),
+        }
+    }
+
+    /// Takes `quantity` units off the stock as read (a hold made since the read).
+    pub fn held(&mut self, quantity: u32) {
+        self.shard_units = self.units();
+        self.shard_units[0] -= i64::from(quantity);
+        self.first_shard -= i64::from(quantity);
+    }
+
+    /// Every shard's units, shard 0 included.
+    pub fn units(&self) -> Vec<i64> {
+        match self.shard_units.is_empty() {
+            true => vec![self.first_shard],
+            false => self.shard_units.clone(),
+        }
+    }
+
     /// The sale this product is in at `now`, if any.
     pub fn active_sale(&self, now: DateTime<Utc>) -> Option<&SaleWindow> {
         self.sales.iter().find(|s| s.active_at(now))
     }
 
+    /// A new product, its stock spread over its shards.
     pub fn new(p: NewProduct, now: DateTime<Utc>) -> Self {
         let key = keys::product(&p.product_id);
+        let units = spread(p.stock, p.stock_shards.count());
         Self {
             pk: key.pk,
             sk: key.sk,
@@ -85,7 +140,10 @@ impl ProductRecord {
             name: p.name,
             description: p.description,
             price_cents: p.price_cents,
-            stock: p.stock,
+            first_shard: units[0],
+            stock_shards: p.stock_shards,
+            shard_items: u8::from(p.stock_shards),
+            shard_units: units,
             product_discount: p.product_discount,
             low_stock_alerted: false,
             sales: Vec::new(),
@@ -103,8 +161,9 @@ pub struct ProductChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub price_cents: Option<Cents>,
-    /// The new available stock.
+    /// The new available stock, spread over the shards.
     pub stock: Option<i64>,
+    pub stock_shards: Option<StockShards>,
     pub product_discount: Option<bool>,
 }
 
@@ -121,7 +180,9 @@ pub struct StockAlert {
 
 impl Store {
     /// Sets only the given fields, conditional on the version read: a concurrent checkout's
-    /// hold is never overwritten, and the caller retries on `ConditionFailed`.
+    /// hold is never overwritten, and the caller retries on `ConditionFailed`. A new stock
+    /// (or shard count) is spread over the shards in the same transaction, each shard
+    /// conditional on the units read in it, so the total is exactly the one asked.
     pub async fn update_product(
         &self,
         current: &ProductRecord,
@@ -134,11 +195,13 @@ impl Store {
             (":current".to_string(), super::n(current.version)),
             (":now".to_string(), time(now)),
         ]);
+        let mut names: Vec<(&str, &str)> = Vec::new();
         if let Some(name) = &changes.name {
             sets.extend(["#name = :name".into(), "gsi1sk = :sort".into(), "search_text = :search".into()]);
             values.insert(":name".into(), s(name));
             values.insert(":sort".into(), s(keys::catalogue_sort(&search::fold(name), &current.product_id)));
             values.insert(":search".into(), s(search::index_text(name)));
+            names.push(("#name", "name"));
         }
         if let Some(description) = &changes.description {
             sets.push("description = :description".into());
@@ -148,43 +211,118 @@ impl Store {
             sets.push("price_cents = :price".into());
             values.insert(":price".into(), super::n(price.cents()));
         }
-        if let Some(stock) = changes.stock {
-            sets.push("stock = :stock".into());
-            values.insert(":stock".into(), super::n(stock));
-        }
         if let Some(flag) = changes.product_discount {
             sets.push("product_discount = :flag".into());
             values.insert(":flag".into(), AttributeValue::Bool(flag));
         }
-        let mut update = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::product(&current.product_id).item()))
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .condition_expression("version = :current")
-            .set_expression_attribute_values(Some(values));
-        if changes.name.is_some() {
-            update = update.expression_attribute_names("#name", "name");
+        let mut shard_writes = Vec::new();
+        if changes.stock.is_some() || changes.stock_shards.is_some() {
+            let shards = changes.stock_shards.unwrap_or(current.stock_shards);
+            let items = current.shard_items.max(u8::from(shards));
+            let mut units = spread(changes.stock.unwrap_or(current.stock()), shards.count());
+            units.resize(usize::from(items), 0);
+            sets.extend(["stock = :stock".into(), "stock_shards = :shards".into(), "shard_items = :items".into()]);
+            values.insert(":stock".into(), super::n(units[0]));
+            values.insert(":shards".into(), super::n(u8::from(shards)));
+            values.insert(":items".into(), super::n(items));
+            let seen = current.units();
+            for shard in 1..items {
+                shard_writes.push(self.set_shard(
+                    &current.product_id,
+                    shard,
+                    units[usize::from(shard)],
+                    seen.get(usize::from(shard)).copied(),
+                )?);
+            }
         }
-        self.send_write(update).await?;
+        let mut actions = vec![tx::update(
+            self.table(),
+            keys::product(&current.product_id).item(),
+            &format!("SET {}", sets.join(", ")),
+            Some("version = :current"),
+            values,
+            &names,
+        )?];
+        actions.extend(shard_writes);
+        match self.transact(actions).await {
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Err(StoreError::ConditionFailed),
+            done => done,
+        }
+    }
+
+    /// The write that sets one shard (not 0) to `units`, conditional on the units `seen`
+    /// in it (`None`: the shard does not exist yet).
+    fn set_shard(
+        &self,
+        product_id: &str,
+        shard: u8,
+        units: i64,
+        seen: Option<i64>,
+    ) -> Result<super::Write, StoreError> {
+        let mut values = Item::from([
+            (":stock".into(), super::n(units)),
+            (":product".into(), s(product_id)),
+            (":shard".into(), super::n(shard)),
+        ]);
+        let condition = match seen {
+            Some(seen) => {
+                values.insert(":seen".into(), super::n(seen));
+                "stock = :seen"
+            }
+            None => "attribute_not_exists(pk)",
+        };
+        tx::update(
+            self.table(),
+            keys::stock_shard(product_id, shard).item(),
+            "SET stock = :stock, product_id = :product, stock_shard = :shard",
+            Some(condition),
+            values,
+            &[],
+        )
+    }
+
+    /// Fills the units of every shard of these products, shard 0 from the product item and
+    /// the others in one round trip per 100 (none when every product has one shard).
+    pub(super) async fn read_shards<'a>(
+        &self,
+        products: impl IntoIterator<Item = &'a mut ProductRecord>,
+    ) -> Result<(), StoreError> {
+        let mut products: Vec<&mut ProductRecord> = products.into_iter().collect();
+        let mut wanted = Vec::new();
+        for product in products.iter_mut() {
+            product.shard_units = vec![0; usize::from(product.shard_items.max(1))];
+            product.shard_units[0] = product.first_shard;
+            wanted.extend((1..product.shard_items).map(|k| keys::stock_shard(&product.product_id, k)));
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let by_id: HashMap<String, usize> =
+            products.iter().enumerate().map(|(i, p)| (p.product_id.clone(), i)).collect();
+        for item in self.batch_get(wanted).await? {
+            let shard: ShardRecord = from_item(item)?;
+            if let Some(product) = by_id.get(&shard.product_id).and_then(|i| products.get_mut(*i)) {
+                if let Some(units) = product.shard_units.get_mut(usize::from(shard.stock_shard)) {
+                    *units = shard.stock;
+                }
+            }
+        }
         Ok(())
     }
 
-    /// Marks a product alerted (once, while under `threshold`) and records the alert under
-    /// a key of its own, in one transaction; `false` if it was already alerted or is no
-    /// longer under.
+    /// Marks a product alerted (once: the caller saw its summed stock under the threshold)
+    /// and records the alert under a key of its own, in one transaction; `false` if it was
+    /// already alerted.
     pub async fn raise_stock_alert(
         &self,
         product: &ProductRecord,
-        threshold: i64,
         now: DateTime<Utc>,
         outbox: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
     ) -> Result<bool, StoreError> {
         let alert = StockAlert {
             product_id: product.product_id.clone(),
             name: product.name.clone(),
-            stock: product.stock,
+            stock: product.stock(),
             alerted_at: now,
         };
         let alert_id = uuid::Uuid::new_v4().simple().to_string();
@@ -199,11 +337,10 @@ impl Store {
                 self.table(),
                 keys::product(&product.product_id).item(),
                 "SET low_stock_alerted = :true",
-                Some("stock < :threshold AND (attribute_not_exists(low_stock_alerted) OR low_stock_alerted = :false)"),
+                Some("attribute_not_exists(low_stock_alerted) OR low_stock_alerted = :false"),
                 Item::from([
                     (":true".into(), AttributeValue::Bool(true)),
                     (":false".into(), AttributeValue::Bool(false)),
-                    (":threshold".into(), super::n(threshold)),
                 ]),
                 &[],
             )?,
@@ -218,30 +355,43 @@ impl Store {
         }
     }
 
-    /// Re-arms the alert of a product back at or above `threshold`.
-    pub async fn rearm_stock_alert(&self, product_id: &str, threshold: i64) -> Result<(), StoreError> {
+    /// Re-arms the alert of a product (the caller saw its summed stock back at or above
+    /// the threshold).
+    pub async fn rearm_stock_alert(&self, product_id: &str) -> Result<(), StoreError> {
         let rearm = self
             .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(keys::product(product_id).item()))
             .update_expression("SET low_stock_alerted = :false")
-            .condition_expression("stock >= :threshold AND low_stock_alerted = :true")
+            .condition_expression("low_stock_alerted = :true")
             .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":threshold", super::n(threshold));
+            .expression_attribute_values(":true", AttributeValue::Bool(true));
         match self.send_write(rearm).await {
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
+    /// Writes a new product and its other shards, all or none (`ConditionFailed` if the id
+    /// is taken).
     pub async fn create_product(&self, product: &ProductRecord) -> Result<(), StoreError> {
-        self.put_new(product).await
+        let mut actions = vec![self.new_item(product)?];
+        for shard in 1..product.shard_items {
+            let units = product.shard_units.get(usize::from(shard)).copied().unwrap_or(0);
+            actions.push(self.set_shard(&product.product_id, shard, units, None)?);
+        }
+        match self.transact(actions).await {
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Err(StoreError::ConditionFailed),
+            done => done,
+        }
     }
 
+    /// One product, with every shard's units.
     pub async fn product(&self, product_id: &str) -> Result<Option<ProductRecord>, StoreError> {
-        self.get(keys::product(product_id)).await
+        let mut product: Option<ProductRecord> = self.get(keys::product(product_id)).await?;
+        self.read_shards(product.iter_mut()).await?;
+        Ok(product)
     }
 
     /// The catalogue in name order after `after` (a catalogue sort key), keeping products whose
@@ -282,13 +432,15 @@ impl Store {
                 found.push(from_item::<ProductRecord>(item)?);
                 if found.len() > limit {
                     found.truncate(limit);
+                    self.read_shards(found.iter_mut()).await?;
                     return Ok((found, true));
                 }
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok((found, false)),
+            if out.last_evaluated_key.as_ref().is_none_or(|key| key.is_empty()) {
+                self.read_shards(found.iter_mut()).await?;
+                return Ok((found, false));
             }
+            start = out.last_evaluated_key;
         }
     }
 }

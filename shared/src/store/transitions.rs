@@ -9,6 +9,7 @@ use super::payments::{event_applied, AppliedTo};
 use super::{keys, n, s, time, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
 use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
 use crate::domain::order::{CommissionStatus, HistoryEntry, OrderStatus};
+use crate::domain::stock::{self, ShardHold};
 
 /// What an order holds besides stock: its sale units and its promo code's use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,24 +113,22 @@ impl From<StoreError> for TransitionError {
     }
 }
 
-pub(super) fn stock_update(
-    table: &str,
-    product_id: &str,
-    quantity: u32,
-    change: StockMove,
-) -> Result<TransactWriteItem, StoreError> {
-    let (expression, condition) = match change {
-        StockMove::Hold => ("SET stock = stock - :q, version = version + :one", Some("stock >= :q")),
-        _ => ("SET stock = stock + :q, version = version + :one", Some("attribute_exists(pk)")),
+/// The hold or release of one shard's units: a hold never takes a shard below zero. Shard 0
+/// is the product item, whose version moves with it (an admin's change is conditional on it).
+pub(super) fn stock_update(table: &str, hold: &ShardHold, change: StockMove) -> Result<TransactWriteItem, StoreError> {
+    let (sign, condition) = match change {
+        StockMove::Hold => ("-", "stock >= :q"),
+        _ => ("+", "attribute_exists(pk)"),
     };
-    tx::update(
-        table,
-        keys::product(product_id).item(),
-        expression,
-        condition,
-        Item::from([(":q".into(), n(quantity)), (":one".into(), n(1))]),
-        &[],
-    )
+    let mut values = Item::from([(":q".into(), n(hold.quantity))]);
+    let expression = match hold.shard {
+        0 => {
+            values.insert(":one".into(), n(1));
+            format!("SET stock = stock {sign} :q, version = version + :one")
+        }
+        _ => format!("SET stock = stock {sign} :q"),
+    };
+    tx::update(table, keys::stock_shard(&hold.product_id, hold.shard).item(), &expression, Some(condition), values, &[])
 }
 
 /// The update of the cart `order` locked at checkout: conditional on that lock, so it
@@ -202,6 +201,17 @@ impl Store {
             expression.push_str(&format!(", {name} = :{name}"));
             values.insert(format!(":{name}"), value);
         }
+        // Units taken again (a late payment) come from whichever shards have them now.
+        let holds = match t.stock {
+            StockMove::None => Vec::new(),
+            StockMove::Release => t.order.shard_holds(),
+            StockMove::Hold => {
+                let holds = self.holds_again(t.order).await?;
+                expression.push_str(", stock_holds = :holds");
+                values.insert(":holds".into(), to_value(&holds)?);
+                holds
+            }
+        };
         if t.awaits_invoice {
             expression.push_str(", gsi2pk = :due, gsi2sk = :due_sort");
             values.insert(":due".into(), s(keys::INVOICES_DUE));
@@ -220,10 +230,8 @@ impl Store {
             &[("#status", "status")],
         )?);
         let stock_start = actions.len();
-        if t.stock != StockMove::None {
-            for (product_id, quantity) in t.order.holds() {
-                actions.push(stock_update(table, &product_id, quantity, t.stock)?);
-            }
+        for hold in &holds {
+            actions.push(stock_update(table, hold, t.stock)?);
         }
         let stock_end = actions.len();
         match &t.cart {
@@ -250,7 +258,7 @@ impl Store {
                 if failed[order_index] {
                     return Err(TransitionError::StatusChanged);
                 }
-                let stock = stock_or_contention(t.order, &failed[stock_start..stock_end]);
+                let stock = stock_or_contention(&holds, &failed[stock_start..stock_end]);
                 if matches!(stock, TransitionError::OutOfStock(_)) {
                     return Err(stock);
                 }
@@ -346,21 +354,37 @@ fn commission_actions(
     })
 }
 
-/// Why a transaction whose stock actions (one per order line, in order) start `failed`
-/// was refused: the lines that lacked stock, or else a condition on something that moved.
-pub(super) fn stock_or_contention(order: &OrderRecord, failed: &[bool]) -> TransitionError {
-    let short: Vec<String> = order
-        .items
-        .iter()
-        .zip(failed)
-        .filter(|(_, failed)| **failed)
-        .map(|(line, _)| line.product_id.clone())
-        .collect();
+/// Why a transaction whose stock actions (one per hold, in order) start `failed` was
+/// cancelled: the products whose shards lacked units, or else contention on something else.
+pub(super) fn stock_or_contention(holds: &[ShardHold], failed: &[bool]) -> TransitionError {
+    let mut short: Vec<String> =
+        holds.iter().zip(failed).filter(|(_, failed)| **failed).map(|(hold, _)| hold.product_id.clone()).collect();
+    short.dedup();
     if short.is_empty() {
         TransitionError::Contended
     } else {
         TransitionError::OutOfStock(short)
     }
+}
+
+impl Store {
+    /// Where an order's units can be held again now, from its products' shards as they are.
+    async fn holds_again(&self, order: &OrderRecord) -> Result<Vec<ShardHold>, TransitionError> {
+        let products = self.products_by_id(&order.product_ids()).await?;
+        let mut holds = Vec::new();
+        for line in &order.items {
+            let units = products.get(&line.product_id).map(|p| p.units()).unwrap_or_default();
+            match stock::take(&order.order_id, &line.product_id, line.quantity, &units) {
+                Some(taken) => holds.extend(taken),
+                None => return Err(TransitionError::OutOfStock(vec![line.product_id.clone()])),
+            }
+        }
+        Ok(holds)
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn to_entry(status: OrderStatus, at: DateTime<Utc>) -> Result<AttributeValue, StoreError> {

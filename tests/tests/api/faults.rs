@@ -188,7 +188,10 @@ async fn read_table(app: &TestApp) -> Table {
                 table.carts.insert(cart.user_id.clone(), cart);
             } else if pk.starts_with("PRODUCT#") && sk == "PRODUCT" {
                 let product: ProductRecord = from_item(item).expect("a product");
-                table.stock.insert(product.product_id.clone(), product.stock);
+                *table.stock.entry(product.product_id.clone()).or_default() += product.first_shard;
+            } else if pk.starts_with("PRODUCT#") && sk == "STOCK" {
+                let units = item.get("stock").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+                *table.stock.entry(text("product_id")).or_default() += units.expect("a shard's units");
             } else if pk.starts_with("PAYSESSION#") {
                 table.sessions.push(text("order_id"));
             }

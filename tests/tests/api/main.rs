@@ -19,6 +19,7 @@ mod payments;
 mod round_trips;
 mod rules;
 mod saved_methods;
+mod stock_shards;
 mod storefront;
 mod storefront_origins;
 mod stripe_client;
