@@ -320,9 +320,8 @@ var wait = (ms) => new Promise((resolve) => {
 });
 
 // src/status.ts
-var keepStatus = false;
+var carried = null;
 function say(message, { error = false, code = "" } = {}) {
-  keepStatus = true;
   const status = document.getElementById("status");
   if (!status) return;
   status.textContent = message;
@@ -330,12 +329,13 @@ function say(message, { error = false, code = "" } = {}) {
   status.dataset.code = code;
 }
 function goSaying(hash, said) {
-  say(said.message, said);
+  carried = said;
   go(hash);
 }
 function startView() {
-  if (!keepStatus) say("");
-  keepStatus = false;
+  const said = carried ?? { message: "" };
+  carried = null;
+  say(said.message, said);
 }
 function fail(error) {
   if (!isShopError(error)) {

@@ -1,6 +1,6 @@
 // The status line under the header: what just happened, or what went wrong. A message
-// said just before moving to another view stays for that view; otherwise a new view
-// starts without the last one's message.
+// belongs to the view it is said on; only one said while moving to another view
+// (`goSaying`) is shown there.
 import { explain, isShopError } from "./api.js";
 import { go, h, type Child } from "./dom.js";
 
@@ -10,10 +10,9 @@ interface Said {
   code?: string;
 }
 
-let keepStatus = false;
+let carried: Said | null = null;
 
 export function say(message: string, { error = false, code = "" }: Omit<Said, "message"> = {}): void {
-  keepStatus = true;
   const status = document.getElementById("status");
   if (!status) return;
   status.textContent = message;
@@ -23,14 +22,15 @@ export function say(message: string, { error = false, code = "" }: Omit<Said, "m
 
 /** Moves to the view at `hash` and says `said` there. */
 export function goSaying(hash: string, said: Said): void {
-  say(said.message, said);
+  carried = said;
   go(hash);
 }
 
 /** A new view starts with what was said on the way to it, else with nothing. */
 export function startView(): void {
-  if (!keepStatus) say("");
-  keepStatus = false;
+  const said = carried ?? { message: "" };
+  carried = null;
+  say(said.message, said);
 }
 
 export function fail(error: unknown): void {
