@@ -50,7 +50,8 @@ function parse(text) {
 function isContractError(json) {
   if (typeof json !== "object" || json === null || !("error" in json)) return false;
   const error = json.error;
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string";
+  if (typeof error !== "object" || error === null || !("code" in error) || !("message" in error)) return false;
+  return typeof error.code === "string" && typeof error.message === "string";
 }
 function retryAfter(header, now = /* @__PURE__ */ new Date()) {
   if (header === null) return null;

@@ -51,8 +51,8 @@ type Part<Key extends string, T, Required extends boolean> = [T] extends [never]
   : [T] extends [undefined]
     ? { [K in Key]?: never }
     : Required extends true
-    ? { [K in Key]: T }
-    : { [K in Key]?: T };
+      ? { [K in Key]: T }
+      : { [K in Key]?: T };
 type ParameterPart<Op, Where extends "path" | "query" | "header"> = Part<
   Where,
   Exclude<Parameter<Op, Where>, undefined>,
@@ -89,7 +89,7 @@ export interface Failed<E extends ErrorBody> {
   response: Response;
 }
 
-/** What every error of the contract has: `{"error": {code, message, details}}`. */
+/** What every error has: the contract's `{"error": {code, message, details}}` gives it. */
 export interface ErrorBody {
   code: string;
   message: string;
@@ -120,7 +120,7 @@ export interface ClientOptions {
 export function createClient(options: ClientOptions): Client {
   const call =
     (method: Method) =>
-    (path: string, request: Request = {}): Promise<Answered<unknown> | Failed<ErrorBody>> =>
+    (path: string, request: Parts = {}): Promise<Answered<unknown> | Failed<ErrorBody>> =>
       send(options, method, path, request);
   // Each `Call` is the one untyped `send`, given its types by the path it is called with.
   return {
@@ -132,7 +132,8 @@ export function createClient(options: ClientOptions): Client {
   };
 }
 
-interface Request {
+/** A call's parts, untyped: the types were checked where the call is written. */
+interface Parts {
   path?: Record<string, string | number>;
   query?: Record<string, string | number | boolean | undefined>;
   header?: Record<string, string>;
@@ -140,7 +141,7 @@ interface Request {
   signal?: AbortSignal;
 }
 
-async function send(options: ClientOptions, method: Method, path: string, request: Request): Promise<Answered<unknown> | Failed<ErrorBody>> {
+async function send(options: ClientOptions, method: Method, path: string, request: Parts): Promise<Answered<unknown> | Failed<ErrorBody>> {
   const headers: Record<string, string> = { accept: "application/json", ...request.header };
   const token = options.token?.();
   if (token) headers.authorization = `Bearer ${token}`;
@@ -158,7 +159,7 @@ async function send(options: ClientOptions, method: Method, path: string, reques
   return { ok: false, error, status: response.status, retryAfter: retryAfter(response.headers.get("retry-after")), response };
 }
 
-function url(baseUrl: string, path: string, request: Request): string {
+function url(baseUrl: string, path: string, request: Parts): string {
   const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = request.path?.[name];
     if (value === undefined) throw new TypeError(`${path} needs its path parameter ${name}`);
@@ -184,7 +185,8 @@ function parse(text: string): unknown {
 function isContractError(json: unknown): json is { error: { code: string; message: string; details: object } } {
   if (typeof json !== "object" || json === null || !("error" in json)) return false;
   const error = json.error;
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string";
+  if (typeof error !== "object" || error === null || !("code" in error) || !("message" in error)) return false;
+  return typeof error.code === "string" && typeof error.message === "string";
 }
 
 /** `Retry-After` in seconds: a number of seconds, or an HTTP date. */
