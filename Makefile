@@ -1,5 +1,7 @@
 # make dev   - the whole stack on http://127.0.0.1:3000 (AWS emulator on :4566)
-# make test  - every test against a fresh emulator, then cfn-lint
+# make test  - the TypeScript checks, every test against a fresh emulator, then cfn-lint
+# make client - the TypeScript client's types again from openapi.yaml (after changing it)
+# make storefront - the storefront's script again from storefront/src/*.ts
 # make bench - cold starts of the release binaries, pricing, the emulator's rates as data
 #              grows, the outbox, checkouts (see BENCHMARKS.md)
 # make simulate - a flash sale through the whole stack, its invariants checked (report in target/sim/)
@@ -8,9 +10,11 @@
 VENV   := .venv
 PYTHON ?= python3
 CARGO  ?= cargo
+NPM    ?= npm
+CLIENT := clients/typescript
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: dev test build release lint clean venv browser bench simulate
+.PHONY: dev test build release lint clean venv browser bench simulate client storefront ts-check
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +23,36 @@ $(VENV)/.installed: requirements-dev.lock
 
 venv: $(VENV)/.installed
 
+# A TypeScript package's tools (clients/typescript, storefront), again only when its lock
+# file changed. The client's `prepare` builds its dist/.
+%/node_modules/.installed: %/package-lock.json
+	cd $* && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The client's types are generated from openapi.yaml and committed: run this after changing
+# the contract, then commit src/schema.ts.
+client: $(CLIENT)/node_modules/.installed
+	cd $(CLIENT) && $(NPM) run --silent generate && $(NPM) run --silent build
+
+# The storefront's one script, bundled from storefront/src/ and committed (the gateway
+# embeds it at compile time, so cargo alone builds the stack).
+storefront: storefront/node_modules/.installed
+	cd storefront && $(NPM) run --silent build
+
+# Quick, so before the Rust tests: the client's types are what openapi.yaml generates, tsc
+# --strict over the client, its example, its tests and the storefront, the client's tests,
+# and storefront/dist/app.js is what storefront/src/ builds.
+ts-check: $(CLIENT)/node_modules/.installed storefront/node_modules/.installed
+	cd $(CLIENT) && $(NPM) run --silent check
+	cd storefront && $(NPM) run --silent check
+
 build:
 	$(CARGO) build --workspace
 
 release:
 	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
 
-dev: venv
+dev: venv storefront
 	$(CARGO) run --quiet -p local --bin capsule-local
 
 # The browser test drives Debian's chromium through chromium-driver; installed here when
@@ -43,7 +70,7 @@ browser:
 	  fi; \
 	fi
 
-test: venv browser
+test: venv browser ts-check
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider local/tests
 	local/with-emulator.sh $(CARGO) test --workspace
 	$(VENV)/bin/cfn-lint template.yaml
@@ -70,4 +97,4 @@ lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) target $(CLIENT)/node_modules $(CLIENT)/dist $(CLIENT)/build storefront/node_modules

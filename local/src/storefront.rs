@@ -1,12 +1,14 @@
 //! The demo storefront (`storefront/`, embedded): served at `/` of the gateway, and on a
 //! second origin of its own whose pages call the gateway across origins, as a real shop's
-//! would. Its files live under `/storefront/`, a prefix no API route uses.
+//! would. Its files live under `/storefront/`, a prefix no API route uses. Its script is
+//! `storefront/dist/app.js`, bundled from `storefront/src/*.ts` by `make storefront` and
+//! committed, so that the stack builds with cargo alone (`make test` checks it is fresh).
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
 use tokio::net::TcpListener;
 
 const INDEX: &str = include_str!("../../storefront/index.html");
-const APP: &str = include_str!("../../storefront/app.js");
+const APP: &str = include_str!("../../storefront/dist/app.js");
 const STYLE: &str = include_str!("../../storefront/style.css");
 
 /// Every path the storefront answers; none is an API route (a test holds them apart).

@@ -175,6 +175,14 @@ impl Browser {
         self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
     }
 
+    /// The labels of the buttons a person sees in the page's main part.
+    async fn visible_buttons(&self) -> Vec<String> {
+        let script = "return [...document.querySelectorAll('main button')]\
+                      .filter(b => b.getClientRects().length > 0).map(b => b.textContent)";
+        let labels = self.script(script, json!([])).await;
+        labels.as_array().into_iter().flatten().filter_map(|l| l.as_str().map(str::to_string)).collect()
+    }
+
     async fn resize(&self, width: u32, height: u32) {
         self.command(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
     }
@@ -323,6 +331,8 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     browser.screenshot("storefront-phone-catalogue").await;
     browser.resize(1000, 1100).await;
     browser.screenshot("storefront-catalogue").await;
+    let more = "More caps".to_string();
+    assert!(browser.visible_buttons().await.contains(&more), "the catalogue has more than a page of caps");
 
     // Search, accents ignored: "ete" finds "Casquette Été" with its 5% discount struck through.
     browser.type_into("#search", "ete").await;
@@ -333,6 +343,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     let price = browser.text(&format!("{card} .price")).await;
     assert!(price.contains("19,90") && price.contains("18,91") && price.contains("−5%"), "{price}");
     assert!(browser.text(&format!("{card} .stock")).await.contains(&format!("{stock_before} in stock")));
+    assert!(!browser.visible_buttons().await.contains(&more), "one cap found: no next page to offer");
     browser.screenshot("storefront-search").await;
 
     // Into the cart before signing in.
@@ -340,8 +351,10 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     browser.type_into("#qty-cap-ete", "2").await;
     browser.click(&format!("{card} form.add button")).await;
     wait_for_text(&browser, "#cart-count", "2").await;
+    wait_for_text(&browser, "#status", "2 × Casquette Été added to your cart.").await;
     browser.click(r#"a[data-nav="cart"]"#).await;
     browser.wait_for(r#"#cart-summary dd[data-subtotal-cents="3782"]"#).await;
+    assert_eq!(browser.text("#status").await, "", "the catalogue's message stays on the catalogue");
 
     // Signing up brings the cart along, now priced by the API.
     browser.click("#to-signin").await;
@@ -352,6 +365,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     browser.click("#signup-submit").await;
     browser.wait_for(r#"#cart-summary[data-total-cents="3782"]"#).await;
     browser.wait_for(r#"#cart-summary dd[data-volume-percent="0"]"#).await;
+    assert_eq!(browser.text("#status").await, "Signed in: your cart is here.", "said on the way to the cart");
     let line = browser.text(r#"table.lines tr[data-product-id="cap-ete"]"#).await;
     assert!(line.contains("19,90") && line.contains("18,91") && line.contains("37,82"), "{line}");
     browser.screenshot("storefront-cart").await;
@@ -386,6 +400,8 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     let in_history = format!(r#"#orders article[data-order-id="{order_id}"][data-status="paid"]"#);
     let summary = browser.text(&in_history).await;
     assert!(summary.contains("INV-") && summary.contains("Relais Bastille") && summary.contains("37,82"), "{summary}");
+    assert_eq!(browser.text("#status").await, "", "the order's outcome stays on the order's page");
+    assert!(!browser.visible_buttons().await.contains(&"Older orders".to_string()), "one order: no older ones");
     browser.screenshot("storefront-orders").await;
     let order = app.order_when(&token, &order_id, "paid").await;
     assert_eq!(order["total_cents"], 3782);

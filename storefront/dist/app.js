@@ -1,0 +1,1113 @@
+// Built from storefront/src/ by `make storefront` (esbuild): edit the TypeScript, not this file.
+
+// ../clients/typescript/src/index.ts
+function createClient(options) {
+  const call2 = (method) => (path, request = {}) => send(options, method, path, request);
+  return {
+    GET: call2("get"),
+    POST: call2("post"),
+    PUT: call2("put"),
+    DELETE: call2("delete"),
+    PATCH: call2("patch")
+  };
+}
+async function send(options, method, path, request) {
+  const headers = { accept: "application/json", ...request.header };
+  const token = options.token?.();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (request.body !== void 0) headers["content-type"] = "application/json";
+  const init = { method: method.toUpperCase(), headers };
+  if (request.body !== void 0) init.body = JSON.stringify(request.body);
+  if (request.signal) init.signal = request.signal;
+  const response = await (options.fetch ?? fetch)(url(options.baseUrl, path, request), init);
+  const text = await response.text();
+  const json = parse(text);
+  if (response.ok) return { ok: true, data: json, status: response.status, response };
+  const error = isContractError(json) ? json.error : { code: "unexpected_answer", message: response.statusText || `HTTP ${response.status}`, details: { status: response.status, body: text } };
+  return { ok: false, error, status: response.status, retryAfter: retryAfter(response.headers.get("retry-after")), response };
+}
+function url(baseUrl, path, request) {
+  const filled = path.replace(/\{([^}]+)\}/g, (_, name) => {
+    const value = request.path?.[name];
+    if (value === void 0) throw new TypeError(`${path} needs its path parameter ${name}`);
+    return encodeURIComponent(String(value));
+  });
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(request.query ?? {})) {
+    if (value !== void 0) query.set(name, String(value));
+  }
+  const search = query.toString();
+  return `${baseUrl.replace(/\/$/, "")}${filled}${search ? `?${search}` : ""}`;
+}
+function parse(text) {
+  if (!text) return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function isContractError(json) {
+  if (typeof json !== "object" || json === null || !("error" in json)) return false;
+  const error = json.error;
+  if (typeof error !== "object" || error === null || !("code" in error) || !("message" in error)) return false;
+  return typeof error.code === "string" && typeof error.message === "string";
+}
+function retryAfter(header, now = /* @__PURE__ */ new Date()) {
+  if (header === null) return null;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number.parseInt(value, 10);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now.getTime()) / 1e3));
+}
+var CapsuleError = class extends Error {
+  error;
+  code;
+  status;
+  retryAfter;
+  constructor(error, status, retryAfter2 = null) {
+    super(error.message);
+    this.name = "CapsuleError";
+    this.error = error;
+    this.code = error.code;
+    this.status = status;
+    this.retryAfter = retryAfter2;
+  }
+};
+
+// src/api.ts
+var TOKEN_KEY = "capsule.token";
+var USER_KEY = "capsule.user";
+var session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  get user() {
+    try {
+      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null");
+    } catch {
+      return null;
+    }
+  },
+  save(token, user) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
+  },
+  clear() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
+    window.dispatchEvent(new Event(SIGNED_OUT));
+  }
+};
+var SIGNED_OUT = "capsule:signed-out";
+var capsule = createClient({
+  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
+  token: () => session.token
+});
+function problem(code, message, status = 400) {
+  return new CapsuleError({ code, message }, status);
+}
+var isShopError = (error) => error instanceof CapsuleError;
+async function call(pending) {
+  let answer;
+  try {
+    answer = await pending;
+  } catch {
+    throw problem("network", "The shop's API cannot be reached. Check your connection and try again.", 0);
+  }
+  if (answer.ok) return answer.data;
+  if (answer.status === 401 && session.token) session.clear();
+  throw new CapsuleError(answer.error, answer.status, answer.retryAfter);
+}
+function explain(error) {
+  switch (error.code) {
+    case "insufficient_stock": {
+      const details = error.details;
+      if (isCheckoutShortage(details)) {
+        const lines = details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
+        return `Not enough stock: ${lines.join(", ")}.`;
+      }
+      return details.available === 0 ? "This cap is sold out." : `Only ${details.available} left in stock.`;
+    }
+    case "sale_limit_exceeded":
+      return `Sale limit: at most ${error.details.limit} of this cap per customer during the sale (you already have ${error.details.already}).`;
+    case "promo_code_not_found":
+      return "This promo code is unknown, expired, used up, or your own.";
+    case "empty_cart":
+      return "Your cart is empty.";
+    case "checkout_in_progress":
+      return "A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.";
+    case "email_taken":
+      return "An account already uses this email: sign in instead.";
+    case "invalid_credentials":
+      return "Wrong email or password.";
+    case "too_many_attempts":
+      return "Too many failed sign-ins for this email: try again in 15 minutes.";
+    case "payment_method_not_found":
+      return "This saved payment method no longer exists.";
+    case "payment_method_expired":
+      return "This card has expired: choose another method.";
+    case "payment_method_in_use":
+      return "A subscription is charged to this method: give it another method first.";
+    case "cancellation_window_elapsed":
+      return "This order can no longer be cancelled: the cancellation window has passed.";
+    case "not_cancellable":
+      return "This order cannot be cancelled.";
+    case "already_subscribed":
+      return "You already have this plan.";
+    case "cart_too_large":
+      return `Your cart is too large for one order (${error.details.lines} products): split it in several orders.`;
+    case "payment_unavailable":
+      return "The payment provider does not answer: your order is placed; check your orders in a moment.";
+    case "service_unavailable":
+      return "The shop is busy: try again in a moment.";
+    case "invalid_return_url":
+      return "The shop's return address is not accepted by the API (is this origin allowed?).";
+    case "unauthorized":
+      return "Please sign in again.";
+    case "unexpected_answer":
+      return error.details.status === 401 ? "Please sign in again." : error.message || "Something went wrong.";
+    default:
+      return error.message || "Something went wrong.";
+  }
+}
+function isCheckoutShortage(details) {
+  return "lines" in details && Array.isArray(details.lines);
+}
+
+// src/cart.ts
+var GUEST_CART_KEY = "capsule.guest-cart";
+var guestCart = {
+  lines() {
+    try {
+      return JSON.parse(localStorage.getItem(GUEST_CART_KEY) ?? "null") ?? [];
+    } catch {
+      return [];
+    }
+  },
+  save(lines) {
+    localStorage.setItem(GUEST_CART_KEY, JSON.stringify(lines));
+  },
+  add(product, quantity) {
+    const lines = this.lines();
+    const line = lines.find((l) => l.product_id === product.product_id);
+    const wanted = (line ? line.quantity : 0) + quantity;
+    if (wanted > product.stock) {
+      const shortage = { code: "insufficient_stock", message: "", details: { product_id: product.product_id, available: product.stock } };
+      throw new CapsuleError(shortage, 409);
+    }
+    if (line) line.quantity = wanted;
+    else {
+      lines.push({
+        product_id: product.product_id,
+        name: product.name,
+        quantity,
+        unit_price_cents: product.price_cents,
+        unit_effective_price_cents: product.effective_price_cents
+      });
+    }
+    this.save(lines);
+  }
+};
+var cartCount = 0;
+async function loadCart() {
+  if (!session.token) {
+    cartCount = guestCart.lines().reduce((n, l) => n + l.quantity, 0);
+    renderHeader();
+    return null;
+  }
+  return setCart(await call(capsule.GET("/cart")));
+}
+function setCart(cart) {
+  cartCount = cart.total_quantity;
+  renderHeader();
+  return cart;
+}
+function forgetCart() {
+  cartCount = 0;
+}
+async function signedIn(token, user, cart) {
+  session.save(token, user);
+  let merged = cart;
+  const problems = [];
+  for (const line of guestCart.lines()) {
+    try {
+      merged = await call(capsule.POST("/cart/items", { body: { product_id: line.product_id, quantity: line.quantity } }));
+    } catch (error) {
+      if (!isShopError(error)) throw error;
+      problems.push(`${line.name}: ${explain(error.error)}`);
+    }
+  }
+  guestCart.save([]);
+  setCart(merged ?? await call(capsule.GET("/cart")));
+  return problems;
+}
+function renderHeader() {
+  const count = document.getElementById("cart-count");
+  if (count) {
+    count.textContent = String(cartCount);
+    count.setAttribute("aria-label", `${cartCount} items in cart`);
+  }
+  const account = document.getElementById("account-link");
+  if (account) account.textContent = session.user ? "Account" : "Sign in";
+  const current = (window.location.hash.split("/")[1] || "shop").split("?")[0] || "shop";
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    const active = link.dataset.nav === current || current === "order" && link.dataset.nav === "orders";
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+// src/dom.ts
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === void 0) continue;
+    if (typeof value === "function") node.addEventListener(name.slice(2), value);
+    else if (name === "class") node.className = String(value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of flat(children)) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+function flat(children) {
+  return children.flatMap((child) => {
+    if (child === null || child === void 0 || child === false) return [];
+    return Array.isArray(child) ? flat(child) : [child];
+  });
+}
+function money(cents) {
+  const sign = cents < 0 ? "−" : "";
+  const abs = Math.abs(cents);
+  const euros = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+  return `${sign}${euros},${String(abs % 100).padStart(2, "0")} €`;
+}
+var date = (iso) => iso ? new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "";
+var STATUS_LABELS = {
+  pending_payment: "Awaiting payment",
+  paid: "Paid",
+  payment_failed: "Payment failed",
+  expired: "Expired",
+  cancelled: "Cancelled",
+  incomplete: "Incomplete",
+  trialing: "Free trial",
+  active: "Active",
+  past_due: "Past due",
+  suspended: "Suspended"
+};
+var statusLabel = (status) => STATUS_LABELS[status] ?? status;
+function main() {
+  const node = document.getElementById("main");
+  if (!node) throw new Error("the page has no <main id=main>");
+  return node;
+}
+function show(title, ...content) {
+  const heading = h("h1", { tabindex: "-1" }, title);
+  main().replaceChildren(heading, ...content);
+  document.title = `${title} — Le Djoor`;
+  heading.focus();
+}
+function go(hash) {
+  if (window.location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else window.location.hash = hash;
+}
+function field(label, input, hint) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2)}`;
+  input.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, label), input, hint ? h("small", {}, hint) : null);
+}
+var wait = (ms) => new Promise((resolve) => {
+  setTimeout(resolve, ms);
+});
+
+// src/status.ts
+var carried = null;
+function say(message, { error = false, code = "" } = {}) {
+  const status = document.getElementById("status");
+  if (!status) return;
+  status.textContent = message;
+  status.classList.toggle("error", error);
+  status.dataset.code = code;
+}
+function goSaying(hash, said) {
+  carried = said;
+  go(hash);
+}
+function startView() {
+  const said = carried ?? { message: "" };
+  carried = null;
+  say(said.message, said);
+}
+function fail(error) {
+  if (!isShopError(error)) {
+    console.error(error);
+    say("Something went wrong in the page.", { error: true, code: "script" });
+    return;
+  }
+  const said = { message: explain(error.error), error: true, code: error.code };
+  if (error.status === 401) goSaying("#/account", said);
+  else say(said.message, said);
+}
+async function act(control, action) {
+  if (control) control.disabled = true;
+  try {
+    return await action();
+  } catch (error) {
+    fail(error);
+    return void 0;
+  } finally {
+    if (control) control.disabled = false;
+  }
+}
+function actionForm(attrs, button, action, ...children) {
+  const onsubmit = (event) => {
+    event.preventDefault();
+    void act(button, action);
+  };
+  return h("form", { ...attrs, onsubmit }, ...children);
+}
+
+// src/views/common.ts
+function breakdown(rows) {
+  return h(
+    "dl",
+    { class: "breakdown" },
+    rows.filter((row) => row !== null).map(([label, value, attrs = {}]) => h("div", { class: attrs.class || "" }, h("dt", {}, label), h("dd", attrs.data || {}, value)))
+  );
+}
+function describeMethod(method) {
+  if (!method) return "none";
+  if (method.type === "crina_pay") return `CRINA-PAY ending in ${method.phone_last4}`;
+  const expiry = "exp_month" in method && method.exp_month ? ` (expires ${String(method.exp_month).padStart(2, "0")}/${method.exp_year})` : "";
+  return `${method.brand} ending in ${method.last4}${expiry}`;
+}
+function needsAccount(next) {
+  goSaying(`#/account?next=${next}`, { message: "Sign in first." });
+}
+var paysOnPage = (method) => method === "card" || method === "crina_pay";
+function toPaymentPage(url2) {
+  say("Taking you to the secure payment page…");
+  window.location.assign(url2);
+}
+function returnUrls() {
+  const here = window.location.origin + window.location.pathname;
+  return { success_url: `${here}?return=success`, cancel_url: `${here}?return=cancel` };
+}
+function radio(name, value, label, checked2, id) {
+  return h("div", { class: "choice" }, h("input", { type: "radio", name, value, id, checked: checked2 }), h("label", { for: id }, label));
+}
+
+// src/views/account.ts
+function viewAccount(params) {
+  const user = session.user;
+  if (user) return viewSignedIn(user);
+  const next = params.get("next");
+  const after = (problems) => {
+    const message = problems.length ? `Signed in. Some caps could not be added: ${problems.join(" ")}` : "Signed in: your cart is here.";
+    goSaying(next === "plans" ? "#/plans" : "#/cart", { message, error: problems.length > 0 });
+  };
+  show("Sign in", h("div", { class: "columns" }, loginForm(after), signupForm(after)));
+}
+function signupForm(after) {
+  const name = h("input", { type: "text", id: "signup-name", autocomplete: "name", required: true, maxlength: "100" });
+  const email = h("input", { type: "email", id: "signup-email", autocomplete: "email", required: true });
+  const password = h("input", { type: "password", id: "signup-password", autocomplete: "new-password", required: true, minlength: "8" });
+  const signup = h("button", { type: "submit", id: "signup-submit" }, "Create my account");
+  return actionForm(
+    { "aria-labelledby": "signup-title" },
+    signup,
+    async () => {
+      const created = await call(capsule.POST("/auth/signup", { body: { email: email.value, password: password.value, name: name.value } }));
+      const user = { user_id: created.user_id, email: email.value.trim().toLowerCase(), name: name.value.trim(), role: "customer" };
+      after(await signedIn(created.token, user, null));
+    },
+    h("h2", { id: "signup-title" }, "New here? Create an account"),
+    field("Name", name),
+    field("Email", email),
+    field("Password", password, "At least 8 characters."),
+    signup
+  );
+}
+function loginForm(after) {
+  const email = h("input", { type: "email", id: "login-email", autocomplete: "username", required: true });
+  const password = h("input", { type: "password", id: "login-password", autocomplete: "current-password", required: true });
+  const login = h("button", { type: "submit", id: "login-submit" }, "Sign in");
+  return actionForm(
+    { "aria-labelledby": "login-title" },
+    login,
+    async () => {
+      const answer = await call(capsule.POST("/auth/login", { body: { email: email.value, password: password.value } }));
+      after(await signedIn(answer.token, answer.user, answer.cart));
+    },
+    h("h2", { id: "login-title" }, "Already a customer? Sign in"),
+    field("Email", email),
+    field("Password", password),
+    login
+  );
+}
+async function viewSignedIn(user) {
+  const methods = h("ul", { class: "methods", id: "methods" });
+  const logout = h("button", { type: "button", class: "secondary" }, "Sign out");
+  logout.addEventListener("click", () => {
+    session.clear();
+    forgetCart();
+    void loadCart();
+    goSaying("#/", { message: "Signed out." });
+  });
+  show(
+    "Your account",
+    h("p", {}, `Signed in as ${user.name} (${user.email}).`),
+    logout,
+    h(
+      "section",
+      { "aria-labelledby": "methods-title" },
+      h("h2", { id: "methods-title" }, "Saved payment methods"),
+      h("p", { class: "muted" }, "Tick “save” on the payment page to pay in one click next time."),
+      methods
+    ),
+    h("p", {}, h("a", { href: "#/orders" }, "Your orders"), " · ", h("a", { href: "#/plans" }, "Your subscription"))
+  );
+  const list = await call(capsule.GET("/payment-methods"));
+  if (list.items.length === 0) methods.append(h("li", {}, "None yet."));
+  for (const method of list.items) {
+    const remove = h("button", { type: "button", class: "secondary", "aria-label": `Delete ${describeMethod(method)}` }, "Delete");
+    remove.addEventListener(
+      "click",
+      () => void act(remove, async () => {
+        await call(capsule.DELETE("/payment-methods/{payment_method_id}", { path: { payment_method_id: method.payment_method_id } }));
+        say(`${describeMethod(method)} deleted.`);
+        await viewSignedIn(user);
+      })
+    );
+    const state = method.type === "card" && method.expired ? h("span", { class: "tag sale" }, "expired") : method.type === "card" && method.expiring_soon ? h("span", { class: "tag" }, "expires soon") : null;
+    methods.append(h("li", { "data-method-id": method.payment_method_id }, describeMethod(method), state, " ", remove));
+  }
+}
+
+// src/views/cart.ts
+function lineRow(line, editable) {
+  const discounted = line.unit_effective_price_cents < line.unit_price_cents;
+  const percent = Math.round(100 - line.unit_effective_price_cents * 100 / line.unit_price_cents);
+  const cells = [
+    h("th", { scope: "row" }, line.name),
+    h(
+      "td",
+      {},
+      discounted ? [h("del", {}, money(line.unit_price_cents)), " ", money(line.unit_effective_price_cents), " ", h("span", { class: "tag" }, `−${percent}%`)] : money(line.unit_price_cents)
+    )
+  ];
+  if (editable) {
+    const quantity = h("input", {
+      type: "number",
+      min: "0",
+      value: String(line.quantity),
+      inputmode: "numeric",
+      "aria-label": `Quantity of ${line.name}`
+    });
+    const update = h("button", { type: "button", class: "secondary" }, "Update");
+    const remove = h("button", { type: "button", class: "secondary", "aria-label": `Remove ${line.name}` }, "Remove");
+    update.addEventListener("click", () => editable.set(line, Number.parseInt(quantity.value, 10), update));
+    remove.addEventListener("click", () => editable.set(line, 0, remove));
+    cells.push(h("td", { class: "qty" }, quantity, update, remove));
+  } else {
+    cells.push(h("td", {}, String(line.quantity)));
+  }
+  const total = "line_total_cents" in line ? line.line_total_cents : line.unit_effective_price_cents * line.quantity;
+  cells.push(h("td", { class: "num" }, money(total)));
+  return h("tr", { "data-product-id": line.product_id }, cells);
+}
+function linesTable(lines, editable) {
+  return h(
+    "table",
+    { class: "lines" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, "Cap"),
+        h("th", { scope: "col" }, "Unit price"),
+        h("th", { scope: "col" }, "Quantity"),
+        h("th", { scope: "col", class: "num" }, "Total")
+      )
+    ),
+    h(
+      "tbody",
+      {},
+      lines.map((line) => lineRow(line, editable))
+    )
+  );
+}
+var emptyCart = () => h("p", { id: "cart-empty" }, "Your cart is empty. ", h("a", { href: "#/" }, "Browse the caps."));
+async function viewCart() {
+  const cart = await loadCart();
+  if (!cart) return viewGuestCart();
+  if (cart.items.length === 0) return show("Your cart", emptyCart());
+  const editable = {
+    set: (line, n, control) => void act(control, async () => {
+      if (!Number.isInteger(n) || n < 0) throw problem("invalid_request", "Choose a quantity of 0 or more.");
+      const path = { product_id: line.product_id };
+      setCart(
+        n === 0 ? await call(capsule.DELETE("/cart/items/{product_id}", { path })) : await call(capsule.PUT("/cart/items/{product_id}", { path, body: { quantity: n } }))
+      );
+      say(n === 0 ? `${line.name} removed.` : `${line.name}: ${n}.`);
+      await viewCart();
+    })
+  };
+  show("Your cart", linesTable(cart.items, editable), summary(cart), promoCode(cart), h("p", {}, h("a", { class: "button", href: "#/checkout", id: "to-checkout" }, "Check out")));
+}
+function summary(cart) {
+  const volume = cart.volume_discount_percent ? ` (${cart.volume_discount_percent}%)` : "";
+  return h(
+    "section",
+    { "aria-labelledby": "summary-title", class: "summary", id: "cart-summary", "data-total-cents": cart.total_cents },
+    h("h2", { id: "summary-title" }, "Price breakdown"),
+    breakdown([
+      ["Subtotal", money(cart.subtotal_cents), { data: { "data-subtotal-cents": cart.subtotal_cents } }],
+      [
+        `Volume discount${volume}`,
+        cart.volume_discount_cents ? money(-cart.volume_discount_cents) : "none",
+        { data: { "data-volume-percent": cart.volume_discount_percent } }
+      ],
+      [`Promo code${cart.promo_code ? ` ${cart.promo_code}` : ""}`, cart.promo_discount_cents ? money(-cart.promo_discount_cents) : "none"],
+      ["Total before fees", money(cart.total_cents), { class: "total", data: { "data-total-cents": cart.total_cents } }]
+    ]),
+    h(
+      "p",
+      { class: "muted" },
+      "Sale and 5% product discounts are in the unit prices. 5% off with more than 5 different caps of 2+ units each, 10% with more than 10 of 4+. Home delivery and gift wrapping fees are added at checkout."
+    )
+  );
+}
+function promoCode(cart) {
+  if (cart.promo_code) {
+    const remove = h("button", { type: "button", class: "link" }, "Remove the code");
+    remove.addEventListener(
+      "click",
+      () => void act(remove, async () => {
+        setCart(await call(capsule.DELETE("/cart/promo-code")));
+        say("Promo code removed.");
+        await viewCart();
+      })
+    );
+    return h("p", {}, `Promo code ${cart.promo_code} applied. `, remove);
+  }
+  const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64" });
+  const apply = h("button", { type: "submit", class: "secondary" }, "Apply");
+  return actionForm(
+    { class: "inline" },
+    apply,
+    async () => {
+      setCart(await call(capsule.POST("/cart/promo-code", { body: { code: code.value } })));
+      say("Promo code applied.");
+      await viewCart();
+    },
+    field("Promo code", code),
+    apply
+  );
+}
+function viewGuestCart() {
+  const lines = guestCart.lines();
+  if (lines.length === 0) return show("Your cart", emptyCart());
+  const editable = {
+    set: (line, n) => {
+      if (!Number.isInteger(n) || n < 0) return fail(problem("invalid_request", "Choose a quantity of 0 or more."));
+      const kept = guestCart.lines().map((l) => l.product_id === line.product_id ? { ...l, quantity: n } : l).filter((l) => l.quantity > 0);
+      guestCart.save(kept);
+      void loadCart();
+      viewGuestCart();
+    }
+  };
+  const subtotal = lines.reduce((sum, l) => sum + l.unit_effective_price_cents * l.quantity, 0);
+  show(
+    "Your cart",
+    linesTable(lines, editable),
+    h(
+      "section",
+      { class: "summary", id: "cart-summary", "aria-labelledby": "summary-title" },
+      h("h2", { id: "summary-title" }, "Price breakdown"),
+      breakdown([["Subtotal", money(subtotal), { data: { "data-subtotal-cents": subtotal } }]]),
+      h("p", { class: "muted" }, "Volume discounts, promo codes and fees are worked out once you sign in: your cart comes with you.")
+    ),
+    h("p", {}, h("a", { class: "button", href: "#/account?next=cart", id: "to-signin" }, "Sign in to check out"))
+  );
+}
+
+// src/views/checkout.ts
+async function viewCheckout() {
+  if (!session.token) return needsAccount("cart");
+  const [cart, points, methods] = await Promise.all([loadCart(), call(capsule.GET("/pickup-points")), call(capsule.GET("/payment-methods"))]);
+  if (!cart || cart.items.length === 0) return go("#/cart");
+  const pickupSelect = h(
+    "select",
+    { id: "pickup-point" },
+    points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`))
+  );
+  const address = {
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" })
+  };
+  const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
+  const homeBox = h(
+    "div",
+    { id: "home-fields", hidden: true },
+    field("Name", address.name),
+    field("Address", address.line1),
+    field("Address line 2 (optional)", address.line2),
+    field("Postal code", address.postal_code),
+    field("City", address.city),
+    field("Country", address.country)
+  );
+  const giftType = h(
+    "select",
+    { id: "gift-type" },
+    h("option", { value: "" }, "No gift"),
+    h("option", { value: "simple" }, "Simple gift wrap"),
+    h("option", { value: "birthday" }, "Birthday wrap"),
+    h("option", { value: "wedding" }, "Wedding wrap")
+  );
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftBox = h(
+    "fieldset",
+    { id: "gift-fields", disabled: true },
+    h("legend", {}, "Gift (home delivery only)"),
+    field("Wrapping", giftType, "Its fee is added to the total."),
+    field("Message (optional)", giftMessage)
+  );
+  const delivery = h(
+    "fieldset",
+    {},
+    h("legend", {}, "Delivery"),
+    radio("delivery", "pickup", "Pickup point (free)", true, "delivery-pickup"),
+    radio("delivery", "home", "Home delivery (a delivery fee applies)", false, "delivery-home"),
+    pickupBox,
+    homeBox
+  );
+  delivery.addEventListener("change", () => {
+    const home = checked(delivery, "delivery") === "home";
+    homeBox.hidden = !home;
+    pickupBox.hidden = home;
+    giftBox.disabled = !home;
+  });
+  const usable = methods.items.filter((m) => !(m.type === "card" && m.expired));
+  const payment = h(
+    "fieldset",
+    {},
+    h("legend", {}, "Payment"),
+    usable.map((m, i) => radio("payment", m.payment_method_id, `Pay now with ${describeMethod(m)}`, i === 0, `pay-${m.payment_method_id}`)),
+    radio("payment", "card", "Card, on the secure payment page", usable.length === 0, "pay-card"),
+    radio("payment", "crina_pay", "CRINA-PAY, on the secure payment page", false, "pay-crina"),
+    h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, "Offer to save my card or phone for next time"))
+  );
+  const save = payment.querySelector("#save-method");
+  const submit = h("button", { type: "submit", id: "place-order" }, `Pay ${money(cart.total_cents)}`);
+  const form = actionForm(
+    { id: "checkout-form" },
+    submit,
+    async () => {
+      const home = checked(form, "delivery") === "home";
+      const method = checked(form, "payment");
+      const gift = giftType.value;
+      const body = {
+        payment_method: method,
+        save_payment_method: save?.checked ?? false,
+        delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
+        gift: home && isGiftType(gift) ? { type: gift, ...giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {} } : null,
+        ...paysOnPage(method) ? returnUrls() : {}
+      };
+      const placed = await call(capsule.POST("/checkout", { body }));
+      if ("redirect_url" in placed) toPaymentPage(placed.redirect_url);
+      else go(`#/order/${encodeURIComponent(placed.order_id)}`);
+    },
+    delivery,
+    giftBox,
+    payment,
+    h("p", { class: "muted" }, "Stock is held for you while you pay."),
+    submit
+  );
+  show(
+    "Checkout",
+    h(
+      "section",
+      { "aria-labelledby": "recap-title", class: "summary" },
+      h("h2", { id: "recap-title" }, "Your order"),
+      linesTable(cart.items, null),
+      breakdown([
+        ["Subtotal", money(cart.subtotal_cents)],
+        cart.volume_discount_cents ? [`Volume discount (${cart.volume_discount_percent}%)`, money(-cart.volume_discount_cents)] : null,
+        cart.promo_discount_cents ? [`Promo code ${cart.promo_code}`, money(-cart.promo_discount_cents)] : null,
+        ["Total before fees", money(cart.total_cents), { class: "total" }]
+      ])
+    ),
+    form
+  );
+}
+function checked(within, name) {
+  return within.querySelector(`input[name=${name}]:checked`)?.value ?? "";
+}
+var isGiftType = (value) => value === "simple" || value === "birthday" || value === "wedding";
+function addressOf(inputs) {
+  const text = (input) => input.value.trim();
+  const line2 = text(inputs.line2);
+  return {
+    name: text(inputs.name),
+    line1: text(inputs.line1),
+    ...line2 ? { line2 } : {},
+    postal_code: text(inputs.postal_code),
+    city: text(inputs.city),
+    country: text(inputs.country)
+  };
+}
+
+// src/views/orders.ts
+function orderBreakdown(order) {
+  return breakdown([
+    ["Subtotal", money(order.subtotal_cents)],
+    ...order.discounts.map((d) => [
+      d.kind === "volume" ? `Volume discount (${d.percent}%)` : `Promo code ${order.promo_code || ""} (${d.percent}%)`,
+      money(-d.amount_cents)
+    ]),
+    order.delivery_fee_cents ? ["Home delivery", money(order.delivery_fee_cents)] : null,
+    order.gift_fee_cents ? [`Gift (${order.gift?.type})`, money(order.gift_fee_cents)] : null,
+    ["Total", money(order.total_cents), { class: "total", data: { "data-total-cents": order.total_cents } }]
+  ]);
+}
+function deliveryLine(delivery) {
+  if (delivery.mode === "pickup") return `Pickup at ${delivery.name}, ${delivery.address}`;
+  const { name, line1, postal_code, city } = delivery.address;
+  return `Home: ${[name, line1, postal_code, city].join(", ")}`;
+}
+function paymentLine(payment) {
+  if (!payment) return "";
+  const method = payment.method_type === "card" ? payment.brand || "card" : "CRINA-PAY";
+  return ` · ${method} ${payment.last4 ? `…${payment.last4}` : ""}`;
+}
+function cancelButton(order, refresh) {
+  const paid = order.status === "paid";
+  const cancel = h("button", { type: "button", class: "secondary", "data-cancel": order.order_id }, paid ? "Cancel and refund" : "Cancel this checkout");
+  cancel.addEventListener(
+    "click",
+    () => void act(cancel, async () => {
+      if (!window.confirm(paid ? "Cancel this order? It will be refunded in full." : "Cancel this checkout? The caps stay in your cart.")) return;
+      const cancelled = await call(capsule.POST("/orders/{order_id}/cancel", { path: { order_id: order.order_id } }));
+      say(cancelled.refund_status === "refunded" ? "Order cancelled and refunded." : "Order cancelled.");
+      await loadCart();
+      if (refresh) await refresh();
+    })
+  );
+  return cancel;
+}
+function orderCard(order, { heading = "h2", refresh } = {}) {
+  const actions = h("p", { class: "actions" });
+  if (order.status === "paid" || order.status === "pending_payment") actions.append(cancelButton(order, refresh));
+  const gift = order.gift ? ` · gift: ${order.gift.type}${order.gift.message ? ` (“${order.gift.message}”)` : ""}` : "";
+  return h(
+    "article",
+    { class: `order ${order.status}`, "data-order-id": order.order_id, "data-status": order.status },
+    h(heading, {}, order.invoice_number || `Order of ${date(order.created_at)}`, " ", h("span", { class: `state ${order.status}` }, statusLabel(order.status))),
+    h(
+      "p",
+      { class: "muted" },
+      `Placed ${date(order.created_at)}`,
+      order.paid_at ? ` · paid ${date(order.paid_at)}` : "",
+      paymentLine(order.payment),
+      order.refund_status ? ` · refund ${order.refund_status}` : ""
+    ),
+    h(
+      "ul",
+      { class: "items" },
+      order.items.map((l) => h("li", {}, `${l.quantity} × ${l.name} — ${money(l.line_total_cents)}`))
+    ),
+    h("p", {}, deliveryLine(order.delivery), gift),
+    orderBreakdown(order),
+    actions
+  );
+}
+async function viewOrders() {
+  if (!session.token) return needsAccount("orders");
+  const list = h("div", { id: "orders" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Older orders");
+  show("Your orders", list, more);
+  let cursor = null;
+  const page = async () => {
+    const answer = await call(capsule.GET("/orders", { query: { limit: 10, ...cursor ? { cursor } : {} } }));
+    list.append(...answer.items.map((o) => orderCard(o, { refresh: viewOrders })));
+    cursor = answer.next_cursor;
+    more.hidden = !cursor;
+    if (list.children.length === 0) list.append(h("p", {}, "No orders yet. ", h("a", { href: "#/" }, "Find a cap.")));
+  };
+  more.addEventListener("click", () => void act(more, page));
+  await page();
+}
+var OUTCOMES = {
+  paid: "Payment received, thank you! Your invoice is on its way by email.",
+  payment_failed: "The payment was declined: your caps are back in your cart.",
+  expired: "The payment page expired: your caps are back in your cart.",
+  cancelled: "This order is cancelled."
+};
+async function viewOrder(orderId, params) {
+  if (!session.token) return needsAccount("orders");
+  const from = params.get("return");
+  const box = h("div", { id: "order-outcome", "aria-busy": "true" }, h("p", {}, "Confirming your payment…"));
+  show(from === "cancel" ? "Payment not completed" : "Your order", box, h("p", {}, h("a", { href: "#/orders", id: "to-orders" }, "All your orders")));
+  const read = () => call(capsule.GET("/orders/{order_id}", { path: { order_id: orderId } }));
+  let order = await read();
+  for (let i = 0; order.status === "pending_payment" && from === "success" && i < 30; i += 1) {
+    await wait(1e3);
+    order = await read();
+  }
+  box.setAttribute("aria-busy", "false");
+  const pending = from === "cancel" ? "You left the payment page: the order awaits payment until it expires, or cancel it." : "The payment is not confirmed yet: refresh in a moment.";
+  const message = order.status === "pending_payment" ? pending : OUTCOMES[order.status] ?? "";
+  say(message, { error: order.status !== "paid" && order.status !== "cancelled", code: order.status });
+  box.replaceChildren(h("p", { class: "lead" }, message), orderCard(order, { refresh: () => viewOrder(orderId, new URLSearchParams()) }));
+  await loadCart();
+}
+
+// src/views/plans.ts
+function planCard(plan, methods) {
+  const choice = h(
+    "select",
+    { id: `plan-method-${plan.plan_id}` },
+    methods.map((m) => h("option", { value: m.payment_method_id }, describeMethod(m))),
+    h("option", { value: "card" }, "A card, on the secure payment page"),
+    h("option", { value: "crina_pay" }, "CRINA-PAY, on the secure payment page")
+  );
+  const subscribe = h("button", { type: "submit" }, `Subscribe to ${plan.name}`);
+  return h(
+    "li",
+    { class: "plan", "data-plan-id": plan.plan_id },
+    h("h2", {}, plan.name),
+    h("p", { class: "price" }, h("strong", {}, money(plan.price_cents)), " a month"),
+    actionForm(
+      {},
+      subscribe,
+      async () => {
+        if (!session.token) return needsAccount("plans");
+        const method = choice.value;
+        const body = { plan_id: plan.plan_id, payment_method: method, ...paysOnPage(method) ? returnUrls() : {} };
+        const created = await call(capsule.POST("/subscriptions", { body }));
+        if (created.redirect_url) return toPaymentPage(created.redirect_url);
+        say(`Subscribed to ${plan.name}: ${statusLabel(created.status).toLowerCase()}.`);
+        return viewPlans();
+      },
+      session.token ? field("Pay with", choice) : null,
+      subscribe
+    )
+  );
+}
+async function viewPlans() {
+  const plans = await call(capsule.GET("/plans"));
+  const mine = h("section", { "aria-labelledby": "mine-title", id: "my-subscriptions" }, h("h2", { id: "mine-title" }, "My subscription"));
+  const methods = session.token ? (await call(capsule.GET("/payment-methods"))).items.filter((m) => !(m.type === "card" && m.expired)) : [];
+  const trial = plans.trial_days > 0 ? `Your first subscription starts with ${plans.trial_days} days free: the card is collected now and charged when the trial ends.` : "Charged monthly.";
+  show(
+    "Monthly plans",
+    h("p", {}, trial),
+    h(
+      "ul",
+      { class: "plans" },
+      plans.items.map((plan) => planCard(plan, methods))
+    ),
+    mine
+  );
+  if (!session.token) {
+    mine.append(h("p", {}, h("a", { href: "#/account?next=plans" }, "Sign in"), " to see your subscription."));
+    return;
+  }
+  const subscriptions = await call(capsule.GET("/subscriptions"));
+  if (subscriptions.items.length === 0) mine.append(h("p", {}, "No subscription yet."));
+  for (const sub of subscriptions.items.slice().reverse()) mine.append(subscriptionCard(sub));
+}
+function subscriptionCard(sub) {
+  let cancel = null;
+  if (sub.status !== "cancelled" && !sub.cancel_at_period_end) {
+    const button = h("button", { type: "button", class: "secondary" }, "Cancel");
+    button.addEventListener(
+      "click",
+      () => void act(button, async () => {
+        if (!window.confirm(`Cancel ${sub.plan_name}?`)) return;
+        await call(capsule.POST("/subscriptions/{subscription_id}/cancel", { path: { subscription_id: sub.subscription_id } }));
+        say(`${sub.plan_name} cancelled.`);
+        await viewPlans();
+      })
+    );
+    cancel = button;
+  }
+  return h(
+    "article",
+    { class: "subscription", "data-subscription-id": sub.subscription_id, "data-status": sub.status },
+    h("h3", {}, `${sub.plan_name} — ${money(sub.price_cents)} a month `, h("span", { class: `state ${sub.status}` }, statusLabel(sub.status))),
+    breakdown([
+      sub.trial_ends_at ? ["Free trial until", date(sub.trial_ends_at)] : null,
+      sub.current_period_end ? [sub.cancel_at_period_end ? "Ends on" : "Current period ends", date(sub.current_period_end)] : null,
+      ["Next charge", sub.next_charge_at ? date(sub.next_charge_at) : "none"],
+      ["Charged to", describeMethod(sub.payment_method)],
+      sub.failed_attempts ? ["Failed attempts", String(sub.failed_attempts)] : null
+    ]),
+    sub.charges.length ? h(
+      "ul",
+      { class: "items" },
+      sub.charges.map((c) => h("li", {}, `${date(c.at)}: ${money(c.amount_cents)} ${c.status}`))
+    ) : null,
+    cancel
+  );
+}
+async function viewSubscription(id, params) {
+  if (!session.token) return needsAccount("plans");
+  const box = h("div", { id: "subscription-outcome", "aria-busy": "true" }, h("p", {}, "Confirming your subscription…"));
+  show("Your subscription", box, h("p", {}, h("a", { href: "#/plans" }, "Plans and my subscription")));
+  const read = () => call(capsule.GET("/subscriptions/{subscription_id}", { path: { subscription_id: id } }));
+  let sub = await read();
+  for (let i = 0; sub.status === "incomplete" && sub.charges.length === 0 && params.get("return") === "success" && i < 30; i += 1) {
+    await wait(1e3);
+    sub = await read();
+  }
+  box.setAttribute("aria-busy", "false");
+  const ok = sub.status === "trialing" || sub.status === "active";
+  say(ok ? `Welcome to ${sub.plan_name}!` : "The subscription is not started: its payment was not completed.", { error: !ok, code: sub.status });
+  box.replaceChildren(subscriptionCard(sub));
+}
+
+// src/views/shop.ts
+function priceTag(price, effective, discount) {
+  const tag = h("p", { class: "price" });
+  if (discount || effective < price) {
+    tag.append(h("del", {}, h("span", { class: "visually-hidden" }, "was "), money(price)), " ");
+  }
+  tag.append(h("strong", {}, money(effective)));
+  if (discount) {
+    const label = discount.kind === "sale" ? `Sale −${discount.percent}%` : `−${discount.percent}%`;
+    tag.append(" ", h("span", { class: `tag ${discount.kind}` }, label));
+  }
+  return tag;
+}
+function stockNote(product) {
+  if (product.stock <= 0) return h("p", { class: "stock out" }, "Sold out");
+  if (product.low_stock) return h("p", { class: "stock low" }, `Only ${product.stock} left`);
+  return h("p", { class: "stock" }, `${product.stock} in stock`);
+}
+function productCard(product) {
+  const quantity = h("input", {
+    type: "number",
+    min: "1",
+    max: String(Math.max(1, product.stock)),
+    value: "1",
+    inputmode: "numeric",
+    id: `qty-${product.product_id}`
+  });
+  const add = h("button", { type: "submit", disabled: product.stock <= 0 }, "Add to cart");
+  const form = actionForm(
+    { class: "add" },
+    add,
+    async () => {
+      const n = Number.parseInt(quantity.value, 10);
+      if (!Number.isInteger(n) || n < 1) throw problem("invalid_request", "Choose a quantity of at least 1.");
+      if (session.token) setCart(await call(capsule.POST("/cart/items", { body: { product_id: product.product_id, quantity: n } })));
+      else {
+        guestCart.add(product, n);
+        await loadCart();
+      }
+      say(`${n} × ${product.name} added to your cart.`);
+    },
+    h("label", { for: quantity.id }, "Quantity"),
+    quantity,
+    add
+  );
+  return h(
+    "li",
+    { class: "product", "data-product-id": product.product_id },
+    h(
+      "article",
+      { "aria-labelledby": `name-${product.product_id}` },
+      h("h2", { id: `name-${product.product_id}` }, product.name),
+      h("p", { class: "description" }, product.description),
+      priceTag(product.price_cents, product.effective_price_cents, product.discount),
+      stockNote(product),
+      form
+    )
+  );
+}
+async function viewShop(params) {
+  const q = params.get("q") || "";
+  const search = h("input", { type: "search", name: "q", id: "search", value: q, maxlength: "100", autocomplete: "off" });
+  const onsubmit = (event) => {
+    event.preventDefault();
+    const value = search.value.trim();
+    go(value ? `#/?q=${encodeURIComponent(value)}` : "#/");
+  };
+  const form = h(
+    "form",
+    { role: "search", class: "search", onsubmit },
+    h("label", { for: "search" }, "Search caps"),
+    search,
+    h("button", { type: "submit" }, "Search")
+  );
+  const list = h("ul", { class: "products", id: "products" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "More caps");
+  const summary2 = h("p", { id: "results", class: "muted" });
+  show(q ? `Caps matching “${q}”` : "Our caps", form, summary2, list, more);
+  let cursor = null;
+  const page = async () => {
+    const query = { limit: 12, ...q ? { q } : {}, ...cursor ? { cursor } : {} };
+    const answer = await call(capsule.GET("/products", { query }));
+    list.append(...answer.items.map(productCard));
+    cursor = answer.next_cursor;
+    more.hidden = !cursor;
+    const shown = list.children.length;
+    summary2.textContent = shown === 0 ? "No cap matches your search." : `${shown} cap${shown > 1 ? "s" : ""} shown.`;
+  };
+  more.addEventListener("click", () => void act(more, page));
+  await page();
+}
+
+// src/main.ts
+var part = (match, n) => decodeURIComponent(match[n] ?? "");
+var routes = [
+  [/^#?\/?$/, (_, params) => viewShop(params)],
+  [/^#\/cart$/, () => viewCart()],
+  [/^#\/checkout$/, () => viewCheckout()],
+  [/^#\/account$/, (_, params) => viewAccount(params)],
+  [/^#\/orders$/, () => viewOrders()],
+  [/^#\/order\/([^/]+)$/, (match, params) => viewOrder(part(match, 1), params)],
+  [/^#\/plans$/, () => viewPlans()],
+  [/^#\/subscription\/([^/]+)$/, (match, params) => viewSubscription(part(match, 1), params)]
+];
+async function route() {
+  if (window.location.hash && !window.location.hash.startsWith("#/") && main().dataset.view) return;
+  const [path = "#/", query = ""] = (window.location.hash || "#/").split("?");
+  const params = new URLSearchParams(query);
+  startView();
+  renderHeader();
+  const found = routes.find(([pattern]) => pattern.test(path)) ?? (path.startsWith("#/") ? null : routes[0]);
+  main().dataset.view = path;
+  const match = found && path.match(found[0]);
+  if (!found || !match) {
+    show("Not found", h("p", {}, h("a", { href: "#/" }, "Back to the shop")));
+    return;
+  }
+  try {
+    await found[1](match, params);
+  } catch (error) {
+    fail(error);
+  }
+}
+function takeReturn() {
+  const search = new URLSearchParams(window.location.search);
+  const outcome = search.get("return");
+  if (!outcome) return;
+  const order = search.get("order_id");
+  const subscription = search.get("subscription_id");
+  const target = order ? `#/order/${encodeURIComponent(order)}?return=${outcome}` : subscription ? `#/subscription/${encodeURIComponent(subscription)}?return=${outcome}` : "#/orders";
+  window.history.replaceState(null, "", window.location.pathname + target);
+}
+window.addEventListener("hashchange", () => void route());
+window.addEventListener(SIGNED_OUT, renderHeader);
+takeReturn();
+loadCart().catch(fail);
+void route();

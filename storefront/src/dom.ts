@@ -1,0 +1,81 @@
+// Building the page: elements, formats, moving between views.
+
+type Handler = (event: Event) => void;
+/** Attributes; `on…` ones are listeners, `false`/`null`/`undefined` ones are left out. */
+export type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
+export type Child = Node | string | number | null | undefined | false | readonly Child[];
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (typeof value === "function") node.addEventListener(name.slice(2), value);
+    else if (name === "class") node.className = String(value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of flat(children)) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function flat(children: readonly Child[]): (Node | string | number)[] {
+  return children.flatMap((child) => {
+    if (child === null || child === undefined || child === false) return [];
+    return Array.isArray(child) ? flat(child) : [child as Node | string | number];
+  });
+}
+
+export function money(cents: number): string {
+  const sign = cents < 0 ? "−" : "";
+  const abs = Math.abs(cents);
+  const euros = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
+  return `${sign}${euros},${String(abs % 100).padStart(2, "0")}\u00a0€`;
+}
+
+export const date = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "";
+
+const STATUS_LABELS: Record<string, string> = {
+  pending_payment: "Awaiting payment",
+  paid: "Paid",
+  payment_failed: "Payment failed",
+  expired: "Expired",
+  cancelled: "Cancelled",
+  incomplete: "Incomplete",
+  trialing: "Free trial",
+  active: "Active",
+  past_due: "Past due",
+  suspended: "Suspended",
+};
+export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;
+
+export function main(): HTMLElement {
+  const node = document.getElementById("main");
+  if (!node) throw new Error("the page has no <main id=main>");
+  return node;
+}
+
+export function show(title: string, ...content: Node[]): void {
+  const heading = h("h1", { tabindex: "-1" }, title);
+  main().replaceChildren(heading, ...content);
+  document.title = `${title} — Le Djoor`;
+  heading.focus();
+}
+
+/** Moves to the view at `hash` (shown again when it is the current one). */
+export function go(hash: string): void {
+  if (window.location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else window.location.hash = hash;
+}
+
+export function field(label: string, input: HTMLElement, hint?: string): HTMLDivElement {
+  const id = input.id || `f-${Math.random().toString(36).slice(2)}`;
+  input.id = id;
+  return h("div", { class: "field" }, h("label", { for: id }, label), input, hint ? h("small", {}, hint) : null);
+}
+
+export const wait = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });

@@ -1,0 +1,146 @@
+// Checkout: delivery (pickup point or home, with a gift), payment (a saved method at once,
+// or the hosted payment page), then the order or the payment page.
+import type { Schema } from "@capsule/client";
+
+import { call, capsule, session } from "../api.js";
+import { loadCart } from "../cart.js";
+import { field, go, h, money, show } from "../dom.js";
+import { actionForm } from "../status.js";
+import { linesTable } from "./cart.js";
+import { breakdown, describeMethod, needsAccount, paysOnPage, radio, returnUrls, toPaymentPage } from "./common.js";
+
+type Address = Schema<"Address">;
+type AddressInputs = Record<keyof Address, HTMLInputElement>;
+
+export async function viewCheckout(): Promise<void> {
+  if (!session.token) return needsAccount("cart");
+  const [cart, points, methods] = await Promise.all([loadCart(), call(capsule.GET("/pickup-points")), call(capsule.GET("/payment-methods"))]);
+  if (!cart || cart.items.length === 0) return go("#/cart");
+  const pickupSelect = h(
+    "select",
+    { id: "pickup-point" },
+    points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`)),
+  );
+  const address: AddressInputs = {
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" }),
+  };
+  const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
+  const homeBox = h(
+    "div",
+    { id: "home-fields", hidden: true },
+    field("Name", address.name),
+    field("Address", address.line1),
+    field("Address line 2 (optional)", address.line2),
+    field("Postal code", address.postal_code),
+    field("City", address.city),
+    field("Country", address.country),
+  );
+  const giftType = h(
+    "select",
+    { id: "gift-type" },
+    h("option", { value: "" }, "No gift"),
+    h("option", { value: "simple" }, "Simple gift wrap"),
+    h("option", { value: "birthday" }, "Birthday wrap"),
+    h("option", { value: "wedding" }, "Wedding wrap"),
+  );
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftBox = h(
+    "fieldset",
+    { id: "gift-fields", disabled: true },
+    h("legend", {}, "Gift (home delivery only)"),
+    field("Wrapping", giftType, "Its fee is added to the total."),
+    field("Message (optional)", giftMessage),
+  );
+  const delivery = h(
+    "fieldset",
+    {},
+    h("legend", {}, "Delivery"),
+    radio("delivery", "pickup", "Pickup point (free)", true, "delivery-pickup"),
+    radio("delivery", "home", "Home delivery (a delivery fee applies)", false, "delivery-home"),
+    pickupBox,
+    homeBox,
+  );
+  delivery.addEventListener("change", () => {
+    const home = checked(delivery, "delivery") === "home";
+    homeBox.hidden = !home;
+    pickupBox.hidden = home;
+    giftBox.disabled = !home;
+  });
+  const usable = methods.items.filter((m) => !(m.type === "card" && m.expired));
+  const payment = h(
+    "fieldset",
+    {},
+    h("legend", {}, "Payment"),
+    usable.map((m, i) => radio("payment", m.payment_method_id, `Pay now with ${describeMethod(m)}`, i === 0, `pay-${m.payment_method_id}`)),
+    radio("payment", "card", "Card, on the secure payment page", usable.length === 0, "pay-card"),
+    radio("payment", "crina_pay", "CRINA-PAY, on the secure payment page", false, "pay-crina"),
+    h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, "Offer to save my card or phone for next time")),
+  );
+  const save = payment.querySelector<HTMLInputElement>("#save-method");
+  const submit = h("button", { type: "submit", id: "place-order" }, `Pay ${money(cart.total_cents)}`);
+  const form = actionForm(
+    { id: "checkout-form" },
+    submit,
+    async () => {
+      const home = checked(form, "delivery") === "home";
+      const method = checked(form, "payment");
+      const gift = giftType.value;
+      const body: Schema<"CheckoutRequest"> = {
+        payment_method: method,
+        save_payment_method: save?.checked ?? false,
+        delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
+        gift: home && isGiftType(gift) ? { type: gift, ...(giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {}) } : null,
+        ...(paysOnPage(method) ? returnUrls() : {}),
+      };
+      const placed = await call(capsule.POST("/checkout", { body }));
+      if ("redirect_url" in placed) toPaymentPage(placed.redirect_url);
+      else go(`#/order/${encodeURIComponent(placed.order_id)}`);
+    },
+    delivery,
+    giftBox,
+    payment,
+    h("p", { class: "muted" }, "Stock is held for you while you pay."),
+    submit,
+  );
+  show(
+    "Checkout",
+    h(
+      "section",
+      { "aria-labelledby": "recap-title", class: "summary" },
+      h("h2", { id: "recap-title" }, "Your order"),
+      linesTable(cart.items, null),
+      breakdown([
+        ["Subtotal", money(cart.subtotal_cents)],
+        cart.volume_discount_cents ? [`Volume discount (${cart.volume_discount_percent}%)`, money(-cart.volume_discount_cents)] : null,
+        cart.promo_discount_cents ? [`Promo code ${cart.promo_code}`, money(-cart.promo_discount_cents)] : null,
+        ["Total before fees", money(cart.total_cents), { class: "total" }],
+      ]),
+    ),
+    form,
+  );
+}
+
+/** The value of the checked radio button named `name` in `within`. */
+function checked(within: HTMLElement, name: string): string {
+  return within.querySelector<HTMLInputElement>(`input[name=${name}]:checked`)?.value ?? "";
+}
+
+const isGiftType = (value: string): value is Schema<"Gift">["type"] => value === "simple" || value === "birthday" || value === "wedding";
+
+function addressOf(inputs: AddressInputs): Address {
+  const text = (input: HTMLInputElement): string => input.value.trim();
+  const line2 = text(inputs.line2);
+  return {
+    name: text(inputs.name),
+    line1: text(inputs.line1),
+    ...(line2 ? { line2 } : {}),
+    postal_code: text(inputs.postal_code),
+    city: text(inputs.city),
+    country: text(inputs.country),
+  };
+}
