@@ -375,6 +375,10 @@ export interface paths {
          *     subscription's: its hosted page's outcome, or the off-session charge of one of its
          *     periods (applied once, whether the webhook or the charge's own answer comes first).
          *     The off-session charge of a subscription that does not exist is 404 `not_found`.
+         *     Money a subscription can no longer take (cancelled, or its plan held by another
+         *     subscription, while the payment was on its way) is recorded, refunded in full (the
+         *     refund names the subscription) and answered 200 `refunded`: never refused, so never
+         *     redelivered into the dead-letter queue.
          *
          *     An order's event whose `amount_cents` or `currency` is not the order's is recorded,
          *     refunded if it took money, and answered 200 `amount_mismatch` (the order is
@@ -481,8 +485,13 @@ export interface paths {
          *       `trialing` at once, nothing charged; otherwise charged at once for the first
          *       month: `active`, or `incomplete` if declined. Every charge carries the idempotency
          *       key `sub:<subscription_id>:<period start>:<attempt>`. If the provider does not
-         *       answer: 503 `payment_unavailable`; the subscription exists (`incomplete`) and
-         *       settles when the provider's webhook reports the charge.
+         *       answer: 503 `payment_unavailable`; the subscription exists (`incomplete`, holding
+         *       its plan) and settles when the provider's webhook reports the charge, or when the
+         *       `charge-renewal` job asks for it again (same key) 10 minutes on.
+         *
+         *     Nothing is charged before the plan is held: the write that precedes a charge takes
+         *     the plan, so of several subscribes at once one is charged and the others answer 409
+         *     with nothing charged.
          */
         post: operations["subscribe"];
         delete?: never;
@@ -528,7 +537,9 @@ export interface paths {
          *       period starts now; an incomplete one has paid its first month, starting now. A
          *       failure counts as an attempt: a past-due one is retried a day later, or suspended
          *       at the 4th; a suspended or incomplete one stays as it is. An `incomplete` one still
-         *       offered the trial starts its trial instead (nothing charged).
+         *       offered the trial starts its trial instead (nothing charged). An `incomplete` one
+         *       takes its plan before it is charged: 409 `already_subscribed` (a Capsule extension),
+         *       nothing charged, if another subscription holds it; its hosted page is closed.
          *     - `cancelled`: 400 `invalid_request` (a Capsule extension).
          *
          *     If the provider does not answer: 503 `payment_unavailable`; the method is changed and
@@ -557,8 +568,9 @@ export interface paths {
          *     `next_charge_at` null; it runs to `current_period_end`, then is `cancelled` with
          *     nothing more charged (a trial cancelled this way is never charged, nor reminded of
          *     its end). `past_due`,
-         *     `suspended` or `incomplete`: `cancelled` at once. Cancelling again, or a cancelled
-         *     subscription, answers it unchanged.
+         *     `suspended` or `incomplete`: `cancelled` at once (an incomplete one's hosted page is
+         *     closed; a charge already on its way is refunded when it arrives). Cancelling again,
+         *     or a cancelled subscription, answers it unchanged.
          */
         post: operations["cancelSubscription"];
         delete?: never;
@@ -729,8 +741,11 @@ export interface paths {
         };
         /**
          * Low-stock alerts sent, newest first
-         * @description A product's stock falling under the threshold emails every stock manager once;
-         *     the alert re-arms when stock is back at or above the threshold.
+         * @description A sale (a payment) leaving a product's stock under the threshold emails every
+         *     stock manager once; units held and given back (a hold released, an order
+         *     cancelled) neither alert nor re-arm. The alert re-arms when an admin creates or
+         *     changes the product while its stock is at or above the threshold. Every alert
+         *     sent is listed.
          */
         get: operations["listStockAlerts"];
         put?: never;
@@ -836,7 +851,7 @@ export interface components {
          *     email_taken 409, invalid_credentials 401, too_many_attempts 429,
          *     product_not_found 404, promo_code_not_found 404, payment_method_not_found 404,
          *     plan_not_found 404, insufficient_stock 409, sale_limit_exceeded 422,
-         *     cart_too_large 422, empty_cart 400,
+         *     unpaid_limit_exceeded 422, cart_too_large 422, empty_cart 400,
          *     checkout_in_progress 409, cancellation_window_elapsed 409, not_cancellable 409,
          *     invalid_signature 400, sale_overlap 409, promo_code_taken 409,
          *     already_subscribed 409, payment_method_expired 422, payment_method_in_use 409, payment_unavailable 503,
@@ -845,7 +860,7 @@ export interface components {
          *     404 `not_found`.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
+        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
         Error: {
             error: {
                 code: components["schemas"]["ErrorCode"];
@@ -861,6 +876,15 @@ export interface components {
             error?: {
                 /** @constant */
                 code?: "invalid_request";
+                /**
+                 * @description (ext) For a refusal of one field of the request, `{field, message}`
+                 *     (`email` at signup and login, `stock_manager_emails` in the settings);
+                 *     else `{}`.
+                 */
+                details?: {
+                    field?: string;
+                    message?: string;
+                };
             };
         };
         PayloadTooLargeError: components["schemas"]["Error"] & {
@@ -1003,6 +1027,19 @@ export interface components {
                 };
             };
         };
+        UnpaidLimitExceededError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "unpaid_limit_exceeded";
+                details?: {
+                    product_id: string;
+                    /** @description Units of one product one buyer may hold unpaid (`max_unpaid_units_per_product`). */
+                    limit: number;
+                    /** @description The units the line would hold. */
+                    requested: number;
+                };
+            };
+        };
         /**
          * @description Checkout: the order's largest transaction (`writes` = `lines` + `sale_lines` + 2
          *     with a usable promo code + 10) would exceed DynamoDB's `max_writes`. Nothing is
@@ -1092,8 +1129,7 @@ export interface components {
             };
         };
         SignupRequest: {
-            /** Format: email */
-            email: string;
+            email: components["schemas"]["EmailInput"];
             password: string;
             /** @description Not blank; at most 100 printable characters. */
             name: string;
@@ -1103,9 +1139,19 @@ export interface components {
             token: string;
         };
         LoginRequest: {
-            email: string;
+            email: components["schemas"]["EmailInput"];
             password: string;
         };
+        /**
+         * Format: email
+         * @description (ext) An address the mail service delivers to: before the `@` ASCII letters, digits,
+         *     dots (not first, last or doubled) and ``!#$%&'*+-/=?^_`{|}~`` (at most 64); after it
+         *     a domain name with a dot (Unicode allowed, IDNA); at most 254 in all. No quoted
+         *     names, display names, commas, spaces, control or invisible characters. Otherwise 400
+         *     `invalid_request` with `details.field` `"email"`. Kept (and shown) in one spelling:
+         *     lower-cased before the `@`, the domain as lower-case ASCII (`xn--` labels).
+         */
+        EmailInput: string;
         /** @enum {string} */
         Role: "customer" | "admin";
         User: {
@@ -1142,6 +1188,16 @@ export interface components {
             low_stock: boolean;
             discount: components["schemas"]["UnitDiscount"] | null;
         };
+        /** @description A product as the back office sees it (ext). */
+        AdminProduct: components["schemas"]["Product"] & {
+            stock_shards: components["schemas"]["StockShards"];
+        };
+        /**
+         * @description (ext) How many items the stock is split over, so that concurrent checkouts rarely
+         *     write the same one; `stock` is always their sum. Left out at creation: one per 100
+         *     units of `stock`, at most 8.
+         */
+        StockShards: number;
         ProductPage: {
             items: components["schemas"]["Product"][];
             next_cursor: components["schemas"]["NextCursor"];
@@ -1353,7 +1409,7 @@ export interface components {
         };
         Order: {
             order_id: string;
-            /** @description Set when paid, `INV-YYYY-NNNNNN`, consecutive without gaps. */
+            /** @description `null` until paid, and for a moment after: the invoice numbering gives it (in payment order, at most a minute later deployed), `INV-YYYY-NNNNNN`, one series per year of payment, consecutive without gaps. The invoice email carries it. */
             invoice_number: string | null;
             status: components["schemas"]["OrderStatus"];
             items: components["schemas"]["CartLine"][];
@@ -1662,6 +1718,7 @@ export interface components {
             description: string;
             price_cents: number;
             stock: number;
+            stock_shards?: components["schemas"]["StockShards"];
             /** @description 5% off the unit price when no sale applies. */
             product_discount: boolean;
         };
@@ -1670,8 +1727,9 @@ export interface components {
             name?: string;
             description?: string;
             price_cents?: number;
-            /** @description The new available stock. */
+            /** @description The new available stock, spread over the shards. */
             stock?: number;
+            stock_shards?: components["schemas"]["StockShards"];
             product_discount?: boolean;
         };
         GiftFees: {
@@ -1733,6 +1791,14 @@ export interface components {
              * @example 20
              */
             signups_per_address_per_hour?: number;
+            /**
+             * @description How many units of one product one buyer may hold unpaid (a cart line, and the
+             *     order awaiting its payment), in a sale or not; past it, the cart and checkout
+             *     answer 422 `unpaid_limit_exceeded`. Always in answers; may be left out of a PUT,
+             *     which then sets it to 25.
+             * @example 25
+             */
+            max_unpaid_units_per_product?: number;
         };
         NewSaleRequest: {
             name: string;
@@ -1888,7 +1954,7 @@ export interface components {
             /** Format: date-time */
             sent_at: string | null;
         };
-        /** @description Exactly one of `advance_seconds` and `now`. */
+        /** @description Exactly one of `advance_seconds` and `now`; the clock shows 1970 to 9999 only. */
         MoveClockRequest: {
             advance_seconds: number;
         } | {
@@ -1908,7 +1974,9 @@ export interface components {
              *     scan, or the card saved again or deleted meanwhile; failed: not recorded, tried
              *     again at the next scan); for `outbox-relay`, `{delivered, failed, skipped}`
              *     (effects due now: delivered, failed and due again later, or leased by another
-             *     deliverer); for `charge-renewal`, `{due, queued}` (the subscriptions with work
+             *     deliverer); for `invoice-numbering`, `{numbered, contended}` (paid orders given
+             *     their numbers, in payment order; batches another numbering committed first);
+             *     for `charge-renewal`, `{due, queued}` (the subscriptions with work
              *     due now, read from the index of due work only: a trial reminder, a charge or its
              *     daily retry, the end of a period cancelled at its end; and those queued for the
              *     work, which is done before the answer. Deployed, it runs hourly and its queue has
@@ -2114,14 +2182,16 @@ export interface components {
         /**
          * @description `sale_limit_exceeded`: during a sale one user takes at most `limit` (admin setting
          *     `sale_unit_limit`, default 20) units of one sale product over the whole sale,
-         *     counting the cart and unpaid or paid orders.
+         *     counting the cart and unpaid or paid orders. `unpaid_limit_exceeded` (a Capsule
+         *     extension): a line would hold more than `limit` (admin setting
+         *     `max_unpaid_units_per_product`, default 25) units, in a sale or not.
          */
-        SaleLimitExceeded: {
+        CartLineLimitExceeded: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["SaleLimitExceededError"];
+                "application/json": components["schemas"]["SaleLimitExceededError"] | components["schemas"]["UnpaidLimitExceededError"];
             };
         };
         /**
@@ -2159,15 +2229,17 @@ export interface components {
         };
         /**
          * @description `sale_limit_exceeded`, `payment_method_expired` (a saved card past the last day
-         *     of its expiry month, UTC; nothing is held), or `cart_too_large` (a Capsule
-         *     extension: lines + sale lines + 2 with a promo code + 10 over 100; nothing is held).
+         *     of its expiry month, UTC; nothing is held), `cart_too_large` (a Capsule
+         *     extension: lines + sale lines + 2 with a promo code + 10 over 100; nothing is held),
+         *     or `unpaid_limit_exceeded` (a Capsule extension: a line over the units one buyer
+         *     may hold unpaid, `max_unpaid_units_per_product`; nothing is held).
          */
         CheckoutUnprocessable: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["SaleLimitExceededError"] | components["schemas"]["PaymentMethodExpiredError"] | components["schemas"]["CartTooLargeError"];
+                "application/json": components["schemas"]["SaleLimitExceededError"] | components["schemas"]["UnpaidLimitExceededError"] | components["schemas"]["PaymentMethodExpiredError"] | components["schemas"]["CartTooLargeError"];
             };
         };
         /**
@@ -2231,7 +2303,8 @@ export interface components {
         };
         /**
          * @description `already_subscribed`: the caller has a live subscription to this plan (`trialing`,
-         *     `active`, `past_due` or `suspended`).
+         *     `active`, `past_due` or `suspended`), or an `incomplete` one whose first charge is
+         *     under way. Nothing was charged.
          */
         AlreadySubscribed: {
             headers: {
@@ -2306,9 +2379,10 @@ export interface components {
             };
         };
         /**
-         * @description `invalid_signature` (wrong signature, or `t` more than 300 s old), or
-         *     `invalid_request` (a signed body that is not a payment event, or names neither an
-         *     order nor a subscription).
+         * @description `invalid_signature` (wrong signature, or `t` more than 300 s old; (ext) a header
+         *     without exactly one integer `t`, or with more than 8 `v1=`), or `invalid_request` (a
+         *     signed body that is not a payment event, names neither an order nor a subscription,
+         *     or (ext) names an id longer than 128 characters).
          */
         WebhookBadRequest: {
             headers: {
@@ -2332,7 +2406,10 @@ export interface components {
                 "text/html": string;
             };
         };
-        /** @description The session expired, or its order can no longer be paid (HTML page). */
+        /**
+         * @description The session expired, or its order can no longer be paid, or its subscription was
+         *     cancelled or paid with a saved method meanwhile (HTML page).
+         */
         PortalGone: {
             headers: {
                 "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
@@ -2375,7 +2452,8 @@ export interface components {
             };
         };
         /**
-         * @description `invalid_request` (400, not exactly one of `advance_seconds` and `now`),
+         * @description `invalid_request` (400, not exactly one of `advance_seconds` and `now`, or a move
+         *     that would take the clock outside the years 1970 to 9999; the clock stays),
          *     `not_found` (404, no such job), `job_failed` (500), `emulator_unavailable` (502).
          */
         DevError: {
@@ -2658,7 +2736,7 @@ export interface operations {
             404: components["responses"]["ProductNotFound"];
             409: components["responses"]["CartItemConflict"];
             413: components["responses"]["PayloadTooLarge"];
-            422: components["responses"]["SaleLimitExceeded"];
+            422: components["responses"]["CartLineLimitExceeded"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2688,7 +2766,7 @@ export interface operations {
             404: components["responses"]["ProductNotFound"];
             409: components["responses"]["CartItemConflict"];
             413: components["responses"]["PayloadTooLarge"];
-            422: components["responses"]["SaleLimitExceeded"];
+            422: components["responses"]["CartLineLimitExceeded"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3026,7 +3104,9 @@ export interface operations {
                 /**
                  * @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Refused when
                  *     the HMAC does not match the raw body or `t` is more than 300 s away from now.
-                 *     Several `v1=` may be given (secret rotation); any may match.
+                 *     Several `v1=` may be given (secret rotation); any may match. (ext) No `t`, more
+                 *     than one, one that is not an integer, or more than 8 `v1=`: 400
+                 *     `invalid_signature`, nothing written.
                  */
                 "Payment-Signature": string;
             };
@@ -3220,6 +3300,7 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SubscriptionMethodNotFound"];
+            409: components["responses"]["AlreadySubscribed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["PaymentMethodExpired"];
             500: components["responses"]["Internal"];
@@ -3275,7 +3356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Product"];
+                    "application/json": components["schemas"]["AdminProduct"];
                 };
             };
             400: components["responses"]["InvalidRequest"];
@@ -3311,7 +3392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Product"];
+                    "application/json": components["schemas"]["AdminProduct"];
                 };
             };
             400: components["responses"]["InvalidRequest"];
@@ -3726,10 +3807,10 @@ export interface operations {
             path: {
                 /**
                  * @description The scheduled job: `charge-renewal`, `card-expiry-scan`,
-                 *     `release-expired-reservations`, or `outbox-relay` (a Capsule extension). Another
-                 *     name is 404 `not_found`.
+                 *     `release-expired-reservations`, or `outbox-relay` and `invoice-numbering` (Capsule
+                 *     extensions). Another name is 404 `not_found`.
                  */
-                job: "charge-renewal" | "card-expiry-scan" | "release-expired-reservations" | "outbox-relay";
+                job: "charge-renewal" | "card-expiry-scan" | "release-expired-reservations" | "outbox-relay" | "invoice-numbering";
             };
             cookie?: never;
         };
