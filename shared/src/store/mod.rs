@@ -30,7 +30,7 @@ pub use reference::{PickupPoint, Plan};
 pub use sales::{Sale, SaleError};
 pub use sending::{Cancellation, Reason};
 pub use subscriptions::{ChangeError, SubscriptionChange, SubscriptionCharge, SubscriptionMethod, SubscriptionRecord};
-pub use transitions::{CartWrite, Claims, OrderFields, Transition, TransitionError};
+pub use transitions::{CartWrite, Claims, Listing, OrderChange, OrderFields, Transition, TransitionError};
 pub use users::{Credentials, LoginFailures, UserProfile};
 
 use std::collections::HashMap;

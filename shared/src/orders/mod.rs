@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
-use crate::domain::order::{HistoryEntry, OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
+use crate::domain::order::{OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
@@ -17,10 +17,11 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
-    TransitionError,
+    AppliedTo, CartRecord, CartWrite, OrderRecord, PaymentRecord, ProductRecord, Transition, TransitionError, Write,
 };
 use crate::App;
+
+mod next;
 
 /// What happened to the order, with what the change needs to know of it.
 #[derive(Clone, Copy)]
@@ -156,32 +157,8 @@ async fn apply_plan(
         Cause::Payment(payment) => Some(payment),
         _ => None,
     };
-    let mut after = order.clone();
-    after.order.status = plan.to;
-    let mut set = OrderFields::default();
-    if plan.to == OrderStatus::Paid {
-        let payment = payment.ok_or_else(|| ApiError::Internal("paid without a payment".into()))?;
-        set.paid_at = Some(now);
-        set.payment_id = Some(payment.payment_id.clone());
-        set.payment = Some(OrderPayment::from(&payment.method));
-    }
-    if plan.to == OrderStatus::Cancelled {
-        set.cancelled_at = Some(now);
-    }
-    if plan.refund {
-        set.refund_status = Some(RefundStatus::Pending);
-    }
-    after.order.paid_at = set.paid_at.or(after.order.paid_at);
-    after.payment_id = set.payment_id.clone().or(after.payment_id);
-    after.order.payment = set.payment.clone().or(after.order.payment);
-    after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
-    after.order.refund_status = set.refund_status.or(after.order.refund_status);
-    let saving = match (plan.to, payment) {
-        (OrderStatus::Paid, Some(payment)) => {
-            saved_methods::saving(app, &order.user_id, &order.email, payment, now).await?
-        }
-        _ => None,
-    };
+    let change = order.apply(&plan, payment, now)?;
+    let after = change.applied_to(&order);
     let cart = cart_after(app, &order, plan.cart, now).await?;
     // A paid order is a sale: its products are read for the low-stock check after it. It
     // awaits its invoice number, given off this path by the numbering (`crate::invoices`).
@@ -189,26 +166,17 @@ async fn apply_plan(
         true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
         false => HashMap::new(),
     };
-    let mut effects = effects(&after, &plan, payment, now)?;
-    let mut writes = Vec::new();
-    if let Some(saving) = saving {
-        writes.push(saving.write(app.store.table())?);
-        effects.extend(saving.effects);
-    }
-    writes.extend(outbox::puts(app, &effects)?);
+    let (effects, with) = follow_ups(app, &order, &after, &plan, payment, now).await?;
     let transition = Transition {
         order: &order,
-        to: plan.to,
-        at: now,
-        set,
+        change: &change,
         stock: plan.stock,
         cart,
         event_id: payment.map(|p| p.event_id.as_str()),
-        awaits_invoice: plan.invoice,
         payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
-        with: writes,
+        with,
     };
     match app.store.apply(transition).await {
         Ok(()) => {}
@@ -223,14 +191,52 @@ async fn apply_plan(
         Err(TransitionError::Store(e)) => return Err(e.into()),
         Err(_) => return Ok(Attempt::Again),
     }
+    log_move(&order, &after);
+    outbox::deliver_now(app, &effects).await;
+    crate::stock::after_sale(app, &sold).await;
+    // The order as written; read again only when its refund, delivered just now, marked it.
+    let changed = match plan.refund {
+        true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
+        false => after,
+    };
+    Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
+}
+
+/// What is written with a move besides the order: its effects in the outbox (returned to
+/// be delivered once it is written) and the method a payment saves.
+async fn follow_ups(
+    app: &App,
+    order: &OrderRecord,
+    after: &OrderRecord,
+    plan: &Plan,
+    payment: Option<&PaymentEvent>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Outbox>, Vec<Write>), ApiError> {
+    let saving = match (plan.to, payment) {
+        (OrderStatus::Paid, Some(payment)) => {
+            saved_methods::saving(app, &order.user_id, &order.email, payment, now).await?
+        }
+        _ => None,
+    };
+    let mut effects = effects(after, plan, payment, now)?;
+    let mut writes = Vec::new();
+    if let Some(saving) = saving {
+        writes.push(saving.write(app.store.table())?);
+        effects.extend(saving.effects);
+    }
+    writes.extend(outbox::puts(app, &effects)?);
+    Ok((effects, writes))
+}
+
+fn log_move(order: &OrderRecord, after: &OrderRecord) {
     tracing::info!(
         order_id = %order.order_id,
         user_id = %order.user_id,
         from = order.status.as_str(),
-        to = plan.to.as_str(),
+        to = after.status.as_str(),
         "order changed"
     );
-    if plan.to == OrderStatus::Paid {
+    if after.status == OrderStatus::Paid {
         tracing::info!(
             order_id = %after.order_id,
             user_id = %after.user_id,
@@ -238,14 +244,6 @@ async fn apply_plan(
             "order received"
         );
     }
-    outbox::deliver_now(app, &effects).await;
-    crate::stock::after_sale(app, &sold).await;
-    // The order as written; read again only when its refund, delivered just now, marked it.
-    let changed = match plan.refund {
-        true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
-        false => written(after, plan.to, plan.invoice, now),
-    };
-    Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
 }
 
 /// The order's products as a sale leaves them: as read with it, less the units a late
@@ -263,20 +261,6 @@ fn after_sale(
         }
     }
     products
-}
-
-/// The order as the transition wrote it: `after` with its history entry, out of the
-/// pending index, and in the invoice index when it awaits its number.
-fn written(mut after: OrderRecord, to: OrderStatus, awaits_invoice: bool, at: DateTime<Utc>) -> OrderRecord {
-    after.order.history.push(HistoryEntry { status: to, at });
-    if awaits_invoice {
-        after.gsi2pk = Some(crate::store::keys::INVOICES_DUE.to_string());
-        after.gsi2sk = Some(crate::store::keys::invoice_due_sort(at, &after.order_id));
-    } else if after.gsi2pk.as_deref() == Some(crate::store::keys::PENDING_ORDERS) {
-        after.gsi2pk = None;
-        after.gsi2sk = None;
-    }
-    after
 }
 
 /// The emails, bus events and refund a plan causes, rendered from the order after it.
