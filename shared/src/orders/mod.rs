@@ -3,8 +3,6 @@
 //! and applies the plan as one transaction conditional on the order's status, with every
 //! effect (email, bus event, refund) recorded in the outbox in that same transaction and
 //! delivered right after it (the relay delivers whatever that misses).
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
@@ -16,9 +14,7 @@ use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
-use crate::store::{
-    AppliedTo, CartRecord, CartWrite, OrderRecord, PaymentRecord, ProductRecord, Transition, TransitionError, Write,
-};
+use crate::store::{AppliedTo, CartRecord, CartWrite, OrderRecord, PaymentRecord, Transition, TransitionError, Write};
 use crate::App;
 
 mod next;
@@ -160,12 +156,6 @@ async fn apply_plan(
     let change = order.apply(&plan, payment, now)?;
     let after = change.applied_to(&order);
     let cart = cart_after(app, &order, plan.cart, now).await?;
-    // A paid order is a sale: its products are read for the low-stock check after it. It
-    // awaits its invoice number, given off this path by the numbering (`crate::invoices`).
-    let sold = match plan.invoice {
-        true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
-        false => HashMap::new(),
-    };
     let (effects, with) = follow_ups(app, &order, &after, &plan, payment, now).await?;
     let transition = Transition {
         order: &order,
@@ -193,7 +183,6 @@ async fn apply_plan(
     }
     log_move(&order, &after);
     outbox::deliver_now(app, &effects).await;
-    crate::stock::after_sale(app, &sold).await;
     // The order as written; read again only when its refund, delivered just now, marked it.
     let changed = match plan.refund {
         true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
@@ -244,23 +233,6 @@ fn log_move(order: &OrderRecord, after: &OrderRecord) {
             "order received"
         );
     }
-}
-
-/// The order's products as a sale leaves them: as read with it, less the units a late
-/// payment takes again (a pending order's units were taken by its hold already).
-fn after_sale(
-    mut products: HashMap<String, ProductRecord>,
-    order: &OrderRecord,
-    stock: StockMove,
-) -> HashMap<String, ProductRecord> {
-    if stock == StockMove::Hold {
-        for (product_id, quantity) in order.holds() {
-            if let Some(product) = products.get_mut(&product_id) {
-                product.held(quantity);
-            }
-        }
-    }
-    products
 }
 
 /// The emails, bus events and refund a plan causes, rendered from the order after it.

@@ -26,7 +26,7 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("catalog", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low_stock_threshold, trial_days"),
     ("charge-renewal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial days, dunning"),
     ("payment-methods", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
-    ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
+    ("invoice-numbering", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts after a batch"),
     ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
@@ -176,6 +176,11 @@ async fn run_every_function(app: &TestApp) {
     fill_cart(app, &token, 5).await;
     let charged = checkout_with(app, &token, &saved).await;
     assert_eq!(charged.body["status"], "paid", "{}", charged.body);
+    // a saved card whose charge at checkout is declined: the payment-failed email
+    let failing = save_card(app, &token, "4000000000000341", 12, 2031).await;
+    fill_cart(app, &token, 5).await;
+    let declined = checkout_with(app, &token, &failing).await;
+    assert_eq!(declined.body["status"], "payment_failed", "{}", declined.body);
     let cancelled =
         app.post(&format!("/orders/{}/cancel", paid["order_id"].as_str().expect("id")), Some(&token), json!({})).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
@@ -231,6 +236,16 @@ async fn run_every_function(app: &TestApp) {
     // the paid orders' invoices (the cancelled one's too: it was a sale)
     assert!(app.run_job("invoice-numbering").await["numbered"].as_u64().is_some_and(|n| n > 0));
     let token = app.login(&email).await;
+    // the released order's payment arrives after all: honoured, its units taken again from the shards
+    let late = held.body["order"].clone();
+    let event = json!({
+        "event_id": "evt_late", "type": "payment.succeeded", "session_id": "s", "payment_id": "pay_late",
+        "order_id": late["order_id"], "amount_cents": late["total_cents"], "currency": "EUR", "created": 0,
+        "method": {"method_type": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2031,
+                   "fingerprint": "late"},
+    });
+    let paid_late = app.webhook(&event, capsule_tests::WEBHOOK_SECRET, None).await;
+    assert_eq!(paid_late.body["outcome"], "paid", "{}", paid_late.body);
     let cancel = app.post(&format!("/subscriptions/{sub_id}/cancel"), Some(&token), json!({})).await;
     assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
     let unused = save_card(app, &token, "4242424242424242", 11, 2032).await;
