@@ -22,6 +22,9 @@ struct Run {
     /// Every order paid at once: how many, and how long until the last was `paid`.
     paid: usize,
     paying: Duration,
+    /// DynamoDB calls a checkout and a payment made, each, by operation.
+    checkout_calls: String,
+    payment_calls: String,
 }
 
 impl Run {
@@ -70,6 +73,10 @@ pub(crate) async fn section(emulator: &Emulator, options: &Options) -> Result<()
             faithful.checkouts.rate() / alone.checkouts.rate()
         );
     }
+    println!();
+    for (run, mode) in runs.iter().zip(["emulator alone", "fidelity mode"]) {
+        println!("- {mode}: a checkout's DynamoDB calls {}; a payment's {}", run.checkout_calls, run.payment_calls);
+    }
     Ok(())
 }
 
@@ -116,7 +123,7 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
     stack.app.store.create_product(&record).await?;
     let buyers = crate::buyers_with_a_cart(&http, &base, &product, options.hot_buyers, options.hot_concurrency).await?;
     let body = json!({"payment_method": "card", "delivery": {"mode": "pickup", "pickup_point_id": "pp-bastille"}});
-    let before = stack.app.calls.all().into_iter().collect::<HashMap<_, _>>();
+    let before: HashMap<_, _> = stack.app.calls.all().into_iter().collect();
     let refused_before = refused(emulator).await?;
     let orders = std::sync::Mutex::new(Vec::new());
     let checkouts = timed(buyers, options.hot_concurrency, |(_, token)| {
@@ -135,18 +142,22 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
     })
     .await?;
     let refused_after = refused(emulator).await?;
-    let transactions = stack
-        .app
-        .calls
-        .all()
-        .into_iter()
-        .filter(|((use_case, service, op), _)| {
-            use_case == "checkout" && service == "dynamodb" && op == "TransactWriteItems"
-        })
-        .map(|(key, n)| n - before.get(&key).copied().unwrap_or(0))
-        .sum();
+    let made = |use_case: &str, before: &HashMap<shared::calls::CallKey, u64>| -> Vec<(String, u64)> {
+        stack
+            .app
+            .calls
+            .all()
+            .into_iter()
+            .filter(|((case, service, _), _)| case == use_case && service == "dynamodb")
+            .map(|(key, n)| (key.2.clone(), n - before.get(&key).copied().unwrap_or(0)))
+            .collect()
+    };
+    let checkout_calls = made("checkout", &before);
+    let transactions = checkout_calls.iter().filter(|(op, _)| op == "TransactWriteItems").map(|(_, n)| n).sum();
     let orders = orders.into_inner().map_err(|e| e.to_string())?;
+    let before: HashMap<_, _> = stack.app.calls.all().into_iter().collect();
     let paying = pay_all_at_once(&http, &base, &secret, &orders).await?;
+    let payment_calls = made("payment-webhook", &before);
     Ok(Run {
         checkouts,
         transactions,
@@ -154,6 +165,8 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
         throttles: refused_after.1 - refused_before.1,
         paid: orders.len(),
         paying,
+        checkout_calls: crate::per_checkout(checkout_calls.into_iter(), options.hot_buyers),
+        payment_calls: crate::per_checkout(payment_calls.into_iter(), orders.len()),
     })
 }
 
