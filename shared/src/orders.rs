@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use crate::domain::fulfilment::{FulfilmentStep, RefundAsk, Return, ReturnError};
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
-use crate::domain::order::{HistoryEntry, OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
+use crate::domain::order::{OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
 use crate::notify::templates;
 use crate::outbox::{self, Effect, Outbox};
@@ -17,7 +18,7 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
+    AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, RefundRecord, Transition,
     TransitionError,
 };
 use crate::App;
@@ -32,6 +33,12 @@ pub enum Cause<'a> {
     Cancel {
         by: &'a str,
     },
+    /// An operator cancels: the buyer's window does not apply, shipping still does.
+    OperatorCancel,
+    /// An operator's fulfilment step.
+    Fulfil(&'a FulfilmentStep),
+    /// An operator's partial refund.
+    Refund(&'a RefundAsk),
 }
 
 #[derive(Debug)]
@@ -122,8 +129,20 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         Cause::HoldExpired => OrderEvent::HoldExpired,
         Cause::Cancel { .. } => OrderEvent::CancelRequested {
             within_window: within_cancellation_window(app, &order, now).await?,
+            shipped: has_left(&order),
             refund_pending: order.refund_status == Some(RefundStatus::Pending),
         },
+        Cause::OperatorCancel => OrderEvent::CancelRequested {
+            within_window: true,
+            shipped: has_left(&order),
+            refund_pending: order.refund_status == Some(RefundStatus::Pending),
+        },
+        Cause::Fulfil(step) => OrderEvent::Fulfil {
+            from: order.fulfilment.as_ref().map(|f| f.status),
+            to: step.status(),
+            pickup: matches!(order.delivery, crate::domain::order::Delivery::Pickup { .. }),
+        },
+        Cause::Refund(_) => OrderEvent::RefundRequested,
     };
     match lifecycle::plan(order.status, event) {
         Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
@@ -134,6 +153,10 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         },
         Decision::Apply(plan) => apply_plan(app, order, plan, cause, now).await,
     }
+}
+
+fn has_left(order: &OrderRecord) -> bool {
+    order.fulfilment.as_ref().is_some_and(|f| f.status.has_left())
 }
 
 async fn within_cancellation_window(app: &App, order: &OrderRecord, now: DateTime<Utc>) -> Result<bool, ApiError> {
@@ -156,26 +179,8 @@ async fn apply_plan(
         Cause::Payment(payment) => Some(payment),
         _ => None,
     };
-    let mut after = order.clone();
-    after.order.status = plan.to;
-    let mut set = OrderFields::default();
-    if plan.to == OrderStatus::Paid {
-        let payment = payment.ok_or_else(|| ApiError::Internal("paid without a payment".into()))?;
-        set.paid_at = Some(now);
-        set.payment_id = Some(payment.payment_id.clone());
-        set.payment = Some(OrderPayment::from(&payment.method));
-    }
-    if plan.to == OrderStatus::Cancelled {
-        set.cancelled_at = Some(now);
-    }
-    if plan.refund {
-        set.refund_status = Some(RefundStatus::Pending);
-    }
-    after.order.paid_at = set.paid_at.or(after.order.paid_at);
-    after.payment_id = set.payment_id.clone().or(after.payment_id);
-    after.order.payment = set.payment.clone().or(after.order.payment);
-    after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
-    after.order.refund_status = set.refund_status.or(after.order.refund_status);
+    let change = Change::of(&order, &plan, cause, now)?;
+    let after = change.after(&order, plan.to);
     let saving = match (plan.to, payment) {
         (OrderStatus::Paid, Some(payment)) => {
             saved_methods::saving(app, &order.user_id, &order.email, payment, now).await?
@@ -189,7 +194,7 @@ async fn apply_plan(
         true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
         false => HashMap::new(),
     };
-    let mut effects = effects(&after, &plan, payment, now)?;
+    let mut effects = effects(&after, &plan, payment, change.refund.as_ref(), now)?;
     let mut writes = Vec::new();
     if let Some(saving) = saving {
         writes.push(saving.write(app.store.table())?);
@@ -200,7 +205,7 @@ async fn apply_plan(
         order: &order,
         to: plan.to,
         at: now,
-        set,
+        set: change.set.clone(),
         stock: plan.stock,
         cart,
         event_id: payment.map(|p| p.event_id.as_str()),
@@ -208,6 +213,8 @@ async fn apply_plan(
         payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
+        returned: change.returned.map(|r| r.released).unwrap_or_default(),
+        refund_record: change.refund.as_ref().map(crate::store::to_item).transpose()?,
         with: writes,
     };
     match app.store.apply(transition).await {
@@ -243,9 +250,86 @@ async fn apply_plan(
     // The order as written; read again only when its refund, delivered just now, marked it.
     let changed = match plan.refund {
         true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
-        false => written(after, plan.to, plan.invoice, now),
+        false => written(after, &change.set, plan.to, plan.invoice, now),
     };
     Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
+}
+
+/// What a plan sets on the order besides its status, with the partial refund it makes.
+struct Change {
+    set: OrderFields,
+    returned: Option<Return>,
+    refund: Option<RefundRecord>,
+}
+
+impl Change {
+    fn of(order: &OrderRecord, plan: &Plan, cause: Cause<'_>, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        let mut change = Self { set: OrderFields::default(), returned: None, refund: None };
+        let set = &mut change.set;
+        match cause {
+            Cause::Payment(payment) if plan.to == OrderStatus::Paid => {
+                set.paid_at = Some(now);
+                set.payment_id = Some(payment.payment_id.clone());
+                set.payment = Some(OrderPayment::from(&payment.method));
+            }
+            Cause::Fulfil(step) if plan.fulfilment.is_some() => {
+                set.fulfilment = Some(step.after(order.fulfilment.as_ref()));
+            }
+            Cause::Refund(ask) if plan.partial_refund => {
+                let returned = Return::plan(&order.order, &order.shard_holds(), ask.amount_cents, ask.lines.clone())
+                    .map_err(refund_refused)?;
+                set.refunded_cents = Some(order.refunded_cents + returned.amount_cents);
+                set.refunded_now = Some(returned.amount_cents);
+                if !returned.lines.is_empty() {
+                    set.stock_holds = Some(returned.holds_after.clone());
+                }
+                change.refund = Some(RefundRecord::new(&order.order_id, ask, returned.amount_cents, now));
+                change.returned = Some(returned);
+            }
+            _ if plan.to == OrderStatus::Paid && order.status != OrderStatus::Paid => {
+                return Err(ApiError::Internal("paid without a payment".into()))
+            }
+            _ => {}
+        }
+        if plan.to == OrderStatus::Cancelled {
+            set.cancelled_at = Some(now);
+        }
+        if plan.refund {
+            // Nothing left to give back when operators refunded it all before.
+            set.refund_status = Some(match order.total_cents > order.refunded_cents {
+                true => RefundStatus::Pending,
+                false => RefundStatus::Refunded,
+            });
+        }
+        Ok(change)
+    }
+
+    /// The order after the move, before its history entry (`written`).
+    fn after(&self, order: &OrderRecord, to: OrderStatus) -> OrderRecord {
+        let set = &self.set;
+        let mut after = order.clone();
+        after.order.status = to;
+        after.moves += 1;
+        after.order.paid_at = set.paid_at.or(after.order.paid_at);
+        after.payment_id = set.payment_id.clone().or(after.payment_id);
+        after.order.payment = set.payment.clone().or(after.order.payment);
+        after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
+        after.order.refund_status = set.refund_status.or(after.order.refund_status);
+        after.order.fulfilment = set.fulfilment.clone().or(after.order.fulfilment);
+        after.order.refunded_cents = set.refunded_cents.unwrap_or(after.order.refunded_cents);
+        after.stock_holds = set.stock_holds.clone().unwrap_or(after.stock_holds);
+        after
+    }
+}
+
+fn refund_refused(error: ReturnError) -> ApiError {
+    match error {
+        ReturnError::Invalid(e) => e.into(),
+        ReturnError::AboveRefundable { asked, left } => ApiError::RefundExceedsPaid(json!({
+            "amount_cents": asked,
+            "refundable_cents": left,
+        })),
+    }
 }
 
 /// The order's products as a sale leaves them: as read with it, less the units a late
@@ -267,8 +351,14 @@ fn after_sale(
 
 /// The order as the transition wrote it: `after` with its history entry, out of the
 /// pending index, and in the invoice index when it awaits its number.
-fn written(mut after: OrderRecord, to: OrderStatus, awaits_invoice: bool, at: DateTime<Utc>) -> OrderRecord {
-    after.order.history.push(HistoryEntry { status: to, at });
+fn written(
+    mut after: OrderRecord,
+    set: &OrderFields,
+    to: OrderStatus,
+    awaits_invoice: bool,
+    at: DateTime<Utc>,
+) -> OrderRecord {
+    after.order.history.push(set.entry(to, at));
     if awaits_invoice {
         after.gsi2pk = Some(crate::store::keys::INVOICES_DUE.to_string());
         after.gsi2sk = Some(crate::store::keys::invoice_due_sort(at, &after.order_id));
@@ -284,6 +374,7 @@ fn effects(
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
+    refund: Option<&RefundRecord>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Outbox>, ApiError> {
     let cause = format!("order:{}", after.order_id);
@@ -294,6 +385,8 @@ fn effects(
                 templates::payment_failed(after, payment.and_then(|p| p.failure_reason.as_deref()))
             }
             Notice::Cancelled { refunded } => templates::order_cancelled(after, *refunded),
+            Notice::Fulfilment(_) => templates::fulfilment(after),
+            Notice::Refunded => templates::partly_refunded(after, refund.map_or(0, |r| r.refunded_cents)),
         };
         effects.push(Outbox::new(&cause, Effect::Email { email }, now));
     }
@@ -311,18 +404,25 @@ fn effects(
         };
         effects.push(Outbox::new(&cause, Effect::Event { detail_type: detail_type.into(), detail }, now));
     }
-    if plan.refund {
+    // A cancellation refunds what operators did not refund before; a partial refund its amount.
+    let refund = match (plan.refund, refund) {
+        (true, _) => Some((None, after.total_cents - (after.refunded_cents))),
+        (false, Some(record)) => Some((Some(record.refund_id.clone()), record.refunded_cents)),
+        (false, None) => None,
+    };
+    if let Some((refund_id, amount_cents)) = refund.filter(|(_, amount)| *amount > 0) {
         let (Some(payment_id), Some(method)) = (&after.payment_id, &after.payment) else {
             return Err(ApiError::Internal("paid order without its payment".into()));
         };
         let request = RefundRequest {
             payment_id: payment_id.clone(),
+            refund_id,
             order_id: Some(after.order_id.clone()),
             subscription_id: None,
             method_type: method.method_type.clone(),
-            amount_cents: after.total_cents,
+            amount_cents,
         };
-        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: true }, now));
+        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: plan.refund }, now));
     }
     Ok(effects)
 }
@@ -392,6 +492,7 @@ async fn refund_payment(
     if took_money {
         let request = RefundRequest {
             payment_id: payment.payment_id.clone(),
+            refund_id: None,
             order_id: Some(order_id.to_string()),
             subscription_id: None,
             method_type: payment.method.method_type.clone(),
