@@ -251,7 +251,8 @@ async fn run_the_operator(app: &TestApp, admin: &str, email: &str, charged: &ser
     let step =
         app.post(&format!("/admin/orders/{order_id}/fulfilment"), Some(admin), json!({"status": "preparing"})).await;
     assert_eq!(step.status, StatusCode::OK, "{}", step.body);
-    let line = json!([{"product_id": charged["items"][0]["product_id"], "quantity": 1}]);
+    let bought = app.get(&format!("/orders/{order_id}"), Some(token)).await.body;
+    let line = json!([{"product_id": bought["items"][0]["product_id"], "quantity": 1}]);
     let refund = json!({"idempotency_key": "iam-1", "lines": line});
     let refunded = app.post(&format!("/admin/orders/{order_id}/refunds"), Some(admin), refund).await;
     assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
