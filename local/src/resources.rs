@@ -61,7 +61,7 @@ pub const TABLE: TableSpec = TableSpec {
     logical_id: "CapsuleTable",
     hash_key: "pk",
     range_key: "sk",
-    indexes: &[("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")],
+    indexes: &[("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk"), ("gsi3", "gsi3pk", "gsi3sk")],
     ttl_attribute: "ttl",
 };
 

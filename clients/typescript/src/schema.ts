@@ -779,6 +779,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every buyer's orders, newest first, filtered
+         * @description Each item is the Order its buyer sees, with the buyer's `user_id` and `email`. The
+         *     filters combine; an `email` no account has lists nothing.
+         */
+        get: operations["listOrdersAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order's whole story
+         * @description The order with its buyer, its payment and the provider's refunds of it, the
+         *     operators' partial refunds, and every email it caused (sent or still in the outbox).
+         */
+        get: operations["getOrderAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An operator cancels an order
+         * @description As the buyer's cancellation, without the buyer's window: a pending order is
+         *     released; a paid one is refunded what operators have not refunded yet, its units
+         *     back on sale. A shipped order (`shipped`, `ready_for_pickup` or later) is refused:
+         *     refund it instead.
+         */
+        post: operations["cancelOrderAdmin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund part of a paid order
+         * @description By `amount_cents`, or by `lines` (their units back on sale; the amount, unless
+         *     given, is what the buyer paid for them: their unit prices less the order's
+         *     discounts in proportion), never more than is left to refund. Sent to the payment
+         *     provider through the outbox and emailed to the buyer; the order's
+         *     `refunded_cents` grows and its history gains the refund. The same
+         *     `idempotency_key` with the same refund answers 200 with the order and refunds
+         *     nothing more; with another refund, 409 `idempotency_key_reused`.
+         */
+        post: operations["refundOrderAdmin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}/fulfilment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a paid order's fulfilment on
+         * @description Home delivery: `preparing` → `shipped` (with `carrier` and `tracking_number`) →
+         *     `delivered`; pickup: `preparing` → `ready_for_pickup` → `picked_up` (`preparing`
+         *     may be skipped). Each step is emailed to the buyer and shown in their order
+         *     (`fulfilment`, `history`); once shipped or ready for pickup, the buyer can no longer
+         *     cancel.
+         */
+        post: operations["fulfilOrderAdmin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dev/outbox": {
         parameters: {
             query?: never;
@@ -853,6 +968,8 @@ export interface components {
          *     plan_not_found 404, insufficient_stock 409, sale_limit_exceeded 422,
          *     unpaid_limit_exceeded 422, cart_too_large 422, empty_cart 400,
          *     checkout_in_progress 409, cancellation_window_elapsed 409, not_cancellable 409,
+         *     order_shipped 409, order_not_paid 409, invalid_fulfilment_step 409,
+         *     refund_exceeds_paid 422, idempotency_key_reused 409,
          *     invalid_signature 400, sale_overlap 409, promo_code_taken 409,
          *     already_subscribed 409, payment_method_expired 422, payment_method_in_use 409, payment_unavailable 503,
          *     service_unavailable 503, internal 500.
@@ -860,7 +977,7 @@ export interface components {
          *     404 `not_found`.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
+        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "order_shipped" | "order_not_paid" | "invalid_fulfilment_step" | "refund_exceeds_paid" | "idempotency_key_reused" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
         Error: {
             error: {
                 code: components["schemas"]["ErrorCode"];
@@ -1093,6 +1210,40 @@ export interface components {
             error?: {
                 /** @constant */
                 code?: "not_cancellable";
+            };
+        };
+        OrderShippedError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "order_shipped";
+            };
+        };
+        OrderNotPaidError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "order_not_paid";
+            };
+        };
+        InvalidFulfilmentStepError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "invalid_fulfilment_step";
+            };
+        };
+        IdempotencyKeyReusedError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "idempotency_key_reused";
+            };
+        };
+        RefundExceedsPaidError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "refund_exceeds_paid";
+                details?: {
+                    amount_cents: number;
+                    refundable_cents: number;
+                };
             };
         };
         InvalidSignatureError: components["schemas"]["Error"] & {
@@ -1406,6 +1557,18 @@ export interface components {
             status: components["schemas"]["OrderStatus"];
             /** Format: date-time */
             at: string;
+            /** @description A fulfilment step of the paid order (its status stays `paid`). */
+            fulfilment?: components["schemas"]["FulfilmentStatus"];
+            /** @description An operator's partial refund of this many cents. */
+            refunded_cents?: number;
+        };
+        /** @enum {string} */
+        FulfilmentStatus: "preparing" | "shipped" | "ready_for_pickup" | "delivered" | "picked_up";
+        Fulfilment: {
+            status: components["schemas"]["FulfilmentStatus"];
+            /** @description From `shipped` on, for home delivery. */
+            carrier?: string;
+            tracking_number?: string;
         };
         Order: {
             order_id: string;
@@ -1444,11 +1607,74 @@ export interface components {
              * @enum {string|null}
              */
             refund_status: "pending" | "refunded" | null;
+            /**
+             * @description What operators refunded of it so far (partial refunds); absent while nothing
+             *     was. A cancellation refunds the rest.
+             */
+            refunded_cents?: number;
+            /** @description Where the paid order stands after payment; absent until an operator starts it. */
+            fulfilment?: components["schemas"]["Fulfilment"];
             history: components["schemas"]["HistoryEntry"][];
         };
         OrderPage: {
             items: components["schemas"]["Order"][];
             next_cursor: components["schemas"]["NextCursor"];
+        };
+        AdminOrder: components["schemas"]["Order"] & {
+            user_id: string;
+            email: string;
+        };
+        AdminOrderPage: {
+            items: components["schemas"]["AdminOrder"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        AdminOrderDetail: components["schemas"]["AdminOrder"] & {
+            /** @description Its payment, then the provider's refunds of it. */
+            payments: {
+                payment_id: string;
+                method_type: string;
+                amount_cents: number;
+                /** @enum {string} */
+                status: "succeeded" | "failed" | "refunded";
+                /** Format: date-time */
+                at: string;
+            }[];
+            /** @description Operators' partial refunds. */
+            refunds: {
+                refund_id: string;
+                idempotency_key: string;
+                amount_cents: number;
+                lines: components["schemas"]["ReturnedLine"][];
+                /** Format: date-time */
+                at: string;
+            }[];
+            /** @description Every email the order caused, sent (`sent_at`) or still in the outbox. */
+            emails: {
+                to: string[];
+                subject: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                sent_at?: string;
+            }[];
+        };
+        ReturnedLine: {
+            product_id: string;
+            quantity: number;
+        };
+        /** @description `amount_cents`, `lines`, or both (the lines restocked, the amount refunded). */
+        RefundRequestBody: {
+            /** @description The operator's key for this refund; the same key refunds once. */
+            idempotency_key: string;
+            amount_cents?: number;
+            lines?: components["schemas"]["ReturnedLine"][];
+        };
+        FulfilmentRequestBody: {
+            status: components["schemas"]["FulfilmentStatus"];
+            /** @description Required with `shipped`, refused otherwise. */
+            carrier?: string;
+            /** @description Required with `shipped`, refused otherwise. */
+            tracking_number?: string;
         };
         /**
          * @description `method=card&card_number=&exp_month=&exp_year=&cvc=&holder_name=` or
@@ -2349,7 +2575,8 @@ export interface components {
             };
         };
         /**
-         * @description `cancellation_window_elapsed` (admin setting, default 24 h after payment), or
+         * @description `cancellation_window_elapsed` (admin setting, default 24 h after payment),
+         *     `order_shipped` (the window closes when the order ships or is ready for pickup), or
          *     `not_cancellable` (already cancelled, failed or expired).
          */
         CancelConflict: {
@@ -2357,7 +2584,49 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["CancellationWindowElapsedError"] | components["schemas"]["NotCancellableError"];
+                "application/json": components["schemas"]["CancellationWindowElapsedError"] | components["schemas"]["OrderShippedError"] | components["schemas"]["NotCancellableError"];
+            };
+        };
+        /** @description `order_shipped` (refund it instead) or `not_cancellable`. */
+        OperatorCancelConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrderShippedError"] | components["schemas"]["NotCancellableError"];
+            };
+        };
+        /** @description `order_not_paid` (only a paid order is refunded) or `idempotency_key_reused`. */
+        RefundConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrderNotPaidError"] | components["schemas"]["IdempotencyKeyReusedError"];
+            };
+        };
+        /**
+         * @description `refund_exceeds_paid`: more than is left to refund; `details` has the
+         *     `amount_cents` asked and the `refundable_cents` left. Nothing is refunded.
+         */
+        RefundExceedsPaid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RefundExceedsPaidError"];
+            };
+        };
+        /**
+         * @description `order_not_paid` (pending, failed, expired or cancelled), or
+         *     `invalid_fulfilment_step` (not the next step for its delivery mode, or done already).
+         */
+        FulfilmentConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrderNotPaidError"] | components["schemas"]["InvalidFulfilmentStepError"];
             };
         };
         /** @description `sale_overlap`: another sale of one of these products overlaps this one. */
@@ -3741,6 +4010,185 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOrdersAdmin: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status; another value is 400 (`details.field`). */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only paid orders at this fulfilment step. */
+                fulfilment?: components["schemas"]["FulfilmentStatus"];
+                /** @description Only the orders of the account with this email. */
+                email?: string;
+                /** @description Only orders created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only orders created at or before this time (RFC 3339). */
+                to?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The `next_cursor` of the previous page (opaque). One this API did not hand out (an
+                 *     empty one included), or (a Capsule extension) longer than 512 characters, is 400
+                 *     `invalid_request`.
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["OperatorCancelConflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refundOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequestBody"];
+            };
+        };
+        responses: {
+            /** @description This refund was made before under this key; the order as it is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Refunded; the order after it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["RefundConflict"];
+            422: components["responses"]["RefundExceedsPaid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    fulfilOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FulfilmentRequestBody"];
+            };
+        };
+        responses: {
+            /** @description The order after the step. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["FulfilmentConflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -1,7 +1,8 @@
-//! The admin back office (role admin only): products, settings, sales, promo codes and
-//! the listings of unpaid carts, payments and stock alerts.
+//! The admin back office (role admin only): products, settings, sales, promo codes, orders
+//! (cancel, refund, fulfil) and the listings of unpaid carts, payments and stock alerts.
 mod catalogue;
 mod listings;
+mod orders;
 mod promotions;
 
 use lambda_http::{Body, Request, Response};
@@ -28,6 +29,11 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::Payments => listings::payments(app, req).await,
         Route::StockAlerts => listings::stock_alerts(app, req).await,
         Route::AdminSubscriptions => listings::subscriptions(app, req).await,
+        Route::AdminListOrders => orders::list(app, req).await,
+        Route::AdminGetOrder => orders::detail(app, req).await,
+        Route::AdminCancelOrder => orders::cancel(app, req).await,
+        Route::AdminRefundOrder => orders::refund(app, req).await,
+        Route::AdminFulfilOrder => orders::fulfil(app, req).await,
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }

@@ -168,6 +168,9 @@ pub(crate) fn new(
         gsi1sk: keys::time_sort(now, order_id),
         gsi2pk: Some(keys::PENDING_ORDERS.to_string()),
         gsi2sk: Some(keys::time_sort(expires_at, order_id)),
+        gsi3pk: Some(keys::ALL_ORDERS.to_string()),
+        gsi3sk: Some(keys::time_sort(now, order_id)),
+        moves: 0,
         user_id: user.user_id.clone(),
         email: user.email.clone(),
         payment_id: None,
@@ -194,7 +197,9 @@ pub(crate) fn new(
             paid_at: None,
             cancelled_at: None,
             refund_status: None,
-            history: vec![HistoryEntry { status: OrderStatus::PendingPayment, at: now }],
+            refunded_cents: 0,
+            fulfilment: None,
+            history: vec![HistoryEntry::status(OrderStatus::PendingPayment, now)],
         },
     }
 }

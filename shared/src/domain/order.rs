@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
+use super::fulfilment::{Fulfilment, FulfilmentStatus};
 use super::pricing::PricedLine;
 use super::settings::Settings;
 use super::{Cents, Percent};
@@ -211,6 +212,18 @@ pub struct HistoryEntry {
     pub status: OrderStatus,
     #[serde(with = "crate::clock::secs")]
     pub at: DateTime<Utc>,
+    /// A fulfilment step of a paid order (its status stays `paid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<FulfilmentStatus>,
+    /// An operator's refund of this many cents (its status stays as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_cents: Option<i64>,
+}
+
+impl HistoryEntry {
+    pub fn status(status: OrderStatus, at: DateTime<Utc>) -> Self {
+        Self { status, at, fulfilment: None, refunded_cents: None }
+    }
 }
 
 /// The order-level discounts (unit discounts are in the lines' prices).
@@ -302,7 +315,18 @@ pub struct Order {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// `pending` while a cancelled paid order's refund has not gone through, then `refunded`.
     pub refund_status: Option<RefundStatus>,
+    /// Refunded by operators so far (partial refunds; absent while none); a cancellation
+    /// refunds the rest.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded_cents: i64,
+    /// Where a paid order stands after payment; absent until an operator starts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<Fulfilment>,
     pub history: Vec<HistoryEntry>,
+}
+
+fn is_zero(cents: &i64) -> bool {
+    *cents == 0
 }
 
 pub fn delivery_fee(delivery: &Delivery, settings: &Settings) -> Cents {

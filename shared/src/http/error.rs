@@ -47,6 +47,16 @@ pub enum ApiError {
     CancellationWindowElapsed,
     #[error("this order cannot be cancelled")]
     NotCancellable,
+    #[error("this order has shipped: it can be refunded, not cancelled")]
+    OrderShipped,
+    #[error("only a paid order is fulfilled or refunded")]
+    OrderNotPaid,
+    #[error("this fulfilment step does not follow the order's current one")]
+    InvalidFulfilmentStep,
+    #[error("the refund is more than what is left to refund")]
+    RefundExceedsPaid(Value),
+    #[error("this idempotency_key was used for another refund")]
+    IdempotencyKeyReused,
     #[error("invalid signature")]
     InvalidSignature,
     #[error("the sale overlaps another sale of the same product")]
@@ -105,6 +115,11 @@ impl ApiError {
             Self::CheckoutInProgress(_) => (409, "checkout_in_progress"),
             Self::CancellationWindowElapsed => (409, "cancellation_window_elapsed"),
             Self::NotCancellable => (409, "not_cancellable"),
+            Self::OrderShipped => (409, "order_shipped"),
+            Self::OrderNotPaid => (409, "order_not_paid"),
+            Self::InvalidFulfilmentStep => (409, "invalid_fulfilment_step"),
+            Self::RefundExceedsPaid(_) => (422, "refund_exceeds_paid"),
+            Self::IdempotencyKeyReused => (409, "idempotency_key_reused"),
             Self::InvalidSignature => (400, "invalid_signature"),
             Self::SaleOverlap(_) => (409, "sale_overlap"),
             Self::PromoCodeTaken => (409, "promo_code_taken"),
@@ -127,7 +142,8 @@ impl ApiError {
             | Self::UnpaidLimitExceeded(d)
             | Self::CheckoutInProgress(d)
             | Self::SaleOverlap(d)
-            | Self::CartTooLarge(d) => d.clone(),
+            | Self::CartTooLarge(d)
+            | Self::RefundExceedsPaid(d) => d.clone(),
             Self::InvalidField { field, message } => json!({"field": field, "message": message}),
             _ => json!({}),
         };
@@ -156,6 +172,9 @@ impl From<Refusal> for ApiError {
         match refusal {
             Refusal::NotCancellable => Self::NotCancellable,
             Refusal::CancellationWindowElapsed => Self::CancellationWindowElapsed,
+            Refusal::Shipped => Self::OrderShipped,
+            Refusal::NotPaid => Self::OrderNotPaid,
+            Refusal::FulfilmentStep => Self::InvalidFulfilmentStep,
         }
     }
 }

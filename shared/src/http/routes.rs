@@ -66,6 +66,11 @@ routes! {
     Payments: "GET" "/admin/payments" => "admin",
     StockAlerts: "GET" "/admin/stock-alerts" => "admin",
     AdminSubscriptions: "GET" "/admin/subscriptions" => "admin",
+    AdminListOrders: "GET" "/admin/orders" => "admin",
+    AdminGetOrder: "GET" "/admin/orders/{order_id}" => "admin",
+    AdminCancelOrder: "POST" "/admin/orders/{order_id}/cancel" => "admin",
+    AdminRefundOrder: "POST" "/admin/orders/{order_id}/refunds" => "admin",
+    AdminFulfilOrder: "POST" "/admin/orders/{order_id}/fulfilment" => "admin",
 }
 
 impl Route {

@@ -127,13 +127,57 @@ pub fn payment_failed(order: &OrderRecord, reason: Option<&str>) -> EmailMessage
 
 pub fn order_cancelled(order: &OrderRecord, refunded: bool) -> EmailMessage {
     let refund = if refunded {
-        format!(" {} will be refunded to your {}.", eur(order, order.total_cents), payment_text(order))
+        let left = order.total_cents - order.refunded_cents;
+        format!(" {} will be refunded to your {}.", eur(order, left), payment_text(order))
     } else {
         String::new()
     };
     let text = format!("Your order {} is cancelled.{refund}\n", order.order_id);
     let html = page("Order cancelled", html! { p { (text) } });
     EmailMessage { to: vec![order.email.clone()], subject: format!("Order {} cancelled", order.order_id), text, html }
+}
+
+/// A fulfilment step of a paid order, as the buyer is told it.
+pub fn fulfilment(order: &OrderRecord) -> EmailMessage {
+    use crate::domain::fulfilment::FulfilmentStatus as F;
+    let Some(fulfilment) = &order.fulfilment else {
+        return order_update(order, "Order update", format!("Your order {} has moved on.\n", order.order_id));
+    };
+    let id = &order.order_id;
+    let (title, text) = match fulfilment.status {
+        F::Preparing => ("Order being prepared", format!("Your order {id} is being prepared.\n")),
+        F::Shipped => (
+            "Order shipped",
+            format!(
+                "Your order {id} has shipped with {}, tracking number {}.\n",
+                fulfilment.carrier.as_deref().unwrap_or("our carrier"),
+                fulfilment.tracking_number.as_deref().unwrap_or("—")
+            ),
+        ),
+        F::ReadyForPickup => (
+            "Order ready for pickup",
+            format!("Your order {id} is ready for pickup.\n{}\n", delivery_text(&order.delivery)),
+        ),
+        F::Delivered => ("Order delivered", format!("Your order {id} has been delivered.\n")),
+        F::PickedUp => ("Order picked up", format!("Your order {id} has been picked up. Enjoy!\n")),
+    };
+    order_update(order, title, text)
+}
+
+/// Part of a paid order refunded by the shop.
+pub fn partly_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMessage {
+    let text = format!(
+        "{} of your order {} will be refunded to your {}.\n",
+        eur(order, amount_cents),
+        order.order_id,
+        payment_text(order)
+    );
+    order_update(order, "Refund", text)
+}
+
+fn order_update(order: &OrderRecord, title: &str, text: String) -> EmailMessage {
+    let html = page(title, html! { p { (text) } });
+    EmailMessage { to: vec![order.email.clone()], subject: format!("{title} — order {}", order.order_id), text, html }
 }
 
 pub fn late_payment_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMessage {

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use crate::domain::fulfilment::{FulfilmentStep, RefundAsk};
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
 use crate::domain::order::{OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
@@ -14,7 +15,9 @@ use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
-use crate::store::{AppliedTo, CartRecord, CartWrite, OrderRecord, PaymentRecord, Transition, TransitionError, Write};
+use crate::store::{
+    AppliedTo, CartRecord, CartWrite, OrderRecord, PaymentRecord, RefundRecord, Transition, TransitionError, Write,
+};
 use crate::App;
 
 mod next;
@@ -29,6 +32,12 @@ pub enum Cause<'a> {
     Cancel {
         by: &'a str,
     },
+    /// An operator cancels: the buyer's window does not apply, shipping still does.
+    OperatorCancel,
+    /// An operator's fulfilment step.
+    Fulfil(&'a FulfilmentStep),
+    /// An operator's partial refund.
+    Refund(&'a RefundAsk),
 }
 
 #[derive(Debug)]
@@ -119,8 +128,20 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         Cause::HoldExpired => OrderEvent::HoldExpired,
         Cause::Cancel { .. } => OrderEvent::CancelRequested {
             within_window: within_cancellation_window(app, &order, now).await?,
+            shipped: has_left(&order),
             refund_pending: order.refund_status == Some(RefundStatus::Pending),
         },
+        Cause::OperatorCancel => OrderEvent::CancelRequested {
+            within_window: true,
+            shipped: has_left(&order),
+            refund_pending: order.refund_status == Some(RefundStatus::Pending),
+        },
+        Cause::Fulfil(step) => OrderEvent::Fulfil {
+            from: order.fulfilment.as_ref().map(|f| f.status),
+            to: step.status(),
+            pickup: matches!(order.delivery, crate::domain::order::Delivery::Pickup { .. }),
+        },
+        Cause::Refund(_) => OrderEvent::RefundRequested,
     };
     match lifecycle::plan(order.status, event) {
         Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
@@ -131,6 +152,10 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         },
         Decision::Apply(plan) => apply_plan(app, order, plan, cause, now).await,
     }
+}
+
+fn has_left(order: &OrderRecord) -> bool {
+    order.fulfilment.as_ref().is_some_and(|f| f.status.has_left())
 }
 
 async fn within_cancellation_window(app: &App, order: &OrderRecord, now: DateTime<Utc>) -> Result<bool, ApiError> {
@@ -153,19 +178,21 @@ async fn apply_plan(
         Cause::Payment(payment) => Some(payment),
         _ => None,
     };
-    let change = order.apply(&plan, payment, now)?;
-    let after = change.applied_to(&order);
+    let next = order.apply(&plan, cause, now)?;
+    let after = next.change.applied_to(&order);
     let cart = cart_after(app, &order, plan.cart, now).await?;
-    let (effects, with) = follow_ups(app, &order, &after, &plan, payment, now).await?;
+    let (effects, with) = follow_ups(app, &order, &after, &plan, payment, next.refund.as_ref(), now).await?;
     let transition = Transition {
         order: &order,
-        change: &change,
+        change: &next.change,
         stock: plan.stock,
         cart,
         event_id: payment.map(|p| p.event_id.as_str()),
         payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
+        returned: next.returned.map(|r| r.released).unwrap_or_default(),
+        refund_record: next.refund.as_ref().map(crate::store::to_item).transpose()?,
         with,
     };
     match app.store.apply(transition).await {
@@ -199,6 +226,7 @@ async fn follow_ups(
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
+    refund: Option<&RefundRecord>,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Outbox>, Vec<Write>), ApiError> {
     let saving = match (plan.to, payment) {
@@ -207,7 +235,7 @@ async fn follow_ups(
         }
         _ => None,
     };
-    let mut effects = effects(after, plan, payment, now)?;
+    let mut effects = effects(after, plan, payment, refund, now)?;
     let mut writes = Vec::new();
     if let Some(saving) = saving {
         writes.push(saving.write(app.store.table())?);
@@ -240,6 +268,7 @@ fn effects(
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
+    refund: Option<&RefundRecord>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Outbox>, ApiError> {
     let cause = format!("order:{}", after.order_id);
@@ -250,6 +279,8 @@ fn effects(
                 templates::payment_failed(after, payment.and_then(|p| p.failure_reason.as_deref()))
             }
             Notice::Cancelled { refunded } => templates::order_cancelled(after, *refunded),
+            Notice::Fulfilment(_) => templates::fulfilment(after),
+            Notice::Refunded => templates::partly_refunded(after, refund.map_or(0, |r| r.refunded_cents)),
         };
         effects.push(Outbox::new(&cause, Effect::Email { email }, now));
     }
@@ -267,18 +298,25 @@ fn effects(
         };
         effects.push(Outbox::new(&cause, Effect::Event { detail_type: detail_type.into(), detail }, now));
     }
-    if plan.refund {
+    // A cancellation refunds what operators did not refund before; a partial refund its amount.
+    let refund = match (plan.refund, refund) {
+        (true, _) => Some((None, after.total_cents - (after.refunded_cents))),
+        (false, Some(record)) => Some((Some(record.refund_id.clone()), record.refunded_cents)),
+        (false, None) => None,
+    };
+    if let Some((refund_id, amount_cents)) = refund.filter(|(_, amount)| *amount > 0) {
         let (Some(payment_id), Some(method)) = (&after.payment_id, &after.payment) else {
             return Err(ApiError::Internal("paid order without its payment".into()));
         };
         let request = RefundRequest {
             payment_id: payment_id.clone(),
+            refund_id,
             order_id: Some(after.order_id.clone()),
             subscription_id: None,
             method_type: method.method_type.clone(),
-            amount_cents: after.total_cents,
+            amount_cents,
         };
-        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: true }, now));
+        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: plan.refund }, now));
     }
     Ok(effects)
 }
@@ -348,6 +386,7 @@ async fn refund_payment(
     if took_money {
         let request = RefundRequest {
             payment_id: payment.payment_id.clone(),
+            refund_id: None,
             order_id: Some(order_id.to_string()),
             subscription_id: None,
             method_type: payment.method.method_type.clone(),

@@ -91,10 +91,15 @@ pub struct Session {
     pub record: Option<crate::store::Write>,
 }
 
-/// A payment to give back in full, naming what it paid for: its order or its subscription.
+/// A payment to give back, in full or `amount_cents` of it, naming what it paid for: its
+/// order or its subscription.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefundRequest {
     pub payment_id: String,
+    /// One of several refunds of the payment (an operator's partial refund): its own id,
+    /// which keeps it apart from the others at the provider. None: the payment's one refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<String>,
     pub order_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -140,7 +145,8 @@ pub trait PaymentProvider: Send + Sync {
     /// cancelled, or paid otherwise); nothing if it was completed or expired meanwhile.
     fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
 
-    /// Refunds a payment in full; idempotent for one payment.
+    /// Refunds `amount_cents` of a payment; idempotent for one payment and `refund_id`
+    /// (`RefundRequest::idempotency_id`).
     fn refund<'a>(
         &'a self,
         app: &'a App,
@@ -151,6 +157,13 @@ pub trait PaymentProvider: Send + Sync {
 
 pub fn provider() -> &'static dyn PaymentProvider {
     &sandbox::Sandbox
+}
+
+impl RefundRequest {
+    /// What makes this refund one at the provider: the same id never refunds twice.
+    pub fn idempotency_id(&self) -> &str {
+        self.refund_id.as_deref().unwrap_or(&self.payment_id)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

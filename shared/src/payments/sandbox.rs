@@ -132,7 +132,7 @@ impl PaymentProvider for Sandbox {
     ) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move {
             let mut refund = PaymentRecord::new(
-                &format!("refund-{}", request.payment_id),
+                &format!("refund-{}", request.idempotency_id()),
                 &request.method_type,
                 request.amount_cents,
                 crate::domain::order::PaymentStatus::Refunded,

@@ -20,7 +20,7 @@ mod users;
 
 pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::{invoice_number, Numbering};
-pub use orders::{OrderRecord, SaleLine};
+pub use orders::{OrderFilter, OrderRecord, RefundRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
 pub use payment_methods::{payment_method_id, Deletion, MethodSave, PaymentMethodRecord};
 pub use payments::{AppliedTo, PaymentRecord};

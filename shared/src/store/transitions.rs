@@ -50,6 +50,11 @@ pub struct Transition<'a> {
     pub payments: Vec<PaymentRecord>,
     pub claims: Claims,
     pub commission: CommissionMove,
+    /// The units a partial refund gives back (`StockMove::Return`), by shard.
+    pub returned: Vec<ShardHold>,
+    /// A partial refund's record, put once under its idempotency key
+    /// (`keys::order_refund`): a second refund with the key is `AlreadyApplied`.
+    pub refund_record: Option<Item>,
     /// What is written with the change: the effects that follow it (`store::outbox_put`),
     /// a payment method it saves.
     pub with: Vec<TransactWriteItem>,
@@ -90,17 +95,26 @@ impl OrderChange {
         }
     }
 
+    /// The history entry the move adds.
+    pub fn entry(&self) -> HistoryEntry {
+        self.set.entry(self.to, self.at)
+    }
+
     /// `order` as this change leaves it: what `Store::apply` writes.
     pub fn applied_to(&self, order: &OrderRecord) -> OrderRecord {
         let mut after = order.clone();
         after.order.status = self.to;
-        after.order.history.push(HistoryEntry { status: self.to, at: self.at });
+        after.order.history.push(self.entry());
+        after.moves += 1;
         let set = self.set.clone();
         after.order.paid_at = set.paid_at.or(after.order.paid_at);
         after.payment_id = set.payment_id.or(after.payment_id);
         after.order.payment = set.payment.or(after.order.payment);
         after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
         after.order.refund_status = set.refund_status.or(after.order.refund_status);
+        after.order.fulfilment = set.fulfilment.or(after.order.fulfilment);
+        after.order.refunded_cents = set.refunded_cents.unwrap_or(after.order.refunded_cents);
+        after.stock_holds = set.stock_holds.unwrap_or(after.stock_holds);
         if let Some(listed) = self.gsi2(&order.order_id) {
             (after.gsi2pk, after.gsi2sk) = listed.unzip();
         }
@@ -134,12 +148,34 @@ pub struct OrderFields {
     pub cancelled_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<crate::domain::order::RefundStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<crate::domain::fulfilment::Fulfilment>,
+    /// Refunded by operators in all, after a partial refund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_cents: Option<i64>,
+    /// The units still held after a partial refund returned some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_holds: Option<Vec<ShardHold>>,
+    /// This move's partial refund, as the history shows it.
+    #[serde(skip)]
+    pub refunded_now: Option<i64>,
+}
+
+impl OrderFields {
+    /// The order's history entry for a move to `to` that sets these fields.
+    pub fn entry(&self, to: OrderStatus, at: DateTime<Utc>) -> HistoryEntry {
+        HistoryEntry {
+            fulfilment: self.fulfilment.as_ref().map(|f| f.status),
+            refunded_cents: self.refunded_now,
+            ..HistoryEntry::status(to, at)
+        }
+    }
 }
 
 /// Why a transition did not apply.
 #[derive(Debug)]
 pub enum TransitionError {
-    /// The webhook event was applied before.
+    /// The webhook event was applied before, or the partial refund's key was used.
     AlreadyApplied,
     /// The order is no longer in the status this transition starts from.
     StatusChanged,
@@ -187,11 +223,13 @@ fn order_update(
     change: &OrderChange,
     holds: Option<&Vec<ShardHold>>,
 ) -> Result<TransactWriteItem, StoreError> {
-    let mut expression = String::from("SET #status = :to, history = list_append(history, :entry)");
+    let mut expression = String::from("SET #status = :to, history = list_append(history, :entry), moves = :next_moves");
     let mut values = Item::from([
         (":to".into(), s(change.to.as_str())),
         (":from".into(), s(order.status.as_str())),
-        (":entry".into(), to_entry(change.to, change.at)?),
+        (":entry".into(), to_entry(&change.entry())?),
+        (":moves".into(), n(order.moves)),
+        (":next_moves".into(), n(order.moves + 1)),
     ]);
     for (name, value) in to_item(&change.set)? {
         expression.push_str(&format!(", {name} = :{name}"));
@@ -214,7 +252,7 @@ fn order_update(
         table,
         keys::order(&order.order_id).item(),
         &expression,
-        Some("#status = :from"),
+        Some("#status = :from AND (attribute_not_exists(moves) OR moves = :moves)"),
         values,
         &[("#status", "status")],
     )
@@ -270,7 +308,9 @@ impl Store {
     pub async fn apply(&self, t: Transition<'_>) -> Result<(), TransitionError> {
         let table = self.table();
         let from = t.order.status;
-        if !from.can_become(t.change.to) {
+        // A fulfilment step or a partial refund keeps the status; the order's move count
+        // guards every move, those included.
+        if from != t.change.to && !from.can_become(t.change.to) {
             return Err(TransitionError::StatusChanged);
         }
         let mut actions = Vec::new();
@@ -283,10 +323,16 @@ impl Store {
         let holds = match t.stock {
             StockMove::None => Vec::new(),
             StockMove::Release => t.order.shard_holds(),
+            StockMove::Return => t.returned.clone(),
             StockMove::Hold => self.holds_again(t.order).await?,
         };
         let order_index = actions.len();
         actions.push(order_update(table, t.order, t.change, (t.stock == StockMove::Hold).then_some(&holds))?);
+        let mut refund_index = None;
+        if let Some(record) = t.refund_record {
+            refund_index = Some(actions.len());
+            actions.push(tx::put(table, record, Some("attribute_not_exists(pk)"))?);
+        }
         let stock_start = actions.len();
         for hold in &holds {
             actions.push(stock_update(table, hold, t.stock)?);
@@ -310,7 +356,7 @@ impl Store {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
                 let failed = cancelled.refusals();
-                if event_index.is_some_and(|i| failed[i]) {
+                if event_index.is_some_and(|i| failed[i]) || refund_index.is_some_and(|i| failed[i]) {
                     return Err(TransitionError::AlreadyApplied);
                 }
                 if failed[order_index] {
@@ -445,7 +491,7 @@ fn to_value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn to_entry(status: OrderStatus, at: DateTime<Utc>) -> Result<AttributeValue, StoreError> {
-    let entry = to_item(&HistoryEntry { status, at })?;
+fn to_entry(entry: &HistoryEntry) -> Result<AttributeValue, StoreError> {
+    let entry = to_item(entry)?;
     Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
 }

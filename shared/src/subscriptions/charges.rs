@@ -235,6 +235,7 @@ async fn refuse_payment(
     let now = app.clock.now();
     let request = RefundRequest {
         payment_id: event.payment_id.clone(),
+        refund_id: None,
         order_id: None,
         subscription_id: Some(record.subscription_id.clone()),
         method_type: event.method.method_type.clone(),

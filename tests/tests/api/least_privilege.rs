@@ -187,6 +187,7 @@ async fn run_every_function(app: &TestApp) {
     // a declined card; below, an unpaid hold released by the sweep
     fill_cart(app, &token, 5).await;
     pay_on_page(app, &token, &card(DECLINED, 12, 2031, false), "payment_failed").await;
+    run_the_operator(app, &admin, &email, &charged.body, &token).await;
     // orders
     assert_eq!(app.get("/orders", Some(&token)).await.status, StatusCode::OK);
     let order = app.get(&format!("/orders/{}", charged.body["order_id"].as_str().expect("id")), Some(&token)).await;
@@ -252,6 +253,32 @@ async fn run_every_function(app: &TestApp) {
     let deleted = app.call(Method::DELETE, &format!("/payment-methods/{unused}"), Some(&token), None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert!(!app.emails_to(&email).await.is_empty());
+}
+
+/// An operator's order work: the listings, a fulfilment step, a partial refund and the
+/// order's story on the charged order; a pending order with a promo code cancelled (its
+/// cart unlocked, its code's use given back).
+async fn run_the_operator(app: &TestApp, admin: &str, email: &str, charged: &serde_json::Value, token: &str) {
+    let order_id = charged["order_id"].as_str().expect("id");
+    for path in [format!("/admin/orders?email={email}"), "/admin/orders?status=paid".to_string()] {
+        assert_eq!(app.get(&path, Some(admin)).await.status, StatusCode::OK, "{path}");
+    }
+    let step =
+        app.post(&format!("/admin/orders/{order_id}/fulfilment"), Some(admin), json!({"status": "preparing"})).await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    let bought = app.get(&format!("/orders/{order_id}"), Some(token)).await.body;
+    let line = json!([{"product_id": bought["items"][0]["product_id"], "quantity": 1}]);
+    let refund = json!({"idempotency_key": "iam-1", "lines": line});
+    let refunded = app.post(&format!("/admin/orders/{order_id}/refunds"), Some(admin), refund).await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
+    assert_eq!(app.get(&format!("/admin/orders/{order_id}"), Some(admin)).await.status, StatusCode::OK);
+    fill_cart(app, token, 5).await;
+    assert_eq!(app.post("/cart/promo-code", Some(token), json!({"code": "IAMTEN"})).await.status, StatusCode::OK);
+    let pending = app.post("/checkout", Some(token), json!({"payment_method": "card", "delivery": pickup()})).await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
+    let path = format!("/admin/orders/{}/cancel", pending.body["order_id"].as_str().expect("id"));
+    let cancelled = app.post(&path, Some(admin), json!({})).await;
+    assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.body);
 }
 
 /// The relay's own work: a stack whose functions leave every effect to it (as if each had

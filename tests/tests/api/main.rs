@@ -13,6 +13,7 @@ mod flash_sale;
 mod least_privilege;
 mod limits;
 mod local_stack;
+mod operators;
 mod orders;
 mod outbox;
 mod payments;
