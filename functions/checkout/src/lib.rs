@@ -7,13 +7,14 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::cart::price_lines;
+use shared::cart::{self, price_lines, Choice};
 use shared::domain::lifecycle::{largest_transaction, MAX_TRANSACTION_WRITES};
-use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
+use shared::domain::order::{payment_description, DeliveryRequest, Gift, OrderStatus};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
-use shared::domain::pricing::{Breakdown, Fees};
+use shared::domain::pricing::Breakdown;
 use shared::domain::stock::{self as shard, ShardHold};
 use shared::domain::Percent;
+use shared::http::error::{SaleLimit, Shortage};
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::methods::PaymentMethodKind;
@@ -71,20 +72,13 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         ReturnUrls::checked(&app.config.allowed_origins, body.success_url.as_deref(), body.cancel_url.as_deref())?;
     let paying = match methods::kind(&body.payment_method) {
         Some(kind) => Paying::Page(kind),
-        None => Paying::Saved(Box::new(saved_methods::chargeable(app, &caller.user_id, &body.payment_method).await?)),
+        None => Paying::Saved(Box::new(
+            saved_methods::chargeable(app, &caller.user_id, &body.payment_method, "payment_method").await?,
+        )),
     };
-    let pickup_point = match body.delivery.pickup_point_id() {
-        Some(id) => app.store.pickup_point(id).await?,
-        None => None,
-    };
-    let delivery =
-        body.delivery.validate(pickup_point.as_ref().map(|p| PickupPointRef { name: &p.name, address: &p.address }))?;
-    let gift = body.gift.map(|g| g.validate(&delivery)).transpose()?;
     let settings = app.store.settings().await?;
-    let fees = Fees {
-        delivery: delivery_fee(&delivery, &settings),
-        gift: gift.as_ref().map(|g| g.fee(&settings)).unwrap_or_default(),
-    };
+    // The fees as the quote gives them (`cart::choose`): what the buyer saw is what is charged.
+    let Choice { delivery, gift, fees } = cart::choose(app, &settings, body.delivery, body.gift).await?;
     // The account and the cart in one read; a contended retry reads the cart alone.
     let (user, first_cart) = app.store.user_and_cart(&caller.user_id).await?;
     let user = user.ok_or(ApiError::Unauthorized)?;
@@ -99,7 +93,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         };
         let mut cart = cart.unwrap_or_else(|| CartRecord::empty(&caller.user_id, now));
         if let Some(order_id) = &cart.checkout_order_id {
-            return Err(ApiError::CheckoutInProgress(json!({"order_id": order_id})));
+            return Err(ApiError::CheckoutInProgress { order_id: order_id.clone() });
         }
         let priced = price_lines(app, &caller.user_id, &cart.lines, cart.promo_code.as_deref(), fees).await?;
         let breakdown = &priced.breakdown;
@@ -109,7 +103,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         // Refuse early what cannot be held, before opening a payment session.
         let short = shortages(&cart, &priced.products);
         if !short.is_empty() {
-            return Err(insufficient(short));
+            return Err(ApiError::InsufficientStock(short));
         }
         let order_id = uuid::Uuid::new_v4().to_string();
         let holds = stock_holds(&order_id, &cart, &priced.products)?;
@@ -144,7 +138,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     user_id: caller.user_id.clone(),
                     amount_cents: breakdown.total.cents(),
                     currency: CURRENCY.to_string(),
-                    description: format!("Order {} ({} items)", &order_id[..8], breakdown.total_quantity),
+                    description: payment_description(&order_id, breakdown.total_quantity),
                     method_type: kind.id().to_string(),
                     allow_save: body.save_payment_method,
                     expires_at,
@@ -211,7 +205,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                 if short.is_empty() {
                     continue;
                 }
-                return Err(insufficient(short));
+                return Err(ApiError::InsufficientStock(short));
             }
             Err(TransitionError::SaleLimit(products)) => {
                 let product_id = products.first().cloned().unwrap_or_default();
@@ -260,12 +254,6 @@ async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodReco
     }
 }
 
-struct Shortage {
-    product_id: String,
-    requested: u32,
-    available: i64,
-}
-
 /// Which shards hold each line's units, from the shards as read: a line is never refused
 /// while all of its product's shards together have its units.
 fn stock_holds(
@@ -278,7 +266,7 @@ fn stock_holds(
         let units = products.get(&line.product_id).map(|p| p.units()).unwrap_or_default();
         match shard::take(order_id, &line.product_id, line.quantity, &units) {
             Some(taken) => holds.extend(taken),
-            None => return Err(insufficient(shortages(cart, products))),
+            None => return Err(ApiError::InsufficientStock(shortages(cart, products))),
         }
     }
     Ok(holds)
@@ -299,15 +287,7 @@ fn shortages(cart: &CartRecord, products: &HashMap<String, ProductRecord>) -> Ve
 }
 
 fn sale_limit(product_id: &str, limit: i64, already: u32) -> ApiError {
-    ApiError::SaleLimitExceeded(json!({"product_id": product_id, "limit": limit, "already": already}))
-}
-
-fn insufficient(short: Vec<Shortage>) -> ApiError {
-    let lines: Vec<_> = short
-        .iter()
-        .map(|s| json!({"product_id": s.product_id, "requested": s.requested, "available": s.available}))
-        .collect();
-    ApiError::InsufficientStock(json!({ "lines": lines }))
+    ApiError::SaleLimitExceeded(SaleLimit { product_id: product_id.to_string(), limit, already })
 }
 
 #[allow(clippy::too_many_arguments)]
