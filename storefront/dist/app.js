@@ -345,6 +345,16 @@ function fail(error) {
   const said = { message: explain(error.error), error: true, code: error.code };
   if (error.status === 401) goSaying("#/account", said);
   else say(said.message, said);
+  markField(error.error.code === "invalid_request" ? error.error.details?.field : void 0);
+}
+function markField(pointer) {
+  for (const marked of document.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
+  if (!pointer) return;
+  const input = document.querySelector(`[data-field="${CSS.escape(pointer)}"]`);
+  if (!input) return;
+  input.setAttribute("aria-invalid", "true");
+  input.addEventListener("input", () => input.removeAttribute("aria-invalid"), { once: true });
+  input.focus();
 }
 async function act(control, action) {
   if (control) control.disabled = true;
@@ -643,12 +653,12 @@ async function viewCheckout() {
     points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`))
   );
   const address = {
-    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
-    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
-    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
-    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
-    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
-    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" })
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "", "data-field": "/delivery/address/name" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1", "data-field": "/delivery/address/line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2", "data-field": "/delivery/address/line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code", "data-field": "/delivery/address/postal_code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" })
   };
   const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
   const homeBox = h(
@@ -669,7 +679,7 @@ async function viewCheckout() {
     h("option", { value: "birthday" }, "Birthday wrap"),
     h("option", { value: "wedding" }, "Wedding wrap")
   );
-  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },

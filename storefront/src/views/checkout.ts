@@ -22,12 +22,12 @@ export async function viewCheckout(): Promise<void> {
     points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`)),
   );
   const address: AddressInputs = {
-    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
-    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
-    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
-    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
-    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
-    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" }),
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "", "data-field": "/delivery/address/name" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1", "data-field": "/delivery/address/line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2", "data-field": "/delivery/address/line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code", "data-field": "/delivery/address/postal_code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" }),
   };
   const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
   const homeBox = h(
@@ -48,7 +48,7 @@ export async function viewCheckout(): Promise<void> {
     h("option", { value: "birthday" }, "Birthday wrap"),
     h("option", { value: "wedding" }, "Wedding wrap"),
   );
-  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },

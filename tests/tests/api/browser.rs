@@ -457,6 +457,9 @@ async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes
     browser.click("#to-checkout").await;
     browser.wait_for("#checkout-form").await;
     browser.click("#delivery-home").await;
+    // Paying before the address is complete: the API names the field, the page marks it.
+    browser.click("#place-order").await;
+    browser.wait_for(r#"#addr-line1[aria-invalid="true"]"#).await;
     browser.type_into("#addr-line1", "12 rue de la Roquette").await;
     browser.type_into("#addr-postal", "75011").await;
     browser.type_into("#addr-city", "Paris").await;
