@@ -65,17 +65,48 @@ pub struct Options {
     pub deliver_after_commit: bool,
     /// Origins of storefronts allowed to call the API from a browser and to be sent back to
     /// from the payment page, besides the stack's own (`http://127.0.0.1:<port>` and
-    /// `http://localhost:<port>`, always allowed). `make dev` reads `CORS_ALLOWED_ORIGINS`.
+    /// `http://localhost:<port>`, always allowed). `make dev` allows the usual dev servers'
+    /// (`DEV_SERVER_PORTS`) and adds `CORS_ALLOWED_ORIGINS`.
     pub allowed_origins: Vec<String>,
     /// The SDK clients' time limits and retries (the fault tests use the deployed ones).
     pub sdk_limits: Limits,
 }
 
+/// The port `make dev` serves the API on unless `PORT` names another.
+pub const DEV_PORT: u16 = 3000;
+
+/// The ports front-end dev servers listen on by default (Create React App and Next.js,
+/// Angular, Vite and its preview, Vue CLI and webpack): a React app on one of them calls a
+/// `make dev` stack without any setting.
+pub const DEV_SERVER_PORTS: [u16; 5] = [3000, 4200, 5173, 4173, 8080];
+
+/// The origins of `DEV_SERVER_PORTS` but the API's own `port`, as `localhost` and `127.0.0.1`.
+pub fn dev_server_origins(port: u16) -> Vec<String> {
+    DEV_SERVER_PORTS
+        .iter()
+        .filter(|p| **p != port)
+        .flat_map(|p| [format!("http://localhost:{p}"), format!("http://127.0.0.1:{p}")])
+        .collect()
+}
+
+/// The demo storefront's port when `STOREFRONT_PORT` names none: the one after the API's,
+/// so `PORT` alone moves both and a second `make dev` starts beside the first.
+pub fn storefront_port(api_port: u16) -> u16 {
+    api_port.saturating_add(1)
+}
+
 impl Options {
+    /// `make dev`'s stack on `port`: resources of its own on a shared emulator when the
+    /// port is not `DEV_PORT` (`capsule-3010`), the dev servers' origins allowed.
     pub fn local(endpoint: String, port: u16) -> Self {
+        let extra = std::env::var("CORS_ALLOWED_ORIGINS").unwrap_or_default();
+        let extra = extra.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         Self {
             endpoint,
-            prefix: "capsule".to_string(),
+            prefix: match port {
+                DEV_PORT | 0 => "capsule".to_string(),
+                other => format!("capsule-{other}"),
+            },
             port,
             run_schedules: true,
             jwt_secret: std::env::var("JWT_SECRET").unwrap_or_else(|_| "local-only-jwt-secret-0123456789abcdef".into()),
@@ -83,9 +114,7 @@ impl Options {
                 .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
             fingerprint_key: "local-only-fingerprint-key-0123456789abcdef".into(),
             deliver_after_commit: true,
-            allowed_origins: std::env::var("CORS_ALLOWED_ORIGINS")
-                .map(|list| list.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
-                .unwrap_or_default(),
+            allowed_origins: dev_server_origins(port).into_iter().chain(extra).collect(),
             sdk_limits: Limits::EMULATOR,
         }
     }
@@ -227,4 +256,24 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         tasks.extend(workers.spawn_schedules());
     }
     Ok(Stack { base_url, app, clock, names, queues: created.queues, workers, shutdown: Some(shutdown), tasks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn make_dev_allows_the_usual_dev_servers_and_a_second_port_gets_its_own_stack() {
+        let first = Options::local("http://127.0.0.1:4566".into(), DEV_PORT);
+        for origin in
+            ["http://localhost:5173", "http://127.0.0.1:5173", "http://localhost:4200", "http://localhost:8080"]
+        {
+            assert!(first.allowed_origins.iter().any(|o| o == origin), "{origin}");
+        }
+        assert!(!first.allowed_origins.iter().any(|o| o.ends_with(":3000")), "the API's own port is its own origin");
+        let second = Options::local("http://127.0.0.1:4566".into(), 3010);
+        assert!(second.allowed_origins.iter().any(|o| o == "http://localhost:3000"), "a React app on :3000");
+        assert_ne!(first.prefix, second.prefix, "two stacks on one emulator do not share a table");
+        assert_eq!((storefront_port(DEV_PORT), storefront_port(3010)), (3001, 3011));
+    }
 }

@@ -2,18 +2,17 @@
 use std::time::Duration;
 
 use local::emulator::{answers, wait_until_answering};
-use local::{seed, start, Options};
+use local::{seed, start, storefront_port, Options, DEV_PORT};
 use tokio::process::Child;
 
 const DEFAULT_EMULATOR_PORT: u16 = 4566;
-const DEFAULT_STOREFRONT_PORT: u16 = 3001;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared::telemetry::init(false);
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEV_PORT);
     let storefront_port: u16 =
-        std::env::var("STOREFRONT_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_STOREFRONT_PORT);
+        std::env::var("STOREFRONT_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(storefront_port(port));
     // Bound first: the stack must know the storefront's origins to let it call the API.
     let storefront_listener = tokio::net::TcpListener::bind(("127.0.0.1", storefront_port))
         .await

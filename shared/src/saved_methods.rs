@@ -103,9 +103,10 @@ impl SavedMethod {
 }
 
 /// The caller's saved method `id` if it can be charged now: 400 when the id is
-/// malformed, 404 when it names nothing of theirs, 422 when the card has expired.
-pub async fn chargeable(app: &App, user_id: &str, id: &str) -> Result<PaymentMethodRecord, ApiError> {
-    let id = saved_method::parse_id(id)?;
+/// malformed (naming the body's `field`), 404 when it names nothing of theirs, 422 when
+/// the card has expired.
+pub async fn chargeable(app: &App, user_id: &str, id: &str, field: &str) -> Result<PaymentMethodRecord, ApiError> {
+    let id = saved_method::parse_id(id, field)?;
     let record = app
         .store
         .payment_method(user_id, id)

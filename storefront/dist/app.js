@@ -122,12 +122,12 @@ async function call(pending) {
 function explain(error) {
   switch (error.code) {
     case "insufficient_stock": {
-      const details = error.details;
-      if (isCheckoutShortage(details)) {
-        const lines = details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
-        return `Not enough stock: ${lines.join(", ")}.`;
+      const [line, ...others] = error.details.lines;
+      if (line && others.length === 0) {
+        return line.available === 0 ? "This cap is sold out." : `Only ${line.available} left in stock.`;
       }
-      return details.available === 0 ? "This cap is sold out." : `Only ${details.available} left in stock.`;
+      const lines = error.details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
+      return `Not enough stock: ${lines.join(", ")}.`;
     }
     case "sale_limit_exceeded":
       return `Sale limit: at most ${error.details.limit} of this cap per customer during the sale (you already have ${error.details.already}).`;
@@ -171,9 +171,6 @@ function explain(error) {
       return error.message || "Something went wrong.";
   }
 }
-function isCheckoutShortage(details) {
-  return "lines" in details && Array.isArray(details.lines);
-}
 
 // src/cart.ts
 var GUEST_CART_KEY = "capsule.guest-cart";
@@ -193,7 +190,8 @@ var guestCart = {
     const line = lines.find((l) => l.product_id === product.product_id);
     const wanted = (line ? line.quantity : 0) + quantity;
     if (wanted > product.stock) {
-      const shortage = { code: "insufficient_stock", message: "", details: { product_id: product.product_id, available: product.stock } };
+      const lines2 = [{ product_id: product.product_id, requested: wanted, available: product.stock }];
+      const shortage = { code: "insufficient_stock", message: "", details: { lines: lines2 } };
       throw new CapsuleError(shortage, 409);
     }
     if (line) line.quantity = wanted;
@@ -347,6 +345,16 @@ function fail(error) {
   const said = { message: explain(error.error), error: true, code: error.code };
   if (error.status === 401) goSaying("#/account", said);
   else say(said.message, said);
+  markField(error.error.code === "invalid_request" ? error.error.details?.field : void 0);
+}
+function markField(pointer) {
+  for (const marked of document.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
+  if (!pointer) return;
+  const input = document.querySelector(`[data-field="${CSS.escape(pointer)}"]`);
+  if (!input) return;
+  input.setAttribute("aria-invalid", "true");
+  input.addEventListener("input", () => input.removeAttribute("aria-invalid"), { once: true });
+  input.focus();
 }
 async function act(control, action) {
   if (control) control.disabled = true;
@@ -645,12 +653,12 @@ async function viewCheckout() {
     points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`))
   );
   const address = {
-    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
-    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
-    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
-    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
-    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
-    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" })
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "", "data-field": "/delivery/address/name" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1", "data-field": "/delivery/address/line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2", "data-field": "/delivery/address/line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code", "data-field": "/delivery/address/postal_code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" })
   };
   const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
   const homeBox = h(
@@ -671,7 +679,7 @@ async function viewCheckout() {
     h("option", { value: "birthday" }, "Birthday wrap"),
     h("option", { value: "wedding" }, "Wedding wrap")
   );
-  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },
@@ -684,7 +692,7 @@ async function viewCheckout() {
     {},
     h("legend", {}, "Delivery"),
     radio("delivery", "pickup", "Pickup point (free)", true, "delivery-pickup"),
-    radio("delivery", "home", "Home delivery (a delivery fee applies)", false, "delivery-home"),
+    radio("delivery", "home", "Home delivery", false, "delivery-home"),
     pickupBox,
     homeBox
   );
@@ -694,6 +702,14 @@ async function viewCheckout() {
     pickupBox.hidden = home;
     giftBox.disabled = !home;
   });
+  const choice = () => {
+    const home = checked(delivery, "delivery") === "home";
+    const gift = giftType.value;
+    return {
+      delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
+      gift: home && isGiftType(gift) ? { type: gift, ...giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {} } : null
+    };
+  };
   const usable = methods.items.filter((m) => !(m.type === "card" && m.expired));
   const payment = h(
     "fieldset",
@@ -705,19 +721,39 @@ async function viewCheckout() {
     h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, "Offer to save my card or phone for next time"))
   );
   const save = payment.querySelector("#save-method");
-  const submit = h("button", { type: "submit", id: "place-order" }, `Pay ${money(cart.total_cents)}`);
+  const submit = h("button", { type: "submit", id: "place-order" }, "Pay");
+  const fees = h("div", { id: "quote" });
+  let asked = 0;
+  const requote = async () => {
+    const ask = ++asked;
+    let shown;
+    let total = null;
+    try {
+      const quote = await call(capsule.POST("/cart/quote", { body: choice() }));
+      total = quote.total_cents;
+      shown = breakdown([
+        ["Delivery", money(quote.delivery_fee_cents)],
+        quote.gift_fee_cents ? ["Gift wrap", money(quote.gift_fee_cents)] : null,
+        ["Total to pay", money(quote.total_cents), { class: "total", data: { id: "quote-total" } }]
+      ]);
+    } catch (error) {
+      shown = h("p", { class: "muted", id: "quote-missing" }, isShopError(error) ? explain(error.error) : "");
+    }
+    if (ask !== asked) return;
+    fees.replaceChildren(shown);
+    submit.textContent = total === null ? "Pay" : `Pay ${money(total)}`;
+    if (total === null) delete submit.dataset.totalCents;
+    else submit.dataset.totalCents = String(total);
+  };
   const form = actionForm(
     { id: "checkout-form" },
     submit,
     async () => {
-      const home = checked(form, "delivery") === "home";
       const method = checked(form, "payment");
-      const gift = giftType.value;
       const body = {
         payment_method: method,
         save_payment_method: save?.checked ?? false,
-        delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
-        gift: home && isGiftType(gift) ? { type: gift, ...giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {} } : null,
+        ...choice(),
         ...paysOnPage(method) ? returnUrls() : {}
       };
       const placed = await call(capsule.POST("/checkout", { body }));
@@ -730,6 +766,10 @@ async function viewCheckout() {
     h("p", { class: "muted" }, "Stock is held for you while you pay."),
     submit
   );
+  for (const part2 of [delivery, giftBox]) {
+    part2.addEventListener("change", () => void requote());
+    part2.addEventListener("input", () => void requote());
+  }
   show(
     "Checkout",
     h(
@@ -742,10 +782,12 @@ async function viewCheckout() {
         cart.volume_discount_cents ? [`Volume discount (${cart.volume_discount_percent}%)`, money(-cart.volume_discount_cents)] : null,
         cart.promo_discount_cents ? [`Promo code ${cart.promo_code}`, money(-cart.promo_discount_cents)] : null,
         ["Total before fees", money(cart.total_cents), { class: "total" }]
-      ])
+      ]),
+      fees
     ),
     form
   );
+  await requote();
 }
 function checked(within, name) {
   return within.querySelector(`input[name=${name}]:checked`)?.value ?? "";

@@ -79,12 +79,12 @@ export async function call<Data, E extends Problem>(pending: Promise<Answered<Da
 export function explain(error: Problem): string {
   switch (error.code) {
     case "insufficient_stock": {
-      const details = error.details;
-      if (isCheckoutShortage(details)) {
-        const lines = details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
-        return `Not enough stock: ${lines.join(", ")}.`;
+      const [line, ...others] = error.details.lines;
+      if (line && others.length === 0) {
+        return line.available === 0 ? "This cap is sold out." : `Only ${line.available} left in stock.`;
       }
-      return details.available === 0 ? "This cap is sold out." : `Only ${details.available} left in stock.`;
+      const lines = error.details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
+      return `Not enough stock: ${lines.join(", ")}.`;
     }
     case "sale_limit_exceeded":
       return `Sale limit: at most ${error.details.limit} of this cap per customer during the sale (you already have ${error.details.already}).`;
@@ -127,11 +127,4 @@ export function explain(error: Problem): string {
     default:
       return error.message || "Something went wrong.";
   }
-}
-
-type CheckoutShortage = Schema<"InsufficientStockCheckoutError">["error"]["details"];
-
-// `insufficient_stock` names every short line at checkout, one product elsewhere.
-function isCheckoutShortage(details: object): details is CheckoutShortage {
-  return "lines" in details && Array.isArray(details.lines);
 }

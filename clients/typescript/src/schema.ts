@@ -182,6 +182,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cart/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What checkout would charge for the cart with this delivery and gift
+         * @description The cart priced as checkout prices it, with the delivery fee and the gift fee of
+         *     this choice and the total the payment page will ask for (the same code computes
+         *     both). Changes nothing and holds nothing: stock, limits and the payment method are
+         *     checked at checkout. The body's `delivery` and `gift` are refused as checkout
+         *     refuses them.
+         */
+        post: operations["quoteCart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/checkout": {
         parameters: {
             query?: never;
@@ -993,14 +1017,18 @@ export interface components {
             error?: {
                 /** @constant */
                 code?: "invalid_request";
-                /**
-                 * @description (ext) For a refusal of one field of the request, `{field, message}`
-                 *     (`email` at signup and login, `stock_manager_emails` in the settings);
-                 *     else `{}`.
-                 */
+                /** @description (ext) The refused value and why, for a form to show beside its field. */
                 details?: {
-                    field?: string;
-                    message?: string;
+                    /**
+                     * @description A JSON pointer (RFC 6901) to the value refused in the body
+                     *     (`/items/0/quantity`, `/delivery/address/city`); `""` when the
+                     *     body as a whole is refused (not JSON, not an object) or the request
+                     *     is (a cancelled subscription); `/name` for a query or path
+                     *     parameter `name` (`/limit`, `/cursor`, `/q`).
+                     */
+                    field: string;
+                    /** @description Why, in words for people (never a parser's text); the same as `error.message`. */
+                    message: string;
                 };
             };
         };
@@ -1106,26 +1134,20 @@ export interface components {
                 code?: "payment_unavailable";
             };
         };
-        InsufficientStockCartError: components["schemas"]["Error"] & {
+        /**
+         * @description The one shape of `insufficient_stock`: every line that cannot have its units. At
+         *     the cart, the line being changed (`requested`: the units it would hold); at checkout,
+         *     every short line of the cart (nothing is held).
+         */
+        InsufficientStockError: components["schemas"]["Error"] & {
             error?: {
                 /** @constant */
                 code?: "insufficient_stock";
                 details?: {
-                    product_id: string;
-                    /** @description Units that can still be bought now. */
-                    available: number;
-                };
-            };
-        };
-        InsufficientStockCheckoutError: components["schemas"]["Error"] & {
-            error?: {
-                /** @constant */
-                code?: "insufficient_stock";
-                details?: {
-                    /** @description Every line that cannot be held. */
                     lines: {
                         product_id: string;
                         requested: number;
+                        /** @description Units that can still be bought now. */
                         available: number;
                     }[];
                 };
@@ -1299,7 +1321,7 @@ export interface components {
          *     dots (not first, last or doubled) and ``!#$%&'*+-/=?^_`{|}~`` (at most 64); after it
          *     a domain name with a dot (Unicode allowed, IDNA); at most 254 in all. No quoted
          *     names, display names, commas, spaces, control or invisible characters. Otherwise 400
-         *     `invalid_request` with `details.field` `"email"`. Kept (and shown) in one spelling:
+         *     `invalid_request` with `details.field` `"/email"`. Kept (and shown) in one spelling:
          *     lower-cased before the `@`, the domain as lower-case ASCII (`xn--` labels).
          */
         EmailInput: string;
@@ -1471,6 +1493,22 @@ export interface components {
             type: "simple" | "birthday" | "wedding";
             /** @description Absent when not given. */
             message?: string;
+        };
+        QuoteRequest: {
+            delivery: components["schemas"]["DeliveryRequest"];
+            /** @description Absent or `null`, no gift. */
+            gift?: components["schemas"]["Gift"] | null;
+        };
+        Quote: {
+            cart: components["schemas"]["Cart"];
+            /** @description `home_delivery_fee_cents` for home delivery, 0 for pickup. */
+            delivery_fee_cents: number;
+            /** @description The fee of the gift's type, 0 without a gift. */
+            gift_fee_cents: number;
+            /** @description `cart.total_cents` plus both fees: what the payment page will charge. */
+            total_cents: number;
+            /** @constant */
+            currency: "EUR";
         };
         CheckoutRequest: {
             /**
@@ -2262,7 +2300,10 @@ export interface components {
                 };
             };
         };
-        /** @description `invalid_request`: malformed JSON, an unknown field, or a value out of range. */
+        /**
+         * @description `invalid_request`: malformed JSON, an unknown field, a missing one, or a value out
+         *     of range; `details.field` points at it.
+         */
         InvalidRequest: {
             headers: {
                 [name: string]: unknown;
@@ -2393,7 +2434,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["InsufficientStockCartError"] | components["schemas"]["CheckoutInProgressError"];
+                "application/json": components["schemas"]["InsufficientStockError"] | components["schemas"]["CheckoutInProgressError"];
             };
         };
         /** @description `checkout_in_progress`: the cart cannot change while a checkout of it awaits payment. */
@@ -2571,7 +2612,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["InsufficientStockCheckoutError"] | components["schemas"]["CheckoutInProgressError"];
+                "application/json": components["schemas"]["InsufficientStockError"] | components["schemas"]["CheckoutInProgressError"];
             };
         };
         /**
@@ -2856,8 +2897,10 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Matches product names case- and accent-insensitively by word prefix
-                 *     (`ete` finds `Casquette Été`). At most 100 characters.
+                 * @description Matches product names and (Capsule extension) descriptions case- and
+                 *     accent-insensitively by word prefix: every word of `q` begins a word of the
+                 *     name or the description (`ete` finds `Casquette Été`, and a cap described as
+                 *     "idéale pour l'été"). At most 100 characters.
                  */
                 q?: string;
                 /** @description Page size. */
@@ -3098,6 +3141,35 @@ export interface operations {
             200: components["responses"]["CartOk"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["CheckoutInProgress"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    quoteCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The cart, its fees and the total to pay. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };

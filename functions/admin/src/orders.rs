@@ -42,16 +42,16 @@ pub async fn list(app: &App, req: &Request) -> HttpResult {
 async fn filter(app: &App, req: &Request) -> Result<Option<OrderFilter>, ApiError> {
     let status = query_param(req, "status")
         .map(|raw| {
-            serde_json::from_value::<OrderStatus>(serde_json::Value::String(raw)).map_err(|_| ApiError::InvalidField {
-                field: "status",
+            serde_json::from_value::<OrderStatus>(serde_json::Value::String(raw)).map_err(|_| ApiError::Invalid {
+                field: "/status".into(),
                 message: "status must be pending_payment, paid, payment_failed, expired or cancelled".into(),
             })
         })
         .transpose()?;
     let fulfilment = query_param(req, "fulfilment")
         .map(|raw| {
-            FulfilmentStatus::parse(&raw).ok_or_else(|| ApiError::InvalidField {
-                field: "fulfilment",
+            FulfilmentStatus::parse(&raw).ok_or_else(|| ApiError::Invalid {
+                field: "/fulfilment".into(),
                 message: "fulfilment must be preparing, shipped, ready_for_pickup, delivered or picked_up".into(),
             })
         })
@@ -59,8 +59,8 @@ async fn filter(app: &App, req: &Request) -> Result<Option<OrderFilter>, ApiErro
     let time = |name: &'static str| {
         query_param(req, name)
             .map(|raw| {
-                DateTime::parse_from_rfc3339(&raw).map(|t| t.with_timezone(&Utc)).map_err(|_| ApiError::InvalidField {
-                    field: name,
+                DateTime::parse_from_rfc3339(&raw).map(|t| t.with_timezone(&Utc)).map_err(|_| ApiError::Invalid {
+                    field: format!("/{name}"),
                     message: format!("{name} must be an RFC 3339 time"),
                 })
             })
@@ -68,8 +68,10 @@ async fn filter(app: &App, req: &Request) -> Result<Option<OrderFilter>, ApiErro
     };
     let mut filter = OrderFilter { user_id: None, status, fulfilment, from: time("from")?, until: time("to")? };
     if let Some(raw) = query_param(req, "email") {
-        let email = Email::parse(&raw)
-            .map_err(|_| ApiError::InvalidField { field: "email", message: "email must be an email address".into() })?;
+        let email = Email::parse(&raw).map_err(|_| ApiError::Invalid {
+            field: "/email".into(),
+            message: "email must be an email address".into(),
+        })?;
         match app.store.credentials(&email).await? {
             Some(credentials) => filter.user_id = Some(credentials.user_id),
             None => return Ok(None),
@@ -219,8 +221,8 @@ pub async fn refund(app: &App, req: &Request) -> HttpResult {
     let body: RefundBody = json_body(req)?;
     let key = body.idempotency_key;
     if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(ApiError::InvalidField {
-            field: "idempotency_key",
+        return Err(ApiError::Invalid {
+            field: "/idempotency_key".into(),
             message: "idempotency_key must be 1 to 64 letters, digits, - or _".into(),
         });
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::cart::price_lines;
-use shared::domain::order::OrderStatus;
+use shared::domain::order::{payment_description, OrderStatus};
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::payments::{self, Session, SessionRequest};
 use shared::retry::{Retries, CONTENDED};
@@ -72,7 +72,7 @@ async fn place(
     let now = app.clock.now();
     let mut cart = cart.unwrap_or_else(|| CartRecord::empty(&user.user_id, now));
     if let Some(order_id) = &cart.checkout_order_id {
-        return Err(ApiError::CheckoutInProgress(serde_json::json!({"order_id": order_id})));
+        return Err(ApiError::CheckoutInProgress { order_id: order_id.clone() });
     }
     let priced = price_lines(app, &user.user_id, &cart.lines, cart.promo_code.as_deref(), terms.fees).await?;
     let order_id = uuid::Uuid::new_v4().to_string();
@@ -106,14 +106,14 @@ async fn open_session(
     order: &OrderRecord,
 ) -> Result<Option<Session>, ApiError> {
     let Paying::Page(kind) = &terms.paying else { return Ok(None) };
-    let items = order.items.iter().map(|line| line.quantity).sum::<u32>();
+    let units = order.items.iter().map(|line| line.quantity).sum::<u32>();
     let request = SessionRequest {
         order_id: Some(order.order_id.clone()),
         subscription_id: None,
         user_id: order.user_id.clone(),
         amount_cents: order.total_cents,
         currency: CURRENCY.to_string(),
-        description: format!("Order {} ({items} items)", &order.order_id[..8]),
+        description: payment_description(&order.order_id, units),
         method_type: kind.id().to_string(),
         allow_save: terms.save_payment_method,
         expires_at: order.expires_at,

@@ -10,6 +10,7 @@ use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind, Orde
 use shared::domain::settings::Settings;
 use shared::domain::stock::{self as shard, ShardHold};
 use shared::domain::Percent;
+use shared::http::error::{SaleLimit, Shortage};
 use shared::store::{keys, CartRecord, OrderRecord, ProductRecord, TransitionError, UserProfile};
 use shared::views::{Order, CURRENCY};
 use shared::{ApiError, App};
@@ -96,12 +97,6 @@ pub(crate) async fn refused(
     }
 }
 
-struct Shortage {
-    product_id: String,
-    requested: u32,
-    available: i64,
-}
-
 /// Which shards hold each line's units, from the shards as read: a line is never refused
 /// while all of its product's shards together have its units.
 fn stock_holds(
@@ -135,15 +130,11 @@ fn shortages(cart: &CartRecord, products: &HashMap<String, ProductRecord>) -> Ve
 }
 
 fn sale_limit(product_id: &str, limit: i64, already: u32) -> ApiError {
-    ApiError::SaleLimitExceeded(json!({"product_id": product_id, "limit": limit, "already": already}))
+    ApiError::SaleLimitExceeded(SaleLimit { product_id: product_id.to_string(), limit, already })
 }
 
 fn insufficient(short: Vec<Shortage>) -> ApiError {
-    let lines: Vec<_> = short
-        .iter()
-        .map(|s| json!({"product_id": s.product_id, "requested": s.requested, "available": s.available}))
-        .collect();
-    ApiError::InsufficientStock(json!({ "lines": lines }))
+    ApiError::InsufficientStock(short)
 }
 
 fn promo_not_found() -> ApiError {

@@ -1,7 +1,8 @@
 //! What a checkout request names, checked before anything is held or charged: how the
 //! buyer pays, where they are sent back, the delivery and gift, and the fees they cost.
 use serde::Deserialize;
-use shared::domain::order::{delivery_fee, Delivery, DeliveryRequest, Gift, PickupPointRef};
+use shared::cart::{self, Choice};
+use shared::domain::order::{Delivery, DeliveryRequest, Gift};
 use shared::domain::pricing::Fees;
 use shared::domain::settings::Settings;
 use shared::http::Caller;
@@ -52,23 +53,13 @@ impl Terms {
             ReturnUrls::checked(&app.config.allowed_origins, body.success_url.as_deref(), body.cancel_url.as_deref())?;
         let paying = match methods::kind(&body.payment_method) {
             Some(kind) => Paying::Page(kind),
-            None => {
-                Paying::Saved(Box::new(saved_methods::chargeable(app, &caller.user_id, &body.payment_method).await?))
-            }
+            None => Paying::Saved(Box::new(
+                saved_methods::chargeable(app, &caller.user_id, &body.payment_method, "payment_method").await?,
+            )),
         };
-        let pickup_point = match body.delivery.pickup_point_id() {
-            Some(id) => app.store.pickup_point(id).await?,
-            None => None,
-        };
-        let delivery = body
-            .delivery
-            .validate(pickup_point.as_ref().map(|p| PickupPointRef { name: &p.name, address: &p.address }))?;
-        let gift = body.gift.map(|g| g.validate(&delivery)).transpose()?;
         let settings = app.store.settings().await?;
-        let fees = Fees {
-            delivery: delivery_fee(&delivery, &settings),
-            gift: gift.as_ref().map(|g| g.fee(&settings)).unwrap_or_default(),
-        };
+        // The fees as the quote gives them (`cart::choose`): what the buyer saw is what is charged.
+        let Choice { delivery, gift, fees } = cart::choose(app, &settings, body.delivery, body.gift).await?;
         Ok(Self { paying, save_payment_method: body.save_payment_method, return_urls, delivery, gift, fees, settings })
     }
 }

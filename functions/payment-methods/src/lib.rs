@@ -30,7 +30,7 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         }
         Route::DeletePaymentMethod => {
             let id = path_param(req, "payment_method_id")?;
-            let id = saved_method::parse_id(&id)?;
+            let id = saved_method::parse_id(&id, "payment_method_id")?;
             match app.store.delete_payment_method(&caller.user_id, id).await? {
                 Deletion::Deleted => {
                     tracing::info!(user_id = %caller.user_id, payment_method_id = %id, "payment method deleted");

@@ -24,14 +24,14 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
         tracing::warn!("webhook refused: bad signature");
         return Err(ApiError::InvalidSignature);
     }
-    let event = PaymentEvent::from_json(raw).map_err(|e| ApiError::invalid(format!("not a payment event: {e}")))?;
+    let event = PaymentEvent::from_json(raw)?;
     if event.subscription_id.is_some() {
         let outcome = subscriptions::apply_payment(app, &event).await?;
         tracing::info!(event_id = %event.event_id, subscription_id = ?event.subscription_id, ?outcome, "payment event processed");
         return http::ok(&json!({"received": true, "outcome": outcome}));
     }
     let Some(order_id) = event.order_id.clone() else {
-        return Err(ApiError::invalid("the event names no order and no subscription"));
+        return Err(ApiError::invalid("/order_id", "the event names no order and no subscription"));
     };
     let outcome = match orders::apply(app, &order_id, Cause::Payment(&event)).await? {
         Outcome::Changed(order) => order.status.as_str(),

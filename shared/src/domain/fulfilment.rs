@@ -71,8 +71,8 @@ pub struct FulfilmentStep(Fulfilment);
 impl FulfilmentStep {
     pub fn parse(status: &str, carrier: Option<String>, tracking_number: Option<String>) -> Result<Self, DomainError> {
         let status = FulfilmentStatus::parse(status).ok_or_else(|| {
-            DomainError::invalid_field(
-                "status",
+            DomainError::invalid(
+                "/status",
                 "status must be preparing, shipped, ready_for_pickup, delivered or picked_up",
             )
         })?;
@@ -81,15 +81,10 @@ impl FulfilmentStep {
         match (status, &carrier, &tracking_number) {
             (FulfilmentStatus::Shipped, Some(_), Some(_)) => {}
             (FulfilmentStatus::Shipped, _, _) => {
-                return Err(DomainError::invalid_field("carrier", "shipping names a carrier and a tracking_number"))
+                return Err(DomainError::invalid("/carrier", "shipping names a carrier and a tracking_number"))
             }
             (_, None, None) => {}
-            _ => {
-                return Err(DomainError::invalid_field(
-                    "carrier",
-                    "only shipping names a carrier and a tracking_number",
-                ))
-            }
+            _ => return Err(DomainError::invalid("/carrier", "only shipping names a carrier and a tracking_number")),
         }
         Ok(Self(Fulfilment { status, carrier, tracking_number }))
     }
@@ -111,7 +106,7 @@ impl FulfilmentStep {
 fn short_text(field: &'static str, value: String) -> Result<String, DomainError> {
     let value = value.trim().to_string();
     if value.is_empty() || value.chars().count() > 100 || value.chars().any(char::is_control) {
-        return Err(DomainError::invalid_field(field, format!("{field} must be 1 to 100 characters")));
+        return Err(DomainError::invalid(format!("/{field}"), format!("{field} must be 1 to 100 characters")));
     }
     Ok(value)
 }
@@ -163,23 +158,25 @@ impl Return {
         lines: Vec<ReturnedLine>,
     ) -> Result<Self, ReturnError> {
         if amount_cents.is_none() && lines.is_empty() {
-            return Err(ReturnError::Invalid(DomainError::invalid("a refund names an amount_cents or lines")));
+            return Err(ReturnError::Invalid(DomainError::invalid("", "a refund names an amount_cents or lines")));
         }
         let mut holds_after = holds.to_vec();
         let mut released = Vec::new();
         let mut lines_value = 0_i64;
-        for line in &lines {
+        for (i, line) in lines.iter().enumerate() {
+            let at = format!("/lines/{i}");
             let bought = order.items.iter().find(|l| l.product_id == line.product_id).ok_or_else(|| {
-                ReturnError::Invalid(DomainError::invalid_field("lines", format!("no line {}", line.product_id)))
+                let refused = DomainError::invalid("/product_id", format!("the order has no line {}", line.product_id));
+                ReturnError::Invalid(refused.within(&at))
             })?;
-            released.extend(give_back(&mut holds_after, line).map_err(ReturnError::Invalid)?);
+            released.extend(give_back(&mut holds_after, line).map_err(|e| ReturnError::Invalid(e.within(&at)))?);
             lines_value += bought.unit_effective_price_cents * i64::from(line.quantity);
         }
         let left = order.total_cents - order.refunded_cents;
         let amount = match amount_cents {
             Some(amount) if amount <= 0 => {
-                return Err(ReturnError::Invalid(DomainError::invalid_field(
-                    "amount_cents",
+                return Err(ReturnError::Invalid(DomainError::invalid(
+                    "/amount_cents",
                     "amount_cents must be positive",
                 )))
             }
@@ -207,8 +204,8 @@ fn share_paid(order: &Order, value: i64) -> i64 {
 fn give_back(holds: &mut [ShardHold], line: &ReturnedLine) -> Result<Vec<ShardHold>, DomainError> {
     let held: u32 = holds.iter().filter(|h| h.product_id == line.product_id).map(|h| h.quantity).sum();
     if line.quantity == 0 || line.quantity > held {
-        return Err(DomainError::invalid_field(
-            "lines",
+        return Err(DomainError::invalid(
+            "/quantity",
             format!("{} units of {} can be returned (asked {})", held, line.product_id, line.quantity),
         ));
     }

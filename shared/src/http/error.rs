@@ -1,3 +1,4 @@
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::domain::lifecycle::Refusal;
@@ -8,11 +9,10 @@ use crate::store::StoreError;
 /// (`status_code`); handlers return these and never build error bodies themselves.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{0}")]
-    InvalidRequest(String),
-    /// `invalid_request` about one field of the request, which `details.field` names.
+    /// `invalid_request`: `field` is the JSON pointer of the value refused in the body
+    /// (`""`: the body as a whole), or `/name` for a query parameter `name`.
     #[error("{message}")]
-    InvalidField { field: &'static str, message: String },
+    Invalid { field: String, message: String },
     #[error("request body is larger than 64 KiB")]
     PayloadTooLarge,
     #[error("missing, invalid or expired token")]
@@ -33,16 +33,17 @@ pub enum ApiError {
     TooManyAttempts,
     #[error("too many signups from this address; try again later")]
     TooManySignups,
+    /// Every short line, at the cart (the line changed) as at checkout (all of them).
     #[error("not enough stock")]
-    InsufficientStock(Value),
+    InsufficientStock(Vec<Shortage>),
     #[error("the per-user limit for this sale product would be exceeded")]
-    SaleLimitExceeded(Value),
+    SaleLimitExceeded(SaleLimit),
     #[error("more units of this product than one buyer may hold unpaid")]
-    UnpaidLimitExceeded(Value),
+    UnpaidLimitExceeded(UnpaidLimit),
     #[error("the cart is empty")]
     EmptyCart,
     #[error("an earlier checkout of this cart is still awaiting payment")]
-    CheckoutInProgress(Value),
+    CheckoutInProgress { order_id: String },
     #[error("the cancellation window has elapsed")]
     CancellationWindowElapsed,
     #[error("this order cannot be cancelled")]
@@ -85,19 +86,45 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// A line that cannot have the units it asks for (`insufficient_stock`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Shortage {
+    pub product_id: String,
+    pub requested: u32,
+    /// Units that can still be bought now.
+    pub available: i64,
+}
+
+/// `sale_limit_exceeded`: units one user may take of a product over a whole sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SaleLimit {
+    pub product_id: String,
+    pub limit: i64,
+    /// Units the user already holds of it in this sale.
+    pub already: u32,
+}
+
+/// `unpaid_limit_exceeded`: units of a product one buyer may hold unpaid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnpaidLimit {
+    pub product_id: String,
+    pub limit: i64,
+    pub requested: u32,
+}
+
 impl ApiError {
     pub fn not_found(what: &'static str) -> Self {
         Self::NotFound { code: "not_found", what }
     }
 
-    pub fn invalid(message: impl Into<String>) -> Self {
-        Self::InvalidRequest(message.into())
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
     }
 
     /// The HTTP status and the contract's error code.
     pub fn status_code(&self) -> (u16, &'static str) {
         match self {
-            Self::InvalidRequest(_) | Self::InvalidField { .. } => (400, "invalid_request"),
+            Self::Invalid { .. } => (400, "invalid_request"),
             Self::InvalidReturnUrl(_) => (400, "invalid_return_url"),
             Self::PayloadTooLarge => (413, "payload_too_large"),
             Self::Unauthorized => (401, "unauthorized"),
@@ -112,7 +139,7 @@ impl ApiError {
             Self::SaleLimitExceeded(_) => (422, "sale_limit_exceeded"),
             Self::UnpaidLimitExceeded(_) => (422, "unpaid_limit_exceeded"),
             Self::EmptyCart => (400, "empty_cart"),
-            Self::CheckoutInProgress(_) => (409, "checkout_in_progress"),
+            Self::CheckoutInProgress { .. } => (409, "checkout_in_progress"),
             Self::CancellationWindowElapsed => (409, "cancellation_window_elapsed"),
             Self::NotCancellable => (409, "not_cancellable"),
             Self::OrderShipped => (409, "order_shipped"),
@@ -136,15 +163,14 @@ impl ApiError {
     /// The contract's error body: `{"error": {code, message, details}}`.
     pub fn body(&self) -> Value {
         let (_, code) = self.status_code();
+        // One shape per code: the typed ones cannot be spelled two ways.
         let details = match self {
-            Self::InsufficientStock(d)
-            | Self::SaleLimitExceeded(d)
-            | Self::UnpaidLimitExceeded(d)
-            | Self::CheckoutInProgress(d)
-            | Self::SaleOverlap(d)
-            | Self::CartTooLarge(d)
-            | Self::RefundExceedsPaid(d) => d.clone(),
-            Self::InvalidField { field, message } => json!({"field": field, "message": message}),
+            Self::InsufficientStock(lines) => json!({ "lines": lines }),
+            Self::SaleLimitExceeded(limit) => json!(limit),
+            Self::UnpaidLimitExceeded(limit) => json!(limit),
+            Self::CheckoutInProgress { order_id } => json!({ "order_id": order_id }),
+            Self::SaleOverlap(d) | Self::CartTooLarge(d) | Self::RefundExceedsPaid(d) => d.clone(),
+            Self::Invalid { field, message } => json!({"field": field, "message": message}),
             _ => json!({}),
         };
         // Internal details go to the log, never to the client.
@@ -160,8 +186,7 @@ impl ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::Invalid(message) => Self::InvalidRequest(message),
-            DomainError::InvalidField { field, message } => Self::InvalidField { field, message },
+            DomainError::Invalid { field, message } => Self::Invalid { field, message },
             DomainError::Hashing(detail) => Self::Internal(detail),
         }
     }

@@ -38,6 +38,7 @@ routes! {
     RemoveCartItem: "DELETE" "/cart/items/{product_id}" => "add-to-cart",
     ApplyPromoCode: "POST" "/cart/promo-code" => "add-to-cart",
     RemovePromoCode: "DELETE" "/cart/promo-code" => "add-to-cart",
+    QuoteCart: "POST" "/cart/quote" => "add-to-cart",
     Checkout: "POST" "/checkout" => "checkout",
     ListOrders: "GET" "/orders" => "orders",
     GetOrder: "GET" "/orders/{order_id}" => "orders",

@@ -213,19 +213,35 @@ impl PaymentEvent {
     /// The provider's event from the raw body of its post: JSON of this shape whose ids
     /// (which name keys: the event, the payment, its method type) are at most
     /// `MAX_ID_CHARS` each, as every id Capsule hands out.
-    pub fn from_json(raw: &[u8]) -> Result<Self, String> {
-        let event: Self = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
-        match event.longest_id() > crate::http::MAX_ID_CHARS {
-            true => Err(format!("an id is longer than {} characters", crate::http::MAX_ID_CHARS)),
-            false => Ok(event),
+    pub fn from_json(raw: &[u8]) -> Result<Self, crate::ApiError> {
+        let event: Self = crate::http::read_json(raw)?;
+        match event.over_long_id() {
+            Some(field) => {
+                let message = format!(
+                    "{} is longer than {} characters",
+                    field.trim_start_matches('/'),
+                    crate::http::MAX_ID_CHARS
+                );
+                Err(crate::ApiError::invalid(field, message))
+            }
+            None => Ok(event),
         }
     }
 
-    fn longest_id(&self) -> usize {
-        let optional = [&self.session_id, &self.user_id, &self.idempotency_key, &self.order_id, &self.subscription_id];
-        let ids = [&self.event_id, &self.payment_id, &self.method.method_type]
-            .into_iter()
-            .chain(optional.into_iter().flatten());
-        ids.map(|id| id.chars().count()).max().unwrap_or(0)
+    /// The pointer of an id longer than any Capsule hands out, if one is.
+    fn over_long_id(&self) -> Option<&'static str> {
+        let ids = [
+            ("/event_id", Some(&self.event_id)),
+            ("/payment_id", Some(&self.payment_id)),
+            ("/method/method_type", Some(&self.method.method_type)),
+            ("/session_id", self.session_id.as_ref()),
+            ("/user_id", self.user_id.as_ref()),
+            ("/idempotency_key", self.idempotency_key.as_ref()),
+            ("/order_id", self.order_id.as_ref()),
+            ("/subscription_id", self.subscription_id.as_ref()),
+        ];
+        ids.into_iter()
+            .find(|(_, id)| id.is_some_and(|id| id.chars().count() > crate::http::MAX_ID_CHARS))
+            .map(|(field, _)| field)
     }
 }

@@ -54,7 +54,7 @@ fn not_found() -> ApiError {
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::Cancelled => ApiError::invalid("this subscription is cancelled"),
+            Refusal::Cancelled => ApiError::invalid("", "this subscription is cancelled"),
         }
     }
 }

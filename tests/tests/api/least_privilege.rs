@@ -31,6 +31,7 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
     ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
+    ("add-to-cart", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition (quote)"),
 ];
 
 /// One thing a policy allows: action, resource (as the template names it) and, when the

@@ -37,7 +37,7 @@ async fn a_shipped_order_is_emailed_shown_to_its_buyer_and_no_longer_cancellable
     assert_eq!((skipped.status, skipped.code()), (StatusCode::CONFLICT, "invalid_fulfilment_step"));
     let untracked = fulfil(&app, &admin, id, json!({"status": "shipped"})).await;
     assert_eq!(untracked.status, StatusCode::BAD_REQUEST);
-    assert_eq!(untracked.body["error"]["details"]["field"], "carrier");
+    assert_eq!(untracked.body["error"]["details"]["field"], "/carrier");
     assert_eq!(fulfil(&app, &admin, id, json!({"status": "preparing"})).await.status, StatusCode::OK);
     let shipped =
         fulfil(&app, &admin, id, json!({"status": "shipped", "carrier": "La Poste", "tracking_number": "6A1234"}))
@@ -137,7 +137,7 @@ async fn a_partial_refund_returns_lines_once_and_never_more_than_was_paid() {
             .await;
     assert_eq!(
         (too_many.status, too_many.body["error"]["details"]["field"].clone()),
-        (StatusCode::BAD_REQUEST, json!("lines"))
+        (StatusCode::BAD_REQUEST, json!("/lines/0/quantity"))
     );
     let above = refund(&app, &admin, id, json!({"idempotency_key": "r3", "amount_cents": 3501})).await;
     assert_eq!((above.status, above.code()), (StatusCode::UNPROCESSABLE_ENTITY, "refund_exceeds_paid"));
