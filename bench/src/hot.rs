@@ -22,6 +22,9 @@ struct Run {
     /// Every order paid at once: how many, and how long until the last was `paid`.
     paid: usize,
     paying: Duration,
+    /// The emulator's CPU time for each phase (Python: what DynamoDB does not spend).
+    checkout_cpu: Duration,
+    paying_cpu: Duration,
     /// DynamoDB calls a checkout and a payment made, each, by operation.
     checkout_calls: String,
     payment_calls: String,
@@ -75,7 +78,13 @@ pub(crate) async fn section(emulator: &Emulator, options: &Options) -> Result<()
     }
     println!();
     for (run, mode) in runs.iter().zip(["emulator alone", "fidelity mode"]) {
-        println!("- {mode}: a checkout's DynamoDB calls {}; a payment's {}", run.checkout_calls, run.payment_calls);
+        println!(
+            "- {mode}: a checkout's DynamoDB calls {} ({:.1} ms of the emulator's CPU); a payment's {} ({:.1} ms)",
+            run.checkout_calls,
+            crate::millis(run.checkout_cpu) / run.checkouts.orders.max(1) as f64,
+            run.payment_calls,
+            crate::millis(run.paying_cpu) / run.paid.max(1) as f64,
+        );
     }
     Ok(())
 }
@@ -126,6 +135,7 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
     let before: HashMap<_, _> = stack.app.calls.all().into_iter().collect();
     let refused_before = refused(emulator).await?;
     let orders = std::sync::Mutex::new(Vec::new());
+    let cpu = emulator.cpu();
     let checkouts = timed(buyers, options.hot_concurrency, |(_, token)| {
         let (http, base, body, orders) = (http.clone(), base.clone(), body.clone(), &orders);
         async move {
@@ -141,6 +151,7 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
         }
     })
     .await?;
+    let checkout_cpu = emulator.cpu().saturating_sub(cpu);
     let refused_after = refused(emulator).await?;
     let made = |use_case: &str, before: &HashMap<shared::calls::CallKey, u64>| -> Vec<(String, u64)> {
         stack
@@ -156,7 +167,9 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
     let transactions = checkout_calls.iter().filter(|(op, _)| op == "TransactWriteItems").map(|(_, n)| n).sum();
     let orders = orders.into_inner().map_err(|e| e.to_string())?;
     let before: HashMap<_, _> = stack.app.calls.all().into_iter().collect();
+    let cpu = emulator.cpu();
     let paying = pay_all_at_once(&http, &base, &secret, &orders).await?;
+    let paying_cpu = emulator.cpu().saturating_sub(cpu);
     let payment_calls = made("payment-webhook", &before);
     Ok(Run {
         checkouts,
@@ -165,6 +178,8 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
         throttles: refused_after.1 - refused_before.1,
         paid: orders.len(),
         paying,
+        checkout_cpu,
+        paying_cpu,
         checkout_calls: crate::per_checkout(checkout_calls.into_iter(), options.hot_buyers),
         payment_calls: crate::per_checkout(payment_calls.into_iter(), orders.len()),
     })
