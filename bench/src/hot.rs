@@ -19,6 +19,8 @@ struct Run {
     /// Writes the emulator refused because they met others (fidelity mode only).
     conflicts: u64,
     throttles: u64,
+    /// Writes refused while the payments landed: none when no item is on every paid order's path.
+    payment_conflicts: u64,
     /// Every order paid at once: how many, and how long until the last was `paid`.
     paid: usize,
     paying: Duration,
@@ -79,11 +81,14 @@ pub(crate) async fn section(emulator: &Emulator, options: &Options) -> Result<()
     println!();
     for (run, mode) in runs.iter().zip(["emulator alone", "fidelity mode"]) {
         println!(
-            "- {mode}: a checkout's DynamoDB calls {} ({:.1} ms of the emulator's CPU); a payment's {} ({:.1} ms)",
+            "- {mode}: a checkout's DynamoDB calls {} ({:.1} ms of the emulator's CPU); a payment's {} ({:.1} ms; \
+             {} writes refused for meeting others while {} payments landed at once)",
             run.checkout_calls,
             crate::millis(run.checkout_cpu) / run.checkouts.orders.max(1) as f64,
             run.payment_calls,
             crate::millis(run.paying_cpu) / run.paid.max(1) as f64,
+            run.payment_conflicts,
+            run.paid,
         );
     }
     Ok(())
@@ -170,12 +175,14 @@ async fn hot_sale(emulator: &Emulator, options: &Options) -> Result<Run, Box<dyn
     let cpu = emulator.cpu();
     let paying = pay_all_at_once(&http, &base, &secret, &orders).await?;
     let paying_cpu = emulator.cpu().saturating_sub(cpu);
+    let refused_paying = refused(emulator).await?;
     let payment_calls = made("payment-webhook", &before);
     Ok(Run {
         checkouts,
         transactions,
         conflicts: refused_after.0 - refused_before.0,
         throttles: refused_after.1 - refused_before.1,
+        payment_conflicts: (refused_paying.0 + refused_paying.1) - (refused_after.0 + refused_after.1),
         paid: orders.len(),
         paying,
         checkout_cpu,
