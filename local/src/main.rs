@@ -32,6 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the AWS emulator at {endpoint} does not answer").into());
     }
     let mut options = Options::local(endpoint.clone(), port);
+    options.stripe = local::LocalStripe::from_env()?;
     options.allowed_origins.extend(local::storefront::origins(&storefront_listener)?);
     let stack = match start(options).await {
         Ok(stack) => stack,

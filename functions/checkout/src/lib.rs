@@ -90,6 +90,9 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
     let user = user.ok_or(ApiError::Unauthorized)?;
     let mut first_cart = Some(first_cart);
 
+    // One id for every try: the provider's payment for it (Stripe's PaymentIntent, keyed
+    // `order:<id>`) is created once, however often the cart's contention sends us round.
+    let order_id = uuid::Uuid::new_v4().to_string();
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
         let now = app.clock.now();
@@ -111,7 +114,6 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
         if !short.is_empty() {
             return Err(insufficient(short));
         }
-        let order_id = uuid::Uuid::new_v4().to_string();
         let holds = stock_holds(&order_id, &cart, &priced.products)?;
         // Every later move of the order must fit one transaction: refused before anything is written.
         let writes = largest_transaction(holds.len(), priced.sale_lines.len(), priced.promo.is_some());
@@ -150,11 +152,8 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     expires_at,
                     return_urls: return_urls.clone(),
                 };
-                let session = payments::provider()
-                    .open_session(app, &base_url(&app.config, req), request)
-                    .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                Some(session)
+                // Stripe unreachable: 503, and nothing is held (the order is not written yet).
+                Some(payments::provider(app).open_session(app, &base_url(&app.config, req), request).await?)
             }
             Paying::Saved(_) => None,
         };
@@ -247,7 +246,7 @@ async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodReco
         amount_cents: order.total_cents,
         currency: order.currency.clone(),
     };
-    let event = payments::provider().charge(app, request).await.map_err(|error| {
+    let event = payments::provider_for(app, &method.details.method_type).charge(app, request).await.map_err(|error| {
         // The order keeps its hold: the webhook settles it if the charge went through,
         // else its hold expires.
         tracing::error!(order_id = %order.order_id, %error, "saved method charge failed to complete");

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use shared::domain::format_amount;
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
@@ -29,7 +29,44 @@ pub struct PaymentPage<'a> {
     pub values: &'a HashMap<String, String>,
     /// The storefront's way back (`cancel_url` naming the order), when it gave one.
     pub back_url: Option<&'a str>,
+    /// In Stripe mode, what Stripe Elements needs to take the card in the buyer's browser:
+    /// the kinds Capsule does not serve itself are paid there, never through our forms.
+    pub stripe: Option<StripeCard<'a>>,
 }
+
+/// Stripe Elements on the page: the publishable key, the PaymentIntent's client secret,
+/// where Stripe.js comes from and where the buyer goes once Stripe took the payment.
+#[derive(Clone, Copy)]
+pub struct StripeCard<'a> {
+    pub js_url: &'a str,
+    pub publishable_key: &'a str,
+    pub client_secret: &'a str,
+    pub return_url: &'a str,
+}
+
+/// The page's one script: mounts the card Element and confirms the PaymentIntent with it
+/// (3-D Secure included); the card never leaves Stripe's frame. Allowed by its hash.
+pub const STRIPE_SCRIPT: &str = r##"(function () {
+  var form = document.getElementById("stripe-card-form");
+  if (!form || typeof Stripe !== "function") { return; }
+  var stripe = Stripe(form.dataset.key);
+  var card = stripe.elements().create("card");
+  var errors = document.getElementById("card-errors");
+  var button = document.getElementById("pay-card");
+  card.mount("#card-element");
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    button.disabled = true;
+    stripe.confirmCardPayment(form.dataset.secret, { payment_method: { card: card } }).then(function (result) {
+      if (result.error && !result.error.payment_intent) {
+        errors.textContent = result.error.message || "Please check your card.";
+        button.disabled = false;
+        return;
+      }
+      window.location.assign(form.dataset.return);
+    });
+  });
+})();"##;
 
 impl PaymentPage<'_> {
     pub fn render(&self) -> String {
@@ -63,14 +100,23 @@ impl PaymentPage<'_> {
                     }
                 }
                 @for kind in selected.into_iter().chain(others) {
-                    (method_form(self, kind, &action, &amount))
+                    @match self.stripe.filter(|_| !kind.served_by_capsule()) {
+                        Some(stripe) => (stripe_form(kind, stripe, &amount)),
+                        None => (method_form(self, kind, &action, &amount)),
+                    }
                 }
-                (sandbox_notice())
+                @if self.stripe.is_none() { (sandbox_notice()) }
                 @if let Some(url) = self.back_url { (back_link(url)) }
             }
-            p.secure { "Payment page of the sandbox provider for " (self.merchant) }
+            @match self.stripe {
+                Some(_) => p.secure { "Card payments for " (self.merchant) " are taken by Stripe" },
+                None => p.secure { "Payment page of the sandbox provider for " (self.merchant) },
+            }
         };
-        document(&format!("Pay {amount} — {}", self.merchant), None, body)
+        let head = self.stripe.map(|stripe| html! { script src=(stripe.js_url) {} });
+        let script = self.stripe.map(|_| html! { script { (PreEscaped(STRIPE_SCRIPT)) } });
+        let body = html! { (body) @if let Some(script) = script { (script) } };
+        document(&format!("Pay {amount} — {}", self.merchant), head, body)
     }
 }
 
@@ -87,6 +133,22 @@ fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, a
                 input type="hidden" name="method" value=(kind.id());
                 (kind.form_fields(&form))
                 @if page.allow_save { (save_box(page, &format!("save-{slug}"))) }
+                button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
+            }
+        }
+    }
+}
+
+/// A kind Stripe takes: its Element, mounted by `STRIPE_SCRIPT`; the form posts nothing.
+fn stripe_form(kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -> Markup {
+    let slug = kind.html_id();
+    let heading = format!("{slug}-heading");
+    html! {
+        section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
+            h2 id=(heading) { (kind.display_name()) }
+            form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret) data-return=(stripe.return_url) {
+                div #card-element {}
+                p.error #card-errors role="alert" {}
                 button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
             }
         }
@@ -149,6 +211,7 @@ mod tests {
             form_error,
             values,
             back_url: None,
+            stripe: None,
         }
         .render()
     }
@@ -231,6 +294,7 @@ mod tests {
             form_error: None,
             values: &HashMap::new(),
             back_url: Some("https://shop.example/cart?order_id=o-1"),
+            stripe: None,
         }
         .render();
         assert!(!no_save.contains(r#"name="save""#));
@@ -271,6 +335,46 @@ mod tests {
         assert!(html.contains(r#"value="2030""#));
         assert!(html.contains(r#"value="+33612345678""#));
         assert_eq!(html.matches("checked").count(), 2);
+    }
+
+    #[test]
+    fn in_stripe_mode_the_card_is_an_element_and_no_card_field_is_ours() {
+        let stripe = StripeCard {
+            js_url: "https://js.stripe.com/v3/",
+            publishable_key: "pk_test_1",
+            client_secret: "pi_1_secret_2",
+            return_url: "/portal/sessions/ps_1/return",
+        };
+        let html = PaymentPage { stripe: Some(stripe), ..page("card") }.render();
+        for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {
+            assert!(!html.contains(&format!(r#"name="{field}""#)), "{field} is Stripe's");
+        }
+        assert!(html.contains(r#"<script src="https://js.stripe.com/v3/"></script>"#));
+        assert!(html.contains(r#"data-key="pk_test_1""#) && html.contains(r#"data-secret="pi_1_secret_2""#));
+        assert!(html.contains(r#"<div id="card-element"></div>"#) && html.contains(r#"id="pay-card""#));
+        assert!(html.contains(&format!("<script>{STRIPE_SCRIPT}</script>")));
+        // CRINA-PAY stays Capsule's form on the same page.
+        assert!(html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#) && html.contains(r#"id="phone""#));
+        assert!(!html.contains("Sandbox — test payments only"));
+    }
+
+    fn page(selected: &'static str) -> PaymentPage<'static> {
+        static EMPTY: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+        PaymentPage {
+            session_id: "ps_1",
+            merchant: "Capsule",
+            description: "Order",
+            amount_cents: 100,
+            currency: "EUR",
+            expires_at: "2026-03-15T09:05:00Z".parse().expect("a time"),
+            allow_save: true,
+            selected_method: selected,
+            errors: &[],
+            form_error: None,
+            values: EMPTY.get_or_init(HashMap::new),
+            back_url: None,
+            stripe: None,
+        }
     }
 
     #[test]

@@ -45,13 +45,43 @@ pub fn no_content() -> HttpResult {
 /// only to `redirect_origins` besides, the storefront's return URLs), no other site frames
 /// it or learns where the buyer came from.
 pub fn html(status: u16, page: String, style: &str, redirect_origins: &[String]) -> HttpResult {
+    html_with_script(status, page, style, redirect_origins, None)
+}
+
+/// A page that runs one script of its own (`inline`, allowed by its hash) with a provider's
+/// library from `origin` (Stripe.js: its script, its frames, its API); nothing else runs.
+pub struct PageScript<'a> {
+    pub inline: &'a str,
+    pub origin: &'a str,
+    pub api_origin: &'a str,
+}
+
+fn sha256_base64(text: &str) -> String {
     use base64::Engine;
     use sha2::Digest;
-    let style_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+pub fn html_with_script(
+    status: u16,
+    page: String,
+    style: &str,
+    redirect_origins: &[String],
+    script: Option<&PageScript>,
+) -> HttpResult {
+    let style_hash = sha256_base64(style);
     // Browsers hold the redirect that answers a form post to `form-action` too.
     let form_action: String = redirect_origins.iter().map(|o| format!(" {o}")).collect();
+    let scripts = script.map_or_else(String::new, |s| {
+        format!(
+            "; script-src 'sha256-{}' {origin}; frame-src {origin}; connect-src {api}",
+            sha256_base64(s.inline),
+            origin = s.origin,
+            api = s.api_origin
+        )
+    });
     let policy = format!(
-        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'{scripts}"
     );
     Response::builder()
         .status(status)
@@ -89,7 +119,7 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     let mut response = Response::new(Body::Text(error.body().to_string()));
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
-    if matches!(error, ApiError::Unavailable(_) | ApiError::Busy(_)) {
+    if matches!(error, ApiError::Unavailable(_) | ApiError::Busy(_) | ApiError::PaymentUnavailable) {
         // A dependency that did not answer in time usually does a moment later, and
         // the writes a change met are over by then.
         response.headers_mut().insert("retry-after", http::HeaderValue::from_static("1"));

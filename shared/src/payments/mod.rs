@@ -1,5 +1,6 @@
 //! Payments: the `PaymentProvider` trait checkout and cancellation talk to, the built-in
-//! sandbox provider (hosted page, signed webhook), and the method kinds it accepts.
+//! sandbox provider (hosted page, signed webhook), Stripe, and the method kinds the page
+//! accepts.
 pub mod methods;
 pub mod sandbox;
 pub mod signature;
@@ -11,6 +12,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::PaymentProviderKind;
 use crate::App;
 use methods::MethodDetails;
 
@@ -149,8 +151,35 @@ pub trait PaymentProvider: Send + Sync {
     ) -> BoxFuture<'a, Result<(), PaymentError>>;
 }
 
-pub fn provider() -> &'static dyn PaymentProvider {
-    &sandbox::Sandbox
+/// The provider the deployment chose (`PAYMENT_PROVIDER`): it opens the hosted page's
+/// sessions (whatever kind the buyer picked: the page offers them all) and closes them.
+pub fn provider(app: &App) -> &'static dyn PaymentProvider {
+    match app.config.payment_provider {
+        PaymentProviderKind::Sandbox => &sandbox::Sandbox,
+        PaymentProviderKind::Stripe => &stripe::provider::StripeProvider,
+    }
+}
+
+/// The provider that takes (charges, refunds) payments of this method kind: the method
+/// registry says which kinds Capsule serves itself whatever the deployment chose.
+pub fn provider_for(app: &App, method_type: &str) -> &'static dyn PaymentProvider {
+    match methods::kind(method_type) {
+        Some(kind) if kind.served_by_capsule() => &sandbox::Sandbox,
+        _ => provider(app),
+    }
+}
+
+/// The provider could not be asked (unreachable, refused, misconfigured): nothing was
+/// decided, and trying again shortly may work (503 with Retry-After).
+impl From<PaymentError> for crate::ApiError {
+    fn from(error: PaymentError) -> Self {
+        tracing::error!(%error, "payment provider failed");
+        match error {
+            // The same request again met its own first try with other terms: trying again is safe.
+            PaymentError::IdempotencyConflict(key) => Self::Busy(format!("idempotency key {key} changed terms")),
+            _ => Self::PaymentUnavailable,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -403,6 +403,29 @@ fn each_function_may_read_exactly_its_own_secrets() {
     }
 }
 
+/// Stripe's secret key reaches only the functions that call Stripe (a payment's session,
+/// its page, its webhook, its refunds and charges), its webhook secret only the webhook;
+/// neither is ever a plain variable, while the publishable key is one (it is public).
+#[test]
+fn only_the_functions_that_call_stripe_may_read_its_secrets() {
+    use shared::config::SecretName;
+    let given = |secret: SecretName| -> BTreeSet<&str> {
+        local::resources::FUNCTION_SECRETS.iter().filter(|(_, s)| s.contains(&secret)).map(|(f, _)| *f).collect()
+    };
+    let callers = ["cancel-order", "charge-renewal", "checkout", "outbox-relay", "payment-portal", "payment-webhook", "subscribe"];
+    assert_eq!(given(SecretName::StripeSecretKey), callers.into_iter().collect());
+    assert_eq!(given(SecretName::StripeWebhook), BTreeSet::from(["payment-webhook"]));
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("STRIPE_PUBLISHABLE_KEY").is_some() && globals.get("PAYMENT_PROVIDER").is_some());
+    for resource in template["Resources"].as_mapping().expect("Resources").values() {
+        let variables = &resource["Properties"]["Environment"]["Variables"];
+        for plain in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+            assert!(globals.get(plain).is_none() && variables.get(plain).is_none(), "{plain} is a plain variable");
+        }
+    }
+}
+
 /// A secret that cannot be read fails the cold start, naming it.
 #[tokio::test]
 async fn a_missing_secret_fails_the_cold_start_with_its_name() {
