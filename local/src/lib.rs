@@ -105,8 +105,8 @@ impl LocalStripe {
 
     fn client(&self) -> Result<shared::payments::stripe::Stripe, StackError> {
         use shared::payments::stripe::{Stripe, StripeConfig};
-        let mut config =
-            StripeConfig::new(&self.api_base, &self.secret_key).and_then(|c| c.with_publishable_key(&self.publishable_key));
+        let mut config = StripeConfig::new(&self.api_base, &self.secret_key)
+            .and_then(|c| c.with_publishable_key(&self.publishable_key));
         if let Some(url) = &self.js_url {
             config = config.and_then(|c| c.with_js_url(url));
         }

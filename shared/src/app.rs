@@ -5,9 +5,9 @@ use aws_config::SdkConfig;
 use crate::calls::{CallCounts, Counter};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError, PaymentProviderKind, Secrets};
+use crate::notify::Notifier;
 use crate::payments::stripe::{Stripe, StripeConfig};
 use crate::payments::PaymentError;
-use crate::notify::Notifier;
 use crate::store::Store;
 
 /// What every handler needs, built once per cold start (or once for the whole local stack).
@@ -57,6 +57,8 @@ impl App {
     /// The Stripe client; a function that calls Stripe without having been given its key is
     /// a deployment error, reported (never a panic).
     pub fn stripe(&self) -> Result<&Stripe, PaymentError> {
-        self.stripe.as_deref().ok_or_else(|| PaymentError::Unavailable("this function was not given the Stripe key".into()))
+        self.stripe
+            .as_deref()
+            .ok_or_else(|| PaymentError::Unavailable("this function was not given the Stripe key".into()))
     }
 }

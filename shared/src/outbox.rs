@@ -159,7 +159,10 @@ async fn send(app: &App, effect: &Effect, now: DateTime<Utc>) -> Result<(), Stri
             app.notifier.publish(detail_type, detail).await.map_err(|e| e.to_string())
         }
         Effect::Refund { request, settles_order } => {
-            payments::provider_for(app, &request.method_type).refund(app, request.clone(), now).await.map_err(|e| e.to_string())?;
+            payments::provider_for(app, &request.method_type)
+                .refund(app, request.clone(), now)
+                .await
+                .map_err(|e| e.to_string())?;
             match (settles_order, &request.order_id) {
                 (true, Some(order_id)) => app.store.mark_refunded(order_id).await.map_err(|e| e.to_string()),
                 _ => Ok(()),

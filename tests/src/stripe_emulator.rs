@@ -10,6 +10,8 @@ use tokio::process::{Child, Command};
 
 pub const SECRET_KEY: &str = "sk_test_capsule";
 pub const PUBLISHABLE_KEY: &str = "pk_test_capsule";
+/// The signing secret of the stack's webhook endpoint at localstripe.
+pub const WEBHOOK_SECRET: &str = "whsec_capsule_test";
 
 pub struct StripeEmulator {
     pub url: String,
@@ -47,6 +49,30 @@ impl StripeEmulator {
         let request = if form.is_empty() { request } else { request.form(form) };
         let response = request.send().await.expect("localstripe answers");
         (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A stack's Stripe settings for this emulator (its Stripe.js mock included).
+    pub fn stack_settings(&self) -> local::LocalStripe {
+        local::LocalStripe {
+            api_base: self.url.clone(),
+            secret_key: SECRET_KEY.into(),
+            publishable_key: PUBLISHABLE_KEY.into(),
+            webhook_secret: WEBHOOK_SECRET.into(),
+            js_url: Some(format!("{}/js.stripe.com/v3/", self.url)),
+        }
+    }
+
+    /// What Stripe.js does on the page when the buyer pays with `number`: a PaymentMethod
+    /// from the card, then the PaymentIntent (named by its client secret) confirmed with it.
+    /// (localstripe's Stripe.js cannot take card data, nor its `confirm` a method: the same
+    /// two steps through its API.) The confirmation's answer (a decline is a 402).
+    pub async fn pay_on_page(&self, client_secret: &str, number: &str) -> (u16, Value) {
+        let intent = client_secret.split("_secret_").next().unwrap_or_default();
+        let card = self.card(number).await;
+        let path = format!("/v1/payment_intents/{intent}");
+        let (status, updated) = self.call(reqwest::Method::POST, &path, &[("payment_method", card.as_str())]).await;
+        assert_eq!(status, 200, "{updated}");
+        self.call(reqwest::Method::POST, &format!("{path}/confirm"), &[]).await
     }
 
     /// A card PaymentMethod, as Stripe.js makes one from what the buyer types.

@@ -246,12 +246,13 @@ async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodReco
         amount_cents: order.total_cents,
         currency: order.currency.clone(),
     };
-    let event = payments::provider_for(app, &method.details.method_type).charge(app, request).await.map_err(|error| {
-        // The order keeps its hold: the webhook settles it if the charge went through,
-        // else its hold expires.
-        tracing::error!(order_id = %order.order_id, %error, "saved method charge failed to complete");
-        ApiError::PaymentUnavailable
-    })?;
+    let event =
+        payments::provider_for(app, &method.details.method_type).charge(app, request).await.map_err(|error| {
+            // The order keeps its hold: the webhook settles it if the charge went through,
+            // else its hold expires.
+            tracing::error!(order_id = %order.order_id, %error, "saved method charge failed to complete");
+            ApiError::PaymentUnavailable
+        })?;
     match orders::apply(app, &order.order_id, Cause::Payment(&event)).await? {
         Outcome::Changed(order) => Ok(*order),
         // The webhook applied the same outcome first.

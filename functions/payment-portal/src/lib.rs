@@ -10,8 +10,8 @@ mod return_page;
 use std::collections::HashMap;
 
 use lambda_http::{Body, Request, Response};
-use shared::domain::order::OrderStatus;
 use shared::config::PaymentProviderKind;
+use shared::domain::order::OrderStatus;
 use shared::http::{self, form_body, origin_of, path_param, route_key, with_param, HttpResult, PageScript, Route};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
 use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};

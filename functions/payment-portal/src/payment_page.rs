@@ -354,7 +354,9 @@ mod tests {
         assert!(html.contains(r#"<div id="card-element"></div>"#) && html.contains(r#"id="pay-card""#));
         assert!(html.contains(&format!("<script>{STRIPE_SCRIPT}</script>")));
         // CRINA-PAY stays Capsule's form on the same page.
-        assert!(html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#) && html.contains(r#"id="phone""#));
+        assert!(
+            html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#) && html.contains(r#"id="phone""#)
+        );
         assert!(!html.contains("Sandbox — test payments only"));
     }
 

@@ -48,7 +48,10 @@ pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
 async fn settle(app: &App, event_id: &str, intent_id: &str) -> Result<Value, ApiError> {
     let intent = match app.stripe()?.retrieve_payment_intent(intent_id).await {
         Ok(intent) => intent,
-        Err(StripeError::InvalidRequest { code, .. }) if code.as_deref() == Some("resource_missing") => {
+        // Stripe's `resource_missing` (localstripe says only 404).
+        Err(StripeError::InvalidRequest { status, code, .. })
+            if status == 404 || code.as_deref() == Some("resource_missing") =>
+        {
             return unmatched(app, event_id, intent_id).await;
         }
         // Not decided: 503, and Stripe delivers the event again later.

@@ -245,7 +245,9 @@ impl Store {
         )?];
         actions.extend(shard_writes);
         match self.transact(actions).await {
-            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Err(StoreError::ConditionFailed),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                Err(StoreError::ConditionFailed)
+            }
             done => done,
         }
     }
@@ -382,7 +384,9 @@ impl Store {
             actions.push(self.set_shard(&product.product_id, shard, units, None)?);
         }
         match self.transact(actions).await {
-            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Err(StoreError::ConditionFailed),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                Err(StoreError::ConditionFailed)
+            }
             done => done,
         }
     }

@@ -412,7 +412,15 @@ fn only_the_functions_that_call_stripe_may_read_its_secrets() {
     let given = |secret: SecretName| -> BTreeSet<&str> {
         local::resources::FUNCTION_SECRETS.iter().filter(|(_, s)| s.contains(&secret)).map(|(f, _)| *f).collect()
     };
-    let callers = ["cancel-order", "charge-renewal", "checkout", "outbox-relay", "payment-portal", "payment-webhook", "subscribe"];
+    let callers = [
+        "cancel-order",
+        "charge-renewal",
+        "checkout",
+        "outbox-relay",
+        "payment-portal",
+        "payment-webhook",
+        "subscribe",
+    ];
     assert_eq!(given(SecretName::StripeSecretKey), callers.into_iter().collect());
     assert_eq!(given(SecretName::StripeWebhook), BTreeSet::from(["payment-webhook"]));
     let template = template();

@@ -84,7 +84,8 @@ impl StripeConfig {
     /// `None` for a function given no secret key: it does not call Stripe.
     pub fn from_env(secrets: &Secrets) -> Result<Option<Self>, ConfigError> {
         let var = |name: &str| env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let secret = |name: SecretName, variable: &str| secrets.get(name).ok().map(str::to_owned).or_else(|| var(variable));
+        let secret =
+            |name: SecretName, variable: &str| secrets.get(name).ok().map(str::to_owned).or_else(|| var(variable));
         let Some(secret_key) = secret(SecretName::StripeSecretKey, vars::STRIPE_SECRET_KEY) else { return Ok(None) };
         let api_base = var(vars::STRIPE_API_BASE).unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
         let mut config = Self::new(&api_base, &secret_key)?;

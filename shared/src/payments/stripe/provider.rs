@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::transformers::{payment_event, Attempt, Confirmation, NewCustomer, NewPaymentIntent, NewRefund, Outcome, Purpose};
+use super::transformers::{
+    payment_event, Attempt, Confirmation, NewCustomer, NewPaymentIntent, NewRefund, Outcome, Purpose,
+};
 use super::{IdempotencyKey, Stripe, StripeError};
 use crate::payments::sandbox::{self, unavailable};
 use crate::payments::{
@@ -39,14 +41,21 @@ pub async fn customer_of(app: &App, stripe: &Stripe, user_id: &str) -> Result<St
     match app.store.put_new(&record).await {
         Ok(()) => Ok(record.customer_id),
         // A concurrent first payment kept its Customer first: that one is the user's.
-        Err(StoreError::ConditionFailed) => kept().await?.map(|r| r.customer_id).ok_or_else(|| unavailable("customer vanished")),
+        Err(StoreError::ConditionFailed) => {
+            kept().await?.map(|r| r.customer_id).ok_or_else(|| unavailable("customer vanished"))
+        }
         Err(e) => Err(unavailable(e)),
     }
 }
 
 /// The order's one PaymentIntent, to be confirmed on the page: created with the order's
 /// key, so that another try of the same checkout gets the same one back.
-async fn order_intent(app: &App, stripe: &Stripe, request: &SessionRequest, order_id: &str) -> Result<String, PaymentError> {
+async fn order_intent(
+    app: &App,
+    stripe: &Stripe,
+    request: &SessionRequest,
+    order_id: &str,
+) -> Result<String, PaymentError> {
     let customer = customer_of(app, stripe, &request.user_id).await?;
     let intent = NewPaymentIntent {
         amount_cents: request.amount_cents,
@@ -85,9 +94,15 @@ impl PaymentProvider for StripeProvider {
             let key = IdempotencyKey::new(request.idempotency_key.clone())?;
             let (purpose, confirmation) = match (&request.order_id, &request.subscription_id) {
                 // One-click at checkout: the buyer is there to authenticate if asked.
-                (Some(order_id), _) => (Purpose::Order(order_id), Confirmation::OnSession { payment_method: &request.token }),
-                (None, Some(id)) => (Purpose::Subscription(id), Confirmation::OffSession { payment_method: &request.token }),
-                (None, None) => return Err(PaymentError::Unavailable("a charge pays an order or a subscription".into())),
+                (Some(order_id), _) => {
+                    (Purpose::Order(order_id), Confirmation::OnSession { payment_method: &request.token })
+                }
+                (None, Some(id)) => {
+                    (Purpose::Subscription(id), Confirmation::OffSession { payment_method: &request.token })
+                }
+                (None, None) => {
+                    return Err(PaymentError::Unavailable("a charge pays an order or a subscription".into()))
+                }
             };
             let intent = NewPaymentIntent {
                 amount_cents: request.amount_cents,
@@ -118,7 +133,8 @@ impl PaymentProvider for StripeProvider {
             let session = app.store.payment_session(session_id).await.map_err(unavailable)?;
             let Some(intent) = session.and_then(|s| s.payment_intent) else { return Ok(()) };
             // Paid or cancelled meanwhile, Stripe refuses the cancellation: nothing to close.
-            match app.stripe()?.cancel_payment_intent(&intent, &IdempotencyKey::new(format!("cancel:{intent}"))?).await {
+            match app.stripe()?.cancel_payment_intent(&intent, &IdempotencyKey::new(format!("cancel:{intent}"))?).await
+            {
                 Ok(_) | Err(StripeError::InvalidRequest { .. }) => Ok(()),
                 Err(e) => Err(e.into()),
             }
