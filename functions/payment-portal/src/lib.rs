@@ -140,7 +140,8 @@ struct StripeSession {
 async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<StripeSession>, ApiError> {
     let Some(intent) = &session.payment_intent else { return Ok(None) };
     let intent = app.stripe()?.retrieve_payment_intent(intent).await.map_err(PaymentError::from)?;
-    let client_secret = intent.client_secret.ok_or(ApiError::PaymentUnavailable)?;
+    let client_secret =
+        intent.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
     Ok(Some(StripeSession { client_secret, return_url: return_url(session) }))
 }
 

@@ -119,7 +119,7 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     let mut response = Response::new(Body::Text(error.body().to_string()));
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert("content-type", http::HeaderValue::from_static("application/json"));
-    if matches!(error, ApiError::Unavailable(_) | ApiError::Busy(_) | ApiError::PaymentUnavailable) {
+    if matches!(error, ApiError::Unavailable(_) | ApiError::Busy(_)) {
         // A dependency that did not answer in time usually does a moment later, and
         // the writes a change met are over by then.
         response.headers_mut().insert("retry-after", http::HeaderValue::from_static("1"));

@@ -169,15 +169,16 @@ pub fn provider_for(app: &App, method_type: &str) -> &'static dyn PaymentProvide
     }
 }
 
-/// The provider could not be asked (unreachable, refused, misconfigured): nothing was
-/// decided, and trying again shortly may work (503 with Retry-After).
+/// The provider could not be asked before anything was written (a hosted page's session
+/// not opened): nothing was decided or held, and trying again shortly may work (503
+/// `service_unavailable` with Retry-After). A saved method's charge, which follows a write,
+/// says `payment_unavailable` itself.
 impl From<PaymentError> for crate::ApiError {
     fn from(error: PaymentError) -> Self {
-        tracing::error!(%error, "payment provider failed");
         match error {
             // The same request again met its own first try with other terms: trying again is safe.
             PaymentError::IdempotencyConflict(key) => Self::Busy(format!("idempotency key {key} changed terms")),
-            _ => Self::PaymentUnavailable,
+            other => Self::Unavailable(format!("payment provider: {other}")),
         }
     }
 }

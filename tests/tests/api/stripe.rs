@@ -274,7 +274,7 @@ async fn stripe_unreachable_is_503_with_retry_after_and_nothing_is_held() {
         let placed = app.checkout(&token).await;
         assert_eq!(
             (placed.status, placed.code()),
-            (StatusCode::SERVICE_UNAVAILABLE, "payment_unavailable"),
+            (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
             "{}",
             placed.body
         );
