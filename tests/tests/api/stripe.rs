@@ -283,3 +283,69 @@ async fn stripe_unreachable_is_503_with_retry_after_and_nothing_is_held() {
     assert_eq!(app.stock(&product).await, 10, "nothing held");
     assert_eq!(app.get("/orders", Some(&token)).await.body["items"], json!([]));
 }
+
+#[tokio::test]
+async fn a_card_saved_at_stripe_pays_the_next_order_in_one_click() {
+    let (emulator, app) = stripe_app().await;
+    let (_, token) = app.customer("stripe-saver").await;
+    let product = app.product_with_stock(2500, 10).await;
+    app.add(&token, &product, 1).await;
+    let body = json!({"payment_method": "card", "delivery": capsule_tests::pickup(), "save_payment_method": true});
+    let placed = app.post("/checkout", Some(&token), body).await;
+    let order_id = placed.body["order_id"].as_str().expect("order_id").to_owned();
+    let secret = client_secret(&app, placed.body["redirect_url"].as_str().expect("url")).await;
+    emulator.pay_on_page(&secret, VISA_NUMBER).await;
+    order_becomes(&app, &token, &order_id, "paid").await;
+    let intent = &emulator.list("/v1/payment_intents?limit=100").await[0];
+    assert_eq!(intent["setup_future_usage"], "off_session", "save this card: {intent}");
+
+    let methods = app.get("/payment-methods", Some(&token)).await;
+    let saved = &methods.body["items"][0];
+    assert_eq!((saved["brand"].as_str(), saved["last4"].as_str()), (Some("visa"), Some("4242")), "{}", methods.body);
+    let customer = intent["customer"].as_str().expect("a customer");
+    let at_stripe = emulator.list(&format!("/v1/payment_methods?customer={customer}&type=card")).await;
+    assert_eq!(at_stripe.len(), 1, "attached to the buyer's Customer");
+
+    app.add(&token, &product, 2).await;
+    let one_click = json!({"payment_method": saved["payment_method_id"], "delivery": capsule_tests::pickup()});
+    let paid = app.post("/checkout", Some(&token), one_click).await;
+    assert_eq!((paid.status, paid.body["status"].as_str()), (StatusCode::CREATED, Some("paid")), "{}", paid.body);
+    assert!(paid.body.get("redirect_url").is_none());
+    let intents = emulator.list("/v1/payment_intents?limit=100").await;
+    let second =
+        intents.iter().find(|i| i["metadata"]["order_id"] == paid.body["order_id"]).expect("its PaymentIntent");
+    assert_eq!((second["amount"].as_i64(), second["customer"].as_str()), (Some(5000), Some(customer)));
+    assert_eq!(intents.len(), 2);
+}
+
+/// 3-D Secure on the page: Stripe.js shows the challenge (here localstripe's, answered
+/// through its API). Passed, the payment goes on and pays the order; failed, it is a decline
+/// and the cart comes back. (localstripe sends no event for a failed challenge; Stripe sends
+/// `payment_intent.payment_failed`, posted here as Stripe would sign it.)
+#[tokio::test]
+async fn a_3d_secure_challenge_passed_pays_and_failed_declines() {
+    const THREE_D_SECURE: &str = "4000002760003184";
+    let (emulator, app) = stripe_app().await;
+    for (passed, status) in [(true, "paid"), (false, "payment_failed")] {
+        let (token, order_id, url, product) = checked_out(&app, 1).await;
+        let secret = client_secret(&app, &url).await;
+        let (_, confirmed) = emulator.pay_on_page(&secret, THREE_D_SECURE).await;
+        assert_eq!(confirmed["status"], "requires_action", "{confirmed}");
+        let waiting =
+            intent_event(&format!("evt_action_{passed}"), "payment_intent.requires_action", &intent_of(&secret));
+        let answer = stripe_event(&app, &waiting, WEBHOOK_SECRET, None).await;
+        assert_eq!(answer.body["outcome"], "awaiting_authentication");
+        assert_eq!(app.get(&format!("/orders/{order_id}"), Some(&token)).await.body["status"], "pending_payment");
+
+        emulator.authenticate(&intent_of(&secret), &secret, passed).await;
+        if !passed {
+            let failed = intent_event("evt_challenge_failed", "payment_intent.payment_failed", &intent_of(&secret));
+            assert_eq!(stripe_event(&app, &failed, WEBHOOK_SECRET, None).await.body["outcome"], "payment_failed");
+        }
+        order_becomes(&app, &token, &order_id, status).await;
+        let cart = app.get("/cart", Some(&token)).await.body;
+        let back =
+            cart["items"].as_array().is_some_and(|items| items.iter().any(|i| i["product_id"] == product.as_str()));
+        assert_eq!(back, !passed, "the cart comes back after a failed challenge only: {cart}");
+    }
+}
