@@ -8,6 +8,7 @@ pub mod resources;
 pub mod routes;
 pub mod seed;
 pub mod storefront;
+pub mod stripe;
 pub mod workers;
 
 use std::sync::Arc;
