@@ -106,7 +106,7 @@ pub const FUNCTION_SECRETS: &[(&str, &[SecretName])] = &[
     ("checkout", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("orders", &[SecretName::Jwt]),
     ("cancel-order", &[SecretName::Jwt, SecretName::StripeSecretKey]),
-    ("payment-methods", &[SecretName::Jwt]),
+    ("payment-methods", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("subscribe", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("admin", &[SecretName::Jwt]),
     ("payment-portal", &[SecretName::Fingerprint, SecretName::StripeSecretKey]),

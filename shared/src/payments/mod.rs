@@ -142,6 +142,12 @@ pub trait PaymentProvider: Send + Sync {
     /// cancelled, or paid otherwise); nothing if it was completed or expired meanwhile.
     fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
 
+    /// Forgets a saved method its owner deleted (idempotent); the sandbox keeps its test
+    /// tokens, which nothing charges any more.
+    fn forget_method<'a>(&'a self, _app: &'a App, _token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// Refunds a payment in full; idempotent for one payment.
     fn refund<'a>(
         &'a self,

@@ -417,6 +417,7 @@ fn only_the_functions_that_call_stripe_may_read_its_secrets() {
         "charge-renewal",
         "checkout",
         "outbox-relay",
+        "payment-methods",
         "payment-portal",
         "payment-webhook",
         "subscribe",

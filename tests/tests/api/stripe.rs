@@ -285,7 +285,7 @@ async fn stripe_unreachable_is_503_with_retry_after_and_nothing_is_held() {
 }
 
 #[tokio::test]
-async fn a_card_saved_at_stripe_pays_the_next_order_in_one_click() {
+async fn a_card_saved_at_stripe_pays_the_next_order_in_one_click_and_deleting_it_detaches_it() {
     let (emulator, app) = stripe_app().await;
     let (_, token) = app.customer("stripe-saver").await;
     let product = app.product_with_stock(2500, 10).await;
@@ -316,6 +316,14 @@ async fn a_card_saved_at_stripe_pays_the_next_order_in_one_click() {
         intents.iter().find(|i| i["metadata"]["order_id"] == paid.body["order_id"]).expect("its PaymentIntent");
     assert_eq!((second["amount"].as_i64(), second["customer"].as_str()), (Some(5000), Some(customer)));
     assert_eq!(intents.len(), 2);
+
+    // Deleted: no longer listed, and detached from the Customer at Stripe.
+    let id = saved["payment_method_id"].as_str().expect("an id");
+    let deleted = app.call(reqwest::Method::DELETE, &format!("/payment-methods/{id}"), Some(&token), None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(app.get("/payment-methods", Some(&token)).await.body["items"], json!([]));
+    let at_stripe = emulator.list(&format!("/v1/payment_methods?customer={customer}&type=card")).await;
+    assert_eq!(at_stripe, Vec::<Value>::new(), "detached");
 }
 
 /// 3-D Secure on the page: Stripe.js shows the challenge (here localstripe's, answered

@@ -141,6 +141,16 @@ impl PaymentProvider for StripeProvider {
         })
     }
 
+    fn forget_method<'a>(&'a self, app: &'a App, token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async move {
+            // Detached already (or never attached): nothing more to forget.
+            match app.stripe()?.detach_payment_method(token, &IdempotencyKey::new(format!("detach:{token}"))?).await {
+                Ok(_) | Err(StripeError::InvalidRequest { .. }) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
     fn refund<'a>(
         &'a self,
         app: &'a App,
