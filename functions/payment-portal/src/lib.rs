@@ -18,7 +18,7 @@ use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
 use layout::message_page;
-use payment_page::{PaymentPage, StripeCard, STRIPE_SCRIPT};
+use payment_page::{Cards, PaymentPage, StripeCard, STRIPE_SCRIPT};
 use return_page::{Outcome, ReturnPage};
 
 const MERCHANT: &str = "Capsule";
@@ -110,7 +110,7 @@ fn render(
     errors: &[methods::FieldError],
     form_error: Option<&str>,
     values: &HashMap<String, String>,
-    stripe: Option<StripeCard>,
+    cards: Cards,
 ) -> String {
     PaymentPage {
         session_id: &session.session_id,
@@ -125,7 +125,7 @@ fn render(
         form_error,
         values,
         back_url: back_url(session).as_deref(),
-        stripe,
+        cards,
     }
     .render()
 }
@@ -145,14 +145,21 @@ async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<Str
     Ok(Some(StripeSession { client_secret, return_url: return_url(session) }))
 }
 
-fn stripe_card<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Option<StripeCard<'a>> {
-    let (config, session) = (app.stripe.as_deref()?.config(), session?);
-    Some(StripeCard {
-        js_url: &config.js_url,
-        publishable_key: config.publishable_key.as_deref()?,
-        client_secret: &session.client_secret,
-        return_url: &session.return_url,
-    })
+/// How the page takes a card for this session (see `Cards`).
+fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
+    if app.config.payment_provider == PaymentProviderKind::Sandbox {
+        return Cards::Sandbox;
+    }
+    let config = app.stripe.as_deref().map(|s| s.config());
+    let card = config.zip(session).and_then(|(config, session)| {
+        Some(StripeCard {
+            js_url: &config.js_url,
+            publishable_key: config.publishable_key.as_deref()?,
+            client_secret: &session.client_secret,
+            return_url: &session.return_url,
+        })
+    });
+    card.map_or(Cards::NotOffered, Cards::Stripe)
 }
 
 fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> {
@@ -181,9 +188,9 @@ async fn show(app: &App, req: &Request) -> HttpResult {
         return page(410, html, Some(&session));
     }
     let stripe = stripe_session(app, &session).await?;
-    let card = stripe_card(app, stripe.as_ref());
+    let card = cards(app, stripe.as_ref());
     let html = render(&session, &session.method_type, &[], None, &HashMap::new(), card);
-    scripted_page(app, 200, html, &session, card.is_some())
+    scripted_page(app, 200, html, &session, matches!(card, Cards::Stripe(_)))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
@@ -199,20 +206,26 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let kind = methods::kind(method_id);
     // In Stripe mode a card is taken by Stripe.js in the browser: whatever is posted here
-    // for it is refused unread, so no card data is ever handled by Capsule.
+    // for it is refused and never used (validated, saved, logged): card data is Stripe's.
     let stripe_mode = app.config.payment_provider == PaymentProviderKind::Stripe;
     let Some(kind) = kind.filter(|k| !stripe_mode || k.served_by_capsule()) else {
         let stripe = stripe_session(app, &session).await?;
-        let card = stripe_card(app, stripe.as_ref());
+        let card = cards(app, stripe.as_ref());
         let html = render(&session, &session.method_type, &[], Some("Choose a payment method."), &HashMap::new(), card);
-        return scripted_page(app, 400, html, &session, card.is_some());
+        return scripted_page(app, 400, html, &session, matches!(card, Cards::Stripe(_)));
     };
     let today = app.clock.now().date_naive();
     match kind.authorize(&form, today, app.config.secrets.fingerprint()?.as_bytes()) {
         Err(errors) => {
             let stripe = stripe_session(app, &session).await?;
-            let card = stripe_card(app, stripe.as_ref());
-            scripted_page(app, 422, render(&session, kind.id(), &errors, None, &form, card), &session, card.is_some())
+            let card = cards(app, stripe.as_ref());
+            scripted_page(
+                app,
+                422,
+                render(&session, kind.id(), &errors, None, &form, card),
+                &session,
+                matches!(card, Cards::Stripe(_)),
+            )
         }
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");

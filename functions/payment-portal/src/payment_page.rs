@@ -29,9 +29,19 @@ pub struct PaymentPage<'a> {
     pub values: &'a HashMap<String, String>,
     /// The storefront's way back (`cancel_url` naming the order), when it gave one.
     pub back_url: Option<&'a str>,
-    /// In Stripe mode, what Stripe Elements needs to take the card in the buyer's browser:
-    /// the kinds Capsule does not serve itself are paid there, never through our forms.
-    pub stripe: Option<StripeCard<'a>>,
+    /// Who takes the kinds Capsule does not serve itself (cards).
+    pub cards: Cards<'a>,
+}
+
+/// How the page takes a card.
+#[derive(Clone, Copy)]
+pub enum Cards<'a> {
+    /// The sandbox's own form (no real money).
+    Sandbox,
+    /// Stripe Elements, in the buyer's browser: never through our forms.
+    Stripe(StripeCard<'a>),
+    /// Stripe mode, but this session has no PaymentIntent: only Capsule's own kinds.
+    NotOffered,
 }
 
 /// Stripe Elements on the page: the publishable key, the PaymentIntent's client secret,
@@ -100,21 +110,26 @@ impl PaymentPage<'_> {
                     }
                 }
                 @for kind in selected.into_iter().chain(others) {
-                    @match self.stripe.filter(|_| !kind.served_by_capsule()) {
-                        Some(stripe) => (stripe_form(kind, stripe, &amount)),
-                        None => (method_form(self, kind, &action, &amount)),
+                    @match (self.cards, kind.served_by_capsule()) {
+                        (Cards::Stripe(stripe), false) => (stripe_form(kind, stripe, &amount)),
+                        (Cards::NotOffered, false) => {}
+                        _ => (method_form(self, kind, &action, &amount)),
                     }
                 }
-                @if self.stripe.is_none() { (sandbox_notice()) }
+                @if let Cards::Sandbox = self.cards { (sandbox_notice()) }
                 @if let Some(url) = self.back_url { (back_link(url)) }
             }
-            @match self.stripe {
-                Some(_) => p.secure { "Card payments for " (self.merchant) " are taken by Stripe" },
-                None => p.secure { "Payment page of the sandbox provider for " (self.merchant) },
+            @match self.cards {
+                Cards::Sandbox => p.secure { "Payment page of the sandbox provider for " (self.merchant) },
+                _ => p.secure { "Card payments for " (self.merchant) " are taken by Stripe" },
             }
         };
-        let head = self.stripe.map(|stripe| html! { script src=(stripe.js_url) {} });
-        let script = self.stripe.map(|_| html! { script { (PreEscaped(STRIPE_SCRIPT)) } });
+        let stripe = match self.cards {
+            Cards::Stripe(stripe) => Some(stripe),
+            _ => None,
+        };
+        let head = stripe.map(|stripe| html! { script src=(stripe.js_url) {} });
+        let script = stripe.map(|_| html! { script { (PreEscaped(STRIPE_SCRIPT)) } });
         let body = html! { (body) @if let Some(script) = script { (script) } };
         document(&format!("Pay {amount} — {}", self.merchant), head, body)
     }
@@ -211,7 +226,7 @@ mod tests {
             form_error,
             values,
             back_url: None,
-            stripe: None,
+            cards: Cards::Sandbox,
         }
         .render()
     }
@@ -294,7 +309,7 @@ mod tests {
             form_error: None,
             values: &HashMap::new(),
             back_url: Some("https://shop.example/cart?order_id=o-1"),
-            stripe: None,
+            cards: Cards::Sandbox,
         }
         .render();
         assert!(!no_save.contains(r#"name="save""#));
@@ -345,7 +360,7 @@ mod tests {
             client_secret: "pi_1_secret_2",
             return_url: "/portal/sessions/ps_1/return",
         };
-        let html = PaymentPage { stripe: Some(stripe), ..page("card") }.render();
+        let html = PaymentPage { cards: Cards::Stripe(stripe), ..page("card") }.render();
         for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {
             assert!(!html.contains(&format!(r#"name="{field}""#)), "{field} is Stripe's");
         }
@@ -358,6 +373,10 @@ mod tests {
             html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#) && html.contains(r#"id="phone""#)
         );
         assert!(!html.contains("Sandbox — test payments only"));
+
+        // A session without a PaymentIntent (a subscription's, for now): no card at all.
+        let html = PaymentPage { cards: Cards::NotOffered, ..page("card") }.render();
+        assert!(!html.contains(r#"value="card""#) && !html.contains("card-element") && html.contains(r#"id="phone""#));
     }
 
     fn page(selected: &'static str) -> PaymentPage<'static> {
@@ -375,7 +394,7 @@ mod tests {
             form_error: None,
             values: EMPTY.get_or_init(HashMap::new),
             back_url: None,
-            stripe: None,
+            cards: Cards::Sandbox,
         }
     }
 
