@@ -1389,7 +1389,10 @@ export interface components {
          * @example https://shop.example/thanks
          */
         ReturnUrl: string;
-        /** @description With `card` or `crina_pay`. */
+        /**
+         * @description With `card` or `crina_pay`. (ext, Stripe mode) Also a saved card whose bank asks for
+         *     3-D Secure: `redirect_url` is then the page where the buyer confirms that payment.
+         */
         CheckoutAwaitingPayment: {
             order_id: string;
             /** @constant */

@@ -17,7 +17,7 @@ use shared::domain::Percent;
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::methods::PaymentMethodKind;
-use shared::payments::{self, methods, ChargeRequest, ReturnUrls, SessionRequest};
+use shared::payments::{self, methods, ChargeRequest, PaymentError, ReturnUrls, SessionRequest};
 use shared::saved_methods;
 use shared::store::{keys, CartRecord, OrderRecord, PaymentMethodRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
@@ -189,12 +189,13 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                         order: order.order,
                     }),
                     Paying::Saved(method) => {
-                        let order = charge_saved(app, &order, method).await?;
+                        let page = (base_url(&app.config, req), &return_urls);
+                        let (order, redirect_url) = charge_saved(app, &order, method, page).await?;
                         http::created(&Placed {
                             order_id,
                             status: order.status,
-                            redirect_url: None,
-                            expires_at: None,
+                            expires_at: redirect_url.as_ref().map(|_| order.order.expires_at),
+                            redirect_url,
                             order: order.order,
                         })
                     }
@@ -235,8 +236,15 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
 /// Charges the saved method for the placed order and applies the outcome as the webhook
 /// would: paid (invoice, email, event), or failed (hold released, items back in the cart).
 /// The charge's idempotency key is the order: a retried request never charges twice, and
-/// the provider's webhook delivering the same outcome changes nothing more.
-async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodRecord) -> Result<OrderRecord, ApiError> {
+/// the provider's webhook delivering the same outcome changes nothing more. A card that
+/// asks for 3-D Secure (Stripe) leaves the order pending, with the page (`page`: the API's
+/// base URL, the storefront's return URLs) where the buyer authenticates that payment.
+async fn charge_saved(
+    app: &App,
+    order: &OrderRecord,
+    method: &PaymentMethodRecord,
+    page: (String, &ReturnUrls),
+) -> Result<(OrderRecord, Option<String>), ApiError> {
     let request = ChargeRequest {
         idempotency_key: format!("order:{}", order.order_id),
         token: method.token.clone(),
@@ -246,17 +254,35 @@ async fn charge_saved(app: &App, order: &OrderRecord, method: &PaymentMethodReco
         amount_cents: order.total_cents,
         currency: order.currency.clone(),
     };
-    let event =
-        payments::provider_for(app, &method.details.method_type).charge(app, request).await.map_err(|error| {
+    let event = match payments::provider_for(app, &method.details.method_type).charge(app, request).await {
+        Ok(event) => event,
+        Err(PaymentError::AuthenticationRequired { payment_id }) => {
+            let session = SessionRequest {
+                order_id: Some(order.order_id.clone()),
+                subscription_id: None,
+                user_id: order.user_id.clone(),
+                amount_cents: order.total_cents,
+                currency: order.currency.clone(),
+                description: format!("Order {} (your bank asks you to confirm)", &order.order_id[..8]),
+                method_type: method.details.method_type.clone(),
+                allow_save: false,
+                expires_at: order.order.expires_at,
+                return_urls: page.1.clone(),
+            };
+            let url = payments::authentication_page(app, &page.0, session, &payment_id).await?;
+            return Ok((order.clone(), Some(url)));
+        }
+        Err(error) => {
             // The order keeps its hold: the webhook settles it if the charge went through,
             // else its hold expires.
             tracing::error!(order_id = %order.order_id, %error, "saved method charge failed to complete");
-            ApiError::PaymentUnavailable
-        })?;
+            return Err(ApiError::PaymentUnavailable);
+        }
+    };
     match orders::apply(app, &order.order_id, Cause::Payment(&event)).await? {
-        Outcome::Changed(order) => Ok(*order),
+        Outcome::Changed(order) => Ok((*order, None)),
         // The webhook applied the same outcome first.
-        _ => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order")),
+        _ => Ok((app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?, None)),
     }
 }
 

@@ -14,6 +14,7 @@ use shared::config::PaymentProviderKind;
 use shared::domain::order::OrderStatus;
 use shared::http::{self, form_body, origin_of, path_param, route_key, with_param, HttpResult, PageScript, Route};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
+use shared::payments::stripe::transformers::IntentStatus;
 use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
@@ -135,6 +136,8 @@ fn render(
 struct StripeSession {
     client_secret: String,
     return_url: String,
+    /// It awaits the buyer's 3-D Secure only (its card is chosen).
+    authenticate: bool,
 }
 
 async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<StripeSession>, ApiError> {
@@ -142,7 +145,8 @@ async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<Str
     let intent = app.stripe()?.retrieve_payment_intent(intent).await.map_err(PaymentError::from)?;
     let client_secret =
         intent.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
-    Ok(Some(StripeSession { client_secret, return_url: return_url(session) }))
+    let authenticate = intent.status == IntentStatus::RequiresAction;
+    Ok(Some(StripeSession { client_secret, return_url: return_url(session), authenticate }))
 }
 
 /// How the page takes a card for this session (see `Cards`).
@@ -157,6 +161,7 @@ fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
             publishable_key: config.publishable_key.as_deref()?,
             client_secret: &session.client_secret,
             return_url: &session.return_url,
+            authenticate: session.authenticate,
         })
     });
     card.map_or(Cards::NotOffered, Cards::Stripe)

@@ -52,6 +52,9 @@ pub struct StripeCard<'a> {
     pub publishable_key: &'a str,
     pub client_secret: &'a str,
     pub return_url: &'a str,
+    /// The PaymentIntent has its card and awaits the buyer's 3-D Secure only (a saved card
+    /// at one-click checkout): no card to enter, Stripe.js shows the challenge.
+    pub authenticate: bool,
 }
 
 /// The page's one script: mounts the card Element and confirms the PaymentIntent with it
@@ -60,14 +63,16 @@ pub const STRIPE_SCRIPT: &str = r##"(function () {
   var form = document.getElementById("stripe-card-form");
   if (!form || typeof Stripe !== "function") { return; }
   var stripe = Stripe(form.dataset.key);
-  var card = stripe.elements().create("card");
+  var authenticate = form.dataset.action === "authenticate";
+  var card = authenticate ? null : stripe.elements().create("card");
   var errors = document.getElementById("card-errors");
   var button = document.getElementById("pay-card");
-  card.mount("#card-element");
+  if (card) { card.mount("#card-element"); }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     button.disabled = true;
-    stripe.confirmCardPayment(form.dataset.secret, { payment_method: { card: card } }).then(function (result) {
+    var data = card ? { payment_method: { card: card } } : undefined;
+    stripe.confirmCardPayment(form.dataset.secret, data).then(function (result) {
       if (result.error && !result.error.payment_intent) {
         errors.textContent = result.error.message || "Please check your card.";
         button.disabled = false;
@@ -161,10 +166,17 @@ fn stripe_form(kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -
     html! {
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
             h2 id=(heading) { (kind.display_name()) }
-            form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret) data-return=(stripe.return_url) {
-                div #card-element {}
+            form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret)
+                data-return=(stripe.return_url) data-action=(if stripe.authenticate { "authenticate" } else { "pay" }) {
+                @if stripe.authenticate {
+                    p { "Your bank asks you to confirm this payment with your saved card." }
+                } @else {
+                    div #card-element {}
+                }
                 p.error #card-errors role="alert" {}
-                button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
+                button.pay id=(format!("pay-{slug}")) type="submit" {
+                    @if stripe.authenticate { "Confirm " (amount) } @else { "Pay " (amount) }
+                }
             }
         }
     }
@@ -359,6 +371,7 @@ mod tests {
             publishable_key: "pk_test_1",
             client_secret: "pi_1_secret_2",
             return_url: "/portal/sessions/ps_1/return",
+            authenticate: false,
         };
         let html = PaymentPage { cards: Cards::Stripe(stripe), ..page("card") }.render();
         for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {

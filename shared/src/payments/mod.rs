@@ -175,6 +175,22 @@ pub fn provider_for(app: &App, method_type: &str) -> &'static dyn PaymentProvide
     }
 }
 
+/// The page where the buyer authenticates (3-D Secure) a payment the provider asked it for,
+/// `payment_id` (a saved card charged on-session); its outcome reaches the webhook as any
+/// payment's does. The page's session is written here: what it is for exists already.
+pub async fn authentication_page(
+    app: &App,
+    base_url: &str,
+    request: SessionRequest,
+    payment_id: &str,
+) -> Result<String, PaymentError> {
+    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned())).await?;
+    if let Some(record) = session.record {
+        app.store.transact(vec![record]).await.map_err(sandbox::unavailable)?;
+    }
+    Ok(session.redirect_url)
+}
+
 /// The provider could not be asked before anything was written (a hosted page's session
 /// not opened): nothing was decided or held, and trying again shortly may work (503
 /// `service_unavailable` with Retry-After). A saved method's charge, which follows a write,

@@ -357,3 +357,49 @@ async fn a_3d_secure_challenge_passed_pays_and_failed_declines() {
         assert_eq!(back, !passed, "the cart comes back after a failed challenge only: {cart}");
     }
 }
+
+/// A saved card that asks for 3-D Secure at one-click checkout: the order waits, and the
+/// answer's `redirect_url` is the page where the buyer confirms that same PaymentIntent
+/// (Stripe.js shows the challenge; no card to type). Passed, the order is paid.
+#[tokio::test]
+async fn a_saved_card_that_asks_for_3d_secure_at_one_click_is_confirmed_on_the_page() {
+    const THREE_D_SECURE: &str = "4000002760003184";
+    let (emulator, app) = stripe_app().await;
+    let (_, token) = app.customer("stripe-3ds-saver").await;
+    let product = app.product_with_stock(2500, 10).await;
+    app.add(&token, &product, 1).await;
+    let body = json!({"payment_method": "card", "delivery": capsule_tests::pickup(), "save_payment_method": true});
+    let placed = app.post("/checkout", Some(&token), body).await;
+    let first = placed.body["order_id"].as_str().expect("order_id").to_owned();
+    let secret = client_secret(&app, placed.body["redirect_url"].as_str().expect("url")).await;
+    emulator.pay_on_page(&secret, THREE_D_SECURE).await;
+    emulator.authenticate(&intent_of(&secret), &secret, true).await;
+    order_becomes(&app, &token, &first, "paid").await;
+    let saved = app.get("/payment-methods", Some(&token)).await.body["items"][0]["payment_method_id"].clone();
+
+    app.add(&token, &product, 1).await;
+    let one_click = app
+        .post("/checkout", Some(&token), json!({"payment_method": saved, "delivery": capsule_tests::pickup()}))
+        .await;
+    assert_eq!(
+        (one_click.status, one_click.body["status"].as_str()),
+        (StatusCode::CREATED, Some("pending_payment")),
+        "{}",
+        one_click.body
+    );
+    let order_id = one_click.body["order_id"].as_str().expect("order_id");
+    let url = one_click.body["redirect_url"].as_str().expect("the page to authenticate on");
+    let page = app.client.get(url).send().await.expect("the page").text().await.expect("html");
+    assert!(page.contains(r#"data-action="authenticate""#) && !page.contains(r#"<div id="card-element">"#));
+    let secret = client_secret(&app, url).await;
+    let intents = emulator.list("/v1/payment_intents?limit=100").await;
+    let intent = intents.iter().find(|i| i["metadata"]["order_id"] == order_id).expect("its PaymentIntent");
+    assert_eq!(
+        (intent["id"].as_str(), intent["status"].as_str()),
+        (Some(intent_of(&secret).as_str()), Some("requires_action"))
+    );
+
+    emulator.authenticate(&intent_of(&secret), &secret, true).await;
+    order_becomes(&app, &token, order_id, "paid").await;
+    assert_eq!(emulator.list("/v1/payment_intents?limit=100").await.len(), 2, "the same PaymentIntent, confirmed");
+}
