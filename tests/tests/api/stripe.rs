@@ -284,15 +284,20 @@ async fn stripe_unreachable_is_503_with_retry_after_and_nothing_is_held() {
     assert_eq!(app.get("/orders", Some(&token)).await.body["items"], json!([]));
 }
 
-/// Buys one `product` with "save this card" and the Visa test card, paid on the page.
-async fn save_a_card(emulator: &StripeEmulator, app: &TestApp, token: &str, product: &str) {
+/// Buys one `product` with "save this card" and the card `number`, paid on the page (its
+/// 3-D Secure challenge passed, if it asks for one); the saved method's id.
+async fn save_a_card(emulator: &StripeEmulator, app: &TestApp, token: &str, product: &str, number: &str) -> Value {
     app.add(token, product, 1).await;
     let body = json!({"payment_method": "card", "delivery": capsule_tests::pickup(), "save_payment_method": true});
     let placed = app.post("/checkout", Some(token), body).await;
     let order_id = placed.body["order_id"].as_str().expect("order_id").to_owned();
     let secret = client_secret(app, placed.body["redirect_url"].as_str().expect("url")).await;
-    emulator.pay_on_page(&secret, VISA_NUMBER).await;
+    let (_, confirmed) = emulator.pay_on_page(&secret, number).await;
+    if confirmed["status"] == "requires_action" {
+        emulator.authenticate(&intent_of(&secret), &secret, true).await;
+    }
     order_becomes(app, token, &order_id, "paid").await;
+    app.get("/payment-methods", Some(token)).await.body["items"][0]["payment_method_id"].clone()
 }
 
 #[tokio::test]
@@ -300,7 +305,7 @@ async fn a_card_saved_at_stripe_pays_the_next_order_in_one_click_and_deleting_it
     let (emulator, app) = stripe_app().await;
     let (_, token) = app.customer("stripe-saver").await;
     let product = app.product_with_stock(2500, 10).await;
-    save_a_card(&emulator, &app, &token, &product).await;
+    save_a_card(&emulator, &app, &token, &product, VISA_NUMBER).await;
     let intent = &emulator.list("/v1/payment_intents?limit=100").await[0];
     assert_eq!(intent["setup_future_usage"], "off_session", "save this card: {intent}");
 
@@ -410,31 +415,39 @@ async fn a_saved_card_that_asks_for_3d_secure_at_one_click_is_confirmed_on_the_p
 }
 
 /// A subscription paid by a card saved at Stripe: its trial ends, and the renewal job charges
-/// it off-session at Stripe (`off_session=true, confirm=true`, keyed by the attempt).
+/// it off-session at Stripe (`off_session=true, confirm=true`, keyed by the attempt). A card
+/// that asks for 3-D Secure cannot be charged so: that attempt fails with Stripe's reason
+/// and dunning goes on (past_due), nothing taken.
 #[tokio::test]
 async fn a_subscription_on_a_saved_card_is_renewed_off_session_at_stripe() {
+    const THREE_D_SECURE: &str = "4000002760003184";
     let (emulator, app) = stripe_app().await;
-    let (email, token) = app.customer("stripe-subscriber").await;
-    let product = app.product_with_stock(2500, 10).await;
-    save_a_card(&emulator, &app, &token, &product).await;
-    let saved = app.get("/payment-methods", Some(&token)).await.body["items"][0]["payment_method_id"].clone();
+    for (number, status, failed) in [(VISA_NUMBER, "active", 0), (THREE_D_SECURE, "past_due", 1)] {
+        let (email, token) = app.customer("stripe-subscriber").await;
+        let product = app.product_with_stock(2500, 10).await;
+        let saved = save_a_card(&emulator, &app, &token, &product, number).await;
+        let created =
+            app.post("/subscriptions", Some(&token), json!({"plan_id": "normal", "payment_method": saved})).await;
+        assert_eq!(created.body["status"], "trialing", "{}", created.body);
+        let id = created.body["subscription_id"].as_str().expect("id").to_owned();
+        let trial_ends = created.body["subscription"]["trial_ends_at"].as_str().expect("a trial end").to_owned();
+        let after = chrono::DateTime::parse_from_rfc3339(&trial_ends).expect("a time") + chrono::Duration::minutes(1);
+        assert_eq!(app.post("/dev/clock", None, json!({"now": after.to_rfc3339()})).await.status, StatusCode::OK);
+        app.run_job("charge-renewal").await;
+        app.run_job("charge-renewal").await;
 
-    let created = app.post("/subscriptions", Some(&token), json!({"plan_id": "normal", "payment_method": saved})).await;
-    assert_eq!(created.body["status"], "trialing", "{}", created.body);
-    let id = created.body["subscription_id"].as_str().expect("id").to_owned();
-    let trial_ends = created.body["subscription"]["trial_ends_at"].as_str().expect("a trial end").to_owned();
-    let after = chrono::DateTime::parse_from_rfc3339(&trial_ends).expect("a time") + chrono::Duration::minutes(1);
-    assert_eq!(app.post("/dev/clock", None, json!({"now": after.to_rfc3339()})).await.status, StatusCode::OK);
-    app.run_job("charge-renewal").await;
-    app.run_job("charge-renewal").await;
-
-    let token = app.login(&email).await;
-    let sub = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
-    assert_eq!(sub["status"], "active", "{sub}");
-    let intents = emulator.list("/v1/payment_intents?limit=100").await;
-    let renewal: Vec<&Value> = intents.iter().filter(|i| i["metadata"]["subscription_id"] == id.as_str()).collect();
-    assert_eq!(renewal.len(), 1, "charged once: {intents:?}");
-    assert_eq!(renewal[0]["status"], "succeeded");
-    assert_eq!(renewal[0]["amount"], sub["price_cents"]);
-    assert!(renewal[0]["metadata"]["idempotency_key"].as_str().is_some_and(|k| k.starts_with(&format!("sub:{id}:"))));
+        let token = app.login(&email).await;
+        let sub = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
+        assert_eq!((sub["status"].as_str(), sub["failed_attempts"].as_i64()), (Some(status), Some(failed)), "{sub}");
+        let intents = emulator.list("/v1/payment_intents?limit=100").await;
+        let renewal: Vec<&Value> = intents.iter().filter(|i| i["metadata"]["subscription_id"] == id.as_str()).collect();
+        assert_eq!(renewal.len(), 1, "charged once: {intents:?}");
+        assert_eq!(renewal[0]["amount"], sub["price_cents"]);
+        assert!(renewal[0]["metadata"]["idempotency_key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with(&format!("sub:{id}:"))));
+        let expected = if failed == 0 { "succeeded" } else { "requires_payment_method" };
+        assert_eq!(renewal[0]["status"], expected, "{}", renewal[0]);
+        assert!(app.stack.clock.set(chrono::Utc::now()), "back to now, where localstripe signs");
+    }
 }

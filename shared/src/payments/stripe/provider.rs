@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::transformers::{
-    payment_event, Attempt, Confirmation, NewCustomer, NewPaymentIntent, NewRefund, Outcome, Purpose,
+    authentication_required_event, payment_event, Attempt, Confirmation, NewCustomer, NewPaymentIntent, NewRefund,
+    Outcome, Purpose,
 };
 use super::{IdempotencyKey, Stripe, StripeError};
 use crate::payments::sandbox::{self, unavailable};
@@ -113,12 +114,22 @@ impl PaymentProvider for StripeProvider {
                 confirmation,
                 save_method: false,
             };
+            let off_session = matches!(intent.confirmation, Confirmation::OffSession { .. });
             let attempt = Attempt::from_result(stripe.create_payment_intent(&intent, &key).await)?;
             let payment_id = attempt.intent.as_ref().map(|i| i.id.clone()).unwrap_or_default();
+            let event_id = format!("charge:{}", key.as_str());
             match (&attempt.outcome, &attempt.intent) {
                 (Outcome::Succeeded | Outcome::Declined(_), Some(intent)) => {
-                    payment_event(&format!("charge:{}", key.as_str()), intent).map_err(unavailable)
+                    payment_event(&event_id, intent).map_err(unavailable)
                 }
+                // A renewal's customer is not there to authenticate: this attempt failed
+                // (Stripe's code as its reason), and dunning goes on as for a decline.
+                (Outcome::AuthenticationRequired { .. } | Outcome::RequiresAction { .. }, Some(intent))
+                    if off_session =>
+                {
+                    authentication_required_event(&event_id, intent).map_err(unavailable)
+                }
+                // At checkout the buyer is there: the page confirms this PaymentIntent.
                 (Outcome::RequiresAction { .. } | Outcome::AuthenticationRequired { .. }, _) => {
                     Err(PaymentError::AuthenticationRequired { payment_id })
                 }
