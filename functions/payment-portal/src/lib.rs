@@ -15,6 +15,7 @@ use shared::domain::order::OrderStatus;
 use shared::http::{self, form_body, origin_of, path_param, route_key, with_param, HttpResult, PageScript, Route};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
 use shared::payments::stripe::transformers::IntentStatus;
+use shared::payments::stripe::FRAMED_ORIGINS;
 use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
@@ -283,7 +284,8 @@ fn scripted_page(app: &App, status: u16, html: String, session: &SessionRecord, 
     let Some((origin, config)) = config.and_then(|c| Some((c.js_origin()?, c))) else {
         return page(status, html, Some(session));
     };
-    let script = PageScript { inline: STRIPE_SCRIPT, origin: &origin, api_origin: &config.api_base };
+    let script =
+        PageScript { inline: STRIPE_SCRIPT, origin: &origin, api_origin: &config.api_base, frames: FRAMED_ORIGINS };
     http::html_with_script(status, html, layout::STYLE, &redirect_origins(Some(session)), Some(&script))
 }
 

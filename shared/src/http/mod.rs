@@ -54,6 +54,8 @@ pub struct PageScript<'a> {
     pub inline: &'a str,
     pub origin: &'a str,
     pub api_origin: &'a str,
+    /// Other origins the library frames (Stripe's 3-D Secure pages).
+    pub frames: &'a [&'a str],
 }
 
 fn sha256_base64(text: &str) -> String {
@@ -74,9 +76,10 @@ pub fn html_with_script(
     let form_action: String = redirect_origins.iter().map(|o| format!(" {o}")).collect();
     let scripts = script.map_or_else(String::new, |s| {
         format!(
-            "; script-src 'sha256-{}' {origin}; frame-src {origin}; connect-src {api}",
+            "; script-src 'sha256-{}' {origin}; frame-src {origin}{frames}; connect-src {api}",
             sha256_base64(s.inline),
             origin = s.origin,
+            frames = s.frames.iter().map(|f| format!(" {f}")).collect::<String>(),
             api = s.api_origin
         )
     });
@@ -187,6 +190,24 @@ pub fn base_url(config: &crate::config::Config, req: &lambda_http::Request) -> S
 mod tests {
     use super::*;
     use crate::store::{Cancellation, StoreError};
+
+    #[test]
+    fn a_scripted_page_runs_only_its_own_script_and_the_providers() {
+        let script = PageScript {
+            inline: "go()",
+            origin: "https://js.stripe.com",
+            api_origin: "https://api.stripe.com",
+            frames: &["https://hooks.stripe.com"],
+        };
+        let response = html_with_script(200, "<p>".into(), "p{}", &[], Some(&script)).expect("a page");
+        let policy = response.headers()["content-security-policy"].to_str().expect("ascii");
+        assert!(policy.starts_with("default-src 'none';"), "{policy}");
+        assert!(policy.contains(&format!("script-src 'sha256-{}' https://js.stripe.com;", sha256_base64("go()"))));
+        assert!(policy.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"), "{policy}");
+        assert!(policy.ends_with("connect-src https://api.stripe.com"), "{policy}");
+        let plain = html(200, "<p>".into(), "p{}", &[]).expect("a page");
+        assert!(!plain.headers()["content-security-policy"].to_str().expect("ascii").contains("script-src"));
+    }
 
     #[test]
     fn a_change_given_up_on_for_contention_is_a_503_to_try_again_shortly() {

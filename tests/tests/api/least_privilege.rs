@@ -31,6 +31,10 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
     ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
+    // Stripe mode only (these journeys run the sandbox): a closed session's PaymentIntent is
+    // cancelled at Stripe, read from the session (`stripe::provider::close_session`).
+    ("subscribe", "dynamodb:GetItem", "CapsuleTable", "PAYSESSION#*", "Stripe mode: the session's PaymentIntent"),
+    ("outbox-relay", "dynamodb:GetItem", "CapsuleTable", "PAYSESSION#*", "Stripe mode: the session's PaymentIntent"),
 ];
 
 /// One thing a policy allows: action, resource (as the template names it) and, when the

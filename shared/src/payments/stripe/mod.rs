@@ -30,6 +30,8 @@ use transformers::{
 pub const STRIPE_VERSION: &str = "2025-03-31.basil";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_JS_URL: &str = "https://js.stripe.com/v3/";
+/// What Stripe.js frames besides its own origin: the 3-D Secure pages (Stripe's CSP guide).
+pub const FRAMED_ORIGINS: &[&str] = &["https://hooks.stripe.com"];
 /// A Lambda behind API Gateway has 29 s in all: Stripe's answer must come well within.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
