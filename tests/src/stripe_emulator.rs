@@ -31,10 +31,10 @@ impl StripeEmulator {
         (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
     }
 
-    /// What Stripe.js does on the page when the buyer pays with `number`: a PaymentMethod
-    /// from the card, then the PaymentIntent (named by its client secret) confirmed with it.
-    /// (localstripe's Stripe.js cannot take card data, nor its `confirm` a method: the same
-    /// two steps through its API.) The confirmation's answer (a decline is a 402).
+    /// What Stripe.js does on the page when the buyer pays with `number`, without a browser
+    /// (`browser::a_buyer_pays_through_stripe_elements_in_a_real_browser` has one): a
+    /// PaymentMethod from the card, then the PaymentIntent (named by its client secret)
+    /// confirmed with it. The confirmation's answer (a decline is a 402).
     pub async fn pay_on_page(&self, client_secret: &str, number: &str) -> (u16, Value) {
         let intent = client_secret.split("_secret_").next().unwrap_or_default();
         let card = self.card(number).await;
