@@ -418,7 +418,8 @@ export interface paths {
          *     Capsule did not create (unknown to Stripe, or naming no order or subscription) is
          *     recorded once and answered 200 `unknown_payment`, then `already_processed`; a
          *     PaymentIntent not settled now is `not_settled`. Stripe unreachable while reading it
-         *     back: 503, and Stripe delivers the event again.
+         *     back: 503, and Stripe delivers the event again. With the sandbox as the provider,
+         *     every delivery is 400 `invalid_signature` (no Stripe secret signs anything there).
          */
         post: operations["receiveStripeEvent"];
         delete?: never;

@@ -7,6 +7,7 @@
 //! is refunded and recorded by the order lifecycle, as for the sandbox.
 use lambda_http::Request;
 use serde_json::{json, Value};
+use shared::config::PaymentProviderKind;
 use shared::http::{self, HttpResult};
 use shared::payments::stripe::transformers::{metadata, payment_event, TransformError};
 use shared::payments::stripe::webhook::{self, EventKind, WebhookError};
@@ -17,6 +18,11 @@ use shared::{ApiError, App};
 
 pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
     let raw = super::raw_body(req)?;
+    // Not this deployment's provider: no Stripe secret signs anything here.
+    if app.config.payment_provider != PaymentProviderKind::Stripe {
+        tracing::warn!("Stripe webhook refused: Stripe is not the payment provider (PAYMENT_PROVIDER)");
+        return Err(ApiError::InvalidSignature);
+    }
     let header = req.headers().get(webhook::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let secret = app.config.secrets.stripe_webhook()?;
     let event = match webhook::construct_event(secret, header, raw, app.clock.now().timestamp()) {
