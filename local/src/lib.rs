@@ -8,6 +8,7 @@ pub mod resources;
 pub mod routes;
 pub mod seed;
 pub mod storefront;
+pub mod stripe;
 pub mod workers;
 
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use shared::clock::DevClock;
-use shared::config::{Config, SecretName, Secrets};
+use shared::config::{Config, PaymentProviderKind, SecretName, Secrets};
 use shared::http::AllowedOrigins;
 use shared::sdk::Limits;
 use shared::App;
@@ -70,6 +71,49 @@ pub struct Options {
     pub allowed_origins: Vec<String>,
     /// The SDK clients' time limits and retries (the fault tests use the deployed ones).
     pub sdk_limits: Limits,
+    /// Stripe takes the card payments (`PAYMENT_PROVIDER=stripe`), at this API (an
+    /// emulator); else the sandbox does.
+    pub stripe: Option<LocalStripe>,
+}
+
+/// Stripe for a local stack: its two secrets go into the emulator's Secrets Manager and are
+/// given, as deployed, only to the functions that need them.
+#[derive(Clone, Debug)]
+pub struct LocalStripe {
+    pub api_base: String,
+    pub secret_key: String,
+    pub publishable_key: String,
+    pub webhook_secret: String,
+    /// Where the page loads Stripe.js (default: Stripe's).
+    pub js_url: Option<String>,
+}
+
+impl LocalStripe {
+    /// From `STRIPE_*` when `PAYMENT_PROVIDER=stripe` (`make dev PAYMENTS=stripe`).
+    pub fn from_env() -> Result<Option<Self>, StackError> {
+        use shared::config::{vars, PaymentProviderKind};
+        if PaymentProviderKind::from_env().map_err(StackError::build)? != PaymentProviderKind::Stripe {
+            return Ok(None);
+        }
+        let var = |name: &str| std::env::var(name).map_err(|_| StackError::Setup(format!("{name} is not set")));
+        Ok(Some(Self {
+            api_base: var(vars::STRIPE_API_BASE)?,
+            secret_key: var(vars::STRIPE_SECRET_KEY)?,
+            publishable_key: var(vars::STRIPE_PUBLISHABLE_KEY)?,
+            webhook_secret: var(vars::STRIPE_WEBHOOK_SECRET)?,
+            js_url: std::env::var(vars::STRIPE_JS_URL).ok(),
+        }))
+    }
+
+    fn client(&self) -> Result<shared::payments::stripe::Stripe, StackError> {
+        use shared::payments::stripe::{Stripe, StripeConfig};
+        let mut config = StripeConfig::new(&self.api_base, &self.secret_key)
+            .and_then(|c| c.with_publishable_key(&self.publishable_key));
+        if let Some(url) = &self.js_url {
+            config = config.and_then(|c| c.with_js_url(url));
+        }
+        config.and_then(Stripe::new).map_err(StackError::build)
+    }
 }
 
 /// The port `make dev` serves the API on unless `PORT` names another.
@@ -116,6 +160,7 @@ impl Options {
             deliver_after_commit: true,
             allowed_origins: dev_server_origins(port).into_iter().chain(extra).collect(),
             sdk_limits: Limits::EMULATOR,
+            stripe: None,
         }
     }
 
@@ -200,11 +245,15 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         .with(&base_url)
         .with(&format!("http://localhost:{}", address.port()));
     let names = Names { prefix: options.prefix.clone() };
-    let secrets = [
+    let mut secrets = vec![
         (SecretName::Jwt, options.jwt_secret.clone()),
         (SecretName::PaymentWebhook, options.webhook_secret.clone()),
         (SecretName::Fingerprint, options.fingerprint_key.clone()),
     ];
+    if let Some(stripe) = &options.stripe {
+        secrets.push((SecretName::StripeSecretKey, stripe.secret_key.clone()));
+        secrets.push((SecretName::StripeWebhook, stripe.webhook_secret.clone()));
+    }
     let created = resources::create_all(&sdk, &names, SENDER, &secrets).await?;
     // Read back as a function does at cold start; each function is then given only its own
     // (`routes`, `resources::FUNCTION_SECRETS`).
@@ -229,9 +278,14 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         public_base_url: Some(base_url.clone()),
         deliver_after_commit: options.deliver_after_commit,
         allowed_origins,
+        payment_provider: match options.stripe {
+            Some(_) => PaymentProviderKind::Stripe,
+            None => PaymentProviderKind::Sandbox,
+        },
     };
     let clock = Arc::new(DevClock::default());
-    let app = App::new(config, &sdk, clock.clone());
+    let stripe = options.stripe.as_ref().map(LocalStripe::client).transpose()?;
+    let app = App { stripe: stripe.map(Arc::new), ..App::new(config, &sdk, clock.clone()) };
     seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
     let workers = Arc::new(Workers::new(app.clone(), aws_sdk_sqs::Client::new(&sdk), &created.queues));
     let inner = Arc::new(Inner {

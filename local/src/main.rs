@@ -31,6 +31,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the AWS emulator at {endpoint} does not answer").into());
     }
     let mut options = Options::local(endpoint.clone(), port);
+    // `make dev PAYMENTS=stripe`: Stripe mode against a localstripe of its own; else the
+    // STRIPE_* variables (PAYMENT_PROVIDER=stripe, a Stripe test account) or the sandbox.
+    let localstripe = match std::env::var("PAYMENTS").as_deref() {
+        Ok("stripe") => Some(local::stripe::Localstripe::start().await?),
+        _ => None,
+    };
+    options.stripe = match &localstripe {
+        Some(emulator) => Some(emulator.stack_settings()),
+        None => local::LocalStripe::from_env()?,
+    };
     options.allowed_origins.extend(local::storefront::origins(&storefront_listener)?);
     let stack = match start(options).await {
         Ok(stack) => stack,
@@ -40,6 +50,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let base = &stack.base_url;
+    if let Some(emulator) = &localstripe {
+        emulator.send_events_to(&format!("{base}/webhooks/stripe"), local::stripe::WEBHOOK_SECRET).await?;
+        println!(
+            "Stripe mode: localstripe at {} (test cards: 4242424242424242, 4000000000000002 declined)",
+            emulator.url
+        );
+    }
     let storefront = local::storefront::serve(storefront_listener, base)?;
     println!();
     println!("Storefront:  {}   (also at {base}/, same origin)", storefront.url);

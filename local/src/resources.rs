@@ -103,15 +103,18 @@ pub const EVENT_BUS_LOGICAL_ID: &str = "CapsuleEventBus";
 pub const FUNCTION_SECRETS: &[(&str, &[SecretName])] = &[
     ("auth", &[SecretName::Jwt]),
     ("add-to-cart", &[SecretName::Jwt]),
-    ("checkout", &[SecretName::Jwt]),
+    ("checkout", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("orders", &[SecretName::Jwt]),
-    ("cancel-order", &[SecretName::Jwt]),
-    ("payment-methods", &[SecretName::Jwt]),
-    ("subscribe", &[SecretName::Jwt]),
+    ("cancel-order", &[SecretName::Jwt, SecretName::StripeSecretKey]),
+    ("payment-methods", &[SecretName::Jwt, SecretName::StripeSecretKey]),
+    ("subscribe", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("admin", &[SecretName::Jwt]),
-    ("payment-portal", &[SecretName::Fingerprint]),
-    ("payment-webhook", &[SecretName::PaymentWebhook]),
+    ("payment-portal", &[SecretName::Fingerprint, SecretName::StripeSecretKey]),
+    ("payment-webhook", &[SecretName::PaymentWebhook, SecretName::StripeSecretKey, SecretName::StripeWebhook]),
     ("payment-events", &[SecretName::PaymentWebhook]),
+    // Deliver the refunds (Stripe's) and close the sessions the others recorded.
+    ("outbox-relay", &[SecretName::StripeSecretKey]),
+    ("charge-renewal", &[SecretName::StripeSecretKey]),
 ];
 
 /// The secrets `function` is given.

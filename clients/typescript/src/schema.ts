@@ -417,6 +417,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's signed events (PAYMENT_PROVIDER=stripe)
+         * @description The endpoint to register at Stripe (README, "Going live"). Nothing is parsed before
+         *     `Stripe-Signature` holds. The event's body is never trusted for the payment: the
+         *     PaymentIntent is read back from Stripe, and what Stripe holds now is applied through
+         *     the same order lifecycle as `POST /webhooks/payments` (so `outcome` takes the same
+         *     values: `paid`, `payment_failed`, `already_processed`, `refunded`,
+         *     `amount_mismatch`, `unknown_order`, ...). Events are deduplicated by id; a late or
+         *     out-of-order event applies the PaymentIntent's current state, once.
+         *     `payment_intent.succeeded` and `payment_intent.payment_failed` settle the order;
+         *     `payment_intent.requires_action` is `awaiting_authentication` (3-D Secure happens
+         *     on the page); `charge.refunded` is `acknowledged` (Capsule's own refunds are settled
+         *     by the outbox that asked for them); any other type is `ignored`. A PaymentIntent
+         *     Capsule did not create (unknown to Stripe, or naming no order or subscription) is
+         *     recorded once and answered 200 `unknown_payment`, then `already_processed`; a
+         *     PaymentIntent not settled now is `not_settled`. Stripe unreachable while reading it
+         *     back: 503, and Stripe delivers the event again. With the sandbox as the provider,
+         *     every delivery is 400 `invalid_signature` (no Stripe secret signs anything there).
+         */
+        post: operations["receiveStripeEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payment-methods": {
         parameters: {
             query?: never;
@@ -1544,7 +1579,10 @@ export interface components {
          * @example https://shop.example/thanks
          */
         ReturnUrl: string;
-        /** @description With `card` or `crina_pay`. */
+        /**
+         * @description With `card` or `crina_pay`. (ext, Stripe mode) Also a saved card whose bank asks for
+         *     3-D Secure: `redirect_url` is then the page where the buyer confirms that payment.
+         */
         CheckoutAwaitingPayment: {
             order_id: string;
             /** @constant */
@@ -1809,10 +1847,11 @@ export interface components {
              *     that charge's attempt already applied), `refunded` (a page payment that cannot
              *     start its subscription, which started otherwise or whose plan another
              *     subscription now holds: recorded and refunded) or `ignored` (it changes
-             *     nothing).
+             *     nothing). Stripe's webhook also answers `awaiting_authentication`,
+             *     `acknowledged`, `unknown_payment` and `not_settled` (see `POST /webhooks/stripe`).
              * @enum {string}
              */
-            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed";
+            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled";
         };
         SavedCard: {
             /** @description What `POST /checkout` takes as `payment_method`. */
@@ -3482,6 +3521,42 @@ export interface operations {
                     "application/json": components["schemas"]["NotFoundError"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveStripeEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Stripe's: `t=<unix seconds>,v1=<hex HMAC-SHA256(endpoint secret, "<t>.<raw
+                 *     body>")>`, any number of `v1=` (secret rotation; the first 8 are tried), `t`
+                 *     within 300 s of now either way. Otherwise 400 `invalid_signature`, nothing
+                 *     written.
+                 */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Processed, acknowledged, or already processed (see `outcome`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            400: components["responses"]["WebhookBadRequest"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];

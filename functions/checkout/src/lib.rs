@@ -47,14 +47,17 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
     let (user, first_cart) = app.store.user_and_cart(&caller.user_id).await?;
     let user = user.ok_or(ApiError::Unauthorized)?;
     let mut first_cart = Some(first_cart);
+    // One id for every try: the provider's payment for it (Stripe's PaymentIntent, keyed
+    // `order:<id>`) is created once, however often the cart's contention sends us round.
+    let order_id = uuid::Uuid::new_v4().to_string();
     let mut tries = Retries::new(CONTENDED);
     while tries.next().await {
         let cart = match first_cart.take() {
             Some(cart) => cart,
             None => app.store.cart(&user.user_id).await?,
         };
-        if let Some(placed) = place(app, req, &user, cart, &terms).await? {
-            return answer(app, placed, &terms.paying).await;
+        if let Some(placed) = place(app, req, &user, &order_id, cart, &terms).await? {
+            return answer(app, req, placed, &terms).await;
         }
     }
     Err(ApiError::Busy("the cart kept changing during checkout".into()))
@@ -66,6 +69,7 @@ async fn place(
     app: &App,
     req: &Request,
     user: &UserProfile,
+    order_id: &str,
     cart: Option<CartRecord>,
     terms: &Terms,
 ) -> Result<Option<(OrderRecord, Option<String>)>, ApiError> {
@@ -75,15 +79,14 @@ async fn place(
         return Err(ApiError::CheckoutInProgress { order_id: order_id.clone() });
     }
     let priced = price_lines(app, &user.user_id, &cart.lines, cart.promo_code.as_deref(), terms.fees).await?;
-    let order_id = uuid::Uuid::new_v4().to_string();
     // Refused early what cannot be held, before a payment session is opened.
-    let holds = order::holdable(app, &user.user_id, &order_id, &cart, &priced, &terms.settings).await?;
+    let holds = order::holdable(app, &user.user_id, order_id, &cart, &priced, &terms.settings).await?;
     let expires_at = now + Duration::minutes(terms.settings.payment_session_minutes);
-    let mut order = order::new(&order_id, user, &priced, terms, now, expires_at);
+    let mut order = order::new(order_id, user, &priced, terms, now, expires_at);
     order.stock_holds = holds;
     let session = open_session(app, req, terms, &order).await?;
     let redirect_url = session.as_ref().map(|s| s.redirect_url.clone());
-    cart.checkout_order_id = Some(order_id.clone());
+    cart.checkout_order_id = Some(order_id.to_string());
     cart.touch(now);
     let limit = u32::try_from(terms.settings.sale_unit_limit).unwrap_or(u32::MAX);
     match app.store.place_order(&order, &cart, limit, now, session.and_then(|s| s.record)).await {
@@ -119,20 +122,26 @@ async fn open_session(
         expires_at: order.expires_at,
         return_urls: terms.return_urls.clone(),
     };
-    let session = payments::provider()
-        .open_session(app, &base_url(&app.config, req), request)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Some(session))
+    // The provider unreachable: 503, and nothing is held (the order is not written yet).
+    Ok(Some(payments::provider(app).open_session(app, &base_url(&app.config, req), request).await?))
 }
 
 /// 201 with the placed order: awaiting payment on the page, or as the saved method's
 /// charge left it.
-async fn answer(app: &App, (order, redirect_url): (OrderRecord, Option<String>), paying: &Paying) -> HttpResult {
-    let (order, expires_at) = match paying {
-        Paying::Page(_) => (order.clone(), Some(order.expires_at)),
-        Paying::Saved(method) => (saved::charge(app, &order, method).await?, None),
+async fn answer(
+    app: &App,
+    req: &Request,
+    (order, redirect_url): (OrderRecord, Option<String>),
+    terms: &Terms,
+) -> HttpResult {
+    let (order, redirect_url) = match &terms.paying {
+        Paying::Page(_) => (order, redirect_url),
+        Paying::Saved(method) => {
+            saved::charge(app, &order, method, (base_url(&app.config, req), &terms.return_urls)).await?
+        }
     };
+    // Pending (on the page, or confirming a saved card with the bank) until its hold ends.
+    let expires_at = redirect_url.as_ref().map(|_| order.expires_at);
     http::created(&Placed {
         order_id: order.order_id.clone(),
         status: order.status,

@@ -47,6 +47,7 @@ routes! {
     SubmitPayment: "POST" "/portal/sessions/{session_id}" => "payment-portal",
     PaymentReturn: "GET" "/portal/sessions/{session_id}/return" => "payment-portal",
     PaymentWebhook: "POST" "/webhooks/payments" => "payment-webhook",
+    StripeWebhook: "POST" "/webhooks/stripe" => "payment-webhook",
     ListPaymentMethods: "GET" "/payment-methods" => "payment-methods",
     DeletePaymentMethod: "DELETE" "/payment-methods/{payment_method_id}" => "payment-methods",
     CreateSubscription: "POST" "/subscriptions" => "subscribe",

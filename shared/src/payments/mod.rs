@@ -1,5 +1,6 @@
 //! Payments: the `PaymentProvider` trait checkout and cancellation talk to, the built-in
-//! sandbox provider (hosted page, signed webhook), and the method kinds it accepts.
+//! sandbox provider (hosted page, signed webhook), Stripe, and the method kinds the page
+//! accepts.
 pub mod methods;
 pub mod sandbox;
 pub mod signature;
@@ -11,6 +12,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::PaymentProviderKind;
 use crate::App;
 use methods::MethodDetails;
 
@@ -145,6 +147,12 @@ pub trait PaymentProvider: Send + Sync {
     /// cancelled, or paid otherwise); nothing if it was completed or expired meanwhile.
     fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
 
+    /// Forgets a saved method its owner deleted (idempotent); the sandbox keeps its test
+    /// tokens, which nothing charges any more.
+    fn forget_method<'a>(&'a self, _app: &'a App, _token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// Refunds `amount_cents` of a payment; idempotent for one payment and `refund_id`
     /// (`RefundRequest::idempotency_id`).
     fn refund<'a>(
@@ -155,8 +163,52 @@ pub trait PaymentProvider: Send + Sync {
     ) -> BoxFuture<'a, Result<(), PaymentError>>;
 }
 
-pub fn provider() -> &'static dyn PaymentProvider {
-    &sandbox::Sandbox
+/// The provider the deployment chose (`PAYMENT_PROVIDER`): it opens the hosted page's
+/// sessions (whatever kind the buyer picked: the page offers them all) and closes them.
+pub fn provider(app: &App) -> &'static dyn PaymentProvider {
+    match app.config.payment_provider {
+        PaymentProviderKind::Sandbox => &sandbox::Sandbox,
+        PaymentProviderKind::Stripe => &stripe::provider::StripeProvider,
+    }
+}
+
+/// The provider that takes (charges, refunds) payments of this method kind: the method
+/// registry says which kinds Capsule serves itself whatever the deployment chose.
+pub fn provider_for(app: &App, method_type: &str) -> &'static dyn PaymentProvider {
+    match methods::kind(method_type) {
+        Some(kind) if kind.served_by_capsule() => &sandbox::Sandbox,
+        _ => provider(app),
+    }
+}
+
+/// The page where the buyer authenticates (3-D Secure) a payment the provider asked it for,
+/// `payment_id` (a saved card charged on-session); its outcome reaches the webhook as any
+/// payment's does. The page's session is written here: what it is for exists already.
+pub async fn authentication_page(
+    app: &App,
+    base_url: &str,
+    request: SessionRequest,
+    payment_id: &str,
+) -> Result<String, PaymentError> {
+    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned())).await?;
+    if let Some(record) = session.record {
+        app.store.transact(vec![record]).await.map_err(sandbox::unavailable)?;
+    }
+    Ok(session.redirect_url)
+}
+
+/// The provider could not be asked before anything was written (a hosted page's session
+/// not opened): nothing was decided or held, and trying again shortly may work (503
+/// `service_unavailable` with Retry-After). A saved method's charge, which follows a write,
+/// says `payment_unavailable` itself.
+impl From<PaymentError> for crate::ApiError {
+    fn from(error: PaymentError) -> Self {
+        match error {
+            // The same request again met its own first try with other terms: trying again is safe.
+            PaymentError::IdempotencyConflict(key) => Self::Busy(format!("idempotency key {key} changed terms")),
+            other => Self::Unavailable(format!("payment provider: {other}")),
+        }
+    }
 }
 
 impl RefundRequest {

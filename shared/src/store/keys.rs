@@ -250,6 +250,11 @@ pub fn provider_token(token: &str) -> Key {
     Key::new(format!("PAYTOKEN#{token}"), "TOKEN")
 }
 
+/// The user's Customer at Stripe: every payment and saved card of theirs is under it.
+pub fn stripe_customer(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "STRIPE_CUSTOMER")
+}
+
 /// An off-session charge at the sandbox provider, by its idempotency key.
 pub fn provider_charge(idempotency_key: &str) -> Key {
     Key::new(format!("CHARGE#{idempotency_key}"), "CHARGE")

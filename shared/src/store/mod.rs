@@ -275,7 +275,7 @@ impl Store {
 
 /// Builders for transaction actions, so that callers only say what and on which condition.
 pub mod tx {
-    use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
     use super::{Item, StoreError};
 
@@ -326,6 +326,14 @@ pub mod tx {
             builder = builder.expression_attribute_names(*placeholder, *name);
         }
         Ok(TransactWriteItem::builder().update(built(builder.build())?).build())
+    }
+
+    pub fn delete(table: &str, key: Item, condition: &str, values: Item) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = Delete::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
+        if !values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(values));
+        }
+        Ok(TransactWriteItem::builder().delete(built(builder.build())?).build())
     }
 
     pub fn check(table: &str, key: Item, condition: &str, values: Item) -> Result<TransactWriteItem, StoreError> {

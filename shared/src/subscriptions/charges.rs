@@ -62,7 +62,7 @@ pub(super) async fn charge(app: &App, record: &SubscriptionRecord) -> Result<Cha
         amount_cents: record.price_cents,
         currency: record.currency.clone(),
     };
-    let event = payments::provider().charge(app, request).await.map_err(|error| {
+    let event = payments::provider_for(app, &method.details.method_type).charge(app, request).await.map_err(|error| {
         tracing::error!(subscription_id = %record.subscription_id, %error, "subscription charge failed to complete");
         ApiError::PaymentUnavailable
     })?;

@@ -174,10 +174,7 @@ async fn start_on_page(
         expires_at,
         return_urls,
     };
-    let session = payments::provider()
-        .open_session(app, base_url, request)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let session = payments::provider(app).open_session(app, base_url, request).await?;
     record.payment_session_id = Some(session.session_id.clone());
     let writes: Vec<Write> = session.record.into_iter().collect();
     let id = record.subscription_id.clone();

@@ -32,6 +32,10 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
     ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
     ("add-to-cart", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition (quote)"),
+    // Stripe mode only (these journeys run the sandbox): a closed session's PaymentIntent is
+    // cancelled at Stripe, read from the session (`stripe::provider::close_session`).
+    ("subscribe", "dynamodb:GetItem", "CapsuleTable", "PAYSESSION#*", "Stripe mode: the session's PaymentIntent"),
+    ("outbox-relay", "dynamodb:GetItem", "CapsuleTable", "PAYSESSION#*", "Stripe mode: the session's PaymentIntent"),
 ];
 
 /// One thing a policy allows: action, resource (as the template names it) and, when the
@@ -443,6 +447,38 @@ fn each_function_may_read_exactly_its_own_secrets() {
     for secret in shared::config::SecretName::ALL {
         let resource = &template["Resources"][secret.logical_id()];
         assert_eq!(resource["Type"], "AWS::SecretsManager::Secret", "{secret:?}");
+    }
+}
+
+/// Stripe's secret key reaches only the functions that call Stripe (a payment's session,
+/// its page, its webhook, its refunds and charges), its webhook secret only the webhook;
+/// neither is ever a plain variable, while the publishable key is one (it is public).
+#[test]
+fn only_the_functions_that_call_stripe_may_read_its_secrets() {
+    use shared::config::SecretName;
+    let given = |secret: SecretName| -> BTreeSet<&str> {
+        local::resources::FUNCTION_SECRETS.iter().filter(|(_, s)| s.contains(&secret)).map(|(f, _)| *f).collect()
+    };
+    let callers = [
+        "cancel-order",
+        "charge-renewal",
+        "checkout",
+        "outbox-relay",
+        "payment-methods",
+        "payment-portal",
+        "payment-webhook",
+        "subscribe",
+    ];
+    assert_eq!(given(SecretName::StripeSecretKey), callers.into_iter().collect());
+    assert_eq!(given(SecretName::StripeWebhook), BTreeSet::from(["payment-webhook"]));
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("STRIPE_PUBLISHABLE_KEY").is_some() && globals.get("PAYMENT_PROVIDER").is_some());
+    for resource in template["Resources"].as_mapping().expect("Resources").values() {
+        let variables = &resource["Properties"]["Environment"]["Variables"];
+        for plain in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+            assert!(globals.get(plain).is_none() && variables.get(plain).is_none(), "{plain} is a plain variable");
+        }
     }
 }
 

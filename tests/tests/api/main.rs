@@ -25,6 +25,7 @@ mod saved_methods;
 mod stock_shards;
 mod storefront;
 mod storefront_origins;
+mod stripe;
 mod stripe_client;
 mod subscriptions;
 mod template;
