@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod gateway;
 pub mod resources;
 pub mod routes;
+pub mod operator;
 pub mod seed;
 pub mod storefront;
 pub mod workers;
@@ -69,6 +70,9 @@ pub struct Options {
     pub allowed_origins: Vec<String>,
     /// The SDK clients' time limits and retries (the fault tests use the deployed ones).
     pub sdk_limits: Limits,
+    /// Seed the stack (`seed`: the bootstrap and demo products); off, it starts as a
+    /// deployed stack does, with no admin, plan or pickup point.
+    pub seed: bool,
 }
 
 impl Options {
@@ -87,6 +91,7 @@ impl Options {
                 .map(|list| list.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
             sdk_limits: Limits::EMULATOR,
+            seed: true,
         }
     }
 
@@ -203,7 +208,9 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
     };
     let clock = Arc::new(DevClock::default());
     let app = App::new(config, &sdk, clock.clone());
-    seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    if options.seed {
+        seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    }
     let workers = Arc::new(Workers::new(app.clone(), aws_sdk_sqs::Client::new(&sdk), &created.queues));
     let inner = Arc::new(Inner {
         app: app.clone(),
