@@ -89,7 +89,7 @@ pub async fn patch_plan(app: &App, req: &Request) -> HttpResult {
         name: body.name.as_deref().map(valid_name).transpose()?,
         price_cents: body.price_cents.map(valid_price).transpose()?,
     };
-    let plan = app.store.update_plan(&id, &changes).await?.ok_or_else(|| ApiError::not_found("plan"))?;
+    let plan = app.store.update_plan(&id, &changes).await?.ok_or(ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
     http::ok(&plan)
 }
 
