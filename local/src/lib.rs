@@ -4,9 +4,9 @@
 pub mod dev;
 pub mod emulator;
 pub mod gateway;
+pub mod operator;
 pub mod resources;
 pub mod routes;
-pub mod operator;
 pub mod seed;
 pub mod storefront;
 pub mod workers;

@@ -1,8 +1,8 @@
 //! What API.md says the local stack starts with: the bootstrap a deployed stack runs once
 //! (`capsule-admin bootstrap`), then demo products. Idempotent: a restart keeps stock and
 //! accounts as they were.
-use shared::domain::settings::{Settings, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
 use shared::bootstrap::FirstAdmin;
+use shared::domain::settings::{Settings, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
 use shared::domain::{Cents, Email, Name, Password};
 use shared::store::{NewProduct, ProductRecord, StoreError};
 use shared::{ApiError, App};
@@ -85,7 +85,12 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
     // Stacks seeded before the setting existed allow as many signups too.
     let stored = app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?;
     if stored.is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
-        app.store.put_settings(&Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR, ..app.store.settings().await? }).await?;
+        app.store
+            .put_settings(&Settings {
+                signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR,
+                ..app.store.settings().await?
+            })
+            .await?;
     }
     Ok(())
 }

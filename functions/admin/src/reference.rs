@@ -41,7 +41,8 @@ struct PickupPointPatchBody {
 
 /// An id an operator chooses: 1 to 40 of `a-z`, `0-9` and `-`, as it appears in URLs.
 fn valid_id(raw: &str, field: &'static str) -> Result<String, ApiError> {
-    let ok = (1..=40).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok =
+        (1..=40).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
         return Err(ApiError::InvalidField { field, message: format!("{field} must be 1 to 40 of a-z, 0-9 and -") });
     }
@@ -55,7 +56,10 @@ fn valid_name(raw: &str) -> Result<String, ApiError> {
 /// A plan's monthly price: charged every month, so at least one cent.
 fn valid_price(raw: i64) -> Result<i64, ApiError> {
     if !(1..=100_000_000).contains(&raw) {
-        return Err(ApiError::InvalidField { field: "price_cents", message: "price_cents must be from 1 to 100000000".into() });
+        return Err(ApiError::InvalidField {
+            field: "price_cents",
+            message: "price_cents must be from 1 to 100000000".into(),
+        });
     }
     Ok(raw)
 }
@@ -63,7 +67,10 @@ fn valid_price(raw: i64) -> Result<i64, ApiError> {
 fn valid_address(raw: &str) -> Result<String, ApiError> {
     let address = raw.trim();
     if address.is_empty() || address.chars().count() > 300 || address.chars().any(char::is_control) {
-        return Err(ApiError::InvalidField { field: "address", message: "address must be 1 to 300 printable characters".into() });
+        return Err(ApiError::InvalidField {
+            field: "address",
+            message: "address must be 1 to 300 printable characters".into(),
+        });
     }
     Ok(address.to_string())
 }
@@ -89,7 +96,11 @@ pub async fn patch_plan(app: &App, req: &Request) -> HttpResult {
         name: body.name.as_deref().map(valid_name).transpose()?,
         price_cents: body.price_cents.map(valid_price).transpose()?,
     };
-    let plan = app.store.update_plan(&id, &changes).await?.ok_or(ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
+    let plan = app
+        .store
+        .update_plan(&id, &changes)
+        .await?
+        .ok_or(ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
     http::ok(&plan)
 }
 
@@ -114,6 +125,7 @@ pub async fn patch_pickup_point(app: &App, req: &Request) -> HttpResult {
         name: body.name.as_deref().map(valid_name).transpose()?,
         address: body.address.as_deref().map(valid_address).transpose()?,
     };
-    let point = app.store.update_pickup_point(&id, &changes).await?.ok_or_else(|| ApiError::not_found("pickup point"))?;
+    let point =
+        app.store.update_pickup_point(&id, &changes).await?.ok_or_else(|| ApiError::not_found("pickup point"))?;
     http::ok(&point)
 }

@@ -84,7 +84,11 @@ impl Store {
             let key = keys::plan(&plan.plan_id);
             writes.push(self.new_item(&Stored { pk: key.pk, sk: key.sk, value: plan })?);
         }
-        for point in bootstrap.pickup_points.iter().filter(|p| points.iter().all(|have| have.pickup_point_id != p.pickup_point_id)) {
+        for point in bootstrap
+            .pickup_points
+            .iter()
+            .filter(|p| points.iter().all(|have| have.pickup_point_id != p.pickup_point_id))
+        {
             let key = keys::pickup_point(&point.pickup_point_id);
             writes.push(self.new_item(&Stored { pk: key.pk, sk: key.sk, value: point })?);
         }

@@ -145,8 +145,7 @@ impl Store {
         if set.is_empty() {
             return Ok(self.get::<Stored<T>>(key).await?.map(|stored| stored.value));
         }
-        let expression =
-            set.iter().enumerate().map(|(i, _)| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
+        let expression = set.iter().enumerate().map(|(i, _)| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
         let mut update = self
             .client()
             .update_item()
@@ -156,7 +155,9 @@ impl Store {
             .condition_expression("attribute_exists(pk)")
             .return_values(ReturnValue::AllNew);
         for (i, (name, value)) in set.into_iter().enumerate() {
-            update = update.expression_attribute_names(format!("#f{i}"), name).expression_attribute_values(format!(":v{i}"), value);
+            update = update
+                .expression_attribute_names(format!("#f{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), value);
         }
         match self.send_write(update).await {
             Ok(output) => Ok(Some(from_item::<Stored<T>>(output.attributes.unwrap_or_default())?.value)),

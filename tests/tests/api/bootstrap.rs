@@ -40,7 +40,8 @@ async fn a_fresh_stack_is_bootstrapped_once_and_a_second_bootstrap_changes_nothi
     assert_eq!(app.get("/pickup-points", None).await.body["items"].as_array().map(Vec::len), Some(3));
     assert_eq!(app.get("/admin/settings", Some(&admin)).await.status, StatusCode::OK);
     // The operator's own change, which no later bootstrap may undo.
-    let changed = app.call(Method::PATCH, "/admin/plans/normal", Some(&admin), Some(json!({"price_cents": 1200}))).await;
+    let changed =
+        app.call(Method::PATCH, "/admin/plans/normal", Some(&admin), Some(json!({"price_cents": 1200}))).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
 
     let intruder = unique_email("second");
@@ -68,7 +69,10 @@ async fn a_bootstrap_with_a_bad_email_or_password_is_refused_by_field_and_writes
     }
     assert_eq!(app.get("/plans", None).await.body["items"], json!([]));
     let email = unique_email("then");
-    assert!(matches!(bootstrap(&app.stack.base_url, &email, "Owner", "long-enough-1").await, Ok(Bootstrapped::Created(_))));
+    assert!(matches!(
+        bootstrap(&app.stack.base_url, &email, "Owner", "long-enough-1").await,
+        Ok(Bootstrapped::Created(_))
+    ));
 }
 
 #[tokio::test]
@@ -80,7 +84,8 @@ async fn two_bootstraps_at_once_make_exactly_one_admin() {
     )
     .await;
     let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
-    let refused = answers.iter().filter(|a| (a.status, a.code()) == (StatusCode::CONFLICT, "already_bootstrapped")).count();
+    let refused =
+        answers.iter().filter(|a| (a.status, a.code()) == (StatusCode::CONFLICT, "already_bootstrapped")).count();
     assert_eq!((created, refused), (1, 3), "{:?}", answers.iter().map(|a| &a.body).collect::<Vec<_>>());
     let mut admins = 0;
     for email in &emails {
@@ -114,7 +119,8 @@ async fn plans_the_operator_creates_and_changes_are_what_subscribers_pay() {
     let unknown = app.call(Method::PATCH, "/admin/plans/nope", Some(&admin), Some(json!({"price_cents": 100}))).await;
     assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "plan_not_found"));
     let (_, customer) = app.customer("planner").await;
-    let forbidden = app.post("/admin/plans", Some(&customer), json!({"plan_id": "x", "name": "X", "price_cents": 1})).await;
+    let forbidden =
+        app.post("/admin/plans", Some(&customer), json!({"plan_id": "x", "name": "X", "price_cents": 1})).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
     let patch = json!({"name": "Premium Plus", "price_cents": 2700});
@@ -124,7 +130,8 @@ async fn plans_the_operator_creates_and_changes_are_what_subscribers_pay() {
     assert!(listed.as_array().is_some_and(|p| p.iter().any(|p| p["plan_id"] == "premium" && p["price_cents"] == 2700)));
 
     let pm = save_card(&app, &customer, "5555555555554444", 12, 2031).await;
-    let subscribed = app.post("/subscriptions", Some(&customer), json!({"plan_id": "premium", "payment_method": pm})).await;
+    let subscribed =
+        app.post("/subscriptions", Some(&customer), json!({"plan_id": "premium", "payment_method": pm})).await;
     assert_eq!(subscribed.status, StatusCode::CREATED, "{}", subscribed.body);
     assert_eq!(subscribed.body["subscription"]["plan_name"], "Premium Plus");
     assert_eq!(subscribed.body["subscription"]["price_cents"], 2700);
@@ -141,7 +148,8 @@ async fn pickup_points_the_operator_creates_are_where_checkout_delivers() {
     let before = app.post("/checkout", Some(&token), to_lille.clone()).await;
     assert_eq!(before.status, StatusCode::BAD_REQUEST, "no such point yet: {}", before.body);
 
-    let point = json!({"pickup_point_id": "pp-lille", "name": "Relais Lille", "address": "1 place du Théâtre, 59000 Lille"});
+    let point =
+        json!({"pickup_point_id": "pp-lille", "name": "Relais Lille", "address": "1 place du Théâtre, 59000 Lille"});
     let created = app.post("/admin/pickup-points", Some(&admin), point.clone()).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let twice = app.post("/admin/pickup-points", Some(&admin), point).await;

@@ -287,10 +287,16 @@ async fn run_the_bootstrap(app: &TestApp) {
     let owner = json!({"email": "owner@iam.example", "password": "typed-by-the-owner"});
     assert_eq!(app.post("/bootstrap", None, owner.clone()).await.status, StatusCode::CREATED);
     assert_eq!(app.post("/bootstrap", None, owner).await.code(), "already_bootstrapped");
-    let admin = app.post("/auth/login", None, json!({"email": "owner@iam.example", "password": "typed-by-the-owner"})).await;
+    let admin =
+        app.post("/auth/login", None, json!({"email": "owner@iam.example", "password": "typed-by-the-owner"})).await;
     let admin = admin.body["token"].as_str().expect("token").to_string();
     for (path, new, id, change) in [
-        ("/admin/plans", json!({"plan_id": "iam", "name": "Iam", "price_cents": 900}), "iam", json!({"price_cents": 950})),
+        (
+            "/admin/plans",
+            json!({"plan_id": "iam", "name": "Iam", "price_cents": 900}),
+            "iam",
+            json!({"price_cents": 950}),
+        ),
         (
             "/admin/pickup-points",
             json!({"pickup_point_id": "pp-iam", "name": "Iam", "address": "1 rue Iam"}),
