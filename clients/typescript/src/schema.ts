@@ -698,6 +698,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/promo-codes/{code}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a promo code
+         * @description From now on the code is refused at the cart and at checkout as an expired one is
+         *     (404 `promo_code_not_found`); orders placed with it keep their discount and the
+         *     owner's commission. Deactivating it again changes nothing.
+         */
+        post: operations["deactivatePromoCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/carts": {
         parameters: {
             query?: never;
@@ -2217,6 +2239,8 @@ export interface components {
         };
         PromoCode: {
             code: string;
+            /** @description false once deactivated (`POST /admin/promo-codes/{code}/deactivate`). */
+            active: boolean;
             owner_user_id: string;
             discount_percent: components["schemas"]["Percent"];
             commission_percent: components["schemas"]["Percent"];
@@ -4035,6 +4059,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Commissions"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PromoCodeNotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deactivatePromoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The promo code (case-insensitive). Longer than 128 characters, it names no code (404 `promo_code_not_found`). */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promo code, `active` false. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCode"];
                 };
             };
             401: components["responses"]["Unauthorized"];

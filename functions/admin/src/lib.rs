@@ -32,6 +32,7 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::CreatePromoCode => promotions::create_promo(app, req).await,
         Route::ListPromoCodes => promotions::list_promos(app, req).await,
         Route::PromoCommissions => promotions::commissions(app, req).await,
+        Route::DeactivatePromoCode => promotions::deactivate_promo(app, req).await,
         Route::UnpaidCarts => listings::unpaid_carts(app, req).await,
         Route::Payments => listings::payments(app, req).await,
         Route::StockAlerts => listings::stock_alerts(app, req).await,

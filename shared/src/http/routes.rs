@@ -78,6 +78,7 @@ routes! {
     AdminListPickupPoints: "GET" "/admin/pickup-points" => "admin",
     AdminCreatePickupPoint: "POST" "/admin/pickup-points" => "admin",
     AdminPatchPickupPoint: "PATCH" "/admin/pickup-points/{pickup_point_id}" => "admin",
+    DeactivatePromoCode: "POST" "/admin/promo-codes/{code}/deactivate" => "admin",
 }
 
 impl Route {
