@@ -4,6 +4,7 @@
 pub mod dev;
 pub mod emulator;
 pub mod gateway;
+pub mod operator;
 pub mod resources;
 pub mod routes;
 pub mod seed;
@@ -71,6 +72,9 @@ pub struct Options {
     pub allowed_origins: Vec<String>,
     /// The SDK clients' time limits and retries (the fault tests use the deployed ones).
     pub sdk_limits: Limits,
+    /// Seed the stack (`seed`: the bootstrap and demo products); off, it starts as a
+    /// deployed stack does, with no admin, plan or pickup point.
+    pub seed: bool,
     /// Stripe takes the card payments (`PAYMENT_PROVIDER=stripe`), at this API (an
     /// emulator); else the sandbox does.
     pub stripe: Option<LocalStripe>,
@@ -161,6 +165,7 @@ impl Options {
             allowed_origins: dev_server_origins(port).into_iter().chain(extra).collect(),
             sdk_limits: Limits::EMULATOR,
             stripe: None,
+            seed: true,
         }
     }
 
@@ -286,7 +291,9 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
     let clock = Arc::new(DevClock::default());
     let stripe = options.stripe.as_ref().map(LocalStripe::client).transpose()?;
     let app = App { stripe: stripe.map(Arc::new), ..App::new(config, &sdk, clock.clone()) };
-    seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    if options.seed {
+        seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    }
     let workers = Arc::new(Workers::new(app.clone(), aws_sdk_sqs::Client::new(&sdk), &created.queues));
     let inner = Arc::new(Inner {
         app: app.clone(),

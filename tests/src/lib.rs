@@ -77,6 +77,8 @@ pub struct Setup {
     pub fidelity: Option<Value>,
     /// Stripe (an emulator) takes the card payments instead of the sandbox.
     pub stripe: Option<local::LocalStripe>,
+    /// Seeded as `make dev` is (else a bare stack, as deployed, before its bootstrap).
+    pub seed: bool,
 }
 
 impl Default for Setup {
@@ -89,6 +91,7 @@ impl Default for Setup {
             sdk_limits: shared::sdk::Limits::EMULATOR,
             fidelity: None,
             stripe: None,
+            seed: true,
         }
     }
 }
@@ -146,6 +149,7 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         allowed_origins: std::iter::once(SHOP_ORIGIN.to_string()).chain(setup.allowed_origins).collect(),
         sdk_limits: setup.sdk_limits,
         stripe: setup.stripe,
+        seed: setup.seed,
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");

@@ -757,6 +757,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/promo-codes/{code}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a promo code
+         * @description From now on the code is refused at the cart and at checkout as an expired one is
+         *     (404 `promo_code_not_found`); orders placed with it keep their discount and the
+         *     owner's commission. Deactivating it again changes nothing.
+         */
+        post: operations["deactivatePromoCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/carts": {
         parameters: {
             query?: never;
@@ -953,6 +975,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bootstrap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the stack's first admin, with the plans, pickup points and settings it lacks
+         * @description The one step that makes a deployed stack able to trade (`capsule-admin bootstrap`). Only
+         *     while the stack has no admin: one transaction guarded by one item, so of any number of
+         *     bootstraps exactly one writes; later ones are 409 `already_bootstrapped` and write nothing.
+         *     The plans, pickup points and settings are written only where the stack lacks them.
+         */
+        post: operations["bootstrap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every plan */
+        get: operations["listPlansAdmin"];
+        put?: never;
+        /** Create a plan */
+        post: operations["createPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a plan's name or monthly price
+         * @description Subscriptions keep the price they were taken at.
+         */
+        patch: operations["updatePlan"];
+        trace?: never;
+    };
+    "/admin/pickup-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every pickup point */
+        get: operations["listPickupPointsAdmin"];
+        put?: never;
+        /** Create a pickup point */
+        post: operations["createPickupPoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/pickup-points/{pickup_point_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a pickup point's name or address */
+        patch: operations["updatePickupPoint"];
+        trace?: never;
+    };
     "/dev/outbox": {
         parameters: {
             query?: never;
@@ -1030,13 +1148,14 @@ export interface components {
          *     order_shipped 409, order_not_paid 409, invalid_fulfilment_step 409,
          *     refund_exceeds_paid 422, idempotency_key_reused 409,
          *     invalid_signature 400, sale_overlap 409, promo_code_taken 409,
+         *     already_bootstrapped 409, plan_exists 409, pickup_point_exists 409,
          *     already_subscribed 409, payment_method_expired 422, payment_method_in_use 409, payment_unavailable 503,
          *     service_unavailable 503, internal 500.
          *     `method_not_allowed` is reserved: today a method that matches no route answers
          *     404 `not_found`.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "order_shipped" | "order_not_paid" | "invalid_fulfilment_step" | "refund_exceeds_paid" | "idempotency_key_reused" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
+        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "order_shipped" | "order_not_paid" | "invalid_fulfilment_step" | "refund_exceeds_paid" | "idempotency_key_reused" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_bootstrapped" | "plan_exists" | "pickup_point_exists" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
         Error: {
             error: {
                 code: components["schemas"]["ErrorCode"];
@@ -1322,6 +1441,24 @@ export interface components {
                 };
             };
         };
+        AlreadyBootstrappedError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "already_bootstrapped";
+            };
+        };
+        PlanExistsError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "plan_exists";
+            };
+        };
+        PickupPointExistsError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "pickup_point_exists";
+            };
+        };
         PromoCodeTakenError: components["schemas"]["Error"] & {
             error?: {
                 /** @constant */
@@ -1414,6 +1551,37 @@ export interface components {
             pickup_point_id: string;
             name: string;
             address: string;
+        };
+        BootstrapRequestBody: {
+            /** Format: email */
+            email: string;
+            /** @description Typed by the operator; there is no default. */
+            password: string;
+            /** @description Left out: Admin. */
+            name?: string;
+        };
+        Bootstrapped: {
+            user_id: string;
+            email: string;
+        };
+        NewPlanRequest: {
+            plan_id: string;
+            name: string;
+            /** @description Per month. */
+            price_cents: number;
+        };
+        PlanPatchRequest: {
+            name?: string;
+            price_cents?: number;
+        };
+        NewPickupPointRequest: {
+            pickup_point_id: string;
+            name: string;
+            address: string;
+        };
+        PickupPointPatchRequest: {
+            name?: string;
+            address?: string;
         };
         Plan: {
             /**
@@ -2148,6 +2316,8 @@ export interface components {
         };
         PromoCode: {
             code: string;
+            /** @description false once deactivated (`POST /admin/promo-codes/{code}/deactivate`). */
+            active: boolean;
             owner_user_id: string;
             discount_percent: components["schemas"]["Percent"];
             commission_percent: components["schemas"]["Percent"];
@@ -2718,6 +2888,33 @@ export interface components {
                 "application/json": components["schemas"]["SaleOverlapError"];
             };
         };
+        /** @description `already_bootstrapped` (the stack has its first admin; nothing written) or `email_taken`. */
+        BootstrapConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AlreadyBootstrappedError"] | components["schemas"]["EmailTakenError"];
+            };
+        };
+        /** @description `plan_exists`: a plan with this `plan_id` exists. */
+        PlanExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PlanExistsError"];
+            };
+        };
+        /** @description `pickup_point_exists`: a pickup point with this `pickup_point_id` exists. */
+        PickupPointExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PickupPointExistsError"];
+            };
+        };
         /** @description `promo_code_taken`: a promo code with this code exists. */
         PromoCodeTaken: {
             headers: {
@@ -2815,6 +3012,8 @@ export interface components {
         };
     };
     parameters: {
+        PlanId: string;
+        PickupPointId: string;
         /** @description Page size. */
         Limit: number;
         /**
@@ -4016,6 +4215,34 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    deactivatePromoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The promo code (case-insensitive). Longer than 128 characters, it names no code (404 `promo_code_not_found`). */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promo code, `active` false. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCode"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PromoCodeNotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listUnpaidCarts: {
         parameters: {
             query?: {
@@ -4336,6 +4563,215 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["FulfilmentConflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    bootstrap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BootstrapRequestBody"];
+            };
+        };
+        responses: {
+            /** @description The first admin. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bootstrapped"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            409: components["responses"]["BootstrapConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPlansAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every plan (not paginated). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Plan"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPlanRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["PlanExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updatePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPickupPointsAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every pickup point (not paginated). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PickupPoint"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createPickupPoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPickupPointRequest"];
+            };
+        };
+        responses: {
+            /** @description The pickup point. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupPoint"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["PickupPointExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updatePickupPoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pickup_point_id: components["parameters"]["PickupPointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PickupPointPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The pickup point. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupPoint"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };

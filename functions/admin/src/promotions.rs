@@ -124,6 +124,7 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
         expires_at: body.expires_at,
         uses: 0,
         created_at: now,
+        active: true,
     };
     match app.store.create_promo(&promo).await {
         Ok(()) => http::created(&promo),
@@ -144,8 +145,21 @@ struct Commissions {
     total_earned_cents: i64,
 }
 
+fn unknown_promo() -> ApiError {
+    ApiError::NotFound { code: "promo_code_not_found", what: "promo code" }
+}
+
+/// `POST /admin/promo-codes/{code}/deactivate`: refused at the cart and at checkout from now
+/// on, like an expired code; orders placed with it keep their discount and commission.
+pub async fn deactivate_promo(app: &App, req: &Request) -> HttpResult {
+    let code = path_id(req, "code", unknown_promo())?.to_uppercase();
+    let promo = app.store.deactivate_promo(&code).await?.ok_or_else(unknown_promo)?;
+    tracing::info!(code = %promo.code, "promo code deactivated");
+    http::ok(&promo)
+}
+
 pub async fn commissions(app: &App, req: &Request) -> HttpResult {
-    let unknown = || ApiError::NotFound { code: "promo_code_not_found", what: "promo code" };
+    let unknown = unknown_promo;
     let code = path_id(req, "code", unknown())?.to_uppercase();
     if app.store.promo(&code).await?.is_none() {
         return Err(unknown());

@@ -27,6 +27,12 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("an account already uses this email")]
     EmailTaken,
+    #[error("this stack has its first admin already; sign in as an admin instead")]
+    AlreadyBootstrapped,
+    #[error("a plan with this plan_id exists")]
+    PlanExists,
+    #[error("a pickup point with this pickup_point_id exists")]
+    PickupPointExists,
     #[error("email or password is wrong")]
     InvalidCredentials,
     #[error("too many failed logins for this email; try again later")]
@@ -133,6 +139,9 @@ impl ApiError {
             Self::RouteNotFound(_) => (404, "not_found"),
             Self::MethodNotAllowed => (405, "method_not_allowed"),
             Self::EmailTaken => (409, "email_taken"),
+            Self::AlreadyBootstrapped => (409, "already_bootstrapped"),
+            Self::PlanExists => (409, "plan_exists"),
+            Self::PickupPointExists => (409, "pickup_point_exists"),
             Self::InvalidCredentials => (401, "invalid_credentials"),
             Self::TooManyAttempts | Self::TooManySignups => (429, "too_many_attempts"),
             Self::InsufficientStock(_) => (409, "insufficient_stock"),

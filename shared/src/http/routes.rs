@@ -73,6 +73,14 @@ routes! {
     AdminCancelOrder: "POST" "/admin/orders/{order_id}/cancel" => "admin",
     AdminRefundOrder: "POST" "/admin/orders/{order_id}/refunds" => "admin",
     AdminFulfilOrder: "POST" "/admin/orders/{order_id}/fulfilment" => "admin",
+    Bootstrap: "POST" "/bootstrap" => "admin",
+    AdminListPlans: "GET" "/admin/plans" => "admin",
+    AdminCreatePlan: "POST" "/admin/plans" => "admin",
+    AdminPatchPlan: "PATCH" "/admin/plans/{plan_id}" => "admin",
+    AdminListPickupPoints: "GET" "/admin/pickup-points" => "admin",
+    AdminCreatePickupPoint: "POST" "/admin/pickup-points" => "admin",
+    AdminPatchPickupPoint: "PATCH" "/admin/pickup-points/{pickup_point_id}" => "admin",
+    DeactivatePromoCode: "POST" "/admin/promo-codes/{code}/deactivate" => "admin",
 }
 
 impl Route {

@@ -71,6 +71,11 @@ pub fn settings() -> Key {
     Key::new("SETTINGS", "SETTINGS")
 }
 
+/// The one item whose existence says the stack was bootstrapped: its first admin exists.
+pub fn bootstrap() -> Key {
+    Key::new("BOOTSTRAP", "BOOTSTRAP")
+}
+
 pub const PICKUP_POINTS: &str = "PICKUP_POINTS";
 pub fn pickup_point(id: &str) -> Key {
     Key::new(PICKUP_POINTS, id)

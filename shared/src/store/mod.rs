@@ -1,6 +1,7 @@
 //! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 pub(crate) mod access;
+mod bootstrap;
 mod carts;
 mod invoices;
 pub mod keys;
@@ -18,6 +19,7 @@ mod subscriptions;
 mod transitions;
 mod users;
 
+pub use bootstrap::{Bootstrap, Bootstrapped};
 pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::{invoice_number, Numbering};
 pub use orders::{OrderFilter, OrderRecord, RefundRecord, SaleLine};
@@ -26,7 +28,7 @@ pub use payment_methods::{payment_method_id, Deletion, MethodSave, PaymentMethod
 pub use payments::{AppliedTo, PaymentRecord};
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
-pub use reference::{PickupPoint, Plan};
+pub use reference::{PickupPoint, PickupPointChanges, Plan, PlanChanges};
 pub use sales::{Sale, SaleError};
 pub use sending::{Cancellation, Reason};
 pub use subscriptions::{ChangeError, SubscriptionChange, SubscriptionCharge, SubscriptionMethod, SubscriptionRecord};

@@ -404,8 +404,9 @@ pub(super) fn claim_actions(
         let mut values = Item::from([(":one".into(), n(sign))]);
         let condition = if matches!(claims, Claims::Take { .. }) {
             values.insert(":now".into(), time(now));
+            values.insert(":inactive".into(), AttributeValue::Bool(false));
             "attribute_exists(pk) AND (attribute_not_exists(max_uses) OR uses < max_uses) \
-             AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+             AND (attribute_not_exists(expires_at) OR expires_at > :now) AND (attribute_not_exists(active) OR active <> :inactive)"
         } else {
             "attribute_exists(pk)"
         };

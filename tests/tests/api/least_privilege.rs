@@ -286,6 +286,36 @@ async fn run_the_operator(app: &TestApp, admin: &str, email: &str, charged: &ser
     assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.body);
 }
 
+/// A deployed stack's first step: its bootstrap, then a second one refused; an operator's
+/// plans and pickup points, listed, created and changed.
+async fn run_the_bootstrap(app: &TestApp) {
+    let owner = json!({"email": "owner@iam.example", "password": "typed-by-the-owner"});
+    assert_eq!(app.post("/bootstrap", None, owner.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(app.post("/bootstrap", None, owner).await.code(), "already_bootstrapped");
+    let admin =
+        app.post("/auth/login", None, json!({"email": "owner@iam.example", "password": "typed-by-the-owner"})).await;
+    let admin = admin.body["token"].as_str().expect("token").to_string();
+    for (path, new, id, change) in [
+        (
+            "/admin/plans",
+            json!({"plan_id": "iam", "name": "Iam", "price_cents": 900}),
+            "iam",
+            json!({"price_cents": 950}),
+        ),
+        (
+            "/admin/pickup-points",
+            json!({"pickup_point_id": "pp-iam", "name": "Iam", "address": "1 rue Iam"}),
+            "pp-iam",
+            json!({"name": "Relais Iam"}),
+        ),
+    ] {
+        assert_eq!(app.post(path, Some(&admin), new).await.status, StatusCode::CREATED, "{path}");
+        assert_eq!(app.get(path, Some(&admin)).await.status, StatusCode::OK, "{path}");
+        let changed = app.call(Method::PATCH, &format!("{path}/{id}"), Some(&admin), Some(change)).await;
+        assert_eq!(changed.status, StatusCode::OK, "{path}");
+    }
+}
+
 /// The relay's own work: a stack whose functions leave every effect to it (as if each had
 /// crashed after its commit), so it sends the page's outcome, then the cancelled order's
 /// email, event and refund.
@@ -343,7 +373,9 @@ async fn every_call_is_allowed_by_its_functions_policy_and_every_grant_is_used()
     run_every_function(&app).await;
     let relay = spawn_app_with(Setup { deliver_after_commit: false, ..Setup::default() }).await;
     run_the_relay(&relay).await;
-    let accesses: Vec<(String, String, shared::access::Access)> = [&app, &relay]
+    let bare = spawn_app_with(Setup { seed: false, ..Setup::default() }).await;
+    run_the_bootstrap(&bare).await;
+    let accesses: Vec<(String, String, shared::access::Access)> = [&app, &relay, &bare]
         .into_iter()
         .flat_map(|stack| {
             stack.stack.app.calls.accesses().into_iter().map(|(function, access)| {

@@ -1,6 +1,7 @@
 mod accounts;
 mod architecture;
 mod backoffice;
+mod bootstrap;
 mod browser;
 mod cart;
 mod catalogue;
