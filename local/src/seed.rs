@@ -1,6 +1,7 @@
 //! What API.md says the local stack starts with. Idempotent: a restart keeps stock and
 //! accounts as they were.
-use shared::domain::settings::{Settings, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
+use shared::domain::settings::{Settings, ShopIdentity, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
+use shared::domain::Locale;
 use shared::domain::{hash_password, Cents, Email, Password};
 use shared::http::Role;
 use shared::store::{Credentials, NewProduct, PickupPoint, Plan, ProductRecord, StoreError};
@@ -91,9 +92,14 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
     // Simulators and tests sign every user up from 127.0.0.1: the local stack allows the
     // most signups per address a shop may set (stacks seeded before the setting existed too).
     let stored = app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?;
-    if stored.is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
+    if stored.as_ref().is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
         let settings =
             Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR, ..app.store.settings().await? };
+        app.store.put_settings(&settings).await?;
+    }
+    // Le Djoor speaks French and signs its invoices (stacks seeded before these settings too).
+    if stored.is_none_or(|s| s.get("shop").is_none()) {
+        let settings = Settings { shop: le_djoor(), default_locale: Locale::Fr, ..app.store.settings().await? };
         app.store.put_settings(&settings).await?;
     }
     let admin_email = Email::parse(ADMIN_EMAIL).map_err(|e| StoreError::Aws(e.to_string()))?;
@@ -105,6 +111,7 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
             email: admin_email,
             name: "Capsule Admin".to_string(),
             role: Role::Admin,
+            locale: None,
             password_hash,
             created_at: now,
         };
@@ -118,5 +125,15 @@ fn ignore_existing(result: Result<(), StoreError>) -> Result<(), StoreError> {
     match result {
         Err(StoreError::ConditionFailed) => Ok(()),
         other => other,
+    }
+}
+
+/// The seed shop's identity, as its pages, emails and invoices name it.
+fn le_djoor() -> ShopIdentity {
+    ShopIdentity {
+        name: "Le Djoor".to_string(),
+        legal_name: "Le Djoor SAS".to_string(),
+        address: "12 rue de la Roquette, 75011 Paris, France".to_string(),
+        vat_number: "FR32123456789".to_string(),
     }
 }

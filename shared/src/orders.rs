@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
 use crate::domain::order::{HistoryEntry, OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
 use crate::http::error::ApiError;
-use crate::notify::templates;
+use crate::notify::{templates, Voice};
 use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
@@ -178,7 +178,7 @@ async fn apply_plan(
     after.order.refund_status = set.refund_status.or(after.order.refund_status);
     let saving = match (plan.to, payment) {
         (OrderStatus::Paid, Some(payment)) => {
-            saved_methods::saving(app, &order.user_id, &order.email, payment, now).await?
+            saved_methods::saving(app, &order.user_id, &order.email, order.locale, payment, now).await?
         }
         _ => None,
     };
@@ -189,7 +189,9 @@ async fn apply_plan(
         true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
         false => HashMap::new(),
     };
-    let mut effects = effects(&after, &plan, payment, now)?;
+    let settings = app.store.settings().await?;
+    let voice = Voice { shop: &settings, locale: after.locale };
+    let mut effects = effects(&voice, &after, &plan, payment, now)?;
     let mut writes = Vec::new();
     if let Some(saving) = saving {
         writes.push(saving.write(app.store.table())?);
@@ -281,6 +283,7 @@ fn written(mut after: OrderRecord, to: OrderStatus, awaits_invoice: bool, at: Da
 
 /// The emails, bus events and refund a plan causes, rendered from the order after it.
 fn effects(
+    voice: &Voice,
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
@@ -291,9 +294,9 @@ fn effects(
     for notice in &plan.notices {
         let email = match notice {
             Notice::PaymentFailed => {
-                templates::payment_failed(after, payment.and_then(|p| p.failure_reason.as_deref()))
+                templates::payment_failed(voice, after, payment.and_then(|p| p.failure_reason.as_deref()))
             }
-            Notice::Cancelled { refunded } => templates::order_cancelled(after, *refunded),
+            Notice::Cancelled { refunded } => templates::order_cancelled(voice, after, *refunded),
         };
         effects.push(Outbox::new(&cause, Effect::Email { email }, now));
     }
@@ -373,7 +376,9 @@ fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> P
 /// Money arrived for an order that cannot take it (cancelled, failed, paid by another
 /// payment, or its units are gone): refunded, and the buyer told.
 async fn late(app: &App, payment: &PaymentEvent, order: &OrderRecord, now: DateTime<Utc>) -> Result<Outcome, ApiError> {
-    let email = templates::late_payment_refunded(order, payment.amount_cents);
+    let settings = app.store.settings().await?;
+    let email =
+        templates::late_payment_refunded(&Voice { shop: &settings, locale: order.locale }, order, payment.amount_cents);
     refund_payment(app, payment, &order.order_id, Some(email), now).await
 }
 

@@ -6,7 +6,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::settings::SIGNUP_WINDOW_SECONDS;
-use shared::domain::{hash_password, verify_password, Email, Name, Password};
+use shared::domain::{hash_password, verify_password, Email, Locale, Name, Password};
 use shared::http::{self, issue_token, json_body, HttpResult, Role, Route};
 use shared::store::Credentials;
 use shared::{cart, ApiError, App};
@@ -32,6 +32,9 @@ struct SignupBody {
     email: String,
     password: String,
     name: String,
+    /// `fr` or `en`: the language of the account's emails and pages.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +48,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
     let email = Email::parse(&body.email)?;
     let name = Name::parse(&body.name)?;
     let password = Password::parse(&body.password)?;
+    let locale = body.locale.as_deref().map(Locale::parse).transpose()?;
     let now = app.clock.now();
     // Counted before the hash, like login attempts: a burst from one address is refused
     // before it costs a hash or an account each.
@@ -60,6 +64,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
         email,
         name: name.into_inner(),
         role: Role::Customer,
+        locale,
         password_hash,
         created_at: now,
     };
@@ -84,6 +89,8 @@ struct User {
     email: Email,
     name: String,
     role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locale: Option<Locale>,
 }
 
 #[derive(Serialize)]
@@ -122,6 +129,7 @@ async fn login(app: &App, req: &Request) -> HttpResult {
             email: credentials.email,
             name: credentials.name,
             role: credentials.role,
+            locale: credentials.locale,
         },
         cart,
     })

@@ -9,18 +9,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::cart::price_lines;
 use shared::domain::lifecycle::{largest_transaction, MAX_TRANSACTION_WRITES};
-use shared::domain::order::{delivery_fee, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
+use shared::domain::order::{delivery_fee, reference, DeliveryRequest, Gift, OrderStatus, PickupPointRef};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind};
 use shared::domain::pricing::{Breakdown, Fees};
 use shared::domain::stock::{self as shard, ShardHold};
-use shared::domain::Percent;
+use shared::domain::{Locale, Percent};
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::methods::PaymentMethodKind;
 use shared::payments::{self, methods, ChargeRequest, ReturnUrls, SessionRequest};
-use shared::saved_methods;
 use shared::store::{keys, CartRecord, OrderRecord, PaymentMethodRecord, ProductRecord, TransitionError};
 use shared::views::{Order, CURRENCY};
+use shared::{i18n, saved_methods};
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -88,6 +88,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
     // The account and the cart in one read; a contended retry reads the cart alone.
     let (user, first_cart) = app.store.user_and_cart(&caller.user_id).await?;
     let user = user.ok_or(ApiError::Unauthorized)?;
+    let locale = Locale::of_buyer(user.locale, http::accept_language(req), settings.default_locale);
     let mut first_cart = Some(first_cart);
 
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
@@ -144,11 +145,16 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
                     user_id: caller.user_id.clone(),
                     amount_cents: breakdown.total.cents(),
                     currency: CURRENCY.to_string(),
-                    description: format!("Order {} ({} items)", &order_id[..8], breakdown.total_quantity),
+                    description: i18n::text(
+                        locale,
+                        "payment-description",
+                        &[("reference", reference(&order_id).into()), ("count", breakdown.total_quantity.into())],
+                    ),
                     method_type: kind.id().to_string(),
                     allow_save: body.save_payment_method,
                     expires_at,
                     return_urls: return_urls.clone(),
+                    locale,
                 };
                 let session = payments::provider()
                     .open_session(app, &base_url(&app.config, req), request)
@@ -172,6 +178,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             now,
             expires_at,
         );
+        order.locale = locale;
         order.sale_lines = priced.sale_lines.clone();
         order.stock_holds = holds;
         let limit = u32::try_from(settings.sale_unit_limit).unwrap_or(u32::MAX);
@@ -346,6 +353,7 @@ fn new_order(
         gsi2sk: Some(keys::time_sort(expires_at, order_id)),
         user_id: user_id.to_string(),
         email: email.to_string(),
+        locale: Locale::default(),
         payment_id: None,
         commission_cents: breakdown.commission.cents(),
         sale_lines: Vec::new(),

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use lambda_http::{Body, Request, Response};
 use shared::domain::order::OrderStatus;
-use shared::http::{self, form_body, origin_of, path_param, route_key, with_param, HttpResult, Route};
+use shared::domain::Locale;
+use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param, HttpResult, Route};
+use shared::i18n::label;
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
 use shared::payments::{methods, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
@@ -18,8 +20,6 @@ use layout::message_page;
 use payment_page::PaymentPage;
 use return_page::{Outcome, ReturnPage};
 
-const MERCHANT: &str = "Capsule";
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match Route::from_key(&route_key(&req)) {
         Some(Route::ShowPaymentPage) => show(app, &req).await,
@@ -27,14 +27,25 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Some(Route::PaymentReturn) => returned(app, &req).await,
         _ => Err(ApiError::RouteNotFound(route_key(&req))),
     };
-    // The buyer is a person: errors are pages, not JSON.
+    // The buyer is a person: errors are pages, not JSON, in the browser's language (no
+    // session tells the buyer's).
+    let default = app.store.settings().await.map(|s| s.default_locale).unwrap_or_default();
+    let locale = Locale::of_buyer(None, accept_language(&req), default);
     match result {
         Ok(response) => response,
         Err(ApiError::Internal(e)) => {
             tracing::error!(error = %e, "portal failed");
-            error_page(500, message_page("Something went wrong", "Please try again in a moment.", None))
+            let page =
+                message_page(locale, &label(locale, "went-wrong-title"), &label(locale, "went-wrong-body"), None);
+            error_page(500, page)
         }
-        Err(e) => error_page(e.status_code().0, message_page("Payment unavailable", &e.to_string(), None)),
+        Err(e) => {
+            let message = match e {
+                ApiError::NotFound { .. } => label(locale, "session-not-found"),
+                _ => label(locale, "went-wrong-body"),
+            };
+            error_page(e.status_code().0, message_page(locale, &label(locale, "unavailable-title"), &message, None))
+        }
     }
 }
 
@@ -102,6 +113,7 @@ fn after_completion(session: &SessionRecord, event: Option<&PaymentEvent>) -> St
 }
 
 fn render(
+    merchant: &str,
     session: &SessionRecord,
     selected: &str,
     errors: &[methods::FieldError],
@@ -110,7 +122,7 @@ fn render(
 ) -> String {
     PaymentPage {
         session_id: &session.session_id,
-        merchant: MERCHANT,
+        merchant,
         description: &session.description,
         amount_cents: session.amount_cents,
         currency: &session.currency,
@@ -121,6 +133,7 @@ fn render(
         form_error,
         values,
         back_url: back_url(session).as_deref(),
+        locale: session.locale,
     }
     .render()
 }
@@ -128,8 +141,9 @@ fn render(
 fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> {
     match state {
         SessionState::Expired => Some(message_page(
-            "This payment session has expired",
-            "Your items are back in your cart: check out again to pay.",
+            session.locale,
+            &label(session.locale, "expired-title"),
+            &label(session.locale, "expired-session-body"),
             back_url(session).as_deref(),
         )),
         SessionState::Closed => Some(closed_page(session)),
@@ -138,8 +152,9 @@ fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> 
 }
 
 fn closed_page(session: &SessionRecord) -> String {
-    let what = if session.subscription_id.is_some() { "subscription" } else { "order" };
-    message_page("Nothing to pay", &format!("This {what} can no longer be paid."), back_url(session).as_deref())
+    let locale = session.locale;
+    let what = if session.subscription_id.is_some() { "closed-subscription" } else { "closed-order" };
+    message_page(locale, &label(locale, "nothing-to-pay"), &label(locale, what), back_url(session).as_deref())
 }
 
 async fn show(app: &App, req: &Request) -> HttpResult {
@@ -150,7 +165,8 @@ async fn show(app: &App, req: &Request) -> HttpResult {
     if let Some(html) = not_payable(&session, &state) {
         return page(410, html, Some(&session));
     }
-    page(200, render(&session, &session.method_type, &[], None, &HashMap::new()), Some(&session))
+    let merchant = app.store.settings().await?.shop.name;
+    page(200, render(&merchant, &session, &session.method_type, &[], None, &HashMap::new()), Some(&session))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
@@ -163,14 +179,16 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
         return page(410, html, Some(&session));
     }
     let form: HashMap<String, String> = form_body(req)?;
+    let merchant = app.store.settings().await?.shop.name;
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let Some(kind) = methods::kind(method_id) else {
-        let html = render(&session, &session.method_type, &[], Some("Choose a payment method."), &form);
+        let choose = label(session.locale, "choose-method");
+        let html = render(&merchant, &session, &session.method_type, &[], Some(&choose), &form);
         return page(400, html, Some(&session));
     };
     let today = app.clock.now().date_naive();
     match kind.authorize(&form, today, app.config.secrets.fingerprint()?.as_bytes()) {
-        Err(errors) => page(422, render(&session, kind.id(), &errors, None, &form), Some(&session)),
+        Err(errors) => page(422, render(&merchant, &session, kind.id(), &errors, None, &form), Some(&session)),
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");
             // Closed since it was read: nothing taken.
@@ -197,18 +215,20 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
                 .event
                 .as_ref()
                 .and_then(|e| e.failure_reason.clone())
-                .unwrap_or_else(|| "The payment was not accepted.".into()),
+                .unwrap_or_else(|| label(session.locale, "payment-failed-reason")),
         },
         (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
+    let merchant = app.store.settings().await?.shop.name;
     let html = ReturnPage {
-        merchant: MERCHANT,
+        merchant: &merchant,
         amount_cents: session.amount_cents,
         currency: &session.currency,
         order_id: session.order_id.as_deref(),
         outcome,
+        locale: session.locale,
     }
     .render();
     page(200, html, Some(&session))

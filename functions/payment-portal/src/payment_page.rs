@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
-use shared::domain::format_amount;
+use shared::domain::Locale;
+use shared::i18n::{self, label, text};
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
 use crate::layout::{back_link, document};
@@ -29,11 +30,14 @@ pub struct PaymentPage<'a> {
     pub values: &'a HashMap<String, String>,
     /// The storefront's way back (`cancel_url` naming the order), when it gave one.
     pub back_url: Option<&'a str>,
+    /// The buyer's language.
+    pub locale: Locale,
 }
 
 impl PaymentPage<'_> {
     pub fn render(&self) -> String {
-        let amount = format_amount(self.amount_cents, self.currency);
+        let locale = self.locale;
+        let amount = i18n::money(locale, self.amount_cents, self.currency);
         let action = format!("/portal/sessions/{}", self.session_id);
         // An error on a field no form shows goes at the top.
         let shown = |name: &str| methods::REGISTRY.iter().flat_map(|k| k.fields()).any(|f| f.name == name);
@@ -47,7 +51,7 @@ impl PaymentPage<'_> {
                     p.merchant { (self.merchant) }
                     p.description { (self.description) }
                     p.amount { (amount) }
-                    p.deadline { "Pay before " (self.expires_at.format("%H:%M")) " UTC" }
+                    p.deadline { (text(locale, "pay-before", &[("time", self.expires_at.format("%H:%M").to_string().into())])) }
                 }
                 @if self.form_error.is_some() || !self.errors.is_empty() {
                     div.alert role="alert" {
@@ -55,22 +59,23 @@ impl PaymentPage<'_> {
                             p { (message) }
                         }
                         @for error in &stray_errors {
-                            p { (error.message) }
+                            p { (label(locale, &error.message)) }
                         }
                         @if !self.errors.is_empty() && self.errors.len() > stray_errors.len() {
-                            p { "Please check the fields marked below." }
+                            p { (label(locale, "check-fields")) }
                         }
                     }
                 }
                 @for kind in selected.into_iter().chain(others) {
                     (method_form(self, kind, &action, &amount))
                 }
-                (sandbox_notice())
-                @if let Some(url) = self.back_url { (back_link(url)) }
+                (sandbox_notice(locale))
+                @if let Some(url) = self.back_url { (back_link(locale, url)) }
             }
-            p.secure { "Payment page of the sandbox provider for " (self.merchant) }
+            p.secure { (text(locale, "secure-footer", &[("shop", self.merchant.into())])) }
         };
-        document(&format!("Pay {amount} — {}", self.merchant), None, body)
+        let title = text(locale, "page-title", &[("amount", amount.as_str().into()), ("shop", self.merchant.into())]);
+        document(locale, &title, None, body)
     }
 }
 
@@ -79,15 +84,15 @@ impl PaymentPage<'_> {
 fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, amount: &str) -> Markup {
     let slug = kind.html_id();
     let heading = format!("{slug}-heading");
-    let form = FormState { errors: page.errors, values: page.values };
+    let form = FormState { errors: page.errors, values: page.values, locale: page.locale };
     html! {
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
-            h2 id=(heading) { (kind.display_name()) }
+            h2 id=(heading) { (label(page.locale, kind.display_name())) }
             form method="post" action=(action) novalidate {
                 input type="hidden" name="method" value=(kind.id());
                 (kind.form_fields(&form))
                 @if page.allow_save { (save_box(page, &format!("save-{slug}"))) }
-                button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
+                button.pay id=(format!("pay-{slug}")) type="submit" { (text(page.locale, "pay-button", &[("amount", amount.into())])) }
             }
         }
     }
@@ -98,24 +103,24 @@ fn save_box(page: &PaymentPage, id: &str) -> Markup {
     html! {
         div.save {
             input type="checkbox" id=(id) name="save" value="on" checked[checked];
-            label for=(id) { "Save this payment method for next time" }
+            label for=(id) { (label(page.locale, "save-method")) }
         }
     }
 }
 
-fn sandbox_notice() -> Markup {
+fn sandbox_notice(locale: Locale) -> Markup {
     html! {
         aside.sandbox aria-labelledby="sandbox-heading" {
-            h2 #sandbox-heading { "Sandbox — test payments only" }
+            h2 #sandbox-heading { (label(locale, "sandbox-heading")) }
             p {
-                "No real money moves."
+                (label(locale, "sandbox-intro"))
                 @for hint in methods::REGISTRY.iter().filter_map(|k| k.sandbox_hint()) {
-                    " " (hint)
+                    " " (label(locale, hint))
                 }
             }
             ul {
                 @for kind in methods::REGISTRY {
-                    (kind.test_outcomes())
+                    (kind.test_outcomes(locale))
                 }
             }
         }
@@ -149,6 +154,7 @@ mod tests {
             form_error,
             values,
             back_url: None,
+            locale: Locale::En,
         }
         .render()
     }
@@ -183,8 +189,8 @@ mod tests {
         assert!(html.contains(r#"autocomplete="cc-name""#));
         assert!(html.contains(r#"type="tel""#));
         assert_eq!(html.matches(r#"name="save" value="on""#).count(), 2);
-        assert_eq!(html.matches("Pay 24,90 €</button>").count(), 2);
-        assert!(html.contains("<title>Pay 24,90 € — Capsule</title>"));
+        assert_eq!(html.matches("Pay €24.90</button>").count(), 2);
+        assert!(html.contains("<title>Pay €24.90 — Capsule</title>"));
         assert!(html.contains("Pay before 14:32 UTC"));
         assert!(html.contains("Sandbox — test payments only"));
         assert!(html.contains(r#"name="viewport""#));
@@ -198,15 +204,17 @@ mod tests {
         for kind in methods::REGISTRY {
             let (slug, id) = (kind.html_id(), kind.id());
             assert_eq!(html.matches(&format!(r#"<section class="method" id="method-{slug}""#)).count(), 1, "{id}");
-            assert!(html.contains(&format!(r#"<h2 id="{slug}-heading">{}</h2>"#, kind.display_name())));
+            assert!(
+                html.contains(&format!(r#"<h2 id="{slug}-heading">{}</h2>"#, label(Locale::En, kind.display_name())))
+            );
             assert!(html.contains(&format!(r#"<input type="hidden" name="method" value="{id}">"#)));
         }
     }
 
     #[test]
     fn an_error_on_a_field_no_form_shows_goes_to_the_top() {
-        let html = render("card", &[error("method", "Pick one")], None, &HashMap::new());
-        assert!(html.contains(r#"<div class="alert" role="alert"><p>Pick one</p></div>"#));
+        let html = render("card", &[error("method", "choose-method")], None, &HashMap::new());
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>Choose a payment method.</p></div>"#));
         assert!(!html.contains(r#"aria-invalid="true""#));
     }
 
@@ -231,6 +239,7 @@ mod tests {
             form_error: None,
             values: &HashMap::new(),
             back_url: Some("https://shop.example/cart?order_id=o-1"),
+            locale: Locale::En,
         }
         .render();
         assert!(!no_save.contains(r#"name="save""#));
@@ -241,7 +250,7 @@ mod tests {
 
     #[test]
     fn field_errors_are_shown_next_to_their_field() {
-        let errors = [error("card_number", "Card number is not valid"), error("exp_month", "This card has expired")];
+        let errors = [error("card_number", "card-number-invalid"), error("exp_month", "card-expired")];
         let html = render("card", &errors, Some("Your card was declined."), &HashMap::new());
         assert_eq!(html.matches(r#"aria-invalid="true""#).count(), 2);
         assert!(html.contains(r#"<p class="error" id="card_number-error">Card number is not valid</p>"#));
@@ -263,7 +272,7 @@ mod tests {
             ("phone", "+33612345678"),
             ("save", "on"),
         ]);
-        let html = render("card", &[error("cvc", "Security code (CVC) must be 3 or 4 digits")], None, &submitted);
+        let html = render("card", &[error("cvc", "cvc-invalid")], None, &submitted);
         assert!(!html.contains("4242424242424242"));
         assert!(!html.contains("987"));
         assert!(html.contains(r#"value="Ada Lovelace""#));

@@ -305,6 +305,19 @@ pub struct Order {
     pub history: Vec<HistoryEntry>,
 }
 
+impl Order {
+    /// How people name the order (emails, the payment page): the first 8 characters of its
+    /// id in capitals, "3F2A9C1B"; the id stays its key.
+    pub fn reference(&self) -> String {
+        reference(&self.order_id)
+    }
+}
+
+/// The short reference of the order `order_id` (`Order::reference`).
+pub fn reference(order_id: &str) -> String {
+    order_id.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_ascii_uppercase()
+}
+
 pub fn delivery_fee(delivery: &Delivery, settings: &Settings) -> Cents {
     match delivery {
         Delivery::Home { .. } => settings.home_delivery_fee_cents,

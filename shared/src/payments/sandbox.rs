@@ -233,7 +233,8 @@ pub async fn complete(
         method: authorization.details.clone(),
         save_method,
         method_token: token.as_ref().map(|t| t.token.clone()),
-        failure_reason: authorization.decline_reason.clone(),
+        // In the buyer's language, as the page showed it (the emails and return page repeat it).
+        failure_reason: authorization.decline_reason.as_deref().map(|id| crate::i18n::label(session.locale, id)),
         created: app.clock.now().timestamp(),
     };
     // The outcome goes to the webhook through the outbox: written with the session's

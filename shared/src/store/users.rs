@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{keys, n, s, to_item, tx, Item, Store, StoreError};
-use crate::domain::Email;
+use crate::domain::{Email, Locale};
 use crate::http::Role;
 use crate::retry::{Retries, CONTENDED};
 
@@ -13,6 +13,9 @@ pub struct Credentials {
     pub email: Email,
     pub name: String,
     pub role: Role,
+    /// The language the account chose, if it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     pub password_hash: String,
     #[serde(with = "crate::clock::secs")]
     pub created_at: DateTime<Utc>,
@@ -25,6 +28,9 @@ pub struct UserProfile {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The language the account chose, if it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     #[serde(with = "crate::clock::secs")]
     pub created_at: DateTime<Utc>,
 }
@@ -57,6 +63,7 @@ impl Store {
             email: credentials.email.to_string(),
             name: credentials.name.clone(),
             role: credentials.role,
+            locale: credentials.locale,
             created_at: credentials.created_at,
         };
         let not_exists = Some("attribute_not_exists(pk)");

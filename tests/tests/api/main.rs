@@ -10,6 +10,7 @@ mod contract_fuzz;
 mod emulator;
 mod faults;
 mod flash_sale;
+mod languages;
 mod least_privilege;
 mod limits;
 mod local_stack;
