@@ -1133,7 +1133,15 @@ export interface components {
             password: string;
             /** @description Not blank; at most 100 printable characters. */
             name: string;
+            locale?: components["schemas"]["Locale"];
         };
+        /**
+         * @description The language of a buyer's emails and payment page. The buyer's language is the
+         *     account's `locale`, else the best of these in the checkout's `Accept-Language`, else
+         *     the shop's `default_locale` setting.
+         * @enum {string}
+         */
+        Locale: "fr" | "en";
         SignedUp: {
             user_id: string;
             token: string;
@@ -1160,6 +1168,8 @@ export interface components {
             email: string;
             name: string;
             role: components["schemas"]["Role"];
+            /** @description The account's language, when it chose one at signup. */
+            locale?: components["schemas"]["Locale"];
         };
         LoggedIn: {
             token: string;
@@ -1799,6 +1809,37 @@ export interface components {
              * @example 25
              */
             max_unpaid_units_per_product?: number;
+            shop?: components["schemas"]["ShopIdentity"];
+            /**
+             * @description The language of a buyer whose account and browser name neither `fr` nor `en`.
+             *     Always in answers; may be left out of a PUT, which then sets it to `fr`.
+             */
+            default_locale?: components["schemas"]["Locale"];
+            /**
+             * @description The VAT rate the prices include, in hundredths of a percent (2000 is 20 %); the
+             *     invoice email splits lines and totals into HT, TVA and TTC with it. Always in
+             *     answers; may be left out of a PUT, which then sets it to 2000.
+             * @example 2000
+             */
+            vat_rate_basis_points?: number;
+        };
+        /**
+         * @description Who sells, as the payment page and the emails name it and the invoice email states
+         *     it. Always in answers; may be left out of a PUT, which then sets it to
+         *     `{name: "Capsule", legal_name: "Capsule", address: "", vat_number: ""}`.
+         */
+        ShopIdentity: {
+            /** @example Le Djoor */
+            name: string;
+            /** @example Le Djoor SAS */
+            legal_name: string;
+            /** @example 12 rue de la Roquette, 75011 Paris, France */
+            address: string;
+            /**
+             * @description The intra-community VAT number.
+             * @example FR32123456789
+             */
+            vat_number: string;
         };
         NewSaleRequest: {
             name: string;
