@@ -4,6 +4,7 @@
 import { SIGNED_OUT } from "./api.js";
 import { loadCart, renderHeader } from "./cart.js";
 import { h, main, show } from "./dom.js";
+import { choose, t, translatePage, type Lang } from "./i18n.js";
 import { fail, startView } from "./status.js";
 import { viewAccount } from "./views/account.js";
 import { viewCart } from "./views/cart.js";
@@ -34,12 +35,13 @@ async function route(): Promise<void> {
   const [path = "#/", query = ""] = (window.location.hash || "#/").split("?");
   const params = new URLSearchParams(query);
   startView();
+  translatePage();
   renderHeader();
   const found = routes.find(([pattern]) => pattern.test(path)) ?? (path.startsWith("#/") ? null : routes[0]);
   main().dataset.view = path;
   const match = found && path.match(found[0]);
   if (!found || !match) {
-    show("Not found", h("p", {}, h("a", { href: "#/" }, "Back to the shop")));
+    show(t("Not found"), h("p", {}, h("a", { href: "#/" }, t("Back to the shop"))));
     return;
   }
   try {
@@ -62,6 +64,14 @@ function takeReturn(): void {
       ? `#/subscription/${encodeURIComponent(subscription)}?return=${outcome}`
       : "#/orders";
   window.history.replaceState(null, "", window.location.pathname + target);
+}
+
+// The language switch: the page speaks the language picked, from now on.
+for (const button of document.querySelectorAll<HTMLButtonElement>("[data-lang]")) {
+  button.addEventListener("click", () => {
+    choose(button.dataset.lang as Lang);
+    void route();
+  });
 }
 
 window.addEventListener("hashchange", () => void route());

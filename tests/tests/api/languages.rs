@@ -246,3 +246,72 @@ async fn a_missing_payment_page_answers_in_the_browsers_language() {
     let english = app.client.get(&missing).header("accept-language", "en").send().await.expect("the page");
     assert!(english.text().await.unwrap_or_default().contains("This payment page does not exist."));
 }
+
+/// The `{name}` marks of a text.
+fn marks(text: &str) -> std::collections::BTreeSet<String> {
+    text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string())).collect()
+}
+
+/// A `"key": "value",` (or `Key: "value",`) line of the dictionary.
+fn entry(line: &str) -> Option<(String, String)> {
+    let unquote = |s: &str| serde_json::from_str::<String>(s).ok();
+    let (key, rest) = match line.strip_prefix('"') {
+        // The key's closing quote: the first one no backslash escapes.
+        Some(quoted) => {
+            let mut escaped = false;
+            let end = quoted.char_indices().find(|(_, c)| {
+                let closing = *c == '"' && !escaped;
+                escaped = *c == '\\' && !escaped;
+                closing
+            })?;
+            (unquote(&line[..end.0 + 2])?, &quoted[end.0 + 1..])
+        }
+        None => {
+            let (key, rest) = line.split_once(':')?;
+            (key.chars().all(char::is_alphanumeric).then(|| key.to_string())?, rest)
+        }
+    };
+    let value = rest.trim_start_matches(':').trim().trim_end_matches(',');
+    Some((key, unquote(value)?))
+}
+
+/// Every text the storefront passes to `t("…")` is said in French (`storefront/src/i18n.ts`),
+/// with the same `{values}`; and nothing is translated that the page no longer says.
+#[test]
+fn the_storefront_says_every_text_in_french_with_the_same_values() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../storefront");
+    let dictionary = std::fs::read_to_string(root.join("src/i18n.ts")).expect("i18n.ts");
+    let french: std::collections::BTreeMap<String, String> = dictionary
+        .lines()
+        .filter_map(|line| entry(line.trim()))
+        .collect();
+    assert!(french.len() > 150, "{}", french.len());
+    for (english, said) in &french {
+        assert_eq!(marks(english), marks(said), "{english:?} and {said:?} name other values");
+    }
+    let mut sources = vec![root.join("index.html")];
+    for dir in ["src", "src/views"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("sources") {
+            sources.push(entry.expect("entry").path());
+        }
+    }
+    let mut used = std::collections::BTreeSet::new();
+    for path in sources.iter().filter(|p| p.extension().is_some_and(|e| e == "ts" || e == "html")) {
+        let source = std::fs::read_to_string(path).expect("source");
+        for opening in ["t(\"", "data-t=\"", "data-t-label=\""] {
+            for (at, _) in source.match_indices(opening) {
+                // `t(` itself, not `split(` or `format(`.
+                let before = source[..at].chars().next_back().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    continue;
+                }
+                let rest = &source[at + opening.len()..];
+                let literal = rest.split('"').next().unwrap_or_default();
+                used.insert(serde_json::from_str::<String>(&format!("\"{literal}\"")).expect("a text"));
+            }
+        }
+    }
+    used.remove("");
+    let untranslated: Vec<&String> = used.iter().filter(|t| !french.contains_key(*t)).collect();
+    assert!(untranslated.is_empty(), "no French for {untranslated:?}");
+}
