@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
 use crate::domain::order::{HistoryEntry, OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
+use crate::domain::settings::Settings;
 use crate::http::error::ApiError;
 use crate::notify::{templates, Voice};
 use crate::outbox::{self, Effect, Outbox};
@@ -189,7 +190,11 @@ async fn apply_plan(
         true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
         false => HashMap::new(),
     };
-    let settings = app.store.settings().await?;
+    // The shop's settings only for an email (a function that sends none need not read them).
+    let settings = match plan.notices.is_empty() {
+        true => Settings::default(),
+        false => app.store.settings().await?,
+    };
     let voice = Voice { shop: &settings, locale: after.locale };
     let mut effects = effects(&voice, &after, &plan, payment, now)?;
     let mut writes = Vec::new();

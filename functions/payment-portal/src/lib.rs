@@ -27,19 +27,25 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Some(Route::PaymentReturn) => returned(app, &req).await,
         _ => Err(ApiError::RouteNotFound(route_key(&req))),
     };
-    // The buyer is a person: errors are pages, not JSON, in the browser's language (no
-    // session tells the buyer's).
-    let default = app.store.settings().await.map(|s| s.default_locale).unwrap_or_default();
-    let locale = Locale::of_buyer(None, accept_language(&req), default);
     match result {
         Ok(response) => response,
-        Err(ApiError::Internal(e)) => {
+        Err(error) => error_response(app, &req, error).await,
+    }
+}
+
+/// The buyer is a person: errors are pages, not JSON, in the browser's language (no
+/// session tells the buyer's).
+async fn error_response(app: &App, req: &Request, error: ApiError) -> Response<Body> {
+    let default = app.store.settings().await.map(|s| s.default_locale).unwrap_or_default();
+    let locale = Locale::of_buyer(None, accept_language(req), default);
+    match error {
+        ApiError::Internal(e) => {
             tracing::error!(error = %e, "portal failed");
             let page =
                 message_page(locale, &label(locale, "went-wrong-title"), &label(locale, "went-wrong-body"), None);
             error_page(500, page)
         }
-        Err(e) => {
+        e => {
             let message = match e {
                 ApiError::NotFound { .. } => label(locale, "session-not-found"),
                 _ => label(locale, "went-wrong-body"),

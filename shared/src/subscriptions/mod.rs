@@ -266,14 +266,15 @@ async fn commit(
     after.version = before.map_or(1, |b| b.version + 1);
     after.index();
     let cause = format!("subscription:{}", after.subscription_id);
-    let settings = app.store.settings().await?;
-    let voice = Voice { shop: &settings, locale: notify::account_locale(app, &after.user_id).await? };
-    let mut effects: Vec<Outbox> = notices
-        .iter()
-        .map(|notice| {
+    // The shop's settings and the account's language only for an email.
+    let mut effects = Vec::new();
+    if !notices.is_empty() {
+        let settings = app.store.settings().await?;
+        let voice = Voice { shop: &settings, locale: notify::account_locale(app, &after.user_id).await? };
+        effects.extend(notices.iter().map(|notice| {
             Outbox::new(&cause, Effect::Email { email: templates::subscription(&voice, &after, notice) }, now)
-        })
-        .collect();
+        }));
+    }
     if !after.billing.awaits_page() {
         if let Some(session_id) = after.payment_session_id.take() {
             effects.push(Outbox::new(&cause, Effect::CloseSession { session_id }, now));

@@ -281,10 +281,8 @@ fn entry(line: &str) -> Option<(String, String)> {
 fn the_storefront_says_every_text_in_french_with_the_same_values() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../storefront");
     let dictionary = std::fs::read_to_string(root.join("src/i18n.ts")).expect("i18n.ts");
-    let french: std::collections::BTreeMap<String, String> = dictionary
-        .lines()
-        .filter_map(|line| entry(line.trim()))
-        .collect();
+    let french: std::collections::BTreeMap<String, String> =
+        dictionary.lines().filter_map(|line| entry(line.trim())).collect();
     assert!(french.len() > 150, "{}", french.len());
     for (english, said) in &french {
         assert_eq!(marks(english), marks(said), "{english:?} and {said:?} name other values");

@@ -30,6 +30,8 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
+    ("invoice-numbering", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the seller and VAT rate"),
+    ("payment-portal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the shop's name and language"),
     ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
 ];
 
