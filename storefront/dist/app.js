@@ -1359,7 +1359,12 @@ function takeReturn() {
 }
 for (const button of document.querySelectorAll("[data-lang]")) {
   button.addEventListener("click", () => {
-    choose(button.dataset.lang);
+    const locale = button.dataset.lang;
+    choose(locale);
+    const token = session.token;
+    if (token) {
+      void call(capsule.PATCH("/account", { body: { locale } })).then((user) => session.save(token, user)).catch(fail);
+    }
     void route();
   });
 }

@@ -1,7 +1,7 @@
 // The demo storefront: a hash-routed page that calls only Capsule's public HTTP API
 // (docs/API.md), through the typed client of clients/typescript, from whatever origin
 // serves it. `make storefront` bundles it into dist/app.js.
-import { SIGNED_OUT } from "./api.js";
+import { call, capsule, session, SIGNED_OUT } from "./api.js";
 import { loadCart, renderHeader } from "./cart.js";
 import { h, main, show } from "./dom.js";
 import { choose, t, translatePage, type Lang } from "./i18n.js";
@@ -66,10 +66,18 @@ function takeReturn(): void {
   window.history.replaceState(null, "", window.location.pathname + target);
 }
 
-// The language switch: the page speaks the language picked, from now on.
+// The language switch: the page speaks the language picked, from now on; a signed-in
+// account takes it too (its emails and payment page follow).
 for (const button of document.querySelectorAll<HTMLButtonElement>("[data-lang]")) {
   button.addEventListener("click", () => {
-    choose(button.dataset.lang as Lang);
+    const locale = button.dataset.lang as Lang;
+    choose(locale);
+    const token = session.token;
+    if (token) {
+      void call(capsule.PATCH("/account", { body: { locale } }))
+        .then((user) => session.save(token, user))
+        .catch(fail);
+    }
     void route();
   });
 }

@@ -7,8 +7,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::settings::SIGNUP_WINDOW_SECONDS;
 use shared::domain::{hash_password, verify_password, Email, Locale, Name, Password};
-use shared::http::{self, issue_token, json_body, HttpResult, Role, Route};
-use shared::store::Credentials;
+use shared::http::{self, issue_token, json_body, Caller, HttpResult, Role, Route};
+use shared::store::{Credentials, UserProfile};
 use shared::{cart, ApiError, App};
 
 const MAX_FAILURES: u32 = 10;
@@ -20,6 +20,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         match route {
             Route::Signup => signup(app, req).await,
             Route::Login => login(app, req).await,
+            Route::GetAccount => account(app, req).await,
+            Route::UpdateAccount => update_account(app, req).await,
             other => Err(ApiError::RouteNotFound(other.to_string())),
         }
     })
@@ -132,6 +134,45 @@ async fn login(app: &App, req: &Request) -> HttpResult {
             locale: credentials.locale,
         },
         cart,
+    })
+}
+
+/// `GET /account`: the caller's profile.
+async fn account(app: &App, req: &Request) -> HttpResult {
+    let caller = Caller::from_request(app, req)?;
+    let profile = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
+    http::ok(&user_of(profile)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountChange {
+    /// `fr` or `en`.
+    locale: String,
+}
+
+/// `PATCH /account`: the account's language (its emails and pages from now on).
+async fn update_account(app: &App, req: &Request) -> HttpResult {
+    let caller = Caller::from_request(app, req)?;
+    let change: AccountChange = json_body(req)?;
+    let locale = Locale::parse(&change.locale)?;
+    let mut profile = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
+    let email = Email::parse(&profile.email)?;
+    if !app.store.set_locale(&profile, &email, locale).await? {
+        return Err(ApiError::Unauthorized);
+    }
+    tracing::info!(user_id = %caller.user_id, %locale, "account language set");
+    profile.locale = Some(locale);
+    http::ok(&user_of(profile)?)
+}
+
+fn user_of(profile: UserProfile) -> Result<User, ApiError> {
+    Ok(User {
+        email: Email::parse(&profile.email)?,
+        user_id: profile.user_id,
+        name: profile.name,
+        role: profile.role,
+        locale: profile.locale,
     })
 }
 

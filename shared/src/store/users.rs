@@ -78,6 +78,29 @@ impl Store {
         }
     }
 
+    /// Sets the account's language on its profile and its credentials (which login reads)
+    /// in one transaction; `false` when the account is gone.
+    pub async fn set_locale(&self, profile: &UserProfile, email: &Email, locale: Locale) -> Result<bool, StoreError> {
+        let values = || Item::from([(":locale".into(), s(locale.code()))]);
+        let exists = Some("attribute_exists(pk)");
+        let actions = vec![
+            tx::update(
+                self.table(),
+                keys::user(&profile.user_id).item(),
+                "SET locale = :locale",
+                exists,
+                values(),
+                &[],
+            )?,
+            tx::update(self.table(), keys::email(email).item(), "SET locale = :locale", exists, values(), &[])?,
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn credentials(&self, email: &Email) -> Result<Option<Credentials>, StoreError> {
         self.get(keys::email(email)).await
     }

@@ -506,7 +506,7 @@ async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes
 }
 
 /// The storefront speaks the browser's language until the switch picks another, which
-/// stays; an account signed up in French gets French emails and a French payment page.
+/// stays; signing up keeps it as the account's language, and the switch changes it.
 #[tokio::test]
 async fn the_language_switch_turns_the_storefront_french_and_signup_keeps_it() {
     let Some(driver) = driver_or_skip("the_language_switch_turns_the_storefront_french_and_signup_keeps_it") else {
@@ -542,8 +542,15 @@ async fn the_language_switch_turns_the_storefront_french_and_signup_keeps_it() {
     let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
     assert_eq!(login.body["user"]["locale"], "fr", "{}", login.body);
 
+    // Signed in, the switch changes the account's language too.
     browser.click(r#"button[data-lang="en"]"#).await;
     wait_for_text(&browser, "#account-link", "Account").await;
+    let token = login.body["token"].as_str().expect("a token").to_string();
+    let started = Instant::now();
+    while app.get("/account", Some(&token)).await.body["locale"] != "en" {
+        assert!(started.elapsed() < Duration::from_secs(20), "the account's language follows the switch");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Waits until the element's text is `expected`.

@@ -313,3 +313,29 @@ fn the_storefront_says_every_text_in_french_with_the_same_values() {
     let untranslated: Vec<&String> = used.iter().filter(|t| !french.contains_key(*t)).collect();
     assert!(untranslated.is_empty(), "no French for {untranslated:?}");
 }
+
+#[tokio::test]
+async fn an_account_changes_its_language_and_its_next_emails_follow() {
+    let app = spawn_app().await;
+    let (email, token) = buyer_with_cart(&app, json!("fr")).await;
+    let patch = |body: Value, token: Option<String>| {
+        let app = &app;
+        async move { app.call(reqwest::Method::PATCH, "/account", token.as_deref(), Some(body)).await }
+    };
+    let changed = patch(json!({"locale": "en"}), Some(token.clone())).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!((changed.body["locale"].as_str(), changed.body["email"].as_str()), (Some("en"), Some(email.as_str())));
+    assert_eq!(app.get("/account", Some(&token)).await.body["locale"], "en");
+    let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+    assert_eq!(login.body["user"]["locale"], "en", "login reads it too");
+
+    let refused = patch(json!({"locale": "de"}), Some(token.clone())).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    assert_eq!(patch(json!({"locale": "fr"}), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/account", Some(&token)).await.body["locale"], "en", "a refused change changes nothing");
+
+    // The browser prefers French; the account's English wins.
+    let placed = checkout_from(&app, &token, Some("fr-FR")).await;
+    pay(&app, &token, &placed, VISA).await;
+    assert_eq!(mails(&app, &email, "Invoice INV-").await.len(), 1, "{:?}", app.emails_to(&email).await);
+}

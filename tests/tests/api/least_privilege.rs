@@ -137,6 +137,9 @@ async fn run_every_function(app: &TestApp) {
     let bad = app.post("/auth/login", None, json!({"email": email, "password": "wrong-password"})).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     let token = app.login(&email).await;
+    let language = app.call(Method::PATCH, "/account", Some(&token), Some(json!({"locale": "fr"}))).await;
+    assert_eq!(language.status, StatusCode::OK, "{}", language.body);
+    assert_eq!(app.get("/account", Some(&token)).await.status, StatusCode::OK);
     for path in ["/products?q=casq", "/products/cap-ete", "/pickup-points", "/plans"] {
         assert_eq!(app.get(path, None).await.status, StatusCode::OK, "{path}");
     }
