@@ -74,6 +74,15 @@ pub fn text(locale: Locale, id: &str, args: &[(&str, Value)]) -> String {
     text.into_owned()
 }
 
+/// The message `id` in `locale` if there is one: a provider's reason may be one of ours
+/// (an id) or its own words, shown as they are.
+pub fn known(locale: Locale, id: &str) -> Option<String> {
+    let bundle = BUNDLES.iter().find(|(l, _)| *l == locale).map(|(_, b)| b)?;
+    let pattern = bundle.get_message(id)?.value()?;
+    let mut errors = Vec::new();
+    Some(bundle.format_pattern(pattern, None, &mut errors).into_owned())
+}
+
 /// `text` of a message without variables.
 pub fn label(locale: Locale, id: &str) -> String {
     text(locale, id, &[])
@@ -241,5 +250,7 @@ mod tests {
         let at = "2026-12-03T10:00:00Z".parse().expect("a time");
         assert_eq!(date(Locale::Fr, at), "3 décembre 2026");
         assert_eq!(date(Locale::En, at), "3 December 2026");
+        assert_eq!(known(Locale::Fr, "card-declined").as_deref(), Some("Votre carte a été refusée."));
+        assert_eq!(known(Locale::Fr, "Insufficient funds."), None);
     }
 }

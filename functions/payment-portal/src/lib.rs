@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, Response};
 use shared::domain::order::OrderStatus;
 use shared::domain::Locale;
 use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param, HttpResult, Route};
-use shared::i18n::label;
+use shared::i18n::{known, label};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
 use shared::payments::{methods, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
@@ -220,7 +220,8 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
             reason: session
                 .event
                 .as_ref()
-                .and_then(|e| e.failure_reason.clone())
+                .and_then(|e| e.failure_reason.as_deref())
+                .map(|reason| known(session.locale, reason).unwrap_or_else(|| reason.to_string()))
                 .unwrap_or_else(|| label(session.locale, "payment-failed-reason")),
         },
         (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,

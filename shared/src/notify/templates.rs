@@ -248,7 +248,11 @@ pub fn invoice(voice: &Voice, order: &OrderRecord, issued_at: DateTime<Utc>) -> 
 }
 
 pub fn payment_failed(voice: &Voice, order: &OrderRecord, reason: Option<&str>) -> EmailMessage {
-    let reason = reason.map_or_else(|| voice.label("payment-failed-reason"), str::to_string);
+    // The provider's reason: one of our messages (the sandbox's), else its own words.
+    let reason = match reason {
+        Some(reason) => i18n::known(voice.locale, reason).unwrap_or_else(|| reason.to_string()),
+        None => voice.label("payment-failed-reason"),
+    };
     let total = amount(voice, order, order.total_cents);
     let lines = [
         voice.text(

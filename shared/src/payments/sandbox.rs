@@ -167,9 +167,9 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
         .ok_or(PaymentError::UnknownMethod)?;
     let now = app.clock.now();
     let failure = if token.later_charges_fail {
-        Some("Your card was declined.")
+        Some("card-declined")
     } else if token.details.expiry().is_some_and(|e| e.is_expired(now)) {
-        Some("Your card has expired.")
+        Some("card-expired")
     } else {
         None
     };
@@ -233,8 +233,7 @@ pub async fn complete(
         method: authorization.details.clone(),
         save_method,
         method_token: token.as_ref().map(|t| t.token.clone()),
-        // In the buyer's language, as the page showed it (the emails and return page repeat it).
-        failure_reason: authorization.decline_reason.as_deref().map(|id| crate::i18n::label(session.locale, id)),
+        failure_reason: authorization.decline_reason.clone(),
         created: app.clock.now().timestamp(),
     };
     // The outcome goes to the webhook through the outbox: written with the session's

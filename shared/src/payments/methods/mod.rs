@@ -86,7 +86,8 @@ impl FieldError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authorization {
     pub approved: bool,
-    /// Shown to the buyer when declined: the id of its message (`payment-page.ftl`).
+    /// Shown to the buyer when declined: the id of its message (`payment-page.ftl`), which
+    /// the return page and the email write in the buyer's language.
     pub decline_reason: Option<String>,
     pub details: MethodDetails,
     /// Test card 4000000000000341: accepted (and savable) now, every later charge fails.
