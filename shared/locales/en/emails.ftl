@@ -102,3 +102,22 @@ cancel-scheduled-body = Your subscription to { $plan } is cancelled: it ends on 
 cancelled-subject = Subscription ended — { $plan }
 cancelled-title = Subscription ended
 cancelled-body = Your subscription to { $plan } has ended. You can subscribe again at any time.
+
+## An order's fulfilment and partial refunds (the operators' steps); the title names the
+## step in the subject too.
+order-update-subject = { $title } — order { $reference }
+order-moved-title = Order update
+order-moved-body = Your order { $reference } has moved on.
+preparing-title = Order being prepared
+preparing-body = Your order { $reference } is being prepared.
+shipped-title = Order shipped
+shipped-body = Your order { $reference } has shipped with { $carrier }, tracking number { $tracking }.
+our-carrier = our carrier
+ready-for-pickup-title = Order ready for pickup
+ready-for-pickup-body = Your order { $reference } is ready for pickup.
+delivered-title = Order delivered
+delivered-body = Your order { $reference } has been delivered.
+picked-up-title = Order picked up
+picked-up-body = Your order { $reference } has been picked up. Enjoy!
+partly-refunded-title = Refund
+partly-refunded-body = { $amount } of your order { $reference } will be refunded to your { $method }.

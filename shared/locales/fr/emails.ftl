@@ -102,3 +102,22 @@ cancel-scheduled-body = Votre abonnement à { $plan } est résilié : il prend f
 cancelled-subject = Abonnement terminé — { $plan }
 cancelled-title = Abonnement terminé
 cancelled-body = Votre abonnement à { $plan } est terminé. Vous pouvez vous réabonner à tout moment.
+
+## An order's fulfilment and partial refunds (the operators' steps); the title names the
+## step in the subject too.
+order-update-subject = { $title } — commande { $reference }
+order-moved-title = Suivi de commande
+order-moved-body = Votre commande { $reference } avance.
+preparing-title = Commande en préparation
+preparing-body = Votre commande { $reference } est en préparation.
+shipped-title = Commande expédiée
+shipped-body = Votre commande { $reference } a été expédiée par { $carrier }, numéro de suivi { $tracking }.
+our-carrier = notre transporteur
+ready-for-pickup-title = Commande prête à être retirée
+ready-for-pickup-body = Votre commande { $reference } est prête à être retirée.
+delivered-title = Commande livrée
+delivered-body = Votre commande { $reference } a été livrée.
+picked-up-title = Commande retirée
+picked-up-body = Votre commande { $reference } a été retirée. Bonne utilisation !
+partly-refunded-title = Remboursement
+partly-refunded-body = { $amount } de votre commande { $reference } vous seront remboursés sur votre { $method }.
