@@ -52,8 +52,9 @@ build:
 release:
 	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
 
+# `make dev PAYMENTS=stripe`: Stripe mode against a localstripe of its own.
 dev: venv storefront
-	$(CARGO) run --quiet -p local --bin capsule-local
+	PAYMENTS=$(PAYMENTS) $(CARGO) run --quiet -p local --bin capsule-local
 
 # The browser test drives Debian's chromium through chromium-driver; installed here when
 # possible, else that one test says why it is skipped (under CI=true or

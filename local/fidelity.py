@@ -128,6 +128,9 @@ class Fidelity:
         self._tokens: OrderedDict[str, _Token] = OrderedDict()
         self._swept = 0.0
         self._request = threading.local()
+        # Writes refused because they met others, by cause: what a bench reads as the
+        # conflicts (and throttles) a workload met, before and after it.
+        self.refused = {"conflict": 0, "throttle": 0}
 
     # ------------------------------------------------------------ settings
 
@@ -140,7 +143,7 @@ class Fidelity:
     def describe(self) -> dict[str, Any]:
         now = time.monotonic()
         held = sum(1 for until in self._held.values() if until > now)
-        return {**asdict(self.settings), "held_items": held}
+        return {**asdict(self.settings), "held_items": held, "refused": dict(self.refused)}
 
     # ------------------------------------------------------------ answer timing
 
@@ -248,8 +251,10 @@ def _single_write(fidelity: Fidelity, handler: Any, kind: str, write: Callable[[
     fidelity.sweep(now)
     before = _size(target)
     if fidelity.held(target, now):
+        fidelity.refused["conflict"] += 1
         raise _error("TransactionConflictException", CONFLICT_MESSAGE)
     if not fidelity.admits(target.partition, target.units(before), now):
+        fidelity.refused["throttle"] += 1
         raise _error("ProvisionedThroughputExceededException", THROTTLED_MESSAGE)
     try:
         result = write()
@@ -276,7 +281,9 @@ def _transaction(fidelity: Fidelity, handler: Any, transact: Callable[[], Any]) 
         return transact()  # moto refuses it, as DynamoDB would
     befores = [_size(t) for t in targets]
     reasons = _refusals(fidelity, targets, befores, now)
-    if any(code is not None for code, _, _ in reasons):
+    codes = {code for code, _, _ in reasons if code is not None}
+    if codes:
+        fidelity.refused["conflict" if "TransactionConflict" in codes else "throttle"] += 1
         raise TransactionCanceledException(reasons)
     try:
         result = transact()

@@ -10,7 +10,11 @@
 //!    already holds some items: orders/s, p50 and p99; on the patched emulator, first the
 //!    same checkouts' DynamoDB calls alone (recorded from the handler, replayed through the
 //!    SDK: `replay.rs`) at the same concurrency, and the ratio of the two rates.
-//! 4. Cold start of each function's release binary (`make release`), run first: size,
+//! 4. A hot product (`hot.rs`): buyers of one unit each of ONE product checking out at once,
+//!    then every order paid at once, on the emulator alone and in fidelity mode (DynamoDB's
+//!    conflicts and throttles) side by side: checkouts/s, conflicts per order, payments
+//!    settled/s against checkouts/s.
+//! 5. Cold start of each function's release binary (`make release`), run first: size,
 //!    exec → first poll of a stub Runtime API, peak RSS (see `cold_start.rs`).
 //!
 //! Flags: --sections cold-start,emulator (both; name one to run only it; `checkouts` runs
@@ -19,8 +23,10 @@
 //!        --checkouts 200 --stock-checkouts 40 (0: none) --concurrency 16 --checkout-fill 10000
 //!        --rounds 4 (turns of replay then stack the patched checkouts are split in)
 //!        --stock-shards 0 (the checkouts' product's stock shards; 0: the automatic count)
+//!        --hot-buyers 120 --hot-concurrency 48 (section 4; `--sections hot` runs it alone)
 //! The pricing benchmark is criterion's: `cargo bench -p shared --bench pricing`.
 mod cold_start;
+mod hot;
 mod replay;
 
 use std::collections::HashMap;
@@ -39,7 +45,7 @@ use shared::notify::email::{self, EmailMessage};
 type Outcome = Result<(), String>;
 
 struct Options {
-    /// Which parts to run: `cold-start`, `emulator` (sections 1-3), `checkouts` (3 alone).
+    /// Which parts to run: `cold-start`, `emulator` (sections 1-3), `checkouts` (3 alone), `hot` (4).
     sections: Vec<String>,
     /// Starts per function in the cold-start section.
     cold_starts: usize,
@@ -56,6 +62,9 @@ struct Options {
     rounds: usize,
     /// Stock shards of the one product every checkout buys (0: the automatic count).
     stock_shards: usize,
+    /// The hot-product section: buyers of one product, and how many check out at once.
+    hot_buyers: usize,
+    hot_concurrency: usize,
 }
 
 impl Options {
@@ -78,13 +87,14 @@ impl Options {
         };
         let sections: Vec<String> = flags
             .get("sections")
-            .map_or("cold-start,emulator", String::as_str)
+            .map_or("cold-start,emulator,hot", String::as_str)
             .split(',')
             .map(|s| s.trim().to_string())
             .collect();
-        if let Some(unknown) = sections.iter().find(|s| !["cold-start", "emulator", "checkouts"].contains(&s.as_str()))
+        if let Some(unknown) =
+            sections.iter().find(|s| !["cold-start", "emulator", "checkouts", "hot"].contains(&s.as_str()))
         {
-            return Err(format!("--sections: {unknown} is not cold-start, emulator or checkouts"));
+            return Err(format!("--sections: {unknown} is not cold-start, emulator, checkouts or hot"));
         }
         let options = Self {
             sections,
@@ -99,6 +109,8 @@ impl Options {
             checkout_fill: number("checkout-fill", 10_000)?,
             rounds: number("rounds", 4)?,
             stock_shards: number("stock-shards", 0)?,
+            hot_buyers: number("hot-buyers", 120)?.max(1),
+            hot_concurrency: number("hot-concurrency", 48)?.max(1),
         };
         let known = [
             "sections",
@@ -113,6 +125,8 @@ impl Options {
             "checkout-fill",
             "rounds",
             "stock-shards",
+            "hot-buyers",
+            "hot-concurrency",
         ];
         match flags.keys().find(|k| !known.contains(&k.as_str())) {
             Some(unknown) => Err(format!("unknown flag --{unknown}")),
@@ -124,6 +138,16 @@ impl Options {
         self.sections.iter().any(|s| s == section)
     }
 }
+
+/// The bench's own calls wait as long as the emulator takes, once: stock moto at 100,000
+/// items takes ~10 s a transaction, and four in flight queue behind one another (each
+/// waited past the 30 s attempt / 60 s call of `Limits::EMULATOR` on a busy machine).
+const PATIENT: shared::sdk::Limits = shared::sdk::Limits {
+    attempt: Duration::from_secs(600),
+    operation: Duration::from_secs(600),
+    max_attempts: 1,
+    ..shared::sdk::Limits::EMULATOR
+};
 
 /// One emulator process of the run, stopped on drop.
 struct Emulator {
@@ -137,7 +161,7 @@ impl Emulator {
     async fn start(stock: bool) -> Result<Self, Box<dyn Error>> {
         let launched = local::emulator::Launched::start(stock).await?;
         let endpoint = launched.endpoint.clone();
-        let sdk = local::emulator_sdk(&endpoint).await;
+        let sdk = local::emulator_sdk_with(&endpoint, PATIENT).await;
         Ok(Self { name: if stock { "stock moto" } else { "patched" }, endpoint, sdk, process: launched })
     }
 
@@ -174,6 +198,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     if options.runs("emulator") || options.runs("checkouts") {
         emulator_sections(&options).await?;
+    }
+    if options.runs("hot") {
+        hot::section(&Emulator::start(false).await?, &options).await?;
     }
     Ok(())
 }
@@ -567,27 +594,7 @@ async fn checkouts(
     // container is what is measured), and with the replay: two for the recording and as
     // many again for the replay, all with a cart made the same way.
     let extra = if replay { 3 + count } else { 1 };
-    let buyers: Vec<Result<(String, String), String>> = stream::iter(0..count + extra)
-        .map(|i| {
-            let (http, base, product) = (http.clone(), base.clone(), product.clone());
-            async move {
-                let email = format!("bench-{i}-{}@bench.local", uuid::Uuid::new_v4().simple());
-                let signup = json!({"email": email, "password": "password-123", "name": "Bench"});
-                let answer = call(&http, &format!("{base}/auth/signup"), None, &signup).await?;
-                let token = answer.1["token"].as_str().ok_or("signup gave no token")?.to_string();
-                let user_id = answer.1["user_id"].as_str().ok_or("signup gave no user_id")?.to_string();
-                let line = json!({"product_id": product, "quantity": 1});
-                let added = call(&http, &format!("{base}/cart/items"), Some(&token), &line).await?;
-                match added.0 {
-                    200 => Ok((user_id, token)),
-                    status => Err(format!("add to cart answered {status}: {}", added.1)),
-                }
-            }
-        })
-        .buffer_unordered(options.concurrency)
-        .collect()
-        .await;
-    let mut buyers: Vec<(String, String)> = buyers.into_iter().collect::<Result<_, _>>()?;
+    let mut buyers = buyers_with_a_cart(&http, &base, &product, count + extra, options.concurrency).await?;
     let body = json!({"payment_method": "card", "delivery": {"mode": "pickup", "pickup_point_id": "pp-bastille"}});
 
     let template = match replay {
@@ -677,6 +684,34 @@ async fn checkouts(
         );
     }
     Ok(CheckoutRun { stack: through, alone: template.map(|_| alone) })
+}
+
+/// `count` buyers signed up, each with one unit of `product` in their cart: (user id, token).
+async fn buyers_with_a_cart(
+    http: &reqwest::Client,
+    base: &str,
+    product: &str,
+    count: usize,
+    concurrency: usize,
+) -> Result<Vec<(String, String)>, Box<dyn Error>> {
+    let buyers: Vec<Result<(String, String), String>> = stream::iter(0..count)
+        .map(|i| async move {
+            let email = format!("bench-{i}-{}@bench.local", uuid::Uuid::new_v4().simple());
+            let signup = json!({"email": email, "password": "password-123", "name": "Bench"});
+            let answer = call(http, &format!("{base}/auth/signup"), None, &signup).await?;
+            let token = answer.1["token"].as_str().ok_or("signup gave no token")?.to_string();
+            let user_id = answer.1["user_id"].as_str().ok_or("signup gave no user_id")?.to_string();
+            let line = json!({"product_id": product, "quantity": 1});
+            let added = call(http, &format!("{base}/cart/items"), Some(&token), &line).await?;
+            match added.0 {
+                200 => Ok((user_id, token)),
+                status => Err(format!("add to cart answered {status}: {}", added.1)),
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    Ok(buyers.into_iter().collect::<Result<_, _>>()?)
 }
 
 /// Opens the replaying client's connections, as the stack's already are (its buyers signed

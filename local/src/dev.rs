@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::clock::{rfc3339, Clock};
 
-use crate::gateway::{json_error, json_ok};
+use shared::ApiError;
+
+use crate::gateway::{api_error, json_error, json_ok};
 use crate::{routes, Inner};
 
 pub async fn handle(inner: &Inner, method: &str, route: &str, query: &str, body: &Bytes) -> axum::response::Response {
@@ -30,15 +32,17 @@ struct MoveClock {
 }
 
 fn move_clock(inner: &Inner, body: &Bytes) -> axum::response::Response {
-    let moved = match serde_json::from_slice::<MoveClock>(body) {
-        Ok(MoveClock { advance_seconds: Some(seconds), now: None }) => inner.clock.advance(seconds),
-        Ok(MoveClock { advance_seconds: None, now: Some(now) }) => inner.clock.set(now),
-        Ok(_) => return json_error(400, "invalid_request", "give exactly one of advance_seconds or now"),
-        Err(e) => return json_error(400, "invalid_request", &e.to_string()),
+    let (moved, field) = match shared::http::read_json::<MoveClock>(body) {
+        Ok(MoveClock { advance_seconds: Some(seconds), now: None }) => {
+            (inner.clock.advance(seconds), "/advance_seconds")
+        }
+        Ok(MoveClock { advance_seconds: None, now: Some(now) }) => (inner.clock.set(now), "/now"),
+        Ok(_) => return api_error(&ApiError::invalid("", "give exactly one of advance_seconds or now")),
+        Err(e) => return api_error(&e),
     };
     match moved {
         true => json_ok(&json!({"now": rfc3339(inner.clock.now())})),
-        false => json_error(400, "invalid_request", "the clock shows times from 1970 to 9999 only; it did not move"),
+        false => api_error(&ApiError::invalid(field, "the clock shows times from 1970 to 9999 only; it did not move")),
     }
 }
 

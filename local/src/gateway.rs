@@ -110,7 +110,10 @@ async fn invoke(inner: &Inner, parts: &http::request::Parts, body: &Bytes) -> (a
     let event = event(parts, &route_key, &params, body);
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(request) => request,
-        Err(e) => return (json_error(400, "invalid_request", &format!("malformed request: {e}")), false),
+        Err(e) => {
+            tracing::warn!(error = %e, "a request the gateway could not pass on");
+            return (api_error(&shared::ApiError::invalid("", "the request could not be read")), false);
+        }
     };
     let (response, services) = routes::invoke_http_listing(function, &inner.app, request).await;
     let queued = services.iter().any(|s| s == "sqs" || s == "eventbridge");
@@ -186,6 +189,13 @@ pub fn json_error(status: u16, code: &str, message: &str) -> axum::response::Res
     let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     let body = json!({"error": {"code": code, "message": message, "details": {}}});
     (status, [(http::header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// An `ApiError` as the functions answer it: its status and the contract's body.
+pub fn api_error(error: &shared::ApiError) -> axum::response::Response {
+    let (status, _) = error.status_code();
+    let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(http::header::CONTENT_TYPE, "application/json")], error.body().to_string()).into_response()
 }
 
 pub fn json_ok(value: &Value) -> axum::response::Response {

@@ -4,10 +4,12 @@
 pub mod dev;
 pub mod emulator;
 pub mod gateway;
+pub mod operator;
 pub mod resources;
 pub mod routes;
 pub mod seed;
 pub mod storefront;
+pub mod stripe;
 pub mod workers;
 
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use shared::clock::DevClock;
-use shared::config::{Config, SecretName, Secrets};
+use shared::config::{Config, PaymentProviderKind, SecretName, Secrets};
 use shared::http::AllowedOrigins;
 use shared::sdk::Limits;
 use shared::App;
@@ -65,17 +67,94 @@ pub struct Options {
     pub deliver_after_commit: bool,
     /// Origins of storefronts allowed to call the API from a browser and to be sent back to
     /// from the payment page, besides the stack's own (`http://127.0.0.1:<port>` and
-    /// `http://localhost:<port>`, always allowed). `make dev` reads `CORS_ALLOWED_ORIGINS`.
+    /// `http://localhost:<port>`, always allowed). `make dev` allows the usual dev servers'
+    /// (`DEV_SERVER_PORTS`) and adds `CORS_ALLOWED_ORIGINS`.
     pub allowed_origins: Vec<String>,
     /// The SDK clients' time limits and retries (the fault tests use the deployed ones).
     pub sdk_limits: Limits,
+    /// Seed the stack (`seed`: the bootstrap and demo products); off, it starts as a
+    /// deployed stack does, with no admin, plan or pickup point.
+    pub seed: bool,
+    /// Stripe takes the card payments (`PAYMENT_PROVIDER=stripe`), at this API (an
+    /// emulator); else the sandbox does.
+    pub stripe: Option<LocalStripe>,
+}
+
+/// Stripe for a local stack: its two secrets go into the emulator's Secrets Manager and are
+/// given, as deployed, only to the functions that need them.
+#[derive(Clone, Debug)]
+pub struct LocalStripe {
+    pub api_base: String,
+    pub secret_key: String,
+    pub publishable_key: String,
+    pub webhook_secret: String,
+    /// Where the page loads Stripe.js (default: Stripe's).
+    pub js_url: Option<String>,
+}
+
+impl LocalStripe {
+    /// From `STRIPE_*` when `PAYMENT_PROVIDER=stripe` (`make dev PAYMENTS=stripe`).
+    pub fn from_env() -> Result<Option<Self>, StackError> {
+        use shared::config::{vars, PaymentProviderKind};
+        if PaymentProviderKind::from_env().map_err(StackError::build)? != PaymentProviderKind::Stripe {
+            return Ok(None);
+        }
+        let var = |name: &str| std::env::var(name).map_err(|_| StackError::Setup(format!("{name} is not set")));
+        Ok(Some(Self {
+            api_base: var(vars::STRIPE_API_BASE)?,
+            secret_key: var(vars::STRIPE_SECRET_KEY)?,
+            publishable_key: var(vars::STRIPE_PUBLISHABLE_KEY)?,
+            webhook_secret: var(vars::STRIPE_WEBHOOK_SECRET)?,
+            js_url: std::env::var(vars::STRIPE_JS_URL).ok(),
+        }))
+    }
+
+    fn client(&self) -> Result<shared::payments::stripe::Stripe, StackError> {
+        use shared::payments::stripe::{Stripe, StripeConfig};
+        let mut config = StripeConfig::new(&self.api_base, &self.secret_key)
+            .and_then(|c| c.with_publishable_key(&self.publishable_key));
+        if let Some(url) = &self.js_url {
+            config = config.and_then(|c| c.with_js_url(url));
+        }
+        config.and_then(Stripe::new).map_err(StackError::build)
+    }
+}
+
+/// The port `make dev` serves the API on unless `PORT` names another.
+pub const DEV_PORT: u16 = 3000;
+
+/// The ports front-end dev servers listen on by default (Create React App and Next.js,
+/// Angular, Vite and its preview, Vue CLI and webpack): a React app on one of them calls a
+/// `make dev` stack without any setting.
+pub const DEV_SERVER_PORTS: [u16; 5] = [3000, 4200, 5173, 4173, 8080];
+
+/// The origins of `DEV_SERVER_PORTS` but the API's own `port`, as `localhost` and `127.0.0.1`.
+pub fn dev_server_origins(port: u16) -> Vec<String> {
+    DEV_SERVER_PORTS
+        .iter()
+        .filter(|p| **p != port)
+        .flat_map(|p| [format!("http://localhost:{p}"), format!("http://127.0.0.1:{p}")])
+        .collect()
+}
+
+/// The demo storefront's port when `STOREFRONT_PORT` names none: the one after the API's,
+/// so `PORT` alone moves both and a second `make dev` starts beside the first.
+pub fn storefront_port(api_port: u16) -> u16 {
+    api_port.saturating_add(1)
 }
 
 impl Options {
+    /// `make dev`'s stack on `port`: resources of its own on a shared emulator when the
+    /// port is not `DEV_PORT` (`capsule-3010`), the dev servers' origins allowed.
     pub fn local(endpoint: String, port: u16) -> Self {
+        let extra = std::env::var("CORS_ALLOWED_ORIGINS").unwrap_or_default();
+        let extra = extra.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         Self {
             endpoint,
-            prefix: "capsule".to_string(),
+            prefix: match port {
+                DEV_PORT | 0 => "capsule".to_string(),
+                other => format!("capsule-{other}"),
+            },
             port,
             run_schedules: true,
             jwt_secret: std::env::var("JWT_SECRET").unwrap_or_else(|_| "local-only-jwt-secret-0123456789abcdef".into()),
@@ -83,10 +162,10 @@ impl Options {
                 .unwrap_or_else(|_| "local-only-webhook-secret-0123456789".into()),
             fingerprint_key: "local-only-fingerprint-key-0123456789abcdef".into(),
             deliver_after_commit: true,
-            allowed_origins: std::env::var("CORS_ALLOWED_ORIGINS")
-                .map(|list| list.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
-                .unwrap_or_default(),
+            allowed_origins: dev_server_origins(port).into_iter().chain(extra).collect(),
             sdk_limits: Limits::EMULATOR,
+            stripe: None,
+            seed: true,
         }
     }
 
@@ -171,11 +250,15 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         .with(&base_url)
         .with(&format!("http://localhost:{}", address.port()));
     let names = Names { prefix: options.prefix.clone() };
-    let secrets = [
+    let mut secrets = vec![
         (SecretName::Jwt, options.jwt_secret.clone()),
         (SecretName::PaymentWebhook, options.webhook_secret.clone()),
         (SecretName::Fingerprint, options.fingerprint_key.clone()),
     ];
+    if let Some(stripe) = &options.stripe {
+        secrets.push((SecretName::StripeSecretKey, stripe.secret_key.clone()));
+        secrets.push((SecretName::StripeWebhook, stripe.webhook_secret.clone()));
+    }
     let created = resources::create_all(&sdk, &names, SENDER, &secrets).await?;
     // Read back as a function does at cold start; each function is then given only its own
     // (`routes`, `resources::FUNCTION_SECRETS`).
@@ -200,10 +283,17 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         public_base_url: Some(base_url.clone()),
         deliver_after_commit: options.deliver_after_commit,
         allowed_origins,
+        payment_provider: match options.stripe {
+            Some(_) => PaymentProviderKind::Stripe,
+            None => PaymentProviderKind::Sandbox,
+        },
     };
     let clock = Arc::new(DevClock::default());
-    let app = App::new(config, &sdk, clock.clone());
-    seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    let stripe = options.stripe.as_ref().map(LocalStripe::client).transpose()?;
+    let app = App { stripe: stripe.map(Arc::new), ..App::new(config, &sdk, clock.clone()) };
+    if options.seed {
+        seed::seed(&app).await.map_err(|e| StackError::Setup(format!("seeding: {e}")))?;
+    }
     let workers = Arc::new(Workers::new(app.clone(), aws_sdk_sqs::Client::new(&sdk), &created.queues));
     let inner = Arc::new(Inner {
         app: app.clone(),
@@ -227,4 +317,24 @@ pub async fn start(options: Options) -> Result<Stack, StackError> {
         tasks.extend(workers.spawn_schedules());
     }
     Ok(Stack { base_url, app, clock, names, queues: created.queues, workers, shutdown: Some(shutdown), tasks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn make_dev_allows_the_usual_dev_servers_and_a_second_port_gets_its_own_stack() {
+        let first = Options::local("http://127.0.0.1:4566".into(), DEV_PORT);
+        for origin in
+            ["http://localhost:5173", "http://127.0.0.1:5173", "http://localhost:4200", "http://localhost:8080"]
+        {
+            assert!(first.allowed_origins.iter().any(|o| o == origin), "{origin}");
+        }
+        assert!(!first.allowed_origins.iter().any(|o| o.ends_with(":3000")), "the API's own port is its own origin");
+        let second = Options::local("http://127.0.0.1:4566".into(), 3010);
+        assert!(second.allowed_origins.iter().any(|o| o == "http://localhost:3000"), "a React app on :3000");
+        assert_ne!(first.prefix, second.prefix, "two stacks on one emulator do not share a table");
+        assert_eq!((storefront_port(DEV_PORT), storefront_port(3010)), (3001, 3011));
+    }
 }

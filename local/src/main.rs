@@ -2,18 +2,17 @@
 use std::time::Duration;
 
 use local::emulator::{answers, wait_until_answering};
-use local::{seed, start, Options};
+use local::{seed, start, storefront_port, Options, DEV_PORT};
 use tokio::process::Child;
 
 const DEFAULT_EMULATOR_PORT: u16 = 4566;
-const DEFAULT_STOREFRONT_PORT: u16 = 3001;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared::telemetry::init(false);
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEV_PORT);
     let storefront_port: u16 =
-        std::env::var("STOREFRONT_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_STOREFRONT_PORT);
+        std::env::var("STOREFRONT_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(storefront_port(port));
     // Bound first: the stack must know the storefront's origins to let it call the API.
     let storefront_listener = tokio::net::TcpListener::bind(("127.0.0.1", storefront_port))
         .await
@@ -32,6 +31,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("the AWS emulator at {endpoint} does not answer").into());
     }
     let mut options = Options::local(endpoint.clone(), port);
+    // `make dev PAYMENTS=stripe`: Stripe mode against a localstripe of its own; else the
+    // STRIPE_* variables (PAYMENT_PROVIDER=stripe, a Stripe test account) or the sandbox.
+    let localstripe = match std::env::var("PAYMENTS").as_deref() {
+        Ok("stripe") => Some(local::stripe::Localstripe::start().await?),
+        _ => None,
+    };
+    options.stripe = match &localstripe {
+        Some(emulator) => Some(emulator.stack_settings()),
+        None => local::LocalStripe::from_env()?,
+    };
     options.allowed_origins.extend(local::storefront::origins(&storefront_listener)?);
     let stack = match start(options).await {
         Ok(stack) => stack,
@@ -41,6 +50,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let base = &stack.base_url;
+    if let Some(emulator) = &localstripe {
+        emulator.send_events_to(&format!("{base}/webhooks/stripe"), local::stripe::WEBHOOK_SECRET).await?;
+        println!(
+            "Stripe mode: localstripe at {} (test cards: 4242424242424242, 4000000000000002 declined)",
+            emulator.url
+        );
+    }
     let storefront = local::storefront::serve(storefront_listener, base)?;
     println!();
     println!("Storefront:  {}   (also at {base}/, same origin)", storefront.url);

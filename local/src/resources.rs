@@ -61,7 +61,7 @@ pub const TABLE: TableSpec = TableSpec {
     logical_id: "CapsuleTable",
     hash_key: "pk",
     range_key: "sk",
-    indexes: &[("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")],
+    indexes: &[("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk"), ("gsi3", "gsi3pk", "gsi3sk")],
     ttl_attribute: "ttl",
 };
 
@@ -103,15 +103,18 @@ pub const EVENT_BUS_LOGICAL_ID: &str = "CapsuleEventBus";
 pub const FUNCTION_SECRETS: &[(&str, &[SecretName])] = &[
     ("auth", &[SecretName::Jwt]),
     ("add-to-cart", &[SecretName::Jwt]),
-    ("checkout", &[SecretName::Jwt]),
+    ("checkout", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("orders", &[SecretName::Jwt]),
-    ("cancel-order", &[SecretName::Jwt]),
-    ("payment-methods", &[SecretName::Jwt]),
-    ("subscribe", &[SecretName::Jwt]),
+    ("cancel-order", &[SecretName::Jwt, SecretName::StripeSecretKey]),
+    ("payment-methods", &[SecretName::Jwt, SecretName::StripeSecretKey]),
+    ("subscribe", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("admin", &[SecretName::Jwt]),
-    ("payment-portal", &[SecretName::Fingerprint]),
-    ("payment-webhook", &[SecretName::PaymentWebhook]),
+    ("payment-portal", &[SecretName::Fingerprint, SecretName::StripeSecretKey]),
+    ("payment-webhook", &[SecretName::PaymentWebhook, SecretName::StripeSecretKey, SecretName::StripeWebhook]),
     ("payment-events", &[SecretName::PaymentWebhook]),
+    // Deliver the refunds (Stripe's) and close the sessions the others recorded.
+    ("outbox-relay", &[SecretName::StripeSecretKey]),
+    ("charge-renewal", &[SecretName::StripeSecretKey]),
 ];
 
 /// The secrets `function` is given.

@@ -11,8 +11,11 @@ use shared::App;
 /// The app as `function` runs deployed: the same clients, and only the secrets its
 /// template entry gives it.
 pub fn as_deployed(function: &str, app: &App) -> App {
-    let secrets = app.config.secrets.only(crate::resources::secrets_of(function));
-    App { config: Arc::new(Config { secrets, ..(*app.config).clone() }), ..app.clone() }
+    let given = crate::resources::secrets_of(function);
+    let secrets = app.config.secrets.only(given);
+    // Without Stripe's key, a function has no Stripe client (deployed, it could not build one).
+    let stripe = app.stripe.clone().filter(|_| given.contains(&shared::config::SecretName::StripeSecretKey));
+    App { config: Arc::new(Config { secrets, ..(*app.config).clone() }), stripe, ..app.clone() }
 }
 
 /// Invokes an HTTP function's handler, as Lambda would.

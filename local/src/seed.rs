@@ -1,11 +1,11 @@
-//! What API.md says the local stack starts with. Idempotent: a restart keeps stock and
+//! What API.md says the local stack starts with: the bootstrap a deployed stack runs once
+//! (`capsule-admin bootstrap`), then demo products. Idempotent: a restart keeps stock and
 //! accounts as they were.
+use shared::bootstrap::FirstAdmin;
 use shared::domain::settings::{Settings, ShopIdentity, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
-use shared::domain::Locale;
-use shared::domain::{hash_password, Cents, Email, Password};
-use shared::http::Role;
-use shared::store::{Credentials, NewProduct, PickupPoint, Plan, ProductRecord, StoreError};
-use shared::App;
+use shared::domain::{Cents, Email, Locale, Name, Password};
+use shared::store::{NewProduct, ProductRecord, StoreError};
+use shared::{ApiError, App};
 
 pub const ADMIN_EMAIL: &str = "admin@capsule.local";
 pub const ADMIN_PASSWORD: &str = "capsule-admin";
@@ -51,15 +51,6 @@ const CAPS: &[(&str, &str, &str, i64, i64, bool)] = &[
     ("cap-collector-or", "Casquette Collector Or", "Série limitée numérotée.", 5990, 4, false),
 ];
 
-const PICKUP_POINTS: &[(&str, &str, &str)] = &[
-    ("pp-bastille", "Relais Bastille", "12 rue de la Roquette, 75011 Paris"),
-    ("pp-part-dieu", "Relais Part-Dieu", "5 place Charles Béraudier, 69003 Lyon"),
-    ("pp-vieux-port", "Relais Vieux-Port", "2 quai du Port, 13002 Marseille"),
-];
-
-const PLANS: &[(&str, &str, i64)] =
-    &[("normal", "Normal", 1000), ("supplement", "Supplément", 1500), ("complet", "Complet", 2000)];
-
 pub async fn seed(app: &App) -> Result<(), StoreError> {
     let now = app.clock.now();
     for (id, name, description, price, stock, discounted) in CAPS {
@@ -77,48 +68,45 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
         );
         ignore_existing(app.store.create_product(&product).await)?;
     }
-    for (id, name, address) in PICKUP_POINTS {
+    // The deployed stack's bootstrap, with the local admin: the first run writes the admin,
+    // the plans, the pickup points and settings allowing the simulators' signups (all from
+    // 127.0.0.1), for Le Djoor, which speaks French; later runs are refused and change nothing.
+    let admin = FirstAdmin {
+        email: Email::parse(ADMIN_EMAIL).map_err(setup)?,
+        name: Name::parse("Capsule Admin").map_err(setup)?,
+        password: Password::parse(ADMIN_PASSWORD).map_err(setup)?,
+    };
+    let settings = Settings {
+        signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR,
+        shop: le_djoor(),
+        default_locale: Locale::Fr,
+        ..Settings::default()
+    };
+    match shared::bootstrap::bootstrap(app, admin, &settings).await {
+        // `EmailTaken`: a stack seeded before the bootstrap existed, its admin made then.
+        Ok(_) | Err(ApiError::AlreadyBootstrapped | ApiError::EmailTaken) => {}
+        Err(e) => return Err(StoreError::Aws(format!("bootstrap: {e}"))),
+    }
+    // Stacks seeded before the setting existed allow as many signups too.
+    let stored = app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?;
+    if stored.as_ref().is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
         app.store
-            .put_pickup_point(&PickupPoint {
-                pickup_point_id: id.to_string(),
-                name: name.to_string(),
-                address: address.to_string(),
+            .put_settings(&Settings {
+                signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR,
+                ..app.store.settings().await?
             })
             .await?;
     }
-    for (id, name, price) in PLANS {
-        app.store.put_plan(&Plan { plan_id: id.to_string(), name: name.to_string(), price_cents: *price }).await?;
-    }
-    // Simulators and tests sign every user up from 127.0.0.1: the local stack allows the
-    // most signups per address a shop may set (stacks seeded before the setting existed too).
-    let stored = app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?;
-    if stored.as_ref().is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
-        let settings =
-            Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR, ..app.store.settings().await? };
-        app.store.put_settings(&settings).await?;
-    }
-    // Le Djoor speaks French and signs its invoices (stacks seeded before these settings too).
+    // And Le Djoor's identity and language, on stacks seeded before these settings.
     if stored.is_none_or(|s| s.get("shop").is_none()) {
         let settings = Settings { shop: le_djoor(), default_locale: Locale::Fr, ..app.store.settings().await? };
         app.store.put_settings(&settings).await?;
     }
-    let admin_email = Email::parse(ADMIN_EMAIL).map_err(|e| StoreError::Aws(e.to_string()))?;
-    if app.store.credentials(&admin_email).await?.is_none() {
-        let password = Password::parse(ADMIN_PASSWORD).map_err(|e| StoreError::Aws(e.to_string()))?;
-        let password_hash = hash_password(&password).map_err(|e| StoreError::Aws(e.to_string()))?;
-        let admin = Credentials {
-            user_id: "admin".to_string(),
-            email: admin_email,
-            name: "Capsule Admin".to_string(),
-            role: Role::Admin,
-            locale: None,
-            password_hash,
-            created_at: now,
-        };
-        // `false`: another seeding created it meanwhile.
-        app.store.create_user(&admin).await?;
-    }
     Ok(())
+}
+
+fn setup(e: shared::domain::DomainError) -> StoreError {
+    StoreError::Aws(e.to_string())
 }
 
 fn ignore_existing(result: Result<(), StoreError>) -> Result<(), StoreError> {

@@ -86,9 +86,10 @@ def in_flight(emulator, transact_items, **request):
 
 
 def test_the_mode_is_off_by_default_and_switched_at_runtime(patched):
-    assert patched.fidelity() == {
-        "enabled": False, "transaction_latency_ms": 20.0, "partition_wcu": 1000.0, "held_items": 0,
-    }
+    described = patched.fidelity()
+    assert set(described["refused"]) == {"conflict", "throttle"}
+    del described["refused"]
+    assert described == {"enabled": False, "transaction_latency_ms": 20.0, "partition_wcu": 1000.0, "held_items": 0}
     db = patched.client("dynamodb", NO_RETRIES)
     table = create_table(db)
     try:
@@ -123,6 +124,7 @@ def test_settings_that_make_no_sense_are_refused_and_change_nothing(patched):
 def test_a_transaction_overlapping_one_in_flight_is_cancelled_on_the_shared_item(faithful, db):
     table = create_table(db)
     faithful.fidelity(transaction_latency_ms=IN_FLIGHT_MS)
+    before = faithful.fidelity()["refused"]
     with in_flight(faithful, [put(table, "P#1", "a", by=s("first")), put(table, "P#1", "b", by=s("first"))]):
         status, code, reasons = error(lambda: db.transact_write_items(TransactItems=[
             put(table, "P#2", "c"),
@@ -131,6 +133,7 @@ def test_a_transaction_overlapping_one_in_flight_is_cancelled_on_the_shared_item
             put(table, "P#2", "d"),
         ]))
     assert (status, code, reasons) == (400, "TransactionCanceledException", ["None", "TransactionConflict", "None"])
+    assert faithful.fidelity()["refused"] == {**before, "conflict": before["conflict"] + 1}, "counted once"
     assert keys(db, table) == [("P#1", "a"), ("P#1", "b")]
     assert db.get_item(TableName=table, Key=key("P#1", "b"))["Item"]["by"] == s("first")
 
@@ -237,6 +240,7 @@ def test_a_partition_takes_its_write_units_a_second_and_refuses_single_writes_be
     table = create_table(db)
     # 10 units a second, each write 5 (4,500 bytes): two pass, the next needs half a second.
     faithful.fidelity(partition_wcu=10)
+    before = faithful.fidelity()["refused"]
     outcomes = []
     for i in range(6):
         try:
@@ -247,6 +251,7 @@ def test_a_partition_takes_its_write_units_a_second_and_refuses_single_writes_be
     for i in range(2):
         db.put_item(TableName=table, Item=sized("P#cold", f"{i}", 4500))
     assert outcomes == ["written"] * 2 + [(400, "ProvisionedThroughputExceededException")] * 4
+    assert faithful.fidelity()["refused"] == {**before, "throttle": before["throttle"] + 4}
     assert keys(db, table) == [("P#cold", "0"), ("P#cold", "1"), ("P#hot", "0"), ("P#hot", "1")]
 
 

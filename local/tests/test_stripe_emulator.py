@@ -188,3 +188,31 @@ def test_4000000000000002_is_declined_when_charged(adapted, bare):
     status, body, _ = adapted.call("POST", "/v1/payment_intents",
                                    _intent(adapted.customer(), adapted.card("4000000000000002")))
     assert (status, body["error"]["code"]) == (402, "card_declined")
+
+
+def _from_browser(stripe: Stripe, path: str, form: dict):
+    """A call as Stripe.js makes it: no secret key, the publishable one in the form."""
+    request = urllib.request.Request(stripe.url + path, data=urllib.parse.urlencode(form).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_item_6_stripe_js_confirms_with_the_card_typed_in_the_element(adapted, bare):
+    card = {"payment_method_data[type]": "card", "payment_method_data[card][number]": "4242424242424242",
+            "payment_method_data[card][exp_month]": "12", "payment_method_data[card][exp_year]": "2030",
+            "payment_method_data[card][cvc]": "123"}
+    for stripe, expected in ((bare, 401), (adapted, 200)):
+        intent = stripe.create("/v1/payment_intents", {"amount": "2500", "currency": "eur",
+                                                       "payment_method_types[0]": "card"})
+        path = f"/v1/payment_intents/{intent['id']}/confirm"
+        form = {"key": "pk_test_capsule", "client_secret": intent["client_secret"]} | card
+        status, body = _from_browser(stripe, path, form)
+        assert status == expected, body
+    assert body["status"] == "succeeded" and body["payment_method"].startswith("pm_")
+    wrong = {"key": "pk_test_capsule", "client_secret": intent["client_secret"] + "x"} | card
+    assert _from_browser(adapted, path, wrong)[0] == 401
+    with urllib.request.urlopen(adapted.url + "/js.stripe.com/v3/", timeout=10) as response:
+        assert "payment_method_data[card][number]" in response.read().decode()

@@ -4,8 +4,10 @@ use aws_config::SdkConfig;
 
 use crate::calls::{CallCounts, Counter};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, ConfigError, Secrets};
+use crate::config::{Config, ConfigError, PaymentProviderKind, Secrets};
 use crate::notify::Notifier;
+use crate::payments::stripe::{Stripe, StripeConfig};
+use crate::payments::PaymentError;
 use crate::store::Store;
 
 /// What every handler needs, built once per cold start (or once for the whole local stack).
@@ -19,6 +21,8 @@ pub struct App {
     pub ses: aws_sdk_sesv2::Client,
     /// The AWS calls made through these clients, by use case.
     pub calls: CallCounts,
+    /// Stripe's API, when it takes the payments and this function was given its key.
+    pub stripe: Option<Arc<Stripe>>,
 }
 
 impl App {
@@ -35,7 +39,7 @@ impl App {
         let store = Store::counted(sdk, config.table_name.clone(), counter());
         let notifier =
             Notifier::new(sqs.clone(), events, config.notifications_queue_url.clone(), config.event_bus_name.clone());
-        Self { config: Arc::new(config), clock, store, notifier, sqs, ses, calls }
+        Self { config: Arc::new(config), clock, store, notifier, sqs, ses, calls, stripe: None }
     }
 
     /// The Lambda way: configuration and credentials from the environment, the real clock,
@@ -43,6 +47,18 @@ impl App {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let sdk = crate::sdk::Limits::LAMBDA.loader().load().await;
         let config = Config::from_env(Secrets::from_env(&sdk).await?)?;
-        Ok(Self::new(config, &sdk, Arc::new(SystemClock)))
+        let stripe = match config.payment_provider {
+            PaymentProviderKind::Stripe => StripeConfig::from_env(&config.secrets)?.map(Stripe::new).transpose()?,
+            PaymentProviderKind::Sandbox => None,
+        };
+        Ok(Self { stripe: stripe.map(Arc::new), ..Self::new(config, &sdk, Arc::new(SystemClock)) })
+    }
+
+    /// The Stripe client; a function that calls Stripe without having been given its key is
+    /// a deployment error, reported (never a panic).
+    pub fn stripe(&self) -> Result<&Stripe, PaymentError> {
+        self.stripe
+            .as_deref()
+            .ok_or_else(|| PaymentError::Unavailable("this function was not given the Stripe key".into()))
     }
 }

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 
+use crate::domain::order::{delivery_fee, Delivery, DeliveryRequest, Gift, PickupPointRef};
 use crate::domain::pricing::{self, unit_discount, Breakdown, Fees, LineInput, PricedLine, PromoInput};
+use crate::domain::settings::Settings;
 use crate::domain::Percent;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, UnpaidLimit};
 use crate::store::{CartLineRecord, CartRecord, ProductRecord, PromoCode, SaleLine};
 use crate::views::CURRENCY;
 use crate::App;
@@ -41,10 +42,73 @@ impl Cart {
             volume_discount_cents: breakdown.volume_discount.cents(),
             promo_code: breakdown.promo.as_ref().map(|p| p.code.clone()),
             promo_discount_cents: breakdown.promo_discount.cents(),
+            // A cart shows no fees (a quote adds them beside it): its total is the goods'.
+            total_cents: breakdown.total.less(breakdown.fees.delivery + breakdown.fees.gift).cents(),
+            currency: CURRENCY,
+        }
+    }
+}
+
+/// What the payment page will charge for the cart with a delivery and a gift
+/// (`POST /cart/quote`): the cart, the fees, and their total.
+#[derive(Clone, Debug, Serialize)]
+pub struct Quote {
+    pub cart: Cart,
+    pub delivery_fee_cents: i64,
+    pub gift_fee_cents: i64,
+    pub total_cents: i64,
+    pub currency: &'static str,
+}
+
+impl Quote {
+    pub fn new(cart_id: &str, breakdown: &Breakdown) -> Self {
+        Self {
+            cart: Cart::new(cart_id, breakdown),
+            delivery_fee_cents: breakdown.fees.delivery.cents(),
+            gift_fee_cents: breakdown.fees.gift.cents(),
             total_cents: breakdown.total.cents(),
             currency: CURRENCY,
         }
     }
+}
+
+/// A delivery and a gift as the buyer chose them, checked, and the fees they cost: the one
+/// place both the quote and checkout take them from.
+pub struct Choice {
+    pub delivery: Delivery,
+    pub gift: Option<Gift>,
+    pub fees: Fees,
+}
+
+/// Checks a body's `delivery` and `gift` (refusals point into them: `/delivery/address/city`)
+/// and prices them with the shop's `settings`.
+pub async fn choose(
+    app: &App,
+    settings: &Settings,
+    delivery: DeliveryRequest,
+    gift: Option<Gift>,
+) -> Result<Choice, ApiError> {
+    let pickup_point = match delivery.pickup_point_id() {
+        Some(id) => app.store.pickup_point(id).await?,
+        None => None,
+    };
+    let point = pickup_point.as_ref().map(|p| PickupPointRef { name: &p.name, address: &p.address });
+    let delivery = delivery.validate(point).map_err(|e| e.within("/delivery"))?;
+    let gift = gift.map(|g| g.validate(&delivery).map_err(|e| e.within("/gift"))).transpose()?;
+    let fees = Fees {
+        delivery: delivery_fee(&delivery, settings),
+        gift: gift.as_ref().map(|g| g.fee(settings)).unwrap_or_default(),
+    };
+    Ok(Choice { delivery, gift, fees })
+}
+
+/// The caller's cart priced with a delivery and a gift, as checkout would charge it now.
+pub async fn quote(app: &App, user_id: &str, delivery: DeliveryRequest, gift: Option<Gift>) -> Result<Quote, ApiError> {
+    let settings = app.store.settings().await?;
+    let choice = choose(app, &settings, delivery, gift).await?;
+    let cart = app.store.cart(user_id).await?.unwrap_or_else(|| CartRecord::empty(user_id, app.clock.now()));
+    let priced = price_lines(app, user_id, &cart.lines, cart.promo_code.as_deref(), choice.fees).await?;
+    Ok(Quote::new(&cart.cart_id, &priced.breakdown))
 }
 
 /// Refuses a line of more units than one buyer may hold unpaid of a product (`limit`, the
@@ -53,8 +117,8 @@ impl Cart {
 /// line is all they can hold of a product: there is nothing else to count.
 pub fn within_unpaid_limit(product_id: &str, quantity: u32, limit: i64) -> Result<(), ApiError> {
     if i64::from(quantity) > limit {
-        let details = json!({"product_id": product_id, "limit": limit, "requested": quantity});
-        return Err(ApiError::UnpaidLimitExceeded(details));
+        let product_id = product_id.to_string();
+        return Err(ApiError::UnpaidLimitExceeded(UnpaidLimit { product_id, limit, requested: quantity }));
     }
     Ok(())
 }

@@ -25,6 +25,9 @@ pub mod vars {
     pub const STRIPE_PUBLISHABLE_KEY: &str = "STRIPE_PUBLISHABLE_KEY";
     pub const STRIPE_WEBHOOK_SECRET: &str = "STRIPE_WEBHOOK_SECRET";
     pub const STRIPE_JS_URL: &str = "STRIPE_JS_URL";
+    /// Deployed, the two Stripe secrets come from Secrets Manager, as the others do.
+    pub const STRIPE_SECRET_KEY_ARN: &str = "STRIPE_SECRET_KEY_ARN";
+    pub const STRIPE_WEBHOOK_SECRET_ARN: &str = "STRIPE_WEBHOOK_SECRET_ARN";
 }
 
 /// Which provider takes the payments (`PAYMENT_PROVIDER`): Capsule's own sandbox page,
@@ -81,6 +84,8 @@ pub struct Config {
     /// The storefronts' origins (`ALLOWED_ORIGINS`, comma separated): the only places the
     /// payment page sends a buyer back to; the HTTP API's CORS list is the same one.
     pub allowed_origins: AllowedOrigins,
+    /// Who takes card payments (`PAYMENT_PROVIDER`), the same in every function.
+    pub payment_provider: PaymentProviderKind,
 }
 
 impl Config {
@@ -101,6 +106,7 @@ impl Config {
             allowed_origins: AllowedOrigins::parse(&env::var(vars::ALLOWED_ORIGINS).unwrap_or_default())
                 .map_err(|e| ConfigError(format!("{}: {e}", vars::ALLOWED_ORIGINS)))?,
             deliver_after_commit: env::var(vars::OUTBOX_DELIVER_AFTER_COMMIT).map_or(true, |v| v.trim() != "false"),
+            payment_provider: PaymentProviderKind::from_env()?,
         })
     }
 }
@@ -114,10 +120,15 @@ pub enum SecretName {
     PaymentWebhook,
     /// Keys the fingerprints of saved cards and phones (the same card saved twice is one).
     Fingerprint,
+    /// Stripe's secret API key (`sk_...`): only the functions that call Stripe.
+    StripeSecretKey,
+    /// The signing secret of Stripe's webhook endpoint (`whsec_...`): the webhook only.
+    StripeWebhook,
 }
 
 impl SecretName {
-    pub const ALL: [Self; 3] = [Self::Jwt, Self::PaymentWebhook, Self::Fingerprint];
+    pub const ALL: [Self; 5] =
+        [Self::Jwt, Self::PaymentWebhook, Self::Fingerprint, Self::StripeSecretKey, Self::StripeWebhook];
 
     /// The environment variable that gives a function this secret's ARN.
     pub fn arn_variable(self) -> &'static str {
@@ -125,6 +136,8 @@ impl SecretName {
             Self::Jwt => vars::JWT_SECRET_ARN,
             Self::PaymentWebhook => vars::PAYMENT_WEBHOOK_SECRET_ARN,
             Self::Fingerprint => vars::FINGERPRINT_KEY_ARN,
+            Self::StripeSecretKey => vars::STRIPE_SECRET_KEY_ARN,
+            Self::StripeWebhook => vars::STRIPE_WEBHOOK_SECRET_ARN,
         }
     }
 
@@ -134,6 +147,8 @@ impl SecretName {
             Self::Jwt => "JwtSecret",
             Self::PaymentWebhook => "PaymentWebhookSecret",
             Self::Fingerprint => "FingerprintKey",
+            Self::StripeSecretKey => "StripeSecretKey",
+            Self::StripeWebhook => "StripeWebhookSecret",
         }
     }
 
@@ -142,6 +157,8 @@ impl SecretName {
         match self {
             Self::Jwt | Self::Fingerprint => 32,
             Self::PaymentWebhook => 16,
+            // `sk_test_` and `whsec_` and more; Stripe chooses their length.
+            Self::StripeSecretKey | Self::StripeWebhook => 8,
         }
     }
 }
@@ -234,6 +251,10 @@ impl Secrets {
 
     pub fn fingerprint(&self) -> Result<&str, ConfigError> {
         self.get(SecretName::Fingerprint)
+    }
+
+    pub fn stripe_webhook(&self) -> Result<&str, ConfigError> {
+        self.get(SecretName::StripeWebhook)
     }
 }
 

@@ -253,4 +253,15 @@ mod tests {
         assert_eq!(known(Locale::Fr, "card-declined").as_deref(), Some("Votre carte a été refusée."));
         assert_eq!(known(Locale::Fr, "Insufficient funds."), None);
     }
+
+    #[test]
+    fn the_payment_page_counts_items_in_the_singular_and_the_plural() {
+        let description = |locale, count: u32| {
+            text(locale, "payment-description", &[("reference", "3F2A9C1E".into()), ("count", count.into())])
+        };
+        assert_eq!(description(Locale::En, 1), "Order 3F2A9C1E (1 item)");
+        assert_eq!(description(Locale::En, 2), "Order 3F2A9C1E (2 items)");
+        assert_eq!(description(Locale::Fr, 1), "Commande 3F2A9C1E (1 article)");
+        assert_eq!(description(Locale::Fr, 2), "Commande 3F2A9C1E (2 articles)");
+    }
 }

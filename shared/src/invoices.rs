@@ -82,7 +82,21 @@ async fn number_batch(app: &App, year: i32, mut orders: Vec<OrderRecord>) -> Res
         );
     }
     outbox::deliver_now(app, &effects).await;
+    low_stock_after(app, &orders).await;
     Ok(Some(orders.len()))
+}
+
+/// The low-stock check of the products a batch of sales sold, read once for the batch as
+/// they are now (later sales and re-holds included): off the payment's path, as the
+/// numbers, so that a paid order's write reads no product. Never fails the numbering.
+async fn low_stock_after(app: &App, orders: &[OrderRecord]) {
+    let mut ids: Vec<String> = orders.iter().flat_map(|o| o.product_ids()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    match app.store.products_by_id(&ids).await {
+        Ok(sold) => crate::stock::after_sale(app, &sold).await,
+        Err(error) => tracing::warn!(%error, "low-stock check failed: the products could not be read"),
+    }
 }
 
 /// What an invoice's issue causes: its email to the buyer and `OrderPaid` on the bus, both

@@ -2,6 +2,7 @@
 //! (`store`), payments, notifications, and the HTTP plumbing of the contract in API.md.
 pub mod access;
 pub mod app;
+pub mod bootstrap;
 pub mod calls;
 pub mod cart;
 pub mod clock;

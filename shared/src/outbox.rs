@@ -26,6 +26,8 @@ pub enum Effect {
     /// A hosted page's session closed at the provider: what it was for no longer takes its
     /// payment (a subscription cancelled, or paid otherwise).
     CloseSession { session_id: String },
+    /// A deleted saved method forgotten by the provider that keeps it (Stripe detaches it).
+    ForgetMethod { method_type: String, token: String },
 }
 
 pub type Outbox = OutboxRecord<Effect>;
@@ -159,7 +161,10 @@ async fn send(app: &App, effect: &Effect, now: DateTime<Utc>) -> Result<(), Stri
             app.notifier.publish(detail_type, detail).await.map_err(|e| e.to_string())
         }
         Effect::Refund { request, settles_order } => {
-            payments::provider().refund(app, request.clone(), now).await.map_err(|e| e.to_string())?;
+            payments::provider_for(app, &request.method_type)
+                .refund(app, request.clone(), now)
+                .await
+                .map_err(|e| e.to_string())?;
             match (settles_order, &request.order_id) {
                 (true, Some(order_id)) => app.store.mark_refunded(order_id).await.map_err(|e| e.to_string()),
                 _ => Ok(()),
@@ -167,7 +172,10 @@ async fn send(app: &App, effect: &Effect, now: DateTime<Utc>) -> Result<(), Stri
         }
         Effect::ProviderEvent { event } => payments::sandbox::queue_event(app, event).await.map_err(|e| e.to_string()),
         Effect::CloseSession { session_id } => {
-            payments::provider().close_session(app, session_id).await.map_err(|e| e.to_string())
+            payments::provider(app).close_session(app, session_id).await.map_err(|e| e.to_string())
+        }
+        Effect::ForgetMethod { method_type, token } => {
+            payments::provider_for(app, method_type).forget_method(app, token).await.map_err(|e| e.to_string())
         }
     }
 }
@@ -180,6 +188,7 @@ impl Effect {
             Self::Refund { .. } => "refund",
             Self::ProviderEvent { .. } => "provider_event",
             Self::CloseSession { .. } => "close_session",
+            Self::ForgetMethod { .. } => "forget_method",
         }
     }
 }

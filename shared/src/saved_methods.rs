@@ -10,7 +10,7 @@ use crate::http::error::ApiError;
 use crate::notify::{templates, Voice};
 use crate::outbox::{Effect, Outbox};
 use crate::payments::PaymentEvent;
-use crate::store::{MethodSave, PaymentMethodRecord, StoreError, Write};
+use crate::store::{Deletion, MethodSave, PaymentMethodRecord, StoreError, Write};
 use crate::App;
 
 /// What saving a method adds to the change that saves it: the method as it will be
@@ -54,6 +54,30 @@ pub async fn saving(
     };
     let method = MethodSave { record, previous_version: previous.map(|p| p.version) };
     Ok(Some(Saving { method, effects }))
+}
+
+/// Deletes one of the user's methods unless a live subscription charges it. The provider
+/// forgets it (Stripe detaches the card from the Customer) through the outbox, recorded
+/// with the deletion.
+pub async fn delete(app: &App, user_id: &str, payment_method_id: &str) -> Result<Deletion, ApiError> {
+    let mut tries = crate::retry::Retries::new(crate::retry::CONTENDED);
+    while tries.next().await {
+        let Some(method) = app.store.payment_method(user_id, payment_method_id).await? else {
+            return Ok(Deletion::NotFound);
+        };
+        if method.live_subscriptions > 0 {
+            return Ok(Deletion::InUse);
+        }
+        let forget =
+            Effect::ForgetMethod { method_type: method.details.method_type.clone(), token: method.token.clone() };
+        let effects = vec![Outbox::new(format!("payment_method:{payment_method_id}"), forget, app.clock.now())];
+        // Saved again, or taken by a subscription, since it was read: read it again.
+        if app.store.delete_payment_method(&method, crate::outbox::puts(app, &effects)?).await? {
+            crate::outbox::deliver_now(app, &effects).await;
+            return Ok(Deletion::Deleted);
+        }
+    }
+    Err(ApiError::Busy(format!("payment method {payment_method_id} kept changing")))
 }
 
 /// A saved method as its owner sees it (API.md, "Saved payment methods").
@@ -106,9 +130,10 @@ impl SavedMethod {
 }
 
 /// The caller's saved method `id` if it can be charged now: 400 when the id is
-/// malformed, 404 when it names nothing of theirs, 422 when the card has expired.
-pub async fn chargeable(app: &App, user_id: &str, id: &str) -> Result<PaymentMethodRecord, ApiError> {
-    let id = saved_method::parse_id(id)?;
+/// malformed (naming the body's `field`), 404 when it names nothing of theirs, 422 when
+/// the card has expired.
+pub async fn chargeable(app: &App, user_id: &str, id: &str, field: &str) -> Result<PaymentMethodRecord, ApiError> {
+    let id = saved_method::parse_id(id, field)?;
     let record = app
         .store
         .payment_method(user_id, id)

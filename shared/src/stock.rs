@@ -21,9 +21,9 @@ enum Change {
     Set,
 }
 
-/// After a sale: alerts for the products it left under the threshold, `sold` as they were
-/// read with the sale (no read again). Never fails the sale: an alert that could not go
-/// out is logged, and the next sale looks again.
+/// After sales (a batch of paid orders numbered, `crate::invoices`): alerts for the
+/// products they left under the threshold, `sold` as read after them. Never fails: an
+/// alert that could not go out is logged, and the next batch looks again.
 pub async fn after_sale(app: &App, sold: &HashMap<String, ProductRecord>) {
     if let Err(error) = check(app, sold.values(), Change::Sold).await {
         tracing::warn!(%error, "low-stock check failed");

@@ -97,12 +97,36 @@ pub struct OwnStack {
 }
 
 impl OwnStack {
-    /// Launches the emulator (from the repository, after `make venv`) and a stack on it.
-    pub async fn start() -> Result<Self, SimError> {
+    /// Launches the emulator (from the repository, after `make venv`), in fidelity mode
+    /// when asked, and a stack on it.
+    pub async fn start(fidelity: bool) -> Result<Self, SimError> {
         let emulator = local::emulator::Launched::start(false).await?;
+        if fidelity {
+            let url = format!("{}/_capsule/fidelity", emulator.endpoint);
+            let answer = reqwest::Client::new().post(url).json(&serde_json::json!({"enabled": true})).send().await;
+            answer.and_then(|a| a.error_for_status()).map_err(|e| SimError::Setup(format!("fidelity mode: {e}")))?;
+        }
         let prefix = format!("sim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let stack = local::start(local::Options::on_demand(emulator.endpoint.clone(), &prefix)).await?;
         Ok(Self { stack, _emulator: emulator })
+    }
+
+    /// The emulator's mode, and in fidelity mode the writes it refused because they met
+    /// others (what the stack's retries absorbed).
+    pub async fn emulator_mode(&self) -> Result<String, SimError> {
+        let url = format!("{}/_capsule/fidelity", self._emulator.endpoint);
+        let described: serde_json::Value = match reqwest::get(url).await {
+            Ok(answer) => answer.json().await.map_err(|e| SimError::Http(e.to_string()))?,
+            Err(e) => return Err(SimError::Http(e.to_string())),
+        };
+        Ok(match described["enabled"].as_bool() {
+            Some(true) => format!(
+                "fidelity mode ({} ms transactions, {} WCU/s a partition): {} writes cancelled by a conflict, {} throttled",
+                described["transaction_latency_ms"], described["partition_wcu"], described["refused"]["conflict"],
+                described["refused"]["throttle"]
+            ),
+            _ => "alone (no conflicts, no throttling)".to_string(),
+        })
     }
 
     pub fn target(&self) -> Target {

@@ -43,6 +43,10 @@ struct Flags {
     /// With --emulator: that stack's resource prefix.
     #[arg(long, default_value = "capsule")]
     prefix: String,
+    /// Run the simulator's own emulator in fidelity mode: DynamoDB's transaction conflicts
+    /// (20 ms transactions) and per-partition throttling (1,000 WCU/s), local/fidelity.py.
+    #[arg(long, conflicts_with = "url")]
+    fidelity: bool,
     /// Where report.html goes.
     #[arg(long, default_value = "target/sim")]
     out: PathBuf,
@@ -90,15 +94,20 @@ async fn simulate(flags: Flags) -> Result<bool, Box<dyn std::error::Error>> {
     let (own, target) = match &flags.url {
         Some(url) => (None, Target::running(url, flags.emulator.as_deref(), &flags.prefix).await),
         None => {
-            let own = OwnStack::start().await?;
+            let own = OwnStack::start(flags.fidelity).await?;
             let target = own.target();
             (Some(own), target)
         }
     };
     let report = sim::run(&target, &options).await;
     progress.finish_and_clear();
+    let emulator = match &own {
+        Some(own) => own.emulator_mode().await?,
+        None => "the running stack's".to_string(),
+    };
     drop(own);
     let report = report?;
+    println!("{:>16}  {emulator}", "emulator");
     println!("{report}");
     let path = sim::charts::write_html(&report, &flags.out)?;
     println!("report: {}   (whole run {:.1} s)", path.display(), started.elapsed().as_secs_f64());

@@ -209,13 +209,15 @@ var FR = {
   "Message (optional)": "Message (facultatif)",
   "Delivery": "Livraison",
   "Pickup point (free)": "Point relais (gratuit)",
-  "Home delivery (a delivery fee applies)": "Livraison à domicile (des frais s'appliquent)",
   "Payment": "Paiement",
   "Pay now with {method}": "Payer maintenant avec {method}",
   "Card, on the secure payment page": "Carte, sur la page de paiement sécurisée",
   "CRINA-PAY, on the secure payment page": "CRINA-PAY, sur la page de paiement sécurisée",
   "Offer to save my card or phone for next time": "Proposer d'enregistrer ma carte ou mon téléphone pour la prochaine fois",
   "Pay {amount}": "Payer {amount}",
+  Pay: "Payer",
+  "Gift wrap": "Paquet cadeau",
+  "Total to pay": "Total à payer",
   "Stock is held for you while you pay.": "Le stock vous est réservé pendant le paiement.",
   "Checkout": "Commande",
   "Your order": "Votre commande",
@@ -365,12 +367,12 @@ async function call(pending) {
 function explain(error) {
   switch (error.code) {
     case "insufficient_stock": {
-      const details = error.details;
-      if (isCheckoutShortage(details)) {
-        const lines = details.lines.map((l) => t("{product} ({available} left, you asked {requested})", { product: l.product_id, available: l.available, requested: l.requested }));
-        return t("Not enough stock: {lines}.", { lines: lines.join(", ") });
+      const [line, ...others] = error.details.lines;
+      if (line && others.length === 0) {
+        return line.available === 0 ? t("This cap is sold out.") : t("Only {n} left in stock.", { n: line.available });
       }
-      return details.available === 0 ? t("This cap is sold out.") : t("Only {n} left in stock.", { n: details.available });
+      const lines = error.details.lines.map((l) => t("{product} ({available} left, you asked {requested})", { product: l.product_id, available: l.available, requested: l.requested }));
+      return t("Not enough stock: {lines}.", { lines: lines.join(", ") });
     }
     case "sale_limit_exceeded":
       return t("Sale limit: at most {limit} of this cap per customer during the sale (you already have {already}).", { limit: error.details.limit, already: error.details.already });
@@ -414,9 +416,6 @@ function explain(error) {
       return error.message || t("Something went wrong.");
   }
 }
-function isCheckoutShortage(details) {
-  return "lines" in details && Array.isArray(details.lines);
-}
 
 // src/cart.ts
 var GUEST_CART_KEY = "capsule.guest-cart";
@@ -436,7 +435,8 @@ var guestCart = {
     const line = lines.find((l) => l.product_id === product.product_id);
     const wanted = (line ? line.quantity : 0) + quantity;
     if (wanted > product.stock) {
-      const shortage = { code: "insufficient_stock", message: "", details: { product_id: product.product_id, available: product.stock } };
+      const lines2 = [{ product_id: product.product_id, requested: wanted, available: product.stock }];
+      const shortage = { code: "insufficient_stock", message: "", details: { lines: lines2 } };
       throw new CapsuleError(shortage, 409);
     }
     if (line) line.quantity = wanted;
@@ -597,6 +597,16 @@ function fail(error) {
   const said = { message: explain(error.error), error: true, code: error.code };
   if (error.status === 401) goSaying("#/account", said);
   else say(said.message, said);
+  markField(error.error.code === "invalid_request" ? error.error.details?.field : void 0);
+}
+function markField(pointer) {
+  for (const marked of document.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
+  if (!pointer) return;
+  const input = document.querySelector(`[data-field="${CSS.escape(pointer)}"]`);
+  if (!input) return;
+  input.setAttribute("aria-invalid", "true");
+  input.addEventListener("input", () => input.removeAttribute("aria-invalid"), { once: true });
+  input.focus();
 }
 async function act(control, action) {
   if (control) control.disabled = true;
@@ -895,12 +905,12 @@ async function viewCheckout() {
     points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`))
   );
   const address = {
-    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
-    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
-    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
-    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
-    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
-    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" })
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "", "data-field": "/delivery/address/name" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1", "data-field": "/delivery/address/line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2", "data-field": "/delivery/address/line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code", "data-field": "/delivery/address/postal_code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" })
   };
   const pickupBox = h("div", { id: "pickup-fields" }, field(t("Pickup point"), pickupSelect));
   const homeBox = h(
@@ -921,7 +931,7 @@ async function viewCheckout() {
     h("option", { value: "birthday" }, t("Birthday wrap")),
     h("option", { value: "wedding" }, t("Wedding wrap"))
   );
-  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },
@@ -934,7 +944,7 @@ async function viewCheckout() {
     {},
     h("legend", {}, t("Delivery")),
     radio("delivery", "pickup", t("Pickup point (free)"), true, "delivery-pickup"),
-    radio("delivery", "home", t("Home delivery (a delivery fee applies)"), false, "delivery-home"),
+    radio("delivery", "home", t("Home delivery"), false, "delivery-home"),
     pickupBox,
     homeBox
   );
@@ -944,6 +954,14 @@ async function viewCheckout() {
     pickupBox.hidden = home;
     giftBox.disabled = !home;
   });
+  const choice = () => {
+    const home = checked(delivery, "delivery") === "home";
+    const gift = giftType.value;
+    return {
+      delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
+      gift: home && isGiftType(gift) ? { type: gift, ...giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {} } : null
+    };
+  };
   const usable = methods.items.filter((m) => !(m.type === "card" && m.expired));
   const payment = h(
     "fieldset",
@@ -955,19 +973,39 @@ async function viewCheckout() {
     h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, t("Offer to save my card or phone for next time")))
   );
   const save = payment.querySelector("#save-method");
-  const submit = h("button", { type: "submit", id: "place-order" }, t("Pay {amount}", { amount: money(cart.total_cents) }));
+  const submit = h("button", { type: "submit", id: "place-order" }, t("Pay"));
+  const fees = h("div", { id: "quote" });
+  let asked = 0;
+  const requote = async () => {
+    const ask = ++asked;
+    let shown;
+    let total = null;
+    try {
+      const quote = await call(capsule.POST("/cart/quote", { body: choice() }));
+      total = quote.total_cents;
+      shown = breakdown([
+        [t("Delivery"), money(quote.delivery_fee_cents)],
+        quote.gift_fee_cents ? [t("Gift wrap"), money(quote.gift_fee_cents)] : null,
+        [t("Total to pay"), money(quote.total_cents), { class: "total", data: { id: "quote-total" } }]
+      ]);
+    } catch (error) {
+      shown = h("p", { class: "muted", id: "quote-missing" }, isShopError(error) ? explain(error.error) : "");
+    }
+    if (ask !== asked) return;
+    fees.replaceChildren(shown);
+    submit.textContent = total === null ? t("Pay") : t("Pay {amount}", { amount: money(total) });
+    if (total === null) delete submit.dataset.totalCents;
+    else submit.dataset.totalCents = String(total);
+  };
   const form = actionForm(
     { id: "checkout-form" },
     submit,
     async () => {
-      const home = checked(form, "delivery") === "home";
       const method = checked(form, "payment");
-      const gift = giftType.value;
       const body = {
         payment_method: method,
         save_payment_method: save?.checked ?? false,
-        delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
-        gift: home && isGiftType(gift) ? { type: gift, ...giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {} } : null,
+        ...choice(),
         ...paysOnPage(method) ? returnUrls() : {}
       };
       const placed = await call(capsule.POST("/checkout", { body }));
@@ -980,6 +1018,10 @@ async function viewCheckout() {
     h("p", { class: "muted" }, t("Stock is held for you while you pay.")),
     submit
   );
+  for (const part2 of [delivery, giftBox]) {
+    part2.addEventListener("change", () => void requote());
+    part2.addEventListener("input", () => void requote());
+  }
   show(
     t("Checkout"),
     h(
@@ -992,10 +1034,12 @@ async function viewCheckout() {
         cart.volume_discount_cents ? [t("Volume discount ({percent}%)", { percent: cart.volume_discount_percent }), money(-cart.volume_discount_cents)] : null,
         cart.promo_discount_cents ? [t("Promo code {code}", { code: cart.promo_code ?? "" }), money(-cart.promo_discount_cents)] : null,
         [t("Total before fees"), money(cart.total_cents), { class: "total" }]
-      ])
+      ]),
+      fees
     ),
     form
   );
+  await requote();
 }
 function checked(within, name) {
   return within.querySelector(`input[name=${name}]:checked`)?.value ?? "";

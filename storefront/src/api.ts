@@ -80,12 +80,12 @@ export async function call<Data, E extends Problem>(pending: Promise<Answered<Da
 export function explain(error: Problem): string {
   switch (error.code) {
     case "insufficient_stock": {
-      const details = error.details;
-      if (isCheckoutShortage(details)) {
-        const lines = details.lines.map((l) => t("{product} ({available} left, you asked {requested})", { product: l.product_id, available: l.available, requested: l.requested }));
-        return t("Not enough stock: {lines}.", { lines: lines.join(", ") });
+      const [line, ...others] = error.details.lines;
+      if (line && others.length === 0) {
+        return line.available === 0 ? t("This cap is sold out.") : t("Only {n} left in stock.", { n: line.available });
       }
-      return details.available === 0 ? t("This cap is sold out.") : t("Only {n} left in stock.", { n: details.available });
+      const lines = error.details.lines.map((l) => t("{product} ({available} left, you asked {requested})", { product: l.product_id, available: l.available, requested: l.requested }));
+      return t("Not enough stock: {lines}.", { lines: lines.join(", ") });
     }
     case "sale_limit_exceeded":
       return t("Sale limit: at most {limit} of this cap per customer during the sale (you already have {already}).", { limit: error.details.limit, already: error.details.already });
@@ -128,11 +128,4 @@ export function explain(error: Problem): string {
     default:
       return error.message || t("Something went wrong.");
   }
-}
-
-type CheckoutShortage = Schema<"InsufficientStockCheckoutError">["error"]["details"];
-
-// `insufficient_stock` names every short line at checkout, one product elsewhere.
-function isCheckoutShortage(details: object): details is CheckoutShortage {
-  return "lines" in details && Array.isArray(details.lines);
 }

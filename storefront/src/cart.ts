@@ -35,7 +35,8 @@ export const guestCart = {
     const line = lines.find((l) => l.product_id === product.product_id);
     const wanted = (line ? line.quantity : 0) + quantity;
     if (wanted > product.stock) {
-      const shortage = { code: "insufficient_stock", message: "", details: { product_id: product.product_id, available: product.stock } } as const;
+      const lines = [{ product_id: product.product_id, requested: wanted, available: product.stock }];
+      const shortage = { code: "insufficient_stock", message: "", details: { lines } } as const;
       throw new CapsuleError<Problem>(shortage, 409);
     }
     if (line) line.quantity = wanted;

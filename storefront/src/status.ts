@@ -43,6 +43,19 @@ export function fail(error: unknown): void {
   const said = { message: explain(error.error), error: true, code: error.code };
   if (error.status === 401) goSaying("#/account", said);
   else say(said.message, said);
+  markField(error.error.code === "invalid_request" ? error.error.details?.field : undefined);
+}
+
+/** Marks the input the API refused (its `data-field` is the refusal's JSON pointer) and
+ *  puts the cursor there; typing in it clears the mark. */
+function markField(pointer: string | undefined): void {
+  for (const marked of document.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
+  if (!pointer) return;
+  const input = document.querySelector<HTMLElement>(`[data-field="${CSS.escape(pointer)}"]`);
+  if (!input) return;
+  input.setAttribute("aria-invalid", "true");
+  input.addEventListener("input", () => input.removeAttribute("aria-invalid"), { once: true });
+  input.focus();
 }
 
 /** Runs an action from a button or form: the control disabled while it runs, errors said. */

@@ -75,6 +75,10 @@ pub struct Setup {
     /// `fidelity`), whatever `CAPSULE_FIDELITY` says: DynamoDB's conflicts and throttles
     /// played for this stack alone.
     pub fidelity: Option<Value>,
+    /// Stripe (an emulator) takes the card payments instead of the sandbox.
+    pub stripe: Option<local::LocalStripe>,
+    /// Seeded as `make dev` is (else a bare stack, as deployed, before its bootstrap).
+    pub seed: bool,
 }
 
 impl Default for Setup {
@@ -86,6 +90,8 @@ impl Default for Setup {
             endpoint: None,
             sdk_limits: shared::sdk::Limits::EMULATOR,
             fidelity: None,
+            stripe: None,
+            seed: true,
         }
     }
 }
@@ -142,6 +148,8 @@ pub async fn spawn_app_with(setup: Setup) -> TestApp {
         deliver_after_commit: setup.deliver_after_commit,
         allowed_origins: std::iter::once(SHOP_ORIGIN.to_string()).chain(setup.allowed_origins).collect(),
         sdk_limits: setup.sdk_limits,
+        stripe: setup.stripe,
+        seed: setup.seed,
     };
     let stack = local::start(options).await.expect("the local stack starts against the emulator");
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");

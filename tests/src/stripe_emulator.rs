@@ -2,43 +2,25 @@
 //! loopback port, stopped when dropped; and what a test does at "Stripe" that Capsule never
 //! does itself: card data into a PaymentMethod (Stripe.js does that on the page), the
 //! buyer's 3-D Secure answer, and looking at what Stripe holds.
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
-use tokio::process::{Child, Command};
 
-pub const SECRET_KEY: &str = "sk_test_capsule";
-pub const PUBLISHABLE_KEY: &str = "pk_test_capsule";
+pub use local::stripe::{PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET};
 
 pub struct StripeEmulator {
     pub url: String,
     client: reqwest::Client,
-    _process: Child,
+    launched: local::stripe::Localstripe,
 }
 
 impl StripeEmulator {
-    pub async fn start() -> std::io::Result<Self> {
-        let repository = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
-        let process = Command::new(repository.join(".venv/bin/python"))
-            .current_dir(repository)
-            .args(["local/stripe_emulator.py", "--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        let emulator =
-            Self { url: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), _process: process };
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(30) {
-            let health = emulator.client.get(format!("{}/_capsule/health", emulator.url)).send().await;
-            if health.is_ok_and(|r| r.status().is_success()) {
-                return Ok(emulator);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "localstripe did not start (run `make venv`)"))
+    pub async fn start() -> Result<Self, local::StackError> {
+        let launched = local::stripe::Localstripe::start().await?;
+        Ok(Self { url: launched.url.clone(), client: reqwest::Client::new(), launched })
+    }
+
+    /// A stack's Stripe settings for this emulator (its Stripe.js mock included).
+    pub fn stack_settings(&self) -> local::LocalStripe {
+        self.launched.stack_settings()
     }
 
     /// A request as Stripe's own clients make it, with the secret key: (status, body).
@@ -47,6 +29,19 @@ impl StripeEmulator {
         let request = if form.is_empty() { request } else { request.form(form) };
         let response = request.send().await.expect("localstripe answers");
         (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// What Stripe.js does on the page when the buyer pays with `number`, without a browser
+    /// (`browser::a_buyer_pays_through_stripe_elements_in_a_real_browser` has one): a
+    /// PaymentMethod from the card, then the PaymentIntent (named by its client secret)
+    /// confirmed with it. The confirmation's answer (a decline is a 402).
+    pub async fn pay_on_page(&self, client_secret: &str, number: &str) -> (u16, Value) {
+        let intent = client_secret.split("_secret_").next().unwrap_or_default();
+        let card = self.card(number).await;
+        let path = format!("/v1/payment_intents/{intent}");
+        let (status, updated) = self.call(reqwest::Method::POST, &path, &[("payment_method", card.as_str())]).await;
+        assert_eq!(status, 200, "{updated}");
+        self.call(reqwest::Method::POST, &format!("{path}/confirm"), &[]).await
     }
 
     /// A card PaymentMethod, as Stripe.js makes one from what the buyer types.
@@ -80,8 +75,6 @@ impl StripeEmulator {
 
     /// Has localstripe post its signed events to `url` with this signing secret.
     pub async fn send_events_to(&self, url: &str, secret: &str) {
-        let form = [("url", url), ("secret", secret)];
-        let response = self.client.post(format!("{}/_config/webhooks/capsule", self.url)).form(&form).send().await;
-        assert!(response.is_ok_and(|r| r.status().is_success()), "webhook registered");
+        self.launched.send_events_to(url, secret).await.expect("webhook registered");
     }
 }

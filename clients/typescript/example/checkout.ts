@@ -24,8 +24,8 @@ export async function buyOneCap(email: string, password: string): Promise<string
 
   const added = await capsule.POST("/cart/items", { body: { product_id: "cap-ete", quantity: 2 } });
   if (added.error?.code === "insufficient_stock") {
-    // The details of this code, typed: what is left of this product.
-    return `Only ${added.error.details.available} left.`;
+    // The details of this code, typed: every short line, with what is left of it.
+    return added.error.details.lines.map((l) => `Only ${l.available} left of ${l.product_id}.`).join(" ");
   }
 
   const placed = await capsule.POST("/checkout", {

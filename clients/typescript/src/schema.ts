@@ -204,6 +204,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cart/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What checkout would charge for the cart with this delivery and gift
+         * @description The cart priced as checkout prices it, with the delivery fee and the gift fee of
+         *     this choice and the total the payment page will ask for (the same code computes
+         *     both). Changes nothing and holds nothing: stock, limits and the payment method are
+         *     checked at checkout. The body's `delivery` and `gift` are refused as checkout
+         *     refuses them.
+         */
+        post: operations["quoteCart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/checkout": {
         parameters: {
             query?: never;
@@ -409,6 +433,41 @@ export interface paths {
          *     redelivering it). A replay of either is `already_processed`.
          */
         post: operations["receivePaymentEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's signed events (PAYMENT_PROVIDER=stripe)
+         * @description The endpoint to register at Stripe (README, "Going live"). Nothing is parsed before
+         *     `Stripe-Signature` holds. The event's body is never trusted for the payment: the
+         *     PaymentIntent is read back from Stripe, and what Stripe holds now is applied through
+         *     the same order lifecycle as `POST /webhooks/payments` (so `outcome` takes the same
+         *     values: `paid`, `payment_failed`, `already_processed`, `refunded`,
+         *     `amount_mismatch`, `unknown_order`, ...). Events are deduplicated by id; a late or
+         *     out-of-order event applies the PaymentIntent's current state, once.
+         *     `payment_intent.succeeded` and `payment_intent.payment_failed` settle the order;
+         *     `payment_intent.requires_action` is `awaiting_authentication` (3-D Secure happens
+         *     on the page); `charge.refunded` is `acknowledged` (Capsule's own refunds are settled
+         *     by the outbox that asked for them); any other type is `ignored`. A PaymentIntent
+         *     Capsule did not create (unknown to Stripe, or naming no order or subscription) is
+         *     recorded once and answered 200 `unknown_payment`, then `already_processed`; a
+         *     PaymentIntent not settled now is `not_settled`. Stripe unreachable while reading it
+         *     back: 503, and Stripe delivers the event again. With the sandbox as the provider,
+         *     every delivery is 400 `invalid_signature` (no Stripe secret signs anything there).
+         */
+        post: operations["receiveStripeEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -720,6 +779,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/promo-codes/{code}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a promo code
+         * @description From now on the code is refused at the cart and at checkout as an expired one is
+         *     (404 `promo_code_not_found`); orders placed with it keep their discount and the
+         *     owner's commission. Deactivating it again changes nothing.
+         */
+        post: operations["deactivatePromoCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/carts": {
         parameters: {
             query?: never;
@@ -801,6 +882,217 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every buyer's orders, newest first, filtered
+         * @description Each item is the Order its buyer sees, with the buyer's `user_id` and `email`. The
+         *     filters combine; an `email` no account has lists nothing.
+         */
+        get: operations["listOrdersAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order's whole story
+         * @description The order with its buyer, its payment and the provider's refunds of it, the
+         *     operators' partial refunds, and every email it caused (sent or still in the outbox).
+         */
+        get: operations["getOrderAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An operator cancels an order
+         * @description As the buyer's cancellation, without the buyer's window: a pending order is
+         *     released; a paid one is refunded what operators have not refunded yet, its units
+         *     back on sale. A shipped order (`shipped`, `ready_for_pickup` or later) is refused:
+         *     refund it instead.
+         */
+        post: operations["cancelOrderAdmin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund part of a paid order
+         * @description By `amount_cents`, or by `lines` (their units back on sale; the amount, unless
+         *     given, is what the buyer paid for them: their unit prices less the order's
+         *     discounts in proportion), never more than is left to refund. Sent to the payment
+         *     provider through the outbox and emailed to the buyer; the order's
+         *     `refunded_cents` grows and its history gains the refund. The same
+         *     `idempotency_key` with the same refund answers 200 with the order and refunds
+         *     nothing more; with another refund, 409 `idempotency_key_reused`.
+         */
+        post: operations["refundOrderAdmin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{order_id}/fulfilment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a paid order's fulfilment on
+         * @description Home delivery: `preparing` → `shipped` (with `carrier` and `tracking_number`) →
+         *     `delivered`; pickup: `preparing` → `ready_for_pickup` → `picked_up` (`preparing`
+         *     may be skipped). Each step is emailed to the buyer and shown in their order
+         *     (`fulfilment`, `history`); once shipped or ready for pickup, the buyer can no longer
+         *     cancel.
+         */
+        post: operations["fulfilOrderAdmin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bootstrap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the stack's first admin, with the plans, pickup points and settings it lacks
+         * @description The one step that makes a deployed stack able to trade (`capsule-admin bootstrap`). Only
+         *     while the stack has no admin: one transaction guarded by one item, so of any number of
+         *     bootstraps exactly one writes; later ones are 409 `already_bootstrapped` and write nothing.
+         *     The plans, pickup points and settings are written only where the stack lacks them.
+         */
+        post: operations["bootstrap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every plan */
+        get: operations["listPlansAdmin"];
+        put?: never;
+        /** Create a plan */
+        post: operations["createPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a plan's name or monthly price
+         * @description Subscriptions keep the price they were taken at.
+         */
+        patch: operations["updatePlan"];
+        trace?: never;
+    };
+    "/admin/pickup-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every pickup point */
+        get: operations["listPickupPointsAdmin"];
+        put?: never;
+        /** Create a pickup point */
+        post: operations["createPickupPoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/pickup-points/{pickup_point_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a pickup point's name or address */
+        patch: operations["updatePickupPoint"];
+        trace?: never;
+    };
     "/dev/outbox": {
         parameters: {
             query?: never;
@@ -875,14 +1167,17 @@ export interface components {
          *     plan_not_found 404, insufficient_stock 409, sale_limit_exceeded 422,
          *     unpaid_limit_exceeded 422, cart_too_large 422, empty_cart 400,
          *     checkout_in_progress 409, cancellation_window_elapsed 409, not_cancellable 409,
+         *     order_shipped 409, order_not_paid 409, invalid_fulfilment_step 409,
+         *     refund_exceeds_paid 422, idempotency_key_reused 409,
          *     invalid_signature 400, sale_overlap 409, promo_code_taken 409,
+         *     already_bootstrapped 409, plan_exists 409, pickup_point_exists 409,
          *     already_subscribed 409, payment_method_expired 422, payment_method_in_use 409, payment_unavailable 503,
          *     service_unavailable 503, internal 500.
          *     `method_not_allowed` is reserved: today a method that matches no route answers
          *     404 `not_found`.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
+        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "order_shipped" | "order_not_paid" | "invalid_fulfilment_step" | "refund_exceeds_paid" | "idempotency_key_reused" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_bootstrapped" | "plan_exists" | "pickup_point_exists" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
         Error: {
             error: {
                 code: components["schemas"]["ErrorCode"];
@@ -898,14 +1193,18 @@ export interface components {
             error?: {
                 /** @constant */
                 code?: "invalid_request";
-                /**
-                 * @description (ext) For a refusal of one field of the request, `{field, message}`
-                 *     (`email` at signup and login, `stock_manager_emails` in the settings);
-                 *     else `{}`.
-                 */
+                /** @description (ext) The refused value and why, for a form to show beside its field. */
                 details?: {
-                    field?: string;
-                    message?: string;
+                    /**
+                     * @description A JSON pointer (RFC 6901) to the value refused in the body
+                     *     (`/items/0/quantity`, `/delivery/address/city`); `""` when the
+                     *     body as a whole is refused (not JSON, not an object) or the request
+                     *     is (a cancelled subscription); `/name` for a query or path
+                     *     parameter `name` (`/limit`, `/cursor`, `/q`).
+                     */
+                    field: string;
+                    /** @description Why, in words for people (never a parser's text); the same as `error.message`. */
+                    message: string;
                 };
             };
         };
@@ -1011,26 +1310,20 @@ export interface components {
                 code?: "payment_unavailable";
             };
         };
-        InsufficientStockCartError: components["schemas"]["Error"] & {
+        /**
+         * @description The one shape of `insufficient_stock`: every line that cannot have its units. At
+         *     the cart, the line being changed (`requested`: the units it would hold); at checkout,
+         *     every short line of the cart (nothing is held).
+         */
+        InsufficientStockError: components["schemas"]["Error"] & {
             error?: {
                 /** @constant */
                 code?: "insufficient_stock";
                 details?: {
-                    product_id: string;
-                    /** @description Units that can still be bought now. */
-                    available: number;
-                };
-            };
-        };
-        InsufficientStockCheckoutError: components["schemas"]["Error"] & {
-            error?: {
-                /** @constant */
-                code?: "insufficient_stock";
-                details?: {
-                    /** @description Every line that cannot be held. */
                     lines: {
                         product_id: string;
                         requested: number;
+                        /** @description Units that can still be bought now. */
                         available: number;
                     }[];
                 };
@@ -1117,6 +1410,40 @@ export interface components {
                 code?: "not_cancellable";
             };
         };
+        OrderShippedError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "order_shipped";
+            };
+        };
+        OrderNotPaidError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "order_not_paid";
+            };
+        };
+        InvalidFulfilmentStepError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "invalid_fulfilment_step";
+            };
+        };
+        IdempotencyKeyReusedError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "idempotency_key_reused";
+            };
+        };
+        RefundExceedsPaidError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "refund_exceeds_paid";
+                details?: {
+                    amount_cents: number;
+                    refundable_cents: number;
+                };
+            };
+        };
         InvalidSignatureError: components["schemas"]["Error"] & {
             error?: {
                 /** @constant */
@@ -1134,6 +1461,24 @@ export interface components {
                         sale_id: string;
                     }[];
                 };
+            };
+        };
+        AlreadyBootstrappedError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "already_bootstrapped";
+            };
+        };
+        PlanExistsError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "plan_exists";
+            };
+        };
+        PickupPointExistsError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "pickup_point_exists";
             };
         };
         PromoCodeTakenError: components["schemas"]["Error"] & {
@@ -1181,7 +1526,7 @@ export interface components {
          *     dots (not first, last or doubled) and ``!#$%&'*+-/=?^_`{|}~`` (at most 64); after it
          *     a domain name with a dot (Unicode allowed, IDNA); at most 254 in all. No quoted
          *     names, display names, commas, spaces, control or invisible characters. Otherwise 400
-         *     `invalid_request` with `details.field` `"email"`. Kept (and shown) in one spelling:
+         *     `invalid_request` with `details.field` `"/email"`. Kept (and shown) in one spelling:
          *     lower-cased before the `@`, the domain as lower-case ASCII (`xn--` labels).
          */
         EmailInput: string;
@@ -1241,6 +1586,37 @@ export interface components {
             pickup_point_id: string;
             name: string;
             address: string;
+        };
+        BootstrapRequestBody: {
+            /** Format: email */
+            email: string;
+            /** @description Typed by the operator; there is no default. */
+            password: string;
+            /** @description Left out: Admin. */
+            name?: string;
+        };
+        Bootstrapped: {
+            user_id: string;
+            email: string;
+        };
+        NewPlanRequest: {
+            plan_id: string;
+            name: string;
+            /** @description Per month. */
+            price_cents: number;
+        };
+        PlanPatchRequest: {
+            name?: string;
+            price_cents?: number;
+        };
+        NewPickupPointRequest: {
+            pickup_point_id: string;
+            name: string;
+            address: string;
+        };
+        PickupPointPatchRequest: {
+            name?: string;
+            address?: string;
         };
         Plan: {
             /**
@@ -1356,6 +1732,22 @@ export interface components {
             /** @description Absent when not given. */
             message?: string;
         };
+        QuoteRequest: {
+            delivery: components["schemas"]["DeliveryRequest"];
+            /** @description Absent or `null`, no gift. */
+            gift?: components["schemas"]["Gift"] | null;
+        };
+        Quote: {
+            cart: components["schemas"]["Cart"];
+            /** @description `home_delivery_fee_cents` for home delivery, 0 for pickup. */
+            delivery_fee_cents: number;
+            /** @description The fee of the gift's type, 0 without a gift. */
+            gift_fee_cents: number;
+            /** @description `cart.total_cents` plus both fees: what the payment page will charge. */
+            total_cents: number;
+            /** @constant */
+            currency: "EUR";
+        };
         CheckoutRequest: {
             /**
              * @description `card` or `crina_pay` (pay on the hosted page), or the `payment_method_id` of one
@@ -1390,7 +1782,10 @@ export interface components {
          * @example https://shop.example/thanks
          */
         ReturnUrl: string;
-        /** @description With `card` or `crina_pay`. */
+        /**
+         * @description With `card` or `crina_pay`. (ext, Stripe mode) Also a saved card whose bank asks for
+         *     3-D Secure: `redirect_url` is then the page where the buyer confirms that payment.
+         */
         CheckoutAwaitingPayment: {
             order_id: string;
             /** @constant */
@@ -1441,6 +1836,18 @@ export interface components {
             status: components["schemas"]["OrderStatus"];
             /** Format: date-time */
             at: string;
+            /** @description A fulfilment step of the paid order (its status stays `paid`). */
+            fulfilment?: components["schemas"]["FulfilmentStatus"];
+            /** @description An operator's partial refund of this many cents. */
+            refunded_cents?: number;
+        };
+        /** @enum {string} */
+        FulfilmentStatus: "preparing" | "shipped" | "ready_for_pickup" | "delivered" | "picked_up";
+        Fulfilment: {
+            status: components["schemas"]["FulfilmentStatus"];
+            /** @description From `shipped` on, for home delivery. */
+            carrier?: string;
+            tracking_number?: string;
         };
         Order: {
             order_id: string;
@@ -1479,11 +1886,74 @@ export interface components {
              * @enum {string|null}
              */
             refund_status: "pending" | "refunded" | null;
+            /**
+             * @description What operators refunded of it so far (partial refunds); absent while nothing
+             *     was. A cancellation refunds the rest.
+             */
+            refunded_cents?: number;
+            /** @description Where the paid order stands after payment; absent until an operator starts it. */
+            fulfilment?: components["schemas"]["Fulfilment"];
             history: components["schemas"]["HistoryEntry"][];
         };
         OrderPage: {
             items: components["schemas"]["Order"][];
             next_cursor: components["schemas"]["NextCursor"];
+        };
+        AdminOrder: components["schemas"]["Order"] & {
+            user_id: string;
+            email: string;
+        };
+        AdminOrderPage: {
+            items: components["schemas"]["AdminOrder"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        AdminOrderDetail: components["schemas"]["AdminOrder"] & {
+            /** @description Its payment, then the provider's refunds of it. */
+            payments: {
+                payment_id: string;
+                method_type: string;
+                amount_cents: number;
+                /** @enum {string} */
+                status: "succeeded" | "failed" | "refunded";
+                /** Format: date-time */
+                at: string;
+            }[];
+            /** @description Operators' partial refunds. */
+            refunds: {
+                refund_id: string;
+                idempotency_key: string;
+                amount_cents: number;
+                lines: components["schemas"]["ReturnedLine"][];
+                /** Format: date-time */
+                at: string;
+            }[];
+            /** @description Every email the order caused, sent (`sent_at`) or still in the outbox. */
+            emails: {
+                to: string[];
+                subject: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                sent_at?: string;
+            }[];
+        };
+        ReturnedLine: {
+            product_id: string;
+            quantity: number;
+        };
+        /** @description `amount_cents`, `lines`, or both (the lines restocked, the amount refunded). */
+        RefundRequestBody: {
+            /** @description The operator's key for this refund; the same key refunds once. */
+            idempotency_key: string;
+            amount_cents?: number;
+            lines?: components["schemas"]["ReturnedLine"][];
+        };
+        FulfilmentRequestBody: {
+            status: components["schemas"]["FulfilmentStatus"];
+            /** @description Required with `shipped`, refused otherwise. */
+            carrier?: string;
+            /** @description Required with `shipped`, refused otherwise. */
+            tracking_number?: string;
         };
         /**
          * @description `method=card&card_number=&exp_month=&exp_year=&cvc=&holder_name=` or
@@ -1580,10 +2050,11 @@ export interface components {
              *     that charge's attempt already applied), `refunded` (a page payment that cannot
              *     start its subscription, which started otherwise or whose plan another
              *     subscription now holds: recorded and refunded) or `ignored` (it changes
-             *     nothing).
+             *     nothing). Stripe's webhook also answers `awaiting_authentication`,
+             *     `acknowledged`, `unknown_payment` and `not_settled` (see `POST /webhooks/stripe`).
              * @enum {string}
              */
-            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed";
+            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled";
         };
         SavedCard: {
             /** @description What `POST /checkout` takes as `payment_method`. */
@@ -1911,6 +2382,8 @@ export interface components {
         };
         PromoCode: {
             code: string;
+            /** @description false once deactivated (`POST /admin/promo-codes/{code}/deactivate`). */
+            active: boolean;
             owner_user_id: string;
             discount_percent: components["schemas"]["Percent"];
             commission_percent: components["schemas"]["Percent"];
@@ -2102,7 +2575,10 @@ export interface components {
                 };
             };
         };
-        /** @description `invalid_request`: malformed JSON, an unknown field, or a value out of range. */
+        /**
+         * @description `invalid_request`: malformed JSON, an unknown field, a missing one, or a value out
+         *     of range; `details.field` points at it.
+         */
         InvalidRequest: {
             headers: {
                 [name: string]: unknown;
@@ -2233,7 +2709,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["InsufficientStockCartError"] | components["schemas"]["CheckoutInProgressError"];
+                "application/json": components["schemas"]["InsufficientStockError"] | components["schemas"]["CheckoutInProgressError"];
             };
         };
         /** @description `checkout_in_progress`: the cart cannot change while a checkout of it awaits payment. */
@@ -2411,11 +2887,12 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["InsufficientStockCheckoutError"] | components["schemas"]["CheckoutInProgressError"];
+                "application/json": components["schemas"]["InsufficientStockError"] | components["schemas"]["CheckoutInProgressError"];
             };
         };
         /**
-         * @description `cancellation_window_elapsed` (admin setting, default 24 h after payment), or
+         * @description `cancellation_window_elapsed` (admin setting, default 24 h after payment),
+         *     `order_shipped` (the window closes when the order ships or is ready for pickup), or
          *     `not_cancellable` (already cancelled, failed or expired).
          */
         CancelConflict: {
@@ -2423,7 +2900,49 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["CancellationWindowElapsedError"] | components["schemas"]["NotCancellableError"];
+                "application/json": components["schemas"]["CancellationWindowElapsedError"] | components["schemas"]["OrderShippedError"] | components["schemas"]["NotCancellableError"];
+            };
+        };
+        /** @description `order_shipped` (refund it instead) or `not_cancellable`. */
+        OperatorCancelConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrderShippedError"] | components["schemas"]["NotCancellableError"];
+            };
+        };
+        /** @description `order_not_paid` (only a paid order is refunded) or `idempotency_key_reused`. */
+        RefundConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrderNotPaidError"] | components["schemas"]["IdempotencyKeyReusedError"];
+            };
+        };
+        /**
+         * @description `refund_exceeds_paid`: more than is left to refund; `details` has the
+         *     `amount_cents` asked and the `refundable_cents` left. Nothing is refunded.
+         */
+        RefundExceedsPaid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RefundExceedsPaidError"];
+            };
+        };
+        /**
+         * @description `order_not_paid` (pending, failed, expired or cancelled), or
+         *     `invalid_fulfilment_step` (not the next step for its delivery mode, or done already).
+         */
+        FulfilmentConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrderNotPaidError"] | components["schemas"]["InvalidFulfilmentStepError"];
             };
         };
         /** @description `sale_overlap`: another sale of one of these products overlaps this one. */
@@ -2433,6 +2952,33 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["SaleOverlapError"];
+            };
+        };
+        /** @description `already_bootstrapped` (the stack has its first admin; nothing written) or `email_taken`. */
+        BootstrapConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AlreadyBootstrappedError"] | components["schemas"]["EmailTakenError"];
+            };
+        };
+        /** @description `plan_exists`: a plan with this `plan_id` exists. */
+        PlanExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PlanExistsError"];
+            };
+        };
+        /** @description `pickup_point_exists`: a pickup point with this `pickup_point_id` exists. */
+        PickupPointExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PickupPointExistsError"];
             };
         };
         /** @description `promo_code_taken`: a promo code with this code exists. */
@@ -2532,6 +3078,8 @@ export interface components {
         };
     };
     parameters: {
+        PlanId: string;
+        PickupPointId: string;
         /** @description Page size. */
         Limit: number;
         /**
@@ -2705,8 +3253,10 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Matches product names case- and accent-insensitively by word prefix
-                 *     (`ete` finds `Casquette Été`). At most 100 characters.
+                 * @description Matches product names and (Capsule extension) descriptions case- and
+                 *     accent-insensitively by word prefix: every word of `q` begins a word of the
+                 *     name or the description (`ete` finds `Casquette Été`, and a cap described as
+                 *     "idéale pour l'été"). At most 100 characters.
                  */
                 q?: string;
                 /** @description Page size. */
@@ -2947,6 +3497,35 @@ export interface operations {
             200: components["responses"]["CartOk"];
             401: components["responses"]["Unauthorized"];
             409: components["responses"]["CheckoutInProgress"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    quoteCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The cart, its fees and the total to pay. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3259,6 +3838,42 @@ export interface operations {
                     "application/json": components["schemas"]["NotFoundError"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveStripeEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Stripe's: `t=<unix seconds>,v1=<hex HMAC-SHA256(endpoint secret, "<t>.<raw
+                 *     body>")>`, any number of `v1=` (secret rotation; the first 8 are tried), `t`
+                 *     within 300 s of now either way. Otherwise 400 `invalid_signature`, nothing
+                 *     written.
+                 */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Processed, acknowledged, or already processed (see `outcome`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            400: components["responses"]["WebhookBadRequest"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3718,6 +4333,34 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    deactivatePromoCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The promo code (case-insensitive). Longer than 128 characters, it names no code (404 `promo_code_not_found`). */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promo code, `active` false. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoCode"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PromoCodeNotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listUnpaidCarts: {
         parameters: {
             query?: {
@@ -3859,6 +4502,394 @@ export interface operations {
             400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOrdersAdmin: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status; another value is 400 (`details.field`). */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only paid orders at this fulfilment step. */
+                fulfilment?: components["schemas"]["FulfilmentStatus"];
+                /** @description Only the orders of the account with this email. */
+                email?: string;
+                /** @description Only orders created at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only orders created at or before this time (RFC 3339). */
+                to?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The `next_cursor` of the previous page (opaque). One this API did not hand out (an
+                 *     empty one included), or (a Capsule extension) longer than 512 characters, is 400
+                 *     `invalid_request`.
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["OperatorCancelConflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refundOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequestBody"];
+            };
+        };
+        responses: {
+            /** @description This refund was made before under this key; the order as it is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Refunded; the order after it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["RefundConflict"];
+            422: components["responses"]["RefundExceedsPaid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    fulfilOrderAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FulfilmentRequestBody"];
+            };
+        };
+        responses: {
+            /** @description The order after the step. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["FulfilmentConflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    bootstrap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BootstrapRequestBody"];
+            };
+        };
+        responses: {
+            /** @description The first admin. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bootstrapped"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            409: components["responses"]["BootstrapConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPlansAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every plan (not paginated). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Plan"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPlanRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["PlanExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updatePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: components["parameters"]["PlanId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPickupPointsAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every pickup point (not paginated). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PickupPoint"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createPickupPoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPickupPointRequest"];
+            };
+        };
+        responses: {
+            /** @description The pickup point. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupPoint"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["PickupPointExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updatePickupPoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pickup_point_id: components["parameters"]["PickupPointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PickupPointPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The pickup point. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupPoint"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };

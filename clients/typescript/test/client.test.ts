@@ -50,13 +50,13 @@ test("without a token no Authorization header is sent", async () => {
 });
 
 test("a contract error comes back typed by its code, with its details", async () => {
-  const details = { product_id: "cap-ete", available: 1 };
+  const details = { lines: [{ product_id: "cap-ete", requested: 2, available: 1 }] };
   const { client } = answering(409, { error: { code: "insufficient_stock", message: "not enough stock", details } });
   const answer = await client.POST("/cart/items", { body: { product_id: "cap-ete", quantity: 2 } });
   assert.equal(answer.data, undefined);
   assert.equal(answer.status, 409);
   if (answer.error?.code !== "insufficient_stock") return assert.fail(`expected insufficient_stock: ${answer.error?.code}`);
-  assert.equal(answer.error.details.available, 1);
+  assert.deepEqual(answer.error.details.lines.map((l) => l.available), [1]);
 });
 
 test("a 503 says when to try again", async () => {

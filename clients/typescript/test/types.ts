@@ -52,9 +52,13 @@ export async function misuses(): Promise<void> {
   if (cart.error?.code === "email_taken") return;
   const added = await capsule.POST("/cart/items", { body: { product_id: "cap-ete", quantity: 1 } });
   if (added.error?.code === "insufficient_stock") {
-    const available: number = added.error.details.available;
+    const available: number[] = added.error.details.lines.map((l) => l.available);
     // @ts-expect-error `available` is a number
-    const wrong: string = added.error.details.available;
+    const wrong: string[] = added.error.details.lines.map((l) => l.available);
     void [available, wrong];
+  }
+  if (added.error?.code === "invalid_request") {
+    const field: string = added.error.details.field;
+    void field;
   }
 }

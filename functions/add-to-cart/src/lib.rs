@@ -1,8 +1,9 @@
 //! The `/cart` routes: one unpaid cart per user, priced on every answer.
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
+use shared::domain::order::{DeliveryRequest, Gift};
 use shared::domain::Quantity;
+use shared::http::error::{SaleLimit, Shortage};
 use shared::http::{self, json_body, path_id, Caller, HttpResult, Route};
 use std::collections::HashMap;
 
@@ -49,6 +50,10 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
             })
             .await
         }
+        Route::QuoteCart => {
+            let body: QuoteBody = json_body(req)?;
+            http::ok(&cart::quote(app, user, body.delivery, body.gift).await?)
+        }
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }
@@ -64,6 +69,15 @@ struct AddItem {
 #[serde(deny_unknown_fields)]
 struct PromoBody {
     code: String,
+}
+
+/// The delivery and gift as checkout takes them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteBody {
+    delivery: DeliveryRequest,
+    #[serde(default)]
+    gift: Option<Gift>,
 }
 
 #[derive(Deserialize)]
@@ -84,17 +98,18 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
         let quantity = new_quantity(current);
         if quantity > current {
             if quantity > Quantity::MAX {
-                return Err(ApiError::invalid(format!("a line holds at most {} units", Quantity::MAX)));
+                return Err(ApiError::invalid("/quantity", format!("a line holds at most {} units", Quantity::MAX)));
             }
             if i64::from(quantity) > product.stock() {
                 let available = product.stock().max(0);
-                return Err(ApiError::InsufficientStock(json!({"product_id": product_id, "available": available})));
+                let short = Shortage { product_id: product_id.to_string(), requested: quantity, available };
+                return Err(ApiError::InsufficientStock(vec![short]));
             }
             if let Some(&(held, limit)) = read.sale_units.get(product_id) {
                 if i64::from(held) + i64::from(quantity) > limit {
                     let already = held + current;
-                    let details = json!({"product_id": product_id, "limit": limit, "already": already});
-                    return Err(ApiError::SaleLimitExceeded(details));
+                    let product_id = product_id.to_string();
+                    return Err(ApiError::SaleLimitExceeded(SaleLimit { product_id, limit, already }));
                 }
             }
             cart::within_unpaid_limit(product_id, quantity, read.unpaid_limit)?;
@@ -156,7 +171,7 @@ async fn change_cart(
 /// A cart whose checkout awaits payment cannot change until that payment ends.
 pub fn ensure_unlocked(record: &CartRecord) -> Result<(), ApiError> {
     match &record.checkout_order_id {
-        Some(order_id) => Err(ApiError::CheckoutInProgress(json!({"order_id": order_id}))),
+        Some(order_id) => Err(ApiError::CheckoutInProgress { order_id: order_id.clone() }),
         None => Ok(()),
     }
 }

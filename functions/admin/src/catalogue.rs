@@ -43,21 +43,21 @@ struct AdminProduct {
 fn valid_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name must be 1 to 100 characters"));
+        return Err(ApiError::invalid("/name", "name must be 1 to 100 characters"));
     }
     Ok(name.to_string())
 }
 
 fn valid_description(description: &str) -> Result<String, ApiError> {
     if description.chars().count() > 2000 {
-        return Err(ApiError::invalid("description is at most 2000 characters"));
+        return Err(ApiError::invalid("/description", "description is at most 2000 characters"));
     }
     Ok(description.trim().to_string())
 }
 
 fn valid_amount(value: i64, field: &str) -> Result<i64, ApiError> {
     if !(0..=100_000_000).contains(&value) {
-        return Err(ApiError::invalid(format!("{field} must be from 0 to 100000000")));
+        return Err(ApiError::invalid(format!("/{field}"), format!("{field} must be from 0 to 100000000")));
     }
     Ok(value)
 }

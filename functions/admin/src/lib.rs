@@ -1,8 +1,12 @@
-//! The admin back office (role admin only): products, settings, sales, promo codes and
-//! the listings of unpaid carts, payments and stock alerts.
+//! The admin back office (role admin only): products, settings, sales, promo codes, orders
+//! (cancel, refund, fulfil), plans and pickup points, the listings of unpaid carts, payments
+//! and stock alerts; and the one route without a token, the stack's bootstrap.
+mod bootstrap;
 mod catalogue;
 mod listings;
+mod orders;
 mod promotions;
+mod reference;
 
 use lambda_http::{Body, Request, Response};
 use shared::http::{self, Caller, HttpResult, Route};
@@ -13,6 +17,10 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
+    // The only admin route before any admin exists; refused once one does.
+    if route == Route::Bootstrap {
+        return bootstrap::bootstrap(app, req).await;
+    }
     Caller::admin(app, req)?;
     match route {
         Route::CreateProduct => catalogue::create_product(app, req).await,
@@ -24,10 +32,22 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::CreatePromoCode => promotions::create_promo(app, req).await,
         Route::ListPromoCodes => promotions::list_promos(app, req).await,
         Route::PromoCommissions => promotions::commissions(app, req).await,
+        Route::DeactivatePromoCode => promotions::deactivate_promo(app, req).await,
         Route::UnpaidCarts => listings::unpaid_carts(app, req).await,
         Route::Payments => listings::payments(app, req).await,
         Route::StockAlerts => listings::stock_alerts(app, req).await,
         Route::AdminSubscriptions => listings::subscriptions(app, req).await,
+        Route::AdminListOrders => orders::list(app, req).await,
+        Route::AdminGetOrder => orders::detail(app, req).await,
+        Route::AdminCancelOrder => orders::cancel(app, req).await,
+        Route::AdminRefundOrder => orders::refund(app, req).await,
+        Route::AdminFulfilOrder => orders::fulfil(app, req).await,
+        Route::AdminListPlans => http::ok(&serde_json::json!({"items": app.store.plans().await?})),
+        Route::AdminCreatePlan => reference::create_plan(app, req).await,
+        Route::AdminPatchPlan => reference::patch_plan(app, req).await,
+        Route::AdminListPickupPoints => http::ok(&serde_json::json!({"items": app.store.pickup_points().await?})),
+        Route::AdminCreatePickupPoint => reference::create_pickup_point(app, req).await,
+        Route::AdminPatchPickupPoint => reference::patch_pickup_point(app, req).await,
         other => Err(ApiError::RouteNotFound(other.to_string())),
     }
 }

@@ -23,7 +23,7 @@ struct UnpaidCart {
 /// Every non-empty unpaid cart, most recently changed first.
 pub async fn unpaid_carts(app: &App, req: &Request) -> HttpResult {
     if query_param(req, "status").is_some_and(|s| s != "unpaid") {
-        return Err(ApiError::invalid("status must be \"unpaid\""));
+        return Err(ApiError::invalid("/status", "status must be \"unpaid\""));
     }
     let page = PageRequest::from_request(req)?;
     let after = page.cursor.as_ref().map(|c| c.0.as_str());
@@ -95,7 +95,7 @@ fn unknown_method_type() -> ApiError {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         _ => ids.concat(),
     };
-    ApiError::invalid(format!("method_type must be {choices}"))
+    ApiError::invalid("/method_type", format!("method_type must be {choices}"))
 }
 
 #[cfg(test)]
@@ -171,7 +171,10 @@ pub async fn subscriptions(app: &App, req: &Request) -> HttpResult {
     let statuses: Vec<SubscriptionStatus> = match query_param(req, "status") {
         Some(raw) => {
             let status = STATUSES.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
-                ApiError::invalid("status must be incomplete, trialing, active, past_due, suspended or cancelled")
+                ApiError::invalid(
+                    "/status",
+                    "status must be incomplete, trialing, active, past_due, suspended or cancelled",
+                )
             })?;
             vec![status]
         }
@@ -179,11 +182,14 @@ pub async fn subscriptions(app: &App, req: &Request) -> HttpResult {
     };
     let (mut at, mut after) = match &page.cursor {
         Some(cursor) => {
-            let (status, sk) = cursor.0.split_once('|').ok_or_else(|| ApiError::invalid("invalid cursor"))?;
+            let (status, sk) = cursor
+                .0
+                .split_once('|')
+                .ok_or_else(|| ApiError::invalid("/cursor", "cursor is not one this API returned"))?;
             let index = statuses
                 .iter()
                 .position(|s| s.as_str() == status)
-                .ok_or_else(|| ApiError::invalid("invalid cursor"))?;
+                .ok_or_else(|| ApiError::invalid("/cursor", "cursor is not one this API returned"))?;
             (index, (!sk.is_empty()).then(|| sk.to_string()))
         }
         None => (0, None),

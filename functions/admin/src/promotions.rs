@@ -26,23 +26,27 @@ pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
     let body: SaleBody = json_body(req)?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid("name must be 1 to 100 characters"));
+        return Err(ApiError::invalid("/name", "name must be 1 to 100 characters"));
     }
     if body.ends_at <= body.starts_at {
-        return Err(ApiError::invalid("ends_at must be after starts_at"));
+        return Err(ApiError::invalid("/ends_at", "ends_at must be after starts_at"));
     }
     let percent = Percent::parse(body.percent, "percent")?;
     if percent == Percent::ZERO {
-        return Err(ApiError::invalid("percent must be from 1 to 100"));
+        return Err(ApiError::invalid("/percent", "percent must be from 1 to 100"));
     }
     let mut product_ids = body.product_ids.clone();
     product_ids.sort();
     product_ids.dedup();
     if product_ids.is_empty() || product_ids.len() > MAX_SALE_PRODUCTS {
-        return Err(ApiError::invalid(format!("product_ids must list 1 to {MAX_SALE_PRODUCTS} products")));
+        return Err(ApiError::invalid(
+            "/product_ids",
+            format!("product_ids must list 1 to {MAX_SALE_PRODUCTS} products"),
+        ));
     }
-    if product_ids.iter().any(|id| id.chars().count() > MAX_ID_CHARS) {
-        return Err(ApiError::invalid(format!("a product id has at most {MAX_ID_CHARS} characters")));
+    if let Some(i) = body.product_ids.iter().position(|id| id.chars().count() > MAX_ID_CHARS) {
+        let message = format!("a product id has at most {MAX_ID_CHARS} characters");
+        return Err(ApiError::invalid(format!("/product_ids/{i}"), message));
     }
     let sale = Sale {
         sale_id: uuid::Uuid::new_v4().to_string(),
@@ -59,7 +63,11 @@ pub async fn create_sale(app: &App, req: &Request) -> HttpResult {
             let conflicts: Vec<_> = overlaps.iter().map(|(p, s)| json!({"product_id": p, "sale_id": s})).collect();
             Err(ApiError::SaleOverlap(json!({ "conflicts": conflicts })))
         }
-        Err(SaleError::UnknownProducts(ids)) => Err(ApiError::invalid(format!("unknown products: {}", ids.join(", ")))),
+        Err(SaleError::UnknownProducts(ids)) => {
+            let first = ids.first().and_then(|id| body.product_ids.iter().position(|p| p == id)).unwrap_or_default();
+            let message = format!("unknown products: {}", ids.join(", "));
+            Err(ApiError::invalid(format!("/product_ids/{first}"), message))
+        }
         Err(SaleError::Store(e)) => Err(e.into()),
     }
 }
@@ -87,22 +95,25 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
     let body: PromoBody = json_body(req)?;
     let code = body.code.trim().to_uppercase();
     if !(3..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(ApiError::invalid("code must be 3 to 32 letters, digits, '-' or '_'"));
+        return Err(ApiError::invalid("/code", "code must be 3 to 32 letters, digits, '-' or '_'"));
     }
     let discount = Percent::parse(body.discount_percent, "discount_percent")?;
     let commission = Percent::parse(body.commission_percent, "commission_percent")?;
     let max_uses = body
         .max_uses
         .map(|m| {
-            u32::try_from(m).ok().filter(|m| *m >= 1).ok_or_else(|| ApiError::invalid("max_uses must be at least 1"))
+            u32::try_from(m)
+                .ok()
+                .filter(|m| *m >= 1)
+                .ok_or_else(|| ApiError::invalid("/max_uses", "max_uses must be at least 1"))
         })
         .transpose()?;
     let now = app.clock.now();
     if body.expires_at.is_some_and(|e| e <= now) {
-        return Err(ApiError::invalid("expires_at must be in the future"));
+        return Err(ApiError::invalid("/expires_at", "expires_at must be in the future"));
     }
     if body.owner_user_id.chars().count() > MAX_ID_CHARS || app.store.user(&body.owner_user_id).await?.is_none() {
-        return Err(ApiError::invalid(format!("no user {}", body.owner_user_id)));
+        return Err(ApiError::invalid("/owner_user_id", format!("no user {}", body.owner_user_id)));
     }
     let promo = PromoCode {
         code,
@@ -113,6 +124,7 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
         expires_at: body.expires_at,
         uses: 0,
         created_at: now,
+        active: true,
     };
     match app.store.create_promo(&promo).await {
         Ok(()) => http::created(&promo),
@@ -133,8 +145,21 @@ struct Commissions {
     total_earned_cents: i64,
 }
 
+fn unknown_promo() -> ApiError {
+    ApiError::NotFound { code: "promo_code_not_found", what: "promo code" }
+}
+
+/// `POST /admin/promo-codes/{code}/deactivate`: refused at the cart and at checkout from now
+/// on, like an expired code; orders placed with it keep their discount and commission.
+pub async fn deactivate_promo(app: &App, req: &Request) -> HttpResult {
+    let code = path_id(req, "code", unknown_promo())?.to_uppercase();
+    let promo = app.store.deactivate_promo(&code).await?.ok_or_else(unknown_promo)?;
+    tracing::info!(code = %promo.code, "promo code deactivated");
+    http::ok(&promo)
+}
+
 pub async fn commissions(app: &App, req: &Request) -> HttpResult {
-    let unknown = || ApiError::NotFound { code: "promo_code_not_found", what: "promo code" };
+    let unknown = unknown_promo;
     let code = path_id(req, "code", unknown())?.to_uppercase();
     if app.store.promo(&code).await?.is_none() {
         return Err(unknown());

@@ -1,8 +1,7 @@
 //! `POST /orders/{order_id}/cancel`: a pending order is released at once; a paid one,
-//! within the admin's cancellation window, is refunded and its units go back on sale (the
+//! within the admin's cancellation window and before it ships, is refunded and its units go back on sale (the
 //! order lifecycle decides; the refund is an effect recorded with the cancellation).
 use lambda_http::{Body, Request, Response};
-use shared::domain::lifecycle::Refusal;
 use shared::http::{self, path_param, Caller, HttpResult, Route};
 use shared::orders::{self, Cause, Outcome};
 use shared::{ApiError, App};
@@ -17,8 +16,7 @@ async fn cancel(app: &App, req: &Request) -> HttpResult {
     // Another user's order is not found, never forbidden.
     match orders::apply(app, &order_id, Cause::Cancel { by: &caller.user_id }).await? {
         Outcome::Changed(order) | Outcome::Unchanged(order) => http::ok(&order.order),
-        Outcome::Refused(Refusal::NotCancellable) => Err(ApiError::NotCancellable),
-        Outcome::Refused(Refusal::CancellationWindowElapsed) => Err(ApiError::CancellationWindowElapsed),
+        Outcome::Refused(refusal) => Err(refusal.into()),
         Outcome::Refunded | Outcome::AlreadyApplied | Outcome::Recorded | Outcome::UnknownOrder | Outcome::Mismatch => {
             Err(ApiError::Internal("a cancellation is not a payment".into()))
         }

@@ -25,7 +25,7 @@ async fn list_products(app: &App, req: &Request) -> HttpResult {
     let page = PageRequest::from_request(req)?;
     let query = query_param(req, "q").unwrap_or_default();
     if query.chars().count() > 100 {
-        return Err(ApiError::invalid("q must be at most 100 characters"));
+        return Err(ApiError::invalid("/q", "q must be at most 100 characters"));
     }
     let needles = search::query_needles(&query);
     let after = page.cursor.as_ref().map(|c| c.0.as_str());

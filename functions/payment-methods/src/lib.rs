@@ -1,11 +1,11 @@
 //! `GET /payment-methods` (the caller's saved methods, with the expiry flags of cards) and
 //! `DELETE /payment-methods/{payment_method_id}` (refused while a live subscription
-//! charges it; someone else's method does not exist for the caller).
+//! charges it; someone else's method does not exist for the caller; the provider forgets it).
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::domain::saved_method;
 use shared::http::{self, path_param, Caller, HttpResult, Route};
-use shared::saved_methods::SavedMethod;
+use shared::saved_methods::{self, SavedMethod};
 use shared::store::Deletion;
 use shared::{ApiError, App};
 
@@ -30,8 +30,8 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         }
         Route::DeletePaymentMethod => {
             let id = path_param(req, "payment_method_id")?;
-            let id = saved_method::parse_id(&id)?;
-            match app.store.delete_payment_method(&caller.user_id, id).await? {
+            let id = saved_method::parse_id(&id, "payment_method_id")?;
+            match saved_methods::delete(app, &caller.user_id, id).await? {
                 Deletion::Deleted => {
                     tracing::info!(user_id = %caller.user_id, payment_method_id = %id, "payment method deleted");
                     http::no_content()

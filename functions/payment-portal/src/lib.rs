@@ -1,6 +1,8 @@
 //! The hosted payment page of the built-in sandbox provider: shows the amount, takes any
 //! registered payment method (`methods::REGISTRY`), and sends the outcome to the webhook
 //! (through the provider's delivery queue) before sending the buyer to the return page.
+//! In Stripe mode the card is Stripe Elements (confirmed in the browser, settled by Stripe's
+//! webhook); the kinds Capsule serves itself (CRINA-PAY) stay its own forms.
 mod layout;
 mod payment_page;
 mod return_page;
@@ -8,16 +10,20 @@ mod return_page;
 use std::collections::HashMap;
 
 use lambda_http::{Body, Request, Response};
+use shared::config::PaymentProviderKind;
 use shared::domain::order::OrderStatus;
 use shared::domain::Locale;
-use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param, HttpResult, Route};
+use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param};
+use shared::http::{HttpResult, PageScript, Route};
 use shared::i18n::{known, label};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
-use shared::payments::{methods, PaymentEvent, PaymentEventKind};
+use shared::payments::stripe::transformers::IntentStatus;
+use shared::payments::stripe::FRAMED_ORIGINS;
+use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
 use layout::message_page;
-use payment_page::PaymentPage;
+use payment_page::{Cards, PaymentPage, StripeCard, STRIPE_SCRIPT};
 use return_page::{Outcome, ReturnPage};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -125,6 +131,7 @@ fn render(
     errors: &[methods::FieldError],
     form_error: Option<&str>,
     values: &HashMap<String, String>,
+    cards: Cards,
 ) -> String {
     PaymentPage {
         session_id: &session.session_id,
@@ -140,8 +147,45 @@ fn render(
         values,
         back_url: back_url(session).as_deref(),
         locale: session.locale,
+        cards,
     }
     .render()
+}
+
+/// In Stripe mode, what the page's Element confirms: the session's PaymentIntent, its
+/// client secret read from Stripe as the page is shown (never stored by Capsule).
+struct StripeSession {
+    client_secret: String,
+    return_url: String,
+    /// It awaits the buyer's 3-D Secure only (its card is chosen).
+    authenticate: bool,
+}
+
+async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<StripeSession>, ApiError> {
+    let Some(intent) = &session.payment_intent else { return Ok(None) };
+    let intent = app.stripe()?.retrieve_payment_intent(intent).await.map_err(PaymentError::from)?;
+    let client_secret =
+        intent.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
+    let authenticate = intent.status == IntentStatus::RequiresAction;
+    Ok(Some(StripeSession { client_secret, return_url: return_url(session), authenticate }))
+}
+
+/// How the page takes a card for this session (see `Cards`).
+fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
+    if app.config.payment_provider == PaymentProviderKind::Sandbox {
+        return Cards::Sandbox;
+    }
+    let config = app.stripe.as_deref().map(|s| s.config());
+    let card = config.zip(session).and_then(|(config, session)| {
+        Some(StripeCard {
+            js_url: &config.js_url,
+            publishable_key: config.publishable_key.as_deref()?,
+            client_secret: &session.client_secret,
+            return_url: &session.return_url,
+            authenticate: session.authenticate,
+        })
+    });
+    card.map_or(Cards::NotOffered, Cards::Stripe)
 }
 
 fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> {
@@ -172,7 +216,10 @@ async fn show(app: &App, req: &Request) -> HttpResult {
         return page(410, html, Some(&session));
     }
     let merchant = app.store.settings().await?.shop.name;
-    page(200, render(&merchant, &session, &session.method_type, &[], None, &HashMap::new()), Some(&session))
+    let stripe = stripe_session(app, &session).await?;
+    let card = cards(app, stripe.as_ref());
+    let html = render(&merchant, &session, &session.method_type, &[], None, &HashMap::new(), card);
+    scripted_page(app, 200, html, &session, matches!(card, Cards::Stripe(_)))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
@@ -187,14 +234,30 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
     let form: HashMap<String, String> = form_body(req)?;
     let merchant = app.store.settings().await?.shop.name;
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
-    let Some(kind) = methods::kind(method_id) else {
+    let kind = methods::kind(method_id);
+    // In Stripe mode a card is taken by Stripe.js in the browser: whatever is posted here
+    // for it is refused and never used (validated, saved, logged): card data is Stripe's.
+    let stripe_mode = app.config.payment_provider == PaymentProviderKind::Stripe;
+    let Some(kind) = kind.filter(|k| !stripe_mode || k.served_by_capsule()) else {
+        let stripe = stripe_session(app, &session).await?;
+        let card = cards(app, stripe.as_ref());
         let choose = label(session.locale, "choose-method");
-        let html = render(&merchant, &session, &session.method_type, &[], Some(&choose), &form);
-        return page(400, html, Some(&session));
+        let html = render(&merchant, &session, &session.method_type, &[], Some(&choose), &HashMap::new(), card);
+        return scripted_page(app, 400, html, &session, matches!(card, Cards::Stripe(_)));
     };
     let today = app.clock.now().date_naive();
     match kind.authorize(&form, today, app.config.secrets.fingerprint()?.as_bytes()) {
-        Err(errors) => page(422, render(&merchant, &session, kind.id(), &errors, None, &form), Some(&session)),
+        Err(errors) => {
+            let stripe = stripe_session(app, &session).await?;
+            let card = cards(app, stripe.as_ref());
+            scripted_page(
+                app,
+                422,
+                render(&merchant, &session, kind.id(), &errors, None, &form, card),
+                &session,
+                matches!(card, Cards::Stripe(_)),
+            )
+        }
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");
             // Closed since it was read: nothing taken.
@@ -225,6 +288,8 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
                 .unwrap_or_else(|| label(session.locale, "payment-failed-reason")),
         },
         (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,
+        // Stripe took the card on the page; its webhook settles the order.
+        (Some(OrderStatus::PendingPayment), _) if session.payment_intent.is_some() => Outcome::Processing,
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
@@ -241,12 +306,27 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
     page(200, html, Some(&session))
 }
 
+/// `page`, running Stripe.js (its script, frames and API) when the page shows its Element.
+fn scripted_page(app: &App, status: u16, html: String, session: &SessionRecord, stripe: bool) -> HttpResult {
+    let config = app.stripe.as_deref().map(|s| s.config()).filter(|_| stripe);
+    let Some((origin, config)) = config.and_then(|c| Some((c.js_origin()?, c))) else {
+        return page(status, html, Some(session));
+    };
+    let script =
+        PageScript { inline: STRIPE_SCRIPT, origin: &origin, api_origin: &config.api_base, frames: FRAMED_ORIGINS };
+    http::html_with_script(status, html, layout::STYLE, &redirect_origins(Some(session)), Some(&script))
+}
+
 /// A page of the portal, with its security headers (its one inline style sheet allowed;
 /// its forms' answers may send the buyer to the session's return URLs).
 fn page(status: u16, html: String, session: Option<&SessionRecord>) -> HttpResult {
+    http::html(status, html, layout::STYLE, &redirect_origins(session))
+}
+
+fn redirect_origins(session: Option<&SessionRecord>) -> Vec<String> {
     let urls = session.map(|s| &s.return_urls);
     let targets = urls.iter().flat_map(|u| [&u.success_url, &u.cancel_url]).flatten();
     let mut origins: Vec<String> = targets.filter_map(|u| origin_of(u)).collect();
     origins.dedup();
-    http::html(status, html, layout::STYLE, &origins)
+    origins
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use shared::domain::Locale;
 use shared::i18n::{self, label, text};
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
@@ -32,7 +32,59 @@ pub struct PaymentPage<'a> {
     pub back_url: Option<&'a str>,
     /// The buyer's language.
     pub locale: Locale,
+    /// Who takes the kinds Capsule does not serve itself (cards).
+    pub cards: Cards<'a>,
 }
+
+/// How the page takes a card.
+#[derive(Clone, Copy)]
+pub enum Cards<'a> {
+    /// The sandbox's own form (no real money).
+    Sandbox,
+    /// Stripe Elements, in the buyer's browser: never through our forms.
+    Stripe(StripeCard<'a>),
+    /// Stripe mode, but this session has no PaymentIntent: only Capsule's own kinds.
+    NotOffered,
+}
+
+/// Stripe Elements on the page: the publishable key, the PaymentIntent's client secret,
+/// where Stripe.js comes from and where the buyer goes once Stripe took the payment.
+#[derive(Clone, Copy)]
+pub struct StripeCard<'a> {
+    pub js_url: &'a str,
+    pub publishable_key: &'a str,
+    pub client_secret: &'a str,
+    pub return_url: &'a str,
+    /// The PaymentIntent has its card and awaits the buyer's 3-D Secure only (a saved card
+    /// at one-click checkout): no card to enter, Stripe.js shows the challenge.
+    pub authenticate: bool,
+}
+
+/// The page's one script: mounts the card Element and confirms the PaymentIntent with it
+/// (3-D Secure included); the card never leaves Stripe's frame. Allowed by its hash.
+pub const STRIPE_SCRIPT: &str = r##"(function () {
+  var form = document.getElementById("stripe-card-form");
+  if (!form || typeof Stripe !== "function") { return; }
+  var stripe = Stripe(form.dataset.key, { locale: document.documentElement.lang });
+  var authenticate = form.dataset.action === "authenticate";
+  var card = authenticate ? null : stripe.elements().create("card");
+  var errors = document.getElementById("card-errors");
+  var button = document.getElementById("pay-card");
+  if (card) { card.mount("#card-element"); }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    button.disabled = true;
+    var data = card ? { payment_method: { card: card } } : undefined;
+    stripe.confirmCardPayment(form.dataset.secret, data).then(function (result) {
+      if (result.error && !result.error.payment_intent) {
+        errors.textContent = result.error.message || form.dataset.check;
+        button.disabled = false;
+        return;
+      }
+      window.location.assign(form.dataset.return);
+    });
+  });
+})();"##;
 
 impl PaymentPage<'_> {
     pub fn render(&self) -> String {
@@ -67,15 +119,30 @@ impl PaymentPage<'_> {
                     }
                 }
                 @for kind in selected.into_iter().chain(others) {
-                    (method_form(self, kind, &action, &amount))
+                    @match (self.cards, kind.served_by_capsule()) {
+                        (Cards::Stripe(stripe), false) => (stripe_form(locale, kind, stripe, &amount)),
+                        (Cards::NotOffered, false) => {}
+                        _ => (method_form(self, kind, &action, &amount)),
+                    }
                 }
-                (sandbox_notice(locale))
+                @if let Cards::Sandbox = self.cards { (sandbox_notice(locale)) }
                 @if let Some(url) = self.back_url { (back_link(locale, url)) }
             }
-            p.secure { (text(locale, "secure-footer", &[("shop", self.merchant.into())])) }
+            @let footer = match self.cards {
+                Cards::Sandbox => "secure-footer",
+                _ => "stripe-footer",
+            };
+            p.secure { (text(locale, footer, &[("shop", self.merchant.into())])) }
         };
+        let stripe = match self.cards {
+            Cards::Stripe(stripe) => Some(stripe),
+            _ => None,
+        };
+        let head = stripe.map(|stripe| html! { script src=(stripe.js_url) {} });
+        let script = stripe.map(|_| html! { script { (PreEscaped(STRIPE_SCRIPT)) } });
+        let body = html! { (body) @if let Some(script) = script { (script) } };
         let title = text(locale, "page-title", &[("amount", amount.as_str().into()), ("shop", self.merchant.into())]);
-        document(locale, &title, None, body)
+        document(locale, &title, head, body)
     }
 }
 
@@ -93,6 +160,28 @@ fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, a
                 (kind.form_fields(&form))
                 @if page.allow_save { (save_box(page, &format!("save-{slug}"))) }
                 button.pay id=(format!("pay-{slug}")) type="submit" { (text(page.locale, "pay-button", &[("amount", amount.into())])) }
+            }
+        }
+    }
+}
+
+/// A kind Stripe takes: its Element, mounted by `STRIPE_SCRIPT`; the form posts nothing.
+fn stripe_form(locale: Locale, kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -> Markup {
+    let slug = kind.html_id();
+    let heading = format!("{slug}-heading");
+    let (action, button) = if stripe.authenticate { ("authenticate", "confirm-button") } else { ("pay", "pay-button") };
+    html! {
+        section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
+            h2 id=(heading) { (label(locale, kind.display_name())) }
+            form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret)
+                data-return=(stripe.return_url) data-action=(action) data-check=(label(locale, "check-card")) {
+                @if stripe.authenticate {
+                    p { (label(locale, "bank-confirms")) }
+                } @else {
+                    div #card-element {}
+                }
+                p.error #card-errors role="alert" {}
+                button.pay id=(format!("pay-{slug}")) type="submit" { (text(locale, button, &[("amount", amount.into())])) }
             }
         }
     }
@@ -155,6 +244,7 @@ mod tests {
             values,
             back_url: None,
             locale: Locale::En,
+            cards: Cards::Sandbox,
         }
         .render()
     }
@@ -240,6 +330,7 @@ mod tests {
             values: &HashMap::new(),
             back_url: Some("https://shop.example/cart?order_id=o-1"),
             locale: Locale::En,
+            cards: Cards::Sandbox,
         }
         .render();
         assert!(!no_save.contains(r#"name="save""#));
@@ -280,6 +371,63 @@ mod tests {
         assert!(html.contains(r#"value="2030""#));
         assert!(html.contains(r#"value="+33612345678""#));
         assert_eq!(html.matches("checked").count(), 2);
+    }
+
+    #[test]
+    fn in_stripe_mode_the_card_is_an_element_and_no_card_field_is_ours() {
+        let stripe = StripeCard {
+            js_url: "https://js.stripe.com/v3/",
+            publishable_key: "pk_test_1",
+            client_secret: "pi_1_secret_2",
+            return_url: "/portal/sessions/ps_1/return",
+            authenticate: false,
+        };
+        let html = PaymentPage { cards: Cards::Stripe(stripe), ..page("card") }.render();
+        for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {
+            assert!(!html.contains(&format!(r#"name="{field}""#)), "{field} is Stripe's");
+        }
+        assert!(html.contains(r#"<script src="https://js.stripe.com/v3/"></script>"#));
+        assert!(html.contains(r#"data-key="pk_test_1""#) && html.contains(r#"data-secret="pi_1_secret_2""#));
+        assert!(html.contains(r#"<div id="card-element"></div>"#) && html.contains(r#"id="pay-card""#));
+        assert!(html.contains(&format!("<script>{STRIPE_SCRIPT}</script>")));
+        // CRINA-PAY stays Capsule's form on the same page.
+        assert!(
+            html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#) && html.contains(r#"id="phone""#)
+        );
+        assert!(!html.contains("Sandbox — test payments only"));
+        assert!(html.contains("Card payments for Capsule are taken by Stripe"));
+
+        // A saved card's 3-D Secure, in French: no card to type, the bank's question and the
+        // button in the buyer's language (Stripe.js speaks the page's).
+        let authenticate = StripeCard { authenticate: true, ..stripe };
+        let html = PaymentPage { cards: Cards::Stripe(authenticate), locale: Locale::Fr, ..page("card") }.render();
+        assert!(!html.contains("card-element") && html.contains(r#"data-action="authenticate""#));
+        assert!(html.contains("Votre banque vous demande de confirmer ce paiement") && html.contains("Confirmer 1,00"));
+        assert!(html.contains("traités par Stripe") && html.contains(r#"data-check="Vérifiez votre carte.""#));
+
+        // A session without a PaymentIntent (a subscription's, for now): no card at all.
+        let html = PaymentPage { cards: Cards::NotOffered, ..page("card") }.render();
+        assert!(!html.contains(r#"value="card""#) && !html.contains("card-element") && html.contains(r#"id="phone""#));
+    }
+
+    fn page(selected: &'static str) -> PaymentPage<'static> {
+        static EMPTY: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+        PaymentPage {
+            session_id: "ps_1",
+            merchant: "Capsule",
+            description: "Order",
+            amount_cents: 100,
+            currency: "EUR",
+            expires_at: "2026-03-15T09:05:00Z".parse().expect("a time"),
+            allow_save: true,
+            selected_method: selected,
+            errors: &[],
+            form_error: None,
+            values: EMPTY.get_or_init(HashMap::new),
+            back_url: None,
+            cards: Cards::Sandbox,
+            locale: Locale::En,
+        }
     }
 
     #[test]

@@ -59,13 +59,15 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
                 body.success_url.as_deref(),
                 body.cancel_url.as_deref(),
             )?;
-            let plan_id = shared::domain::saved_method::parse_id(&body.plan_id)
+            let plan_id = shared::domain::saved_method::parse_id(&body.plan_id, "plan_id")
                 .map_err(|_| ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
             let plan =
                 app.store.plan(plan_id).await?.ok_or(ApiError::NotFound { code: "plan_not_found", what: "plan" })?;
             let paying = match methods::kind(&body.payment_method) {
                 Some(kind) => Paying::Page(kind, return_urls),
-                None => Paying::Saved(Box::new(saved_methods::chargeable(app, user_id, &body.payment_method).await?)),
+                None => Paying::Saved(Box::new(
+                    saved_methods::chargeable(app, user_id, &body.payment_method, "payment_method").await?,
+                )),
             };
             let user = app.store.user(user_id).await?.ok_or(ApiError::Unauthorized)?;
             let created = subscriptions::create(app, &user, &plan, paying, &base_url(&app.config, req)).await?;
@@ -90,7 +92,7 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
             let id = path_param(req, "subscription_id")?;
             let body: MethodBody = json_body(req)?;
             app.store.subscription(user_id, &id).await?.ok_or_else(not_found)?;
-            let method = saved_methods::chargeable(app, user_id, &body.payment_method_id).await?;
+            let method = saved_methods::chargeable(app, user_id, &body.payment_method_id, "payment_method_id").await?;
             let sub = subscriptions::change_method(app, user_id, &id, &method).await?;
             http::ok(&SubscriptionView::from(&sub))
         }

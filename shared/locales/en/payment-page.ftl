@@ -4,10 +4,15 @@ payment-description = Order { $reference } ({ $count ->
     [one] { $count } item
    *[other] { $count } items
   })
+confirm-description = Order { $reference } (your bank asks you to confirm)
 subscription-description = Subscription { $plan } ({ $price } a month)
 page-title = Pay { $amount } — { $shop }
 pay-before = Pay before { $time } UTC
 pay-button = Pay { $amount }
+confirm-button = Confirm { $amount }
+bank-confirms = Your bank asks you to confirm this payment with your saved card.
+check-card = Please check your card.
+stripe-footer = Card payments for { $shop } are taken by Stripe
 check-fields = Please check the fields marked below.
 choose-method = Choose a payment method.
 save-method = Save this payment method for next time

@@ -4,10 +4,15 @@ payment-description = Commande { $reference } ({ $count ->
     [one] { $count } article
    *[other] { $count } articles
   })
+confirm-description = Commande { $reference } (votre banque vous demande de confirmer)
 subscription-description = Abonnement { $plan } ({ $price } par mois)
 page-title = Payer { $amount } — { $shop }
 pay-before = À payer avant { $time } UTC
 pay-button = Payer { $amount }
+confirm-button = Confirmer { $amount }
+bank-confirms = Votre banque vous demande de confirmer ce paiement avec votre carte enregistrée.
+check-card = Vérifiez votre carte.
+stripe-footer = Les paiements par carte pour { $shop } sont traités par Stripe
 check-fields = Vérifiez les champs signalés ci-dessous.
 choose-method = Choisissez un moyen de paiement.
 save-method = Enregistrer ce moyen de paiement pour la prochaine fois

@@ -9,10 +9,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let count = raw.chars().count();
         if count < 8 {
-            return Err(DomainError::invalid("password must be at least 8 characters"));
+            return Err(DomainError::invalid("/password", "password must be at least 8 characters"));
         }
         if count > 128 {
-            return Err(DomainError::invalid("password must be at most 128 characters"));
+            return Err(DomainError::invalid("/password", "password must be at most 128 characters"));
         }
         Ok(Self(raw.to_string()))
     }
@@ -36,10 +36,10 @@ impl Name {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(DomainError::invalid("name must not be empty"));
+            return Err(DomainError::invalid("/name", "name must not be empty"));
         }
         if name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(DomainError::invalid("name must be at most 100 printable characters"));
+            return Err(DomainError::invalid("/name", "name must be at most 100 printable characters"));
         }
         Ok(Self(name.to_string()))
     }

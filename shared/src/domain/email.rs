@@ -60,7 +60,7 @@ impl Email {
 }
 
 fn refused(message: impl Into<String>) -> DomainError {
-    DomainError::invalid_field("email", message)
+    DomainError::invalid("/email", message)
 }
 
 fn too_long() -> DomainError {
@@ -217,10 +217,10 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field_and_show_the_invisible() {
-        let Err(DomainError::InvalidField { field, message }) = Email::parse("ada\u{200B}@example.com") else {
+        let Err(DomainError::Invalid { field, message }) = Email::parse("ada\u{200B}@example.com") else {
             panic!("refused with its field");
         };
-        assert_eq!(field, "email");
+        assert_eq!(field, "/email");
         assert!(message.contains("\\u{200b}"), "{message}");
         let Err(comma) = Email::parse("a,victim@example.com") else { panic!("refused") };
         assert!(comma.to_string().contains("','"), "{comma}");

@@ -4,6 +4,7 @@
 //! and events that follow). A paid order's invoice, its email and `OrderPaid` come later,
 //! from the numbering (`crate::invoices`), off the payment's path. The service in `crate::orders` applies a plan as one transaction, with its
 //! effects recorded in the outbox; webhook, cancellation and expiry only name the event.
+use super::fulfilment::FulfilmentStatus;
 use super::order::OrderStatus;
 
 /// What happened to an order.
@@ -16,12 +17,23 @@ pub enum OrderEvent {
     PaymentFailed,
     /// The hold's time ran out before payment.
     HoldExpired,
-    /// The buyer asks to cancel. `within_window`: a paid order's cancellation window is
-    /// still open; `refund_pending`: a cancelled order's refund has not gone through yet.
+    /// The buyer (or an operator) asks to cancel. `within_window`: a paid order's
+    /// cancellation window is still open (always, for an operator); `shipped`: its parcel
+    /// has left; `refund_pending`: a cancelled order's refund has not gone through yet.
     CancelRequested {
         within_window: bool,
+        shipped: bool,
         refund_pending: bool,
     },
+    /// An operator moves a paid order's fulfilment from `from` to `to`; `pickup`: it is
+    /// collected at a pickup point (else delivered home).
+    Fulfil {
+        from: Option<FulfilmentStatus>,
+        to: FulfilmentStatus,
+        pickup: bool,
+    },
+    /// An operator refunds part of a paid order (an amount, returned lines).
+    RefundRequested,
 }
 
 /// The order's units in stock.
@@ -32,6 +44,8 @@ pub enum StockMove {
     Hold,
     /// Put them back on sale.
     Release,
+    /// Put the units a partial refund returns back on sale (`fulfilment::Return`).
+    Return,
 }
 
 /// The order's per-sale units and its promo code's use.
@@ -66,7 +80,13 @@ pub enum CartMove {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
     PaymentFailed,
-    Cancelled { refunded: bool },
+    Cancelled {
+        refunded: bool,
+    },
+    /// A fulfilment step (shipped, ready for pickup, delivered...).
+    Fulfilment(FulfilmentStatus),
+    /// Part of the order refunded.
+    Refunded,
 }
 
 /// An event on the bus.
@@ -85,8 +105,12 @@ pub struct Plan {
     /// The order awaits its invoice number: listed for the numbering, which gives numbers
     /// in payment order and sends the invoice and `OrderPaid` (`crate::invoices`).
     pub invoice: bool,
-    /// The order's payment is refunded in full.
+    /// The order's payment is refunded in full (less what operators refunded before).
     pub refund: bool,
+    /// The order's fulfilment after the move (the status stays `paid`).
+    pub fulfilment: Option<FulfilmentStatus>,
+    /// Part of the order is refunded (`fulfilment::Return`); the status stays as it is.
+    pub partial_refund: bool,
     pub notices: Vec<Notice>,
     pub events: Vec<BusEvent>,
 }
@@ -108,6 +132,12 @@ pub enum Refusal {
     NotCancellable,
     #[error("the cancellation window has elapsed")]
     CancellationWindowElapsed,
+    #[error("this order has shipped: it can be refunded, not cancelled")]
+    Shipped,
+    #[error("only a paid order is fulfilled or refunded")]
+    NotPaid,
+    #[error("this fulfilment step does not follow the order's current one")]
+    FulfilmentStep,
 }
 
 /// DynamoDB's limit on the writes of one transaction.
@@ -145,6 +175,7 @@ pub fn plan(status: OrderStatus, event: OrderEvent) -> Decision {
         (S::PendingPayment, E::HoldExpired) => Decision::Apply(released(S::Expired, vec![], vec![])),
         (_, E::PaymentFailed | E::HoldExpired) => Decision::Ignore,
 
+        (S::Paid, E::CancelRequested { shipped: true, .. }) => Decision::Refuse(Refusal::Shipped),
         (S::PendingPayment, E::CancelRequested { .. }) => Decision::Apply(released(
             S::Cancelled,
             vec![Notice::Cancelled { refunded: false }],
@@ -158,6 +189,8 @@ pub fn plan(status: OrderStatus, event: OrderEvent) -> Decision {
             cart: CartMove::Keep,
             invoice: false,
             refund: true,
+            fulfilment: None,
+            partial_refund: false,
             notices: vec![Notice::Cancelled { refunded: true }],
             events: vec![BusEvent::OrderCancelled { refunded: true }],
         }),
@@ -169,6 +202,35 @@ pub fn plan(status: OrderStatus, event: OrderEvent) -> Decision {
         (S::Cancelled | S::Expired | S::PaymentFailed, E::CancelRequested { .. }) => {
             Decision::Refuse(Refusal::NotCancellable)
         }
+
+        (S::Paid, E::Fulfil { from, to, pickup }) => match FulfilmentStatus::can_follow(from, to, pickup) {
+            true => Decision::Apply(Plan { fulfilment: Some(to), notices: vec![Notice::Fulfilment(to)], ..kept() }),
+            false => Decision::Refuse(Refusal::FulfilmentStep),
+        },
+        (S::Paid, E::RefundRequested) => Decision::Apply(Plan {
+            stock: StockMove::Return,
+            partial_refund: true,
+            notices: vec![Notice::Refunded],
+            ..kept()
+        }),
+        (_, E::Fulfil { .. } | E::RefundRequested) => Decision::Refuse(Refusal::NotPaid),
+    }
+}
+
+/// A paid order that stays paid: the base of its fulfilment steps and partial refunds.
+fn kept() -> Plan {
+    Plan {
+        to: OrderStatus::Paid,
+        stock: StockMove::None,
+        claims: ClaimMove::None,
+        commission: CommissionMove::None,
+        cart: CartMove::Keep,
+        invoice: false,
+        refund: false,
+        fulfilment: None,
+        partial_refund: false,
+        notices: vec![],
+        events: vec![],
     }
 }
 
@@ -181,6 +243,8 @@ fn paid(stock: StockMove, claims: ClaimMove, cart: CartMove) -> Plan {
         cart,
         invoice: true,
         refund: false,
+        fulfilment: None,
+        partial_refund: false,
         notices: vec![],
         events: vec![],
     }
@@ -196,6 +260,8 @@ fn released(to: OrderStatus, notices: Vec<Notice>, events: Vec<BusEvent>) -> Pla
         cart: CartMove::Unlock,
         invoice: false,
         refund: false,
+        fulfilment: None,
+        partial_refund: false,
         notices,
         events,
     }
@@ -223,9 +289,20 @@ mod tests {
         }
         for within_window in [false, true] {
             for refund_pending in [false, true] {
-                all.push(OrderEvent::CancelRequested { within_window, refund_pending });
+                for shipped in [false, true] {
+                    all.push(OrderEvent::CancelRequested { within_window, shipped, refund_pending });
+                }
             }
         }
+        for pickup in [false, true] {
+            for to in FulfilmentStatus::ALL {
+                all.push(OrderEvent::Fulfil { from: None, to, pickup });
+                for from in FulfilmentStatus::ALL {
+                    all.push(OrderEvent::Fulfil { from: Some(from), to, pickup });
+                }
+            }
+        }
+        all.push(OrderEvent::RefundRequested);
         all
     }
 
@@ -234,7 +311,10 @@ mod tests {
         for status in STATUSES {
             for event in events() {
                 if let Decision::Apply(plan) = plan(status, event) {
-                    assert!(status.can_become(plan.to), "{status:?} + {event:?} -> {:?}", plan.to);
+                    // A fulfilment step or a partial refund keeps the status; nothing else does.
+                    let kept = plan.fulfilment.is_some() || plan.partial_refund;
+                    assert_eq!(plan.to == status, kept, "{status:?} + {event:?}");
+                    assert!(kept || status.can_become(plan.to), "{status:?} + {event:?} -> {:?}", plan.to);
                 }
             }
         }
@@ -245,6 +325,10 @@ mod tests {
         for status in STATUSES {
             for event in events() {
                 let Decision::Apply(plan) = plan(status, event) else { continue };
+                if plan.partial_refund {
+                    assert_eq!((plan.stock, plan.claims), (StockMove::Return, ClaimMove::None));
+                    continue;
+                }
                 let expected = match (status.holds_stock(), plan.to.holds_stock()) {
                     (true, false) => StockMove::Release,
                     (false, true) => StockMove::Hold,
@@ -255,7 +339,7 @@ mod tests {
                 let claims = match plan.stock {
                     StockMove::Release => ClaimMove::GiveBack,
                     StockMove::Hold => ClaimMove::Retake,
-                    StockMove::None => ClaimMove::None,
+                    StockMove::None | StockMove::Return => ClaimMove::None,
                 };
                 assert_eq!(plan.claims, claims, "{status:?} + {event:?}");
             }
@@ -265,7 +349,13 @@ mod tests {
     #[test]
     fn the_whole_matrix() {
         use Decision::{Ignore, RefundPayment, Refuse};
-        let cancel = |within_window, refund_pending| OrderEvent::CancelRequested { within_window, refund_pending };
+        let cancel = |within_window, refund_pending| OrderEvent::CancelRequested {
+            within_window,
+            shipped: false,
+            refund_pending,
+        };
+        let shipped = OrderEvent::CancelRequested { within_window: true, shipped: true, refund_pending: false };
+        let ship = |from| OrderEvent::Fulfil { from, to: FulfilmentStatus::Shipped, pickup: false };
         let paid_by = |same_payment| OrderEvent::PaymentSucceeded { same_payment };
         let cases: Vec<(OrderStatus, OrderEvent, &str)> = vec![
             (PendingPayment, paid_by(false), "paid"),
@@ -288,6 +378,14 @@ mod tests {
             (Cancelled, OrderEvent::PaymentFailed, "ignore"),
             (Cancelled, cancel(true, true), "ignore"),
             (Cancelled, cancel(true, false), "not_cancellable"),
+            (Paid, shipped, "shipped"),
+            (Paid, ship(None), "paid"),
+            (Paid, ship(Some(FulfilmentStatus::Shipped)), "fulfilment_step"),
+            (PendingPayment, ship(None), "not_paid"),
+            (Cancelled, ship(None), "not_paid"),
+            (Paid, OrderEvent::RefundRequested, "paid"),
+            (Cancelled, OrderEvent::RefundRequested, "not_paid"),
+            (PendingPayment, OrderEvent::RefundRequested, "not_paid"),
         ];
         for (status, event, expected) in cases {
             let got = match plan(status, event) {
@@ -296,6 +394,9 @@ mod tests {
                 RefundPayment => "refund_payment",
                 Refuse(Refusal::NotCancellable) => "not_cancellable",
                 Refuse(Refusal::CancellationWindowElapsed) => "window_elapsed",
+                Refuse(Refusal::Shipped) => "shipped",
+                Refuse(Refusal::NotPaid) => "not_paid",
+                Refuse(Refusal::FulfilmentStep) => "fulfilment_step",
             };
             assert_eq!(got, expected, "{status:?} + {event:?}");
         }
@@ -325,7 +426,7 @@ mod tests {
         let Decision::Apply(expired) = plan(PendingPayment, OrderEvent::HoldExpired) else { panic!("expired") };
         assert!(expired.notices.is_empty() && expired.events.is_empty());
 
-        let cancel = OrderEvent::CancelRequested { within_window: true, refund_pending: false };
+        let cancel = OrderEvent::CancelRequested { within_window: true, shipped: false, refund_pending: false };
         let Decision::Apply(refunded) = plan(Paid, cancel) else { panic!("cancelled") };
         assert_eq!(
             (refunded.refund, refunded.commission, refunded.cart),
@@ -336,5 +437,16 @@ mod tests {
         let Decision::Apply(pending) = plan(PendingPayment, cancel) else { panic!("cancelled") };
         assert_eq!((pending.refund, pending.cart), (false, CartMove::Unlock));
         assert_eq!(pending.notices, vec![Notice::Cancelled { refunded: false }]);
+
+        let ready = OrderEvent::Fulfil { from: None, to: FulfilmentStatus::ReadyForPickup, pickup: true };
+        let Decision::Apply(ready) = plan(Paid, ready) else { panic!("ready") };
+        assert_eq!(ready.notices, vec![Notice::Fulfilment(FulfilmentStatus::ReadyForPickup)]);
+        assert_eq!((ready.stock, ready.refund, ready.commission), (StockMove::None, false, CommissionMove::None));
+
+        let Decision::Apply(partial) = plan(Paid, OrderEvent::RefundRequested) else { panic!("refunded") };
+        assert_eq!(
+            (partial.notices, partial.refund, partial.commission),
+            (vec![Notice::Refunded], false, CommissionMove::None)
+        );
     }
 }

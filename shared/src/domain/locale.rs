@@ -29,7 +29,7 @@ impl Locale {
         Self::ALL
             .into_iter()
             .find(|l| l.code() == raw)
-            .ok_or_else(|| DomainError::invalid_field("locale", "locale must be fr or en"))
+            .ok_or_else(|| DomainError::invalid("/locale", "locale must be fr or en"))
     }
 
     /// The language an `Accept-Language` header prefers most among ours (`fr-CA` is `fr`);

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod email;
 pub mod error;
+pub mod fulfilment;
 pub mod lifecycle;
 pub mod locale;
 pub mod money;

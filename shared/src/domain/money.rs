@@ -24,10 +24,10 @@ impl Cents {
         Self::parse(cents, "an amount in cents")
     }
 
-    /// An amount given as `field`, which the refusal names.
+    /// An amount given as the body's field `field`, which the refusal names.
     pub fn parse(raw: i64, field: &str) -> Result<Self, DomainError> {
         if raw < 0 {
-            return Err(DomainError::invalid(format!("{field} must not be negative")));
+            return Err(DomainError::invalid(pointer(field), format!("{field} must not be negative")));
         }
         Ok(Self(raw))
     }
@@ -79,6 +79,15 @@ impl std::iter::Sum for Cents {
     }
 }
 
+/// The pointer of a body's field `name`; a value not named by a field ("an amount in
+/// cents") is the value itself, wherever serde found it.
+fn pointer(name: &str) -> String {
+    match name.contains(' ') {
+        true => String::new(),
+        false => format!("/{name}"),
+    }
+}
+
 /// "24,90 €": how amounts read on pages and emails.
 pub fn format_amount(cents: i64, currency: &str) -> String {
     let sign = if cents < 0 { "-" } else { "" };
@@ -123,7 +132,7 @@ impl Percent {
             .ok()
             .filter(|p| *p <= 100)
             .map(Self)
-            .ok_or_else(|| DomainError::invalid(format!("{field} must be an integer from 0 to 100")))
+            .ok_or_else(|| DomainError::invalid(pointer(field), format!("{field} must be an integer from 0 to 100")))
     }
 
     pub fn value(self) -> u8 {
@@ -145,11 +154,9 @@ impl Quantity {
     }
 
     pub fn parse(raw: i64) -> Result<Self, DomainError> {
-        u32::try_from(raw)
-            .ok()
-            .filter(|q| (1..=Self::MAX).contains(q))
-            .map(Self)
-            .ok_or_else(|| DomainError::invalid(format!("quantity must be an integer from 1 to {}", Self::MAX)))
+        u32::try_from(raw).ok().filter(|q| (1..=Self::MAX).contains(q)).map(Self).ok_or_else(|| {
+            DomainError::invalid("/quantity", format!("quantity must be an integer from 1 to {}", Self::MAX))
+        })
     }
 
     pub fn units(self) -> u32 {
@@ -238,10 +245,10 @@ mod tests {
     fn amounts_are_zero_or_more() {
         assert_eq!(Cents::new(0).map(Cents::cents), Ok(0));
         assert_eq!(Cents::new(2490).map(Cents::cents), Ok(2490));
-        assert_eq!(Cents::new(-1), Err(DomainError::invalid("an amount in cents must not be negative")));
+        assert_eq!(Cents::new(-1), Err(DomainError::invalid("", "an amount in cents must not be negative")));
         assert_eq!(
             Cents::parse(-5, "home_delivery_fee_cents"),
-            Err(DomainError::invalid("home_delivery_fee_cents must not be negative"))
+            Err(DomainError::invalid("/home_delivery_fee_cents", "home_delivery_fee_cents must not be negative"))
         );
     }
 
@@ -266,7 +273,7 @@ mod tests {
         assert_eq!(Percent::fixed(5), Percent(5));
         assert_eq!(
             Percent::parse(-1, "discount_percent"),
-            Err(DomainError::invalid("discount_percent must be an integer from 0 to 100"))
+            Err(DomainError::invalid("/discount_percent", "discount_percent must be an integer from 0 to 100"))
         );
     }
 

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
+use super::fulfilment::{Fulfilment, FulfilmentStatus};
 use super::pricing::PricedLine;
 use super::settings::Settings;
 use super::{Cents, Percent};
@@ -58,6 +59,7 @@ pub struct Address {
 }
 
 impl Address {
+    /// Every line filled in; refusals point into the address (`/city`).
     fn validate(self) -> Result<Self, DomainError> {
         let required = [
             ("name", &self.name),
@@ -69,61 +71,35 @@ impl Address {
         for (field, value) in required {
             let value = value.trim();
             if value.is_empty() || value.chars().count() > 200 || value.chars().any(char::is_control) {
-                return Err(DomainError::invalid(format!(
-                    "delivery.address.{field} is required (at most 200 characters)"
-                )));
+                let message = format!("{field} is required (at most 200 characters)");
+                return Err(DomainError::invalid(format!("/{field}"), message));
             }
         }
         if self.line2.as_ref().is_some_and(|l| l.chars().count() > 200) {
-            return Err(DomainError::invalid("delivery.address.line2 is at most 200 characters"));
+            return Err(DomainError::invalid("/line2", "line2 is at most 200 characters"));
         }
         Ok(self)
     }
 }
 
-/// The delivery as the checkout body gives it, tagged by `mode`: a mode other than
-/// `pickup` or `home`, a missing one, or a field the mode does not take is refused while
-/// the body is read (400 `invalid_request`, as when this was checked later).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMode {
+    Pickup,
+    Home,
+}
+
+/// The delivery as a body gives it: `mode`, and the field that mode takes (the other
+/// one absent or null). `validate` names the field a mode misses or does not take, so a
+/// form can show it beside that field.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(from = "DeliveryBody")]
-pub enum DeliveryRequest {
-    Pickup { pickup_point_id: String },
-    Home { address: Address },
-}
-
-/// The body's shape. The other mode's field may still be given as null, as the body took
-/// it before it was typed; any value there is refused.
-#[derive(Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
-enum DeliveryBody {
-    Pickup {
-        pickup_point_id: String,
-        #[serde(default, rename = "address", deserialize_with = "null_only")]
-        _no_address: (),
-    },
-    Home {
-        address: Address,
-        #[serde(default, rename = "pickup_point_id", deserialize_with = "null_only")]
-        _no_pickup_point: (),
-    },
-}
-
-/// Absent or null only. (Not `Option<()>`: the tagged body is buffered, and serde reads a
-/// buffered `{}` as `()`.)
-fn null_only<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
-    match Option::<serde::de::IgnoredAny>::deserialize(deserializer)? {
-        None => Ok(()),
-        Some(_) => Err(serde::de::Error::custom("pickup delivery takes no address, home delivery no pickup_point_id")),
-    }
-}
-
-impl From<DeliveryBody> for DeliveryRequest {
-    fn from(body: DeliveryBody) -> Self {
-        match body {
-            DeliveryBody::Pickup { pickup_point_id, .. } => Self::Pickup { pickup_point_id },
-            DeliveryBody::Home { address, .. } => Self::Home { address },
-        }
-    }
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRequest {
+    pub mode: DeliveryMode,
+    #[serde(default)]
+    pub pickup_point_id: Option<String>,
+    #[serde(default)]
+    pub address: Option<Address>,
 }
 
 /// A validated delivery, as orders keep it.
@@ -143,26 +119,41 @@ pub struct PickupPointRef<'a> {
 impl DeliveryRequest {
     /// Which pickup point to look up, if any.
     pub fn pickup_point_id(&self) -> Option<&str> {
-        match self {
-            Self::Pickup { pickup_point_id } => Some(pickup_point_id),
-            Self::Home { .. } => None,
+        match self.mode {
+            DeliveryMode::Pickup => self.pickup_point_id.as_deref(),
+            DeliveryMode::Home => None,
         }
     }
 
     /// The delivery the order keeps: the pickup point (looked up by `pickup_point_id`)
-    /// must exist, the home address must be filled in.
+    /// must exist, the home address must be filled in. Refusals point into the delivery.
     pub fn validate(self, pickup_point: Option<PickupPointRef<'_>>) -> Result<Delivery, DomainError> {
-        match self {
-            Self::Pickup { pickup_point_id } => {
-                let point =
-                    pickup_point.ok_or_else(|| DomainError::invalid(format!("no pickup point {pickup_point_id}")))?;
+        match (self.mode, self.pickup_point_id, self.address) {
+            (DeliveryMode::Pickup, _, Some(_)) => {
+                Err(DomainError::invalid("/address", "pickup delivery takes no address"))
+            }
+            (DeliveryMode::Pickup, None, None) => {
+                Err(DomainError::invalid("/pickup_point_id", "pickup_point_id is required for pickup delivery"))
+            }
+            (DeliveryMode::Pickup, Some(pickup_point_id), None) => {
+                let point = pickup_point.ok_or_else(|| {
+                    DomainError::invalid("/pickup_point_id", format!("there is no pickup point {pickup_point_id}"))
+                })?;
                 Ok(Delivery::Pickup {
                     pickup_point_id,
                     name: point.name.to_string(),
                     address: point.address.to_string(),
                 })
             }
-            Self::Home { address } => Ok(Delivery::Home { address: address.validate()? }),
+            (DeliveryMode::Home, Some(_), _) => {
+                Err(DomainError::invalid("/pickup_point_id", "home delivery takes no pickup_point_id"))
+            }
+            (DeliveryMode::Home, None, None) => {
+                Err(DomainError::invalid("/address", "address is required for home delivery"))
+            }
+            (DeliveryMode::Home, None, Some(address)) => {
+                Ok(Delivery::Home { address: address.validate().map_err(|e| e.within("/address"))? })
+            }
         }
     }
 }
@@ -185,13 +176,13 @@ pub struct Gift {
 }
 
 impl Gift {
-    /// A gift is delivered home and its message fits on a card.
+    /// A gift is delivered home and its message fits on a card; refusals point into the gift.
     pub fn validate(self, delivery: &Delivery) -> Result<Self, DomainError> {
         if !matches!(delivery, Delivery::Home { .. }) {
-            return Err(DomainError::invalid("a gift is delivered home: choose home delivery"));
+            return Err(DomainError::invalid("", "a gift is delivered home: choose home delivery"));
         }
         if self.message.as_ref().is_some_and(|m| m.chars().count() > 500) {
-            return Err(DomainError::invalid("gift.message is at most 500 characters"));
+            return Err(DomainError::invalid("/message", "message is at most 500 characters"));
         }
         Ok(self)
     }
@@ -211,6 +202,18 @@ pub struct HistoryEntry {
     pub status: OrderStatus,
     #[serde(with = "crate::clock::secs")]
     pub at: DateTime<Utc>,
+    /// A fulfilment step of a paid order (its status stays `paid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<FulfilmentStatus>,
+    /// An operator's refund of this many cents (its status stays as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_cents: Option<i64>,
+}
+
+impl HistoryEntry {
+    pub fn status(status: OrderStatus, at: DateTime<Utc>) -> Self {
+        Self { status, at, fulfilment: None, refunded_cents: None }
+    }
 }
 
 /// The order-level discounts (unit discounts are in the lines' prices).
@@ -302,7 +305,18 @@ pub struct Order {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// `pending` while a cancelled paid order's refund has not gone through, then `refunded`.
     pub refund_status: Option<RefundStatus>,
+    /// Refunded by operators so far (partial refunds; absent while none); a cancellation
+    /// refunds the rest.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded_cents: i64,
+    /// Where a paid order stands after payment; absent until an operator starts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<Fulfilment>,
     pub history: Vec<HistoryEntry>,
+}
+
+fn is_zero(cents: &i64) -> bool {
+    *cents == 0
 }
 
 impl Order {
@@ -354,33 +368,45 @@ mod tests {
         read(serde_json::json!({"mode": "home", "address": address()})).expect("a home delivery")
     }
 
+    fn refused_at(delivery: serde_json::Value) -> Option<String> {
+        let point = PickupPointRef { name: "R", address: "A" };
+        match read(delivery.clone()) {
+            Err(_) => Some("(read)".to_string()),
+            Ok(request) => match request.validate(Some(point)) {
+                Err(DomainError::Invalid { field, .. }) => Some(field),
+                _ => None,
+            },
+        }
+    }
+
     #[test]
     fn the_mode_says_what_a_delivery_request_carries() {
         let pickup = read(serde_json::json!({"mode": "pickup", "pickup_point_id": "pp"})).expect("a pickup");
-        assert_eq!(pickup, DeliveryRequest::Pickup { pickup_point_id: "pp".into() });
         assert_eq!(pickup.pickup_point_id(), Some("pp"));
-        assert!(matches!(home(), DeliveryRequest::Home { .. }));
         assert_eq!(home().pickup_point_id(), None);
         // The other mode's field as null, as the body always took it.
-        assert!(read(serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": null})).is_ok());
-        assert!(read(serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": null})).is_ok());
+        assert_eq!(refused_at(serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": null})), None);
+        assert_eq!(
+            refused_at(serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": null})),
+            None
+        );
         let refused = [
-            serde_json::json!({"mode": "drone"}),
-            serde_json::json!({"mode": "Pickup", "pickup_point_id": "pp"}),
-            serde_json::json!({"mode": null, "pickup_point_id": "pp"}),
-            serde_json::json!({"pickup_point_id": "pp"}),
-            serde_json::json!({"mode": "pickup"}),
-            serde_json::json!({"mode": "pickup", "pickup_point_id": null}),
-            serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": address()}),
-            serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": {}}),
-            serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": ""}),
-            serde_json::json!({"mode": "home"}),
-            serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": "pp"}),
-            serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": {}}),
-            serde_json::json!({"mode": "home", "address": address(), "floor": 3}),
+            (serde_json::json!({"mode": "drone"}), "(read)"),
+            (serde_json::json!({"mode": "Pickup", "pickup_point_id": "pp"}), "(read)"),
+            (serde_json::json!({"mode": null, "pickup_point_id": "pp"}), "(read)"),
+            (serde_json::json!({"pickup_point_id": "pp"}), "(read)"),
+            (serde_json::json!({"mode": "pickup"}), "/pickup_point_id"),
+            (serde_json::json!({"mode": "pickup", "pickup_point_id": null}), "/pickup_point_id"),
+            (serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": address()}), "/address"),
+            (serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": {}}), "(read)"),
+            (serde_json::json!({"mode": "pickup", "pickup_point_id": "pp", "address": ""}), "(read)"),
+            (serde_json::json!({"mode": "home"}), "/address"),
+            (serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": "pp"}), "/pickup_point_id"),
+            (serde_json::json!({"mode": "home", "address": address(), "pickup_point_id": {}}), "(read)"),
+            (serde_json::json!({"mode": "home", "address": address(), "floor": 3}), "(read)"),
         ];
-        for delivery in refused {
-            assert!(read(delivery.clone()).is_err(), "{delivery}");
+        for (delivery, field) in refused {
+            assert_eq!(refused_at(delivery.clone()).as_deref(), Some(field), "{delivery}");
         }
     }
 
@@ -388,11 +414,14 @@ mod tests {
     fn deliveries_need_what_their_mode_needs() {
         assert!(home().validate(None).is_ok());
         let mut blank = home();
-        if let DeliveryRequest::Home { address } = &mut blank {
+        if let Some(address) = &mut blank.address {
             address.city = " ".into();
         }
-        assert!(blank.validate(None).is_err());
-        let pickup = DeliveryRequest::Pickup { pickup_point_id: "pp".into() };
+        assert_eq!(
+            blank.validate(None),
+            Err(DomainError::invalid("/address/city", "city is required (at most 200 characters)"))
+        );
+        let pickup = read(serde_json::json!({"mode": "pickup", "pickup_point_id": "pp"})).expect("a pickup");
         assert!(pickup.clone().validate(None).is_err(), "unknown pickup point");
         assert!(pickup.validate(Some(PickupPointRef { name: "R", address: "A" })).is_ok());
     }

@@ -11,15 +11,16 @@ const MAX_ID_LEN: usize = 64;
 /// A payment method as a client names it (checkout's `payment_method`, the DELETE path):
 /// 1 to 64 letters, digits, `_` or `-`. Anything else is malformed (400), while a
 /// well-formed name that is neither a method kind nor one of the caller's saved ids is
-/// not found (404).
-pub fn parse_id(id: &str) -> Result<&str, DomainError> {
+/// not found (404). `field` names where the request gave it (`payment_method`).
+pub fn parse_id<'a>(id: &'a str, field: &str) -> Result<&'a str, DomainError> {
     let well_formed =
         (1..=MAX_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     match well_formed {
         true => Ok(id),
-        false => Err(DomainError::invalid(format!(
-            "payment_method must be a method kind or a saved payment_method_id (at most {MAX_ID_LEN} letters, digits, _ or -)"
-        ))),
+        false => Err(DomainError::invalid(
+            format!("/{field}"),
+            format!("{field} must be a method kind or a saved payment_method_id (at most {MAX_ID_LEN} letters, digits, _ or -)"),
+        )),
     }
 }
 
@@ -144,11 +145,11 @@ mod tests {
     #[test]
     fn ids_are_malformed_or_well_formed() {
         for good in ["pm_abc", "pm_0123456789abcdef01234567", "pm_nope", "pm_a-b_c", "bitcoin"] {
-            assert!(parse_id(good).is_ok(), "{good}");
+            assert!(parse_id(good, "payment_method").is_ok(), "{good}");
         }
         let long = format!("pm_{}", "a".repeat(62));
         for bad in ["", "card ", "pm_é", "pm_a/b", "pm_a.b", "../x", long.as_str()] {
-            assert!(parse_id(bad).is_err(), "{bad}");
+            assert!(parse_id(bad, "payment_method").is_err(), "{bad}");
         }
     }
 

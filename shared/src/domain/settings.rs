@@ -32,21 +32,22 @@ impl Default for ShopIdentity {
 
 impl ShopIdentity {
     fn validate(self) -> Result<Self, DomainError> {
-        let fields = [("shop.name", &self.name), ("shop.legal_name", &self.legal_name)];
+        let fields = [("name", &self.name), ("legal_name", &self.legal_name)];
         for (field, value) in fields {
             if value.trim().is_empty() {
-                return Err(DomainError::invalid(format!("{field} must not be empty")));
+                return Err(DomainError::invalid(format!("/{field}"), format!("shop.{field} must not be empty")));
             }
         }
         let all = [
-            ("shop.name", &self.name),
-            ("shop.legal_name", &self.legal_name),
-            ("shop.address", &self.address),
-            ("shop.vat_number", &self.vat_number),
+            ("name", &self.name),
+            ("legal_name", &self.legal_name),
+            ("address", &self.address),
+            ("vat_number", &self.vat_number),
         ];
         for (field, value) in all {
             if value.chars().count() > 200 || value.chars().any(char::is_control) {
-                return Err(DomainError::invalid(format!("{field} is at most 200 printable characters")));
+                let message = format!("shop.{field} is at most 200 printable characters");
+                return Err(DomainError::invalid(format!("/{field}"), message));
             }
         }
         Ok(self)
@@ -151,9 +152,9 @@ impl Settings {
             ("cancellation_window_minutes", self.cancellation_window_minutes, 0, 30 * 24 * 60),
             ("payment_session_minutes", self.payment_session_minutes, 1, 24 * 60),
             ("home_delivery_fee_cents", self.home_delivery_fee_cents.cents(), 0, MAX_FEE_CENTS),
-            ("gift_fees_cents.simple", self.gift_fees_cents.simple.cents(), 0, MAX_FEE_CENTS),
-            ("gift_fees_cents.birthday", self.gift_fees_cents.birthday.cents(), 0, MAX_FEE_CENTS),
-            ("gift_fees_cents.wedding", self.gift_fees_cents.wedding.cents(), 0, MAX_FEE_CENTS),
+            ("gift_fees_cents/simple", self.gift_fees_cents.simple.cents(), 0, MAX_FEE_CENTS),
+            ("gift_fees_cents/birthday", self.gift_fees_cents.birthday.cents(), 0, MAX_FEE_CENTS),
+            ("gift_fees_cents/wedding", self.gift_fees_cents.wedding.cents(), 0, MAX_FEE_CENTS),
             ("low_stock_threshold", self.low_stock_threshold, 0, 1_000_000),
             ("trial_days", self.trial_days, 0, 365),
             ("sale_unit_limit", self.sale_unit_limit, 1, 10_000),
@@ -163,14 +164,17 @@ impl Settings {
         ];
         for (field, value, low, high) in ranges {
             if !(low..=high).contains(&value) {
-                return Err(DomainError::invalid(format!("{field} must be from {low} to {high}")));
+                let name = field.rsplit('/').next().unwrap_or(field);
+                return Err(DomainError::invalid(format!("/{field}"), format!("{name} must be from {low} to {high}")));
             }
         }
         if !(1..=365).contains(&self.card_expiry_notice_days) {
-            return Err(DomainError::invalid("card_expiry_notice_days must be from 1 to 365"));
+            let message = "card_expiry_notice_days must be from 1 to 365";
+            return Err(DomainError::invalid("/card_expiry_notice_days", message));
         }
         if self.stock_manager_emails.len() > MAX_MANAGER_EMAILS {
-            return Err(DomainError::invalid(format!("stock_manager_emails lists at most {MAX_MANAGER_EMAILS}")));
+            let message = format!("stock_manager_emails lists at most {MAX_MANAGER_EMAILS}");
+            return Err(DomainError::invalid("/stock_manager_emails", message));
         }
         let emails = self
             .stock_manager_emails
@@ -178,11 +182,14 @@ impl Settings {
             .enumerate()
             .map(|(i, e)| {
                 Email::parse(e).map(|e| e.to_string()).map_err(|refused| {
-                    DomainError::invalid_field("stock_manager_emails", format!("stock_manager_emails[{i}]: {refused}"))
+                    DomainError::invalid(
+                        format!("/stock_manager_emails/{i}"),
+                        format!("stock_manager_emails[{i}]: {refused}"),
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let shop = self.shop.validate()?;
+        let shop = self.shop.validate().map_err(|e| e.within("/shop"))?;
         Ok(Self { stock_manager_emails: emails, shop, ..self })
     }
 }

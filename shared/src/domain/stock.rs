@@ -19,7 +19,7 @@ impl StockShards {
 
     pub fn parse(count: i64) -> Result<Self, DomainError> {
         u8::try_from(count).ok().filter(|c| (1..=Self::MAX).contains(c)).map(Self).ok_or_else(|| {
-            DomainError::invalid_field("stock_shards", format!("stock_shards must be from 1 to {}", Self::MAX))
+            DomainError::invalid("/stock_shards", format!("stock_shards must be from 1 to {}", Self::MAX))
         })
     }
 

@@ -2,6 +2,7 @@ use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
+use crate::http::refusal;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -17,16 +18,26 @@ fn bounded_body(req: &Request) -> Result<&[u8], ApiError> {
 /// fields, so a client can never slip in a price, a status or a stock.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = bounded_body(req)?;
+    read_json(bytes)
+}
+
+/// JSON bytes into a type, a refusal naming the field it is about (`details.field`).
+pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
-        return Err(ApiError::invalid("a JSON body is required"));
+        return Err(ApiError::invalid("", "a JSON body is required"));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+    let mut body = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut body).map_err(refusal::json_refusal)?;
+    // Trailing characters after the value are a body that is not JSON, as serde_json says.
+    body.end().map_err(|_| ApiError::invalid("", "the body is not valid JSON (characters after its end)"))?;
+    Ok(value)
 }
 
 /// A form-encoded body (the hosted payment page posts one).
 pub fn form_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = bounded_body(req)?;
-    serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::invalid(format!("invalid form: {e}")))
+    let form = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(bytes));
+    serde_path_to_error::deserialize(form).map_err(refusal::form_refusal)
 }
 
 /// The longest id Capsule makes or accepts (products, orders, sessions, codes): anything
@@ -45,7 +56,7 @@ pub fn path_id(req: &Request, name: &str, absent: ApiError) -> Result<String, Ap
         .path_parameters()
         .first(name)
         .map(str::to_string)
-        .ok_or_else(|| ApiError::invalid(format!("missing path parameter {name}")))?;
+        .ok_or_else(|| ApiError::Internal(format!("the route has no path parameter {name}")))?;
     match value.chars().count() > MAX_ID_CHARS {
         true => Err(absent),
         false => Ok(value),

@@ -4,10 +4,11 @@ mod body;
 pub mod error;
 mod origins;
 mod page;
+mod refusal;
 pub mod routes;
 
 pub use auth::{issue_token, Caller, Role};
-pub use body::{form_body, json_body, path_id, path_param, query_param, MAX_BODY_BYTES, MAX_ID_CHARS};
+pub use body::{form_body, json_body, path_id, path_param, query_param, read_json, MAX_BODY_BYTES, MAX_ID_CHARS};
 pub use origins::{cors, origin_of, with_param, AllowedOrigins, MAX_RETURN_URL_CHARS};
 pub use page::{Cursor, Page, PageRequest};
 pub use routes::Route;
@@ -45,13 +46,46 @@ pub fn no_content() -> HttpResult {
 /// only to `redirect_origins` besides, the storefront's return URLs), no other site frames
 /// it or learns where the buyer came from.
 pub fn html(status: u16, page: String, style: &str, redirect_origins: &[String]) -> HttpResult {
+    html_with_script(status, page, style, redirect_origins, None)
+}
+
+/// A page that runs one script of its own (`inline`, allowed by its hash) with a provider's
+/// library from `origin` (Stripe.js: its script, its frames, its API); nothing else runs.
+pub struct PageScript<'a> {
+    pub inline: &'a str,
+    pub origin: &'a str,
+    pub api_origin: &'a str,
+    /// Other origins the library frames (Stripe's 3-D Secure pages).
+    pub frames: &'a [&'a str],
+}
+
+fn sha256_base64(text: &str) -> String {
     use base64::Engine;
     use sha2::Digest;
-    let style_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+pub fn html_with_script(
+    status: u16,
+    page: String,
+    style: &str,
+    redirect_origins: &[String],
+    script: Option<&PageScript>,
+) -> HttpResult {
+    let style_hash = sha256_base64(style);
     // Browsers hold the redirect that answers a form post to `form-action` too.
     let form_action: String = redirect_origins.iter().map(|o| format!(" {o}")).collect();
+    let scripts = script.map_or_else(String::new, |s| {
+        format!(
+            "; script-src 'sha256-{}' {origin}; frame-src {origin}{frames}; connect-src {api}",
+            sha256_base64(s.inline),
+            origin = s.origin,
+            frames = s.frames.iter().map(|f| format!(" {f}")).collect::<String>(),
+            api = s.api_origin
+        )
+    });
     let policy = format!(
-        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'sha256-{style_hash}'; form-action 'self'{form_action}; frame-ancestors 'none'; base-uri 'none'{scripts}"
     );
     Response::builder()
         .status(status)
@@ -162,6 +196,24 @@ pub fn base_url(config: &crate::config::Config, req: &lambda_http::Request) -> S
 mod tests {
     use super::*;
     use crate::store::{Cancellation, StoreError};
+
+    #[test]
+    fn a_scripted_page_runs_only_its_own_script_and_the_providers() {
+        let script = PageScript {
+            inline: "go()",
+            origin: "https://js.stripe.com",
+            api_origin: "https://api.stripe.com",
+            frames: &["https://hooks.stripe.com"],
+        };
+        let response = html_with_script(200, "<p>".into(), "p{}", &[], Some(&script)).expect("a page");
+        let policy = response.headers()["content-security-policy"].to_str().expect("ascii");
+        assert!(policy.starts_with("default-src 'none';"), "{policy}");
+        assert!(policy.contains(&format!("script-src 'sha256-{}' https://js.stripe.com;", sha256_base64("go()"))));
+        assert!(policy.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"), "{policy}");
+        assert!(policy.ends_with("connect-src https://api.stripe.com"), "{policy}");
+        let plain = html(200, "<p>".into(), "p{}", &[]).expect("a page");
+        assert!(!plain.headers()["content-security-policy"].to_str().expect("ascii").contains("script-src"));
+    }
 
     #[test]
     fn a_change_given_up_on_for_contention_is_a_503_to_try_again_shortly() {

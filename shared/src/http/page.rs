@@ -24,7 +24,7 @@ impl Cursor {
 
     pub fn decode(raw: &str) -> Result<Self, ApiError> {
         if raw.len() > 2 * super::MAX_ID_CHARS * 2 {
-            return Err(ApiError::invalid("cursor is not one this API returned"));
+            return Err(ApiError::invalid("/cursor", "cursor is not one this API returned"));
         }
         URL_SAFE_NO_PAD
             .decode(raw)
@@ -33,7 +33,7 @@ impl Cursor {
             // An empty one (`?cursor=`) would start the query at no key at all.
             .filter(|position| !position.is_empty())
             .map(Cursor)
-            .ok_or_else(|| ApiError::invalid("cursor is not one this API returned"))
+            .ok_or_else(|| ApiError::invalid("/cursor", "cursor is not one this API returned"))
     }
 }
 
@@ -45,7 +45,7 @@ impl PageRequest {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| ApiError::invalid("limit must be an integer from 1 to 100"))?,
+                .ok_or_else(|| ApiError::invalid("/limit", "limit must be an integer from 1 to 100"))?,
         };
         let cursor = query_param(req, "cursor").map(|c| Cursor::decode(&c)).transpose()?;
         Ok(Self { limit, cursor })

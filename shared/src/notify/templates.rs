@@ -268,12 +268,56 @@ pub fn payment_failed(voice: &Voice, order: &OrderRecord, reason: Option<&str>) 
 pub fn order_cancelled(voice: &Voice, order: &OrderRecord, refunded: bool) -> EmailMessage {
     let mut lines = vec![voice.text("order-cancelled-body", &[("reference", reference(order))])];
     if refunded {
-        let args =
-            [("amount", amount(voice, order, order.total_cents).into()), ("method", payment_text(voice, order).into())];
+        // What operators' partial refunds have not already given back.
+        let left = order.total_cents - order.refunded_cents;
+        let args = [("amount", amount(voice, order, left).into()), ("method", payment_text(voice, order).into())];
         lines.push(voice.text("order-cancelled-refund", &args));
     }
     let subject = voice.text("order-cancelled-subject", &[("reference", reference(order))]);
     voice.lines(&order.email, subject, &voice.label("order-cancelled-title"), &lines)
+}
+
+/// A fulfilment step of a paid order, as the buyer is told it.
+pub fn fulfilment(voice: &Voice, order: &OrderRecord) -> EmailMessage {
+    use crate::domain::fulfilment::FulfilmentStatus as F;
+    let at = [("reference", reference(order))];
+    let Some(fulfilment) = &order.fulfilment else {
+        return order_update(voice, order, "order-moved-title", vec![voice.text("order-moved-body", &at)]);
+    };
+    let (title, lines) = match fulfilment.status {
+        F::Preparing => ("preparing-title", vec![voice.text("preparing-body", &at)]),
+        F::Shipped => {
+            let carrier = fulfilment.carrier.clone().unwrap_or_else(|| voice.label("our-carrier"));
+            let tracking = fulfilment.tracking_number.as_deref().unwrap_or("—");
+            let args = [("reference", reference(order)), ("carrier", carrier.into()), ("tracking", tracking.into())];
+            ("shipped-title", vec![voice.text("shipped-body", &args)])
+        }
+        F::ReadyForPickup => (
+            "ready-for-pickup-title",
+            vec![voice.text("ready-for-pickup-body", &at), delivery_text(voice, &order.delivery)],
+        ),
+        F::Delivered => ("delivered-title", vec![voice.text("delivered-body", &at)]),
+        F::PickedUp => ("picked-up-title", vec![voice.text("picked-up-body", &at)]),
+    };
+    order_update(voice, order, title, lines)
+}
+
+/// Part of a paid order refunded by the shop.
+pub fn partly_refunded(voice: &Voice, order: &OrderRecord, amount_cents: i64) -> EmailMessage {
+    let args = [
+        ("amount", amount(voice, order, amount_cents).into()),
+        ("reference", reference(order)),
+        ("method", payment_text(voice, order).into()),
+    ];
+    order_update(voice, order, "partly-refunded-title", vec![voice.text("partly-refunded-body", &args)])
+}
+
+/// An email about a paid order's progress, its subject naming the step (`title`) and the order.
+fn order_update(voice: &Voice, order: &OrderRecord, title: &str, lines: Vec<String>) -> EmailMessage {
+    let title = voice.label(title);
+    let subject =
+        voice.text("order-update-subject", &[("title", title.as_str().into()), ("reference", reference(order))]);
+    voice.lines(&order.email, subject, &title, &lines)
 }
 
 pub fn late_payment_refunded(voice: &Voice, order: &OrderRecord, amount_cents: i64) -> EmailMessage {

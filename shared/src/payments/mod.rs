@@ -1,5 +1,6 @@
 //! Payments: the `PaymentProvider` trait checkout and cancellation talk to, the built-in
-//! sandbox provider (hosted page, signed webhook), and the method kinds it accepts.
+//! sandbox provider (hosted page, signed webhook), Stripe, and the method kinds the page
+//! accepts.
 pub mod methods;
 pub mod sandbox;
 pub mod signature;
@@ -11,6 +12,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::PaymentProviderKind;
 use crate::App;
 use methods::MethodDetails;
 
@@ -94,10 +96,15 @@ pub struct Session {
     pub record: Option<crate::store::Write>,
 }
 
-/// A payment to give back in full, naming what it paid for: its order or its subscription.
+/// A payment to give back, in full or `amount_cents` of it, naming what it paid for: its
+/// order or its subscription.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefundRequest {
     pub payment_id: String,
+    /// One of several refunds of the payment (an operator's partial refund): its own id,
+    /// which keeps it apart from the others at the provider. None: the payment's one refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<String>,
     pub order_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
@@ -143,7 +150,14 @@ pub trait PaymentProvider: Send + Sync {
     /// cancelled, or paid otherwise); nothing if it was completed or expired meanwhile.
     fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>>;
 
-    /// Refunds a payment in full; idempotent for one payment.
+    /// Forgets a saved method its owner deleted (idempotent); the sandbox keeps its test
+    /// tokens, which nothing charges any more.
+    fn forget_method<'a>(&'a self, _app: &'a App, _token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Refunds `amount_cents` of a payment; idempotent for one payment and `refund_id`
+    /// (`RefundRequest::idempotency_id`).
     fn refund<'a>(
         &'a self,
         app: &'a App,
@@ -152,8 +166,59 @@ pub trait PaymentProvider: Send + Sync {
     ) -> BoxFuture<'a, Result<(), PaymentError>>;
 }
 
-pub fn provider() -> &'static dyn PaymentProvider {
-    &sandbox::Sandbox
+/// The provider the deployment chose (`PAYMENT_PROVIDER`): it opens the hosted page's
+/// sessions (whatever kind the buyer picked: the page offers them all) and closes them.
+pub fn provider(app: &App) -> &'static dyn PaymentProvider {
+    match app.config.payment_provider {
+        PaymentProviderKind::Sandbox => &sandbox::Sandbox,
+        PaymentProviderKind::Stripe => &stripe::provider::StripeProvider,
+    }
+}
+
+/// The provider that takes (charges, refunds) payments of this method kind: the method
+/// registry says which kinds Capsule serves itself whatever the deployment chose.
+pub fn provider_for(app: &App, method_type: &str) -> &'static dyn PaymentProvider {
+    match methods::kind(method_type) {
+        Some(kind) if kind.served_by_capsule() => &sandbox::Sandbox,
+        _ => provider(app),
+    }
+}
+
+/// The page where the buyer authenticates (3-D Secure) a payment the provider asked it for,
+/// `payment_id` (a saved card charged on-session); its outcome reaches the webhook as any
+/// payment's does. The page's session is written here: what it is for exists already.
+pub async fn authentication_page(
+    app: &App,
+    base_url: &str,
+    request: SessionRequest,
+    payment_id: &str,
+) -> Result<String, PaymentError> {
+    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned())).await?;
+    if let Some(record) = session.record {
+        app.store.transact(vec![record]).await.map_err(sandbox::unavailable)?;
+    }
+    Ok(session.redirect_url)
+}
+
+/// The provider could not be asked before anything was written (a hosted page's session
+/// not opened): nothing was decided or held, and trying again shortly may work (503
+/// `service_unavailable` with Retry-After). A saved method's charge, which follows a write,
+/// says `payment_unavailable` itself.
+impl From<PaymentError> for crate::ApiError {
+    fn from(error: PaymentError) -> Self {
+        match error {
+            // The same request again met its own first try with other terms: trying again is safe.
+            PaymentError::IdempotencyConflict(key) => Self::Busy(format!("idempotency key {key} changed terms")),
+            other => Self::Unavailable(format!("payment provider: {other}")),
+        }
+    }
+}
+
+impl RefundRequest {
+    /// What makes this refund one at the provider: the same id never refunds twice.
+    pub fn idempotency_id(&self) -> &str {
+        self.refund_id.as_deref().unwrap_or(&self.payment_id)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,19 +268,35 @@ impl PaymentEvent {
     /// The provider's event from the raw body of its post: JSON of this shape whose ids
     /// (which name keys: the event, the payment, its method type) are at most
     /// `MAX_ID_CHARS` each, as every id Capsule hands out.
-    pub fn from_json(raw: &[u8]) -> Result<Self, String> {
-        let event: Self = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
-        match event.longest_id() > crate::http::MAX_ID_CHARS {
-            true => Err(format!("an id is longer than {} characters", crate::http::MAX_ID_CHARS)),
-            false => Ok(event),
+    pub fn from_json(raw: &[u8]) -> Result<Self, crate::ApiError> {
+        let event: Self = crate::http::read_json(raw)?;
+        match event.over_long_id() {
+            Some(field) => {
+                let message = format!(
+                    "{} is longer than {} characters",
+                    field.trim_start_matches('/'),
+                    crate::http::MAX_ID_CHARS
+                );
+                Err(crate::ApiError::invalid(field, message))
+            }
+            None => Ok(event),
         }
     }
 
-    fn longest_id(&self) -> usize {
-        let optional = [&self.session_id, &self.user_id, &self.idempotency_key, &self.order_id, &self.subscription_id];
-        let ids = [&self.event_id, &self.payment_id, &self.method.method_type]
-            .into_iter()
-            .chain(optional.into_iter().flatten());
-        ids.map(|id| id.chars().count()).max().unwrap_or(0)
+    /// The pointer of an id longer than any Capsule hands out, if one is.
+    fn over_long_id(&self) -> Option<&'static str> {
+        let ids = [
+            ("/event_id", Some(&self.event_id)),
+            ("/payment_id", Some(&self.payment_id)),
+            ("/method/method_type", Some(&self.method.method_type)),
+            ("/session_id", self.session_id.as_ref()),
+            ("/user_id", self.user_id.as_ref()),
+            ("/idempotency_key", self.idempotency_key.as_ref()),
+            ("/order_id", self.order_id.as_ref()),
+            ("/subscription_id", self.subscription_id.as_ref()),
+        ];
+        ids.into_iter()
+            .find(|(_, id)| id.is_some_and(|id| id.chars().count() > crate::http::MAX_ID_CHARS))
+            .map(|(field, _)| field)
     }
 }

@@ -34,6 +34,9 @@ pub struct SessionRecord {
     pub status: SessionStatus,
     /// The outcome sent to the webhook, kept so a resubmission sends the same event again.
     pub event: Option<PaymentEvent>,
+    /// In Stripe mode, the PaymentIntent the page's card payment confirms (Stripe.js).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent: Option<String>,
     pub ttl: i64,
 }
 
@@ -58,7 +61,7 @@ pub struct ChargeRecord {
     pub event: PaymentEvent,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> PaymentError {
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> PaymentError {
     PaymentError::Unavailable(e.to_string())
 }
 
@@ -69,25 +72,7 @@ impl PaymentProvider for Sandbox {
         base_url: &'a str,
         request: SessionRequest,
     ) -> BoxFuture<'a, Result<Session, PaymentError>> {
-        Box::pin(async move {
-            let session_id = uuid::Uuid::new_v4().simple().to_string();
-            let key = keys::payment_session(&session_id);
-            let record = SessionRecord {
-                pk: key.pk,
-                sk: key.sk,
-                session_id: session_id.clone(),
-                request,
-                status: SessionStatus::Open,
-                event: None,
-                ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
-            };
-            let write = app.store.new_item(&record).map_err(unavailable)?;
-            Ok(Session {
-                redirect_url: format!("{base_url}/portal/sessions/{session_id}"),
-                session_id,
-                record: Some(write),
-            })
-        })
+        Box::pin(session(app, base_url, request, None))
     }
 
     fn charge<'a>(&'a self, app: &'a App, request: ChargeRequest) -> BoxFuture<'a, Result<PaymentEvent, PaymentError>> {
@@ -130,21 +115,48 @@ impl PaymentProvider for Sandbox {
         request: RefundRequest,
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), PaymentError>> {
-        Box::pin(async move {
-            let mut refund = PaymentRecord::new(
-                &format!("refund-{}", request.payment_id),
-                &request.method_type,
-                request.amount_cents,
-                crate::domain::order::PaymentStatus::Refunded,
-                at,
-            );
-            refund.order_id = request.order_id;
-            refund.subscription_id = request.subscription_id;
-            match app.store.put_new(&refund).await {
-                Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
-                Err(e) => Err(unavailable(e)),
-            }
-        })
+        Box::pin(record_refund(app, request, at))
+    }
+}
+
+/// Opens a session of the hosted page, for the sandbox or, with the PaymentIntent its card
+/// payment confirms, for Stripe: the caller writes `record` with its own change.
+pub(crate) async fn session(
+    app: &App,
+    base_url: &str,
+    request: SessionRequest,
+    payment_intent: Option<String>,
+) -> Result<Session, PaymentError> {
+    let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let key = keys::payment_session(&session_id);
+    let record = SessionRecord {
+        pk: key.pk,
+        sk: key.sk,
+        session_id: session_id.clone(),
+        request,
+        status: SessionStatus::Open,
+        event: None,
+        payment_intent,
+        ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
+    };
+    let write = app.store.new_item(&record).map_err(unavailable)?;
+    Ok(Session { redirect_url: format!("{base_url}/portal/sessions/{session_id}"), session_id, record: Some(write) })
+}
+
+/// A refund in Capsule's payment ledger, once per payment (after the provider made it).
+pub(crate) async fn record_refund(app: &App, request: RefundRequest, at: DateTime<Utc>) -> Result<(), PaymentError> {
+    let mut refund = PaymentRecord::new(
+        &format!("refund-{}", request.idempotency_id()),
+        &request.method_type,
+        request.amount_cents,
+        crate::domain::order::PaymentStatus::Refunded,
+        at,
+    );
+    refund.order_id = request.order_id;
+    refund.subscription_id = request.subscription_id;
+    match app.store.put_new(&refund).await {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(unavailable(e)),
     }
 }
 

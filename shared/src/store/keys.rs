@@ -8,6 +8,7 @@ use crate::domain::Email;
 
 pub const GSI1: &str = "gsi1";
 pub const GSI2: &str = "gsi2";
+pub const GSI3: &str = "gsi3";
 
 /// Partition of GSI1 that lists the catalogue by folded name.
 pub const CATALOGUE: &str = "CATALOGUE";
@@ -70,6 +71,11 @@ pub fn settings() -> Key {
     Key::new("SETTINGS", "SETTINGS")
 }
 
+/// The one item whose existence says the stack was bootstrapped: its first admin exists.
+pub fn bootstrap() -> Key {
+    Key::new("BOOTSTRAP", "BOOTSTRAP")
+}
+
 pub const PICKUP_POINTS: &str = "PICKUP_POINTS";
 pub fn pickup_point(id: &str) -> Key {
     Key::new(PICKUP_POINTS, id)
@@ -95,6 +101,19 @@ pub fn order(order_id: &str) -> Key {
 /// GSI1 partition of one user's orders, sorted by creation time.
 pub fn user_orders(user_id: &str) -> String {
     format!("USER#{user_id}#ORDERS")
+}
+
+/// GSI3 partition of every order, sorted by creation time (the back office's listing).
+pub const ALL_ORDERS: &str = "ORDERS";
+
+/// A partial refund of an order, under the key its operator gave (idempotent).
+pub fn order_refund(order_id: &str, idempotency_key: &str) -> Key {
+    Key::new(format!("ORDER#{order_id}"), format!("REFUND#{idempotency_key}"))
+}
+
+/// GSI1 partition of the effects one cause recorded (`order:<id>`): the emails an order sent.
+pub fn effects_of(cause: &str) -> String {
+    format!("EFFECTS#{cause}")
 }
 
 /// GSI2 partition of orders awaiting payment, sorted by `expires_at`.
@@ -234,6 +253,11 @@ pub fn mrr() -> Key {
 /// A saved method at the sandbox provider: what its token charges (never the number).
 pub fn provider_token(token: &str) -> Key {
     Key::new(format!("PAYTOKEN#{token}"), "TOKEN")
+}
+
+/// The user's Customer at Stripe: every payment and saved card of theirs is under it.
+pub fn stripe_customer(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "STRIPE_CUSTOMER")
 }
 
 /// An off-session charge at the sandbox provider, by its idempotency key.

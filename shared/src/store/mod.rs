@@ -1,6 +1,7 @@
 //! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 pub(crate) mod access;
+mod bootstrap;
 mod carts;
 mod invoices;
 pub mod keys;
@@ -18,19 +19,20 @@ mod subscriptions;
 mod transitions;
 mod users;
 
+pub use bootstrap::{Bootstrap, Bootstrapped};
 pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::{invoice_number, Numbering};
-pub use orders::{OrderRecord, SaleLine};
+pub use orders::{OrderFilter, OrderRecord, RefundRecord, SaleLine};
 pub use outbox::{outbox_put, OutboxRecord};
 pub use payment_methods::{payment_method_id, Deletion, MethodSave, PaymentMethodRecord};
 pub use payments::{AppliedTo, PaymentRecord};
 pub use products::{NewProduct, ProductChanges, ProductRecord, SaleWindow, StockAlert};
 pub use promos::{Commission, PromoCode};
-pub use reference::{PickupPoint, Plan};
+pub use reference::{PickupPoint, PickupPointChanges, Plan, PlanChanges};
 pub use sales::{Sale, SaleError};
 pub use sending::{Cancellation, Reason};
 pub use subscriptions::{ChangeError, SubscriptionChange, SubscriptionCharge, SubscriptionMethod, SubscriptionRecord};
-pub use transitions::{CartWrite, Claims, OrderFields, Transition, TransitionError};
+pub use transitions::{CartWrite, Claims, Listing, OrderChange, OrderFields, Transition, TransitionError};
 pub use users::{Credentials, LoginFailures, UserProfile};
 
 use std::collections::HashMap;
@@ -275,7 +277,7 @@ impl Store {
 
 /// Builders for transaction actions, so that callers only say what and on which condition.
 pub mod tx {
-    use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
     use super::{Item, StoreError};
 
@@ -326,6 +328,14 @@ pub mod tx {
             builder = builder.expression_attribute_names(*placeholder, *name);
         }
         Ok(TransactWriteItem::builder().update(built(builder.build())?).build())
+    }
+
+    pub fn delete(table: &str, key: Item, condition: &str, values: Item) -> Result<TransactWriteItem, StoreError> {
+        let mut builder = Delete::builder().table_name(table).set_key(Some(key)).condition_expression(condition);
+        if !values.is_empty() {
+            builder = builder.set_expression_attribute_values(Some(values));
+        }
+        Ok(TransactWriteItem::builder().delete(built(builder.build())?).build())
     }
 
     pub fn check(table: &str, key: Item, condition: &str, values: Item) -> Result<TransactWriteItem, StoreError> {

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::transitions::{cart_put, claim_actions, claims_failure, stock_or_contention, stock_update};
 use super::{from_item, keys, s, to_item, tx, CartRecord, Claims, Item, Store, StoreError, TransitionError, Write};
+use crate::domain::fulfilment::{FulfilmentStatus, RefundAsk};
 use crate::domain::lifecycle::StockMove;
-use crate::domain::order::Order;
+use crate::domain::order::{Order, OrderStatus};
 use crate::domain::stock::ShardHold;
 use crate::domain::Locale;
 
@@ -21,6 +22,16 @@ pub struct OrderRecord {
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
+    /// Every order, newest first, for the back office (`keys::ALL_ORDERS`); an order placed
+    /// before this index has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
+    /// How many moves the order has made: each move is conditional on it, so that two moves
+    /// that leave the status as it is (a fulfilment step, a partial refund) never both apply.
+    #[serde(default, skip_serializing_if = "no_moves")]
+    pub moves: u32,
     pub user_id: String,
     pub email: String,
     /// The buyer's language, chosen at checkout: the emails and the payment page speak it.
@@ -47,6 +58,10 @@ pub struct SaleLine {
     pub quantity: u32,
 }
 
+fn no_moves(moves: &u32) -> bool {
+    *moves == 0
+}
+
 impl std::ops::Deref for OrderRecord {
     type Target = Order;
 
@@ -64,7 +79,9 @@ impl OrderRecord {
     /// Where the order's units are held: what its holds took and its releases give back.
     pub fn shard_holds(&self) -> Vec<ShardHold> {
         match self.stock_holds.is_empty() {
-            false => self.stock_holds.clone(),
+            // A hold emptied by a partial refund stays listed (the order's units are not
+            // the lines' any more) and gives nothing back.
+            false => self.stock_holds.iter().filter(|h| h.quantity > 0).cloned().collect(),
             true => self
                 .items
                 .iter()
@@ -78,7 +95,81 @@ impl OrderRecord {
     }
 }
 
+/// A partial refund as recorded under its key, beside its order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRecord {
+    pub pk: String,
+    pub sk: String,
+    pub refund_id: String,
+    pub order_id: String,
+    #[serde(flatten)]
+    pub ask: RefundAsk,
+    /// What was refunded (the lines' share when no amount was asked).
+    pub refunded_cents: i64,
+    #[serde(with = "crate::clock::secs")]
+    pub at: DateTime<Utc>,
+}
+
+impl RefundRecord {
+    pub fn new(order_id: &str, ask: &RefundAsk, refunded_cents: i64, at: DateTime<Utc>) -> Self {
+        let key = keys::order_refund(order_id, &ask.idempotency_key);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            refund_id: format!("{order_id}-{}", ask.idempotency_key),
+            order_id: order_id.to_string(),
+            ask: ask.clone(),
+            refunded_cents,
+            at,
+        }
+    }
+}
+
+/// What the back office's order listing keeps.
+#[derive(Clone, Debug, Default)]
+pub struct OrderFilter {
+    /// One buyer's orders (found by their email).
+    pub user_id: Option<String>,
+    pub status: Option<OrderStatus>,
+    pub fulfilment: Option<FulfilmentStatus>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created at or before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl OrderRecord {
+    /// Its sort key in the index `filter` lists from.
+    fn sort_key(&self, filter: &OrderFilter) -> &str {
+        match filter.user_id {
+            Some(_) => &self.gsi1sk,
+            None => self.gsi3sk.as_deref().unwrap_or_default(),
+        }
+    }
+}
+
 impl Store {
+    /// A partial refund recorded under its key, if any.
+    pub async fn order_refund(
+        &self,
+        order_id: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<RefundRecord>, StoreError> {
+        self.get(keys::order_refund(order_id, idempotency_key)).await
+    }
+
+    /// An order's partial refunds, in key order.
+    pub async fn order_refunds(&self, order_id: &str) -> Result<Vec<RefundRecord>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("pk = :pk AND begins_with(sk, :refund)")
+            .expression_attribute_values(":pk", s(keys::order(order_id).pk))
+            .expression_attribute_values(":refund", s("REFUND#"));
+        self.query_all(query).await?.into_iter().map(from_item).collect()
+    }
+
     pub async fn order(&self, order_id: &str) -> Result<Option<OrderRecord>, StoreError> {
         self.get(keys::order(order_id)).await
     }
@@ -128,6 +219,77 @@ impl Store {
         let (items, next) =
             self.index_page(keys::GSI1, "gsi1", &keys::user_orders(user_id), limit, after, false).await?;
         Ok((items.into_iter().map(from_item).collect::<Result<_, _>>()?, next))
+    }
+
+    /// The back office's page of orders, newest first, that pass `filter`, after the
+    /// `after` sort key: a user's orders (GSI1) or all of them (GSI3), between the filter's
+    /// times, filtered by status and fulfilment. The next page's position when there is one.
+    pub async fn orders_page(
+        &self,
+        filter: &OrderFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<OrderRecord>, Option<String>), StoreError> {
+        let (index, pk, sk, partition) = match &filter.user_id {
+            Some(user_id) => (keys::GSI1, "gsi1pk", "gsi1sk", keys::user_orders(user_id)),
+            None => (keys::GSI3, "gsi3pk", "gsi3sk", keys::ALL_ORDERS.to_string()),
+        };
+        // Every time sort key starts with a year's digits: "0" is below them all.
+        let low = filter.from.map_or_else(|| "0".to_string(), crate::clock::rfc3339);
+        let mut high = filter.until.map_or_else(|| "~".to_string(), keys::time_sort_until);
+        if let Some(after) = after.filter(|a| *a < high.as_str()) {
+            high = after.to_string();
+        }
+        let mut query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(index)
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(100))
+            .key_condition_expression(format!("{pk} = :pk AND {sk} BETWEEN :low AND :high"))
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(&high));
+        let mut conditions = Vec::new();
+        if let Some(status) = filter.status {
+            conditions.push("#status = :status");
+            query = query
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(status.as_str()));
+        }
+        if let Some(fulfilment) = filter.fulfilment {
+            conditions.push("fulfilment.#fulfilment = :fulfilment");
+            query = query
+                .expression_attribute_names("#fulfilment", "status")
+                .expression_attribute_values(":fulfilment", s(fulfilment.as_str()));
+        }
+        if !conditions.is_empty() {
+            query = query.filter_expression(conditions.join(" AND "));
+        }
+        let mut found: Vec<OrderRecord> = Vec::new();
+        let mut start = None;
+        // A filter reads past what it drops: a bounded number of rounds per page.
+        for _ in 0..10 {
+            let out = query.clone().set_exclusive_start_key(start).send().await.map_err(StoreError::from_sdk)?;
+            for item in out.items.unwrap_or_default() {
+                let order: OrderRecord = from_item(item)?;
+                // The cursor's own order is the page before's last.
+                if after != Some(order.sort_key(filter)) && found.len() < limit {
+                    found.push(order);
+                }
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if found.len() == limit || start.is_none() {
+                break;
+            }
+        }
+        let next = match (found.len() == limit, &start) {
+            (true, _) => found.last().map(|o| o.sort_key(filter).to_string()),
+            (false, Some(key)) => key.get(sk).and_then(|v| v.as_s().ok()).cloned(),
+            (false, None) => None,
+        };
+        Ok((found, next))
     }
 
     /// Orders still awaiting payment whose `expires_at` is at or before `now`.

@@ -14,6 +14,11 @@ use super::{from_item, keys, n, s, time, to_item, tx, Item, Store, StoreError};
 pub struct OutboxRecord<E> {
     pub pk: String,
     pub sk: String,
+    /// The effects of one cause, in time order (`keys::effects_of`): what an order sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     /// Present while the effect is to be delivered (the sparse due index).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
@@ -42,13 +47,16 @@ impl<E> OutboxRecord<E> {
     pub fn new(cause: impl Into<String>, effect: E, now: DateTime<Utc>) -> Self {
         let effect_id = uuid::Uuid::new_v4().simple().to_string();
         let key = keys::outbox(&effect_id);
+        let cause = cause.into();
         Self {
             pk: key.pk,
             sk: key.sk,
+            gsi1pk: Some(keys::effects_of(&cause)),
+            gsi1sk: Some(keys::time_sort(now, &effect_id)),
             gsi2pk: Some(keys::OUTBOX_DUE.to_string()),
             gsi2sk: Some(keys::time_sort(now, &effect_id)),
             effect_id,
-            cause: cause.into(),
+            cause,
             effect,
             created_at: now,
             due_at: now,
@@ -66,6 +74,18 @@ pub fn outbox_put<E: Serialize>(table: &str, record: &OutboxRecord<E>) -> Result
 }
 
 impl Store {
+    /// The effects `cause` recorded, oldest first (delivered or not).
+    pub async fn effects_of<E: DeserializeOwned>(&self, cause: &str) -> Result<Vec<OutboxRecord<E>>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s(keys::effects_of(cause)));
+        self.query_all(query).await?.into_iter().map(from_item).collect()
+    }
+
     pub async fn outbox_item<E: DeserializeOwned>(
         &self,
         effect_id: &str,

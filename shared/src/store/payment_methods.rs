@@ -199,23 +199,23 @@ impl Store {
         self.user_items(user_id, keys::PAYMENT_METHOD_PREFIX).await
     }
 
-    /// Deletes a user's method unless a live subscription charges it.
-    pub async fn delete_payment_method(&self, user_id: &str, payment_method_id: &str) -> Result<Deletion, StoreError> {
-        let delete = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(keys::payment_method(user_id, payment_method_id).item()))
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(live_subscriptions) OR live_subscriptions = :zero)",
-            )
-            .expression_attribute_values(":zero", n(0));
-        match self.send_write(delete).await {
-            Ok(_) => Ok(Deletion::Deleted),
-            Err(StoreError::ConditionFailed) => match self.payment_method(user_id, payment_method_id).await? {
-                Some(_) => Ok(Deletion::InUse),
-                None => Ok(Deletion::NotFound),
-            },
+    /// Deletes `method` as read (its version) unless a live subscription charges it, with
+    /// `outbox` (what follows the deletion) in the same transaction; `false` when it was
+    /// saved again, deleted or charged by a subscription meanwhile: nothing is written.
+    pub async fn delete_payment_method(
+        &self,
+        method: &PaymentMethodRecord,
+        outbox: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let key = keys::payment_method(&method.user_id, &method.payment_method_id).item();
+        let condition = "attribute_exists(pk) AND version = :version \
+                         AND (attribute_not_exists(live_subscriptions) OR live_subscriptions = :zero)";
+        let values = Item::from([(":version".into(), n(method.version)), (":zero".into(), n(0))]);
+        let mut actions = vec![tx::delete(self.table(), key, condition, values)?];
+        actions.extend(outbox);
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -60,6 +60,8 @@ impl PaymentRecord {
 pub enum AppliedTo<'a> {
     Order(&'a str),
     Subscription(&'a str),
+    /// A provider's payment that names nothing of Capsule's (recorded, acknowledged).
+    Unmatched(&'a str),
 }
 
 impl AppliedTo<'_> {
@@ -68,6 +70,7 @@ impl AppliedTo<'_> {
         match *self {
             Self::Order(id) => ("order_id", id),
             Self::Subscription(id) => ("subscription_id", id),
+            Self::Unmatched(id) => ("payment_id", id),
         }
     }
 }

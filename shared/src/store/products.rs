@@ -135,7 +135,7 @@ impl ProductRecord {
             sk: key.sk,
             gsi1pk: keys::CATALOGUE.to_string(),
             gsi1sk: keys::catalogue_sort(&search::fold(&p.name), &p.product_id),
-            search_text: search::index_text(&p.name),
+            search_text: search::index_text(&p.name, &p.description),
             product_id: p.product_id,
             name: p.name,
             description: p.description,
@@ -197,15 +197,20 @@ impl Store {
         ]);
         let mut names: Vec<(&str, &str)> = Vec::new();
         if let Some(name) = &changes.name {
-            sets.extend(["#name = :name".into(), "gsi1sk = :sort".into(), "search_text = :search".into()]);
+            sets.extend(["#name = :name".into(), "gsi1sk = :sort".into()]);
             values.insert(":name".into(), s(name));
             values.insert(":sort".into(), s(keys::catalogue_sort(&search::fold(name), &current.product_id)));
-            values.insert(":search".into(), s(search::index_text(name)));
             names.push(("#name", "name"));
         }
         if let Some(description) = &changes.description {
             sets.push("description = :description".into());
             values.insert(":description".into(), s(description));
+        }
+        if changes.name.is_some() || changes.description.is_some() {
+            let name = changes.name.as_ref().unwrap_or(&current.name);
+            let description = changes.description.as_ref().unwrap_or(&current.description);
+            sets.push("search_text = :search".into());
+            values.insert(":search".into(), s(search::index_text(name, description)));
         }
         if let Some(price) = changes.price_cents {
             sets.push("price_cents = :price".into());
@@ -245,7 +250,9 @@ impl Store {
         )?];
         actions.extend(shard_writes);
         match self.transact(actions).await {
-            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Err(StoreError::ConditionFailed),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                Err(StoreError::ConditionFailed)
+            }
             done => done,
         }
     }
@@ -382,7 +389,9 @@ impl Store {
             actions.push(self.set_shard(&product.product_id, shard, units, None)?);
         }
         match self.transact(actions).await {
-            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Err(StoreError::ConditionFailed),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                Err(StoreError::ConditionFailed)
+            }
             done => done,
         }
     }

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
 use super::{from_item, keys, s, to_item, Store, StoreError};
 use crate::domain::Percent;
 
@@ -20,12 +22,20 @@ pub struct PromoCode {
     pub uses: u32,
     #[serde(with = "crate::clock::secs")]
     pub created_at: DateTime<Utc>,
+    /// `false` once an operator deactivated it: refused from then on, like an expired code.
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
 }
 
 impl PromoCode {
-    /// Whether `user_id` may use it at `now`: not their own, not expired, not used up.
+    /// Whether `user_id` may use it at `now`: active, not their own, not expired, not used up.
     pub fn usable_by(&self, user_id: &str, now: DateTime<Utc>) -> bool {
-        self.owner_user_id != user_id
+        self.active
+            && self.owner_user_id != user_id
             && self.expires_at.is_none_or(|e| now < e)
             && self.max_uses.is_none_or(|max| self.uses < max)
     }
@@ -71,6 +81,25 @@ impl Store {
             promo: promo.clone(),
         })
         .await
+    }
+
+    /// The code, deactivated (once or again); `None` when there is no such code. Orders
+    /// placed with it keep their discount; no new order takes a use of it.
+    pub async fn deactivate_promo(&self, code: &str) -> Result<Option<PromoCode>, StoreError> {
+        let update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::promo_code(code).item()))
+            .update_expression("SET active = :no")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .return_values(ReturnValue::AllNew);
+        match self.send_write(update).await {
+            Ok(output) => Ok(Some(from_item::<PromoItem>(output.attributes.unwrap_or_default())?.promo)),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn promo(&self, code: &str) -> Result<Option<PromoCode>, StoreError> {

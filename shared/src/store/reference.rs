@@ -3,7 +3,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, keys, s, Store, StoreError};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use super::{from_item, keys, n, s, Store, StoreError};
 use crate::domain::settings::Settings;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -20,16 +22,31 @@ pub struct Plan {
     pub price_cents: i64,
 }
 
+/// A reference item as stored: its key beside its fields.
 #[derive(Serialize, Deserialize)]
-struct Stored<T> {
-    pk: String,
-    sk: String,
+pub(super) struct Stored<T> {
+    pub pk: String,
+    pub sk: String,
     #[serde(flatten)]
-    value: T,
+    pub value: T,
+}
+
+/// What an operator changes of a plan (`None`: kept).
+#[derive(Clone, Debug, Default)]
+pub struct PlanChanges {
+    pub name: Option<String>,
+    pub price_cents: Option<i64>,
+}
+
+/// What an operator changes of a pickup point (`None`: kept).
+#[derive(Clone, Debug, Default)]
+pub struct PickupPointChanges {
+    pub name: Option<String>,
+    pub address: Option<String>,
 }
 
 impl Store {
-    async fn partition<T: serde::de::DeserializeOwned>(&self, pk: &str) -> Result<Vec<T>, StoreError> {
+    pub(super) async fn partition<T: serde::de::DeserializeOwned>(&self, pk: &str) -> Result<Vec<T>, StoreError> {
         let query = self
             .client()
             .query()
@@ -56,11 +73,25 @@ impl Store {
         Ok(self.pickup_points().await?.into_iter().find(|p| p.pickup_point_id == id))
     }
 
-    pub async fn put_pickup_point(&self, point: &PickupPoint) -> Result<(), StoreError> {
+    /// A new pickup point; `false` when one has this id.
+    pub async fn create_pickup_point(&self, point: &PickupPoint) -> Result<bool, StoreError> {
         let key = keys::pickup_point(&point.pickup_point_id);
-        self.put(&Stored { pk: key.pk, sk: key.sk, value: point.clone() }).await?;
+        let created = self.put_absent(&Stored { pk: key.pk, sk: key.sk, value: point.clone() }).await?;
         forget(&self.reference.pickup_points);
-        Ok(())
+        Ok(created)
+    }
+
+    /// The pickup point changed as asked; `None` when there is none with this id.
+    pub async fn update_pickup_point(
+        &self,
+        id: &str,
+        changes: &PickupPointChanges,
+    ) -> Result<Option<PickupPoint>, StoreError> {
+        let fields = [("name", changes.name.clone()), ("address", changes.address.clone())];
+        let fields = fields.map(|(name, value)| (name, value.map(s)));
+        let updated = self.update_attributes(keys::pickup_point(id), &fields).await?;
+        forget(&self.reference.pickup_points);
+        Ok(updated)
     }
 
     pub async fn plans(&self) -> Result<Vec<Plan>, StoreError> {
@@ -77,11 +108,62 @@ impl Store {
         Ok(self.plans().await?.into_iter().find(|p| p.plan_id == plan_id))
     }
 
-    pub async fn put_plan(&self, plan: &Plan) -> Result<(), StoreError> {
+    /// A new plan; `false` when one has this id.
+    pub async fn create_plan(&self, plan: &Plan) -> Result<bool, StoreError> {
         let key = keys::plan(&plan.plan_id);
-        self.put(&Stored { pk: key.pk, sk: key.sk, value: plan.clone() }).await?;
+        let created = self.put_absent(&Stored { pk: key.pk, sk: key.sk, value: plan.clone() }).await?;
         forget(&self.reference.plans);
-        Ok(())
+        Ok(created)
+    }
+
+    /// The plan changed as asked; `None` when there is none with this id. A subscription
+    /// keeps the price it was taken at.
+    pub async fn update_plan(&self, id: &str, changes: &PlanChanges) -> Result<Option<Plan>, StoreError> {
+        let fields = [("name", changes.name.clone().map(s)), ("price_cents", changes.price_cents.map(n))];
+        let updated = self.update_attributes(keys::plan(id), &fields).await?;
+        forget(&self.reference.plans);
+        Ok(updated)
+    }
+
+    async fn put_absent<T: Serialize>(&self, value: &T) -> Result<bool, StoreError> {
+        match self.put_new(value).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets the given attributes of an existing item, one conditional write; `None` when
+    /// the item does not exist.
+    async fn update_attributes<T: serde::de::DeserializeOwned>(
+        &self,
+        key: keys::Key,
+        fields: &[(&str, Option<AttributeValue>)],
+    ) -> Result<Option<T>, StoreError> {
+        let set: Vec<(&str, AttributeValue)> =
+            fields.iter().filter_map(|(name, value)| value.clone().map(|v| (*name, v))).collect();
+        if set.is_empty() {
+            return Ok(self.get::<Stored<T>>(key).await?.map(|stored| stored.value));
+        }
+        let expression = set.iter().enumerate().map(|(i, _)| format!("#f{i} = :v{i}")).collect::<Vec<_>>().join(", ");
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key.item()))
+            .update_expression(format!("SET {expression}"))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(ReturnValue::AllNew);
+        for (i, (name, value)) in set.into_iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#f{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), value);
+        }
+        match self.send_write(update).await {
+            Ok(output) => Ok(Some(from_item::<Stored<T>>(output.attributes.unwrap_or_default())?.value)),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The shop's settings; the defaults until an admin saved some. Read at most once per
@@ -93,6 +175,13 @@ impl Store {
         let settings = self.get::<Stored<Settings>>(keys::settings()).await?.map(|s| s.value).unwrap_or_default();
         keep(&self.reference.settings, settings.clone());
         Ok(settings)
+    }
+
+    /// Every container of this process reads reference data again (after a bootstrap).
+    pub(super) fn forget_reference(&self) {
+        forget(&self.reference.settings);
+        forget(&self.reference.pickup_points);
+        forget(&self.reference.plans);
     }
 
     pub async fn put_settings(&self, settings: &Settings) -> Result<(), StoreError> {

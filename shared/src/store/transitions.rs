@@ -39,25 +39,87 @@ impl From<ClaimMove> for Claims {
 /// transaction conditional on the order's current status.
 pub struct Transition<'a> {
     pub order: &'a OrderRecord,
-    pub to: OrderStatus,
-    pub at: DateTime<Utc>,
-    /// What else the order records with the move.
-    pub set: OrderFields,
+    /// The order's move, as `OrderRecord::apply` decided it.
+    pub change: &'a OrderChange,
     pub stock: StockMove,
     /// What happens to the buyer's cart.
     pub cart: CartWrite,
     /// The webhook event this applies: recorded so that a replay changes nothing.
     pub event_id: Option<&'a str>,
-    /// The order is listed as awaiting its invoice number (`keys::INVOICES_DUE`); no
-    /// counter is on the payment's path.
-    pub awaits_invoice: bool,
     /// Payment records to write with it (payments, refunds).
     pub payments: Vec<PaymentRecord>,
     pub claims: Claims,
     pub commission: CommissionMove,
+    /// The units a partial refund gives back (`StockMove::Return`), by shard.
+    pub returned: Vec<ShardHold>,
+    /// A partial refund's record, put once under its idempotency key
+    /// (`keys::order_refund`): a second refund with the key is `AlreadyApplied`.
+    pub refund_record: Option<Item>,
     /// What is written with the change: the effects that follow it (`store::outbox_put`),
     /// a payment method it saves.
     pub with: Vec<TransactWriteItem>,
+}
+
+/// An order's move: decided by `OrderRecord::apply` (the one place that computes an
+/// order's next state), written by `Store::apply`, and read back by `applied_to`.
+#[derive(Clone, Debug)]
+pub struct OrderChange {
+    pub to: OrderStatus,
+    pub at: DateTime<Utc>,
+    /// What else the order records with the move.
+    pub set: OrderFields,
+    pub listing: Listing,
+}
+
+/// Where a moved order is listed in GSI2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// Where it was.
+    Keep,
+    /// Out of every listing (a pending order that moved on).
+    Unlisted,
+    /// Awaiting its invoice number (`keys::INVOICES_DUE`), in payment order: no counter is
+    /// on the payment's path.
+    InvoicesDue,
+}
+
+impl OrderChange {
+    /// The GSI2 key the order gets: `Some(None)` out of every listing, `None` unchanged.
+    fn gsi2(&self, order_id: &str) -> Option<Option<(String, String)>> {
+        match self.listing {
+            Listing::Keep => None,
+            Listing::Unlisted => Some(None),
+            Listing::InvoicesDue => {
+                Some(Some((keys::INVOICES_DUE.to_string(), keys::invoice_due_sort(self.at, order_id))))
+            }
+        }
+    }
+
+    /// The history entry the move adds.
+    pub fn entry(&self) -> HistoryEntry {
+        self.set.entry(self.to, self.at)
+    }
+
+    /// `order` as this change leaves it: what `Store::apply` writes.
+    pub fn applied_to(&self, order: &OrderRecord) -> OrderRecord {
+        let mut after = order.clone();
+        after.order.status = self.to;
+        after.order.history.push(self.entry());
+        after.moves += 1;
+        let set = self.set.clone();
+        after.order.paid_at = set.paid_at.or(after.order.paid_at);
+        after.payment_id = set.payment_id.or(after.payment_id);
+        after.order.payment = set.payment.or(after.order.payment);
+        after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
+        after.order.refund_status = set.refund_status.or(after.order.refund_status);
+        after.order.fulfilment = set.fulfilment.or(after.order.fulfilment);
+        after.order.refunded_cents = set.refunded_cents.unwrap_or(after.order.refunded_cents);
+        after.stock_holds = set.stock_holds.unwrap_or(after.stock_holds);
+        if let Some(listed) = self.gsi2(&order.order_id) {
+            (after.gsi2pk, after.gsi2sk) = listed.unzip();
+        }
+        after
+    }
 }
 
 /// A transition's write of the buyer's cart.
@@ -86,12 +148,34 @@ pub struct OrderFields {
     pub cancelled_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<crate::domain::order::RefundStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<crate::domain::fulfilment::Fulfilment>,
+    /// Refunded by operators in all, after a partial refund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_cents: Option<i64>,
+    /// The units still held after a partial refund returned some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_holds: Option<Vec<ShardHold>>,
+    /// This move's partial refund, as the history shows it.
+    #[serde(skip)]
+    pub refunded_now: Option<i64>,
+}
+
+impl OrderFields {
+    /// The order's history entry for a move to `to` that sets these fields.
+    pub fn entry(&self, to: OrderStatus, at: DateTime<Utc>) -> HistoryEntry {
+        HistoryEntry {
+            fulfilment: self.fulfilment.as_ref().map(|f| f.status),
+            refunded_cents: self.refunded_now,
+            ..HistoryEntry::status(to, at)
+        }
+    }
 }
 
 /// Why a transition did not apply.
 #[derive(Debug)]
 pub enum TransitionError {
-    /// The webhook event was applied before.
+    /// The webhook event was applied before, or the partial refund's key was used.
     AlreadyApplied,
     /// The order is no longer in the status this transition starts from.
     StatusChanged,
@@ -129,6 +213,49 @@ pub(super) fn stock_update(table: &str, hold: &ShardHold, change: StockMove) -> 
         _ => format!("SET stock = stock {sign} :q"),
     };
     tx::update(table, keys::stock_shard(&hold.product_id, hold.shard).item(), &expression, Some(condition), values, &[])
+}
+
+/// The write of `change` on `order`, conditional on the status it moves from; `holds`: the
+/// shards a late payment takes its units from again.
+fn order_update(
+    table: &str,
+    order: &OrderRecord,
+    change: &OrderChange,
+    holds: Option<&Vec<ShardHold>>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut expression = String::from("SET #status = :to, history = list_append(history, :entry), moves = :next_moves");
+    let mut values = Item::from([
+        (":to".into(), s(change.to.as_str())),
+        (":from".into(), s(order.status.as_str())),
+        (":entry".into(), to_entry(&change.entry())?),
+        (":moves".into(), n(order.moves)),
+        (":next_moves".into(), n(order.moves + 1)),
+    ]);
+    for (name, value) in to_item(&change.set)? {
+        expression.push_str(&format!(", {name} = :{name}"));
+        values.insert(format!(":{name}"), value);
+    }
+    if let Some(holds) = holds {
+        expression.push_str(", stock_holds = :holds");
+        values.insert(":holds".into(), to_value(holds)?);
+    }
+    match change.gsi2(&order.order_id) {
+        None => {}
+        Some(Some((pk, sk))) => {
+            expression.push_str(", gsi2pk = :listed, gsi2sk = :listed_sort");
+            values.insert(":listed".into(), s(pk));
+            values.insert(":listed_sort".into(), s(sk));
+        }
+        Some(None) => expression.push_str(" REMOVE gsi2pk, gsi2sk"),
+    }
+    tx::update(
+        table,
+        keys::order(&order.order_id).item(),
+        &expression,
+        Some("#status = :from AND (attribute_not_exists(moves) OR moves = :moves)"),
+        values,
+        &[("#status", "status")],
+    )
 }
 
 /// The update of the cart `order` locked at checkout: conditional on that lock, so it
@@ -181,54 +308,31 @@ impl Store {
     pub async fn apply(&self, t: Transition<'_>) -> Result<(), TransitionError> {
         let table = self.table();
         let from = t.order.status;
-        if !from.can_become(t.to) {
+        // A fulfilment step or a partial refund keeps the status; the order's move count
+        // guards every move, those included.
+        if from != t.change.to && !from.can_become(t.change.to) {
             return Err(TransitionError::StatusChanged);
         }
         let mut actions = Vec::new();
         let mut event_index = None;
         if let Some(event_id) = t.event_id {
             event_index = Some(actions.len());
-            actions.push(event_applied(table, event_id, AppliedTo::Order(&t.order.order_id), t.at)?);
-        }
-        let order_index = actions.len();
-        let mut expression = String::from("SET #status = :to, history = list_append(history, :entry)");
-        let mut values = Item::from([
-            (":to".into(), s(t.to.as_str())),
-            (":from".into(), s(from.as_str())),
-            (":entry".into(), to_entry(t.to, t.at)?),
-        ]);
-        for (name, value) in to_item(&t.set)? {
-            expression.push_str(&format!(", {name} = :{name}"));
-            values.insert(format!(":{name}"), value);
+            actions.push(event_applied(table, event_id, AppliedTo::Order(&t.order.order_id), t.change.at)?);
         }
         // Units taken again (a late payment) come from whichever shards have them now.
         let holds = match t.stock {
             StockMove::None => Vec::new(),
             StockMove::Release => t.order.shard_holds(),
-            StockMove::Hold => {
-                let holds = self.holds_again(t.order).await?;
-                expression.push_str(", stock_holds = :holds");
-                values.insert(":holds".into(), to_value(&holds)?);
-                holds
-            }
+            StockMove::Return => t.returned.clone(),
+            StockMove::Hold => self.holds_again(t.order).await?,
         };
-        if t.awaits_invoice {
-            expression.push_str(", gsi2pk = :due, gsi2sk = :due_sort");
-            values.insert(":due".into(), s(keys::INVOICES_DUE));
-            values.insert(":due_sort".into(), s(keys::invoice_due_sort(t.at, &t.order.order_id)));
-        } else if from == OrderStatus::PendingPayment {
-            // Out of the pending index; a paid order's place in the invoice index stays
-            // until it is numbered, whatever happens to it next.
-            expression.push_str(" REMOVE gsi2pk, gsi2sk");
+        let order_index = actions.len();
+        actions.push(order_update(table, t.order, t.change, (t.stock == StockMove::Hold).then_some(&holds))?);
+        let mut refund_index = None;
+        if let Some(record) = t.refund_record {
+            refund_index = Some(actions.len());
+            actions.push(tx::put(table, record, Some("attribute_not_exists(pk)"))?);
         }
-        actions.push(tx::update(
-            table,
-            keys::order(&t.order.order_id).item(),
-            &expression,
-            Some("#status = :from"),
-            values,
-            &[("#status", "status")],
-        )?);
         let stock_start = actions.len();
         for hold in &holds {
             actions.push(stock_update(table, hold, t.stock)?);
@@ -238,21 +342,21 @@ impl Store {
             CartWrite::None => {}
             CartWrite::Put(cart) => actions.push(cart_put(table, cart, cart.version - 1)?),
             CartWrite::EmptyLocked | CartWrite::UnlockLocked => {
-                actions.push(locked_cart_update(table, t.order, &t.cart, t.at)?)
+                actions.push(locked_cart_update(table, t.order, &t.cart, t.change.at)?)
             }
         }
         for payment in &t.payments {
             actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);
         }
         let claims_start = actions.len();
-        actions.extend(claim_actions(table, t.order, t.claims, t.at)?);
-        actions.extend(commission_actions(table, t.order, t.commission, t.at)?);
+        actions.extend(claim_actions(table, t.order, t.claims, t.change.at)?);
+        actions.extend(commission_actions(table, t.order, t.commission, t.change.at)?);
         actions.extend(t.with);
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
                 let failed = cancelled.refusals();
-                if event_index.is_some_and(|i| failed[i]) {
+                if event_index.is_some_and(|i| failed[i]) || refund_index.is_some_and(|i| failed[i]) {
                     return Err(TransitionError::AlreadyApplied);
                 }
                 if failed[order_index] {
@@ -300,8 +404,9 @@ pub(super) fn claim_actions(
         let mut values = Item::from([(":one".into(), n(sign))]);
         let condition = if matches!(claims, Claims::Take { .. }) {
             values.insert(":now".into(), time(now));
+            values.insert(":inactive".into(), AttributeValue::Bool(false));
             "attribute_exists(pk) AND (attribute_not_exists(max_uses) OR uses < max_uses) \
-             AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+             AND (attribute_not_exists(expires_at) OR expires_at > :now) AND (attribute_not_exists(active) OR active <> :inactive)"
         } else {
             "attribute_exists(pk)"
         };
@@ -387,7 +492,7 @@ fn to_value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn to_entry(status: OrderStatus, at: DateTime<Utc>) -> Result<AttributeValue, StoreError> {
-    let entry = to_item(&HistoryEntry { status, at })?;
+fn to_entry(entry: &HistoryEntry) -> Result<AttributeValue, StoreError> {
+    let entry = to_item(entry)?;
     Ok(AttributeValue::L(vec![AttributeValue::M(entry)]))
 }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{keys, n, s, to_item, tx, Item, Store, StoreError};
+use super::{keys, n, s, to_item, tx, Item, Store, StoreError, Write};
 use crate::domain::{Email, Locale};
 use crate::http::Role;
 use crate::retry::{Retries, CONTENDED};
@@ -58,6 +58,16 @@ impl Store {
     /// Creates the account; `false` when the email is taken, whatever the concurrency (and
     /// only then: a signup that met other writes is sent again, any other refusal an error).
     pub async fn create_user(&self, credentials: &Credentials) -> Result<bool, StoreError> {
+        match self.transact(self.account_writes(credentials)?).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The two items of a new account, each on the condition that it does not exist yet:
+    /// the credentials (email taken) first, then the profile.
+    pub(super) fn account_writes(&self, credentials: &Credentials) -> Result<Vec<Write>, StoreError> {
         let profile = UserProfile {
             user_id: credentials.user_id.clone(),
             email: credentials.email.to_string(),
@@ -67,15 +77,10 @@ impl Store {
             created_at: credentials.created_at,
         };
         let not_exists = Some("attribute_not_exists(pk)");
-        let actions = vec![
+        Ok(vec![
             tx::put(self.table(), keyed(&keys::email(&credentials.email), credentials)?, not_exists)?,
             tx::put(self.table(), keyed(&keys::user(&credentials.user_id), &profile)?, not_exists)?,
-        ];
-        match self.transact(actions).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.refused(0) => Ok(false),
-            Err(e) => Err(e),
-        }
+        ])
     }
 
     /// Sets the account's language on its profile and its credentials (which login reads)

@@ -62,7 +62,7 @@ pub(super) async fn charge(app: &App, record: &SubscriptionRecord) -> Result<Cha
         amount_cents: record.price_cents,
         currency: record.currency.clone(),
     };
-    let event = payments::provider().charge(app, request).await.map_err(|error| {
+    let event = payments::provider_for(app, &method.details.method_type).charge(app, request).await.map_err(|error| {
         tracing::error!(subscription_id = %record.subscription_id, %error, "subscription charge failed to complete");
         ApiError::PaymentUnavailable
     })?;
@@ -236,6 +236,7 @@ async fn refuse_payment(
     let now = app.clock.now();
     let request = RefundRequest {
         payment_id: event.payment_id.clone(),
+        refund_id: None,
         order_id: None,
         subscription_id: Some(record.subscription_id.clone()),
         method_type: event.method.method_type.clone(),

@@ -54,7 +54,7 @@ fn not_found() -> ApiError {
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::Cancelled => ApiError::invalid("this subscription is cancelled"),
+            Refusal::Cancelled => ApiError::invalid("", "this subscription is cancelled"),
         }
     }
 }
@@ -183,10 +183,7 @@ async fn start_on_page(
         return_urls,
         locale,
     };
-    let session = payments::provider()
-        .open_session(app, base_url, request)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let session = payments::provider(app).open_session(app, base_url, request).await?;
     record.payment_session_id = Some(session.session_id.clone());
     let writes: Vec<Write> = session.record.into_iter().collect();
     let id = record.subscription_id.clone();

@@ -2,7 +2,7 @@
 // or the hosted payment page), then the order or the payment page.
 import type { Schema } from "@capsule/client";
 
-import { call, capsule, session } from "../api.js";
+import { call, capsule, explain, isShopError, session } from "../api.js";
 import { loadCart } from "../cart.js";
 import { field, go, h, money, show } from "../dom.js";
 import { actionForm } from "../status.js";
@@ -23,12 +23,12 @@ export async function viewCheckout(): Promise<void> {
     points.items.map((p) => h("option", { value: p.pickup_point_id }, `${p.name} — ${p.address}`)),
   );
   const address: AddressInputs = {
-    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "" }),
-    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1" }),
-    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2" }),
-    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code" }),
-    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2" }),
-    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR" }),
+    name: h("input", { type: "text", id: "addr-name", autocomplete: "name", value: session.user?.name || "", "data-field": "/delivery/address/name" }),
+    line1: h("input", { type: "text", id: "addr-line1", autocomplete: "address-line1", "data-field": "/delivery/address/line1" }),
+    line2: h("input", { type: "text", id: "addr-line2", autocomplete: "address-line2", "data-field": "/delivery/address/line2" }),
+    postal_code: h("input", { type: "text", id: "addr-postal", autocomplete: "postal-code", "data-field": "/delivery/address/postal_code" }),
+    city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
+    country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" }),
   };
   const pickupBox = h("div", { id: "pickup-fields" }, field(t("Pickup point"), pickupSelect));
   const homeBox = h(
@@ -49,7 +49,7 @@ export async function viewCheckout(): Promise<void> {
     h("option", { value: "birthday" }, t("Birthday wrap")),
     h("option", { value: "wedding" }, t("Wedding wrap")),
   );
-  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2" });
+  const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },
@@ -62,7 +62,7 @@ export async function viewCheckout(): Promise<void> {
     {},
     h("legend", {}, t("Delivery")),
     radio("delivery", "pickup", t("Pickup point (free)"), true, "delivery-pickup"),
-    radio("delivery", "home", t("Home delivery (a delivery fee applies)"), false, "delivery-home"),
+    radio("delivery", "home", t("Home delivery"), false, "delivery-home"),
     pickupBox,
     homeBox,
   );
@@ -72,6 +72,15 @@ export async function viewCheckout(): Promise<void> {
     pickupBox.hidden = home;
     giftBox.disabled = !home;
   });
+  /** The delivery and gift as the form says them: what the quote prices and checkout takes. */
+  const choice = (): Schema<"QuoteRequest"> => {
+    const home = checked(delivery, "delivery") === "home";
+    const gift = giftType.value;
+    return {
+      delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
+      gift: home && isGiftType(gift) ? { type: gift, ...(giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {}) } : null,
+    };
+  };
   const usable = methods.items.filter((m) => !(m.type === "card" && m.expired));
   const payment = h(
     "fieldset",
@@ -83,19 +92,42 @@ export async function viewCheckout(): Promise<void> {
     h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, t("Offer to save my card or phone for next time"))),
   );
   const save = payment.querySelector<HTMLInputElement>("#save-method");
-  const submit = h("button", { type: "submit", id: "place-order" }, t("Pay {amount}", { amount: money(cart.total_cents) }));
+  const submit = h("button", { type: "submit", id: "place-order" }, t("Pay"));
+  const fees = h("div", { id: "quote" });
+  // The fees and the total the payment page will charge, from the API (`POST /cart/quote`),
+  // again at every change of the delivery or the gift: the pay button says that total.
+  let asked = 0;
+  const requote = async (): Promise<void> => {
+    const ask = ++asked;
+    let shown: Node;
+    let total: number | null = null;
+    try {
+      const quote = await call(capsule.POST("/cart/quote", { body: choice() }));
+      total = quote.total_cents;
+      shown = breakdown([
+        [t("Delivery"), money(quote.delivery_fee_cents)],
+        quote.gift_fee_cents ? [t("Gift wrap"), money(quote.gift_fee_cents)] : null,
+        [t("Total to pay"), money(quote.total_cents), { class: "total", data: { id: "quote-total" } }],
+      ]);
+    } catch (error) {
+      // Until the address is complete, the form says what is missing instead of a total.
+      shown = h("p", { class: "muted", id: "quote-missing" }, isShopError(error) ? explain(error.error) : "");
+    }
+    if (ask !== asked) return;
+    fees.replaceChildren(shown);
+    submit.textContent = total === null ? t("Pay") : t("Pay {amount}", { amount: money(total) });
+    if (total === null) delete submit.dataset.totalCents;
+    else submit.dataset.totalCents = String(total);
+  };
   const form = actionForm(
     { id: "checkout-form" },
     submit,
     async () => {
-      const home = checked(form, "delivery") === "home";
       const method = checked(form, "payment");
-      const gift = giftType.value;
       const body: Schema<"CheckoutRequest"> = {
         payment_method: method,
         save_payment_method: save?.checked ?? false,
-        delivery: home ? { mode: "home", address: addressOf(address) } : { mode: "pickup", pickup_point_id: pickupSelect.value },
-        gift: home && isGiftType(gift) ? { type: gift, ...(giftMessage.value.trim() ? { message: giftMessage.value.trim() } : {}) } : null,
+        ...choice(),
         ...(paysOnPage(method) ? returnUrls() : {}),
       };
       const placed = await call(capsule.POST("/checkout", { body }));
@@ -108,6 +140,10 @@ export async function viewCheckout(): Promise<void> {
     h("p", { class: "muted" }, t("Stock is held for you while you pay.")),
     submit,
   );
+  for (const part of [delivery, giftBox]) {
+    part.addEventListener("change", () => void requote());
+    part.addEventListener("input", () => void requote());
+  }
   show(
     t("Checkout"),
     h(
@@ -121,9 +157,11 @@ export async function viewCheckout(): Promise<void> {
         cart.promo_discount_cents ? [t("Promo code {code}", { code: cart.promo_code ?? "" }), money(-cart.promo_discount_cents)] : null,
         [t("Total before fees"), money(cart.total_cents), { class: "total" }],
       ]),
+      fees,
     ),
     form,
   );
+  await requote();
 }
 
 /** The value of the checked radio button named `name` in `within`. */

@@ -64,6 +64,11 @@ async fn products_are_created_and_patched_with_validation() {
     assert_eq!(patched.body["stock"], 30, "untouched fields stay");
     assert_eq!(app.get("/products?q=ile", None).await.body["items"][0]["product_id"], id.as_str(), "renamed in search");
     assert!(app.get("/products?q=tropi", None).await.body["items"].as_array().is_some_and(Vec::is_empty));
+    let path = format!("/admin/products/{id}");
+    let described = app.call(Method::PATCH, &path, Some(&admin), Some(json!({"description": "Motif tropical"}))).await;
+    assert_eq!(described.status, StatusCode::OK, "{}", described.body);
+    let found = app.get("/products?q=tropi", None).await;
+    assert_eq!(found.body["items"][0]["product_id"], id.as_str(), "found by its new description");
 
     for bad in [
         json!({"price_cents": -1}),

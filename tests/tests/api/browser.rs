@@ -344,7 +344,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     let price = browser.text(&format!("{card} .price")).await;
     assert!(price.contains("€19.90") && price.contains("€18.91") && price.contains("−5%"), "{price}");
     assert!(browser.text(&format!("{card} .stock")).await.contains(&format!("{stock_before} in stock")));
-    assert!(!browser.visible_buttons().await.contains(&more), "one cap found: no next page to offer");
+    assert!(!browser.visible_buttons().await.contains(&more), "two caps found: no next page to offer");
     browser.screenshot("storefront-search").await;
 
     // Into the cart before signing in.
@@ -458,12 +458,20 @@ async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes
     browser.click("#to-checkout").await;
     browser.wait_for("#checkout-form").await;
     browser.click("#delivery-home").await;
+    // Paying before the address is complete: the API names the field, the page marks it.
+    browser.click("#place-order").await;
+    browser.wait_for(r#"#addr-line1[aria-invalid="true"]"#).await;
     browser.type_into("#addr-line1", "12 rue de la Roquette").await;
     browser.type_into("#addr-postal", "75011").await;
     browser.type_into("#addr-city", "Paris").await;
     browser.click(r#"#gift-type option[value="birthday"]"#).await;
     browser.type_into("#gift-message", "Joyeux anniversaire").await;
     browser.click("#save-method").await;
+    // The real total before the redirect: the cart, the home delivery and the birthday wrap,
+    // as the API quotes them; the pay button asks for that.
+    browser.wait_for(r#"#place-order[data-total-cents="4430"]"#).await;
+    let pay = browser.text("#place-order").await;
+    assert!(pay.contains("44,30"), "{pay}");
     browser.screenshot("storefront-checkout-home-gift").await;
     browser.click("#place-order").await;
     browser.wait_for_url(|url| url.contains("/portal/sessions/"), "the payment page").await;
@@ -564,4 +572,41 @@ async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
         assert!(started.elapsed() < Duration::from_secs(30), "`{css}` shows {text:?}, not {expected:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Stripe mode in a real browser: the page's card is Stripe Elements (localstripe's Stripe.js,
+/// behind `local/stripe_emulator.py`), typed into and confirmed in the browser, the order
+/// settled by localstripe's own signed webhook. No card number reaches Capsule.
+#[tokio::test]
+async fn a_buyer_pays_through_stripe_elements_in_a_real_browser() {
+    let Some(driver) = driver_or_skip("a_buyer_pays_through_stripe_elements_in_a_real_browser") else { return };
+    let emulator = capsule_tests::stripe_emulator::StripeEmulator::start().await.expect("localstripe");
+    let app = spawn_app_with(Setup { stripe: Some(emulator.stack_settings()), ..Setup::default() }).await;
+    let webhook_secret = capsule_tests::stripe_emulator::WEBHOOK_SECRET;
+    emulator.send_events_to(&app.url("/webhooks/stripe"), webhook_secret).await;
+    let (_, token) = app.customer("browser-stripe").await;
+    app.add(&token, "cap-snapback-djoor", 1).await;
+    let placed = app.checkout(&token).await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+    let order_id = placed.body["order_id"].as_str().expect("order id").to_string();
+
+    let browser = Browser::start(&driver).await;
+    browser.go(placed.body["redirect_url"].as_str().expect("redirect_url")).await;
+    for (field, value) in [("number", "4242424242424242"), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123")] {
+        browser.type_into(&format!("#card-element input[placeholder={field}]"), value).await;
+    }
+    browser.screenshot("portal-stripe-elements").await;
+    browser.click("#pay-card").await;
+    browser.wait_for_url(|url| url.ends_with("/return"), "the return page").await;
+
+    let started = Instant::now();
+    while app.get(&format!("/orders/{order_id}"), Some(&token)).await.body["status"] != "paid" {
+        assert!(started.elapsed() < Duration::from_secs(20), "Stripe's webhook paid the order");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser.refresh().await;
+    assert!(browser.source().await.contains(r#"data-outcome="paid""#));
+    let order = app.get(&format!("/orders/{order_id}"), Some(&token)).await.body;
+    assert_eq!((order["payment"]["brand"].as_str(), order["payment"]["last4"].as_str()), (Some("visa"), Some("4242")));
+    assert!(!capsule_tests::captured_logs().contains("4242424242424242"), "no card number reached Capsule");
 }

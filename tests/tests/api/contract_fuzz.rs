@@ -54,6 +54,10 @@ async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
     app.add(&buyer, "cap-ete", 1).await;
     let placed = app.checkout(&buyer).await;
     let order_id = placed.body["order_id"].as_str().expect("an order").to_string();
+    // A paid order, for the operator's order routes (fulfilment, refunds, cancel).
+    let (_, payer) = app.customer("fuzz-paid").await;
+    app.add(&payer, "cap-hiver", 2).await;
+    let paid = app.buy(&payer, capsule_tests::VISA).await["order_id"].as_str().expect("a paid order").to_string();
 
     // `/dev/*` is left out: it exists only locally, and moving the clock at random would
     // expire the tokens the run depends on. Customer routes run as the customer, admin
@@ -61,10 +65,12 @@ async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
     // routes that name a product or an order once more on real ones (a seeded product, the
     // buyer's order), so the fuzz reaches past "not found".
     let real = [("product_id", "cap-ete"), ("order_id", order_id.as_str())];
+    let paid = [("order_id", paid.as_str())];
     let runs = [
         ("customer", &customer, "^/(?!dev/|admin/)", &[][..]),
         ("admin", &admin, "^/admin/", &[][..]),
         ("buyer on real ids", &buyer, "^/(products|cart/items|orders)/", &real[..]),
+        ("admin on a paid order", &admin, "^/admin/orders/", &paid[..]),
     ];
     for (who, token, paths, ids) in runs {
         let (passed, report) = schemathesis(&app.stack.base_url, who, token, paths, ids).await;
@@ -77,4 +83,6 @@ async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
     // The run on real ids did reach them: its valid cancel request cancelled the order.
     let order = app.get(&format!("/orders/{order_id}"), Some(&buyer)).await;
     assert_eq!(order.body["status"], "cancelled", "{}", order.body);
+    let operated = app.get(&format!("/admin/orders/{}", paid[0].1), Some(&admin)).await;
+    assert_eq!(operated.status, reqwest::StatusCode::OK, "{}", operated.body);
 }

@@ -167,6 +167,7 @@ async fn a_locale_is_fr_or_en_and_login_returns_it() {
     let refused = app.post("/auth/signup", None, body).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     assert_eq!(refused.code(), "invalid_request");
+    assert_eq!(refused.body["error"]["details"]["field"], "/locale", "{}", refused.body);
     let (email, _) = app.customer_in("fr", json!("fr")).await;
     let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
     assert_eq!(login.body["user"]["locale"], "fr", "{}", login.body);
@@ -331,6 +332,7 @@ async fn an_account_changes_its_language_and_its_next_emails_follow() {
 
     let refused = patch(json!({"locale": "de"}), Some(token.clone())).await;
     assert_eq!((refused.status, refused.code()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    assert_eq!(refused.body["error"]["details"]["field"], "/locale", "{}", refused.body);
     assert_eq!(patch(json!({"locale": "fr"}), None).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.get("/account", Some(&token)).await.body["locale"], "en", "a refused change changes nothing");
 

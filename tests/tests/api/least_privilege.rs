@@ -26,13 +26,19 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("catalog", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low_stock_threshold, trial_days"),
     ("charge-renewal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial days, dunning"),
     ("payment-methods", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
-    ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts"),
+    ("invoice-numbering", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low-stock alerts after a batch"),
     ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
     ("invoice-numbering", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the seller and VAT rate"),
     ("payment-portal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the shop's name and language"),
+    ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "a failed or late payment's email"),
     ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
+    ("add-to-cart", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition (quote)"),
+    // Stripe mode only (these journeys run the sandbox): a closed session's PaymentIntent is
+    // cancelled at Stripe, read from the session (`stripe::provider::close_session`).
+    ("subscribe", "dynamodb:GetItem", "CapsuleTable", "PAYSESSION#*", "Stripe mode: the session's PaymentIntent"),
+    ("outbox-relay", "dynamodb:GetItem", "CapsuleTable", "PAYSESSION#*", "Stripe mode: the session's PaymentIntent"),
 ];
 
 /// One thing a policy allows: action, resource (as the template names it) and, when the
@@ -181,12 +187,18 @@ async fn run_every_function(app: &TestApp) {
     fill_cart(app, &token, 5).await;
     let charged = checkout_with(app, &token, &saved).await;
     assert_eq!(charged.body["status"], "paid", "{}", charged.body);
+    // a saved card whose charge at checkout is declined: the payment-failed email
+    let failing = save_card(app, &token, "4000000000000341", 12, 2031).await;
+    fill_cart(app, &token, 5).await;
+    let declined = checkout_with(app, &token, &failing).await;
+    assert_eq!(declined.body["status"], "payment_failed", "{}", declined.body);
     let cancelled =
         app.post(&format!("/orders/{}/cancel", paid["order_id"].as_str().expect("id")), Some(&token), json!({})).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     // a declined card; below, an unpaid hold released by the sweep
     fill_cart(app, &token, 5).await;
     pay_on_page(app, &token, &card(DECLINED, 12, 2031, false), "payment_failed").await;
+    run_the_operator(app, &admin, &email, &charged.body, &token).await;
     // orders
     assert_eq!(app.get("/orders", Some(&token)).await.status, StatusCode::OK);
     let order = app.get(&format!("/orders/{}", charged.body["order_id"].as_str().expect("id")), Some(&token)).await;
@@ -236,12 +248,78 @@ async fn run_every_function(app: &TestApp) {
     // the paid orders' invoices (the cancelled one's too: it was a sale)
     assert!(app.run_job("invoice-numbering").await["numbered"].as_u64().is_some_and(|n| n > 0));
     let token = app.login(&email).await;
+    // the released order's payment arrives after all: honoured, its units taken again from the shards
+    let late = held.body["order"].clone();
+    let event = json!({
+        "event_id": "evt_late", "type": "payment.succeeded", "session_id": "s", "payment_id": "pay_late",
+        "order_id": late["order_id"], "amount_cents": late["total_cents"], "currency": "EUR", "created": 0,
+        "method": {"method_type": "card", "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2031,
+                   "fingerprint": "late"},
+    });
+    let paid_late = app.webhook(&event, capsule_tests::WEBHOOK_SECRET, None).await;
+    assert_eq!(paid_late.body["outcome"], "paid", "{}", paid_late.body);
     let cancel = app.post(&format!("/subscriptions/{sub_id}/cancel"), Some(&token), json!({})).await;
     assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
     let unused = save_card(app, &token, "4242424242424242", 11, 2032).await;
     let deleted = app.call(Method::DELETE, &format!("/payment-methods/{unused}"), Some(&token), None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert!(!app.emails_to(&email).await.is_empty());
+}
+
+/// An operator's order work: the listings, a fulfilment step, a partial refund and the
+/// order's story on the charged order; a pending order with a promo code cancelled (its
+/// cart unlocked, its code's use given back).
+async fn run_the_operator(app: &TestApp, admin: &str, email: &str, charged: &serde_json::Value, token: &str) {
+    let order_id = charged["order_id"].as_str().expect("id");
+    for path in [format!("/admin/orders?email={email}"), "/admin/orders?status=paid".to_string()] {
+        assert_eq!(app.get(&path, Some(admin)).await.status, StatusCode::OK, "{path}");
+    }
+    let step =
+        app.post(&format!("/admin/orders/{order_id}/fulfilment"), Some(admin), json!({"status": "preparing"})).await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    let bought = app.get(&format!("/orders/{order_id}"), Some(token)).await.body;
+    let line = json!([{"product_id": bought["items"][0]["product_id"], "quantity": 1}]);
+    let refund = json!({"idempotency_key": "iam-1", "lines": line});
+    let refunded = app.post(&format!("/admin/orders/{order_id}/refunds"), Some(admin), refund).await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
+    assert_eq!(app.get(&format!("/admin/orders/{order_id}"), Some(admin)).await.status, StatusCode::OK);
+    fill_cart(app, token, 5).await;
+    assert_eq!(app.post("/cart/promo-code", Some(token), json!({"code": "IAMTEN"})).await.status, StatusCode::OK);
+    let pending = app.post("/checkout", Some(token), json!({"payment_method": "card", "delivery": pickup()})).await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
+    let path = format!("/admin/orders/{}/cancel", pending.body["order_id"].as_str().expect("id"));
+    let cancelled = app.post(&path, Some(admin), json!({})).await;
+    assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.body);
+}
+
+/// A deployed stack's first step: its bootstrap, then a second one refused; an operator's
+/// plans and pickup points, listed, created and changed.
+async fn run_the_bootstrap(app: &TestApp) {
+    let owner = json!({"email": "owner@iam.example", "password": "typed-by-the-owner"});
+    assert_eq!(app.post("/bootstrap", None, owner.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(app.post("/bootstrap", None, owner).await.code(), "already_bootstrapped");
+    let admin =
+        app.post("/auth/login", None, json!({"email": "owner@iam.example", "password": "typed-by-the-owner"})).await;
+    let admin = admin.body["token"].as_str().expect("token").to_string();
+    for (path, new, id, change) in [
+        (
+            "/admin/plans",
+            json!({"plan_id": "iam", "name": "Iam", "price_cents": 900}),
+            "iam",
+            json!({"price_cents": 950}),
+        ),
+        (
+            "/admin/pickup-points",
+            json!({"pickup_point_id": "pp-iam", "name": "Iam", "address": "1 rue Iam"}),
+            "pp-iam",
+            json!({"name": "Relais Iam"}),
+        ),
+    ] {
+        assert_eq!(app.post(path, Some(&admin), new).await.status, StatusCode::CREATED, "{path}");
+        assert_eq!(app.get(path, Some(&admin)).await.status, StatusCode::OK, "{path}");
+        let changed = app.call(Method::PATCH, &format!("{path}/{id}"), Some(&admin), Some(change)).await;
+        assert_eq!(changed.status, StatusCode::OK, "{path}");
+    }
 }
 
 /// The relay's own work: a stack whose functions leave every effect to it (as if each had
@@ -301,7 +379,9 @@ async fn every_call_is_allowed_by_its_functions_policy_and_every_grant_is_used()
     run_every_function(&app).await;
     let relay = spawn_app_with(Setup { deliver_after_commit: false, ..Setup::default() }).await;
     run_the_relay(&relay).await;
-    let accesses: Vec<(String, String, shared::access::Access)> = [&app, &relay]
+    let bare = spawn_app_with(Setup { seed: false, ..Setup::default() }).await;
+    run_the_bootstrap(&bare).await;
+    let accesses: Vec<(String, String, shared::access::Access)> = [&app, &relay, &bare]
         .into_iter()
         .flat_map(|stack| {
             stack.stack.app.calls.accesses().into_iter().map(|(function, access)| {
@@ -405,6 +485,38 @@ fn each_function_may_read_exactly_its_own_secrets() {
     for secret in shared::config::SecretName::ALL {
         let resource = &template["Resources"][secret.logical_id()];
         assert_eq!(resource["Type"], "AWS::SecretsManager::Secret", "{secret:?}");
+    }
+}
+
+/// Stripe's secret key reaches only the functions that call Stripe (a payment's session,
+/// its page, its webhook, its refunds and charges), its webhook secret only the webhook;
+/// neither is ever a plain variable, while the publishable key is one (it is public).
+#[test]
+fn only_the_functions_that_call_stripe_may_read_its_secrets() {
+    use shared::config::SecretName;
+    let given = |secret: SecretName| -> BTreeSet<&str> {
+        local::resources::FUNCTION_SECRETS.iter().filter(|(_, s)| s.contains(&secret)).map(|(f, _)| *f).collect()
+    };
+    let callers = [
+        "cancel-order",
+        "charge-renewal",
+        "checkout",
+        "outbox-relay",
+        "payment-methods",
+        "payment-portal",
+        "payment-webhook",
+        "subscribe",
+    ];
+    assert_eq!(given(SecretName::StripeSecretKey), callers.into_iter().collect());
+    assert_eq!(given(SecretName::StripeWebhook), BTreeSet::from(["payment-webhook"]));
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get("STRIPE_PUBLISHABLE_KEY").is_some() && globals.get("PAYMENT_PROVIDER").is_some());
+    for resource in template["Resources"].as_mapping().expect("Resources").values() {
+        let variables = &resource["Properties"]["Environment"]["Variables"];
+        for plain in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+            assert!(globals.get(plain).is_none() && variables.get(plain).is_none(), "{plain} is a plain variable");
+        }
     }
 }
 

@@ -224,6 +224,42 @@ async fn promo_codes_apply_to_others_until_expired_or_used_up() {
     );
 }
 
+#[tokio::test]
+async fn a_deactivated_promo_code_is_refused_like_an_expired_one() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (owner_email, _) = app.customer("retired").await;
+    let owner = user_id(&app, &owner_email).await;
+    assert_eq!(promo(&app, &admin, "OFF10", &owner, json!({})).await.body["active"], true);
+    let (_, early) = app.customer("early").await;
+    app.add(&early, "cap-hiver", 2).await;
+    let applied = app.post("/cart/promo-code", Some(&early), json!({"code": "OFF10"})).await;
+    assert_eq!(applied.body["promo_discount_cents"], 698, "{}", applied.body);
+
+    let deactivated = app.post("/admin/promo-codes/off10/deactivate", Some(&admin), json!({})).await;
+    assert_eq!(
+        (deactivated.status, &deactivated.body["active"]),
+        (StatusCode::OK, &json!(false)),
+        "{}",
+        deactivated.body
+    );
+    let again = app.post("/admin/promo-codes/OFF10/deactivate", Some(&admin), json!({})).await;
+    assert_eq!(again.status, StatusCode::OK, "deactivating twice changes nothing");
+    let unknown = app.post("/admin/promo-codes/NOPE/deactivate", Some(&admin), json!({})).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "promo_code_not_found"));
+    let listed = app.get("/admin/promo-codes", Some(&admin)).await;
+    assert_eq!(listed.body["items"][0]["active"], false, "{}", listed.body);
+
+    let (_, late) = app.customer("late").await;
+    app.add(&late, "cap-hiver", 2).await;
+    let refused = app.post("/cart/promo-code", Some(&late), json!({"code": "OFF10"})).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::NOT_FOUND, "promo_code_not_found"));
+    let cart = app.get("/cart", Some(&early)).await;
+    assert_eq!(cart.body["total_cents"], 6980, "the cart that held it is priced without it: {}", cart.body);
+    let placed = app.checkout(&early).await;
+    assert_eq!((placed.status, placed.code()), (StatusCode::NOT_FOUND, "promo_code_not_found"), "as if expired");
+}
+
 /// 50 buyers racing for a code with one use: one order uses it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_buyers_racing_for_a_single_use_code_end_with_one_order_using_it() {

@@ -274,7 +274,7 @@ async fn a_charge_sent_twice_at_once_charges_once() {
         amount_cents: placed.body["order"]["total_cents"].as_i64().expect("total"),
         currency: "EUR".into(),
     };
-    let provider = shared::payments::provider();
+    let provider = shared::payments::provider(&app.stack.app);
     let (a, b) = tokio::join!(
         provider.charge(&app.stack.app, request.clone()),
         provider.charge(&app.stack.app, request.clone())

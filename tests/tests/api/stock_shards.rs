@@ -111,7 +111,7 @@ async fn the_admin_sets_the_shard_count_and_the_total_across_the_shards() {
     for bad in [json!(0), json!(33), json!(-1)] {
         let refused = app.post("/admin/products", Some(&admin), new(10, bad)).await;
         assert_eq!((refused.status, refused.code()), (StatusCode::BAD_REQUEST, "invalid_request"), "{}", refused.body);
-        assert_eq!(refused.body["error"]["details"]["field"], "stock_shards");
+        assert_eq!(refused.body["error"]["details"]["field"], "/stock_shards");
     }
     let automatic = app.post("/admin/products", Some(&admin), new(450, Value::Null)).await;
     assert_eq!(automatic.body["stock_shards"], 4, "one shard per 100 units: {}", automatic.body);

@@ -33,6 +33,11 @@ impl PaymentMethodKind for CrinaPay {
         "CRINA-PAY"
     }
 
+    /// Capsule's own method: no card network, so no provider takes it.
+    fn served_by_capsule(&self) -> bool {
+        true
+    }
+
     fn html_id(&self) -> &'static str {
         "crina"
     }

@@ -37,6 +37,12 @@ pub trait PaymentMethodKind: Sync {
         self.id()
     }
 
+    /// Whether Capsule itself takes this kind's payments whatever provider the deployment
+    /// chose (CRINA-PAY); else the provider does (a card: the sandbox, or Stripe Elements).
+    fn served_by_capsule(&self) -> bool {
+        false
+    }
+
     /// Its inputs; each name appears in one kind only, as it is also the input's id.
     fn fields(&self) -> &'static [Field];
 

@@ -1,8 +1,7 @@
 //! Stripe as a payment provider, in the hyperswitch connector shape: this file is the client
 //! and its flows (`transport` the one HTTP exchange they share), `transformers` every wire
 //! type and its conversion into Capsule's, `webhook` the `Stripe-Signature` check and the
-//! events. Not registered as a provider yet
-//! (`payments::provider()` still answers the sandbox).
+//! events; `provider` the `PaymentProvider` it makes (`PAYMENT_PROVIDER=stripe`).
 //!
 //! The client sends through the AWS SDK's own connector (hyper, rustls on aws-lc, the
 //! system's roots), which every function already links: it adds only its own code to a
@@ -10,6 +9,7 @@
 //! derived from what it pays, so a retried request never creates a second PaymentIntent,
 //! charge or refund. Errors are typed (`StripeError`) and none of them is a panic or a 500:
 //! a decline is an outcome, the rest become `PaymentError` (503 upstream).
+pub mod provider;
 pub mod transformers;
 mod transport;
 pub mod webhook;
@@ -17,7 +17,7 @@ pub mod webhook;
 use std::env;
 use std::time::Duration;
 
-use crate::config::{vars, ConfigError};
+use crate::config::{vars, ConfigError, SecretName, Secrets};
 use crate::payments::PaymentError;
 use transformers::{
     checked_id, ApiErrorObject, Customer, Form, List, NewCustomer, NewPaymentIntent, NewRefund, NewSetupIntent,
@@ -30,6 +30,8 @@ use transformers::{
 pub const STRIPE_VERSION: &str = "2025-03-31.basil";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_JS_URL: &str = "https://js.stripe.com/v3/";
+/// What Stripe.js frames besides its own origin: the 3-D Secure pages (Stripe's CSP guide).
+pub const FRAMED_ORIGINS: &[&str] = &["https://hooks.stripe.com"];
 /// A Lambda behind API Gateway has 29 s in all: Stripe's answer must come well within.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -78,26 +80,40 @@ impl StripeConfig {
         })
     }
 
-    /// From `STRIPE_API_BASE` (default Stripe's), `STRIPE_SECRET_KEY` (required),
-    /// `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` and `STRIPE_JS_URL` (default
-    /// Stripe.js v3).
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// From `STRIPE_API_BASE` (default Stripe's), the secret key (from Secrets Manager when
+    /// the function was given it, else `STRIPE_SECRET_KEY`: the local stack), the webhook
+    /// secret likewise, `STRIPE_PUBLISHABLE_KEY` and `STRIPE_JS_URL` (default Stripe.js v3).
+    /// `None` for a function given no secret key: it does not call Stripe.
+    pub fn from_env(secrets: &Secrets) -> Result<Option<Self>, ConfigError> {
         let var = |name: &str| env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let secret =
+            |name: SecretName, variable: &str| secrets.get(name).ok().map(str::to_owned).or_else(|| var(variable));
+        let Some(secret_key) = secret(SecretName::StripeSecretKey, vars::STRIPE_SECRET_KEY) else { return Ok(None) };
         let api_base = var(vars::STRIPE_API_BASE).unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
-        let secret_key = var(vars::STRIPE_SECRET_KEY).unwrap_or_default();
         let mut config = Self::new(&api_base, &secret_key)?;
         if let Some(key) = var(vars::STRIPE_PUBLISHABLE_KEY) {
             config = config.with_publishable_key(&key)?;
         }
-        config.webhook_secret = var(vars::STRIPE_WEBHOOK_SECRET);
+        config.webhook_secret = secret(SecretName::StripeWebhook, vars::STRIPE_WEBHOOK_SECRET);
         if let Some(url) = var(vars::STRIPE_JS_URL) {
-            config.js_url = url::Url::parse(&url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "https" | "http"))
-                .ok_or_else(|| ConfigError(format!("{} must be an http(s) URL", vars::STRIPE_JS_URL)))?
-                .to_string();
+            config = config.with_js_url(&url)?;
         }
-        Ok(config)
+        Ok(Some(config))
+    }
+
+    /// Where the page loads Stripe.js from: an http(s) URL.
+    pub fn with_js_url(mut self, url: &str) -> Result<Self, ConfigError> {
+        self.js_url = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .ok_or_else(|| ConfigError(format!("{} must be an http(s) URL", vars::STRIPE_JS_URL)))?
+            .to_string();
+        Ok(self)
+    }
+
+    /// The origin Stripe.js is served from (the page's CSP allows its scripts and frames).
+    pub fn js_origin(&self) -> Option<String> {
+        url::Url::parse(&self.js_url).ok().map(|u| u.origin().ascii_serialization())
     }
 
     pub fn with_publishable_key(mut self, key: &str) -> Result<Self, ConfigError> {

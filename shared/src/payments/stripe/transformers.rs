@@ -496,11 +496,31 @@ impl TryFrom<&PaymentMethod> for MethodDetails {
 /// The `PaymentEvent` Capsule applies for a settled PaymentIntent (read back from Stripe,
 /// never taken from an event's body): succeeded, or declined with the reason.
 pub fn payment_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEvent, TransformError> {
-    let (kind, failure_reason) = match intent.outcome() {
-        Outcome::Succeeded => (PaymentEventKind::Succeeded, None),
-        Outcome::Declined(decline) => (PaymentEventKind::Failed, Some(decline.message)),
-        other => return Err(TransformError::NotSettled(other)),
-    };
+    match intent.outcome() {
+        Outcome::Succeeded => event_of(event_id, intent, PaymentEventKind::Succeeded, None),
+        Outcome::Declined(decline) => event_of(event_id, intent, PaymentEventKind::Failed, Some(decline.message)),
+        other => Err(TransformError::NotSettled(other)),
+    }
+}
+
+/// An off-session charge the customer must authenticate, as that attempt's outcome: a
+/// decline whose reason says so (dunning goes on as for any decline, nothing is taken).
+pub fn authentication_required_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEvent, TransformError> {
+    match intent.outcome() {
+        Outcome::AuthenticationRequired { .. } | Outcome::RequiresAction { .. } => {
+            let reason = "Your bank asks you to confirm this payment (authentication_required).".to_owned();
+            event_of(event_id, intent, PaymentEventKind::Failed, Some(reason))
+        }
+        other => Err(TransformError::NotSettled(other)),
+    }
+}
+
+fn event_of(
+    event_id: &str,
+    intent: &PaymentIntent,
+    kind: PaymentEventKind,
+    failure_reason: Option<String>,
+) -> Result<PaymentEvent, TransformError> {
     let method = match intent.method() {
         Some(method) => MethodDetails::try_from(method)?,
         None => MethodDetails::undescribed("card", ""),

@@ -177,6 +177,24 @@ fn an_off_session_authentication_request_is_an_outcome_with_the_intent_to_confir
 }
 
 #[test]
+fn an_authentication_request_is_a_failed_attempt_only_when_asked_as_such() {
+    let mut left = intent("requires_payment_method");
+    left["last_payment_error"] = json!({"code": "authentication_required", "type": "card_error"});
+    left["metadata"]["idempotency_key"] = json!("sub:s1:2030-03-24T12:00:00Z:1");
+    let left = parse(left);
+    // The webhook has no outcome to apply for it...
+    assert!(matches!(payment_event("evt_1", &left), Err(TransformError::NotSettled(_))));
+    // ...a renewal counts it as its attempt's failure, naming the reason.
+    let event = authentication_required_event("charge:k", &left).expect("a failed attempt");
+    assert_eq!(event.kind, PaymentEventKind::Failed);
+    assert!(event.failure_reason.as_deref().is_some_and(|r| r.contains("authentication_required")));
+    assert_eq!(event.idempotency_key.as_deref(), Some("sub:s1:2030-03-24T12:00:00Z:1"));
+    assert!(!event.save_method && event.method_token.is_none());
+    // A settled payment is not one.
+    assert!(authentication_required_event("charge:k", &parse(intent("succeeded"))).is_err());
+}
+
+#[test]
 fn a_402_is_a_decline_whatever_its_type_says_and_carries_the_intent_when_given() {
     let stripe = json!({"error": {
         "code": "card_declined", "decline_code": "generic_decline", "message": "Your card was declined.",

@@ -3,13 +3,12 @@
 //! and applies the plan as one transaction conditional on the order's status, with every
 //! effect (email, bus event, refund) recorded in the outbox in that same transaction and
 //! delivered right after it (the relay delivers whatever that misses).
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use crate::domain::fulfilment::{FulfilmentStep, RefundAsk};
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
-use crate::domain::order::{HistoryEntry, OrderPayment, OrderStatus, PaymentStatus, RefundStatus};
+use crate::domain::order::{OrderStatus, PaymentStatus, RefundStatus};
 use crate::domain::settings::Settings;
 use crate::http::error::ApiError;
 use crate::notify::{templates, Voice};
@@ -18,10 +17,11 @@ use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
 use crate::saved_methods;
 use crate::store::{
-    AppliedTo, CartRecord, CartWrite, OrderFields, OrderRecord, PaymentRecord, ProductRecord, Transition,
-    TransitionError,
+    AppliedTo, CartRecord, CartWrite, OrderRecord, PaymentRecord, RefundRecord, Transition, TransitionError, Write,
 };
 use crate::App;
+
+mod next;
 
 /// What happened to the order, with what the change needs to know of it.
 #[derive(Clone, Copy)]
@@ -33,6 +33,12 @@ pub enum Cause<'a> {
     Cancel {
         by: &'a str,
     },
+    /// An operator cancels: the buyer's window does not apply, shipping still does.
+    OperatorCancel,
+    /// An operator's fulfilment step.
+    Fulfil(&'a FulfilmentStep),
+    /// An operator's partial refund.
+    Refund(&'a RefundAsk),
 }
 
 #[derive(Debug)]
@@ -123,8 +129,20 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         Cause::HoldExpired => OrderEvent::HoldExpired,
         Cause::Cancel { .. } => OrderEvent::CancelRequested {
             within_window: within_cancellation_window(app, &order, now).await?,
+            shipped: has_left(&order),
             refund_pending: order.refund_status == Some(RefundStatus::Pending),
         },
+        Cause::OperatorCancel => OrderEvent::CancelRequested {
+            within_window: true,
+            shipped: has_left(&order),
+            refund_pending: order.refund_status == Some(RefundStatus::Pending),
+        },
+        Cause::Fulfil(step) => OrderEvent::Fulfil {
+            from: order.fulfilment.as_ref().map(|f| f.status),
+            to: step.status(),
+            pickup: matches!(order.delivery, crate::domain::order::Delivery::Pickup { .. }),
+        },
+        Cause::Refund(_) => OrderEvent::RefundRequested,
     };
     match lifecycle::plan(order.status, event) {
         Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
@@ -135,6 +153,10 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
         },
         Decision::Apply(plan) => apply_plan(app, order, plan, cause, now).await,
     }
+}
+
+fn has_left(order: &OrderRecord) -> bool {
+    order.fulfilment.as_ref().is_some_and(|f| f.status.has_left())
 }
 
 async fn within_cancellation_window(app: &App, order: &OrderRecord, now: DateTime<Utc>) -> Result<bool, ApiError> {
@@ -157,65 +179,22 @@ async fn apply_plan(
         Cause::Payment(payment) => Some(payment),
         _ => None,
     };
-    let mut after = order.clone();
-    after.order.status = plan.to;
-    let mut set = OrderFields::default();
-    if plan.to == OrderStatus::Paid {
-        let payment = payment.ok_or_else(|| ApiError::Internal("paid without a payment".into()))?;
-        set.paid_at = Some(now);
-        set.payment_id = Some(payment.payment_id.clone());
-        set.payment = Some(OrderPayment::from(&payment.method));
-    }
-    if plan.to == OrderStatus::Cancelled {
-        set.cancelled_at = Some(now);
-    }
-    if plan.refund {
-        set.refund_status = Some(RefundStatus::Pending);
-    }
-    after.order.paid_at = set.paid_at.or(after.order.paid_at);
-    after.payment_id = set.payment_id.clone().or(after.payment_id);
-    after.order.payment = set.payment.clone().or(after.order.payment);
-    after.order.cancelled_at = set.cancelled_at.or(after.order.cancelled_at);
-    after.order.refund_status = set.refund_status.or(after.order.refund_status);
-    let saving = match (plan.to, payment) {
-        (OrderStatus::Paid, Some(payment)) => {
-            saved_methods::saving(app, &order.user_id, &order.email, order.locale, payment, now).await?
-        }
-        _ => None,
-    };
+    let next = order.apply(&plan, cause, now)?;
+    let after = next.change.applied_to(&order);
     let cart = cart_after(app, &order, plan.cart, now).await?;
-    // A paid order is a sale: its products are read for the low-stock check after it. It
-    // awaits its invoice number, given off this path by the numbering (`crate::invoices`).
-    let sold = match plan.invoice {
-        true => after_sale(app.store.products_by_id(&order.product_ids()).await?, &order, plan.stock),
-        false => HashMap::new(),
-    };
-    // The shop's settings only for an email (a function that sends none need not read them).
-    let settings = match plan.notices.is_empty() {
-        true => Settings::default(),
-        false => app.store.settings().await?,
-    };
-    let voice = Voice { shop: &settings, locale: after.locale };
-    let mut effects = effects(&voice, &after, &plan, payment, now)?;
-    let mut writes = Vec::new();
-    if let Some(saving) = saving {
-        writes.push(saving.write(app.store.table())?);
-        effects.extend(saving.effects);
-    }
-    writes.extend(outbox::puts(app, &effects)?);
+    let (effects, with) = follow_ups(app, &order, &after, &plan, payment, next.refund.as_ref(), now).await?;
     let transition = Transition {
         order: &order,
-        to: plan.to,
-        at: now,
-        set,
+        change: &next.change,
         stock: plan.stock,
         cart,
         event_id: payment.map(|p| p.event_id.as_str()),
-        awaits_invoice: plan.invoice,
         payments: payment.map(|p| payment_record(p, plan.to, now)).into_iter().collect(),
         claims: plan.claims.into(),
         commission: plan.commission,
-        with: writes,
+        returned: next.returned.map(|r| r.released).unwrap_or_default(),
+        refund_record: next.refund.as_ref().map(crate::store::to_item).transpose()?,
+        with,
     };
     match app.store.apply(transition).await {
         Ok(()) => {}
@@ -230,14 +209,58 @@ async fn apply_plan(
         Err(TransitionError::Store(e)) => return Err(e.into()),
         Err(_) => return Ok(Attempt::Again),
     }
+    log_move(&order, &after);
+    outbox::deliver_now(app, &effects).await;
+    // The order as written; read again only when its refund, delivered just now, marked it.
+    let changed = match plan.refund {
+        true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
+        false => after,
+    };
+    Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
+}
+
+/// What is written with a move besides the order: its effects in the outbox (returned to
+/// be delivered once it is written) and the method a payment saves.
+async fn follow_ups(
+    app: &App,
+    order: &OrderRecord,
+    after: &OrderRecord,
+    plan: &Plan,
+    payment: Option<&PaymentEvent>,
+    refund: Option<&RefundRecord>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Outbox>, Vec<Write>), ApiError> {
+    let saving = match (plan.to, payment) {
+        (OrderStatus::Paid, Some(payment)) => {
+            saved_methods::saving(app, &order.user_id, &order.email, order.locale, payment, now).await?
+        }
+        _ => None,
+    };
+    // The shop's settings only for an email (a function that sends none need not read them).
+    let settings = match plan.notices.is_empty() {
+        true => Settings::default(),
+        false => app.store.settings().await?,
+    };
+    let voice = Voice { shop: &settings, locale: after.locale };
+    let mut effects = effects(&voice, after, plan, payment, refund, now)?;
+    let mut writes = Vec::new();
+    if let Some(saving) = saving {
+        writes.push(saving.write(app.store.table())?);
+        effects.extend(saving.effects);
+    }
+    writes.extend(outbox::puts(app, &effects)?);
+    Ok((effects, writes))
+}
+
+fn log_move(order: &OrderRecord, after: &OrderRecord) {
     tracing::info!(
         order_id = %order.order_id,
         user_id = %order.user_id,
         from = order.status.as_str(),
-        to = plan.to.as_str(),
+        to = after.status.as_str(),
         "order changed"
     );
-    if plan.to == OrderStatus::Paid {
+    if after.status == OrderStatus::Paid {
         tracing::info!(
             order_id = %after.order_id,
             user_id = %after.user_id,
@@ -245,45 +268,6 @@ async fn apply_plan(
             "order received"
         );
     }
-    outbox::deliver_now(app, &effects).await;
-    crate::stock::after_sale(app, &sold).await;
-    // The order as written; read again only when its refund, delivered just now, marked it.
-    let changed = match plan.refund {
-        true => app.store.order(&order.order_id).await?.ok_or_else(|| ApiError::not_found("order"))?,
-        false => written(after, plan.to, plan.invoice, now),
-    };
-    Ok(Attempt::Done(Outcome::Changed(Box::new(changed))))
-}
-
-/// The order's products as a sale leaves them: as read with it, less the units a late
-/// payment takes again (a pending order's units were taken by its hold already).
-fn after_sale(
-    mut products: HashMap<String, ProductRecord>,
-    order: &OrderRecord,
-    stock: StockMove,
-) -> HashMap<String, ProductRecord> {
-    if stock == StockMove::Hold {
-        for (product_id, quantity) in order.holds() {
-            if let Some(product) = products.get_mut(&product_id) {
-                product.held(quantity);
-            }
-        }
-    }
-    products
-}
-
-/// The order as the transition wrote it: `after` with its history entry, out of the
-/// pending index, and in the invoice index when it awaits its number.
-fn written(mut after: OrderRecord, to: OrderStatus, awaits_invoice: bool, at: DateTime<Utc>) -> OrderRecord {
-    after.order.history.push(HistoryEntry { status: to, at });
-    if awaits_invoice {
-        after.gsi2pk = Some(crate::store::keys::INVOICES_DUE.to_string());
-        after.gsi2sk = Some(crate::store::keys::invoice_due_sort(at, &after.order_id));
-    } else if after.gsi2pk.as_deref() == Some(crate::store::keys::PENDING_ORDERS) {
-        after.gsi2pk = None;
-        after.gsi2sk = None;
-    }
-    after
 }
 
 /// The emails, bus events and refund a plan causes, rendered from the order after it.
@@ -292,6 +276,7 @@ fn effects(
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
+    refund: Option<&RefundRecord>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Outbox>, ApiError> {
     let cause = format!("order:{}", after.order_id);
@@ -302,6 +287,8 @@ fn effects(
                 templates::payment_failed(voice, after, payment.and_then(|p| p.failure_reason.as_deref()))
             }
             Notice::Cancelled { refunded } => templates::order_cancelled(voice, after, *refunded),
+            Notice::Fulfilment(_) => templates::fulfilment(voice, after),
+            Notice::Refunded => templates::partly_refunded(voice, after, refund.map_or(0, |r| r.refunded_cents)),
         };
         effects.push(Outbox::new(&cause, Effect::Email { email }, now));
     }
@@ -319,18 +306,25 @@ fn effects(
         };
         effects.push(Outbox::new(&cause, Effect::Event { detail_type: detail_type.into(), detail }, now));
     }
-    if plan.refund {
+    // A cancellation refunds what operators did not refund before; a partial refund its amount.
+    let refund = match (plan.refund, refund) {
+        (true, _) => Some((None, after.total_cents - (after.refunded_cents))),
+        (false, Some(record)) => Some((Some(record.refund_id.clone()), record.refunded_cents)),
+        (false, None) => None,
+    };
+    if let Some((refund_id, amount_cents)) = refund.filter(|(_, amount)| *amount > 0) {
         let (Some(payment_id), Some(method)) = (&after.payment_id, &after.payment) else {
             return Err(ApiError::Internal("paid order without its payment".into()));
         };
         let request = RefundRequest {
             payment_id: payment_id.clone(),
+            refund_id,
             order_id: Some(after.order_id.clone()),
             subscription_id: None,
             method_type: method.method_type.clone(),
-            amount_cents: after.total_cents,
+            amount_cents,
         };
-        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: true }, now));
+        effects.push(Outbox::new(&cause, Effect::Refund { request, settles_order: plan.refund }, now));
     }
     Ok(effects)
 }
@@ -402,6 +396,7 @@ async fn refund_payment(
     if took_money {
         let request = RefundRequest {
             payment_id: payment.payment_id.clone(),
+            refund_id: None,
             order_id: Some(order_id.to_string()),
             subscription_id: None,
             method_type: payment.method.method_type.clone(),

@@ -1,0 +1,87 @@
+//! `POST /webhooks/stripe`: `Stripe-Signature` checked on the raw body first (any `v1`,
+//! 300 s either way), then the event. Its body is never trusted for the payment: the
+//! PaymentIntent is read back from Stripe and only what Stripe holds now moves an order, so
+//! a late, repeated or out-of-order event applies the current state once (events are
+//! deduplicated by id where they change something). A payment that names nothing of
+//! Capsule's is recorded and acknowledged; one whose amount or currency is not the order's
+//! is refunded and recorded by the order lifecycle, as for the sandbox.
+use lambda_http::Request;
+use serde_json::{json, Value};
+use shared::config::PaymentProviderKind;
+use shared::http::{self, HttpResult};
+use shared::payments::stripe::transformers::{metadata, payment_event, TransformError};
+use shared::payments::stripe::webhook::{self, EventKind, WebhookError};
+use shared::payments::stripe::StripeError;
+use shared::payments::PaymentError;
+use shared::store::AppliedTo;
+use shared::{ApiError, App};
+
+pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
+    let raw = super::raw_body(req)?;
+    // Not this deployment's provider: no Stripe secret signs anything here.
+    if app.config.payment_provider != PaymentProviderKind::Stripe {
+        tracing::warn!("Stripe webhook refused: Stripe is not the payment provider (PAYMENT_PROVIDER)");
+        return Err(ApiError::InvalidSignature);
+    }
+    let header = req.headers().get(webhook::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let secret = app.config.secrets.stripe_webhook()?;
+    let event = match webhook::construct_event(secret, header, raw, app.clock.now().timestamp()) {
+        Ok(event) => event,
+        Err(WebhookError::Signature(error)) => {
+            tracing::warn!(%error, "Stripe webhook refused: bad signature");
+            return Err(ApiError::InvalidSignature);
+        }
+        Err(WebhookError::Event(error)) => return Err(ApiError::invalid("", error.to_string())),
+    };
+    let outcome = match &event.kind {
+        EventKind::PaymentIntentSucceeded(intent) | EventKind::PaymentIntentPaymentFailed(intent) => {
+            settle(app, &event.id, &intent.id).await?
+        }
+        // Stripe.js completes 3-D Secure on the page; the outcome follows as its own event.
+        EventKind::PaymentIntentRequiresAction(_) => json!("awaiting_authentication"),
+        // Capsule's own refunds are settled by the outbox that asked for them.
+        EventKind::ChargeRefunded(charge) => {
+            tracing::info!(event_id = %event.id, charge_id = %charge.id, payment_intent = ?charge.payment_intent, "charge refunded at Stripe");
+            json!("acknowledged")
+        }
+        EventKind::SetupIntentSucceeded(_) | EventKind::Other(_) => json!("ignored"),
+    };
+    tracing::info!(event_id = %event.id, %outcome, "Stripe event processed");
+    http::ok(&json!({"received": true, "outcome": outcome}))
+}
+
+/// The PaymentIntent as Stripe has it now, applied as the sandbox's outcome would be.
+async fn settle(app: &App, event_id: &str, intent_id: &str) -> Result<Value, ApiError> {
+    let intent = match app.stripe()?.retrieve_payment_intent(intent_id).await {
+        Ok(intent) => intent,
+        // Stripe's `resource_missing` (localstripe says only 404).
+        Err(StripeError::InvalidRequest { status, code, .. })
+            if status == 404 || code.as_deref() == Some("resource_missing") =>
+        {
+            return unmatched(app, event_id, intent_id).await;
+        }
+        // Not decided: 503, and Stripe delivers the event again later.
+        Err(error) => return Err(PaymentError::from(error).into()),
+    };
+    let names_ours = [metadata::ORDER_ID, metadata::SUBSCRIPTION_ID].iter().any(|k| intent.metadata.contains_key(*k));
+    if !names_ours {
+        return unmatched(app, event_id, intent_id).await;
+    }
+    match payment_event(event_id, &intent) {
+        Ok(event) => super::apply(app, &event).await,
+        // Paid and then refunded, awaiting a new method, processing: no outcome to apply now.
+        Err(TransformError::NotSettled(outcome)) => {
+            tracing::info!(event_id, intent_id, ?outcome, "Stripe event for a payment not settled now");
+            Ok(json!("not_settled"))
+        }
+        Err(error) => Err(ApiError::Internal(error.to_string())),
+    }
+}
+
+/// A PaymentIntent Capsule did not create: recorded once under the event, acknowledged.
+async fn unmatched(app: &App, event_id: &str, intent_id: &str) -> Result<Value, ApiError> {
+    let now = app.clock.now();
+    let first = app.store.record_event(event_id, AppliedTo::Unmatched(intent_id), now, &[], Vec::new()).await?;
+    tracing::warn!(event_id, intent_id, first, "Stripe event for an unknown PaymentIntent");
+    Ok(json!(if first { "unknown_payment" } else { "already_processed" }))
+}
