@@ -401,7 +401,7 @@ mod tests {
         // button in the buyer's language (Stripe.js speaks the page's).
         let authenticate = StripeCard { authenticate: true, ..stripe };
         let html = PaymentPage { cards: Cards::Stripe(authenticate), locale: Locale::Fr, ..page("card") }.render();
-        assert!(!html.contains("card-element") && html.contains(r#"data-action="authenticate""#));
+        assert!(!html.contains(r#"<div id="card-element">"#) && html.contains(r#"data-action="authenticate""#));
         assert!(html.contains("Votre banque vous demande de confirmer ce paiement") && html.contains("Confirmer 1,00"));
         assert!(html.contains("traités par Stripe") && html.contains(r#"data-check="Vérifiez votre carte.""#));
 
