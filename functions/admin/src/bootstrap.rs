@@ -2,9 +2,9 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use shared::bootstrap::FirstAdmin;
 use shared::domain::settings::Settings;
-use shared::domain::{DomainError, Email, Name, Password};
+use shared::domain::{Email, Name, Password};
 use shared::http::{self, json_body, HttpResult};
-use shared::{ApiError, App};
+use shared::App;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,16 +26,12 @@ struct Bootstrapped {
 pub async fn bootstrap(app: &App, req: &Request) -> HttpResult {
     let body: BootstrapBody = json_body(req)?;
     let admin = FirstAdmin {
-        email: Email::parse(&body.email).map_err(|e| on_field("email", e))?,
-        name: Name::parse(body.name.as_deref().unwrap_or("Admin")).map_err(|e| on_field("name", e))?,
-        password: Password::parse(&body.password).map_err(|e| on_field("password", e))?,
+        // Each parser names its own field (`/email`, `/name`, `/password`).
+        email: Email::parse(&body.email)?,
+        name: Name::parse(body.name.as_deref().unwrap_or("Admin"))?,
+        password: Password::parse(&body.password)?,
     };
     let email = admin.email.clone();
     let user_id = shared::bootstrap::bootstrap(app, admin, &Settings::default()).await?;
     http::created(&Bootstrapped { user_id, email })
-}
-
-/// A parse error of the body's `field`, named in `details.field` (`/field`).
-pub fn on_field(field: &'static str, error: DomainError) -> ApiError {
-    error.within(&format!("/{field}")).into()
 }

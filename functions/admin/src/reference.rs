@@ -7,8 +7,6 @@ use shared::http::{self, json_body, path_param, HttpResult};
 use shared::store::{PickupPoint, PickupPointChanges, Plan, PlanChanges};
 use shared::{ApiError, App};
 
-use crate::bootstrap::on_field;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewPlanBody {
@@ -50,7 +48,7 @@ fn valid_id(raw: &str, field: &'static str) -> Result<String, ApiError> {
 }
 
 fn valid_name(raw: &str) -> Result<String, ApiError> {
-    Ok(Name::parse(raw).map_err(|e| on_field("name", e))?.into_inner())
+    Ok(Name::parse(raw)?.into_inner())
 }
 
 /// A plan's monthly price: charged every month, so at least one cent.

@@ -471,7 +471,7 @@ async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes
     // as the API quotes them; the pay button asks for that.
     browser.wait_for(r#"#place-order[data-total-cents="4430"]"#).await;
     let pay = browser.text("#place-order").await;
-    assert!(pay.contains("44,30"), "{pay}");
+    assert!(pay.contains("Pay €44.30"), "in the buyer's English: {pay}");
     browser.screenshot("storefront-checkout-home-gift").await;
     browser.click("#place-order").await;
     browser.wait_for_url(|url| url.contains("/portal/sessions/"), "the payment page").await;
