@@ -341,3 +341,32 @@ async fn an_account_changes_its_language_and_its_next_emails_follow() {
     pay(&app, &token, &placed, VISA).await;
     assert_eq!(mails(&app, &email, "Invoice INV-").await.len(), 1, "{:?}", app.emails_to(&email).await);
 }
+
+#[tokio::test]
+async fn an_orders_steps_and_partial_refund_are_told_in_the_language_it_was_placed_in() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (email, token) = buyer_with_cart(&app, json!("fr")).await;
+    let placed = checkout_from(&app, &token, None).await;
+    pay(&app, &token, &placed, VISA).await;
+    let id = placed["order_id"].as_str().expect("order_id");
+    for status in ["preparing", "ready_for_pickup"] {
+        let step = app.post(&format!("/admin/orders/{id}/fulfilment"), Some(&admin), json!({"status": status})).await;
+        assert_eq!(step.status, StatusCode::OK, "{status}: {}", step.body);
+    }
+    let body = json!({"idempotency_key": "lang-1", "amount_cents": 500});
+    let refunded = app.post(&format!("/admin/orders/{id}/refunds"), Some(&admin), body).await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
+
+    let reference = reference(&placed);
+    let ready = mails(&app, &email, "Commande prête à être retirée").await;
+    assert_eq!(ready.len(), 1, "{:?}", app.emails_to(&email).await);
+    assert_eq!(ready[0]["subject"], format!("Commande prête à être retirée — commande {reference}"));
+    assert!(text(&ready[0]).contains("Point relais"), "the pickup point, in French: {}", text(&ready[0]));
+    assert_eq!(mails(&app, &email, "Commande en préparation").await.len(), 1);
+    let refund = mails(&app, &email, "Remboursement").await;
+    assert_eq!(refund.len(), 1, "{:?}", app.emails_to(&email).await);
+    assert!(text(&refund[0]).starts_with("5,00 € de votre commande"), "{}", text(&refund[0]));
+    let english = app.emails_to(&email).await;
+    assert!(english.iter().all(|m| !m["subject"].as_str().unwrap_or_default().starts_with("Order")), "{english:?}");
+}
