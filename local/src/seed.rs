@@ -2,8 +2,8 @@
 //! (`capsule-admin bootstrap`), then demo products. Idempotent: a restart keeps stock and
 //! accounts as they were.
 use shared::bootstrap::FirstAdmin;
-use shared::domain::settings::{Settings, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
-use shared::domain::{Cents, Email, Name, Password};
+use shared::domain::settings::{Settings, ShopIdentity, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR};
+use shared::domain::{Cents, Email, Locale, Name, Password};
 use shared::store::{NewProduct, ProductRecord, StoreError};
 use shared::{ApiError, App};
 
@@ -70,13 +70,18 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
     }
     // The deployed stack's bootstrap, with the local admin: the first run writes the admin,
     // the plans, the pickup points and settings allowing the simulators' signups (all from
-    // 127.0.0.1); later runs are refused and change nothing.
+    // 127.0.0.1), for Le Djoor, which speaks French; later runs are refused and change nothing.
     let admin = FirstAdmin {
         email: Email::parse(ADMIN_EMAIL).map_err(setup)?,
         name: Name::parse("Capsule Admin").map_err(setup)?,
         password: Password::parse(ADMIN_PASSWORD).map_err(setup)?,
     };
-    let settings = Settings { signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR, ..Settings::default() };
+    let settings = Settings {
+        signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR,
+        shop: le_djoor(),
+        default_locale: Locale::Fr,
+        ..Settings::default()
+    };
     match shared::bootstrap::bootstrap(app, admin, &settings).await {
         // `EmailTaken`: a stack seeded before the bootstrap existed, its admin made then.
         Ok(_) | Err(ApiError::AlreadyBootstrapped | ApiError::EmailTaken) => {}
@@ -84,13 +89,18 @@ pub async fn seed(app: &App) -> Result<(), StoreError> {
     }
     // Stacks seeded before the setting existed allow as many signups too.
     let stored = app.store.get::<serde_json::Value>(shared::store::keys::settings()).await?;
-    if stored.is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
+    if stored.as_ref().is_none_or(|s| s.get("signups_per_address_per_hour").is_none()) {
         app.store
             .put_settings(&Settings {
                 signups_per_address_per_hour: MAX_SIGNUPS_PER_ADDRESS_PER_HOUR,
                 ..app.store.settings().await?
             })
             .await?;
+    }
+    // And Le Djoor's identity and language, on stacks seeded before these settings.
+    if stored.is_none_or(|s| s.get("shop").is_none()) {
+        let settings = Settings { shop: le_djoor(), default_locale: Locale::Fr, ..app.store.settings().await? };
+        app.store.put_settings(&settings).await?;
     }
     Ok(())
 }
@@ -103,5 +113,15 @@ fn ignore_existing(result: Result<(), StoreError>) -> Result<(), StoreError> {
     match result {
         Err(StoreError::ConditionFailed) => Ok(()),
         other => other,
+    }
+}
+
+/// The seed shop's identity, as its pages, emails and invoices name it.
+fn le_djoor() -> ShopIdentity {
+    ShopIdentity {
+        name: "Le Djoor".to_string(),
+        legal_name: "Le Djoor SAS".to_string(),
+        address: "12 rue de la Roquette, 75011 Paris, France".to_string(),
+        vat_number: "FR32123456789".to_string(),
     }
 }

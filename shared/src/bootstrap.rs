@@ -44,6 +44,7 @@ pub async fn bootstrap(app: &App, admin: FirstAdmin, settings: &Settings) -> Res
         email: admin.email,
         name: admin.name.into_inner(),
         role: Role::Admin,
+        locale: None,
         password_hash,
         created_at: app.clock.now(),
     };

@@ -7,7 +7,8 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::notify::templates;
+use crate::domain::settings::Settings;
+use crate::notify::{templates, Voice};
 use crate::outbox::{self, Effect, Outbox};
 use crate::store::{invoice_number, Numbering, OrderRecord, StoreError};
 use crate::App;
@@ -66,7 +67,8 @@ async fn number_batch(app: &App, year: i32, mut orders: Vec<OrderRecord>) -> Res
     for (sequence, order) in (current + 1..).zip(orders.iter_mut()) {
         order.order.invoice_number = Some(invoice_number(year, sequence));
     }
-    let effects: Vec<Outbox> = orders.iter().flat_map(|order| issued(order, now)).collect();
+    let settings = app.store.settings().await?;
+    let effects: Vec<Outbox> = orders.iter().flat_map(|order| issued(&settings, order, now)).collect();
     let with = outbox::puts(app, &effects)?;
     if !app.store.number_invoices(Numbering { year, current, orders: &orders, with }).await? {
         return Ok(None);
@@ -99,7 +101,7 @@ async fn low_stock_after(app: &App, orders: &[OrderRecord]) {
 
 /// What an invoice's issue causes: its email to the buyer and `OrderPaid` on the bus, both
 /// carrying its number.
-fn issued(order: &OrderRecord, now: DateTime<Utc>) -> [Outbox; 2] {
+fn issued(settings: &Settings, order: &OrderRecord, now: DateTime<Utc>) -> [Outbox; 2] {
     let cause = format!("order:{}", order.order_id);
     let paid = json!({
         "order_id": order.order_id,
@@ -112,7 +114,11 @@ fn issued(order: &OrderRecord, now: DateTime<Utc>) -> [Outbox; 2] {
         "items": order.items.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity})).collect::<Vec<_>>(),
     });
     [
-        Outbox::new(&cause, Effect::Email { email: templates::invoice(order) }, now),
+        Outbox::new(
+            &cause,
+            Effect::Email { email: templates::invoice(&Voice { shop: settings, locale: order.locale }, order, now) },
+            now,
+        ),
         Outbox::new(&cause, Effect::Event { detail_type: "OrderPaid".into(), detail: paid }, now),
     ]
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod entry;
 pub mod http;
+pub mod i18n;
 pub mod invoices;
 pub mod notify;
 pub mod orders;

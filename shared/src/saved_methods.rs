@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::saved_method::{self, MethodDetails};
+use crate::domain::Locale;
 use crate::http::error::ApiError;
-use crate::notify::templates;
+use crate::notify::{templates, Voice};
 use crate::outbox::{Effect, Outbox};
 use crate::payments::PaymentEvent;
 use crate::store::{Deletion, MethodSave, PaymentMethodRecord, StoreError, Write};
@@ -34,6 +35,7 @@ pub async fn saving(
     app: &App,
     user_id: &str,
     email: &str,
+    locale: Locale,
     payment: &PaymentEvent,
     now: DateTime<Utc>,
 ) -> Result<Option<Saving>, StoreError> {
@@ -44,7 +46,8 @@ pub async fn saving(
     let news = previous.as_ref().is_none_or(|p| p.details.expiry() != record.details.expiry());
     let effects = match news {
         true => {
-            let email = templates::payment_method_saved(&record);
+            let settings = app.store.settings().await?;
+            let email = templates::payment_method_saved(&Voice { shop: &settings, locale }, &record);
             vec![Outbox::new(format!("payment_method:{}", record.payment_method_id), Effect::Email { email }, now)]
         }
         false => Vec::new(),

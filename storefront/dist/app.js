@@ -75,6 +75,251 @@ var CapsuleError = class extends Error {
   }
 };
 
+// src/i18n.ts
+var CHOSEN_KEY = "capsule.lang";
+var FR = {
+  "Skip to content": "Aller au contenu",
+  Main: "Principal",
+  Shop: "Boutique",
+  Plans: "Abonnements",
+  Cart: "Panier",
+  Orders: "Commandes",
+  "Sign in": "Se connecter",
+  Account: "Compte",
+  "{n} items in cart": "{n} articles dans le panier",
+  "A demo storefront of Capsule: it calls only the public API, from the browser.": "Une boutique de démonstration de Capsule : elle n'appelle que l'API publique, depuis le navigateur.",
+  "Loading…": "Chargement…",
+  Language: "Langue",
+  "Not found": "Page introuvable",
+  "Back to the shop": "Retour à la boutique",
+  "Something went wrong in the page.": "Une erreur est survenue dans la page.",
+  // The catalogue
+  "was ": "au lieu de ",
+  "Sale −{percent}%": "Soldes −{percent} %",
+  "Sold out": "Épuisé",
+  "Only {n} left": "Plus que {n}",
+  "{n} in stock": "{n} en stock",
+  "Add to cart": "Ajouter au panier",
+  "Choose a quantity of at least 1.": "Choisissez une quantité d'au moins 1.",
+  "{n} × {name} added to your cart.": "{n} × {name} ajouté à votre panier.",
+  Quantity: "Quantité",
+  "Search caps": "Chercher une casquette",
+  Search: "Chercher",
+  "More caps": "Plus de casquettes",
+  "Caps matching “{q}”": "Casquettes pour « {q} »",
+  "Our caps": "Nos casquettes",
+  "No cap matches your search.": "Aucune casquette ne correspond à votre recherche.",
+  "{n} cap shown.": "{n} casquette affichée.",
+  "{n} caps shown.": "{n} casquettes affichées.",
+  // The account
+  "Signed in. Some caps could not be added: {problems}": "Connecté. Certaines casquettes n'ont pas pu être ajoutées : {problems}",
+  "Signed in: your cart is here.": "Connecté : votre panier est là.",
+  "Create my account": "Créer mon compte",
+  "New here? Create an account": "Nouveau ? Créez un compte",
+  Name: "Nom",
+  Email: "Email",
+  Password: "Mot de passe",
+  "At least 8 characters.": "Au moins 8 caractères.",
+  "Already a customer? Sign in": "Déjà client ? Connectez-vous",
+  "Sign out": "Se déconnecter",
+  "Signed out.": "Déconnecté.",
+  "Your account": "Votre compte",
+  "Signed in as {name} ({email}).": "Connecté en tant que {name} ({email}).",
+  "Saved payment methods": "Moyens de paiement enregistrés",
+  "Tick “save” on the payment page to pay in one click next time.": "Cochez « enregistrer » sur la page de paiement pour payer en un clic la prochaine fois.",
+  "Your orders": "Vos commandes",
+  "Your subscription": "Votre abonnement",
+  "None yet.": "Aucun pour l'instant.",
+  "Delete {method}": "Supprimer {method}",
+  Delete: "Supprimer",
+  "{method} deleted.": "{method} supprimé.",
+  expired: "expirée",
+  "expires soon": "expire bientôt",
+  none: "aucun",
+  "CRINA-PAY ending in {last4}": "CRINA-PAY se terminant par {last4}",
+  "{brand} ending in {last4}": "{brand} se terminant par {last4}",
+  " (expires {month}/{year})": " (expire le {month}/{year})",
+  "Sign in first.": "Connectez-vous d'abord.",
+  "Taking you to the secure payment page…": "Direction la page de paiement sécurisée…",
+  // Cart, checkout, orders, plans and the API's errors
+  "The shop's API cannot be reached. Check your connection and try again.": "L'API de la boutique est injoignable. Vérifiez votre connexion et réessayez.",
+  "{product} ({available} left, you asked {requested})": "{product} ({available} restants, vous en demandez {requested})",
+  "Not enough stock: {lines}.": "Stock insuffisant : {lines}.",
+  "This cap is sold out.": "Cette casquette est épuisée.",
+  "Only {n} left in stock.": "Plus que {n} en stock.",
+  "Sale limit: at most {limit} of this cap per customer during the sale (you already have {already}).": "Limite des soldes : au plus {limit} de cette casquette par client pendant les soldes (vous en avez déjà {already}).",
+  "This promo code is unknown, expired, used up, or your own.": "Ce code promo est inconnu, expiré, épuisé, ou le vôtre.",
+  "Your cart is empty.": "Votre panier est vide.",
+  "A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.": "Une commande de ce panier attend son paiement : payez-la ou annulez-la d'abord dans vos commandes.",
+  "An account already uses this email: sign in instead.": "Un compte utilise déjà cet email : connectez-vous.",
+  "Wrong email or password.": "Email ou mot de passe incorrect.",
+  "Too many failed sign-ins for this email: try again in 15 minutes.": "Trop d'échecs de connexion pour cet email : réessayez dans 15 minutes.",
+  "This saved payment method no longer exists.": "Ce moyen de paiement enregistré n'existe plus.",
+  "This card has expired: choose another method.": "Cette carte a expiré : choisissez un autre moyen.",
+  "A subscription is charged to this method: give it another method first.": "Un abonnement est prélevé sur ce moyen : donnez-lui d'abord un autre moyen.",
+  "This order can no longer be cancelled: the cancellation window has passed.": "Cette commande ne peut plus être annulée : le délai d'annulation est passé.",
+  "This order cannot be cancelled.": "Cette commande ne peut pas être annulée.",
+  "You already have this plan.": "Vous avez déjà cet abonnement.",
+  "Your cart is too large for one order ({lines} products): split it in several orders.": "Votre panier est trop grand pour une commande ({lines} produits) : répartissez-le en plusieurs commandes.",
+  "The payment provider does not answer: your order is placed; check your orders in a moment.": "Le prestataire de paiement ne répond pas : votre commande est passée ; consultez vos commandes dans un instant.",
+  "The shop is busy: try again in a moment.": "La boutique est occupée : réessayez dans un instant.",
+  "The shop's return address is not accepted by the API (is this origin allowed?).": "L'adresse de retour de la boutique n'est pas acceptée par l'API (cette origine est-elle autorisée ?).",
+  "Please sign in again.": "Veuillez vous reconnecter.",
+  "Something went wrong.": "Une erreur est survenue.",
+  "Quantity of {name}": "Quantité de {name}",
+  "Update": "Mettre à jour",
+  "Remove {name}": "Retirer {name}",
+  "Remove": "Retirer",
+  "Cap": "Casquette",
+  "Unit price": "Prix unitaire",
+  "Total": "Total",
+  "Your cart is empty. ": "Votre panier est vide. ",
+  "Browse the caps.": "Voir les casquettes.",
+  "Choose a quantity of 0 or more.": "Choisissez une quantité de 0 ou plus.",
+  "{name} removed.": "{name} retiré.",
+  "Your cart": "Votre panier",
+  "Check out": "Commander",
+  "Price breakdown": "Détail du prix",
+  "Subtotal": "Sous-total",
+  "Volume discount{percent}": "Remise sur quantité{percent}",
+  "Promo code{code}": "Code promo{code}",
+  "Total before fees": "Total avant frais",
+  "Sale and 5% product discounts are in the unit prices. 5% off with more than 5 different caps of 2+ units each, 10% with more than 10 of 4+. Home delivery and gift wrapping fees are added at checkout.": "Les soldes et les remises produit de 5 % sont dans les prix unitaires. 5 % de remise avec plus de 5 casquettes différentes d'au moins 2 unités chacune, 10 % avec plus de 10 d'au moins 4. Les frais de livraison à domicile et de paquet cadeau s'ajoutent à la commande.",
+  "Remove the code": "Retirer le code",
+  "Promo code removed.": "Code promo retiré.",
+  "Promo code {code} applied. ": "Code promo {code} appliqué. ",
+  "Apply": "Appliquer",
+  "Promo code applied.": "Code promo appliqué.",
+  "Promo code": "Code promo",
+  "Volume discounts, promo codes and fees are worked out once you sign in: your cart comes with you.": "Les remises sur quantité, codes promo et frais sont calculés une fois connecté : votre panier vous suit.",
+  "Sign in to check out": "Se connecter pour commander",
+  "Pickup point": "Point relais",
+  "Address": "Adresse",
+  "Address line 2 (optional)": "Complément d'adresse (facultatif)",
+  "Postal code": "Code postal",
+  "City": "Ville",
+  "Country": "Pays",
+  "No gift": "Pas de cadeau",
+  "Simple gift wrap": "Paquet cadeau simple",
+  "Birthday wrap": "Paquet anniversaire",
+  "Wedding wrap": "Paquet mariage",
+  "Gift (home delivery only)": "Cadeau (livraison à domicile uniquement)",
+  "Wrapping": "Emballage",
+  "Its fee is added to the total.": "Ses frais s'ajoutent au total.",
+  "Message (optional)": "Message (facultatif)",
+  "Delivery": "Livraison",
+  "Pickup point (free)": "Point relais (gratuit)",
+  "Payment": "Paiement",
+  "Pay now with {method}": "Payer maintenant avec {method}",
+  "Card, on the secure payment page": "Carte, sur la page de paiement sécurisée",
+  "CRINA-PAY, on the secure payment page": "CRINA-PAY, sur la page de paiement sécurisée",
+  "Offer to save my card or phone for next time": "Proposer d'enregistrer ma carte ou mon téléphone pour la prochaine fois",
+  "Pay {amount}": "Payer {amount}",
+  Pay: "Payer",
+  "Gift wrap": "Paquet cadeau",
+  "Total to pay": "Total à payer",
+  "Stock is held for you while you pay.": "Le stock vous est réservé pendant le paiement.",
+  "Checkout": "Commande",
+  "Your order": "Votre commande",
+  "Volume discount ({percent}%)": "Remise sur quantité ({percent} %)",
+  "Promo code {code}": "Code promo {code}",
+  "Promo code {code} ({percent}%)": "Code promo {code} ({percent} %)",
+  "Home delivery": "Livraison à domicile",
+  "Gift ({type})": "Cadeau ({type})",
+  "simple": "simple",
+  "birthday": "anniversaire",
+  "wedding": "mariage",
+  "Pickup at {name}, {address}": "Retrait à {name}, {address}",
+  "Home: {address}": "Domicile : {address}",
+  "card": "carte",
+  "Cancel and refund": "Annuler et rembourser",
+  "Cancel this checkout": "Annuler cette commande",
+  "Cancel this order? It will be refunded in full.": "Annuler cette commande ? Elle sera remboursée en totalité.",
+  "Cancel this checkout? The caps stay in your cart.": "Annuler cette commande ? Les casquettes restent dans votre panier.",
+  "Order cancelled and refunded.": "Commande annulée et remboursée.",
+  "Order cancelled.": "Commande annulée.",
+  " · gift: {type}{message}": " · cadeau : {type}{message}",
+  "Order of {date}": "Commande du {date}",
+  "Placed {date}": "Passée le {date}",
+  " · paid {date}": " · payée le {date}",
+  " · refund {status}": " · remboursement {status}",
+  "pending": "en cours",
+  "refunded": "effectué",
+  "Older orders": "Commandes plus anciennes",
+  "No orders yet. ": "Pas encore de commande. ",
+  "Find a cap.": "Trouver une casquette.",
+  "Payment received, thank you! Your invoice is on its way by email.": "Paiement reçu, merci ! Votre facture arrive par email.",
+  "The payment was declined: your caps are back in your cart.": "Le paiement a été refusé : vos casquettes sont de retour dans votre panier.",
+  "The payment page expired: your caps are back in your cart.": "La page de paiement a expiré : vos casquettes sont de retour dans votre panier.",
+  "This order is cancelled.": "Cette commande est annulée.",
+  "Confirming your payment…": "Confirmation de votre paiement…",
+  "Payment not completed": "Paiement non terminé",
+  "All your orders": "Toutes vos commandes",
+  "You left the payment page: the order awaits payment until it expires, or cancel it.": "Vous avez quitté la page de paiement : la commande attend son paiement jusqu'à son expiration, ou annulez-la.",
+  "The payment is not confirmed yet: refresh in a moment.": "Le paiement n'est pas encore confirmé : actualisez dans un instant.",
+  "A card, on the secure payment page": "Une carte, sur la page de paiement sécurisée",
+  "Subscribe to {plan}": "S'abonner à {plan}",
+  " a month": " par mois",
+  "Subscribed to {plan}: {status}.": "Abonné à {plan} : {status}.",
+  "Pay with": "Payer avec",
+  "My subscription": "Mon abonnement",
+  "Your first subscription starts with {days} days free: the card is collected now and charged when the trial ends.": "Votre premier abonnement commence par {days} jours gratuits : la carte est enregistrée maintenant et débitée à la fin de l'essai.",
+  "Charged monthly.": "Prélevé chaque mois.",
+  "Monthly plans": "Abonnements mensuels",
+  " to see your subscription.": " pour voir votre abonnement.",
+  "No subscription yet.": "Pas encore d'abonnement.",
+  "Cancel": "Résilier",
+  "Cancel {plan}?": "Résilier {plan} ?",
+  "{plan} cancelled.": "{plan} résilié.",
+  "{plan} — {price} a month ": "{plan} — {price} par mois ",
+  "Free trial until": "Essai gratuit jusqu'au",
+  "Ends on": "Se termine le",
+  "Current period ends": "Fin de la période en cours",
+  "Next charge": "Prochain prélèvement",
+  "Charged to": "Prélevé sur",
+  "Failed attempts": "Tentatives échouées",
+  "Confirming your subscription…": "Confirmation de votre abonnement…",
+  "Plans and my subscription": "Abonnements et mon abonnement",
+  "Welcome to {plan}!": "Bienvenue dans {plan} !",
+  "The subscription is not started: its payment was not completed.": "L'abonnement n'a pas commencé : son paiement n'a pas abouti.",
+  "succeeded": "réussi",
+  "failed": "échoué",
+  "Awaiting payment": "En attente de paiement",
+  "Paid": "Payée",
+  "Payment failed": "Paiement refusé",
+  "Expired": "Expirée",
+  "Cancelled": "Annulée",
+  "Incomplete": "Incomplet",
+  "Free trial": "Essai gratuit",
+  "Active": "Actif",
+  "Past due": "En retard",
+  "Suspended": "Suspendu"
+};
+function browserLang() {
+  return (navigator.languages ?? [navigator.language]).find((l) => /^(fr|en)\b/i.test(l))?.slice(0, 2).toLowerCase() === "fr" ? "fr" : "en";
+}
+function lang() {
+  const chosen = localStorage.getItem(CHOSEN_KEY);
+  if (chosen === "fr" || chosen === "en") return chosen;
+  const account = session.user?.locale;
+  return account ?? browserLang();
+}
+function choose(choice) {
+  localStorage.setItem(CHOSEN_KEY, choice);
+}
+function adoptAccount(locale) {
+  if (locale) localStorage.setItem(CHOSEN_KEY, locale);
+}
+function t(text, values = {}) {
+  const template = lang() === "fr" ? FR[text] ?? text : text;
+  return template.replace(/\{(\w+)\}/g, (mark, name) => name in values ? String(values[name]) : mark);
+}
+function translatePage() {
+  document.documentElement.lang = lang();
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t ?? "");
+  for (const node of document.querySelectorAll("[data-t-label]")) node.setAttribute("aria-label", t(node.dataset.tLabel ?? ""));
+}
+
 // src/api.ts
 var TOKEN_KEY = "capsule.token";
 var USER_KEY = "capsule.user";
@@ -113,7 +358,7 @@ async function call(pending) {
   try {
     answer = await pending;
   } catch {
-    throw problem("network", "The shop's API cannot be reached. Check your connection and try again.", 0);
+    throw problem("network", t("The shop's API cannot be reached. Check your connection and try again."), 0);
   }
   if (answer.ok) return answer.data;
   if (answer.status === 401 && session.token) session.clear();
@@ -124,51 +369,51 @@ function explain(error) {
     case "insufficient_stock": {
       const [line, ...others] = error.details.lines;
       if (line && others.length === 0) {
-        return line.available === 0 ? "This cap is sold out." : `Only ${line.available} left in stock.`;
+        return line.available === 0 ? t("This cap is sold out.") : t("Only {n} left in stock.", { n: line.available });
       }
-      const lines = error.details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
-      return `Not enough stock: ${lines.join(", ")}.`;
+      const lines = error.details.lines.map((l) => t("{product} ({available} left, you asked {requested})", { product: l.product_id, available: l.available, requested: l.requested }));
+      return t("Not enough stock: {lines}.", { lines: lines.join(", ") });
     }
     case "sale_limit_exceeded":
-      return `Sale limit: at most ${error.details.limit} of this cap per customer during the sale (you already have ${error.details.already}).`;
+      return t("Sale limit: at most {limit} of this cap per customer during the sale (you already have {already}).", { limit: error.details.limit, already: error.details.already });
     case "promo_code_not_found":
-      return "This promo code is unknown, expired, used up, or your own.";
+      return t("This promo code is unknown, expired, used up, or your own.");
     case "empty_cart":
-      return "Your cart is empty.";
+      return t("Your cart is empty.");
     case "checkout_in_progress":
-      return "A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.";
+      return t("A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.");
     case "email_taken":
-      return "An account already uses this email: sign in instead.";
+      return t("An account already uses this email: sign in instead.");
     case "invalid_credentials":
-      return "Wrong email or password.";
+      return t("Wrong email or password.");
     case "too_many_attempts":
-      return "Too many failed sign-ins for this email: try again in 15 minutes.";
+      return t("Too many failed sign-ins for this email: try again in 15 minutes.");
     case "payment_method_not_found":
-      return "This saved payment method no longer exists.";
+      return t("This saved payment method no longer exists.");
     case "payment_method_expired":
-      return "This card has expired: choose another method.";
+      return t("This card has expired: choose another method.");
     case "payment_method_in_use":
-      return "A subscription is charged to this method: give it another method first.";
+      return t("A subscription is charged to this method: give it another method first.");
     case "cancellation_window_elapsed":
-      return "This order can no longer be cancelled: the cancellation window has passed.";
+      return t("This order can no longer be cancelled: the cancellation window has passed.");
     case "not_cancellable":
-      return "This order cannot be cancelled.";
+      return t("This order cannot be cancelled.");
     case "already_subscribed":
-      return "You already have this plan.";
+      return t("You already have this plan.");
     case "cart_too_large":
-      return `Your cart is too large for one order (${error.details.lines} products): split it in several orders.`;
+      return t("Your cart is too large for one order ({lines} products): split it in several orders.", { lines: error.details.lines });
     case "payment_unavailable":
-      return "The payment provider does not answer: your order is placed; check your orders in a moment.";
+      return t("The payment provider does not answer: your order is placed; check your orders in a moment.");
     case "service_unavailable":
-      return "The shop is busy: try again in a moment.";
+      return t("The shop is busy: try again in a moment.");
     case "invalid_return_url":
-      return "The shop's return address is not accepted by the API (is this origin allowed?).";
+      return t("The shop's return address is not accepted by the API (is this origin allowed?).");
     case "unauthorized":
-      return "Please sign in again.";
+      return t("Please sign in again.");
     case "unexpected_answer":
-      return error.details.status === 401 ? "Please sign in again." : error.message || "Something went wrong.";
+      return error.details.status === 401 ? t("Please sign in again.") : error.message || t("Something went wrong.");
     default:
-      return error.message || "Something went wrong.";
+      return error.message || t("Something went wrong.");
   }
 }
 
@@ -226,6 +471,7 @@ function forgetCart() {
 }
 async function signedIn(token, user, cart) {
   session.save(token, user);
+  adoptAccount(user.locale);
   let merged = cart;
   const problems = [];
   for (const line of guestCart.lines()) {
@@ -244,10 +490,13 @@ function renderHeader() {
   const count = document.getElementById("cart-count");
   if (count) {
     count.textContent = String(cartCount);
-    count.setAttribute("aria-label", `${cartCount} items in cart`);
+    count.setAttribute("aria-label", t("{n} items in cart", { n: cartCount }));
   }
   const account = document.getElementById("account-link");
-  if (account) account.textContent = session.user ? "Account" : "Sign in";
+  if (account) account.textContent = session.user ? t("Account") : t("Sign in");
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === lang()));
+  }
   const current = (window.location.hash.split("/")[1] || "shop").split("?")[0] || "shop";
   for (const link of document.querySelectorAll("[data-nav]")) {
     const active = link.dataset.nav === current || current === "order" && link.dataset.nav === "orders";
@@ -277,10 +526,12 @@ function flat(children) {
 function money(cents) {
   const sign = cents < 0 ? "−" : "";
   const abs = Math.abs(cents);
-  const euros = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, " ");
-  return `${sign}${euros},${String(abs % 100).padStart(2, "0")} €`;
+  const french = lang() === "fr";
+  const euros = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, french ? " " : ",");
+  const hundredths = String(abs % 100).padStart(2, "0");
+  return french ? `${sign}${euros},${hundredths} €` : `${sign}€${euros}.${hundredths}`;
 }
-var date = (iso) => iso ? new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "";
+var date = (iso) => iso ? new Date(iso).toLocaleString(lang() === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short" }) : "";
 var STATUS_LABELS = {
   pending_payment: "Awaiting payment",
   paid: "Paid",
@@ -293,7 +544,7 @@ var STATUS_LABELS = {
   past_due: "Past due",
   suspended: "Suspended"
 };
-var statusLabel = (status) => STATUS_LABELS[status] ?? status;
+var statusLabel = (status) => t(STATUS_LABELS[status] ?? status);
 function main() {
   const node = document.getElementById("main");
   if (!node) throw new Error("the page has no <main id=main>");
@@ -303,6 +554,7 @@ function show(title, ...content) {
   const heading = h("h1", { tabindex: "-1" }, title);
   main().replaceChildren(heading, ...content);
   document.title = `${title} — Le Djoor`;
+  document.documentElement.lang = lang();
   heading.focus();
 }
 function go(hash) {
@@ -339,7 +591,7 @@ function startView() {
 function fail(error) {
   if (!isShopError(error)) {
     console.error(error);
-    say("Something went wrong in the page.", { error: true, code: "script" });
+    say(t("Something went wrong in the page."), { error: true, code: "script" });
     return;
   }
   const said = { message: explain(error.error), error: true, code: error.code };
@@ -384,17 +636,17 @@ function breakdown(rows) {
   );
 }
 function describeMethod(method) {
-  if (!method) return "none";
-  if (method.type === "crina_pay") return `CRINA-PAY ending in ${method.phone_last4}`;
-  const expiry = "exp_month" in method && method.exp_month ? ` (expires ${String(method.exp_month).padStart(2, "0")}/${method.exp_year})` : "";
-  return `${method.brand} ending in ${method.last4}${expiry}`;
+  if (!method) return t("none");
+  if (method.type === "crina_pay") return t("CRINA-PAY ending in {last4}", { last4: method.phone_last4 ?? "" });
+  const expiry = "exp_month" in method && method.exp_month ? t(" (expires {month}/{year})", { month: String(method.exp_month).padStart(2, "0"), year: method.exp_year ?? "" }) : "";
+  return t("{brand} ending in {last4}", { brand: method.brand ?? "", last4: method.last4 ?? "" }) + expiry;
 }
 function needsAccount(next) {
-  goSaying(`#/account?next=${next}`, { message: "Sign in first." });
+  goSaying(`#/account?next=${next}`, { message: t("Sign in first.") });
 }
 var paysOnPage = (method) => method === "card" || method === "crina_pay";
 function toPaymentPage(url2) {
-  say("Taking you to the secure payment page…");
+  say(t("Taking you to the secure payment page…"));
   window.location.assign(url2);
 }
 function returnUrls() {
@@ -411,35 +663,35 @@ function viewAccount(params) {
   if (user) return viewSignedIn(user);
   const next = params.get("next");
   const after = (problems) => {
-    const message = problems.length ? `Signed in. Some caps could not be added: ${problems.join(" ")}` : "Signed in: your cart is here.";
+    const message = problems.length ? t("Signed in. Some caps could not be added: {problems}", { problems: problems.join(" ") }) : t("Signed in: your cart is here.");
     goSaying(next === "plans" ? "#/plans" : "#/cart", { message, error: problems.length > 0 });
   };
-  show("Sign in", h("div", { class: "columns" }, loginForm(after), signupForm(after)));
+  show(t("Sign in"), h("div", { class: "columns" }, loginForm(after), signupForm(after)));
 }
 function signupForm(after) {
   const name = h("input", { type: "text", id: "signup-name", autocomplete: "name", required: true, maxlength: "100" });
   const email = h("input", { type: "email", id: "signup-email", autocomplete: "email", required: true });
   const password = h("input", { type: "password", id: "signup-password", autocomplete: "new-password", required: true, minlength: "8" });
-  const signup = h("button", { type: "submit", id: "signup-submit" }, "Create my account");
+  const signup = h("button", { type: "submit", id: "signup-submit" }, t("Create my account"));
   return actionForm(
     { "aria-labelledby": "signup-title" },
     signup,
     async () => {
-      const created = await call(capsule.POST("/auth/signup", { body: { email: email.value, password: password.value, name: name.value } }));
-      const user = { user_id: created.user_id, email: email.value.trim().toLowerCase(), name: name.value.trim(), role: "customer" };
+      const created = await call(capsule.POST("/auth/signup", { body: { email: email.value, password: password.value, name: name.value, locale: lang() } }));
+      const user = { user_id: created.user_id, email: email.value.trim().toLowerCase(), name: name.value.trim(), role: "customer", locale: lang() };
       after(await signedIn(created.token, user, null));
     },
-    h("h2", { id: "signup-title" }, "New here? Create an account"),
-    field("Name", name),
-    field("Email", email),
-    field("Password", password, "At least 8 characters."),
+    h("h2", { id: "signup-title" }, t("New here? Create an account")),
+    field(t("Name"), name),
+    field(t("Email"), email),
+    field(t("Password"), password, t("At least 8 characters.")),
     signup
   );
 }
 function loginForm(after) {
   const email = h("input", { type: "email", id: "login-email", autocomplete: "username", required: true });
   const password = h("input", { type: "password", id: "login-password", autocomplete: "current-password", required: true });
-  const login = h("button", { type: "submit", id: "login-submit" }, "Sign in");
+  const login = h("button", { type: "submit", id: "login-submit" }, t("Sign in"));
   return actionForm(
     { "aria-labelledby": "login-title" },
     login,
@@ -447,47 +699,47 @@ function loginForm(after) {
       const answer = await call(capsule.POST("/auth/login", { body: { email: email.value, password: password.value } }));
       after(await signedIn(answer.token, answer.user, answer.cart));
     },
-    h("h2", { id: "login-title" }, "Already a customer? Sign in"),
-    field("Email", email),
-    field("Password", password),
+    h("h2", { id: "login-title" }, t("Already a customer? Sign in")),
+    field(t("Email"), email),
+    field(t("Password"), password),
     login
   );
 }
 async function viewSignedIn(user) {
   const methods = h("ul", { class: "methods", id: "methods" });
-  const logout = h("button", { type: "button", class: "secondary" }, "Sign out");
+  const logout = h("button", { type: "button", class: "secondary" }, t("Sign out"));
   logout.addEventListener("click", () => {
     session.clear();
     forgetCart();
     void loadCart();
-    goSaying("#/", { message: "Signed out." });
+    goSaying("#/", { message: t("Signed out.") });
   });
   show(
-    "Your account",
-    h("p", {}, `Signed in as ${user.name} (${user.email}).`),
+    t("Your account"),
+    h("p", {}, t("Signed in as {name} ({email}).", { name: user.name, email: user.email })),
     logout,
     h(
       "section",
       { "aria-labelledby": "methods-title" },
-      h("h2", { id: "methods-title" }, "Saved payment methods"),
-      h("p", { class: "muted" }, "Tick “save” on the payment page to pay in one click next time."),
+      h("h2", { id: "methods-title" }, t("Saved payment methods")),
+      h("p", { class: "muted" }, t("Tick “save” on the payment page to pay in one click next time.")),
       methods
     ),
-    h("p", {}, h("a", { href: "#/orders" }, "Your orders"), " · ", h("a", { href: "#/plans" }, "Your subscription"))
+    h("p", {}, h("a", { href: "#/orders" }, t("Your orders")), " · ", h("a", { href: "#/plans" }, t("Your subscription")))
   );
   const list = await call(capsule.GET("/payment-methods"));
-  if (list.items.length === 0) methods.append(h("li", {}, "None yet."));
+  if (list.items.length === 0) methods.append(h("li", {}, t("None yet.")));
   for (const method of list.items) {
-    const remove = h("button", { type: "button", class: "secondary", "aria-label": `Delete ${describeMethod(method)}` }, "Delete");
+    const remove = h("button", { type: "button", class: "secondary", "aria-label": t("Delete {method}", { method: describeMethod(method) }) }, t("Delete"));
     remove.addEventListener(
       "click",
       () => void act(remove, async () => {
         await call(capsule.DELETE("/payment-methods/{payment_method_id}", { path: { payment_method_id: method.payment_method_id } }));
-        say(`${describeMethod(method)} deleted.`);
+        say(t("{method} deleted.", { method: describeMethod(method) }));
         await viewSignedIn(user);
       })
     );
-    const state = method.type === "card" && method.expired ? h("span", { class: "tag sale" }, "expired") : method.type === "card" && method.expiring_soon ? h("span", { class: "tag" }, "expires soon") : null;
+    const state = method.type === "card" && method.expired ? h("span", { class: "tag sale" }, t("expired")) : method.type === "card" && method.expiring_soon ? h("span", { class: "tag" }, t("expires soon")) : null;
     methods.append(h("li", { "data-method-id": method.payment_method_id }, describeMethod(method), state, " ", remove));
   }
 }
@@ -510,10 +762,10 @@ function lineRow(line, editable) {
       min: "0",
       value: String(line.quantity),
       inputmode: "numeric",
-      "aria-label": `Quantity of ${line.name}`
+      "aria-label": t("Quantity of {name}", { name: line.name })
     });
-    const update = h("button", { type: "button", class: "secondary" }, "Update");
-    const remove = h("button", { type: "button", class: "secondary", "aria-label": `Remove ${line.name}` }, "Remove");
+    const update = h("button", { type: "button", class: "secondary" }, t("Update"));
+    const remove = h("button", { type: "button", class: "secondary", "aria-label": t("Remove {name}", { name: line.name }) }, t("Remove"));
     update.addEventListener("click", () => editable.set(line, Number.parseInt(quantity.value, 10), update));
     remove.addEventListener("click", () => editable.set(line, 0, remove));
     cells.push(h("td", { class: "qty" }, quantity, update, remove));
@@ -534,10 +786,10 @@ function linesTable(lines, editable) {
       h(
         "tr",
         {},
-        h("th", { scope: "col" }, "Cap"),
-        h("th", { scope: "col" }, "Unit price"),
-        h("th", { scope: "col" }, "Quantity"),
-        h("th", { scope: "col", class: "num" }, "Total")
+        h("th", { scope: "col" }, t("Cap")),
+        h("th", { scope: "col" }, t("Unit price")),
+        h("th", { scope: "col" }, t("Quantity")),
+        h("th", { scope: "col", class: "num" }, t("Total"))
       )
     ),
     h(
@@ -547,80 +799,80 @@ function linesTable(lines, editable) {
     )
   );
 }
-var emptyCart = () => h("p", { id: "cart-empty" }, "Your cart is empty. ", h("a", { href: "#/" }, "Browse the caps."));
+var emptyCart = () => h("p", { id: "cart-empty" }, t("Your cart is empty. "), h("a", { href: "#/" }, t("Browse the caps.")));
 async function viewCart() {
   const cart = await loadCart();
   if (!cart) return viewGuestCart();
-  if (cart.items.length === 0) return show("Your cart", emptyCart());
+  if (cart.items.length === 0) return show(t("Your cart"), emptyCart());
   const editable = {
     set: (line, n, control) => void act(control, async () => {
-      if (!Number.isInteger(n) || n < 0) throw problem("invalid_request", "Choose a quantity of 0 or more.");
+      if (!Number.isInteger(n) || n < 0) throw problem("invalid_request", t("Choose a quantity of 0 or more."));
       const path = { product_id: line.product_id };
       setCart(
         n === 0 ? await call(capsule.DELETE("/cart/items/{product_id}", { path })) : await call(capsule.PUT("/cart/items/{product_id}", { path, body: { quantity: n } }))
       );
-      say(n === 0 ? `${line.name} removed.` : `${line.name}: ${n}.`);
+      say(n === 0 ? t("{name} removed.", { name: line.name }) : `${line.name}: ${n}.`);
       await viewCart();
     })
   };
-  show("Your cart", linesTable(cart.items, editable), summary(cart), promoCode(cart), h("p", {}, h("a", { class: "button", href: "#/checkout", id: "to-checkout" }, "Check out")));
+  show(t("Your cart"), linesTable(cart.items, editable), summary(cart), promoCode(cart), h("p", {}, h("a", { class: "button", href: "#/checkout", id: "to-checkout" }, t("Check out"))));
 }
 function summary(cart) {
   const volume = cart.volume_discount_percent ? ` (${cart.volume_discount_percent}%)` : "";
   return h(
     "section",
     { "aria-labelledby": "summary-title", class: "summary", id: "cart-summary", "data-total-cents": cart.total_cents },
-    h("h2", { id: "summary-title" }, "Price breakdown"),
+    h("h2", { id: "summary-title" }, t("Price breakdown")),
     breakdown([
-      ["Subtotal", money(cart.subtotal_cents), { data: { "data-subtotal-cents": cart.subtotal_cents } }],
+      [t("Subtotal"), money(cart.subtotal_cents), { data: { "data-subtotal-cents": cart.subtotal_cents } }],
       [
-        `Volume discount${volume}`,
-        cart.volume_discount_cents ? money(-cart.volume_discount_cents) : "none",
+        t("Volume discount{percent}", { percent: volume }),
+        cart.volume_discount_cents ? money(-cart.volume_discount_cents) : t("none"),
         { data: { "data-volume-percent": cart.volume_discount_percent } }
       ],
-      [`Promo code${cart.promo_code ? ` ${cart.promo_code}` : ""}`, cart.promo_discount_cents ? money(-cart.promo_discount_cents) : "none"],
-      ["Total before fees", money(cart.total_cents), { class: "total", data: { "data-total-cents": cart.total_cents } }]
+      [t("Promo code{code}", { code: cart.promo_code ? ` ${cart.promo_code}` : "" }), cart.promo_discount_cents ? money(-cart.promo_discount_cents) : t("none")],
+      [t("Total before fees"), money(cart.total_cents), { class: "total", data: { "data-total-cents": cart.total_cents } }]
     ]),
     h(
       "p",
       { class: "muted" },
-      "Sale and 5% product discounts are in the unit prices. 5% off with more than 5 different caps of 2+ units each, 10% with more than 10 of 4+. Home delivery and gift wrapping fees are added at checkout."
+      t("Sale and 5% product discounts are in the unit prices. 5% off with more than 5 different caps of 2+ units each, 10% with more than 10 of 4+. Home delivery and gift wrapping fees are added at checkout.")
     )
   );
 }
 function promoCode(cart) {
   if (cart.promo_code) {
-    const remove = h("button", { type: "button", class: "link" }, "Remove the code");
+    const remove = h("button", { type: "button", class: "link" }, t("Remove the code"));
     remove.addEventListener(
       "click",
       () => void act(remove, async () => {
         setCart(await call(capsule.DELETE("/cart/promo-code")));
-        say("Promo code removed.");
+        say(t("Promo code removed."));
         await viewCart();
       })
     );
-    return h("p", {}, `Promo code ${cart.promo_code} applied. `, remove);
+    return h("p", {}, t("Promo code {code} applied. ", { code: cart.promo_code }), remove);
   }
   const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64" });
-  const apply = h("button", { type: "submit", class: "secondary" }, "Apply");
+  const apply = h("button", { type: "submit", class: "secondary" }, t("Apply"));
   return actionForm(
     { class: "inline" },
     apply,
     async () => {
       setCart(await call(capsule.POST("/cart/promo-code", { body: { code: code.value } })));
-      say("Promo code applied.");
+      say(t("Promo code applied."));
       await viewCart();
     },
-    field("Promo code", code),
+    field(t("Promo code"), code),
     apply
   );
 }
 function viewGuestCart() {
   const lines = guestCart.lines();
-  if (lines.length === 0) return show("Your cart", emptyCart());
+  if (lines.length === 0) return show(t("Your cart"), emptyCart());
   const editable = {
     set: (line, n) => {
-      if (!Number.isInteger(n) || n < 0) return fail(problem("invalid_request", "Choose a quantity of 0 or more."));
+      if (!Number.isInteger(n) || n < 0) return fail(problem("invalid_request", t("Choose a quantity of 0 or more.")));
       const kept = guestCart.lines().map((l) => l.product_id === line.product_id ? { ...l, quantity: n } : l).filter((l) => l.quantity > 0);
       guestCart.save(kept);
       void loadCart();
@@ -629,16 +881,16 @@ function viewGuestCart() {
   };
   const subtotal = lines.reduce((sum, l) => sum + l.unit_effective_price_cents * l.quantity, 0);
   show(
-    "Your cart",
+    t("Your cart"),
     linesTable(lines, editable),
     h(
       "section",
       { class: "summary", id: "cart-summary", "aria-labelledby": "summary-title" },
-      h("h2", { id: "summary-title" }, "Price breakdown"),
-      breakdown([["Subtotal", money(subtotal), { data: { "data-subtotal-cents": subtotal } }]]),
-      h("p", { class: "muted" }, "Volume discounts, promo codes and fees are worked out once you sign in: your cart comes with you.")
+      h("h2", { id: "summary-title" }, t("Price breakdown")),
+      breakdown([[t("Subtotal"), money(subtotal), { data: { "data-subtotal-cents": subtotal } }]]),
+      h("p", { class: "muted" }, t("Volume discounts, promo codes and fees are worked out once you sign in: your cart comes with you."))
     ),
-    h("p", {}, h("a", { class: "button", href: "#/account?next=cart", id: "to-signin" }, "Sign in to check out"))
+    h("p", {}, h("a", { class: "button", href: "#/account?next=cart", id: "to-signin" }, t("Sign in to check out")))
   );
 }
 
@@ -660,39 +912,39 @@ async function viewCheckout() {
     city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
     country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" })
   };
-  const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
+  const pickupBox = h("div", { id: "pickup-fields" }, field(t("Pickup point"), pickupSelect));
   const homeBox = h(
     "div",
     { id: "home-fields", hidden: true },
-    field("Name", address.name),
-    field("Address", address.line1),
-    field("Address line 2 (optional)", address.line2),
-    field("Postal code", address.postal_code),
-    field("City", address.city),
-    field("Country", address.country)
+    field(t("Name"), address.name),
+    field(t("Address"), address.line1),
+    field(t("Address line 2 (optional)"), address.line2),
+    field(t("Postal code"), address.postal_code),
+    field(t("City"), address.city),
+    field(t("Country"), address.country)
   );
   const giftType = h(
     "select",
     { id: "gift-type" },
-    h("option", { value: "" }, "No gift"),
-    h("option", { value: "simple" }, "Simple gift wrap"),
-    h("option", { value: "birthday" }, "Birthday wrap"),
-    h("option", { value: "wedding" }, "Wedding wrap")
+    h("option", { value: "" }, t("No gift")),
+    h("option", { value: "simple" }, t("Simple gift wrap")),
+    h("option", { value: "birthday" }, t("Birthday wrap")),
+    h("option", { value: "wedding" }, t("Wedding wrap"))
   );
   const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },
-    h("legend", {}, "Gift (home delivery only)"),
-    field("Wrapping", giftType, "Its fee is added to the total."),
-    field("Message (optional)", giftMessage)
+    h("legend", {}, t("Gift (home delivery only)")),
+    field(t("Wrapping"), giftType, t("Its fee is added to the total.")),
+    field(t("Message (optional)"), giftMessage)
   );
   const delivery = h(
     "fieldset",
     {},
-    h("legend", {}, "Delivery"),
-    radio("delivery", "pickup", "Pickup point (free)", true, "delivery-pickup"),
-    radio("delivery", "home", "Home delivery", false, "delivery-home"),
+    h("legend", {}, t("Delivery")),
+    radio("delivery", "pickup", t("Pickup point (free)"), true, "delivery-pickup"),
+    radio("delivery", "home", t("Home delivery"), false, "delivery-home"),
     pickupBox,
     homeBox
   );
@@ -714,14 +966,14 @@ async function viewCheckout() {
   const payment = h(
     "fieldset",
     {},
-    h("legend", {}, "Payment"),
-    usable.map((m, i) => radio("payment", m.payment_method_id, `Pay now with ${describeMethod(m)}`, i === 0, `pay-${m.payment_method_id}`)),
-    radio("payment", "card", "Card, on the secure payment page", usable.length === 0, "pay-card"),
-    radio("payment", "crina_pay", "CRINA-PAY, on the secure payment page", false, "pay-crina"),
-    h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, "Offer to save my card or phone for next time"))
+    h("legend", {}, t("Payment")),
+    usable.map((m, i) => radio("payment", m.payment_method_id, t("Pay now with {method}", { method: describeMethod(m) }), i === 0, `pay-${m.payment_method_id}`)),
+    radio("payment", "card", t("Card, on the secure payment page"), usable.length === 0, "pay-card"),
+    radio("payment", "crina_pay", t("CRINA-PAY, on the secure payment page"), false, "pay-crina"),
+    h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, t("Offer to save my card or phone for next time")))
   );
   const save = payment.querySelector("#save-method");
-  const submit = h("button", { type: "submit", id: "place-order" }, "Pay");
+  const submit = h("button", { type: "submit", id: "place-order" }, t("Pay"));
   const fees = h("div", { id: "quote" });
   let asked = 0;
   const requote = async () => {
@@ -732,16 +984,16 @@ async function viewCheckout() {
       const quote = await call(capsule.POST("/cart/quote", { body: choice() }));
       total = quote.total_cents;
       shown = breakdown([
-        ["Delivery", money(quote.delivery_fee_cents)],
-        quote.gift_fee_cents ? ["Gift wrap", money(quote.gift_fee_cents)] : null,
-        ["Total to pay", money(quote.total_cents), { class: "total", data: { id: "quote-total" } }]
+        [t("Delivery"), money(quote.delivery_fee_cents)],
+        quote.gift_fee_cents ? [t("Gift wrap"), money(quote.gift_fee_cents)] : null,
+        [t("Total to pay"), money(quote.total_cents), { class: "total", data: { id: "quote-total" } }]
       ]);
     } catch (error) {
       shown = h("p", { class: "muted", id: "quote-missing" }, isShopError(error) ? explain(error.error) : "");
     }
     if (ask !== asked) return;
     fees.replaceChildren(shown);
-    submit.textContent = total === null ? "Pay" : `Pay ${money(total)}`;
+    submit.textContent = total === null ? t("Pay") : t("Pay {amount}", { amount: money(total) });
     if (total === null) delete submit.dataset.totalCents;
     else submit.dataset.totalCents = String(total);
   };
@@ -763,7 +1015,7 @@ async function viewCheckout() {
     delivery,
     giftBox,
     payment,
-    h("p", { class: "muted" }, "Stock is held for you while you pay."),
+    h("p", { class: "muted" }, t("Stock is held for you while you pay.")),
     submit
   );
   for (const part2 of [delivery, giftBox]) {
@@ -771,17 +1023,17 @@ async function viewCheckout() {
     part2.addEventListener("input", () => void requote());
   }
   show(
-    "Checkout",
+    t("Checkout"),
     h(
       "section",
       { "aria-labelledby": "recap-title", class: "summary" },
-      h("h2", { id: "recap-title" }, "Your order"),
+      h("h2", { id: "recap-title" }, t("Your order")),
       linesTable(cart.items, null),
       breakdown([
-        ["Subtotal", money(cart.subtotal_cents)],
-        cart.volume_discount_cents ? [`Volume discount (${cart.volume_discount_percent}%)`, money(-cart.volume_discount_cents)] : null,
-        cart.promo_discount_cents ? [`Promo code ${cart.promo_code}`, money(-cart.promo_discount_cents)] : null,
-        ["Total before fees", money(cart.total_cents), { class: "total" }]
+        [t("Subtotal"), money(cart.subtotal_cents)],
+        cart.volume_discount_cents ? [t("Volume discount ({percent}%)", { percent: cart.volume_discount_percent }), money(-cart.volume_discount_cents)] : null,
+        cart.promo_discount_cents ? [t("Promo code {code}", { code: cart.promo_code ?? "" }), money(-cart.promo_discount_cents)] : null,
+        [t("Total before fees"), money(cart.total_cents), { class: "total" }]
       ]),
       fees
     ),
@@ -809,35 +1061,35 @@ function addressOf(inputs) {
 // src/views/orders.ts
 function orderBreakdown(order) {
   return breakdown([
-    ["Subtotal", money(order.subtotal_cents)],
+    [t("Subtotal"), money(order.subtotal_cents)],
     ...order.discounts.map((d) => [
-      d.kind === "volume" ? `Volume discount (${d.percent}%)` : `Promo code ${order.promo_code || ""} (${d.percent}%)`,
+      d.kind === "volume" ? t("Volume discount ({percent}%)", { percent: d.percent }) : t("Promo code {code} ({percent}%)", { code: order.promo_code || "", percent: d.percent }),
       money(-d.amount_cents)
     ]),
-    order.delivery_fee_cents ? ["Home delivery", money(order.delivery_fee_cents)] : null,
-    order.gift_fee_cents ? [`Gift (${order.gift?.type})`, money(order.gift_fee_cents)] : null,
-    ["Total", money(order.total_cents), { class: "total", data: { "data-total-cents": order.total_cents } }]
+    order.delivery_fee_cents ? [t("Home delivery"), money(order.delivery_fee_cents)] : null,
+    order.gift_fee_cents ? [t("Gift ({type})", { type: t(order.gift?.type ?? "") }), money(order.gift_fee_cents)] : null,
+    [t("Total"), money(order.total_cents), { class: "total", data: { "data-total-cents": order.total_cents } }]
   ]);
 }
 function deliveryLine(delivery) {
-  if (delivery.mode === "pickup") return `Pickup at ${delivery.name}, ${delivery.address}`;
+  if (delivery.mode === "pickup") return t("Pickup at {name}, {address}", { name: delivery.name, address: delivery.address });
   const { name, line1, postal_code, city } = delivery.address;
-  return `Home: ${[name, line1, postal_code, city].join(", ")}`;
+  return t("Home: {address}", { address: [name, line1, postal_code, city].join(", ") });
 }
 function paymentLine(payment) {
   if (!payment) return "";
-  const method = payment.method_type === "card" ? payment.brand || "card" : "CRINA-PAY";
+  const method = payment.method_type === "card" ? payment.brand || t("card") : "CRINA-PAY";
   return ` · ${method} ${payment.last4 ? `…${payment.last4}` : ""}`;
 }
 function cancelButton(order, refresh) {
   const paid = order.status === "paid";
-  const cancel = h("button", { type: "button", class: "secondary", "data-cancel": order.order_id }, paid ? "Cancel and refund" : "Cancel this checkout");
+  const cancel = h("button", { type: "button", class: "secondary", "data-cancel": order.order_id }, paid ? t("Cancel and refund") : t("Cancel this checkout"));
   cancel.addEventListener(
     "click",
     () => void act(cancel, async () => {
-      if (!window.confirm(paid ? "Cancel this order? It will be refunded in full." : "Cancel this checkout? The caps stay in your cart.")) return;
+      if (!window.confirm(paid ? t("Cancel this order? It will be refunded in full.") : t("Cancel this checkout? The caps stay in your cart."))) return;
       const cancelled = await call(capsule.POST("/orders/{order_id}/cancel", { path: { order_id: order.order_id } }));
-      say(cancelled.refund_status === "refunded" ? "Order cancelled and refunded." : "Order cancelled.");
+      say(cancelled.refund_status === "refunded" ? t("Order cancelled and refunded.") : t("Order cancelled."));
       await loadCart();
       if (refresh) await refresh();
     })
@@ -847,18 +1099,18 @@ function cancelButton(order, refresh) {
 function orderCard(order, { heading = "h2", refresh } = {}) {
   const actions = h("p", { class: "actions" });
   if (order.status === "paid" || order.status === "pending_payment") actions.append(cancelButton(order, refresh));
-  const gift = order.gift ? ` · gift: ${order.gift.type}${order.gift.message ? ` (“${order.gift.message}”)` : ""}` : "";
+  const gift = order.gift ? t(" · gift: {type}{message}", { type: t(order.gift.type), message: order.gift.message ? ` (“${order.gift.message}”)` : "" }) : "";
   return h(
     "article",
     { class: `order ${order.status}`, "data-order-id": order.order_id, "data-status": order.status },
-    h(heading, {}, order.invoice_number || `Order of ${date(order.created_at)}`, " ", h("span", { class: `state ${order.status}` }, statusLabel(order.status))),
+    h(heading, {}, order.invoice_number || t("Order of {date}", { date: date(order.created_at) }), " ", h("span", { class: `state ${order.status}` }, statusLabel(order.status))),
     h(
       "p",
       { class: "muted" },
-      `Placed ${date(order.created_at)}`,
-      order.paid_at ? ` · paid ${date(order.paid_at)}` : "",
+      t("Placed {date}", { date: date(order.created_at) }),
+      order.paid_at ? t(" · paid {date}", { date: date(order.paid_at) }) : "",
       paymentLine(order.payment),
-      order.refund_status ? ` · refund ${order.refund_status}` : ""
+      order.refund_status ? t(" · refund {status}", { status: t(order.refund_status) }) : ""
     ),
     h(
       "ul",
@@ -873,15 +1125,15 @@ function orderCard(order, { heading = "h2", refresh } = {}) {
 async function viewOrders() {
   if (!session.token) return needsAccount("orders");
   const list = h("div", { id: "orders" });
-  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Older orders");
-  show("Your orders", list, more);
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, t("Older orders"));
+  show(t("Your orders"), list, more);
   let cursor = null;
   const page = async () => {
     const answer = await call(capsule.GET("/orders", { query: { limit: 10, ...cursor ? { cursor } : {} } }));
     list.append(...answer.items.map((o) => orderCard(o, { refresh: viewOrders })));
     cursor = answer.next_cursor;
     more.hidden = !cursor;
-    if (list.children.length === 0) list.append(h("p", {}, "No orders yet. ", h("a", { href: "#/" }, "Find a cap.")));
+    if (list.children.length === 0) list.append(h("p", {}, t("No orders yet. "), h("a", { href: "#/" }, t("Find a cap."))));
   };
   more.addEventListener("click", () => void act(more, page));
   await page();
@@ -895,8 +1147,8 @@ var OUTCOMES = {
 async function viewOrder(orderId, params) {
   if (!session.token) return needsAccount("orders");
   const from = params.get("return");
-  const box = h("div", { id: "order-outcome", "aria-busy": "true" }, h("p", {}, "Confirming your payment…"));
-  show(from === "cancel" ? "Payment not completed" : "Your order", box, h("p", {}, h("a", { href: "#/orders", id: "to-orders" }, "All your orders")));
+  const box = h("div", { id: "order-outcome", "aria-busy": "true" }, h("p", {}, t("Confirming your payment…")));
+  show(from === "cancel" ? t("Payment not completed") : t("Your order"), box, h("p", {}, h("a", { href: "#/orders", id: "to-orders" }, t("All your orders"))));
   const read = () => call(capsule.GET("/orders/{order_id}", { path: { order_id: orderId } }));
   let order = await read();
   for (let i = 0; order.status === "pending_payment" && from === "success" && i < 30; i += 1) {
@@ -904,8 +1156,8 @@ async function viewOrder(orderId, params) {
     order = await read();
   }
   box.setAttribute("aria-busy", "false");
-  const pending = from === "cancel" ? "You left the payment page: the order awaits payment until it expires, or cancel it." : "The payment is not confirmed yet: refresh in a moment.";
-  const message = order.status === "pending_payment" ? pending : OUTCOMES[order.status] ?? "";
+  const pending = from === "cancel" ? t("You left the payment page: the order awaits payment until it expires, or cancel it.") : t("The payment is not confirmed yet: refresh in a moment.");
+  const message = order.status === "pending_payment" ? pending : t(OUTCOMES[order.status] ?? "");
   say(message, { error: order.status !== "paid" && order.status !== "cancelled", code: order.status });
   box.replaceChildren(h("p", { class: "lead" }, message), orderCard(order, { refresh: () => viewOrder(orderId, new URLSearchParams()) }));
   await loadCart();
@@ -917,15 +1169,15 @@ function planCard(plan, methods) {
     "select",
     { id: `plan-method-${plan.plan_id}` },
     methods.map((m) => h("option", { value: m.payment_method_id }, describeMethod(m))),
-    h("option", { value: "card" }, "A card, on the secure payment page"),
-    h("option", { value: "crina_pay" }, "CRINA-PAY, on the secure payment page")
+    h("option", { value: "card" }, t("A card, on the secure payment page")),
+    h("option", { value: "crina_pay" }, t("CRINA-PAY, on the secure payment page"))
   );
-  const subscribe = h("button", { type: "submit" }, `Subscribe to ${plan.name}`);
+  const subscribe = h("button", { type: "submit" }, t("Subscribe to {plan}", { plan: plan.name }));
   return h(
     "li",
     { class: "plan", "data-plan-id": plan.plan_id },
     h("h2", {}, plan.name),
-    h("p", { class: "price" }, h("strong", {}, money(plan.price_cents)), " a month"),
+    h("p", { class: "price" }, h("strong", {}, money(plan.price_cents)), t(" a month")),
     actionForm(
       {},
       subscribe,
@@ -935,21 +1187,21 @@ function planCard(plan, methods) {
         const body = { plan_id: plan.plan_id, payment_method: method, ...paysOnPage(method) ? returnUrls() : {} };
         const created = await call(capsule.POST("/subscriptions", { body }));
         if (created.redirect_url) return toPaymentPage(created.redirect_url);
-        say(`Subscribed to ${plan.name}: ${statusLabel(created.status).toLowerCase()}.`);
+        say(t("Subscribed to {plan}: {status}.", { plan: plan.name, status: statusLabel(created.status).toLowerCase() }));
         return viewPlans();
       },
-      session.token ? field("Pay with", choice) : null,
+      session.token ? field(t("Pay with"), choice) : null,
       subscribe
     )
   );
 }
 async function viewPlans() {
   const plans = await call(capsule.GET("/plans"));
-  const mine = h("section", { "aria-labelledby": "mine-title", id: "my-subscriptions" }, h("h2", { id: "mine-title" }, "My subscription"));
+  const mine = h("section", { "aria-labelledby": "mine-title", id: "my-subscriptions" }, h("h2", { id: "mine-title" }, t("My subscription")));
   const methods = session.token ? (await call(capsule.GET("/payment-methods"))).items.filter((m) => !(m.type === "card" && m.expired)) : [];
-  const trial = plans.trial_days > 0 ? `Your first subscription starts with ${plans.trial_days} days free: the card is collected now and charged when the trial ends.` : "Charged monthly.";
+  const trial = plans.trial_days > 0 ? t("Your first subscription starts with {days} days free: the card is collected now and charged when the trial ends.", { days: plans.trial_days }) : t("Charged monthly.");
   show(
-    "Monthly plans",
+    t("Monthly plans"),
     h("p", {}, trial),
     h(
       "ul",
@@ -959,23 +1211,23 @@ async function viewPlans() {
     mine
   );
   if (!session.token) {
-    mine.append(h("p", {}, h("a", { href: "#/account?next=plans" }, "Sign in"), " to see your subscription."));
+    mine.append(h("p", {}, h("a", { href: "#/account?next=plans" }, t("Sign in")), t(" to see your subscription.")));
     return;
   }
   const subscriptions = await call(capsule.GET("/subscriptions"));
-  if (subscriptions.items.length === 0) mine.append(h("p", {}, "No subscription yet."));
+  if (subscriptions.items.length === 0) mine.append(h("p", {}, t("No subscription yet.")));
   for (const sub of subscriptions.items.slice().reverse()) mine.append(subscriptionCard(sub));
 }
 function subscriptionCard(sub) {
   let cancel = null;
   if (sub.status !== "cancelled" && !sub.cancel_at_period_end) {
-    const button = h("button", { type: "button", class: "secondary" }, "Cancel");
+    const button = h("button", { type: "button", class: "secondary" }, t("Cancel"));
     button.addEventListener(
       "click",
       () => void act(button, async () => {
-        if (!window.confirm(`Cancel ${sub.plan_name}?`)) return;
+        if (!window.confirm(t("Cancel {plan}?", { plan: sub.plan_name }))) return;
         await call(capsule.POST("/subscriptions/{subscription_id}/cancel", { path: { subscription_id: sub.subscription_id } }));
-        say(`${sub.plan_name} cancelled.`);
+        say(t("{plan} cancelled.", { plan: sub.plan_name }));
         await viewPlans();
       })
     );
@@ -984,26 +1236,26 @@ function subscriptionCard(sub) {
   return h(
     "article",
     { class: "subscription", "data-subscription-id": sub.subscription_id, "data-status": sub.status },
-    h("h3", {}, `${sub.plan_name} — ${money(sub.price_cents)} a month `, h("span", { class: `state ${sub.status}` }, statusLabel(sub.status))),
+    h("h3", {}, t("{plan} — {price} a month ", { plan: sub.plan_name, price: money(sub.price_cents) }), h("span", { class: `state ${sub.status}` }, statusLabel(sub.status))),
     breakdown([
-      sub.trial_ends_at ? ["Free trial until", date(sub.trial_ends_at)] : null,
-      sub.current_period_end ? [sub.cancel_at_period_end ? "Ends on" : "Current period ends", date(sub.current_period_end)] : null,
-      ["Next charge", sub.next_charge_at ? date(sub.next_charge_at) : "none"],
-      ["Charged to", describeMethod(sub.payment_method)],
-      sub.failed_attempts ? ["Failed attempts", String(sub.failed_attempts)] : null
+      sub.trial_ends_at ? [t("Free trial until"), date(sub.trial_ends_at)] : null,
+      sub.current_period_end ? [sub.cancel_at_period_end ? t("Ends on") : t("Current period ends"), date(sub.current_period_end)] : null,
+      [t("Next charge"), sub.next_charge_at ? date(sub.next_charge_at) : t("none")],
+      [t("Charged to"), describeMethod(sub.payment_method)],
+      sub.failed_attempts ? [t("Failed attempts"), String(sub.failed_attempts)] : null
     ]),
     sub.charges.length ? h(
       "ul",
       { class: "items" },
-      sub.charges.map((c) => h("li", {}, `${date(c.at)}: ${money(c.amount_cents)} ${c.status}`))
+      sub.charges.map((c) => h("li", {}, `${date(c.at)}: ${money(c.amount_cents)} ${t(c.status)}`))
     ) : null,
     cancel
   );
 }
 async function viewSubscription(id, params) {
   if (!session.token) return needsAccount("plans");
-  const box = h("div", { id: "subscription-outcome", "aria-busy": "true" }, h("p", {}, "Confirming your subscription…"));
-  show("Your subscription", box, h("p", {}, h("a", { href: "#/plans" }, "Plans and my subscription")));
+  const box = h("div", { id: "subscription-outcome", "aria-busy": "true" }, h("p", {}, t("Confirming your subscription…")));
+  show(t("Your subscription"), box, h("p", {}, h("a", { href: "#/plans" }, t("Plans and my subscription"))));
   const read = () => call(capsule.GET("/subscriptions/{subscription_id}", { path: { subscription_id: id } }));
   let sub = await read();
   for (let i = 0; sub.status === "incomplete" && sub.charges.length === 0 && params.get("return") === "success" && i < 30; i += 1) {
@@ -1012,7 +1264,7 @@ async function viewSubscription(id, params) {
   }
   box.setAttribute("aria-busy", "false");
   const ok = sub.status === "trialing" || sub.status === "active";
-  say(ok ? `Welcome to ${sub.plan_name}!` : "The subscription is not started: its payment was not completed.", { error: !ok, code: sub.status });
+  say(ok ? t("Welcome to {plan}!", { plan: sub.plan_name }) : t("The subscription is not started: its payment was not completed."), { error: !ok, code: sub.status });
   box.replaceChildren(subscriptionCard(sub));
 }
 
@@ -1020,19 +1272,19 @@ async function viewSubscription(id, params) {
 function priceTag(price, effective, discount) {
   const tag = h("p", { class: "price" });
   if (discount || effective < price) {
-    tag.append(h("del", {}, h("span", { class: "visually-hidden" }, "was "), money(price)), " ");
+    tag.append(h("del", {}, h("span", { class: "visually-hidden" }, t("was ")), money(price)), " ");
   }
   tag.append(h("strong", {}, money(effective)));
   if (discount) {
-    const label = discount.kind === "sale" ? `Sale −${discount.percent}%` : `−${discount.percent}%`;
+    const label = discount.kind === "sale" ? t("Sale −{percent}%", { percent: discount.percent }) : `−${discount.percent}%`;
     tag.append(" ", h("span", { class: `tag ${discount.kind}` }, label));
   }
   return tag;
 }
 function stockNote(product) {
-  if (product.stock <= 0) return h("p", { class: "stock out" }, "Sold out");
-  if (product.low_stock) return h("p", { class: "stock low" }, `Only ${product.stock} left`);
-  return h("p", { class: "stock" }, `${product.stock} in stock`);
+  if (product.stock <= 0) return h("p", { class: "stock out" }, t("Sold out"));
+  if (product.low_stock) return h("p", { class: "stock low" }, t("Only {n} left", { n: product.stock }));
+  return h("p", { class: "stock" }, t("{n} in stock", { n: product.stock }));
 }
 function productCard(product) {
   const quantity = h("input", {
@@ -1043,21 +1295,21 @@ function productCard(product) {
     inputmode: "numeric",
     id: `qty-${product.product_id}`
   });
-  const add = h("button", { type: "submit", disabled: product.stock <= 0 }, "Add to cart");
+  const add = h("button", { type: "submit", disabled: product.stock <= 0 }, t("Add to cart"));
   const form = actionForm(
     { class: "add" },
     add,
     async () => {
       const n = Number.parseInt(quantity.value, 10);
-      if (!Number.isInteger(n) || n < 1) throw problem("invalid_request", "Choose a quantity of at least 1.");
+      if (!Number.isInteger(n) || n < 1) throw problem("invalid_request", t("Choose a quantity of at least 1."));
       if (session.token) setCart(await call(capsule.POST("/cart/items", { body: { product_id: product.product_id, quantity: n } })));
       else {
         guestCart.add(product, n);
         await loadCart();
       }
-      say(`${n} × ${product.name} added to your cart.`);
+      say(t("{n} × {name} added to your cart.", { n, name: product.name }));
     },
-    h("label", { for: quantity.id }, "Quantity"),
+    h("label", { for: quantity.id }, t("Quantity")),
     quantity,
     add
   );
@@ -1086,14 +1338,14 @@ async function viewShop(params) {
   const form = h(
     "form",
     { role: "search", class: "search", onsubmit },
-    h("label", { for: "search" }, "Search caps"),
+    h("label", { for: "search" }, t("Search caps")),
     search,
-    h("button", { type: "submit" }, "Search")
+    h("button", { type: "submit" }, t("Search"))
   );
   const list = h("ul", { class: "products", id: "products" });
-  const more = h("button", { type: "button", class: "secondary", hidden: true }, "More caps");
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, t("More caps"));
   const summary2 = h("p", { id: "results", class: "muted" });
-  show(q ? `Caps matching “${q}”` : "Our caps", form, summary2, list, more);
+  show(q ? t("Caps matching “{q}”", { q }) : t("Our caps"), form, summary2, list, more);
   let cursor = null;
   const page = async () => {
     const query = { limit: 12, ...q ? { q } : {}, ...cursor ? { cursor } : {} };
@@ -1102,7 +1354,7 @@ async function viewShop(params) {
     cursor = answer.next_cursor;
     more.hidden = !cursor;
     const shown = list.children.length;
-    summary2.textContent = shown === 0 ? "No cap matches your search." : `${shown} cap${shown > 1 ? "s" : ""} shown.`;
+    summary2.textContent = shown === 0 ? t("No cap matches your search.") : t(shown > 1 ? "{n} caps shown." : "{n} cap shown.", { n: shown });
   };
   more.addEventListener("click", () => void act(more, page));
   await page();
@@ -1125,12 +1377,13 @@ async function route() {
   const [path = "#/", query = ""] = (window.location.hash || "#/").split("?");
   const params = new URLSearchParams(query);
   startView();
+  translatePage();
   renderHeader();
   const found = routes.find(([pattern]) => pattern.test(path)) ?? (path.startsWith("#/") ? null : routes[0]);
   main().dataset.view = path;
   const match = found && path.match(found[0]);
   if (!found || !match) {
-    show("Not found", h("p", {}, h("a", { href: "#/" }, "Back to the shop")));
+    show(t("Not found"), h("p", {}, h("a", { href: "#/" }, t("Back to the shop"))));
     return;
   }
   try {
@@ -1147,6 +1400,17 @@ function takeReturn() {
   const subscription = search.get("subscription_id");
   const target = order ? `#/order/${encodeURIComponent(order)}?return=${outcome}` : subscription ? `#/subscription/${encodeURIComponent(subscription)}?return=${outcome}` : "#/orders";
   window.history.replaceState(null, "", window.location.pathname + target);
+}
+for (const button of document.querySelectorAll("[data-lang]")) {
+  button.addEventListener("click", () => {
+    const locale = button.dataset.lang;
+    choose(locale);
+    const token = session.token;
+    if (token) {
+      void call(capsule.PATCH("/account", { body: { locale } })).then((user) => session.save(token, user)).catch(fail);
+    }
+    void route();
+  });
 }
 window.addEventListener("hashchange", () => void route());
 window.addEventListener(SIGNED_OUT, renderHeader);

@@ -1,6 +1,7 @@
 // The shop's API, through the typed client of clients/typescript: the signed-in session,
 // calls that throw what went wrong, and what each error code means to a buyer.
 import { CapsuleError, createClient, type Answered, type ErrorOf, type Failed, type operations, type Schema } from "@capsule/client";
+import { t } from "./i18n.js";
 
 declare global {
   interface Window {
@@ -68,7 +69,7 @@ export async function call<Data, E extends Problem>(pending: Promise<Answered<Da
   try {
     answer = await pending;
   } catch {
-    throw problem("network", "The shop's API cannot be reached. Check your connection and try again.", 0);
+    throw problem("network", t("The shop's API cannot be reached. Check your connection and try again."), 0);
   }
   if (answer.ok) return answer.data;
   if (answer.status === 401 && session.token) session.clear();
@@ -81,50 +82,50 @@ export function explain(error: Problem): string {
     case "insufficient_stock": {
       const [line, ...others] = error.details.lines;
       if (line && others.length === 0) {
-        return line.available === 0 ? "This cap is sold out." : `Only ${line.available} left in stock.`;
+        return line.available === 0 ? t("This cap is sold out.") : t("Only {n} left in stock.", { n: line.available });
       }
-      const lines = error.details.lines.map((l) => `${l.product_id} (${l.available} left, you asked ${l.requested})`);
-      return `Not enough stock: ${lines.join(", ")}.`;
+      const lines = error.details.lines.map((l) => t("{product} ({available} left, you asked {requested})", { product: l.product_id, available: l.available, requested: l.requested }));
+      return t("Not enough stock: {lines}.", { lines: lines.join(", ") });
     }
     case "sale_limit_exceeded":
-      return `Sale limit: at most ${error.details.limit} of this cap per customer during the sale (you already have ${error.details.already}).`;
+      return t("Sale limit: at most {limit} of this cap per customer during the sale (you already have {already}).", { limit: error.details.limit, already: error.details.already });
     case "promo_code_not_found":
-      return "This promo code is unknown, expired, used up, or your own.";
+      return t("This promo code is unknown, expired, used up, or your own.");
     case "empty_cart":
-      return "Your cart is empty.";
+      return t("Your cart is empty.");
     case "checkout_in_progress":
-      return "A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.";
+      return t("A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.");
     case "email_taken":
-      return "An account already uses this email: sign in instead.";
+      return t("An account already uses this email: sign in instead.");
     case "invalid_credentials":
-      return "Wrong email or password.";
+      return t("Wrong email or password.");
     case "too_many_attempts":
-      return "Too many failed sign-ins for this email: try again in 15 minutes.";
+      return t("Too many failed sign-ins for this email: try again in 15 minutes.");
     case "payment_method_not_found":
-      return "This saved payment method no longer exists.";
+      return t("This saved payment method no longer exists.");
     case "payment_method_expired":
-      return "This card has expired: choose another method.";
+      return t("This card has expired: choose another method.");
     case "payment_method_in_use":
-      return "A subscription is charged to this method: give it another method first.";
+      return t("A subscription is charged to this method: give it another method first.");
     case "cancellation_window_elapsed":
-      return "This order can no longer be cancelled: the cancellation window has passed.";
+      return t("This order can no longer be cancelled: the cancellation window has passed.");
     case "not_cancellable":
-      return "This order cannot be cancelled.";
+      return t("This order cannot be cancelled.");
     case "already_subscribed":
-      return "You already have this plan.";
+      return t("You already have this plan.");
     case "cart_too_large":
-      return `Your cart is too large for one order (${error.details.lines} products): split it in several orders.`;
+      return t("Your cart is too large for one order ({lines} products): split it in several orders.", { lines: error.details.lines });
     case "payment_unavailable":
-      return "The payment provider does not answer: your order is placed; check your orders in a moment.";
+      return t("The payment provider does not answer: your order is placed; check your orders in a moment.");
     case "service_unavailable":
-      return "The shop is busy: try again in a moment.";
+      return t("The shop is busy: try again in a moment.");
     case "invalid_return_url":
-      return "The shop's return address is not accepted by the API (is this origin allowed?).";
+      return t("The shop's return address is not accepted by the API (is this origin allowed?).");
     case "unauthorized":
-      return "Please sign in again.";
+      return t("Please sign in again.");
     case "unexpected_answer":
-      return error.details.status === 401 ? "Please sign in again." : error.message || "Something went wrong.";
+      return error.details.status === 401 ? t("Please sign in again.") : error.message || t("Something went wrong.");
     default:
-      return error.message || "Something went wrong.";
+      return error.message || t("Something went wrong.");
   }
 }

@@ -3,6 +3,7 @@
 import { CapsuleError, type Schema } from "@capsule/client";
 
 import { call, capsule, explain, isShopError, session, type Problem, type User } from "./api.js";
+import { adoptAccount, lang, t } from "./i18n.js";
 
 const GUEST_CART_KEY = "capsule.guest-cart";
 
@@ -78,6 +79,7 @@ export function forgetCart(): void {
 // signing in is added to it, line by line, as the API adds to a line.
 export async function signedIn(token: string, user: User, cart: Cart | null): Promise<string[]> {
   session.save(token, user);
+  adoptAccount(user.locale);
   let merged = cart;
   const problems: string[] = [];
   for (const line of guestCart.lines()) {
@@ -97,10 +99,13 @@ export function renderHeader(): void {
   const count = document.getElementById("cart-count");
   if (count) {
     count.textContent = String(cartCount);
-    count.setAttribute("aria-label", `${cartCount} items in cart`);
+    count.setAttribute("aria-label", t("{n} items in cart", { n: cartCount }));
   }
   const account = document.getElementById("account-link");
-  if (account) account.textContent = session.user ? "Account" : "Sign in";
+  if (account) account.textContent = session.user ? t("Account") : t("Sign in");
+  for (const button of document.querySelectorAll<HTMLElement>("[data-lang]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.lang === lang()));
+  }
   const current = (window.location.hash.split("/")[1] || "shop").split("?")[0] || "shop";
   for (const link of document.querySelectorAll<HTMLElement>("[data-nav]")) {
     const active = link.dataset.nav === current || (current === "order" && link.dataset.nav === "orders");

@@ -1,4 +1,5 @@
 // Building the page: elements, formats, moving between views.
+import { lang, t } from "./i18n.js";
 
 type Handler = (event: Event) => void;
 /** Attributes; `on…` ones are listeners, `false`/`null`/`undefined` ones are left out. */
@@ -24,17 +25,20 @@ function flat(children: readonly Child[]): (Node | string | number)[] {
   });
 }
 
+/** An amount as the page's language writes it: "1\u00a0234,50\u00a0€" in French, "€1,234.50" in English. */
 export function money(cents: number): string {
   const sign = cents < 0 ? "−" : "";
   const abs = Math.abs(cents);
+  const french = lang() === "fr";
   const euros = Math.floor(abs / 100)
     .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
-  return `${sign}${euros},${String(abs % 100).padStart(2, "0")}\u00a0€`;
+    .replace(/\B(?=(\d{3})+(?!\d))/g, french ? "\u00a0" : ",");
+  const hundredths = String(abs % 100).padStart(2, "0");
+  return french ? `${sign}${euros},${hundredths}\u00a0€` : `${sign}€${euros}.${hundredths}`;
 }
 
 export const date = (iso: string | null | undefined): string =>
-  iso ? new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "";
+  iso ? new Date(iso).toLocaleString(lang() === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short" }) : "";
 
 const STATUS_LABELS: Record<string, string> = {
   pending_payment: "Awaiting payment",
@@ -48,7 +52,7 @@ const STATUS_LABELS: Record<string, string> = {
   past_due: "Past due",
   suspended: "Suspended",
 };
-export const statusLabel = (status: string): string => STATUS_LABELS[status] ?? status;
+export const statusLabel = (status: string): string => t(STATUS_LABELS[status] ?? status);
 
 export function main(): HTMLElement {
   const node = document.getElementById("main");
@@ -60,6 +64,7 @@ export function show(title: string, ...content: Node[]): void {
   const heading = h("h1", { tabindex: "-1" }, title);
   main().replaceChildren(heading, ...content);
   document.title = `${title} — Le Djoor`;
+  document.documentElement.lang = lang();
   heading.focus();
 }
 

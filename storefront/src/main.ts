@@ -1,9 +1,10 @@
 // The demo storefront: a hash-routed page that calls only Capsule's public HTTP API
 // (docs/API.md), through the typed client of clients/typescript, from whatever origin
 // serves it. `make storefront` bundles it into dist/app.js.
-import { SIGNED_OUT } from "./api.js";
+import { call, capsule, session, SIGNED_OUT } from "./api.js";
 import { loadCart, renderHeader } from "./cart.js";
 import { h, main, show } from "./dom.js";
+import { choose, t, translatePage, type Lang } from "./i18n.js";
 import { fail, startView } from "./status.js";
 import { viewAccount } from "./views/account.js";
 import { viewCart } from "./views/cart.js";
@@ -34,12 +35,13 @@ async function route(): Promise<void> {
   const [path = "#/", query = ""] = (window.location.hash || "#/").split("?");
   const params = new URLSearchParams(query);
   startView();
+  translatePage();
   renderHeader();
   const found = routes.find(([pattern]) => pattern.test(path)) ?? (path.startsWith("#/") ? null : routes[0]);
   main().dataset.view = path;
   const match = found && path.match(found[0]);
   if (!found || !match) {
-    show("Not found", h("p", {}, h("a", { href: "#/" }, "Back to the shop")));
+    show(t("Not found"), h("p", {}, h("a", { href: "#/" }, t("Back to the shop"))));
     return;
   }
   try {
@@ -62,6 +64,22 @@ function takeReturn(): void {
       ? `#/subscription/${encodeURIComponent(subscription)}?return=${outcome}`
       : "#/orders";
   window.history.replaceState(null, "", window.location.pathname + target);
+}
+
+// The language switch: the page speaks the language picked, from now on; a signed-in
+// account takes it too (its emails and payment page follow).
+for (const button of document.querySelectorAll<HTMLButtonElement>("[data-lang]")) {
+  button.addEventListener("click", () => {
+    const locale = button.dataset.lang as Lang;
+    choose(locale);
+    const token = session.token;
+    if (token) {
+      void call(capsule.PATCH("/account", { body: { locale } }))
+        .then((user) => session.save(token, user))
+        .catch(fail);
+    }
+    void route();
+  });
 }
 
 window.addEventListener("hashchange", () => void route());

@@ -3,6 +3,7 @@
 // (`goSaying`) is shown there.
 import { explain, isShopError } from "./api.js";
 import { go, h, type Child } from "./dom.js";
+import { t } from "./i18n.js";
 
 interface Said {
   message: string;
@@ -36,7 +37,7 @@ export function startView(): void {
 export function fail(error: unknown): void {
   if (!isShopError(error)) {
     console.error(error);
-    say("Something went wrong in the page.", { error: true, code: "script" });
+    say(t("Something went wrong in the page."), { error: true, code: "script" });
     return;
   }
   const said = { message: explain(error.error), error: true, code: error.code };

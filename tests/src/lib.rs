@@ -202,11 +202,16 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
-    /// Signs a new customer up; their email and token.
+    /// Signs a new customer up, who reads English; their email and token.
     pub async fn customer(&self, tag: &str) -> (String, String) {
+        self.customer_in(tag, json!("en")).await
+    }
+
+    /// Signs a new customer up with `locale` (`null`: none chosen); their email and token.
+    pub async fn customer_in(&self, tag: &str, locale: Value) -> (String, String) {
         let email = unique_email(tag);
-        let answer =
-            self.post("/auth/signup", None, json!({"email": email, "password": "password-123", "name": tag})).await;
+        let body = json!({"email": email, "password": "password-123", "name": tag, "locale": locale});
+        let answer = self.post("/auth/signup", None, body).await;
         assert_eq!(answer.status, StatusCode::CREATED, "signup: {}", answer.body);
         (email, answer.body["token"].as_str().expect("token").to_string())
     }

@@ -38,6 +38,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's profile */
+        get: operations["getAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the account's language
+         * @description The language of the account's emails and payment page from now on (an order placed
+         *     before keeps its own).
+         */
+        patch: operations["updateAccount"];
+        trace?: never;
+    };
     "/products": {
         parameters: {
             query?: never;
@@ -1478,7 +1500,18 @@ export interface components {
             password: string;
             /** @description Not blank; at most 100 printable characters. */
             name: string;
+            locale?: components["schemas"]["Locale"];
         };
+        AccountChange: {
+            locale: components["schemas"]["Locale"];
+        };
+        /**
+         * @description The language of a buyer's emails and payment page. The buyer's language is the
+         *     account's `locale`, else the best of these in the checkout's `Accept-Language`, else
+         *     the shop's `default_locale` setting.
+         * @enum {string}
+         */
+        Locale: "fr" | "en";
         SignedUp: {
             user_id: string;
             token: string;
@@ -1505,6 +1538,8 @@ export interface components {
             email: string;
             name: string;
             role: components["schemas"]["Role"];
+            /** @description The account's language, when it chose one at signup. */
+            locale?: components["schemas"]["Locale"];
         };
         LoggedIn: {
             token: string;
@@ -2270,6 +2305,37 @@ export interface components {
              * @example 25
              */
             max_unpaid_units_per_product?: number;
+            shop?: components["schemas"]["ShopIdentity"];
+            /**
+             * @description The language of a buyer whose account and browser name neither `fr` nor `en`.
+             *     Always in answers; may be left out of a PUT, which then sets it to `fr`.
+             */
+            default_locale?: components["schemas"]["Locale"];
+            /**
+             * @description The VAT rate the prices include, in hundredths of a percent (2000 is 20 %); the
+             *     invoice email splits lines and totals into HT, TVA and TTC with it. Always in
+             *     answers; may be left out of a PUT, which then sets it to 2000.
+             * @example 2000
+             */
+            vat_rate_basis_points?: number;
+        };
+        /**
+         * @description Who sells, as the payment page and the emails name it and the invoice email states
+         *     it. Always in answers; may be left out of a PUT, which then sets it to
+         *     `{name: "Capsule", legal_name: "Capsule", address: "", vat_number: ""}`.
+         */
+        ShopIdentity: {
+            /** @example Le Djoor */
+            name: string;
+            /** @example Le Djoor SAS */
+            legal_name: string;
+            /** @example 12 rue de la Roquette, 75011 Paris, France */
+            address: string;
+            /**
+             * @description The intra-community VAT number.
+             * @example FR32123456789
+             */
+            vat_number: string;
         };
         NewSaleRequest: {
             name: string;
@@ -3127,6 +3193,58 @@ export interface operations {
             401: components["responses"]["InvalidCredentials"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's profile. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountChange"];
+            };
+        };
+        responses: {
+            /** @description The profile as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -26,6 +26,7 @@ struct Bootstrapped {
 pub async fn bootstrap(app: &App, req: &Request) -> HttpResult {
     let body: BootstrapBody = json_body(req)?;
     let admin = FirstAdmin {
+        // Each parser names its own field (`/email`, `/name`, `/password`).
         email: Email::parse(&body.email)?,
         name: Name::parse(body.name.as_deref().unwrap_or("Admin"))?,
         password: Password::parse(&body.password)?,

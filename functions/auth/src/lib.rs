@@ -6,9 +6,9 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::settings::SIGNUP_WINDOW_SECONDS;
-use shared::domain::{hash_password, verify_password, Email, Name, Password};
-use shared::http::{self, issue_token, json_body, HttpResult, Role, Route};
-use shared::store::Credentials;
+use shared::domain::{hash_password, verify_password, Email, Locale, Name, Password};
+use shared::http::{self, issue_token, json_body, Caller, HttpResult, Role, Route};
+use shared::store::{Credentials, UserProfile};
 use shared::{cart, ApiError, App};
 
 const MAX_FAILURES: u32 = 10;
@@ -20,6 +20,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         match route {
             Route::Signup => signup(app, req).await,
             Route::Login => login(app, req).await,
+            Route::GetAccount => account(app, req).await,
+            Route::UpdateAccount => update_account(app, req).await,
             other => Err(ApiError::RouteNotFound(other.to_string())),
         }
     })
@@ -32,6 +34,9 @@ struct SignupBody {
     email: String,
     password: String,
     name: String,
+    /// `fr` or `en`: the language of the account's emails and pages.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +50,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
     let email = Email::parse(&body.email)?;
     let name = Name::parse(&body.name)?;
     let password = Password::parse(&body.password)?;
+    let locale = body.locale.as_deref().map(Locale::parse).transpose()?;
     let now = app.clock.now();
     // Counted before the hash, like login attempts: a burst from one address is refused
     // before it costs a hash or an account each.
@@ -60,6 +66,7 @@ async fn signup(app: &App, req: &Request) -> HttpResult {
         email,
         name: name.into_inner(),
         role: Role::Customer,
+        locale,
         password_hash,
         created_at: now,
     };
@@ -84,6 +91,8 @@ struct User {
     email: Email,
     name: String,
     role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locale: Option<Locale>,
 }
 
 #[derive(Serialize)]
@@ -122,8 +131,48 @@ async fn login(app: &App, req: &Request) -> HttpResult {
             email: credentials.email,
             name: credentials.name,
             role: credentials.role,
+            locale: credentials.locale,
         },
         cart,
+    })
+}
+
+/// `GET /account`: the caller's profile.
+async fn account(app: &App, req: &Request) -> HttpResult {
+    let caller = Caller::from_request(app, req)?;
+    let profile = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
+    http::ok(&user_of(profile)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountChange {
+    /// `fr` or `en`.
+    locale: String,
+}
+
+/// `PATCH /account`: the account's language (its emails and pages from now on).
+async fn update_account(app: &App, req: &Request) -> HttpResult {
+    let caller = Caller::from_request(app, req)?;
+    let change: AccountChange = json_body(req)?;
+    let locale = Locale::parse(&change.locale)?;
+    let mut profile = app.store.user(&caller.user_id).await?.ok_or(ApiError::Unauthorized)?;
+    let email = Email::parse(&profile.email)?;
+    if !app.store.set_locale(&profile, &email, locale).await? {
+        return Err(ApiError::Unauthorized);
+    }
+    tracing::info!(user_id = %caller.user_id, %locale, "account language set");
+    profile.locale = Some(locale);
+    http::ok(&user_of(profile)?)
+}
+
+fn user_of(profile: UserProfile) -> Result<User, ApiError> {
+    Ok(User {
+        email: Email::parse(&profile.email)?,
+        user_id: profile.user_id,
+        name: profile.name,
+        role: profile.role,
+        locale: profile.locale,
     })
 }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use shared::domain::saved_method::{ExpiryNotice, ExpiryNotices};
-use shared::notify::templates;
+use shared::notify::{self, templates, Voice};
 use shared::outbox::{self, Effect, Outbox};
 use shared::store::{keys, PaymentMethodRecord};
 use shared::{ApiError, App};
@@ -89,9 +89,11 @@ async fn notify(
             .map(|s| s.plan_name)
             .collect(),
     };
+    let settings = app.store.settings().await?;
+    let voice = Voice { shop: &settings, locale: notify::account_locale(app, &card.user_id).await? };
     let email = match notice {
-        ExpiryNotice::Expiring => templates::card_expiring(card, &plans),
-        ExpiryNotice::Expired => templates::card_expired(card, &plans),
+        ExpiryNotice::Expiring => templates::card_expiring(&voice, card, &plans),
+        ExpiryNotice::Expired => templates::card_expired(&voice, card, &plans),
     };
     let cause = format!("payment_method:{}", card.payment_method_id);
     let effect = Outbox::new(cause, Effect::Email { email }, now);

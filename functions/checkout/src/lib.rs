@@ -10,8 +10,10 @@ use chrono::{DateTime, Duration, Utc};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::cart::price_lines;
-use shared::domain::order::{payment_description, OrderStatus};
+use shared::domain::order::{reference, OrderStatus};
+use shared::domain::Locale;
 use shared::http::{self, base_url, json_body, Caller, HttpResult, Route};
+use shared::i18n;
 use shared::payments::{self, Session, SessionRequest};
 use shared::retry::{Retries, CONTENDED};
 use shared::store::{CartRecord, OrderRecord, UserProfile};
@@ -46,6 +48,8 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
     // The account and the cart in one read; a contended retry reads the cart alone.
     let (user, first_cart) = app.store.user_and_cart(&caller.user_id).await?;
     let user = user.ok_or(ApiError::Unauthorized)?;
+    // The buyer's language: the account's, else the browser's, else the shop's.
+    let locale = Locale::of_buyer(user.locale, http::accept_language(req), terms.settings.default_locale);
     let mut first_cart = Some(first_cart);
     // One id for every try: the provider's payment for it (Stripe's PaymentIntent, keyed
     // `order:<id>`) is created once, however often the cart's contention sends us round.
@@ -56,7 +60,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
             Some(cart) => cart,
             None => app.store.cart(&user.user_id).await?,
         };
-        if let Some(placed) = place(app, req, &user, &order_id, cart, &terms).await? {
+        if let Some(placed) = place(app, req, (&user, locale), &order_id, cart, &terms).await? {
             return answer(app, req, placed, &terms).await;
         }
     }
@@ -68,7 +72,7 @@ async fn checkout(app: &App, req: &Request) -> HttpResult {
 async fn place(
     app: &App,
     req: &Request,
-    user: &UserProfile,
+    (user, locale): (&UserProfile, Locale),
     order_id: &str,
     cart: Option<CartRecord>,
     terms: &Terms,
@@ -82,7 +86,7 @@ async fn place(
     // Refused early what cannot be held, before a payment session is opened.
     let holds = order::holdable(app, &user.user_id, order_id, &cart, &priced, &terms.settings).await?;
     let expires_at = now + Duration::minutes(terms.settings.payment_session_minutes);
-    let mut order = order::new(order_id, user, &priced, terms, now, expires_at);
+    let mut order = order::new(order_id, (user, locale), &priced, terms, now, expires_at);
     order.stock_holds = holds;
     let session = open_session(app, req, terms, &order).await?;
     let redirect_url = session.as_ref().map(|s| s.redirect_url.clone());
@@ -116,11 +120,16 @@ async fn open_session(
         user_id: order.user_id.clone(),
         amount_cents: order.total_cents,
         currency: CURRENCY.to_string(),
-        description: payment_description(&order.order_id, units),
+        description: i18n::text(
+            order.locale,
+            "payment-description",
+            &[("reference", reference(&order.order_id).into()), ("count", units.into())],
+        ),
         method_type: kind.id().to_string(),
         allow_save: terms.save_payment_method,
         expires_at: order.expires_at,
         return_urls: terms.return_urls.clone(),
+        locale: order.locale,
     };
     // The provider unreachable: 503, and nothing is held (the order is not written yet).
     Ok(Some(payments::provider(app).open_session(app, &base_url(&app.config, req), request).await?))

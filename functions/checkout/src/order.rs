@@ -9,7 +9,7 @@ use shared::domain::lifecycle::{largest_transaction, MAX_TRANSACTION_WRITES};
 use shared::domain::order::{HistoryEntry, OrderDiscount, OrderDiscountKind, OrderStatus};
 use shared::domain::settings::Settings;
 use shared::domain::stock::{self as shard, ShardHold};
-use shared::domain::Percent;
+use shared::domain::{Locale, Percent};
 use shared::http::error::{SaleLimit, Shortage};
 use shared::store::{keys, CartRecord, OrderRecord, ProductRecord, TransitionError, UserProfile};
 use shared::views::{Order, CURRENCY};
@@ -141,10 +141,10 @@ fn promo_not_found() -> ApiError {
     ApiError::NotFound { code: "promo_code_not_found", what: "promo code" }
 }
 
-/// The order awaiting its payment, listed by when its hold ends.
+/// The order awaiting its payment, listed by when its hold ends, in the buyer's language.
 pub(crate) fn new(
     order_id: &str,
-    user: &UserProfile,
+    (user, locale): (&UserProfile, Locale),
     priced: &Priced,
     terms: &Terms,
     now: DateTime<Utc>,
@@ -164,6 +164,7 @@ pub(crate) fn new(
         moves: 0,
         user_id: user.user_id.clone(),
         email: user.email.clone(),
+        locale,
         payment_id: None,
         commission_cents: breakdown.commission.cents(),
         sale_lines: priced.sale_lines.clone(),

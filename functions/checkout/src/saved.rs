@@ -2,7 +2,7 @@
 use shared::orders::{self, Cause, Outcome};
 use shared::payments::{self, ChargeRequest, PaymentError, ReturnUrls, SessionRequest};
 use shared::store::{OrderRecord, PaymentMethodRecord};
-use shared::{ApiError, App};
+use shared::{i18n, ApiError, App};
 
 /// Charges the saved method for the placed order and applies the outcome as the webhook
 /// would: paid (invoice, email, event), or failed (hold released, items back in the cart).
@@ -59,11 +59,12 @@ async fn authentication_page(
         user_id: order.user_id.clone(),
         amount_cents: order.total_cents,
         currency: order.currency.clone(),
-        description: format!("Order {} (your bank asks you to confirm)", &order.order_id[..8]),
+        description: i18n::text(order.locale, "confirm-description", &[("reference", order.reference().into())]),
         method_type: method.details.method_type.clone(),
         allow_save: false,
         expires_at: order.order.expires_at,
         return_urls: return_urls.clone(),
+        locale: order.locale,
     };
     Ok(payments::authentication_page(app, &base_url, session, payment_id).await?)
 }

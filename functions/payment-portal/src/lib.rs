@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use lambda_http::{Body, Request, Response};
 use shared::config::PaymentProviderKind;
 use shared::domain::order::OrderStatus;
-use shared::http::{self, form_body, origin_of, path_param, route_key, with_param, HttpResult, PageScript, Route};
+use shared::domain::Locale;
+use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param};
+use shared::http::{HttpResult, PageScript, Route};
+use shared::i18n::{known, label};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
 use shared::payments::stripe::transformers::IntentStatus;
 use shared::payments::stripe::FRAMED_ORIGINS;
@@ -23,8 +26,6 @@ use layout::message_page;
 use payment_page::{Cards, PaymentPage, StripeCard, STRIPE_SCRIPT};
 use return_page::{Outcome, ReturnPage};
 
-const MERCHANT: &str = "Capsule";
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match Route::from_key(&route_key(&req)) {
         Some(Route::ShowPaymentPage) => show(app, &req).await,
@@ -32,14 +33,31 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Some(Route::PaymentReturn) => returned(app, &req).await,
         _ => Err(ApiError::RouteNotFound(route_key(&req))),
     };
-    // The buyer is a person: errors are pages, not JSON.
     match result {
         Ok(response) => response,
-        Err(ApiError::Internal(e)) => {
+        Err(error) => error_response(app, &req, error).await,
+    }
+}
+
+/// The buyer is a person: errors are pages, not JSON, in the browser's language (no
+/// session tells the buyer's).
+async fn error_response(app: &App, req: &Request, error: ApiError) -> Response<Body> {
+    let default = app.store.settings().await.map(|s| s.default_locale).unwrap_or_default();
+    let locale = Locale::of_buyer(None, accept_language(req), default);
+    match error {
+        ApiError::Internal(e) => {
             tracing::error!(error = %e, "portal failed");
-            error_page(500, message_page("Something went wrong", "Please try again in a moment.", None))
+            let page =
+                message_page(locale, &label(locale, "went-wrong-title"), &label(locale, "went-wrong-body"), None);
+            error_page(500, page)
         }
-        Err(e) => error_page(e.status_code().0, message_page("Payment unavailable", &e.to_string(), None)),
+        e => {
+            let message = match e {
+                ApiError::NotFound { .. } => label(locale, "session-not-found"),
+                _ => label(locale, "went-wrong-body"),
+            };
+            error_page(e.status_code().0, message_page(locale, &label(locale, "unavailable-title"), &message, None))
+        }
     }
 }
 
@@ -107,6 +125,7 @@ fn after_completion(session: &SessionRecord, event: Option<&PaymentEvent>) -> St
 }
 
 fn render(
+    merchant: &str,
     session: &SessionRecord,
     selected: &str,
     errors: &[methods::FieldError],
@@ -116,7 +135,7 @@ fn render(
 ) -> String {
     PaymentPage {
         session_id: &session.session_id,
-        merchant: MERCHANT,
+        merchant,
         description: &session.description,
         amount_cents: session.amount_cents,
         currency: &session.currency,
@@ -127,6 +146,7 @@ fn render(
         form_error,
         values,
         back_url: back_url(session).as_deref(),
+        locale: session.locale,
         cards,
     }
     .render()
@@ -171,8 +191,9 @@ fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
 fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> {
     match state {
         SessionState::Expired => Some(message_page(
-            "This payment session has expired",
-            "Your items are back in your cart: check out again to pay.",
+            session.locale,
+            &label(session.locale, "expired-title"),
+            &label(session.locale, "expired-session-body"),
             back_url(session).as_deref(),
         )),
         SessionState::Closed => Some(closed_page(session)),
@@ -181,8 +202,9 @@ fn not_payable(session: &SessionRecord, state: &SessionState) -> Option<String> 
 }
 
 fn closed_page(session: &SessionRecord) -> String {
-    let what = if session.subscription_id.is_some() { "subscription" } else { "order" };
-    message_page("Nothing to pay", &format!("This {what} can no longer be paid."), back_url(session).as_deref())
+    let locale = session.locale;
+    let what = if session.subscription_id.is_some() { "closed-subscription" } else { "closed-order" };
+    message_page(locale, &label(locale, "nothing-to-pay"), &label(locale, what), back_url(session).as_deref())
 }
 
 async fn show(app: &App, req: &Request) -> HttpResult {
@@ -193,9 +215,10 @@ async fn show(app: &App, req: &Request) -> HttpResult {
     if let Some(html) = not_payable(&session, &state) {
         return page(410, html, Some(&session));
     }
+    let merchant = app.store.settings().await?.shop.name;
     let stripe = stripe_session(app, &session).await?;
     let card = cards(app, stripe.as_ref());
-    let html = render(&session, &session.method_type, &[], None, &HashMap::new(), card);
+    let html = render(&merchant, &session, &session.method_type, &[], None, &HashMap::new(), card);
     scripted_page(app, 200, html, &session, matches!(card, Cards::Stripe(_)))
 }
 
@@ -209,6 +232,7 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
         return page(410, html, Some(&session));
     }
     let form: HashMap<String, String> = form_body(req)?;
+    let merchant = app.store.settings().await?.shop.name;
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let kind = methods::kind(method_id);
     // In Stripe mode a card is taken by Stripe.js in the browser: whatever is posted here
@@ -217,7 +241,8 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
     let Some(kind) = kind.filter(|k| !stripe_mode || k.served_by_capsule()) else {
         let stripe = stripe_session(app, &session).await?;
         let card = cards(app, stripe.as_ref());
-        let html = render(&session, &session.method_type, &[], Some("Choose a payment method."), &HashMap::new(), card);
+        let choose = label(session.locale, "choose-method");
+        let html = render(&merchant, &session, &session.method_type, &[], Some(&choose), &HashMap::new(), card);
         return scripted_page(app, 400, html, &session, matches!(card, Cards::Stripe(_)));
     };
     let today = app.clock.now().date_naive();
@@ -228,7 +253,7 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
             scripted_page(
                 app,
                 422,
-                render(&session, kind.id(), &errors, None, &form, card),
+                render(&merchant, &session, kind.id(), &errors, None, &form, card),
                 &session,
                 matches!(card, Cards::Stripe(_)),
             )
@@ -258,8 +283,9 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
             reason: session
                 .event
                 .as_ref()
-                .and_then(|e| e.failure_reason.clone())
-                .unwrap_or_else(|| "The payment was not accepted.".into()),
+                .and_then(|e| e.failure_reason.as_deref())
+                .map(|reason| known(session.locale, reason).unwrap_or_else(|| reason.to_string()))
+                .unwrap_or_else(|| label(session.locale, "payment-failed-reason")),
         },
         (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,
         // Stripe took the card on the page; its webhook settles the order.
@@ -267,12 +293,14 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
+    let merchant = app.store.settings().await?.shop.name;
     let html = ReturnPage {
-        merchant: MERCHANT,
+        merchant: &merchant,
         amount_cents: session.amount_cents,
         currency: &session.currency,
         order_id: session.order_id.as_deref(),
         outcome,
+        locale: session.locale,
     }
     .render();
     page(200, html, Some(&session))

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped};
-use shared::domain::format_amount;
+use shared::domain::Locale;
+use shared::i18n::{self, label, text};
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
 use crate::layout::{back_link, document};
@@ -29,6 +30,8 @@ pub struct PaymentPage<'a> {
     pub values: &'a HashMap<String, String>,
     /// The storefront's way back (`cancel_url` naming the order), when it gave one.
     pub back_url: Option<&'a str>,
+    /// The buyer's language.
+    pub locale: Locale,
     /// Who takes the kinds Capsule does not serve itself (cards).
     pub cards: Cards<'a>,
 }
@@ -62,7 +65,7 @@ pub struct StripeCard<'a> {
 pub const STRIPE_SCRIPT: &str = r##"(function () {
   var form = document.getElementById("stripe-card-form");
   if (!form || typeof Stripe !== "function") { return; }
-  var stripe = Stripe(form.dataset.key);
+  var stripe = Stripe(form.dataset.key, { locale: document.documentElement.lang });
   var authenticate = form.dataset.action === "authenticate";
   var card = authenticate ? null : stripe.elements().create("card");
   var errors = document.getElementById("card-errors");
@@ -74,7 +77,7 @@ pub const STRIPE_SCRIPT: &str = r##"(function () {
     var data = card ? { payment_method: { card: card } } : undefined;
     stripe.confirmCardPayment(form.dataset.secret, data).then(function (result) {
       if (result.error && !result.error.payment_intent) {
-        errors.textContent = result.error.message || "Please check your card.";
+        errors.textContent = result.error.message || form.dataset.check;
         button.disabled = false;
         return;
       }
@@ -85,7 +88,8 @@ pub const STRIPE_SCRIPT: &str = r##"(function () {
 
 impl PaymentPage<'_> {
     pub fn render(&self) -> String {
-        let amount = format_amount(self.amount_cents, self.currency);
+        let locale = self.locale;
+        let amount = i18n::money(locale, self.amount_cents, self.currency);
         let action = format!("/portal/sessions/{}", self.session_id);
         // An error on a field no form shows goes at the top.
         let shown = |name: &str| methods::REGISTRY.iter().flat_map(|k| k.fields()).any(|f| f.name == name);
@@ -99,7 +103,7 @@ impl PaymentPage<'_> {
                     p.merchant { (self.merchant) }
                     p.description { (self.description) }
                     p.amount { (amount) }
-                    p.deadline { "Pay before " (self.expires_at.format("%H:%M")) " UTC" }
+                    p.deadline { (text(locale, "pay-before", &[("time", self.expires_at.format("%H:%M").to_string().into())])) }
                 }
                 @if self.form_error.is_some() || !self.errors.is_empty() {
                     div.alert role="alert" {
@@ -107,27 +111,28 @@ impl PaymentPage<'_> {
                             p { (message) }
                         }
                         @for error in &stray_errors {
-                            p { (error.message) }
+                            p { (label(locale, &error.message)) }
                         }
                         @if !self.errors.is_empty() && self.errors.len() > stray_errors.len() {
-                            p { "Please check the fields marked below." }
+                            p { (label(locale, "check-fields")) }
                         }
                     }
                 }
                 @for kind in selected.into_iter().chain(others) {
                     @match (self.cards, kind.served_by_capsule()) {
-                        (Cards::Stripe(stripe), false) => (stripe_form(kind, stripe, &amount)),
+                        (Cards::Stripe(stripe), false) => (stripe_form(locale, kind, stripe, &amount)),
                         (Cards::NotOffered, false) => {}
                         _ => (method_form(self, kind, &action, &amount)),
                     }
                 }
-                @if let Cards::Sandbox = self.cards { (sandbox_notice()) }
-                @if let Some(url) = self.back_url { (back_link(url)) }
+                @if let Cards::Sandbox = self.cards { (sandbox_notice(locale)) }
+                @if let Some(url) = self.back_url { (back_link(locale, url)) }
             }
-            @match self.cards {
-                Cards::Sandbox => p.secure { "Payment page of the sandbox provider for " (self.merchant) },
-                _ => p.secure { "Card payments for " (self.merchant) " are taken by Stripe" },
-            }
+            @let footer = match self.cards {
+                Cards::Sandbox => "secure-footer",
+                _ => "stripe-footer",
+            };
+            p.secure { (text(locale, footer, &[("shop", self.merchant.into())])) }
         };
         let stripe = match self.cards {
             Cards::Stripe(stripe) => Some(stripe),
@@ -136,7 +141,8 @@ impl PaymentPage<'_> {
         let head = stripe.map(|stripe| html! { script src=(stripe.js_url) {} });
         let script = stripe.map(|_| html! { script { (PreEscaped(STRIPE_SCRIPT)) } });
         let body = html! { (body) @if let Some(script) = script { (script) } };
-        document(&format!("Pay {amount} — {}", self.merchant), head, body)
+        let title = text(locale, "page-title", &[("amount", amount.as_str().into()), ("shop", self.merchant.into())]);
+        document(locale, &title, head, body)
     }
 }
 
@@ -145,38 +151,37 @@ impl PaymentPage<'_> {
 fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, amount: &str) -> Markup {
     let slug = kind.html_id();
     let heading = format!("{slug}-heading");
-    let form = FormState { errors: page.errors, values: page.values };
+    let form = FormState { errors: page.errors, values: page.values, locale: page.locale };
     html! {
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
-            h2 id=(heading) { (kind.display_name()) }
+            h2 id=(heading) { (label(page.locale, kind.display_name())) }
             form method="post" action=(action) novalidate {
                 input type="hidden" name="method" value=(kind.id());
                 (kind.form_fields(&form))
                 @if page.allow_save { (save_box(page, &format!("save-{slug}"))) }
-                button.pay id=(format!("pay-{slug}")) type="submit" { "Pay " (amount) }
+                button.pay id=(format!("pay-{slug}")) type="submit" { (text(page.locale, "pay-button", &[("amount", amount.into())])) }
             }
         }
     }
 }
 
 /// A kind Stripe takes: its Element, mounted by `STRIPE_SCRIPT`; the form posts nothing.
-fn stripe_form(kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -> Markup {
+fn stripe_form(locale: Locale, kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -> Markup {
     let slug = kind.html_id();
     let heading = format!("{slug}-heading");
+    let (action, button) = if stripe.authenticate { ("authenticate", "confirm-button") } else { ("pay", "pay-button") };
     html! {
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
-            h2 id=(heading) { (kind.display_name()) }
+            h2 id=(heading) { (label(locale, kind.display_name())) }
             form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret)
-                data-return=(stripe.return_url) data-action=(if stripe.authenticate { "authenticate" } else { "pay" }) {
+                data-return=(stripe.return_url) data-action=(action) data-check=(label(locale, "check-card")) {
                 @if stripe.authenticate {
-                    p { "Your bank asks you to confirm this payment with your saved card." }
+                    p { (label(locale, "bank-confirms")) }
                 } @else {
                     div #card-element {}
                 }
                 p.error #card-errors role="alert" {}
-                button.pay id=(format!("pay-{slug}")) type="submit" {
-                    @if stripe.authenticate { "Confirm " (amount) } @else { "Pay " (amount) }
-                }
+                button.pay id=(format!("pay-{slug}")) type="submit" { (text(locale, button, &[("amount", amount.into())])) }
             }
         }
     }
@@ -187,24 +192,24 @@ fn save_box(page: &PaymentPage, id: &str) -> Markup {
     html! {
         div.save {
             input type="checkbox" id=(id) name="save" value="on" checked[checked];
-            label for=(id) { "Save this payment method for next time" }
+            label for=(id) { (label(page.locale, "save-method")) }
         }
     }
 }
 
-fn sandbox_notice() -> Markup {
+fn sandbox_notice(locale: Locale) -> Markup {
     html! {
         aside.sandbox aria-labelledby="sandbox-heading" {
-            h2 #sandbox-heading { "Sandbox — test payments only" }
+            h2 #sandbox-heading { (label(locale, "sandbox-heading")) }
             p {
-                "No real money moves."
+                (label(locale, "sandbox-intro"))
                 @for hint in methods::REGISTRY.iter().filter_map(|k| k.sandbox_hint()) {
-                    " " (hint)
+                    " " (label(locale, hint))
                 }
             }
             ul {
                 @for kind in methods::REGISTRY {
-                    (kind.test_outcomes())
+                    (kind.test_outcomes(locale))
                 }
             }
         }
@@ -238,6 +243,7 @@ mod tests {
             form_error,
             values,
             back_url: None,
+            locale: Locale::En,
             cards: Cards::Sandbox,
         }
         .render()
@@ -273,8 +279,8 @@ mod tests {
         assert!(html.contains(r#"autocomplete="cc-name""#));
         assert!(html.contains(r#"type="tel""#));
         assert_eq!(html.matches(r#"name="save" value="on""#).count(), 2);
-        assert_eq!(html.matches("Pay 24,90 €</button>").count(), 2);
-        assert!(html.contains("<title>Pay 24,90 € — Capsule</title>"));
+        assert_eq!(html.matches("Pay €24.90</button>").count(), 2);
+        assert!(html.contains("<title>Pay €24.90 — Capsule</title>"));
         assert!(html.contains("Pay before 14:32 UTC"));
         assert!(html.contains("Sandbox — test payments only"));
         assert!(html.contains(r#"name="viewport""#));
@@ -288,15 +294,17 @@ mod tests {
         for kind in methods::REGISTRY {
             let (slug, id) = (kind.html_id(), kind.id());
             assert_eq!(html.matches(&format!(r#"<section class="method" id="method-{slug}""#)).count(), 1, "{id}");
-            assert!(html.contains(&format!(r#"<h2 id="{slug}-heading">{}</h2>"#, kind.display_name())));
+            assert!(
+                html.contains(&format!(r#"<h2 id="{slug}-heading">{}</h2>"#, label(Locale::En, kind.display_name())))
+            );
             assert!(html.contains(&format!(r#"<input type="hidden" name="method" value="{id}">"#)));
         }
     }
 
     #[test]
     fn an_error_on_a_field_no_form_shows_goes_to_the_top() {
-        let html = render("card", &[error("method", "Pick one")], None, &HashMap::new());
-        assert!(html.contains(r#"<div class="alert" role="alert"><p>Pick one</p></div>"#));
+        let html = render("card", &[error("method", "choose-method")], None, &HashMap::new());
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>Choose a payment method.</p></div>"#));
         assert!(!html.contains(r#"aria-invalid="true""#));
     }
 
@@ -321,6 +329,7 @@ mod tests {
             form_error: None,
             values: &HashMap::new(),
             back_url: Some("https://shop.example/cart?order_id=o-1"),
+            locale: Locale::En,
             cards: Cards::Sandbox,
         }
         .render();
@@ -332,7 +341,7 @@ mod tests {
 
     #[test]
     fn field_errors_are_shown_next_to_their_field() {
-        let errors = [error("card_number", "Card number is not valid"), error("exp_month", "This card has expired")];
+        let errors = [error("card_number", "card-number-invalid"), error("exp_month", "card-expired")];
         let html = render("card", &errors, Some("Your card was declined."), &HashMap::new());
         assert_eq!(html.matches(r#"aria-invalid="true""#).count(), 2);
         assert!(html.contains(r#"<p class="error" id="card_number-error">Card number is not valid</p>"#));
@@ -354,7 +363,7 @@ mod tests {
             ("phone", "+33612345678"),
             ("save", "on"),
         ]);
-        let html = render("card", &[error("cvc", "Security code (CVC) must be 3 or 4 digits")], None, &submitted);
+        let html = render("card", &[error("cvc", "cvc-invalid")], None, &submitted);
         assert!(!html.contains("4242424242424242"));
         assert!(!html.contains("987"));
         assert!(html.contains(r#"value="Ada Lovelace""#));
@@ -386,6 +395,15 @@ mod tests {
             html.contains(r#"<input type="hidden" name="method" value="crina_pay">"#) && html.contains(r#"id="phone""#)
         );
         assert!(!html.contains("Sandbox — test payments only"));
+        assert!(html.contains("Card payments for Capsule are taken by Stripe"));
+
+        // A saved card's 3-D Secure, in French: no card to type, the bank's question and the
+        // button in the buyer's language (Stripe.js speaks the page's).
+        let authenticate = StripeCard { authenticate: true, ..stripe };
+        let html = PaymentPage { cards: Cards::Stripe(authenticate), locale: Locale::Fr, ..page("card") }.render();
+        assert!(!html.contains(r#"<div id="card-element">"#) && html.contains(r#"data-action="authenticate""#));
+        assert!(html.contains("Votre banque vous demande de confirmer ce paiement") && html.contains("Confirmer 1,00"));
+        assert!(html.contains("traités par Stripe") && html.contains(r#"data-check="Vérifiez votre carte.""#));
 
         // A session without a PaymentIntent (a subscription's, for now): no card at all.
         let html = PaymentPage { cards: Cards::NotOffered, ..page("card") }.render();
@@ -408,6 +426,7 @@ mod tests {
             values: EMPTY.get_or_init(HashMap::new),
             back_url: None,
             cards: Cards::Sandbox,
+            locale: Locale::En,
         }
     }
 

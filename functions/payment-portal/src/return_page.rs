@@ -1,6 +1,8 @@
 //! The page the buyer lands on after paying: what became of the payment.
 use maud::html;
-use shared::domain::format_amount;
+use shared::domain::order::reference;
+use shared::domain::Locale;
+use shared::i18n::{self, label, text};
 
 use crate::layout::document;
 
@@ -31,50 +33,45 @@ pub struct ReturnPage<'a> {
     pub currency: &'a str,
     pub order_id: Option<&'a str>,
     pub outcome: Outcome,
+    /// The buyer's language.
+    pub locale: Locale,
 }
 
 impl ReturnPage<'_> {
     pub fn render(&self) -> String {
-        let amount = format_amount(self.amount_cents, self.currency);
+        let locale = self.locale;
+        let amount = i18n::money(locale, self.amount_cents, self.currency);
         let (title, body) = match &self.outcome {
             Outcome::Paid => (
-                "Payment received",
+                "paid-title",
                 html! {
                     p.amount { (amount) }
                     p {
-                        "Your order "
-                        @if let Some(order_id) = self.order_id { strong { (order_id) } " " }
-                        "is confirmed; your invoice is on its way by email."
+                        @match self.order_id {
+                            Some(order_id) => (text(locale, "paid-body", &[("reference", reference(order_id).into())])),
+                            None => (label(locale, "paid-body-subscription")),
+                        }
                     }
                 },
             ),
             Outcome::Failed { reason } => (
-                "Payment failed",
+                "failed-title",
                 html! {
                     p.reason { (reason) }
-                    p { "Nothing was charged. The items are back in your cart, so you can try again." }
+                    p { (label(locale, "failed-body")) }
                 },
             ),
             Outcome::Processing => (
-                "Payment processing…",
+                "processing-title",
                 html! {
-                    p { "We are confirming your payment of " (amount) " with " (self.merchant) "." }
-                    p.muted { "This page refreshes by itself; it only takes a few seconds." }
+                    p { (text(locale, "processing-body", &[("amount", amount.as_str().into()), ("shop", self.merchant.into())])) }
+                    p.muted { (label(locale, "processing-refresh")) }
                 },
             ),
-            Outcome::Expired => (
-                "This payment session has expired",
-                html! {
-                    p { "Nothing was charged. The items are back in your cart: check out again to pay." }
-                },
-            ),
-            Outcome::Unknown => (
-                "We could not find this payment",
-                html! {
-                    p { "If you paid, you will receive a confirmation by email. Otherwise, check out again from the shop." }
-                },
-            ),
+            Outcome::Expired => ("expired-title", html! { p { (label(locale, "expired-body")) } }),
+            Outcome::Unknown => ("unknown-title", html! { p { (label(locale, "unknown-body")) } }),
         };
+        let title = label(locale, title);
         let refresh =
             matches!(self.outcome, Outcome::Processing).then(|| html! { meta http-equiv="refresh" content="2"; });
         let body = html! {
@@ -84,7 +81,7 @@ impl ReturnPage<'_> {
                 (body)
             }
         };
-        document(&format!("{title} — {}", self.merchant), refresh, body)
+        document(locale, &format!("{title} — {}", self.merchant), refresh, body)
     }
 }
 
@@ -93,7 +90,8 @@ mod tests {
     use super::*;
 
     fn outcome_page(outcome: Outcome) -> String {
-        ReturnPage { merchant: "Capsule", amount_cents: 2490, currency: "EUR", order_id: Some("ord_42"), outcome }
+        let order_id = Some("3f2a9c1b-0000-4000-8000-000000000000");
+        ReturnPage { merchant: "Capsule", amount_cents: 2490, currency: "EUR", order_id, outcome, locale: Locale::En }
             .render()
     }
 
@@ -102,7 +100,7 @@ mod tests {
         let paid = outcome_page(Outcome::Paid);
         assert!(paid.contains(r#"data-outcome="paid""#));
         assert!(paid.contains("Payment received"));
-        assert!(paid.contains("Your order <strong>ord_42</strong> is confirmed; your invoice is on its way by email."));
+        assert!(paid.contains("Your order 3F2A9C1B is confirmed; your invoice is on its way by email."));
 
         let failed = outcome_page(Outcome::Failed { reason: "Your card was declined.".to_owned() });
         assert!(failed.contains(r#"data-outcome="failed""#));
@@ -117,6 +115,18 @@ mod tests {
         let expired = outcome_page(Outcome::Expired);
         assert!(expired.contains(r#"data-outcome="expired""#) && expired.contains("This payment session has expired"));
         assert!(outcome_page(Outcome::Unknown).contains(r#"data-outcome="unknown""#));
+
+        let french = ReturnPage {
+            merchant: "Le Djoor",
+            amount_cents: 2490,
+            currency: "EUR",
+            order_id: Some("3f2a9c1b-0000-4000-8000-000000000000"),
+            outcome: Outcome::Paid,
+            locale: Locale::Fr,
+        }
+        .render();
+        assert!(french.contains(r#"<html lang="fr">"#) && french.contains("<title>Paiement reçu — Le Djoor</title>"));
+        assert!(french.contains("24,90 €") && french.contains("Votre commande 3F2A9C1B est confirmée"), "{french}");
 
         for page in [paid, failed, expired, outcome_page(Outcome::Unknown)] {
             assert!(!page.contains("http-equiv=\"refresh\""));

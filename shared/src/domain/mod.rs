@@ -5,6 +5,7 @@ pub mod email;
 pub mod error;
 pub mod fulfilment;
 pub mod lifecycle;
+pub mod locale;
 pub mod money;
 pub mod order;
 pub mod pricing;
@@ -17,7 +18,8 @@ pub mod subscription;
 pub use account::{hash_password, verify_password, Name, Password};
 pub use email::Email;
 pub use error::DomainError;
-pub use money::{format_amount, Cents, Percent, Quantity};
+pub use locale::Locale;
+pub use money::{format_amount, split_vat, Cents, Percent, Quantity};
 
 #[cfg(test)]
 mod purity {

@@ -96,6 +96,17 @@ pub fn format_amount(cents: i64, currency: &str) -> String {
     format!("{sign}{},{:02} {symbol}", magnitude / 100, magnitude % 100)
 }
 
+/// An amount that includes VAT at `rate_basis_points` (2000: 20 %) split into the amount
+/// without VAT and the VAT, rounded to the cent: (excluding, vat), which add up to it.
+pub fn split_vat(including_cents: i64, rate_basis_points: i64) -> (i64, i64) {
+    let divisor = i128::from(10_000 + rate_basis_points.max(0));
+    let scaled = i128::from(including_cents) * 10_000;
+    // Rounded half away from zero, whatever the sign (a discount line is negative).
+    let excluding = (scaled.abs() * 2 + divisor) / (divisor * 2) * scaled.signum();
+    let excluding = i64::try_from(excluding).unwrap_or(including_cents);
+    (excluding, including_cents - excluding)
+}
+
 /// An integer percentage 0-100.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
@@ -208,6 +219,15 @@ mod tests {
         assert_eq!(format_amount(-1200, "EUR"), "-12,00 €");
         assert_eq!(format_amount(-150, "EUR"), "-1,50 €");
         assert_eq!(format_amount(999, "USD"), "9,99 USD");
+    }
+
+    #[test]
+    fn vat_is_taken_out_of_prices_that_include_it() {
+        assert_eq!(split_vat(1200, 2000), (1000, 200));
+        assert_eq!(split_vat(1990, 2000), (1658, 332));
+        assert_eq!(split_vat(-1990, 2000), (-1658, -332));
+        assert_eq!(split_vat(1055, 550), (1000, 55));
+        assert_eq!(split_vat(999, 0), (999, 0));
         assert_eq!(format_amount(i64::MIN, "EUR"), "-92233720368547758,08 €");
     }
 

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::DomainError;
-use super::{Cents, Email, Quantity};
+use super::{Cents, Email, Locale, Quantity};
 
 /// Fees for gift wrapping, by type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -10,6 +10,48 @@ pub struct GiftFees {
     pub simple: Cents,
     pub birthday: Cents,
     pub wedding: Cents,
+}
+
+/// Who sells: named on the payment page and in every email, and what an invoice must say
+/// of its seller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopIdentity {
+    pub name: String,
+    pub legal_name: String,
+    pub address: String,
+    /// The intra-community VAT number an invoice shows.
+    pub vat_number: String,
+}
+
+impl Default for ShopIdentity {
+    fn default() -> Self {
+        Self { name: "Capsule".into(), legal_name: "Capsule".into(), address: String::new(), vat_number: String::new() }
+    }
+}
+
+impl ShopIdentity {
+    fn validate(self) -> Result<Self, DomainError> {
+        let fields = [("name", &self.name), ("legal_name", &self.legal_name)];
+        for (field, value) in fields {
+            if value.trim().is_empty() {
+                return Err(DomainError::invalid(format!("/{field}"), format!("shop.{field} must not be empty")));
+            }
+        }
+        let all = [
+            ("name", &self.name),
+            ("legal_name", &self.legal_name),
+            ("address", &self.address),
+            ("vat_number", &self.vat_number),
+        ];
+        for (field, value) in all {
+            if value.chars().count() > 200 || value.chars().any(char::is_control) {
+                let message = format!("shop.{field} is at most 200 printable characters");
+                return Err(DomainError::invalid(format!("/{field}"), message));
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// The shop's admin settings (API.md, `GET/PUT /admin/settings`).
@@ -34,6 +76,15 @@ pub struct Settings {
     /// out of a sale: one account cannot hold a product's whole stock.
     #[serde(default = "default_max_unpaid_units_per_product")]
     pub max_unpaid_units_per_product: i64,
+    /// Who sells (page, emails, invoices).
+    #[serde(default)]
+    pub shop: ShopIdentity,
+    /// The language of a buyer whose account and browser name none of ours.
+    #[serde(default)]
+    pub default_locale: Locale,
+    /// The VAT rate in the prices (they include it), in hundredths of a percent: 2000 is 20 %.
+    #[serde(default = "default_vat_rate_basis_points")]
+    pub vat_rate_basis_points: i64,
 }
 
 /// The largest fee a setting takes: 1,000.00.
@@ -53,6 +104,11 @@ fn default_signups_per_address_per_hour() -> i64 {
 /// More than a buyer takes of one cap (a team's order included), a fraction of most stocks.
 fn default_max_unpaid_units_per_product() -> i64 {
     25
+}
+
+/// France's standard rate.
+fn default_vat_rate_basis_points() -> i64 {
+    2000
 }
 
 /// The most a shop may allow per address and hour (the local stack's setting: simulators
@@ -80,6 +136,9 @@ impl Default for Settings {
             card_expiry_notice_days: default_card_expiry_notice_days(),
             signups_per_address_per_hour: default_signups_per_address_per_hour(),
             max_unpaid_units_per_product: default_max_unpaid_units_per_product(),
+            shop: ShopIdentity::default(),
+            default_locale: Locale::default(),
+            vat_rate_basis_points: default_vat_rate_basis_points(),
         }
     }
 }
@@ -89,7 +148,7 @@ impl Settings {
     /// window, a payment session too short to pay in, a fee or a limit no shop means),
     /// invalid or too many manager emails. (Fees are `Cents`: never negative once read.)
     pub fn validate(self) -> Result<Self, DomainError> {
-        let ranges: [(&str, i64, i64, i64); 11] = [
+        let ranges: [(&str, i64, i64, i64); 12] = [
             ("cancellation_window_minutes", self.cancellation_window_minutes, 0, 30 * 24 * 60),
             ("payment_session_minutes", self.payment_session_minutes, 1, 24 * 60),
             ("home_delivery_fee_cents", self.home_delivery_fee_cents.cents(), 0, MAX_FEE_CENTS),
@@ -101,6 +160,7 @@ impl Settings {
             ("sale_unit_limit", self.sale_unit_limit, 1, 10_000),
             ("signups_per_address_per_hour", self.signups_per_address_per_hour, 1, MAX_SIGNUPS_PER_ADDRESS_PER_HOUR),
             ("max_unpaid_units_per_product", self.max_unpaid_units_per_product, 1, i64::from(Quantity::MAX)),
+            ("vat_rate_basis_points", self.vat_rate_basis_points, 0, 10_000),
         ];
         for (field, value, low, high) in ranges {
             if !(low..=high).contains(&value) {
@@ -129,7 +189,8 @@ impl Settings {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { stock_manager_emails: emails, ..self })
+        let shop = self.shop.validate().map_err(|e| e.within("/shop"))?;
+        Ok(Self { stock_manager_emails: emails, shop, ..self })
     }
 }
 

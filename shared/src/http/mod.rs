@@ -171,6 +171,11 @@ pub fn route_key(req: &lambda_http::Request) -> String {
     }
 }
 
+/// The request's `Accept-Language` header, if it has a readable one.
+pub fn accept_language(req: &lambda_http::Request) -> Option<&str> {
+    req.headers().get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
 /// The API's public base URL as the caller reached it (`https://{domain}` on API Gateway),
 /// unless configuration names one.
 pub fn base_url(config: &crate::config::Config, req: &lambda_http::Request) -> String {

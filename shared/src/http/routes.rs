@@ -28,6 +28,8 @@ macro_rules! routes {
 routes! {
     Signup: "POST" "/auth/signup" => "auth",
     Login: "POST" "/auth/login" => "auth",
+    GetAccount: "GET" "/account" => "auth",
+    UpdateAccount: "PATCH" "/account" => "auth",
     ListProducts: "GET" "/products" => "catalog",
     GetProduct: "GET" "/products/{product_id}" => "catalog",
     PickupPoints: "GET" "/pickup-points" => "catalog",

@@ -4,8 +4,12 @@ pub mod email;
 pub mod templates;
 
 pub use email::EmailMessage;
+pub use templates::Voice;
 
 use serde::Serialize;
+
+use crate::domain::Locale;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -15,6 +19,14 @@ pub enum NotifyError {
     Event(String),
     #[error("could not send email: {0}")]
     Send(String),
+}
+
+/// The language to write to an account in, outside an order: its choice, else the shop's.
+pub async fn account_locale(app: &crate::App, user_id: &str) -> Result<Locale, StoreError> {
+    match app.store.user(user_id).await?.and_then(|u| u.locale) {
+        Some(locale) => Ok(locale),
+        None => Ok(app.store.settings().await?.default_locale),
+    }
 }
 
 /// Where functions put the emails to send and the events they announce.

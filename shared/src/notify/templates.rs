@@ -1,205 +1,339 @@
-//! The emails Capsule sends, each as text and HTML with the same content.
+//! The emails Capsule sends, each as text and HTML with the same content, in the reader's
+//! language (the words are in `shared/locales/<locale>/emails.ftl`).
+use chrono::{DateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 
 use super::EmailMessage;
-use crate::domain::format_amount;
-use crate::domain::order::Delivery;
+use crate::domain::order::{Delivery, GiftType, OrderDiscountKind};
 use crate::domain::saved_method::MethodDetails;
+use crate::domain::settings::Settings;
 use crate::domain::subscription::{Notice, SubscriptionStatus, MAX_ATTEMPTS};
+use crate::domain::{split_vat, Locale};
+use crate::i18n::{self, label, Value};
 use crate::store::{OrderRecord, PaymentMethodRecord, SubscriptionRecord};
 
-fn page(title: &str, body: Markup) -> String {
-    html! {
-        (DOCTYPE)
-        html lang="fr" {
-            head { meta charset="utf-8"; title { (title) } }
-            body style="font-family: system-ui, sans-serif; color: #1b1f24; max-width: 640px; margin: auto; padding: 16px;" {
-                h1 style="font-size: 20px;" { (title) }
-                (body)
-                p style="color: #57606a; font-size: 12px;" { "Capsule — merci pour votre confiance." }
+/// Who writes and to whom: the shop (as its settings name it) in the reader's language.
+#[derive(Clone, Copy)]
+pub struct Voice<'a> {
+    pub shop: &'a Settings,
+    pub locale: Locale,
+}
+
+impl Voice<'_> {
+    fn text(&self, id: &str, args: &[(&str, Value)]) -> String {
+        i18n::text(self.locale, id, args)
+    }
+
+    fn label(&self, id: &str) -> String {
+        label(self.locale, id)
+    }
+
+    fn money(&self, cents: i64, currency: &str) -> String {
+        i18n::money(self.locale, cents, currency)
+    }
+
+    fn date(&self, at: DateTime<Utc>) -> String {
+        i18n::date(self.locale, at)
+    }
+
+    /// The HTML email: a heading, then `body`, then the shop's signature.
+    fn page(&self, title: &str, body: Markup) -> String {
+        let footer = self.text("email-footer", &[("shop", self.shop.shop.name.as_str().into())]);
+        html! {
+            (DOCTYPE)
+            html lang=(self.locale.code()) {
+                head { meta charset="utf-8"; title { (title) } }
+                body style="font-family: system-ui, sans-serif; color: #1b1f24; max-width: 640px; margin: auto; padding: 16px;" {
+                    h1 style="font-size: 20px;" { (title) }
+                    (body)
+                    p style="color: #57606a; font-size: 12px;" { (footer) }
+                }
             }
         }
+        .into_string()
     }
-    .into_string()
+
+    /// An email whose HTML shows the text's lines as paragraphs.
+    fn lines(&self, to: &str, subject: String, title: &str, lines: &[String]) -> EmailMessage {
+        let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let html = self.page(title, html! { @for line in lines { p { (line) } } });
+        EmailMessage { to: vec![to.to_string()], subject, text, html }
+    }
 }
 
-fn eur(order: &OrderRecord, cents: i64) -> String {
-    format_amount(cents, &order.currency)
+fn amount(voice: &Voice, order: &OrderRecord, cents: i64) -> String {
+    voice.money(cents, &order.currency)
 }
 
-fn delivery_text(delivery: &Delivery) -> String {
+fn reference(order: &OrderRecord) -> Value<'static> {
+    order.reference().into()
+}
+
+fn delivery_text(voice: &Voice, delivery: &Delivery) -> String {
     match delivery {
-        Delivery::Pickup { name, address, .. } => format!("Pickup point: {name}, {address}"),
+        Delivery::Pickup { name, address, .. } => {
+            voice.text("delivery-pickup", &[("name", name.as_str().into()), ("address", address.as_str().into())])
+        }
         Delivery::Home { address } => {
             let line2 = address.line2.as_deref().map(|l| format!(", {l}")).unwrap_or_default();
-            format!(
-                "Home delivery: {}, {}{line2}, {} {}, {}",
+            let written = format!(
+                "{}, {}{line2}, {} {}, {}",
                 address.name, address.line1, address.postal_code, address.city, address.country
-            )
+            );
+            voice.text("delivery-home", &[("address", written.into())])
         }
     }
 }
 
-fn payment_text(order: &OrderRecord) -> String {
+fn payment_text(voice: &Voice, order: &OrderRecord) -> String {
     match &order.payment {
         Some(p) => match (&p.brand, &p.last4) {
-            (Some(brand), Some(last4)) => format!("{brand} ending in {last4}"),
-            (None, Some(last4)) => format!("{} ending in {last4}", p.method_type),
+            (Some(brand), Some(last4)) => ending(voice, brand, last4),
+            (None, Some(last4)) => ending(voice, &p.method_type, last4),
             _ => p.method_type.clone(),
         },
-        None => "—".to_string(),
+        None => voice.label("no-method"),
     }
 }
 
-/// The amounts of an order, line by line, as both the text and the HTML show them.
-fn breakdown(order: &OrderRecord) -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = order
-        .items
-        .iter()
-        .map(|l| {
-            (
-                format!("{} × {} ({} each)", l.quantity, l.name, eur(order, l.unit_effective_price_cents)),
-                eur(order, l.line_total_cents),
-            )
-        })
-        .collect();
-    rows.push(("Subtotal".into(), eur(order, order.subtotal_cents)));
+fn ending(voice: &Voice, brand: &str, last4: &str) -> String {
+    voice.text("method-ending", &[("brand", brand.into()), ("last4", last4.into())])
+}
+
+fn gift_type(gift: GiftType) -> &'static str {
+    match gift {
+        GiftType::Simple => "simple",
+        GiftType::Birthday => "birthday",
+        GiftType::Wedding => "wedding",
+    }
+}
+
+fn discount_kind(kind: OrderDiscountKind) -> &'static str {
+    match kind {
+        OrderDiscountKind::Volume => "volume",
+        OrderDiscountKind::Promo => "promo",
+    }
+}
+
+/// What an order adds up to after its lines: discounts, fees, total.
+fn totals(voice: &Voice, order: &OrderRecord) -> Vec<(String, String)> {
+    let mut rows = vec![(voice.label("subtotal"), amount(voice, order, order.subtotal_cents))];
     for d in &order.discounts {
-        rows.push((format!("{} discount ({}%)", d.kind, d.percent.value()), eur(order, -d.amount_cents)));
+        let args = [("kind", discount_kind(d.kind).into()), ("percent", d.percent.value().into())];
+        rows.push((voice.text("discount", &args), amount(voice, order, -d.amount_cents)));
     }
     if order.delivery_fee_cents > 0 {
-        rows.push(("Delivery".into(), eur(order, order.delivery_fee_cents)));
+        rows.push((voice.label("delivery-fee"), amount(voice, order, order.delivery_fee_cents)));
     }
     if let Some(gift) = &order.gift {
-        rows.push((format!("Gift wrapping ({:?})", gift.gift_type).to_lowercase(), eur(order, order.gift_fee_cents)));
+        let name = voice.text("gift-fee", &[("type", gift_type(gift.gift_type).into())]);
+        rows.push((name, amount(voice, order, order.gift_fee_cents)));
     }
-    rows.push(("Total".into(), eur(order, order.total_cents)));
     rows
 }
 
-/// The invoice sent when an order is paid.
-pub fn invoice(order: &OrderRecord) -> EmailMessage {
+/// A VAT rate in basis points as the language writes a percentage's number: "20", "5,5".
+fn rate_text(locale: Locale, basis_points: i64) -> String {
+    let (whole, fraction) = (basis_points / 100, basis_points % 100);
+    let separator = if locale == Locale::Fr { "," } else { "." };
+    match fraction {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}{separator}{}", f / 10),
+        f => format!("{whole}{separator}{f:02}"),
+    }
+}
+
+/// One invoice line: what, how many, the rate and the amounts without and with VAT.
+struct InvoiceLine {
+    text: String,
+    rate: String,
+    excluding: String,
+    including: String,
+}
+
+fn invoice_lines(voice: &Voice, order: &OrderRecord) -> Vec<InvoiceLine> {
+    let rate_bp = voice.shop.vat_rate_basis_points;
+    let rate = rate_text(voice.locale, rate_bp);
+    order
+        .items
+        .iter()
+        .map(|l| {
+            let (excluding, _) = split_vat(l.line_total_cents, rate_bp);
+            let args = [
+                ("quantity", l.quantity.into()),
+                ("name", l.name.as_str().into()),
+                ("unit", amount(voice, order, l.unit_effective_price_cents).into()),
+                ("rate", rate.as_str().into()),
+                ("excluding", amount(voice, order, excluding).into()),
+                ("including", amount(voice, order, l.line_total_cents).into()),
+            ];
+            InvoiceLine {
+                text: voice.text("invoice-line", &args),
+                rate: format!("{rate} %"),
+                excluding: amount(voice, order, excluding),
+                including: amount(voice, order, l.line_total_cents),
+            }
+        })
+        .collect()
+}
+
+/// The invoice sent when an order is paid, `issued_at`: what a French invoice must carry
+/// (seller and VAT number, buyer, number, date, lines with their VAT rate, HT, TVA, TTC).
+pub fn invoice(voice: &Voice, order: &OrderRecord, issued_at: DateTime<Utc>) -> EmailMessage {
+    let shop = &voice.shop.shop;
     let number = order.invoice_number.clone().unwrap_or_default();
-    let subject = format!("Invoice {number} — order {}", order.order_id);
-    let rows = breakdown(order);
-    let mut text = format!("Thank you for your order {}.\nInvoice: {number}\n\n", order.order_id);
-    for (label, amount) in &rows {
-        text.push_str(&format!("{label}: {amount}\n"));
-    }
-    text.push_str(&format!("\n{}\nPaid with: {}\n", delivery_text(&order.delivery), payment_text(order)));
-    if let Some(message) = order.gift.as_ref().and_then(|g| g.message.as_ref()) {
-        text.push_str(&format!("Gift message: {message}\n"));
-    }
-    let html = page(
-        &format!("Invoice {number}"),
+    let subject = voice.text("invoice-subject", &[("number", number.as_str().into()), ("reference", reference(order))]);
+    let title = voice.text("invoice-title", &[("number", number.as_str().into())]);
+    let (excluding, vat) = split_vat(order.total_cents, voice.shop.vat_rate_basis_points);
+    let rate = rate_text(voice.locale, voice.shop.vat_rate_basis_points);
+    let head = [
+        voice.text("invoice-thanks", &[("reference", reference(order))]),
+        voice.text("invoice-number", &[("number", number.as_str().into())]),
+        voice.text("invoice-date", &[("date", voice.date(issued_at).into())]),
+        voice.text(
+            "invoice-seller",
+            &[("legal_name", shop.legal_name.as_str().into()), ("address", shop.address.as_str().into())],
+        ),
+        voice.text("invoice-vat-number", &[("vat_number", shop.vat_number.as_str().into())]),
+        voice.text("invoice-buyer", &[("buyer", order.email.as_str().into())]),
+    ];
+    let lines = invoice_lines(voice, order);
+    let mut rows = totals(voice, order);
+    rows.push((voice.label("invoice-total-excluding"), amount(voice, order, excluding)));
+    rows.push((voice.text("invoice-total-vat", &[("rate", rate.as_str().into())]), amount(voice, order, vat)));
+    rows.push((voice.label("invoice-total-including"), amount(voice, order, order.total_cents)));
+    let gift_message = order.gift.as_ref().and_then(|g| g.message.as_ref());
+    let after = [
+        Some(delivery_text(voice, &order.delivery)),
+        Some(voice.text("paid-with", &[("method", payment_text(voice, order).into())])),
+        gift_message.map(|m| voice.text("gift-message", &[("message", m.as_str().into())])),
+    ];
+
+    let mut text = head.iter().map(|l| format!("{l}\n")).collect::<String>();
+    text.push('\n');
+    lines.iter().for_each(|l| text.push_str(&format!("{}\n", l.text)));
+    rows.iter().for_each(|(label, value)| text.push_str(&format!("{label}: {value}\n")));
+    text.push('\n');
+    after.iter().flatten().for_each(|l| text.push_str(&format!("{l}\n")));
+
+    let cell = "padding: 4px 0;";
+    let right = "padding: 4px 0; text-align: right;";
+    let html = voice.page(
+        &title,
         html! {
-            p { "Thank you for your order " strong { (order.order_id) } "." }
+            @for line in &head { p { (line) } }
             table style="width: 100%; border-collapse: collapse;" {
-                @for (label, amount) in &rows {
-                    tr { td style="padding: 4px 0;" { (label) } td style="text-align: right;" { (amount) } }
+                tr {
+                    th style=(cell) { (voice.label("invoice-column-item")) }
+                    th style=(right) { (voice.label("invoice-column-rate")) }
+                    th style=(right) { (voice.label("invoice-column-excluding")) }
+                    th style=(right) { (voice.label("invoice-column-including")) }
+                }
+                @for (line, item) in lines.iter().zip(&order.items) {
+                    tr {
+                        td style=(cell) { (item.quantity) " × " (item.name) }
+                        td style=(right) { (line.rate) }
+                        td style=(right) { (line.excluding) }
+                        td style=(right) { (line.including) }
+                    }
+                }
+                @for (label, value) in &rows {
+                    tr { td style=(cell) colspan="3" { (label) } td style=(right) { (value) } }
                 }
             }
-            p { (delivery_text(&order.delivery)) }
-            p { "Paid with: " (payment_text(order)) }
-            @if let Some(message) = order.gift.as_ref().and_then(|g| g.message.as_ref()) {
-                p { "Gift message: " em { (message) } }
-            }
+            @for line in after.iter().flatten() { p { (line) } }
         },
     );
     EmailMessage { to: vec![order.email.clone()], subject, text, html }
 }
 
-pub fn payment_failed(order: &OrderRecord, reason: Option<&str>) -> EmailMessage {
-    let reason = reason.unwrap_or("The payment was not accepted.");
-    let text = format!(
-        "The payment of {} for order {} failed: {reason}\nYour items are back in your cart; you can try again.\n",
-        eur(order, order.total_cents),
-        order.order_id
-    );
-    let html = page("Payment failed", html! { p { (text) } });
-    EmailMessage {
-        to: vec![order.email.clone()],
-        subject: format!("Payment failed — order {}", order.order_id),
-        text,
-        html,
-    }
+pub fn payment_failed(voice: &Voice, order: &OrderRecord, reason: Option<&str>) -> EmailMessage {
+    // The provider's reason: one of our messages (the sandbox's), else its own words.
+    let reason = match reason {
+        Some(reason) => i18n::known(voice.locale, reason).unwrap_or_else(|| reason.to_string()),
+        None => voice.label("payment-failed-reason"),
+    };
+    let total = amount(voice, order, order.total_cents);
+    let lines = [
+        voice.text(
+            "payment-failed-body",
+            &[("amount", total.into()), ("reference", reference(order)), ("reason", reason.into())],
+        ),
+        voice.label("payment-failed-retry"),
+    ];
+    let subject = voice.text("payment-failed-subject", &[("reference", reference(order))]);
+    voice.lines(&order.email, subject, &voice.label("payment-failed-title"), &lines)
 }
 
-pub fn order_cancelled(order: &OrderRecord, refunded: bool) -> EmailMessage {
-    let refund = if refunded {
+pub fn order_cancelled(voice: &Voice, order: &OrderRecord, refunded: bool) -> EmailMessage {
+    let mut lines = vec![voice.text("order-cancelled-body", &[("reference", reference(order))])];
+    if refunded {
+        // What operators' partial refunds have not already given back.
         let left = order.total_cents - order.refunded_cents;
-        format!(" {} will be refunded to your {}.", eur(order, left), payment_text(order))
-    } else {
-        String::new()
-    };
-    let text = format!("Your order {} is cancelled.{refund}\n", order.order_id);
-    let html = page("Order cancelled", html! { p { (text) } });
-    EmailMessage { to: vec![order.email.clone()], subject: format!("Order {} cancelled", order.order_id), text, html }
+        let args = [("amount", amount(voice, order, left).into()), ("method", payment_text(voice, order).into())];
+        lines.push(voice.text("order-cancelled-refund", &args));
+    }
+    let subject = voice.text("order-cancelled-subject", &[("reference", reference(order))]);
+    voice.lines(&order.email, subject, &voice.label("order-cancelled-title"), &lines)
 }
 
 /// A fulfilment step of a paid order, as the buyer is told it.
-pub fn fulfilment(order: &OrderRecord) -> EmailMessage {
+pub fn fulfilment(voice: &Voice, order: &OrderRecord) -> EmailMessage {
     use crate::domain::fulfilment::FulfilmentStatus as F;
+    let at = [("reference", reference(order))];
     let Some(fulfilment) = &order.fulfilment else {
-        return order_update(order, "Order update", format!("Your order {} has moved on.\n", order.order_id));
+        return order_update(voice, order, "order-moved-title", vec![voice.text("order-moved-body", &at)]);
     };
-    let id = &order.order_id;
-    let (title, text) = match fulfilment.status {
-        F::Preparing => ("Order being prepared", format!("Your order {id} is being prepared.\n")),
-        F::Shipped => (
-            "Order shipped",
-            format!(
-                "Your order {id} has shipped with {}, tracking number {}.\n",
-                fulfilment.carrier.as_deref().unwrap_or("our carrier"),
-                fulfilment.tracking_number.as_deref().unwrap_or("—")
-            ),
-        ),
+    let (title, lines) = match fulfilment.status {
+        F::Preparing => ("preparing-title", vec![voice.text("preparing-body", &at)]),
+        F::Shipped => {
+            let carrier = fulfilment.carrier.clone().unwrap_or_else(|| voice.label("our-carrier"));
+            let tracking = fulfilment.tracking_number.as_deref().unwrap_or("—");
+            let args = [("reference", reference(order)), ("carrier", carrier.into()), ("tracking", tracking.into())];
+            ("shipped-title", vec![voice.text("shipped-body", &args)])
+        }
         F::ReadyForPickup => (
-            "Order ready for pickup",
-            format!("Your order {id} is ready for pickup.\n{}\n", delivery_text(&order.delivery)),
+            "ready-for-pickup-title",
+            vec![voice.text("ready-for-pickup-body", &at), delivery_text(voice, &order.delivery)],
         ),
-        F::Delivered => ("Order delivered", format!("Your order {id} has been delivered.\n")),
-        F::PickedUp => ("Order picked up", format!("Your order {id} has been picked up. Enjoy!\n")),
+        F::Delivered => ("delivered-title", vec![voice.text("delivered-body", &at)]),
+        F::PickedUp => ("picked-up-title", vec![voice.text("picked-up-body", &at)]),
     };
-    order_update(order, title, text)
+    order_update(voice, order, title, lines)
 }
 
 /// Part of a paid order refunded by the shop.
-pub fn partly_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMessage {
-    let text = format!(
-        "{} of your order {} will be refunded to your {}.\n",
-        eur(order, amount_cents),
-        order.order_id,
-        payment_text(order)
-    );
-    order_update(order, "Refund", text)
+pub fn partly_refunded(voice: &Voice, order: &OrderRecord, amount_cents: i64) -> EmailMessage {
+    let args = [
+        ("amount", amount(voice, order, amount_cents).into()),
+        ("reference", reference(order)),
+        ("method", payment_text(voice, order).into()),
+    ];
+    order_update(voice, order, "partly-refunded-title", vec![voice.text("partly-refunded-body", &args)])
 }
 
-fn order_update(order: &OrderRecord, title: &str, text: String) -> EmailMessage {
-    let html = page(title, html! { p { (text) } });
-    EmailMessage { to: vec![order.email.clone()], subject: format!("{title} — order {}", order.order_id), text, html }
+/// An email about a paid order's progress, its subject naming the step (`title`) and the order.
+fn order_update(voice: &Voice, order: &OrderRecord, title: &str, lines: Vec<String>) -> EmailMessage {
+    let title = voice.label(title);
+    let subject =
+        voice.text("order-update-subject", &[("title", title.as_str().into()), ("reference", reference(order))]);
+    voice.lines(&order.email, subject, &title, &lines)
 }
 
-pub fn late_payment_refunded(order: &OrderRecord, amount_cents: i64) -> EmailMessage {
-    let text = format!(
-        "Your payment for order {} arrived after the reservation expired and the items are no longer available.\n{} has been refunded.\n",
-        order.order_id,
-        eur(order, amount_cents)
-    );
-    let html = page("Payment refunded", html! { p { (text) } });
-    EmailMessage {
-        to: vec![order.email.clone()],
-        subject: format!("Payment refunded — order {}", order.order_id),
-        text,
-        html,
-    }
+pub fn late_payment_refunded(voice: &Voice, order: &OrderRecord, amount_cents: i64) -> EmailMessage {
+    let lines = [
+        voice.text("late-payment-body", &[("reference", reference(order))]),
+        voice.text("late-payment-refunded", &[("amount", amount(voice, order, amount_cents).into())]),
+    ];
+    let subject = voice.text("late-payment-subject", &[("reference", reference(order))]);
+    voice.lines(&order.email, subject, &voice.label("late-payment-title"), &lines)
 }
 
 /// How a saved method is named to its owner: "Visa ending in 4242", "CRINA-PAY ending in 1234".
-fn method_text(details: &MethodDetails) -> String {
+fn method_text(voice: &Voice, details: &MethodDetails) -> String {
     match (&details.brand, &details.last4, &details.phone_last4) {
-        (Some(brand), Some(last4), _) => format!("{brand} ending in {last4}"),
-        (_, _, Some(phone)) => format!("CRINA-PAY ending in {phone}"),
+        (Some(brand), Some(last4), _) => ending(voice, brand, last4),
+        (_, _, Some(phone)) => ending(voice, "CRINA-PAY", phone),
         _ => details.method_type.clone(),
     }
 }
@@ -208,121 +342,120 @@ fn expiry_text(details: &MethodDetails) -> String {
     details.expiry().map(|e| format!("{:02}/{}", e.month, e.year)).unwrap_or_default()
 }
 
-fn method_email(record: &PaymentMethodRecord, subject: String, title: &str, text: String) -> EmailMessage {
-    let html = page(title, html! { @for line in text.lines() { p { (line) } } });
-    EmailMessage { to: vec![record.email.clone()], subject, text, html }
-}
-
 /// A payment method was saved (or a saved card got its new expiry).
-pub fn payment_method_saved(record: &PaymentMethodRecord) -> EmailMessage {
-    let method = method_text(&record.details);
-    let text = format!(
-        "Your {method} is saved for your next purchases and subscriptions.\n\
-         You can see and delete your saved payment methods in your account.\n"
-    );
-    method_email(record, format!("Payment method saved — {method}"), "Payment method saved", text)
+pub fn payment_method_saved(voice: &Voice, record: &PaymentMethodRecord) -> EmailMessage {
+    let method = method_text(voice, &record.details);
+    let lines =
+        [voice.text("method-saved-body", &[("method", method.as_str().into())]), voice.label("method-saved-manage")];
+    let subject = voice.text("method-saved-subject", &[("method", method.into())]);
+    voice.lines(&record.email, subject, &voice.label("method-saved-title"), &lines)
 }
 
-/// What a card pays for, as a sentence (empty when it pays for no subscription).
-fn pays_for_text(plans: &[String]) -> String {
-    match plans {
-        [] => String::new(),
-        plans => format!("It pays for your subscription to {}.\n", plans.join(", ")),
-    }
+/// What a card pays for, as a sentence (none when it pays for no subscription).
+fn pays_for_text(voice: &Voice, plans: &[String]) -> Option<String> {
+    (!plans.is_empty()).then(|| voice.text("card-pays-for", &[("plans", plans.join(", ").into())]))
+}
+
+/// The notice of a saved card that expires soon (`expiring`) or has expired; `plans`: the
+/// subscriptions it pays for.
+fn card_notice(voice: &Voice, record: &PaymentMethodRecord, plans: &[String], expiring: bool) -> EmailMessage {
+    let id = if expiring { "card-expiring" } else { "card-expired" };
+    let method = method_text(voice, &record.details);
+    let body = voice.text(
+        &format!("{id}-body"),
+        &[("method", method.as_str().into()), ("expiry", expiry_text(&record.details).into())],
+    );
+    let lines: Vec<String> = [Some(body), pays_for_text(voice, plans), Some(voice.label(&format!("{id}-action")))]
+        .into_iter()
+        .flatten()
+        .collect();
+    let subject = voice.text(&format!("{id}-subject"), &[("method", method.into())]);
+    voice.lines(&record.email, subject, &voice.label(&format!("{id}-title")), &lines)
 }
 
 /// A saved card expires within the notice window; `plans`: the subscriptions it pays for.
-pub fn card_expiring(record: &PaymentMethodRecord, plans: &[String]) -> EmailMessage {
-    let method = method_text(&record.details);
-    let text = format!(
-        "Your saved {method} expires at the end of {}.\n{}\
-         Save your new card at your next purchase so that your payments and subscriptions go on.\n",
-        expiry_text(&record.details),
-        pays_for_text(plans)
-    );
-    method_email(record, format!("Your {method} expires soon"), "Your card expires soon", text)
+pub fn card_expiring(voice: &Voice, record: &PaymentMethodRecord, plans: &[String]) -> EmailMessage {
+    card_notice(voice, record, plans, true)
 }
 
 /// A saved card has expired; `plans`: the subscriptions it paid for.
-pub fn card_expired(record: &PaymentMethodRecord, plans: &[String]) -> EmailMessage {
-    let method = method_text(&record.details);
-    let text = format!(
-        "Your saved {method} expired at the end of {}: it can no longer be charged.\n{}\
-         Save a new card at your next purchase, or choose another for your subscriptions.\n",
-        expiry_text(&record.details),
-        pays_for_text(plans)
-    );
-    method_email(record, format!("Your {method} has expired"), "Your card has expired", text)
-}
-
-fn day(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%d/%m/%Y").to_string()
+pub fn card_expired(voice: &Voice, record: &PaymentMethodRecord, plans: &[String]) -> EmailMessage {
+    card_notice(voice, record, plans, false)
 }
 
 /// What a subscriber is told of their subscription (`domain::subscription::Notice`).
-pub fn subscription(record: &SubscriptionRecord, notice: &Notice) -> EmailMessage {
-    let plan = &record.plan_name;
-    let price = format_amount(record.price_cents, &record.currency);
-    let method = record.payment_method.as_ref().map(|m| method_text(&m.details));
-    let with_method = method.as_ref().map(|m| format!(" with your {m}")).unwrap_or_default();
-    let method = method.unwrap_or_else(|| "payment method".into());
-    let (subject, title, text) = match notice {
+pub fn subscription(voice: &Voice, record: &SubscriptionRecord, notice: &Notice) -> EmailMessage {
+    let plan = || ("plan", Value::from(record.plan_name.as_str()));
+    let price = voice.money(record.price_cents, &record.currency);
+    let named = record.payment_method.as_ref().map(|m| method_text(voice, &m.details));
+    let method = named.clone().unwrap_or_else(|| voice.label("payment-method"));
+    let date = |at: &DateTime<Utc>| ("date", Value::from(voice.date(*at)));
+    let (id, lines): (&str, Vec<String>) = match notice {
         Notice::TrialEndsSoon { at } => (
-            format!("Your free trial of {plan} ends on {}", day(*at)),
-            "Your free trial ends soon",
-            format!("Your free trial of {plan} ends on {}.\nThen {price} a month will be charged to your {method}.\n", day(*at)),
+            "trial-ends",
+            vec![
+                voice.text("trial-ends-body", &[plan(), date(at)]),
+                voice.text("trial-ends-then", &[("price", price.as_str().into()), ("method", method.as_str().into())]),
+            ],
         ),
         Notice::Charged { from, to } => (
-            format!("Payment received — {plan}, {price}"),
-            "Subscription payment received",
-            format!(
-                "{price} was charged to your {method} for {plan}, from {} to {}.\nNext payment: {}.\n",
-                day(*from),
-                day(*to),
-                day(*to)
-            ),
+            "charged",
+            vec![
+                voice.text(
+                    "charged-body",
+                    &[
+                        ("price", price.as_str().into()),
+                        ("method", method.as_str().into()),
+                        plan(),
+                        ("from", voice.date(*from).into()),
+                        ("to", voice.date(*to).into()),
+                    ],
+                ),
+                voice.text("charged-next", &[date(to)]),
+            ],
         ),
         Notice::ChargeFailed { attempt, retry_at } => {
             let next = match retry_at {
-                Some(at) => format!("We will try again on {}.", day(*at)),
-                None => "No further attempt will be made with this payment method.".to_string(),
+                Some(at) => voice.text("charge-failed-retry", &[date(at)]),
+                None => voice.label("charge-failed-no-retry"),
             };
-            // The dunning attempts are counted; a first payment or a new method's is not one of them.
-            let counted = match (record.billing.status, *attempt) {
-                (SubscriptionStatus::PastDue | SubscriptionStatus::Suspended, n) if n <= MAX_ATTEMPTS => {
-                    format!(" (attempt {n} of {MAX_ATTEMPTS})")
-                }
-                _ => String::new(),
-            };
-            (
-                format!("Payment failed — {plan}{counted}"),
-                "Subscription payment failed",
-                format!(
-                    "The payment of {price} for {plan}{with_method} failed{counted}.\n{next}\nYou can change your payment method in your account.\n"
-                ),
+            let body = voice.text(
+                "charge-failed-body",
+                &[("price", price.as_str().into()), plan(), ("counted", counted(voice, record, *attempt).into())],
+            );
+            let with = named.as_ref().map(|m| voice.text("charge-failed-with", &[("method", m.as_str().into())]));
+            let lines = [Some(body), with, Some(next), Some(voice.label("charge-failed-change"))];
+            ("charge-failed", lines.into_iter().flatten().collect())
+        }
+        Notice::Suspended => {
+            ("suspended", vec![voice.text("suspended-body", &[plan()]), voice.label("suspended-action")])
+        }
+        Notice::Reactivated => ("reactivated", vec![voice.text("reactivated-body", &[plan()])]),
+        Notice::CancelScheduled { at } => {
+            ("cancel-scheduled", vec![voice.text("cancel-scheduled-body", &[plan(), date(at)])])
+        }
+        Notice::Cancelled => ("cancelled", vec![voice.text("cancelled-body", &[plan()])]),
+    };
+    let subject_args = match notice {
+        Notice::TrialEndsSoon { at } => vec![plan(), date(at)],
+        Notice::Charged { .. } => vec![plan(), ("price", price.as_str().into())],
+        Notice::ChargeFailed { attempt, .. } => vec![plan(), ("counted", counted(voice, record, *attempt).into())],
+        _ => vec![plan()],
+    };
+    let subject = voice.text(&format!("{id}-subject"), &subject_args);
+    voice.lines(&record.email, subject, &voice.label(&format!("{id}-title")), &lines)
+}
+
+/// " (attempt 2 of 4)" for a dunning attempt; empty for a first payment or a new method's,
+/// which are not counted.
+fn counted(voice: &Voice, record: &SubscriptionRecord, attempt: u32) -> String {
+    match (record.billing.status, attempt) {
+        (SubscriptionStatus::PastDue | SubscriptionStatus::Suspended, n) if n <= MAX_ATTEMPTS => {
+            format!(
+                " {}",
+                voice.text("charge-failed-attempt", &[("attempt", n.into()), ("attempts", MAX_ATTEMPTS.into())])
             )
         }
-        Notice::Suspended => (
-            format!("Subscription suspended — {plan}"),
-            "Subscription suspended",
-            format!("Every payment attempt for {plan} failed: your subscription is suspended.\nChange your payment method to reactivate it.\n"),
-        ),
-        Notice::Reactivated => (
-            format!("Subscription reactivated — {plan}"),
-            "Subscription reactivated",
-            format!("Your subscription to {plan} is active again. Thank you.\n"),
-        ),
-        Notice::CancelScheduled { at } => (
-            format!("Subscription cancelled — {plan}"),
-            "Subscription cancelled",
-            format!("Your subscription to {plan} is cancelled: it ends on {} and nothing more will be charged.\n", day(*at)),
-        ),
-        Notice::Cancelled => (
-            format!("Subscription ended — {plan}"),
-            "Subscription ended",
-            format!("Your subscription to {plan} has ended. You can subscribe again at any time.\n"),
-        ),
-    };
-    let html = page(title, html! { @for line in text.lines() { p { (line) } } });
-    EmailMessage { to: vec![record.email.clone()], subject, text, html }
+        _ => String::new(),
+    }
 }

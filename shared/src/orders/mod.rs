@@ -9,8 +9,9 @@ use serde_json::json;
 use crate::domain::fulfilment::{FulfilmentStep, RefundAsk};
 use crate::domain::lifecycle::{self, BusEvent, CartMove, Decision, Notice, OrderEvent, Plan, Refusal, StockMove};
 use crate::domain::order::{OrderStatus, PaymentStatus, RefundStatus};
+use crate::domain::settings::Settings;
 use crate::http::error::ApiError;
-use crate::notify::templates;
+use crate::notify::{templates, Voice};
 use crate::outbox::{self, Effect, Outbox};
 use crate::payments::{PaymentEvent, PaymentEventKind, RefundRequest};
 use crate::retry::{self, Attempt};
@@ -231,11 +232,17 @@ async fn follow_ups(
 ) -> Result<(Vec<Outbox>, Vec<Write>), ApiError> {
     let saving = match (plan.to, payment) {
         (OrderStatus::Paid, Some(payment)) => {
-            saved_methods::saving(app, &order.user_id, &order.email, payment, now).await?
+            saved_methods::saving(app, &order.user_id, &order.email, order.locale, payment, now).await?
         }
         _ => None,
     };
-    let mut effects = effects(after, plan, payment, refund, now)?;
+    // The shop's settings only for an email (a function that sends none need not read them).
+    let settings = match plan.notices.is_empty() {
+        true => Settings::default(),
+        false => app.store.settings().await?,
+    };
+    let voice = Voice { shop: &settings, locale: after.locale };
+    let mut effects = effects(&voice, after, plan, payment, refund, now)?;
     let mut writes = Vec::new();
     if let Some(saving) = saving {
         writes.push(saving.write(app.store.table())?);
@@ -265,6 +272,7 @@ fn log_move(order: &OrderRecord, after: &OrderRecord) {
 
 /// The emails, bus events and refund a plan causes, rendered from the order after it.
 fn effects(
+    voice: &Voice,
     after: &OrderRecord,
     plan: &Plan,
     payment: Option<&PaymentEvent>,
@@ -276,11 +284,11 @@ fn effects(
     for notice in &plan.notices {
         let email = match notice {
             Notice::PaymentFailed => {
-                templates::payment_failed(after, payment.and_then(|p| p.failure_reason.as_deref()))
+                templates::payment_failed(voice, after, payment.and_then(|p| p.failure_reason.as_deref()))
             }
-            Notice::Cancelled { refunded } => templates::order_cancelled(after, *refunded),
-            Notice::Fulfilment(_) => templates::fulfilment(after),
-            Notice::Refunded => templates::partly_refunded(after, refund.map_or(0, |r| r.refunded_cents)),
+            Notice::Cancelled { refunded } => templates::order_cancelled(voice, after, *refunded),
+            Notice::Fulfilment(_) => templates::fulfilment(voice, after),
+            Notice::Refunded => templates::partly_refunded(voice, after, refund.map_or(0, |r| r.refunded_cents)),
         };
         effects.push(Outbox::new(&cause, Effect::Email { email }, now));
     }
@@ -367,7 +375,9 @@ fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> P
 /// Money arrived for an order that cannot take it (cancelled, failed, paid by another
 /// payment, or its units are gone): refunded, and the buyer told.
 async fn late(app: &App, payment: &PaymentEvent, order: &OrderRecord, now: DateTime<Utc>) -> Result<Outcome, ApiError> {
-    let email = templates::late_payment_refunded(order, payment.amount_cents);
+    let settings = app.store.settings().await?;
+    let email =
+        templates::late_payment_refunded(&Voice { shop: &settings, locale: order.locale }, order, payment.amount_cents);
     refund_payment(app, payment, &order.order_id, Some(email), now).await
 }
 

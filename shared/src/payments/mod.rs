@@ -54,6 +54,9 @@ pub struct SessionRequest {
     /// Where the page sends the buyer afterwards; none keeps the page's own return page.
     #[serde(default, flatten)]
     pub return_urls: ReturnUrls,
+    /// The buyer's language: the page speaks it.
+    #[serde(default)]
+    pub locale: crate::domain::Locale,
 }
 
 /// A storefront's `success_url` and `cancel_url`, as checkout and subscribe accept them:

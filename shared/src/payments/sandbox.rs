@@ -179,9 +179,9 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
         .ok_or(PaymentError::UnknownMethod)?;
     let now = app.clock.now();
     let failure = if token.later_charges_fail {
-        Some("Your card was declined.")
+        Some("card-declined")
     } else if token.details.expiry().is_some_and(|e| e.is_expired(now)) {
-        Some("Your card has expired.")
+        Some("card-expired")
     } else {
         None
     };

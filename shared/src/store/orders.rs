@@ -9,6 +9,7 @@ use crate::domain::fulfilment::{FulfilmentStatus, RefundAsk};
 use crate::domain::lifecycle::StockMove;
 use crate::domain::order::{Order, OrderStatus};
 use crate::domain::stock::ShardHold;
+use crate::domain::Locale;
 
 /// An order as stored: its keys, what only the back end needs, and the contract's `Order`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -33,6 +34,9 @@ pub struct OrderRecord {
     pub moves: u32,
     pub user_id: String,
     pub email: String,
+    /// The buyer's language, chosen at checkout: the emails and the payment page speak it.
+    #[serde(default)]
+    pub locale: Locale,
     /// The payment that paid it (refunds name it).
     pub payment_id: Option<String>,
     pub commission_cents: i64,
@@ -327,7 +331,7 @@ mod tests {
         json!({
             "pk": "ORDER#o-1", "sk": "ORDER",
             "gsi1pk": "USER#u-1#ORDERS", "gsi1sk": "2026-03-15T10:00:00Z#o-1",
-            "user_id": "u-1", "email": "ada@example.com", "payment_id": "pay_1", "commission_cents": 0,
+            "user_id": "u-1", "email": "ada@example.com", "locale": "en", "payment_id": "pay_1", "commission_cents": 0,
             "sale_lines": [],
             "order_id": "o-1", "invoice_number": "2026-000001", "status": "paid",
             "items": [{"product_id": "cap-ete", "name": "Casquette Été", "quantity": 2, "unit_price_cents": 2490,
@@ -350,5 +354,13 @@ mod tests {
         assert_eq!(order.paid_at.map(|t| t - order.created_at), Some(chrono::Duration::seconds(309)));
         assert!(order.created_at < order.expires_at && order.cancelled_at.is_none());
         assert_eq!(to_item(&order).expect("encodes"), item);
+    }
+
+    #[test]
+    fn an_order_stored_before_locales_reads_as_french() {
+        let mut older = stored_order();
+        older.as_object_mut().expect("an object").remove("locale");
+        let order: OrderRecord = from_item(serde_dynamo::to_item(older).expect("an item")).expect("decodes");
+        assert_eq!((order.locale, order.reference()), (Locale::Fr, "O1".to_string()));
     }
 }

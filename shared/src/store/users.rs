@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{keys, n, s, to_item, tx, Item, Store, StoreError, Write};
-use crate::domain::Email;
+use crate::domain::{Email, Locale};
 use crate::http::Role;
 use crate::retry::{Retries, CONTENDED};
 
@@ -13,6 +13,9 @@ pub struct Credentials {
     pub email: Email,
     pub name: String,
     pub role: Role,
+    /// The language the account chose, if it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     pub password_hash: String,
     #[serde(with = "crate::clock::secs")]
     pub created_at: DateTime<Utc>,
@@ -25,6 +28,9 @@ pub struct UserProfile {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The language the account chose, if it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     #[serde(with = "crate::clock::secs")]
     pub created_at: DateTime<Utc>,
 }
@@ -67,6 +73,7 @@ impl Store {
             email: credentials.email.to_string(),
             name: credentials.name.clone(),
             role: credentials.role,
+            locale: credentials.locale,
             created_at: credentials.created_at,
         };
         let not_exists = Some("attribute_not_exists(pk)");
@@ -74,6 +81,29 @@ impl Store {
             tx::put(self.table(), keyed(&keys::email(&credentials.email), credentials)?, not_exists)?,
             tx::put(self.table(), keyed(&keys::user(&credentials.user_id), &profile)?, not_exists)?,
         ])
+    }
+
+    /// Sets the account's language on its profile and its credentials (which login reads)
+    /// in one transaction; `false` when the account is gone.
+    pub async fn set_locale(&self, profile: &UserProfile, email: &Email, locale: Locale) -> Result<bool, StoreError> {
+        let values = || Item::from([(":locale".into(), s(locale.code()))]);
+        let exists = Some("attribute_exists(pk)");
+        let actions = vec![
+            tx::update(
+                self.table(),
+                keys::user(&profile.user_id).item(),
+                "SET locale = :locale",
+                exists,
+                values(),
+                &[],
+            )?,
+            tx::update(self.table(), keys::email(email).item(), "SET locale = :locale", exists, values(), &[])?,
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn credentials(&self, email: &Email) -> Result<Option<Credentials>, StoreError> {

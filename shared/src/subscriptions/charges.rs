@@ -200,7 +200,8 @@ async fn started_by_page(
         let (after, notices) = charged(&after, event, now)?;
         return commit(app, Some(current), after, &notices, applied).await.map(Some);
     }
-    let Some(saving) = saved_methods::saving(app, &current.user_id, &current.email, event, now).await? else {
+    let locale = crate::notify::account_locale(app, &current.user_id).await?;
+    let Some(saving) = saved_methods::saving(app, &current.user_id, &current.email, locale, event, now).await? else {
         return Ok(None);
     };
     after.payment_method = Some(method_of(&saving.method.record));

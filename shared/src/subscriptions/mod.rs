@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::domain::order::PaymentStatus;
 use crate::domain::subscription::{Billing, Due, Event, Notice, Refusal, SubscriptionStatus};
 use crate::http::error::ApiError;
-use crate::notify::templates;
+use crate::notify::{self, templates, Voice};
 use crate::outbox::{self, Effect, Outbox};
 use crate::payments::methods::PaymentMethodKind;
 use crate::payments::{self, PaymentEvent, PaymentEventKind, ReturnUrls, SessionRequest};
@@ -161,6 +161,7 @@ async fn start_on_page(
     expires_at: DateTime<Utc>,
     base_url: &str,
 ) -> Result<Created, ApiError> {
+    let locale = crate::notify::account_locale(app, &record.user_id).await?;
     let request = SessionRequest {
         order_id: None,
         subscription_id: Some(record.subscription_id.clone()),
@@ -168,11 +169,19 @@ async fn start_on_page(
         // A trial only collects the card: nothing is charged before its end.
         amount_cents: if record.trial_days.is_some() { 0 } else { record.price_cents },
         currency: CURRENCY.to_string(),
-        description: format!("Subscription {} ({}/month)", record.plan_name, record.price_cents),
+        description: crate::i18n::text(
+            locale,
+            "subscription-description",
+            &[
+                ("plan", record.plan_name.as_str().into()),
+                ("price", crate::i18n::money(locale, record.price_cents, CURRENCY).into()),
+            ],
+        ),
         method_type: kind.id().to_string(),
         allow_save: true,
         expires_at,
         return_urls,
+        locale,
     };
     let session = payments::provider(app).open_session(app, base_url, request).await?;
     record.payment_session_id = Some(session.session_id.clone());
@@ -254,10 +263,15 @@ async fn commit(
     after.version = before.map_or(1, |b| b.version + 1);
     after.index();
     let cause = format!("subscription:{}", after.subscription_id);
-    let mut effects: Vec<Outbox> = notices
-        .iter()
-        .map(|notice| Outbox::new(&cause, Effect::Email { email: templates::subscription(&after, notice) }, now))
-        .collect();
+    // The shop's settings and the account's language only for an email.
+    let mut effects = Vec::new();
+    if !notices.is_empty() {
+        let settings = app.store.settings().await?;
+        let voice = Voice { shop: &settings, locale: notify::account_locale(app, &after.user_id).await? };
+        effects.extend(notices.iter().map(|notice| {
+            Outbox::new(&cause, Effect::Email { email: templates::subscription(&voice, &after, notice) }, now)
+        }));
+    }
     if !after.billing.awaits_page() {
         if let Some(session_id) = after.payment_session_id.take() {
             effects.push(Outbox::new(&cause, Effect::CloseSession { session_id }, now));

@@ -7,6 +7,7 @@ import { guestCart, loadCart, setCart, type GuestLine } from "../cart.js";
 import { field, h, money, show } from "../dom.js";
 import { act, actionForm, fail, say } from "../status.js";
 import { breakdown } from "./common.js";
+import { t } from "../i18n.js";
 
 type Line = Schema<"CartLine"> | GuestLine;
 
@@ -34,10 +35,10 @@ function lineRow(line: Line, editable: Editable | null): HTMLTableRowElement {
       min: "0",
       value: String(line.quantity),
       inputmode: "numeric",
-      "aria-label": `Quantity of ${line.name}`,
+      "aria-label": t("Quantity of {name}", { name: line.name }),
     });
-    const update = h("button", { type: "button", class: "secondary" }, "Update");
-    const remove = h("button", { type: "button", class: "secondary", "aria-label": `Remove ${line.name}` }, "Remove");
+    const update = h("button", { type: "button", class: "secondary" }, t("Update"));
+    const remove = h("button", { type: "button", class: "secondary", "aria-label": t("Remove {name}", { name: line.name }) }, t("Remove"));
     update.addEventListener("click", () => editable.set(line, Number.parseInt(quantity.value, 10), update));
     remove.addEventListener("click", () => editable.set(line, 0, remove));
     cells.push(h("td", { class: "qty" }, quantity, update, remove));
@@ -59,10 +60,10 @@ export function linesTable(lines: readonly Line[], editable: Editable | null): H
       h(
         "tr",
         {},
-        h("th", { scope: "col" }, "Cap"),
-        h("th", { scope: "col" }, "Unit price"),
-        h("th", { scope: "col" }, "Quantity"),
-        h("th", { scope: "col", class: "num" }, "Total"),
+        h("th", { scope: "col" }, t("Cap")),
+        h("th", { scope: "col" }, t("Unit price")),
+        h("th", { scope: "col" }, t("Quantity")),
+        h("th", { scope: "col", class: "num" }, t("Total")),
       ),
     ),
     h(
@@ -74,27 +75,27 @@ export function linesTable(lines: readonly Line[], editable: Editable | null): H
 }
 
 const emptyCart = (): HTMLParagraphElement =>
-  h("p", { id: "cart-empty" }, "Your cart is empty. ", h("a", { href: "#/" }, "Browse the caps."));
+  h("p", { id: "cart-empty" }, t("Your cart is empty. "), h("a", { href: "#/" }, t("Browse the caps.")));
 
 export async function viewCart(): Promise<void> {
   const cart = await loadCart();
   if (!cart) return viewGuestCart();
-  if (cart.items.length === 0) return show("Your cart", emptyCart());
+  if (cart.items.length === 0) return show(t("Your cart"), emptyCart());
   const editable: Editable = {
     set: (line, n, control) =>
       void act(control, async () => {
-        if (!Number.isInteger(n) || n < 0) throw problem("invalid_request", "Choose a quantity of 0 or more.");
+        if (!Number.isInteger(n) || n < 0) throw problem("invalid_request", t("Choose a quantity of 0 or more."));
         const path = { product_id: line.product_id };
         setCart(
           n === 0
             ? await call(capsule.DELETE("/cart/items/{product_id}", { path }))
             : await call(capsule.PUT("/cart/items/{product_id}", { path, body: { quantity: n } })),
         );
-        say(n === 0 ? `${line.name} removed.` : `${line.name}: ${n}.`);
+        say(n === 0 ? t("{name} removed.", { name: line.name }) : `${line.name}: ${n}.`);
         await viewCart();
       }),
   };
-  show("Your cart", linesTable(cart.items, editable), summary(cart), promoCode(cart), h("p", {}, h("a", { class: "button", href: "#/checkout", id: "to-checkout" }, "Check out")));
+  show(t("Your cart"), linesTable(cart.items, editable), summary(cart), promoCode(cart), h("p", {}, h("a", { class: "button", href: "#/checkout", id: "to-checkout" }, t("Check out"))));
 }
 
 function summary(cart: Schema<"Cart">): HTMLElement {
@@ -102,58 +103,58 @@ function summary(cart: Schema<"Cart">): HTMLElement {
   return h(
     "section",
     { "aria-labelledby": "summary-title", class: "summary", id: "cart-summary", "data-total-cents": cart.total_cents },
-    h("h2", { id: "summary-title" }, "Price breakdown"),
+    h("h2", { id: "summary-title" }, t("Price breakdown")),
     breakdown([
-      ["Subtotal", money(cart.subtotal_cents), { data: { "data-subtotal-cents": cart.subtotal_cents } }],
+      [t("Subtotal"), money(cart.subtotal_cents), { data: { "data-subtotal-cents": cart.subtotal_cents } }],
       [
-        `Volume discount${volume}`,
-        cart.volume_discount_cents ? money(-cart.volume_discount_cents) : "none",
+        t("Volume discount{percent}", { percent: volume }),
+        cart.volume_discount_cents ? money(-cart.volume_discount_cents) : t("none"),
         { data: { "data-volume-percent": cart.volume_discount_percent } },
       ],
-      [`Promo code${cart.promo_code ? ` ${cart.promo_code}` : ""}`, cart.promo_discount_cents ? money(-cart.promo_discount_cents) : "none"],
-      ["Total before fees", money(cart.total_cents), { class: "total", data: { "data-total-cents": cart.total_cents } }],
+      [t("Promo code{code}", { code: cart.promo_code ? ` ${cart.promo_code}` : "" }), cart.promo_discount_cents ? money(-cart.promo_discount_cents) : t("none")],
+      [t("Total before fees"), money(cart.total_cents), { class: "total", data: { "data-total-cents": cart.total_cents } }],
     ]),
     h(
       "p",
       { class: "muted" },
-      "Sale and 5% product discounts are in the unit prices. 5% off with more than 5 different caps of 2+ units each, 10% with more than 10 of 4+. Home delivery and gift wrapping fees are added at checkout.",
+      t("Sale and 5% product discounts are in the unit prices. 5% off with more than 5 different caps of 2+ units each, 10% with more than 10 of 4+. Home delivery and gift wrapping fees are added at checkout."),
     ),
   );
 }
 
 function promoCode(cart: Schema<"Cart">): HTMLElement {
   if (cart.promo_code) {
-    const remove = h("button", { type: "button", class: "link" }, "Remove the code");
+    const remove = h("button", { type: "button", class: "link" }, t("Remove the code"));
     remove.addEventListener("click", () =>
       void act(remove, async () => {
         setCart(await call(capsule.DELETE("/cart/promo-code")));
-        say("Promo code removed.");
+        say(t("Promo code removed."));
         await viewCart();
       }),
     );
-    return h("p", {}, `Promo code ${cart.promo_code} applied. `, remove);
+    return h("p", {}, t("Promo code {code} applied. ", { code: cart.promo_code }), remove);
   }
   const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64" });
-  const apply = h("button", { type: "submit", class: "secondary" }, "Apply");
+  const apply = h("button", { type: "submit", class: "secondary" }, t("Apply"));
   return actionForm(
     { class: "inline" },
     apply,
     async () => {
       setCart(await call(capsule.POST("/cart/promo-code", { body: { code: code.value } })));
-      say("Promo code applied.");
+      say(t("Promo code applied."));
       await viewCart();
     },
-    field("Promo code", code),
+    field(t("Promo code"), code),
     apply,
   );
 }
 
 function viewGuestCart(): void {
   const lines = guestCart.lines();
-  if (lines.length === 0) return show("Your cart", emptyCart());
+  if (lines.length === 0) return show(t("Your cart"), emptyCart());
   const editable: Editable = {
     set: (line, n) => {
-      if (!Number.isInteger(n) || n < 0) return fail(problem("invalid_request", "Choose a quantity of 0 or more."));
+      if (!Number.isInteger(n) || n < 0) return fail(problem("invalid_request", t("Choose a quantity of 0 or more.")));
       const kept = guestCart
         .lines()
         .map((l) => (l.product_id === line.product_id ? { ...l, quantity: n } : l))
@@ -165,15 +166,15 @@ function viewGuestCart(): void {
   };
   const subtotal = lines.reduce((sum, l) => sum + l.unit_effective_price_cents * l.quantity, 0);
   show(
-    "Your cart",
+    t("Your cart"),
     linesTable(lines, editable),
     h(
       "section",
       { class: "summary", id: "cart-summary", "aria-labelledby": "summary-title" },
-      h("h2", { id: "summary-title" }, "Price breakdown"),
-      breakdown([["Subtotal", money(subtotal), { data: { "data-subtotal-cents": subtotal } }]]),
-      h("p", { class: "muted" }, "Volume discounts, promo codes and fees are worked out once you sign in: your cart comes with you."),
+      h("h2", { id: "summary-title" }, t("Price breakdown")),
+      breakdown([[t("Subtotal"), money(subtotal), { data: { "data-subtotal-cents": subtotal } }]]),
+      h("p", { class: "muted" }, t("Volume discounts, promo codes and fees are worked out once you sign in: your cart comes with you.")),
     ),
-    h("p", {}, h("a", { class: "button", href: "#/account?next=cart", id: "to-signin" }, "Sign in to check out")),
+    h("p", {}, h("a", { class: "button", href: "#/account?next=cart", id: "to-signin" }, t("Sign in to check out"))),
   );
 }

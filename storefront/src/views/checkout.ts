@@ -8,6 +8,7 @@ import { field, go, h, money, show } from "../dom.js";
 import { actionForm } from "../status.js";
 import { linesTable } from "./cart.js";
 import { breakdown, describeMethod, needsAccount, paysOnPage, radio, returnUrls, toPaymentPage } from "./common.js";
+import { t } from "../i18n.js";
 
 type Address = Schema<"Address">;
 type AddressInputs = Record<keyof Address, HTMLInputElement>;
@@ -29,39 +30,39 @@ export async function viewCheckout(): Promise<void> {
     city: h("input", { type: "text", id: "addr-city", autocomplete: "address-level2", "data-field": "/delivery/address/city" }),
     country: h("input", { type: "text", id: "addr-country", autocomplete: "country", value: "FR", "data-field": "/delivery/address/country" }),
   };
-  const pickupBox = h("div", { id: "pickup-fields" }, field("Pickup point", pickupSelect));
+  const pickupBox = h("div", { id: "pickup-fields" }, field(t("Pickup point"), pickupSelect));
   const homeBox = h(
     "div",
     { id: "home-fields", hidden: true },
-    field("Name", address.name),
-    field("Address", address.line1),
-    field("Address line 2 (optional)", address.line2),
-    field("Postal code", address.postal_code),
-    field("City", address.city),
-    field("Country", address.country),
+    field(t("Name"), address.name),
+    field(t("Address"), address.line1),
+    field(t("Address line 2 (optional)"), address.line2),
+    field(t("Postal code"), address.postal_code),
+    field(t("City"), address.city),
+    field(t("Country"), address.country),
   );
   const giftType = h(
     "select",
     { id: "gift-type" },
-    h("option", { value: "" }, "No gift"),
-    h("option", { value: "simple" }, "Simple gift wrap"),
-    h("option", { value: "birthday" }, "Birthday wrap"),
-    h("option", { value: "wedding" }, "Wedding wrap"),
+    h("option", { value: "" }, t("No gift")),
+    h("option", { value: "simple" }, t("Simple gift wrap")),
+    h("option", { value: "birthday" }, t("Birthday wrap")),
+    h("option", { value: "wedding" }, t("Wedding wrap")),
   );
   const giftMessage = h("textarea", { id: "gift-message", maxlength: "500", rows: "2", "data-field": "/gift/message" });
   const giftBox = h(
     "fieldset",
     { id: "gift-fields", disabled: true },
-    h("legend", {}, "Gift (home delivery only)"),
-    field("Wrapping", giftType, "Its fee is added to the total."),
-    field("Message (optional)", giftMessage),
+    h("legend", {}, t("Gift (home delivery only)")),
+    field(t("Wrapping"), giftType, t("Its fee is added to the total.")),
+    field(t("Message (optional)"), giftMessage),
   );
   const delivery = h(
     "fieldset",
     {},
-    h("legend", {}, "Delivery"),
-    radio("delivery", "pickup", "Pickup point (free)", true, "delivery-pickup"),
-    radio("delivery", "home", "Home delivery", false, "delivery-home"),
+    h("legend", {}, t("Delivery")),
+    radio("delivery", "pickup", t("Pickup point (free)"), true, "delivery-pickup"),
+    radio("delivery", "home", t("Home delivery"), false, "delivery-home"),
     pickupBox,
     homeBox,
   );
@@ -84,14 +85,14 @@ export async function viewCheckout(): Promise<void> {
   const payment = h(
     "fieldset",
     {},
-    h("legend", {}, "Payment"),
-    usable.map((m, i) => radio("payment", m.payment_method_id, `Pay now with ${describeMethod(m)}`, i === 0, `pay-${m.payment_method_id}`)),
-    radio("payment", "card", "Card, on the secure payment page", usable.length === 0, "pay-card"),
-    radio("payment", "crina_pay", "CRINA-PAY, on the secure payment page", false, "pay-crina"),
-    h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, "Offer to save my card or phone for next time")),
+    h("legend", {}, t("Payment")),
+    usable.map((m, i) => radio("payment", m.payment_method_id, t("Pay now with {method}", { method: describeMethod(m) }), i === 0, `pay-${m.payment_method_id}`)),
+    radio("payment", "card", t("Card, on the secure payment page"), usable.length === 0, "pay-card"),
+    radio("payment", "crina_pay", t("CRINA-PAY, on the secure payment page"), false, "pay-crina"),
+    h("div", { class: "choice" }, h("input", { type: "checkbox", id: "save-method" }), h("label", { for: "save-method" }, t("Offer to save my card or phone for next time"))),
   );
   const save = payment.querySelector<HTMLInputElement>("#save-method");
-  const submit = h("button", { type: "submit", id: "place-order" }, "Pay");
+  const submit = h("button", { type: "submit", id: "place-order" }, t("Pay"));
   const fees = h("div", { id: "quote" });
   // The fees and the total the payment page will charge, from the API (`POST /cart/quote`),
   // again at every change of the delivery or the gift: the pay button says that total.
@@ -104,9 +105,9 @@ export async function viewCheckout(): Promise<void> {
       const quote = await call(capsule.POST("/cart/quote", { body: choice() }));
       total = quote.total_cents;
       shown = breakdown([
-        ["Delivery", money(quote.delivery_fee_cents)],
-        quote.gift_fee_cents ? ["Gift wrap", money(quote.gift_fee_cents)] : null,
-        ["Total to pay", money(quote.total_cents), { class: "total", data: { id: "quote-total" } }],
+        [t("Delivery"), money(quote.delivery_fee_cents)],
+        quote.gift_fee_cents ? [t("Gift wrap"), money(quote.gift_fee_cents)] : null,
+        [t("Total to pay"), money(quote.total_cents), { class: "total", data: { id: "quote-total" } }],
       ]);
     } catch (error) {
       // Until the address is complete, the form says what is missing instead of a total.
@@ -114,7 +115,7 @@ export async function viewCheckout(): Promise<void> {
     }
     if (ask !== asked) return;
     fees.replaceChildren(shown);
-    submit.textContent = total === null ? "Pay" : `Pay ${money(total)}`;
+    submit.textContent = total === null ? t("Pay") : t("Pay {amount}", { amount: money(total) });
     if (total === null) delete submit.dataset.totalCents;
     else submit.dataset.totalCents = String(total);
   };
@@ -136,7 +137,7 @@ export async function viewCheckout(): Promise<void> {
     delivery,
     giftBox,
     payment,
-    h("p", { class: "muted" }, "Stock is held for you while you pay."),
+    h("p", { class: "muted" }, t("Stock is held for you while you pay.")),
     submit,
   );
   for (const part of [delivery, giftBox]) {
@@ -144,17 +145,17 @@ export async function viewCheckout(): Promise<void> {
     part.addEventListener("input", () => void requote());
   }
   show(
-    "Checkout",
+    t("Checkout"),
     h(
       "section",
       { "aria-labelledby": "recap-title", class: "summary" },
-      h("h2", { id: "recap-title" }, "Your order"),
+      h("h2", { id: "recap-title" }, t("Your order")),
       linesTable(cart.items, null),
       breakdown([
-        ["Subtotal", money(cart.subtotal_cents)],
-        cart.volume_discount_cents ? [`Volume discount (${cart.volume_discount_percent}%)`, money(-cart.volume_discount_cents)] : null,
-        cart.promo_discount_cents ? [`Promo code ${cart.promo_code}`, money(-cart.promo_discount_cents)] : null,
-        ["Total before fees", money(cart.total_cents), { class: "total" }],
+        [t("Subtotal"), money(cart.subtotal_cents)],
+        cart.volume_discount_cents ? [t("Volume discount ({percent}%)", { percent: cart.volume_discount_percent }), money(-cart.volume_discount_cents)] : null,
+        cart.promo_discount_cents ? [t("Promo code {code}", { code: cart.promo_code ?? "" }), money(-cart.promo_discount_cents)] : null,
+        [t("Total before fees"), money(cart.total_cents), { class: "total" }],
       ]),
       fees,
     ),

@@ -3,6 +3,7 @@
 import type { Schema } from "@capsule/client";
 
 import { h, type Child } from "../dom.js";
+import { t } from "../i18n.js";
 import { goSaying, say } from "../status.js";
 
 /** A row of a breakdown: label, value, and the row's class or the value's data attributes. */
@@ -22,21 +23,24 @@ type SavedMethod = Schema<"SavedMethod">;
 type SubscriptionMethod = Schema<"SubscriptionMethod">;
 
 export function describeMethod(method: SavedMethod | SubscriptionMethod | null | undefined): string {
-  if (!method) return "none";
-  if (method.type === "crina_pay") return `CRINA-PAY ending in ${method.phone_last4}`;
-  const expiry = "exp_month" in method && method.exp_month ? ` (expires ${String(method.exp_month).padStart(2, "0")}/${method.exp_year})` : "";
-  return `${method.brand} ending in ${method.last4}${expiry}`;
+  if (!method) return t("none");
+  if (method.type === "crina_pay") return t("CRINA-PAY ending in {last4}", { last4: method.phone_last4 ?? "" });
+  const expiry =
+    "exp_month" in method && method.exp_month
+      ? t(" (expires {month}/{year})", { month: String(method.exp_month).padStart(2, "0"), year: method.exp_year ?? "" })
+      : "";
+  return t("{brand} ending in {last4}", { brand: method.brand ?? "", last4: method.last4 ?? "" }) + expiry;
 }
 
 export function needsAccount(next: "cart" | "orders" | "plans"): void {
-  goSaying(`#/account?next=${next}`, { message: "Sign in first." });
+  goSaying(`#/account?next=${next}`, { message: t("Sign in first.") });
 }
 
 // `card` and `crina_pay` are paid on the hosted page; anything else is a saved method.
 export const paysOnPage = (method: string): boolean => method === "card" || method === "crina_pay";
 
 export function toPaymentPage(url: string): void {
-  say("Taking you to the secure payment page…");
+  say(t("Taking you to the secure payment page…"));
   window.location.assign(url);
 }
 

@@ -6,42 +6,43 @@ import { loadCart } from "../cart.js";
 import { date, h, money, show, statusLabel, wait } from "../dom.js";
 import { act, say } from "../status.js";
 import { breakdown, needsAccount } from "./common.js";
+import { t } from "../i18n.js";
 
 type Order = Schema<"Order">;
 
 function orderBreakdown(order: Order): HTMLDListElement {
   return breakdown([
-    ["Subtotal", money(order.subtotal_cents)],
+    [t("Subtotal"), money(order.subtotal_cents)],
     ...order.discounts.map((d): [string, string] => [
-      d.kind === "volume" ? `Volume discount (${d.percent}%)` : `Promo code ${order.promo_code || ""} (${d.percent}%)`,
+      d.kind === "volume" ? t("Volume discount ({percent}%)", { percent: d.percent }) : t("Promo code {code} ({percent}%)", { code: order.promo_code || "", percent: d.percent }),
       money(-d.amount_cents),
     ]),
-    order.delivery_fee_cents ? ["Home delivery", money(order.delivery_fee_cents)] : null,
-    order.gift_fee_cents ? [`Gift (${order.gift?.type})`, money(order.gift_fee_cents)] : null,
-    ["Total", money(order.total_cents), { class: "total", data: { "data-total-cents": order.total_cents } }],
+    order.delivery_fee_cents ? [t("Home delivery"), money(order.delivery_fee_cents)] : null,
+    order.gift_fee_cents ? [t("Gift ({type})", { type: t(order.gift?.type ?? "") }), money(order.gift_fee_cents)] : null,
+    [t("Total"), money(order.total_cents), { class: "total", data: { "data-total-cents": order.total_cents } }],
   ]);
 }
 
 function deliveryLine(delivery: Order["delivery"]): string {
-  if (delivery.mode === "pickup") return `Pickup at ${delivery.name}, ${delivery.address}`;
+  if (delivery.mode === "pickup") return t("Pickup at {name}, {address}", { name: delivery.name, address: delivery.address });
   const { name, line1, postal_code, city } = delivery.address;
-  return `Home: ${[name, line1, postal_code, city].join(", ")}`;
+  return t("Home: {address}", { address: [name, line1, postal_code, city].join(", ") });
 }
 
 function paymentLine(payment: Order["payment"]): string {
   if (!payment) return "";
-  const method = payment.method_type === "card" ? payment.brand || "card" : "CRINA-PAY";
+  const method = payment.method_type === "card" ? payment.brand || t("card") : "CRINA-PAY";
   return ` · ${method} ${payment.last4 ? `…${payment.last4}` : ""}`;
 }
 
 function cancelButton(order: Order, refresh?: () => Promise<void>): HTMLButtonElement {
   const paid = order.status === "paid";
-  const cancel = h("button", { type: "button", class: "secondary", "data-cancel": order.order_id }, paid ? "Cancel and refund" : "Cancel this checkout");
+  const cancel = h("button", { type: "button", class: "secondary", "data-cancel": order.order_id }, paid ? t("Cancel and refund") : t("Cancel this checkout"));
   cancel.addEventListener("click", () =>
     void act(cancel, async () => {
-      if (!window.confirm(paid ? "Cancel this order? It will be refunded in full." : "Cancel this checkout? The caps stay in your cart.")) return;
+      if (!window.confirm(paid ? t("Cancel this order? It will be refunded in full.") : t("Cancel this checkout? The caps stay in your cart."))) return;
       const cancelled = await call(capsule.POST("/orders/{order_id}/cancel", { path: { order_id: order.order_id } }));
-      say(cancelled.refund_status === "refunded" ? "Order cancelled and refunded." : "Order cancelled.");
+      say(cancelled.refund_status === "refunded" ? t("Order cancelled and refunded.") : t("Order cancelled."));
       await loadCart();
       if (refresh) await refresh();
     }),
@@ -52,18 +53,18 @@ function cancelButton(order: Order, refresh?: () => Promise<void>): HTMLButtonEl
 export function orderCard(order: Order, { heading = "h2", refresh }: { heading?: "h2" | "h3"; refresh?: () => Promise<void> } = {}): HTMLElement {
   const actions = h("p", { class: "actions" });
   if (order.status === "paid" || order.status === "pending_payment") actions.append(cancelButton(order, refresh));
-  const gift = order.gift ? ` · gift: ${order.gift.type}${order.gift.message ? ` (“${order.gift.message}”)` : ""}` : "";
+  const gift = order.gift ? t(" · gift: {type}{message}", { type: t(order.gift.type), message: order.gift.message ? ` (“${order.gift.message}”)` : "" }) : "";
   return h(
     "article",
     { class: `order ${order.status}`, "data-order-id": order.order_id, "data-status": order.status },
-    h(heading, {}, order.invoice_number || `Order of ${date(order.created_at)}`, " ", h("span", { class: `state ${order.status}` }, statusLabel(order.status))),
+    h(heading, {}, order.invoice_number || t("Order of {date}", { date: date(order.created_at) }), " ", h("span", { class: `state ${order.status}` }, statusLabel(order.status))),
     h(
       "p",
       { class: "muted" },
-      `Placed ${date(order.created_at)}`,
-      order.paid_at ? ` · paid ${date(order.paid_at)}` : "",
+      t("Placed {date}", { date: date(order.created_at) }),
+      order.paid_at ? t(" · paid {date}", { date: date(order.paid_at) }) : "",
       paymentLine(order.payment),
-      order.refund_status ? ` · refund ${order.refund_status}` : "",
+      order.refund_status ? t(" · refund {status}", { status: t(order.refund_status) }) : "",
     ),
     h(
       "ul",
@@ -79,15 +80,15 @@ export function orderCard(order: Order, { heading = "h2", refresh }: { heading?:
 export async function viewOrders(): Promise<void> {
   if (!session.token) return needsAccount("orders");
   const list = h("div", { id: "orders" });
-  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Older orders");
-  show("Your orders", list, more);
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, t("Older orders"));
+  show(t("Your orders"), list, more);
   let cursor: string | null = null;
   const page = async (): Promise<void> => {
     const answer = await call(capsule.GET("/orders", { query: { limit: 10, ...(cursor ? { cursor } : {}) } }));
     list.append(...answer.items.map((o) => orderCard(o, { refresh: viewOrders })));
     cursor = answer.next_cursor;
     more.hidden = !cursor;
-    if (list.children.length === 0) list.append(h("p", {}, "No orders yet. ", h("a", { href: "#/" }, "Find a cap.")));
+    if (list.children.length === 0) list.append(h("p", {}, t("No orders yet. "), h("a", { href: "#/" }, t("Find a cap."))));
   };
   more.addEventListener("click", () => void act(more, page));
   await page();
@@ -105,8 +106,8 @@ const OUTCOMES: Partial<Record<Order["status"], string>> = {
 export async function viewOrder(orderId: string, params: URLSearchParams): Promise<void> {
   if (!session.token) return needsAccount("orders");
   const from = params.get("return");
-  const box = h("div", { id: "order-outcome", "aria-busy": "true" }, h("p", {}, "Confirming your payment…"));
-  show(from === "cancel" ? "Payment not completed" : "Your order", box, h("p", {}, h("a", { href: "#/orders", id: "to-orders" }, "All your orders")));
+  const box = h("div", { id: "order-outcome", "aria-busy": "true" }, h("p", {}, t("Confirming your payment…")));
+  show(from === "cancel" ? t("Payment not completed") : t("Your order"), box, h("p", {}, h("a", { href: "#/orders", id: "to-orders" }, t("All your orders"))));
   const read = (): Promise<Order> => call(capsule.GET("/orders/{order_id}", { path: { order_id: orderId } }));
   let order = await read();
   for (let i = 0; order.status === "pending_payment" && from === "success" && i < 30; i += 1) {
@@ -116,9 +117,9 @@ export async function viewOrder(orderId: string, params: URLSearchParams): Promi
   box.setAttribute("aria-busy", "false");
   const pending =
     from === "cancel"
-      ? "You left the payment page: the order awaits payment until it expires, or cancel it."
-      : "The payment is not confirmed yet: refresh in a moment.";
-  const message = order.status === "pending_payment" ? pending : (OUTCOMES[order.status] ?? "");
+      ? t("You left the payment page: the order awaits payment until it expires, or cancel it.")
+      : t("The payment is not confirmed yet: refresh in a moment.");
+  const message = order.status === "pending_payment" ? pending : t(OUTCOMES[order.status] ?? "");
   say(message, { error: order.status !== "paid" && order.status !== "cancelled", code: order.status });
   box.replaceChildren(h("p", { class: "lead" }, message), orderCard(order, { refresh: () => viewOrder(orderId, new URLSearchParams()) }));
   await loadCart();

@@ -4,25 +4,26 @@ import type { Schema } from "@capsule/client";
 import { call, capsule, problem, session } from "../api.js";
 import { guestCart, loadCart, setCart, type Product } from "../cart.js";
 import { go, h, money, show } from "../dom.js";
+import { t } from "../i18n.js";
 import { act, actionForm, say } from "../status.js";
 
 function priceTag(price: number, effective: number, discount: Schema<"UnitDiscount"> | null): HTMLParagraphElement {
   const tag = h("p", { class: "price" });
   if (discount || effective < price) {
-    tag.append(h("del", {}, h("span", { class: "visually-hidden" }, "was "), money(price)), " ");
+    tag.append(h("del", {}, h("span", { class: "visually-hidden" }, t("was ")), money(price)), " ");
   }
   tag.append(h("strong", {}, money(effective)));
   if (discount) {
-    const label = discount.kind === "sale" ? `Sale −${discount.percent}%` : `−${discount.percent}%`;
+    const label = discount.kind === "sale" ? t("Sale −{percent}%", { percent: discount.percent }) : `−${discount.percent}%`;
     tag.append(" ", h("span", { class: `tag ${discount.kind}` }, label));
   }
   return tag;
 }
 
 function stockNote(product: Product): HTMLParagraphElement {
-  if (product.stock <= 0) return h("p", { class: "stock out" }, "Sold out");
-  if (product.low_stock) return h("p", { class: "stock low" }, `Only ${product.stock} left`);
-  return h("p", { class: "stock" }, `${product.stock} in stock`);
+  if (product.stock <= 0) return h("p", { class: "stock out" }, t("Sold out"));
+  if (product.low_stock) return h("p", { class: "stock low" }, t("Only {n} left", { n: product.stock }));
+  return h("p", { class: "stock" }, t("{n} in stock", { n: product.stock }));
 }
 
 function productCard(product: Product): HTMLLIElement {
@@ -34,21 +35,21 @@ function productCard(product: Product): HTMLLIElement {
     inputmode: "numeric",
     id: `qty-${product.product_id}`,
   });
-  const add = h("button", { type: "submit", disabled: product.stock <= 0 }, "Add to cart");
+  const add = h("button", { type: "submit", disabled: product.stock <= 0 }, t("Add to cart"));
   const form = actionForm(
     { class: "add" },
     add,
     async () => {
       const n = Number.parseInt(quantity.value, 10);
-      if (!Number.isInteger(n) || n < 1) throw problem("invalid_request", "Choose a quantity of at least 1.");
+      if (!Number.isInteger(n) || n < 1) throw problem("invalid_request", t("Choose a quantity of at least 1."));
       if (session.token) setCart(await call(capsule.POST("/cart/items", { body: { product_id: product.product_id, quantity: n } })));
       else {
         guestCart.add(product, n);
         await loadCart();
       }
-      say(`${n} × ${product.name} added to your cart.`);
+      say(t("{n} × {name} added to your cart.", { n, name: product.name }));
     },
-    h("label", { for: quantity.id }, "Quantity"),
+    h("label", { for: quantity.id }, t("Quantity")),
     quantity,
     add,
   );
@@ -78,14 +79,14 @@ export async function viewShop(params: URLSearchParams): Promise<void> {
   const form = h(
     "form",
     { role: "search", class: "search", onsubmit },
-    h("label", { for: "search" }, "Search caps"),
+    h("label", { for: "search" }, t("Search caps")),
     search,
-    h("button", { type: "submit" }, "Search"),
+    h("button", { type: "submit" }, t("Search")),
   );
   const list = h("ul", { class: "products", id: "products" });
-  const more = h("button", { type: "button", class: "secondary", hidden: true }, "More caps");
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, t("More caps"));
   const summary = h("p", { id: "results", class: "muted" });
-  show(q ? `Caps matching “${q}”` : "Our caps", form, summary, list, more);
+  show(q ? t("Caps matching “{q}”", { q }) : t("Our caps"), form, summary, list, more);
   let cursor: string | null = null;
   const page = async (): Promise<void> => {
     const query = { limit: 12, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) };
@@ -94,7 +95,7 @@ export async function viewShop(params: URLSearchParams): Promise<void> {
     cursor = answer.next_cursor;
     more.hidden = !cursor;
     const shown = list.children.length;
-    summary.textContent = shown === 0 ? "No cap matches your search." : `${shown} cap${shown > 1 ? "s" : ""} shown.`;
+    summary.textContent = shown === 0 ? t("No cap matches your search.") : t(shown > 1 ? "{n} caps shown." : "{n} cap shown.", { n: shown });
   };
   more.addEventListener("click", () => void act(more, page));
   await page();

@@ -258,7 +258,7 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
 
     let browser = Browser::start(&driver).await;
     browser.go(placed.body["redirect_url"].as_str().expect("redirect_url")).await;
-    assert!(browser.source().await.contains("59,80 €"), "the page shows the amount");
+    assert!(browser.source().await.contains("€59.80"), "the page shows the amount, in the buyer's English");
     browser.screenshot("portal-payment-page").await;
     browser.fill_card(VISA).await;
     browser.click("#save-card").await;
@@ -271,7 +271,8 @@ async fn a_buyer_pays_with_a_card_in_a_real_browser() {
     browser.refresh().await;
     let source = browser.source().await;
     assert!(source.contains(r#"data-outcome="paid""#), "the return page shows the order paid: {source}");
-    assert!(source.contains(&order_id), "the return page names the order");
+    let reference = order_id.replace('-', "")[..8].to_uppercase();
+    assert!(source.contains(&reference), "the return page names the order by its short reference");
     browser.screenshot("portal-return-page").await;
     let order = app.order_when(&token, &order_id, "paid").await;
     assert_eq!(order["payment"]["last4"], "4242");
@@ -341,7 +342,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     let card = r#"li[data-product-id="cap-ete"]"#;
     browser.wait_for(card).await;
     let price = browser.text(&format!("{card} .price")).await;
-    assert!(price.contains("19,90") && price.contains("18,91") && price.contains("−5%"), "{price}");
+    assert!(price.contains("€19.90") && price.contains("€18.91") && price.contains("−5%"), "{price}");
     assert!(browser.text(&format!("{card} .stock")).await.contains(&format!("{stock_before} in stock")));
     assert!(!browser.visible_buttons().await.contains(&more), "two caps found: no next page to offer");
     browser.screenshot("storefront-search").await;
@@ -367,7 +368,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     browser.wait_for(r#"#cart-summary dd[data-volume-percent="0"]"#).await;
     assert_eq!(browser.text("#status").await, "Signed in: your cart is here.", "said on the way to the cart");
     let line = browser.text(r#"table.lines tr[data-product-id="cap-ete"]"#).await;
-    assert!(line.contains("19,90") && line.contains("18,91") && line.contains("37,82"), "{line}");
+    assert!(line.contains("€19.90") && line.contains("€18.91") && line.contains("€37.82"), "{line}");
     browser.screenshot("storefront-cart").await;
     let token = app.login(&email).await;
     let cart = app.get("/cart", Some(&token)).await;
@@ -379,7 +380,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     browser.screenshot("storefront-checkout").await;
     browser.click("#place-order").await;
     browser.wait_for_url(|url| url.contains("/portal/sessions/"), "the payment page").await;
-    assert!(browser.source().await.contains("37,82 €"), "the page shows the amount");
+    assert!(browser.source().await.contains("€37.82"), "the page shows the amount, in the browser's English");
     assert_eq!(app.stock("cap-ete").await, stock_before - 2, "held while paying");
     browser.screenshot("storefront-payment-page").await;
     browser.fill_card(VISA).await;
@@ -399,7 +400,7 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
     browser.click("#to-orders").await;
     let in_history = format!(r#"#orders article[data-order-id="{order_id}"][data-status="paid"]"#);
     let summary = browser.text(&in_history).await;
-    assert!(summary.contains("INV-") && summary.contains("Relais Bastille") && summary.contains("37,82"), "{summary}");
+    assert!(summary.contains("INV-") && summary.contains("Relais Bastille") && summary.contains("€37.82"), "{summary}");
     assert_eq!(browser.text("#status").await, "", "the order's outcome stays on the order's page");
     assert!(!browser.visible_buttons().await.contains(&"Older orders".to_string()), "one order: no older ones");
     browser.screenshot("storefront-orders").await;
@@ -470,7 +471,7 @@ async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes
     // as the API quotes them; the pay button asks for that.
     browser.wait_for(r#"#place-order[data-total-cents="4430"]"#).await;
     let pay = browser.text("#place-order").await;
-    assert!(pay.contains("44,30"), "{pay}");
+    assert!(pay.contains("Pay €44.30"), "in the buyer's English: {pay}");
     browser.screenshot("storefront-checkout-home-gift").await;
     browser.click("#place-order").await;
     browser.wait_for_url(|url| url.contains("/portal/sessions/"), "the payment page").await;
@@ -510,6 +511,54 @@ async fn a_returning_customer_has_a_gift_delivered_saves_the_card_and_subscribes
     assert_eq!(subscriptions.body["items"].as_array().map(Vec::len), Some(1), "{}", subscriptions.body);
     assert_eq!(subscriptions.body["items"][0]["status"], "trialing");
     assert_eq!(subscriptions.body["items"][0]["payment_method"]["payment_method_id"], method_id.as_str());
+}
+
+/// The storefront speaks the browser's language until the switch picks another, which
+/// stays; signing up keeps it as the account's language, and the switch changes it.
+#[tokio::test]
+async fn the_language_switch_turns_the_storefront_french_and_signup_keeps_it() {
+    let Some(driver) = driver_or_skip("the_language_switch_turns_the_storefront_french_and_signup_keeps_it") else {
+        return;
+    };
+    let (app, _storefront, shop) = storefront_and_stack().await;
+    let browser = Browser::start(&driver).await;
+    browser.go(&format!("{shop}/")).await;
+    browser.wait_for("#products li[data-product-id]").await;
+    assert_eq!(browser.text("main h1").await, "Our caps", "the browser's language first");
+    assert_eq!(browser.text(r#"a[data-nav="shop"]"#).await, "Shop");
+
+    browser.click(r#"button[data-lang="fr"]"#).await;
+    wait_for_text(&browser, "main h1", "Nos casquettes").await;
+    assert_eq!(browser.text(r#"a[data-nav="shop"]"#).await, "Boutique");
+    assert_eq!(browser.script("return document.documentElement.lang", json!([])).await, "fr");
+    let pressed = r#"button[data-lang="fr"][aria-pressed="true"]"#;
+    assert_eq!(browser.elements(pressed).await.len(), 1, "the switch shows the language picked");
+    assert!(browser.text("#products li[data-product-id] .stock").await.contains("en stock"));
+    let price = browser.text("#products li[data-product-id] .price").await;
+    assert!(price.contains(",") && price.contains("€") && !price.contains("."), "French amounts: {price}");
+    browser.refresh().await;
+    wait_for_text(&browser, "main h1", "Nos casquettes").await;
+
+    // Signing up in French: the account keeps the language, whatever the browser says.
+    browser.click("#account-link").await;
+    let email = capsule_tests::unique_email("switch");
+    browser.type_into("#signup-name", "Ada").await;
+    browser.type_into("#signup-email", &email).await;
+    browser.type_into("#signup-password", "password-123").await;
+    browser.click("#signup-submit").await;
+    wait_for_text(&browser, "#status", "Connecté : votre panier est là.").await;
+    let login = app.post("/auth/login", None, json!({"email": email, "password": "password-123"})).await;
+    assert_eq!(login.body["user"]["locale"], "fr", "{}", login.body);
+
+    // Signed in, the switch changes the account's language too.
+    browser.click(r#"button[data-lang="en"]"#).await;
+    wait_for_text(&browser, "#account-link", "Account").await;
+    let token = login.body["token"].as_str().expect("a token").to_string();
+    let started = Instant::now();
+    while app.get("/account", Some(&token)).await.body["locale"] != "en" {
+        assert!(started.elapsed() < Duration::from_secs(20), "the account's language follows the switch");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Waits until the element's text is `expected`.

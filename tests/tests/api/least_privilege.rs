@@ -30,6 +30,9 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     ("subscribe", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "trial_days"),
     ("subscribe", "dynamodb:Query", "CapsuleTable", "PLANS", "the plans partition"),
     ("checkout", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the settings"),
+    ("invoice-numbering", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the seller and VAT rate"),
+    ("payment-portal", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "the shop's name and language"),
+    ("payment-webhook", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "a failed or late payment's email"),
     ("checkout", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition"),
     ("add-to-cart", "dynamodb:Query", "CapsuleTable", "PICKUP_POINTS", "the pickup points partition (quote)"),
     // Stripe mode only (these journeys run the sandbox): a closed session's PaymentIntent is
@@ -140,6 +143,9 @@ async fn run_every_function(app: &TestApp) {
     let bad = app.post("/auth/login", None, json!({"email": email, "password": "wrong-password"})).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     let token = app.login(&email).await;
+    let language = app.call(Method::PATCH, "/account", Some(&token), Some(json!({"locale": "fr"}))).await;
+    assert_eq!(language.status, StatusCode::OK, "{}", language.body);
+    assert_eq!(app.get("/account", Some(&token)).await.status, StatusCode::OK);
     for path in ["/products?q=casq", "/products/cap-ete", "/pickup-points", "/plans"] {
         assert_eq!(app.get(path, None).await.status, StatusCode::OK, "{path}");
     }

@@ -12,6 +12,7 @@ mod emulator;
 mod faults;
 mod flash_sale;
 mod form_errors;
+mod languages;
 mod least_privilege;
 mod limits;
 mod local_stack;

@@ -30,7 +30,7 @@ async fn a_paid_order_gets_its_invoice_number_email_event_and_an_empty_cart() {
     let page = app.client.get(placed["redirect_url"].as_str().expect("url")).send().await.expect("page");
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap_or_default();
-    assert!(html.contains("20,00 €") && html.contains("card_number") && html.contains("phone"));
+    assert!(html.contains("€20.00") && html.contains("card_number") && html.contains("phone"));
 
     let (status, location, _) = app.pay(placed["redirect_url"].as_str().expect("url"), &card_form(VISA)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -63,7 +63,7 @@ async fn a_paid_order_gets_its_invoice_number_email_event_and_an_empty_cart() {
     let html = mails[0]["html"].as_str().unwrap_or_default();
     for needle in [
         format!("INV-{year}-000001"),
-        "20,00 €".to_string(),
+        "€20.00".to_string(),
         "visa ending in 4242".to_string(),
         "Relais Bastille".to_string(),
     ] {

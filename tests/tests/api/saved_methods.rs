@@ -426,7 +426,10 @@ async fn saving_a_card_again_keeps_its_count_of_live_subscriptions() {
         created: 0,
     };
     let (app, now) = (&counted.app.stack.app, chrono::Utc::now());
-    let saving = shared::saved_methods::saving(app, &counted.user, &counted.email, &payment, now).await.expect("read");
+    let saving =
+        shared::saved_methods::saving(app, &counted.user, &counted.email, shared::domain::Locale::En, &payment, now)
+            .await
+            .expect("read");
     let saving = saving.expect("it asks to save");
     counted.subscribe("normal").await;
     app.store.write(saving.write(app.store.table()).expect("a write")).await.expect("saved again");

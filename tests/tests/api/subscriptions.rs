@@ -56,7 +56,7 @@ async fn a_trial_collected_on_the_page_reminds_charges_at_its_end_and_renews_mon
     let id = created.body["subscription_id"].as_str().expect("id").to_string();
     let url = created.body["redirect_url"].as_str().expect("the page collects the card").to_string();
     let page = app.client.get(&url).send().await.expect("page").text().await.unwrap_or_default();
-    assert!(page.contains("0,00"), "a trial charges nothing now");
+    assert!(page.contains("€0.00"), "a trial charges nothing now");
     let (status, _, _) = app.pay(&url, &card("4242424242424242", 12, 2031, false)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     app.stack.drain().await;
@@ -80,7 +80,7 @@ async fn a_trial_collected_on_the_page_reminds_charges_at_its_end_and_renews_mon
     assert_eq!(renew(&app).await, json!({"due": 1, "queued": 1}));
     assert_eq!(renew(&app).await, json!({"due": 0, "queued": 0}), "reminded once");
     let emails = app.emails_to(&email).await;
-    assert_eq!(count(&emails, "Your free trial of Normal ends on 24/03/2030"), 1, "{:?}", subjects(&emails));
+    assert_eq!(count(&emails, "Your free trial of Normal ends on 24 March 2030"), 1, "{:?}", subjects(&emails));
 
     // At its end, the first charge; a second run charges nothing more.
     move_clock(&app, "2030-03-24T12:01:00Z").await;

@@ -6,6 +6,8 @@ use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup};
 
 use super::{fingerprint, Authorization, Field, FieldError, FormState, MethodDetails, PaymentMethodKind};
+use crate::domain::Locale;
+use crate::i18n::label;
 
 pub struct Card;
 
@@ -15,15 +17,15 @@ const HOLDER_NAME_MAX_CHARS: usize = 100;
 
 /// The test cards the page lists, and what each does.
 const TEST_CARDS: [(&str, &str); 4] = [
-    ("4242 4242 4242 4242", "Visa, approved"),
-    ("5555 5555 5555 4444", "Mastercard, approved"),
-    ("4000 0000 0000 0002", "declined"),
-    ("4000 0000 0000 0341", "approved and saved, but every later charge fails"),
+    ("4242 4242 4242 4242", "card-test-visa"),
+    ("5555 5555 5555 4444", "card-test-mastercard"),
+    ("4000 0000 0000 0002", "card-test-declined"),
+    ("4000 0000 0000 0341", "card-test-later-fails"),
 ];
 
 const NUMBER: Field = Field {
     name: "card_number",
-    label: "Card number",
+    label: "field-card_number",
     input_type: "text",
     autocomplete: "cc-number",
     inputmode: Some("numeric"),
@@ -33,7 +35,7 @@ const NUMBER: Field = Field {
 };
 const EXP_MONTH: Field = Field {
     name: "exp_month",
-    label: "Expiry month",
+    label: "field-exp_month",
     autocomplete: "cc-exp-month",
     placeholder: Some("MM"),
     maxlength: 2,
@@ -42,7 +44,7 @@ const EXP_MONTH: Field = Field {
 };
 const EXP_YEAR: Field = Field {
     name: "exp_year",
-    label: "Expiry year",
+    label: "field-exp_year",
     autocomplete: "cc-exp-year",
     placeholder: Some("YYYY"),
     maxlength: 4,
@@ -51,7 +53,7 @@ const EXP_YEAR: Field = Field {
 };
 const CVC: Field = Field {
     name: "cvc",
-    label: "CVC",
+    label: "field-cvc",
     autocomplete: "cc-csc",
     placeholder: Some("123"),
     maxlength: 4,
@@ -60,7 +62,7 @@ const CVC: Field = Field {
 };
 const HOLDER: Field = Field {
     name: "holder_name",
-    label: "Name on card",
+    label: "field-holder_name",
     input_type: "text",
     autocomplete: "cc-name",
     inputmode: None,
@@ -75,7 +77,7 @@ impl PaymentMethodKind for Card {
     }
 
     fn display_name(&self) -> &'static str {
-        "Card"
+        "method-card"
     }
 
     fn fields(&self) -> &'static [Field] {
@@ -96,13 +98,13 @@ impl PaymentMethodKind for Card {
     }
 
     fn sandbox_hint(&self) -> Option<&'static str> {
-        Some("Use any future expiry date, any 3-digit CVC and any name.")
+        Some("card-hint")
     }
 
-    fn test_outcomes(&self) -> Markup {
+    fn test_outcomes(&self, locale: Locale) -> Markup {
         html! {
             @for (number, outcome) in TEST_CARDS {
-                li { code { (number) } " " (outcome) }
+                li { code { (number) } " " (label(locale, outcome)) }
             }
         }
     }
@@ -118,31 +120,31 @@ impl PaymentMethodKind for Card {
 
         let number = CardNumber::parse(field(&NUMBER));
         if number.is_none() {
-            errors.push(FieldError::new(NUMBER.name, "Card number is not valid"));
+            errors.push(FieldError::new(NUMBER.name, "card-number-invalid"));
         }
         let month = parse_month(field(&EXP_MONTH));
         if month.is_none() {
-            errors.push(FieldError::new(EXP_MONTH.name, "Expiry month must be a number from 1 to 12"));
+            errors.push(FieldError::new(EXP_MONTH.name, "exp-month-invalid"));
         }
         let year = parse_year(field(&EXP_YEAR));
         if year.is_none() {
-            errors.push(FieldError::new(EXP_YEAR.name, "Expiry year is not valid"));
+            errors.push(FieldError::new(EXP_YEAR.name, "exp-year-invalid"));
         }
         if let (Some(month), Some(year)) = (month, year) {
             if (year, month) < (today.year(), today.month()) {
                 // Point at the part the buyer got wrong: the year if it is already over.
                 let wrong = if year < today.year() { &EXP_YEAR } else { &EXP_MONTH };
-                errors.push(FieldError::new(wrong.name, "This card has expired"));
+                errors.push(FieldError::new(wrong.name, "card-expired"));
             }
         }
         if !is_cvc(field(&CVC)) {
-            errors.push(FieldError::new(CVC.name, "Security code (CVC) must be 3 or 4 digits"));
+            errors.push(FieldError::new(CVC.name, "cvc-invalid"));
         }
         let holder = field(&HOLDER).trim();
         if holder.is_empty() {
-            errors.push(FieldError::new(HOLDER.name, "Enter the name on the card"));
+            errors.push(FieldError::new(HOLDER.name, "holder-missing"));
         } else if holder.chars().count() > HOLDER_NAME_MAX_CHARS {
-            errors.push(FieldError::new(HOLDER.name, "Name on the card is too long (100 characters at most)"));
+            errors.push(FieldError::new(HOLDER.name, "holder-too-long"));
         }
 
         let (Some(number), Some(month), Some(year), true) = (number, month, year, errors.is_empty()) else {
@@ -151,7 +153,7 @@ impl PaymentMethodKind for Card {
         let declined = number.digits() == DECLINED_CARD;
         Ok(Authorization {
             approved: !declined,
-            decline_reason: declined.then(|| "Your card was declined.".to_owned()),
+            decline_reason: declined.then(|| "card-declined".to_owned()),
             details: MethodDetails {
                 method_type: self.id().to_owned(),
                 brand: Some(number.brand().to_owned()),
@@ -333,7 +335,7 @@ mod tests {
     fn decline_test_card_is_declined_with_a_reason() {
         let auth = approved("4000000000000002");
         assert!(!auth.approved);
-        assert_eq!(auth.decline_reason.as_deref(), Some("Your card was declined."));
+        assert_eq!(auth.decline_reason.as_deref(), Some("card-declined"));
         assert!(!auth.later_charges_fail);
     }
 
@@ -370,7 +372,7 @@ mod tests {
             Err(errors) => {
                 assert_eq!(errors.len(), 1);
                 assert_eq!(errors[0].field, "exp_month");
-                assert_eq!(errors[0].message, "This card has expired");
+                assert_eq!(errors[0].message, "card-expired");
             }
             Ok(_) => panic!("an expired card was accepted"),
         }
@@ -431,7 +433,7 @@ mod tests {
         assert!(mastercard.approved && mastercard.details.brand.as_deref() == Some("mastercard"));
         assert!(!declined.approved);
         assert!(later_fail.approved && later_fail.later_charges_fail);
-        let listed = Card.test_outcomes().into_string();
+        let listed = Card.test_outcomes(Locale::En).into_string();
         assert!(listed.starts_with("<li><code>4242 4242 4242 4242</code> Visa, approved</li>"));
         assert_eq!(listed.matches("<li>").count(), TEST_CARDS.len());
     }
@@ -439,7 +441,7 @@ mod tests {
     #[test]
     fn the_form_puts_expiry_and_cvc_on_one_row_and_never_refills_number_or_cvc() {
         let typed: HashMap<String, String> = form("4242424242424242", "12", "2030", "987", "Ada").into_iter().collect();
-        let html = Card.form_fields(&FormState { errors: &[], values: &typed }).into_string();
+        let html = Card.form_fields(&FormState { errors: &[], values: &typed, locale: Locale::En }).into_string();
         let row = html.find(r#"<div class="row">"#).unwrap_or(usize::MAX);
         let at = |id: &str| html.find(&format!(r#"id="{id}""#)).unwrap_or(0);
         assert!(at("card_number") < row && row < at("exp_month") && at("cvc") < at("holder_name"));

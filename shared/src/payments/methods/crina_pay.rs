@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 use maud::{html, Markup};
 
 use super::{fingerprint, Authorization, Field, FieldError, MethodDetails, PaymentMethodKind};
+use crate::domain::Locale;
+use crate::i18n::text;
 
 pub struct CrinaPay;
 
@@ -13,7 +15,7 @@ const DECLINED_SUFFIX: &str = "0002";
 
 const PHONE: Field = Field {
     name: "phone",
-    label: "Phone number",
+    label: "field-phone",
     input_type: "tel",
     autocomplete: "tel",
     inputmode: None,
@@ -44,9 +46,9 @@ impl PaymentMethodKind for CrinaPay {
         &[PHONE]
     }
 
-    fn test_outcomes(&self) -> Markup {
+    fn test_outcomes(&self, locale: Locale) -> Markup {
         html! {
-            li { "CRINA-PAY: any phone number is approved, except one ending in " code { (DECLINED_SUFFIX) } ", which is declined" }
+            li { (text(locale, "crina-test-outcomes", &[("suffix", DECLINED_SUFFIX.into())])) }
         }
     }
 
@@ -58,12 +60,12 @@ impl PaymentMethodKind for CrinaPay {
     ) -> Result<Authorization, Vec<FieldError>> {
         let raw = form.get(PHONE.name).map(String::as_str).unwrap_or("");
         let Some(phone) = PhoneNumber::parse(raw) else {
-            return Err(vec![FieldError::new(PHONE.name, "Phone number is not valid")]);
+            return Err(vec![FieldError::new(PHONE.name, "phone-invalid")]);
         };
         let declined = phone.digits().ends_with(DECLINED_SUFFIX);
         Ok(Authorization {
             approved: !declined,
-            decline_reason: declined.then(|| "CRINA-PAY declined the payment.".to_owned()),
+            decline_reason: declined.then(|| "crina-declined".to_owned()),
             details: MethodDetails {
                 method_type: self.id().to_owned(),
                 brand: None,
@@ -134,7 +136,7 @@ mod tests {
                 Err(errors) => {
                     assert_eq!(errors.len(), 1);
                     assert_eq!(errors[0].field, "phone");
-                    assert_eq!(errors[0].message, "Phone number is not valid");
+                    assert_eq!(errors[0].message, "phone-invalid");
                 }
                 Ok(_) => panic!("{phone} should be refused"),
             }
@@ -158,7 +160,7 @@ mod tests {
     fn number_ending_in_0002_is_declined() {
         let auth = approved("06 12 34 00 02");
         assert!(!auth.approved);
-        assert_eq!(auth.decline_reason.as_deref(), Some("CRINA-PAY declined the payment."));
+        assert_eq!(auth.decline_reason.as_deref(), Some("crina-declined"));
         assert!(!auth.later_charges_fail);
         assert!(approved("06 12 34 00 03").approved);
     }
@@ -175,12 +177,12 @@ mod tests {
     #[test]
     fn the_form_asks_for_a_phone_and_refills_it() {
         let typed = HashMap::from([("phone".to_owned(), "+33 6".to_owned())]);
-        let html = CrinaPay.form_fields(&FormState { errors: &[], values: &typed }).into_string();
+        let html = CrinaPay.form_fields(&FormState { errors: &[], values: &typed, locale: Locale::En }).into_string();
         assert!(html.contains(r#"type="tel""#) && html.contains(r#"autocomplete="tel""#));
         assert!(html.contains(r#"value="+33 6""#));
         assert_eq!(
-            CrinaPay.test_outcomes().into_string(),
-            "<li>CRINA-PAY: any phone number is approved, except one ending in <code>0002</code>, which is declined</li>"
+            CrinaPay.test_outcomes(Locale::En).into_string(),
+            "<li>CRINA-PAY: any phone number is approved, except one ending in 0002, which is declined</li>"
         );
     }
 }

@@ -13,6 +13,7 @@ use maud::{html, Markup};
 use sha2::{Digest, Sha256};
 
 pub use crate::domain::saved_method::MethodDetails;
+use crate::domain::Locale;
 pub use form::{Field, FormState};
 
 /// Every kind a buyer can pay with, in the order the page lists them.
@@ -28,7 +29,7 @@ pub trait PaymentMethodKind: Sync {
     /// The `method` form value, checkout's `payment_method` and the stored `method_type`.
     fn id(&self) -> &'static str;
 
-    /// The heading of its form.
+    /// The heading of its form: a brand, or the id of a message (`payment-page.ftl`).
     fn display_name(&self) -> &'static str;
 
     /// What its element ids on the page are built from (`method-card`, `pay-card`).
@@ -54,13 +55,13 @@ pub trait PaymentMethodKind: Sync {
         }
     }
 
-    /// A sentence for the page's sandbox notice, after "No real money moves.".
+    /// The id of a sentence for the page's sandbox notice, after "No real money moves.".
     fn sandbox_hint(&self) -> Option<&'static str> {
         None
     }
 
     /// The sandbox's test inputs and what each does, as `li` items of the notice's list.
-    fn test_outcomes(&self) -> Markup;
+    fn test_outcomes(&self, locale: Locale) -> Markup;
 
     /// Parses and validates the submitted form, then decides the sandbox's test outcome.
     /// `today` comes from the app clock; `fingerprint_key` keys the fingerprint hash.
@@ -77,6 +78,7 @@ pub trait PaymentMethodKind: Sync {
 pub struct FieldError {
     /// The form field (`card_number`, `exp_month`, `phone`, ...).
     pub field: &'static str,
+    /// The id of its message (`payment-page.ftl`), written in the buyer's language.
     pub message: String,
 }
 
@@ -90,7 +92,8 @@ impl FieldError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authorization {
     pub approved: bool,
-    /// Shown to the buyer when declined.
+    /// Shown to the buyer when declined: the id of its message (`payment-page.ftl`), which
+    /// the return page and the email write in the buyer's language.
     pub decline_reason: Option<String>,
     pub details: MethodDetails,
     /// Test card 4000000000000341: accepted (and savable) now, every later charge fails.
@@ -144,7 +147,7 @@ mod tests {
 
     #[test]
     fn each_kind_renders_each_of_its_fields_once() {
-        let form = FormState { errors: &[], values: &HashMap::new() };
+        let form = FormState { errors: &[], values: &HashMap::new(), locale: Locale::En };
         for kind in REGISTRY {
             let html = kind.form_fields(&form).into_string();
             for field in kind.fields() {
