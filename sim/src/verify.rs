@@ -118,11 +118,7 @@ pub async fn gather(
     let payments = admin_payments(api, sale).await?;
     for order in &mut orders {
         order.api = seen.remove(&order.order_id);
-        order.invoice_emails = subjects
-            .iter()
-            .filter(|s| s.starts_with("Invoice ") && s.ends_with(&format!("order {}", order.order_id)))
-            .cloned()
-            .collect();
+        order.invoice_emails = subjects.iter().filter(|s| is_invoice_subject_of(s, &order.order_id)).cloned().collect();
         order.payments_api = payments.get(&order.order_id).cloned().unwrap_or_default();
     }
 
@@ -486,6 +482,13 @@ fn one_payment_record(facts: &Facts) -> Check {
     let paid = facts.orders.iter().filter(|o| status(o) == "paid").count();
     check.summary = format!("{paid} paid orders; {records} records read");
     check
+}
+
+/// An invoice email's subject names the order by its short reference, in the buyer's language:
+/// "Invoice F-2026-000042 — order 3F2A9C1B" or "Facture … — commande 3F2A9C1B".
+fn is_invoice_subject_of(subject: &str, order_id: &str) -> bool {
+    (subject.starts_with("Invoice ") || subject.starts_with("Facture "))
+        && subject.ends_with(&format!(" {}", shared::domain::order::reference(order_id)))
 }
 
 fn one_invoice_email(facts: &Facts) -> Check {

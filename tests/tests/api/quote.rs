@@ -45,7 +45,7 @@ async fn the_quote_is_what_checkout_charges_for_each_delivery_and_gift() {
         let url = placed.body["redirect_url"].as_str().expect("redirect_url");
         let page = app.client.get(url).send().await.expect("the page answers").text().await.unwrap_or_default();
         let total = q["total_cents"].as_i64().unwrap_or_default();
-        let shown = format!("{},{:02}", total / 100, total % 100);
+        let shown = format!("€{}.{:02}", total / 100, total % 100); // the buyer reads English
         assert!(page.contains(&shown), "the page shows {shown}");
         assert!(page.contains("(3 items)"), "two caps of one kind and one of another");
     }
