@@ -162,6 +162,7 @@ enum Expected {
 const SAMPLES: &[(&str, Expected)] = &[
     ("add-to-cart", Expected::Http(401, "unauthorized")),
     ("admin", Expected::Http(401, "unauthorized")),
+    ("admin-orders", Expected::Http(401, "unauthorized")),
     ("auth", Expected::Http(200, "")),
     ("cancel-order", Expected::Http(401, "unauthorized")),
     ("catalog", Expected::Http(200, "")),
