@@ -1,7 +1,6 @@
 //! The admin back office (role admin only): products, settings, sales, promo codes, plans and
-//! pickup points, the listings of unpaid carts, payments and stock alerts; and the one route
-//! without a token, the stack's bootstrap. The operators' orders are `admin-orders`.
-mod bootstrap;
+//! pickup points, the listings of unpaid carts, payments and stock alerts. The operators'
+//! orders are `admin-orders`; the stack's bootstrap is `admin-bootstrap`.
 mod catalogue;
 mod listings;
 mod promotions;
@@ -16,10 +15,6 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
-    // The only admin route before any admin exists; refused once one does.
-    if route == Route::Bootstrap {
-        return bootstrap::bootstrap(app, req).await;
-    }
     Caller::admin(app, req)?;
     match route {
         Route::CreateProduct => catalogue::create_product(app, req).await,

@@ -75,7 +75,7 @@ routes! {
     AdminCancelOrder: "POST" "/admin/orders/{order_id}/cancel" => "admin-orders",
     AdminRefundOrder: "POST" "/admin/orders/{order_id}/refunds" => "admin-orders",
     AdminFulfilOrder: "POST" "/admin/orders/{order_id}/fulfilment" => "admin-orders",
-    Bootstrap: "POST" "/bootstrap" => "admin",
+    Bootstrap: "POST" "/bootstrap" => "admin-bootstrap",
     AdminListPlans: "GET" "/admin/plans" => "admin",
     AdminCreatePlan: "POST" "/admin/plans" => "admin",
     AdminPatchPlan: "PATCH" "/admin/plans/{plan_id}" => "admin",
