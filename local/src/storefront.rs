@@ -40,11 +40,12 @@ pub fn answer(method: &Method, path: &str, api: Option<&str>) -> Option<Response
 }
 
 /// The page runs only its own files and talks only to the API: an injected script or a
-/// stray form could not send the buyer's token anywhere else.
+/// stray form could not send the buyer's token anywhere else. Pictures may come from any
+/// https origin (products' `image_url`): an image runs nothing and carries no token.
 fn policy(api: Option<&str>) -> String {
     let connect = api.map_or_else(|| "'self'".to_string(), |origin| format!("'self' {origin}"));
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src {connect}; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; connect-src {connect}; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 }

@@ -667,10 +667,55 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every product, archived ones included, newest first */
+        get: operations["listAdminProducts"];
         put?: never;
         /** Create a product */
         post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/products/{product_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a product
+         * @description The product leaves the public catalogue (`GET /products`, search, and its page is
+         *     404 `not_found`) and can no longer be added to a cart; orders, history and invoices
+         *     that name it keep it. Refused (409 `product_in_open_carts`, nothing written) while
+         *     any buyer's cart holds it, locked by an unpaid order or not: `details.carts` counts
+         *     them. Archiving an archived product changes nothing.
+         */
+        post: operations["archiveProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/products/{product_id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put an archived product back in the catalogue
+         * @description Unarchiving a product that is not archived changes nothing.
+         */
+        post: operations["unarchiveProduct"];
         delete?: never;
         options?: never;
         head?: never;
@@ -738,6 +783,49 @@ export interface paths {
          * @description Overlapping sales on one product are refused.
          */
         post: operations["createSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/sales/{sale_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a sale's name, period or percent
+         * @description Any of `name`, `starts_at`, `ends_at`, `percent`, under the rules of creation
+         *     (`ends_at` after `starts_at`, percent 1 to 100, no overlap with another sale of one
+         *     of its products: 409 `sale_overlap`). Prices follow at once.
+         */
+        patch: operations["updateSale"];
+        trace?: never;
+    };
+    "/admin/sales/{sale_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a sale now
+         * @description `ends_at` becomes now (a sale not started yet also gets `starts_at` now): its
+         *     products are at their usual price at once. A sale already over is 409 `sale_over`.
+         */
+        post: operations["endSale"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1169,7 +1257,8 @@ export interface components {
          *     checkout_in_progress 409, cancellation_window_elapsed 409, not_cancellable 409,
          *     order_shipped 409, order_not_paid 409, invalid_fulfilment_step 409,
          *     refund_exceeds_paid 422, idempotency_key_reused 409,
-         *     invalid_signature 400, sale_overlap 409, promo_code_taken 409,
+         *     invalid_signature 400, sale_overlap 409, sale_over 409, product_in_open_carts 409,
+         *     promo_code_taken 409,
          *     already_bootstrapped 409, plan_exists 409, pickup_point_exists 409,
          *     already_subscribed 409, payment_method_expired 422, payment_method_in_use 409, payment_unavailable 503,
          *     service_unavailable 503, internal 500.
@@ -1177,7 +1266,7 @@ export interface components {
          *     404 `not_found`.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "order_shipped" | "order_not_paid" | "invalid_fulfilment_step" | "refund_exceeds_paid" | "idempotency_key_reused" | "invalid_signature" | "sale_overlap" | "promo_code_taken" | "already_bootstrapped" | "plan_exists" | "pickup_point_exists" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
+        ErrorCode: "invalid_request" | "invalid_return_url" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "email_taken" | "invalid_credentials" | "too_many_attempts" | "product_not_found" | "promo_code_not_found" | "payment_method_not_found" | "plan_not_found" | "insufficient_stock" | "sale_limit_exceeded" | "unpaid_limit_exceeded" | "cart_too_large" | "empty_cart" | "checkout_in_progress" | "cancellation_window_elapsed" | "not_cancellable" | "order_shipped" | "order_not_paid" | "invalid_fulfilment_step" | "refund_exceeds_paid" | "idempotency_key_reused" | "invalid_signature" | "sale_overlap" | "sale_over" | "product_in_open_carts" | "promo_code_taken" | "already_bootstrapped" | "plan_exists" | "pickup_point_exists" | "already_subscribed" | "payment_method_expired" | "payment_method_in_use" | "payment_unavailable" | "service_unavailable" | "internal";
         Error: {
             error: {
                 code: components["schemas"]["ErrorCode"];
@@ -1463,6 +1552,22 @@ export interface components {
                 };
             };
         };
+        SaleOverError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "sale_over";
+            };
+        };
+        ProductInOpenCartsError: components["schemas"]["Error"] & {
+            error?: {
+                /** @constant */
+                code?: "product_in_open_carts";
+                details?: {
+                    /** @description How many carts hold the product. */
+                    carts: number;
+                };
+            };
+        };
         AlreadyBootstrappedError: components["schemas"]["Error"] & {
             error?: {
                 /** @constant */
@@ -1567,6 +1672,13 @@ export interface components {
             /** @description Stock is under the low-stock threshold (admin setting, default 5). */
             low_stock: boolean;
             discount: components["schemas"]["UnitDiscount"] | null;
+            /**
+             * Format: uri
+             * @description The product's picture (https), null when it has none.
+             */
+            image_url: string | null;
+            /** @description Hidden from the catalogue (`POST /admin/products/{product_id}/archive`); always false there. */
+            archived: boolean;
         };
         /** @description A product as the back office sees it (ext). */
         AdminProduct: components["schemas"]["Product"] & {
@@ -1578,6 +1690,15 @@ export interface components {
          *     units of `stock`, at most 8.
          */
         StockShards: number;
+        AdminProductPage: {
+            items: components["schemas"]["AdminProduct"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
+        /**
+         * Format: uri
+         * @description An https URL of the product's picture, at most 2048 characters.
+         */
+        ImageUrl: string;
         ProductPage: {
             items: components["schemas"]["Product"][];
             next_cursor: components["schemas"]["NextCursor"];
@@ -1821,7 +1942,8 @@ export interface components {
         OrderDiscount: {
             /** @enum {string} */
             kind: "volume" | "promo";
-            percent: components["schemas"]["Percent"];
+            /** @description Absent for a fixed-amount promo code (ext). */
+            percent?: components["schemas"]["Percent"];
             amount_cents: components["schemas"]["Cents"];
         };
         OrderPayment: {
@@ -2227,6 +2349,7 @@ export interface components {
             stock_shards?: components["schemas"]["StockShards"];
             /** @description 5% off the unit price when no sale applies. */
             product_discount: boolean;
+            image_url?: components["schemas"]["ImageUrl"];
         };
         /** @description Any of the product's fields. */
         ProductPatchRequest: {
@@ -2237,6 +2360,7 @@ export interface components {
             stock?: number;
             stock_shards?: components["schemas"]["StockShards"];
             product_discount?: boolean;
+            image_url?: components["schemas"]["ImageUrl"];
         };
         GiftFees: {
             /** @example 200 */
@@ -2350,6 +2474,18 @@ export interface components {
             /** @description Existing products; duplicates are ignored. */
             product_ids: string[];
         };
+        /** @description Any of a sale's name, period and percent. */
+        SalePatchRequest: {
+            name?: string;
+            /** Format: date-time */
+            starts_at?: string;
+            /**
+             * Format: date-time
+             * @description After `starts_at` (the new one, or the sale's).
+             */
+            ends_at?: string;
+            percent?: number;
+        };
         Sale: {
             sale_id: string;
             name: string;
@@ -2366,13 +2502,24 @@ export interface components {
             items: components["schemas"]["Sale"][];
             next_cursor: components["schemas"]["NextCursor"];
         };
+        /**
+         * @description Exactly one of `discount_percent` and `discount_amount_cents` (400 naming the other
+         *     otherwise). Without an owner the code is shop-wide: `commission_percent` must then be
+         *     0 or absent (400 `/commission_percent`), and nobody earns on it.
+         */
         NewPromoCodeRequest: {
             /** @description 3 to 32 letters, digits, `-` or `_` (surrounding spaces ignored); stored upper-case. */
             code: string;
-            /** @description An existing user; they earn the commission and cannot use the code. */
-            owner_user_id: string;
-            discount_percent: components["schemas"]["Percent"];
-            commission_percent: components["schemas"]["Percent"];
+            /**
+             * @description An existing user; they earn the commission and cannot use the code. (ext) Absent
+             *     or null: a shop-wide code, with no owner and no commission.
+             */
+            owner_user_id?: string | null;
+            discount_percent?: components["schemas"]["Percent"];
+            /** @description A fixed amount off the cart's items (never below zero; fees untouched). */
+            discount_amount_cents?: number;
+            /** @description The owner's share of what was paid for the items; 0 when absent. */
+            commission_percent?: components["schemas"]["Percent"];
             max_uses?: number | null;
             /**
              * Format: date-time
@@ -2380,12 +2527,15 @@ export interface components {
              */
             expires_at?: string | null;
         };
+        /** @description Carries `discount_percent` or `discount_amount_cents`, whichever the code has. */
         PromoCode: {
             code: string;
             /** @description false once deactivated (`POST /admin/promo-codes/{code}/deactivate`). */
             active: boolean;
-            owner_user_id: string;
-            discount_percent: components["schemas"]["Percent"];
+            /** @description null for a shop-wide code (ext). */
+            owner_user_id: string | null;
+            discount_percent?: components["schemas"]["Percent"];
+            discount_amount_cents?: number;
             commission_percent: components["schemas"]["Percent"];
             /** @description Absent when unlimited. */
             max_uses?: number;
@@ -2759,14 +2909,15 @@ export interface components {
         };
         /**
          * @description `payment_method_not_found` (not `card`, `crina_pay` or a saved method of the
-         *     caller), or `promo_code_not_found` when the cart's promo code is no longer usable.
+         *     caller), or `promo_code_not_found` when the cart's promo code is no longer usable,
+         *     or (ext) `product_not_found` when a product of the cart was archived (remove it).
          */
         CheckoutNotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["PaymentMethodNotFoundError"] | components["schemas"]["PromoCodeNotFoundError"];
+                "application/json": components["schemas"]["PaymentMethodNotFoundError"] | components["schemas"]["PromoCodeNotFoundError"] | components["schemas"]["ProductNotFoundError"];
             };
         };
         /**
@@ -2954,6 +3105,27 @@ export interface components {
                 "application/json": components["schemas"]["SaleOverlapError"];
             };
         };
+        /**
+         * @description `product_in_open_carts`: buyers' carts hold the product (some may be locked by an
+         *     unpaid order); `details.carts` says how many. Nothing is written.
+         */
+        ProductInOpenCarts: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ProductInOpenCartsError"];
+            };
+        };
+        /** @description `sale_over`: the sale has ended already. */
+        SaleOver: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["SaleOverError"];
+            };
+        };
         /** @description `already_bootstrapped` (the stack has its first admin; nothing written) or `email_taken`. */
         BootstrapConflict: {
             headers: {
@@ -3093,6 +3265,7 @@ export interface components {
          *     or `product_not_found` on the cart routes.
          */
         ProductId: string;
+        SaleId: string;
         /** @description Longer than 128 characters, it names nothing (404 `not_found`, a Capsule extension). */
         OrderId: string;
         /**
@@ -4070,6 +4243,42 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listAdminProducts: {
+        parameters: {
+            query?: {
+                /** @description `true`: only archived products; `false`: only the others; absent: all. */
+                archived?: boolean;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The `next_cursor` of the previous page (opaque). One this API did not hand out (an
+                 *     empty one included), or (a Capsule extension) longer than 512 characters, is 400
+                 *     `invalid_request`.
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of products. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProductPage"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createProduct: {
         parameters: {
             query?: never;
@@ -4096,6 +4305,69 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    archiveProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Longer than 128 characters, it names nothing (a Capsule extension): 404 `not_found`,
+                 *     or `product_not_found` on the cart routes.
+                 */
+                product_id: components["parameters"]["ProductId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product, `archived` true. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProduct"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ProductInOpenCarts"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    unarchiveProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Longer than 128 characters, it names nothing (a Capsule extension): 404 `not_found`,
+                 *     or `product_not_found` on the cart routes.
+                 */
+                product_id: components["parameters"]["ProductId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product, `archived` false. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProduct"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -4236,6 +4508,68 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["SaleOverlap"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sale_id: components["parameters"]["SaleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SalePatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The sale. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sale"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SaleOverlap"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sale_id: components["parameters"]["SaleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sale, ended. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sale"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SaleOver"];
             500: components["responses"]["Internal"];
             503: components["responses"]["ServiceUnavailable"];
         };

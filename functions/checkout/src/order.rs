@@ -31,6 +31,10 @@ pub(crate) async fn holdable(
     if priced.breakdown.lines.is_empty() {
         return Err(ApiError::EmptyCart);
     }
+    // Archived while a cart held it from before the carts were counted: no longer sold.
+    if priced.products.values().any(|p| p.archived) {
+        return Err(ApiError::NotFound { code: "product_not_found", what: "product" });
+    }
     let short = shortages(cart, &priced.products);
     if !short.is_empty() {
         return Err(insufficient(short));
@@ -202,14 +206,14 @@ fn discounts(priced: &Priced) -> Vec<OrderDiscount> {
     if breakdown.volume_percent > Percent::ZERO {
         discounts.push(OrderDiscount {
             kind: OrderDiscountKind::Volume,
-            percent: breakdown.volume_percent,
+            percent: Some(breakdown.volume_percent),
             amount_cents: breakdown.volume_discount.cents(),
         });
     }
     if let Some(promo) = &breakdown.promo {
         discounts.push(OrderDiscount {
             kind: OrderDiscountKind::Promo,
-            percent: promo.discount_percent,
+            percent: promo.discount.percent(),
             amount_cents: breakdown.promo_discount.cents(),
         });
     }

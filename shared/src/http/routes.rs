@@ -83,6 +83,11 @@ routes! {
     AdminCreatePickupPoint: "POST" "/admin/pickup-points" => "admin",
     AdminPatchPickupPoint: "PATCH" "/admin/pickup-points/{pickup_point_id}" => "admin",
     DeactivatePromoCode: "POST" "/admin/promo-codes/{code}/deactivate" => "admin",
+    AdminListProducts: "GET" "/admin/products" => "admin",
+    ArchiveProduct: "POST" "/admin/products/{product_id}/archive" => "admin",
+    UnarchiveProduct: "POST" "/admin/products/{product_id}/unarchive" => "admin",
+    PatchSale: "PATCH" "/admin/sales/{sale_id}" => "admin",
+    EndSale: "POST" "/admin/sales/{sale_id}/end" => "admin",
 }
 
 impl Route {

@@ -1,6 +1,8 @@
 //! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 pub(crate) mod access;
+mod archive;
+mod backfill;
 mod bootstrap;
 mod carts;
 mod invoices;
@@ -19,6 +21,8 @@ mod subscriptions;
 mod transitions;
 mod users;
 
+pub use archive::ArchiveError;
+pub use backfill::Backfilled;
 pub use bootstrap::{Bootstrap, Bootstrapped};
 pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::{invoice_number, Numbering};
