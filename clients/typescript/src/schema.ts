@@ -2360,7 +2360,8 @@ export interface components {
             stock?: number;
             stock_shards?: components["schemas"]["StockShards"];
             product_discount?: boolean;
-            image_url?: components["schemas"]["ImageUrl"];
+            /** @description The new picture; `null` removes it. */
+            image_url?: components["schemas"]["ImageUrl"] | null;
         };
         GiftFees: {
             /** @example 200 */

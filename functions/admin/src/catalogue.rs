@@ -32,7 +32,9 @@ struct PatchBody {
     stock: Option<i64>,
     stock_shards: Option<i64>,
     product_discount: Option<bool>,
-    image_url: Option<String>,
+    /// `null` removes the picture.
+    #[serde(default, deserialize_with = "shared::http::absent_null_or")]
+    image_url: Option<Option<String>>,
 }
 
 /// A product as the back office sees it: the catalogue's view and how its stock is split.
@@ -116,7 +118,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
         stock: body.stock.map(|s| valid_amount(s, "stock")).transpose()?,
         stock_shards: body.stock_shards.map(StockShards::parse).transpose()?,
         product_discount: body.product_discount,
-        image_url: body.image_url.as_deref().map(ImageUrl::parse).transpose()?,
+        image_url: body.image_url.map(|url| url.as_deref().map(ImageUrl::parse).transpose()).transpose()?,
     };
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {

@@ -1,5 +1,6 @@
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::http::error::ApiError;
 use crate::http::refusal;
@@ -19,6 +20,16 @@ fn bounded_body(req: &Request) -> Result<&[u8], ApiError> {
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = bounded_body(req)?;
     read_json(bytes)
+}
+
+/// For a PATCH field that `null` clears: absent is `None` (unchanged), `null` is `Some(None)`
+/// (removed), a value is `Some(Some(v))`. Use with `#[serde(default, deserialize_with = "...")]`.
+pub fn absent_null_or<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// JSON bytes into a type, a refusal naming the field it is about (`details.field`).

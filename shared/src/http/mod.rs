@@ -8,7 +8,9 @@ mod refusal;
 pub mod routes;
 
 pub use auth::{issue_token, Caller, Role};
-pub use body::{form_body, json_body, path_id, path_param, query_param, read_json, MAX_BODY_BYTES, MAX_ID_CHARS};
+pub use body::{
+    absent_null_or, form_body, json_body, path_id, path_param, query_param, read_json, MAX_BODY_BYTES, MAX_ID_CHARS,
+};
 pub use origins::{cors, origin_of, with_param, AllowedOrigins, MAX_RETURN_URL_CHARS};
 pub use page::{Cursor, Page, PageRequest};
 pub use routes::Route;

@@ -183,7 +183,8 @@ pub struct ProductChanges {
     pub stock: Option<i64>,
     pub stock_shards: Option<StockShards>,
     pub product_discount: Option<bool>,
-    pub image_url: Option<ImageUrl>,
+    /// `Some(None)` removes the picture.
+    pub image_url: Option<Option<ImageUrl>>,
 }
 
 /// A low-stock alert, as the admin listing shows it.
@@ -235,9 +236,14 @@ impl Store {
             sets.push("price_cents = :price".into());
             values.insert(":price".into(), super::n(price.cents()));
         }
-        if let Some(url) = &changes.image_url {
-            sets.push("image_url = :image".into());
-            values.insert(":image".into(), s(url.as_str()));
+        let mut removes = Vec::new();
+        match &changes.image_url {
+            Some(Some(url)) => {
+                sets.push("image_url = :image".into());
+                values.insert(":image".into(), s(url.as_str()));
+            }
+            Some(None) => removes.push("image_url"),
+            None => {}
         }
         // Listed by the back office from its first change on, if written before the listing.
         sets.extend(["gsi3pk = :all".into(), "gsi3sk = if_not_exists(gsi3sk, :created)".into()]);
@@ -270,7 +276,7 @@ impl Store {
         let mut actions = vec![tx::update(
             self.table(),
             keys::product(&current.product_id).item(),
-            &format!("SET {}", sets.join(", ")),
+            &update_expression(&sets, &removes),
             Some("version = :current"),
             values,
             &names,
@@ -478,5 +484,13 @@ impl Store {
             }
             start = out.last_evaluated_key;
         }
+    }
+}
+
+/// `SET …` and, when attributes are removed, `REMOVE …`.
+fn update_expression(sets: &[String], removes: &[&str]) -> String {
+    match removes.is_empty() {
+        true => format!("SET {}", sets.join(", ")),
+        false => format!("SET {} REMOVE {}", sets.join(", "), removes.join(", ")),
     }
 }

@@ -294,6 +294,10 @@ async fn product_images_are_https_urls_shown_in_the_catalogue() {
         }
     }
     assert_eq!(app.get(&format!("/products/{id}"), None).await.body["image_url"], other, "refusals wrote nothing");
+    // Absent leaves the picture; null removes it.
+    assert_eq!(patch(serde_json::json!({"price_cents": 2100})).await.body["image_url"], other);
+    assert_eq!(patch(serde_json::json!({"image_url": null})).await.body["image_url"], serde_json::Value::Null);
+    assert_eq!(app.get(&format!("/products/{id}"), None).await.body["image_url"], serde_json::Value::Null);
 }
 
 /// A cart filled before the carts holding a product were counted does not stop its archive;
