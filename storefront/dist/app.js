@@ -505,7 +505,7 @@ function renderHeader() {
   }
 }
 
-// src/dom.ts
+// src/h.ts
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -523,6 +523,8 @@ function flat(children) {
     return Array.isArray(child) ? flat(child) : [child];
   });
 }
+
+// src/dom.ts
 function money(cents) {
   const sign = cents < 0 ? "−" : "";
   const abs = Math.abs(cents);

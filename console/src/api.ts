@@ -1,0 +1,85 @@
+// The admin API, through the typed client of clients/typescript: the operator's session,
+// calls that throw what went wrong, and what each refusal means to an operator.
+import { CapsuleError, createClient, type Answered, type ErrorBody, type Failed, type Schema } from "@capsule/client";
+
+declare global {
+  interface Window {
+    /** The API's origin, set by /console/config.js (empty: the origin serving the page). */
+    CAPSULE_API?: string;
+  }
+}
+
+const TOKEN_KEY = "capsule.console.token";
+const USER_KEY = "capsule.console.user";
+
+export type User = Schema<"User">;
+
+export const session = {
+  get token(): string | null {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  get user(): User | null {
+    try {
+      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null") as User | null;
+    } catch {
+      return null;
+    }
+  },
+  save(token: string, user: User): void {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
+  },
+  clear(): void {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
+  },
+};
+
+export const capsule = createClient({
+  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
+  token: () => session.token,
+});
+
+/** A refusal, the API's or the page's own: `details.field` names the input when there is one. */
+export interface Problem extends ErrorBody {
+  details?: unknown;
+}
+export type ConsoleError = CapsuleError<Problem>;
+
+export function problem(message: string, field?: string): ConsoleError {
+  return new CapsuleError<Problem>({ code: "invalid_request", message, details: field === undefined ? undefined : { field, message } }, 400);
+}
+
+export const isConsoleError = (error: unknown): error is ConsoleError => error instanceof CapsuleError;
+
+/** The answer's data; else throws a ConsoleError (a refused token also ends the session). */
+export async function call<Data, E extends ErrorBody>(pending: Promise<Answered<Data> | Failed<E>>): Promise<Data> {
+  let answer: Answered<Data> | Failed<E>;
+  try {
+    answer = await pending;
+  } catch {
+    throw new CapsuleError<Problem>({ code: "network", message: "The API cannot be reached. Check the connection and try again." }, 0);
+  }
+  if (answer.ok) return answer.data;
+  if (answer.status === 401) session.clear();
+  throw new CapsuleError<Problem>(answer.error, answer.status, answer.retryAfter);
+}
+
+/** The JSON pointer of the refused input, when the refusal names one. */
+export function fieldOf(error: Problem): string | undefined {
+  const details = error.details;
+  if (typeof details !== "object" || details === null || !("field" in details)) return undefined;
+  return typeof details.field === "string" ? details.field : undefined;
+}
+
+/** What a refusal means to an operator: the API's own words, with what it leaves to do. */
+export function explain(error: Problem, status: number): string {
+  if (status === 401) return "Please sign in again.";
+  if (status === 403) return "This account is not an operator's: sign in with an admin account.";
+  const details = error.details;
+  if (error.code === "refund_exceeds_paid" && typeof details === "object" && details !== null && "refundable_cents" in details) {
+    return `${error.message} (at most ${String(details.refundable_cents)} cents are left to refund)`;
+  }
+  if (error.code === "service_unavailable") return "The API is busy: try again in a moment.";
+  return error.message || "Something went wrong.";
+}
