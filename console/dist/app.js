@@ -75,33 +75,42 @@ var CapsuleError = class extends Error {
   }
 };
 
-// src/api.ts
-var TOKEN_KEY = "capsule.console.token";
-var USER_KEY = "capsule.console.user";
-var session = {
-  get token() {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  get user() {
-    try {
-      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null");
-    } catch {
-      return null;
+// ../storefront/src/connection.ts
+function tabSession(prefix, onClear = () => void 0) {
+  const tokenKey = `${prefix}.token`;
+  const userKey = `${prefix}.user`;
+  return {
+    get token() {
+      return sessionStorage.getItem(tokenKey);
+    },
+    get user() {
+      try {
+        return JSON.parse(sessionStorage.getItem(userKey) ?? "null");
+      } catch {
+        return null;
+      }
+    },
+    save(token, user) {
+      sessionStorage.setItem(tokenKey, token);
+      sessionStorage.setItem(userKey, JSON.stringify(user));
+    },
+    clear() {
+      sessionStorage.removeItem(tokenKey);
+      sessionStorage.removeItem(userKey);
+      onClear();
     }
-  },
-  save(token, user) {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
-  },
-  clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-  }
-};
-var capsule = createClient({
-  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
-  token: () => session.token
-});
+  };
+}
+function connect(session2) {
+  return createClient({
+    baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
+    token: () => session2.token
+  });
+}
+
+// src/api.ts
+var session = tabSession("capsule.console");
+var capsule = connect(session);
 function problem(message, field2) {
   return new CapsuleError({ code: "invalid_request", message, details: field2 === void 0 ? void 0 : { field: field2, message } }, 400);
 }

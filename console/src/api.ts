@@ -1,44 +1,13 @@
 // The admin API, through the typed client of clients/typescript: the operator's session,
 // calls that throw what went wrong, and what each refusal means to an operator.
-import { CapsuleError, createClient, type Answered, type ErrorBody, type Failed, type Schema } from "@capsule/client";
+import { CapsuleError, type Answered, type ErrorBody, type Failed } from "@capsule/client";
+import { connect, tabSession } from "../../storefront/src/connection.js";
 
-declare global {
-  interface Window {
-    /** The API's origin, set by /console/config.js (empty: the origin serving the page). */
-    CAPSULE_API?: string;
-  }
-}
+export type { User } from "../../storefront/src/connection.js";
 
-const TOKEN_KEY = "capsule.console.token";
-const USER_KEY = "capsule.console.user";
+export const session = tabSession("capsule.console");
 
-export type User = Schema<"User">;
-
-export const session = {
-  get token(): string | null {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  get user(): User | null {
-    try {
-      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null") as User | null;
-    } catch {
-      return null;
-    }
-  },
-  save(token: string, user: User): void {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
-  },
-  clear(): void {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-  },
-};
-
-export const capsule = createClient({
-  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
-  token: () => session.token,
-});
+export const capsule = connect(session);
 
 /** A refusal, the API's or the page's own: `details.field` names the input when there is one. */
 export interface Problem extends ErrorBody {

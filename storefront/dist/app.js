@@ -75,6 +75,39 @@ var CapsuleError = class extends Error {
   }
 };
 
+// src/connection.ts
+function tabSession(prefix, onClear = () => void 0) {
+  const tokenKey = `${prefix}.token`;
+  const userKey = `${prefix}.user`;
+  return {
+    get token() {
+      return sessionStorage.getItem(tokenKey);
+    },
+    get user() {
+      try {
+        return JSON.parse(sessionStorage.getItem(userKey) ?? "null");
+      } catch {
+        return null;
+      }
+    },
+    save(token, user) {
+      sessionStorage.setItem(tokenKey, token);
+      sessionStorage.setItem(userKey, JSON.stringify(user));
+    },
+    clear() {
+      sessionStorage.removeItem(tokenKey);
+      sessionStorage.removeItem(userKey);
+      onClear();
+    }
+  };
+}
+function connect(session2) {
+  return createClient({
+    baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
+    token: () => session2.token
+  });
+}
+
 // src/i18n.ts
 var CHOSEN_KEY = "capsule.lang";
 var FR = {
@@ -321,34 +354,9 @@ function translatePage() {
 }
 
 // src/api.ts
-var TOKEN_KEY = "capsule.token";
-var USER_KEY = "capsule.user";
-var session = {
-  get token() {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  get user() {
-    try {
-      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null");
-    } catch {
-      return null;
-    }
-  },
-  save(token, user) {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
-  },
-  clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-    window.dispatchEvent(new Event(SIGNED_OUT));
-  }
-};
 var SIGNED_OUT = "capsule:signed-out";
-var capsule = createClient({
-  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
-  token: () => session.token
-});
+var session = tabSession("capsule", () => window.dispatchEvent(new Event(SIGNED_OUT)));
+var capsule = connect(session);
 function problem(code, message, status = 400) {
   return new CapsuleError({ code, message }, status);
 }

@@ -422,13 +422,20 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
 /// A stack, and the storefront on an origin of its own that the stack allows; the
 /// storefront's address.
 async fn storefront_and_stack() -> (capsule_tests::TestApp, local::storefront::Storefront, String) {
+    site_and_stack(&local::storefront::SITE).await
+}
+
+/// A stack, and `site` on an origin of its own that the stack allows; the site's address.
+pub(crate) async fn site_and_stack(
+    site: &'static local::site::Site,
+) -> (capsule_tests::TestApp, local::site::Served, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let origins = local::storefront::origins(&listener).expect("its origins");
+    let origins = local::site::origins(&listener).expect("its origins");
     let app = spawn_app_with(Setup { allowed_origins: origins, ..Setup::default() }).await;
-    let storefront = local::storefront::serve(listener, &app.stack.base_url).expect("the storefront serves");
-    let shop = storefront.url.replace("localhost", "127.0.0.1");
-    assert_ne!(shop, app.stack.base_url, "another origin than the API's");
-    (app, storefront, shop)
+    let served = local::site::serve(site, listener, &app.stack.base_url).expect("the site serves");
+    let address = served.url.replace("localhost", "127.0.0.1");
+    assert_ne!(address, app.stack.base_url, "another origin than the API's");
+    (app, served, address)
 }
 
 /// A returning customer on the storefront: signing in brings back the cart they left

@@ -2,21 +2,15 @@
 //! admin API across origins: an operator signs in, ships an order (its buyer sees it
 //! shipped), refunds two of three lines (the buyer is emailed, the provider refunded),
 //! puts products on sale and ends the sale, deactivates a promo code; on a phone too.
-use capsule_tests::{card_form, home, spawn_app_with, Setup, TestApp, VISA};
+use capsule_tests::{card_form, home, TestApp, VISA};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::browser::{driver_or_skip, wait_for_text, Browser};
+use crate::browser::{driver_or_skip, site_and_stack, wait_for_text, Browser};
 
 /// A stack, and the console on an origin of its own that the stack allows; its address.
 async fn console_and_stack() -> (TestApp, local::console::Console, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let origins = local::console::origins(&listener).expect("its origins");
-    let app = spawn_app_with(Setup { allowed_origins: origins, ..Setup::default() }).await;
-    let console = local::console::serve(listener, &app.stack.base_url).expect("the console serves");
-    let address = console.url.replace("localhost", "127.0.0.1");
-    assert_ne!(address, app.stack.base_url, "another origin than the API's");
-    (app, console, address)
+    site_and_stack(&local::console::SITE).await
 }
 
 /// Signs the seeded admin in from the keyboard (Enter submits) and lands on the dashboard.
@@ -78,6 +72,8 @@ async fn an_operator_ships_an_order_from_the_console_and_its_buyer_sees_it_shipp
     browser.click(r#"a[data-nav="orders"]"#).await;
     browser.type_into("#filter-email", &email).await;
     browser.click("#order-filters-submit").await;
+    // The filtered list, drawn again with the filter it was asked for.
+    browser.wait_for(&format!(r#"#filter-email[value="{email}"]"#)).await;
     let row = format!(r#"#orders tr[data-order-id="{order_id}"][data-status="paid"]"#);
     assert!(browser.text(&row).await.contains(&total));
     assert_eq!(browser.elements("#orders tbody tr").await.len(), 1, "only this buyer's order");
@@ -248,4 +244,45 @@ async fn an_operator_puts_a_product_on_sale_ends_the_sale_and_deactivates_a_code
     let refused = app.post("/cart/promo-code", Some(&buyer), json!({"code": code})).await;
     assert_eq!(refused.code(), "promo_code_not_found", "{}", refused.body);
     browser.screenshot("console-promo-codes").await;
+}
+
+/// The console as the local stack serves it: on an origin of its own, its config naming the
+/// gateway, its policy letting its one script talk only to that API, the API answering its
+/// preflights for the admin routes (and not another origin's), nothing of the API on it.
+#[tokio::test]
+async fn the_console_on_its_own_origin_calls_the_admin_api_across_origins() {
+    let (app, _console, console) = console_and_stack().await;
+    let base = &app.stack.base_url;
+    let page = app.client.get(format!("{console}/")).send().await.expect("the console answers");
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()["content-security-policy"].to_str().expect("ascii").to_string();
+    assert!(
+        policy.contains("script-src 'self';") && policy.contains(&format!("connect-src 'self' {base};")),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let html = page.text().await.expect("html");
+    for asset in ["/console/style.css", "/console/config.js", "/console/app.js"] {
+        assert!(html.contains(asset), "the page loads {asset}");
+        let answer = app.client.get(format!("{console}{asset}")).send().await.expect("the console answers");
+        assert_eq!(answer.status(), StatusCode::OK, "{asset}");
+    }
+    let config = app.client.get(format!("{console}/console/config.js")).send().await.expect("config");
+    assert!(config.text().await.expect("text").contains(&format!(r#"window.CAPSULE_API = "{base}";"#)));
+    let api = app.client.get(format!("{console}/admin/orders")).send().await.expect("answer");
+    assert_eq!(api.status(), StatusCode::NOT_FOUND, "only the console's files: the API is the gateway's");
+
+    let preflight = |origin: String| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/admin/orders/o-1/refunds"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let allowed = preflight(console.clone()).await.expect("the gateway answers");
+    let allow_origin = allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok());
+    assert_eq!(allow_origin, Some(console.as_str()), "the console's origin is allowed");
+    let other = preflight("http://127.0.0.1:9".into()).await.expect("the gateway answers");
+    assert!(other.headers().get("access-control-allow-origin").is_none(), "another origin is not");
 }
