@@ -208,26 +208,27 @@ function fail(error, scope = document) {
   say(message, true, error.code);
   markField(scope, error.error.code === "invalid_request" ? fieldOf(error.error) : void 0, message);
 }
+var unmark = () => void 0;
 function markField(scope, pointer, message) {
-  for (const marked of document.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
-  for (const old of document.querySelectorAll(".field-error")) old.remove();
+  unmark();
   if (!pointer) return;
   const selector = `[data-field="${CSS.escape(pointer)}"]`;
   const input2 = scope.querySelector(selector) ?? document.querySelector(selector);
   if (!input2) return;
   const note = h("small", { class: "field-error", id: `${input2.id || "field"}-error` }, message);
   input2.after(note);
+  const hint = input2.getAttribute("aria-describedby");
   input2.setAttribute("aria-invalid", "true");
-  input2.setAttribute("aria-describedby", note.id);
-  input2.addEventListener(
-    "input",
-    () => {
-      input2.removeAttribute("aria-invalid");
-      input2.removeAttribute("aria-describedby");
-      note.remove();
-    },
-    { once: true }
-  );
+  input2.setAttribute("aria-describedby", hint ? `${note.id} ${hint}` : note.id);
+  const clear = () => {
+    input2.removeAttribute("aria-invalid");
+    if (hint) input2.setAttribute("aria-describedby", hint);
+    else input2.removeAttribute("aria-describedby");
+    note.remove();
+    if (unmark === clear) unmark = () => void 0;
+  };
+  unmark = clear;
+  input2.addEventListener("input", clear, { once: true });
   input2.focus();
 }
 async function act(control, action, scope = document) {
@@ -1151,6 +1152,8 @@ async function route() {
   try {
     await found[2](match, new URLSearchParams(query));
   } catch (error) {
+    const again = h("button", { type: "button", class: "secondary", onclick: () => void route() }, "Try again");
+    show("This page could not be shown", h("p", {}, again));
     fail(error);
   }
 }

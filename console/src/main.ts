@@ -66,6 +66,8 @@ async function route(): Promise<void> {
   try {
     await found[2](match, new URLSearchParams(query));
   } catch (error) {
+    const again = h("button", { type: "button", class: "secondary", onclick: () => void route() }, "Try again");
+    show("This page could not be shown", h("p", {}, again));
     fail(error);
   }
 }

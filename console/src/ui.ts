@@ -63,11 +63,13 @@ export function fail(error: unknown, scope: ParentNode = document): void {
   markField(scope, error.error.code === "invalid_request" ? fieldOf(error.error) : undefined, message);
 }
 
+/** Undoes the last mark: the input as it was before. */
+let unmark: () => void = () => undefined;
+
 /** Marks the input the API refused (its `data-field` is the refusal's JSON pointer), ties
  *  the message to it and puts the cursor there; typing in it clears the mark. */
 function markField(scope: ParentNode, pointer: string | undefined, message: string): void {
-  for (const marked of document.querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
-  for (const old of document.querySelectorAll(".field-error")) old.remove();
+  unmark();
   if (!pointer) return;
   const selector = `[data-field="${CSS.escape(pointer)}"]`;
   // A form's inputs may stand outside it (`form=` attribute): the refund's units, in the lines.
@@ -75,17 +77,18 @@ function markField(scope: ParentNode, pointer: string | undefined, message: stri
   if (!input) return;
   const note = h("small", { class: "field-error", id: `${input.id || "field"}-error` }, message);
   input.after(note);
+  const hint = input.getAttribute("aria-describedby");
   input.setAttribute("aria-invalid", "true");
-  input.setAttribute("aria-describedby", note.id);
-  input.addEventListener(
-    "input",
-    () => {
-      input.removeAttribute("aria-invalid");
-      input.removeAttribute("aria-describedby");
-      note.remove();
-    },
-    { once: true },
-  );
+  input.setAttribute("aria-describedby", hint ? `${note.id} ${hint}` : note.id);
+  const clear = (): void => {
+    input.removeAttribute("aria-invalid");
+    if (hint) input.setAttribute("aria-describedby", hint);
+    else input.removeAttribute("aria-describedby");
+    note.remove();
+    if (unmark === clear) unmark = () => undefined;
+  };
+  unmark = clear;
+  input.addEventListener("input", clear, { once: true });
   input.focus();
 }
 
