@@ -17,7 +17,7 @@ pub static SITE: Site = Site {
         File::style("/console/style.css", include_str!("../../console/style.css")),
     ],
     config_path: "/console/config.js",
-    // Products' images are URLs of the operator's choosing.
+    // Products' images are URLs of the operator's choosing (see the storefront's).
     img_src: "'self' https:",
 };
 

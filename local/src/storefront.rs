@@ -17,7 +17,9 @@ pub static SITE: Site = Site {
         File::style("/storefront/style.css", include_str!("../../storefront/style.css")),
     ],
     config_path: "/storefront/config.js",
-    img_src: "'self'",
+    // Pictures may come from any https origin (products' `image_url`): an image runs
+    // nothing and carries no token.
+    img_src: "'self' https:",
 };
 
 /// Serves the storefront on `listener`, its script calling the API at `api`.

@@ -205,7 +205,7 @@ pub async fn price_with(
     };
     let promo_input = promo.as_ref().map(|p| PromoInput {
         code: p.code.clone(),
-        discount_percent: p.discount_percent,
+        discount: p.discount,
         commission_percent: p.commission_percent,
     });
     let breakdown = pricing::price(&inputs, promo_input.as_ref(), fees);

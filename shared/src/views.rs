@@ -19,6 +19,8 @@ pub struct Product {
     pub stock: i64,
     pub low_stock: bool,
     pub discount: Option<UnitDiscount>,
+    pub image_url: Option<String>,
+    pub archived: bool,
 }
 
 impl Product {
@@ -34,6 +36,8 @@ impl Product {
             stock: record.stock().max(0),
             low_stock: record.stock() < low_stock_threshold,
             discount,
+            image_url: record.image_url.as_ref().map(|u| u.as_str().to_string()),
+            archived: record.archived,
         }
     }
 }

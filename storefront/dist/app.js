@@ -1069,11 +1069,15 @@ function addressOf(inputs) {
 }
 
 // src/views/orders.ts
+function discountLabel(d, code) {
+  if (d.kind === "volume") return t("Volume discount ({percent}%)", { percent: d.percent ?? 0 });
+  return d.percent === void 0 ? t("Promo code {code}", { code }) : t("Promo code {code} ({percent}%)", { code, percent: d.percent });
+}
 function orderBreakdown(order) {
   return breakdown([
     [t("Subtotal"), money(order.subtotal_cents)],
     ...order.discounts.map((d) => [
-      d.kind === "volume" ? t("Volume discount ({percent}%)", { percent: d.percent }) : t("Promo code {code} ({percent}%)", { code: order.promo_code || "", percent: d.percent }),
+      discountLabel(d, order.promo_code || ""),
       money(-d.amount_cents)
     ]),
     order.delivery_fee_cents ? [t("Home delivery"), money(order.delivery_fee_cents)] : null,
@@ -1329,6 +1333,7 @@ function productCard(product) {
     h(
       "article",
       { "aria-labelledby": `name-${product.product_id}` },
+      product.image_url ? h("img", { class: "picture", src: product.image_url, alt: product.name, loading: "lazy" }) : null,
       h("h2", { id: `name-${product.product_id}` }, product.name),
       h("p", { class: "description" }, product.description),
       priceTag(product.price_cents, product.effective_price_cents, product.discount),

@@ -97,6 +97,10 @@ async fn change_line(app: &App, user_id: &str, product_id: &str, new_quantity: i
         let current = record.quantity_of(product_id);
         let quantity = new_quantity(current);
         if quantity > current {
+            // Out of the catalogue: none can be added (what a cart holds can still go).
+            if product.archived {
+                return Err(PRODUCT_NOT_FOUND);
+            }
             if quantity > Quantity::MAX {
                 return Err(ApiError::invalid("/quantity", format!("a line holds at most {} units", Quantity::MAX)));
             }
@@ -159,7 +163,7 @@ async fn change_cart(
         if (record.lines.clone(), record.promo_code.clone()) == before {
             return http::ok(&cart::view_with(app, &record, read.products).await?);
         }
-        match app.store.save_cart(&mut record, now).await {
+        match app.store.save_cart(&mut record, &before.0, now).await {
             Ok(()) => return http::ok(&cart::view_with(app, &record, read.products).await?),
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e.into()),

@@ -2,9 +2,9 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use shared::domain::settings::Settings;
 use shared::domain::stock::StockShards;
-use shared::domain::Cents;
-use shared::http::{self, json_body, path_param, HttpResult};
-use shared::store::{NewProduct, ProductChanges, ProductRecord, StoreError};
+use shared::domain::{Cents, ImageUrl};
+use shared::http::{self, json_body, path_param, query_param, Cursor, HttpResult, Page, PageRequest};
+use shared::store::{ArchiveError, NewProduct, ProductChanges, ProductRecord, StoreError};
 use shared::views::Product;
 use shared::{cart, stock, ApiError, App};
 
@@ -19,6 +19,8 @@ struct NewProductBody {
     #[serde(default)]
     stock_shards: Option<i64>,
     product_discount: bool,
+    #[serde(default)]
+    image_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -30,6 +32,7 @@ struct PatchBody {
     stock: Option<i64>,
     stock_shards: Option<i64>,
     product_discount: Option<bool>,
+    image_url: Option<String>,
 }
 
 /// A product as the back office sees it: the catalogue's view and how its stock is split.
@@ -79,7 +82,8 @@ pub async fn create_product(app: &App, req: &Request) -> HttpResult {
         Some(count) => StockShards::parse(count)?,
         None => StockShards::for_stock(stock),
     };
-    let record = ProductRecord::new(
+    let image_url = body.image_url.as_deref().map(ImageUrl::parse).transpose()?;
+    let mut record = ProductRecord::new(
         NewProduct {
             product_id: format!("cap-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
             name: valid_name(&body.name)?,
@@ -91,6 +95,7 @@ pub async fn create_product(app: &App, req: &Request) -> HttpResult {
         },
         app.clock.now(),
     );
+    record.image_url = image_url;
     app.store.create_product(&record).await?;
     stock::after_admin_change(app, &record.product_id).await;
     tracing::info!(product_id = %record.product_id, "product created");
@@ -107,6 +112,7 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
         stock: body.stock.map(|s| valid_amount(s, "stock")).transpose()?,
         stock_shards: body.stock_shards.map(StockShards::parse).transpose()?,
         product_discount: body.product_discount,
+        image_url: body.image_url.as_deref().map(ImageUrl::parse).transpose()?,
     };
     let mut tries = shared::retry::Retries::new(shared::retry::CONTENDED);
     while tries.next().await {
@@ -124,6 +130,40 @@ pub async fn patch_product(app: &App, req: &Request) -> HttpResult {
         }
     }
     Err(ApiError::Busy(format!("product {id} kept changing")))
+}
+
+/// `POST /admin/products/{product_id}/archive` and `.../unarchive`: out of the catalogue
+/// or back in; archiving is refused while a cart holds the product.
+pub async fn set_archived(app: &App, req: &Request, archived: bool) -> HttpResult {
+    let id = path_param(req, "product_id")?;
+    let product = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
+    match app.store.set_archived(&product, archived).await {
+        Ok(()) => {}
+        Err(ArchiveError::NotFound) => return Err(ApiError::not_found("product")),
+        Err(ArchiveError::InOpenCarts(carts)) => return Err(ApiError::ProductInOpenCarts { carts }),
+        Err(ArchiveError::Store(e)) => return Err(e.into()),
+    }
+    tracing::info!(product_id = %id, archived, "product archive state set");
+    let updated = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
+    http::ok(&view(app, &updated).await?)
+}
+
+/// `GET /admin/products`: every product newest first, `?archived=true|false` to filter.
+pub async fn list(app: &App, req: &Request) -> HttpResult {
+    let page = PageRequest::from_request(req)?;
+    let archived = match query_param(req, "archived").as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(ApiError::invalid("/archived", "archived must be true or false")),
+    };
+    let after = page.cursor.as_ref().map(|c| c.0.as_str());
+    let (records, next) = app.store.admin_products(archived, page.limit, after).await?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in &records {
+        items.push(view(app, record).await?);
+    }
+    http::ok(&Page::new(items, next.map(Cursor)))
 }
 
 pub async fn put_settings(app: &App, req: &Request) -> HttpResult {

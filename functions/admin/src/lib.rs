@@ -25,6 +25,11 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
     match route {
         Route::CreateProduct => catalogue::create_product(app, req).await,
         Route::PatchProduct => catalogue::patch_product(app, req).await,
+        Route::AdminListProducts => catalogue::list(app, req).await,
+        Route::ArchiveProduct => catalogue::set_archived(app, req, true).await,
+        Route::UnarchiveProduct => catalogue::set_archived(app, req, false).await,
+        Route::PatchSale => promotions::patch_sale(app, req).await,
+        Route::EndSale => promotions::end_sale(app, req).await,
         Route::GetSettings => http::ok(&app.store.settings().await?),
         Route::PutSettings => catalogue::put_settings(app, req).await,
         Route::CreateSale => promotions::create_sale(app, req).await,

@@ -39,7 +39,7 @@ async fn list_products(app: &App, req: &Request) -> HttpResult {
 
 async fn get_product(app: &App, req: &Request) -> HttpResult {
     let id = path_param(req, "product_id")?;
-    let record = app.store.product(&id).await?.ok_or_else(|| ApiError::not_found("product"))?;
+    let record = app.store.product(&id).await?.filter(|p| !p.archived).ok_or_else(|| ApiError::not_found("product"))?;
     let threshold = app.store.settings().await?.low_stock_threshold;
     http::ok(&Product::new(&record, cart::sale_percent(&record, app.clock.now()), threshold))
 }

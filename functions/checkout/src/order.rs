@@ -202,14 +202,14 @@ fn discounts(priced: &Priced) -> Vec<OrderDiscount> {
     if breakdown.volume_percent > Percent::ZERO {
         discounts.push(OrderDiscount {
             kind: OrderDiscountKind::Volume,
-            percent: breakdown.volume_percent,
+            percent: Some(breakdown.volume_percent),
             amount_cents: breakdown.volume_discount.cents(),
         });
     }
     if let Some(promo) = &breakdown.promo {
         discounts.push(OrderDiscount {
             kind: OrderDiscountKind::Promo,
-            percent: promo.discount_percent,
+            percent: promo.discount.percent(),
             amount_cents: breakdown.promo_discount.cents(),
         });
     }

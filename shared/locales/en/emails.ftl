@@ -10,6 +10,10 @@ discount = { $kind ->
     [volume] Volume discount
    *[promo] Promo code discount
   } ({ $percent }%)
+discount-fixed = { $kind ->
+    [volume] Volume discount
+   *[promo] Promo code discount
+  }
 delivery-fee = Delivery
 gift-fee = { $type ->
     [birthday] Gift wrapping (birthday)

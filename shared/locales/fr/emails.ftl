@@ -10,6 +10,10 @@ discount = { $kind ->
     [volume] Remise sur quantité
    *[promo] Code promo
   } ({ $percent } %)
+discount-fixed = { $kind ->
+    [volume] Remise sur quantité
+   *[promo] Code promo
+  }
 delivery-fee = Livraison
 gift-fee = { $type ->
     [birthday] Paquet cadeau (anniversaire)

@@ -4,6 +4,7 @@ pub mod account;
 pub mod email;
 pub mod error;
 pub mod fulfilment;
+pub mod image;
 pub mod lifecycle;
 pub mod locale;
 pub mod money;
@@ -18,6 +19,7 @@ pub mod subscription;
 pub use account::{hash_password, verify_password, Name, Password};
 pub use email::Email;
 pub use error::DomainError;
+pub use image::ImageUrl;
 pub use locale::Locale;
 pub use money::{format_amount, split_vat, Cents, Percent, Quantity};
 

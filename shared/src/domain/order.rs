@@ -264,7 +264,9 @@ pub enum CommissionStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderDiscount {
     pub kind: OrderDiscountKind,
-    pub percent: Percent,
+    /// Absent for a fixed-amount promo code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<Percent>,
     pub amount_cents: i64,
 }
 

@@ -61,11 +61,39 @@ pub struct PricedLine {
     pub line_total_cents: i64,
 }
 
+/// What a promo code takes off the cart's items: a percentage, or a fixed amount (never
+/// more than the items cost). As stored and shown: `discount_percent` or
+/// `discount_amount_cents`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PromoDiscount {
+    Percent { discount_percent: Percent },
+    Amount { discount_amount_cents: Cents },
+}
+
+impl PromoDiscount {
+    /// The discount on items costing `amount`: at most `amount`.
+    pub fn off(&self, amount: Cents) -> Cents {
+        match *self {
+            Self::Percent { discount_percent } => amount.percent_of(discount_percent),
+            Self::Amount { discount_amount_cents } => discount_amount_cents.min(amount),
+        }
+    }
+
+    /// The percentage, for a percentage code.
+    pub fn percent(&self) -> Option<Percent> {
+        match *self {
+            Self::Percent { discount_percent } => Some(discount_percent),
+            Self::Amount { .. } => None,
+        }
+    }
+}
+
 /// A promo code as pricing needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PromoInput {
     pub code: String,
-    pub discount_percent: Percent,
+    pub discount: PromoDiscount,
     pub commission_percent: Percent,
 }
 
@@ -125,7 +153,8 @@ pub fn price(lines: &[LineInput], promo: Option<&PromoInput>, fees: Fees) -> Bre
     let volume_percent = volume_percent(&quantities);
     let volume_discount = subtotal.percent_of(volume_percent);
     let after_volume = subtotal.less(volume_discount);
-    let promo_discount = promo.map_or(Cents::ZERO, |p| after_volume.percent_of(p.discount_percent));
+    let promo_discount = promo.map_or(Cents::ZERO, |p| p.discount.off(after_volume));
+    // The commission is on what is paid for the items, after every discount.
     let after_promo = after_volume.less(promo_discount);
     let commission = promo.map_or(Cents::ZERO, |p| after_promo.percent_of(p.commission_percent));
     Breakdown {
@@ -154,6 +183,14 @@ mod tests {
 
     fn percent(value: u8) -> Percent {
         Percent::new(value).expect("a percentage")
+    }
+
+    fn off_percent(value: u8) -> PromoDiscount {
+        PromoDiscount::Percent { discount_percent: percent(value) }
+    }
+
+    fn off_amount(amount: i64) -> PromoDiscount {
+        PromoDiscount::Amount { discount_amount_cents: cents(amount) }
     }
 
     fn line(id: usize, quantity: u32, price: i64) -> LineInput {
@@ -191,7 +228,7 @@ mod tests {
 
     #[test]
     fn promo_applies_after_volume_and_commission_after_promo() {
-        let promo = PromoInput { code: "ADA".into(), discount_percent: percent(10), commission_percent: percent(7) };
+        let promo = PromoInput { code: "ADA".into(), discount: off_percent(10), commission_percent: percent(7) };
         let fees = Fees { delivery: cents(590), gift: cents(500) };
         let b = price(&lines(6, 2), Some(&promo), fees);
         assert_eq!(b.subtotal, cents(12000));
@@ -201,7 +238,56 @@ mod tests {
         assert_eq!(b.total, cents(12000 - 600 - 1140 + 590 + 500));
     }
 
+    #[test]
+    fn a_fixed_amount_comes_off_after_volume_and_the_commission_is_on_what_is_paid() {
+        let promo = PromoInput { code: "TENOFF".into(), discount: off_amount(1000), commission_percent: percent(10) };
+        let fees = Fees { delivery: cents(590), gift: cents(0) };
+        let b = price(&lines(6, 2), Some(&promo), fees);
+        assert_eq!((b.subtotal, b.volume_discount, b.promo_discount), (cents(12000), cents(600), cents(1000)));
+        assert_eq!(b.commission, cents(1040)); // 10% of 11400 - 1000
+        assert_eq!(b.total, cents(12000 - 600 - 1000 + 590));
+    }
+
+    #[test]
+    fn a_fixed_amount_over_the_items_takes_them_to_zero_never_below_and_leaves_fees() {
+        let promo = PromoInput { code: "BIG".into(), discount: off_amount(5000), commission_percent: percent(10) };
+        let fees = Fees { delivery: cents(590), gift: cents(500) };
+        let b = price(&[line(0, 1, 1990)], Some(&promo), fees);
+        assert_eq!(b.promo_discount, cents(1990));
+        assert_eq!(b.commission, Cents::ZERO);
+        assert_eq!(b.total, cents(590 + 500));
+    }
+
+    #[test]
+    fn a_stored_code_reads_back_as_the_discount_it_was() {
+        for discount in [off_percent(15), off_amount(250)] {
+            let json = serde_json::to_value(discount).expect("serialises");
+            assert_eq!(serde_json::from_value::<PromoDiscount>(json).expect("reads back"), discount);
+        }
+        assert_eq!(
+            serde_json::to_value(off_amount(250)).expect("json"),
+            serde_json::json!({"discount_amount_cents": 250})
+        );
+    }
+
     proptest! {
+        #[test]
+        fn a_fixed_amount_never_takes_the_items_below_zero(
+            prices in prop::collection::vec(0i64..20_000, 1..8),
+            amount in 1i64..100_000,
+            commission in 0u8..=100,
+            delivery in 0i64..5_000,
+        ) {
+            let input: Vec<LineInput> = prices.iter().enumerate().map(|(i, p)| line(i, 1, *p)).collect();
+            let promo = PromoInput { code: "X".into(), discount: off_amount(amount), commission_percent: percent(commission) };
+            let b = price(&input, Some(&promo), Fees { delivery: cents(delivery), gift: Cents::ZERO });
+            let items = b.subtotal.cents() - b.volume_discount.cents();
+            prop_assert_eq!(b.promo_discount.cents(), amount.min(items));
+            prop_assert!(b.total.cents() >= delivery);
+            // The owner earns on what was paid for the items, never on the discount.
+            prop_assert!(b.commission.cents() <= items - b.promo_discount.cents());
+        }
+
         #[test]
         fn parts_add_up_and_nothing_is_negative(
             spec in prop::collection::vec((1u32..30, 0i64..100_000, prop::option::of(0u8..=100), any::<bool>()), 0..15),
@@ -213,7 +299,7 @@ mod tests {
                 product_id: format!("p{i}"), name: String::new(), quantity: *q, price: cents(*p),
                 discount: unit_discount(*flag, sale.map(percent)),
             }).collect();
-            let promo = promo_percent.map(|(d, c)| PromoInput { code: "X".into(), discount_percent: percent(d), commission_percent: percent(c) });
+            let promo = promo_percent.map(|(d, c)| PromoInput { code: "X".into(), discount: off_percent(d), commission_percent: percent(c) });
             let fees = Fees { delivery: cents(delivery), gift: cents(gift) };
             let b = price(&input, promo.as_ref(), fees);
             prop_assert_eq!(b.total.cents(), b.subtotal.cents() - b.volume_discount.cents() - b.promo_discount.cents() + delivery + gift);

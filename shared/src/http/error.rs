@@ -70,6 +70,10 @@ pub enum ApiError {
     SaleOverlap(Value),
     #[error("a promo code with this code exists")]
     PromoCodeTaken,
+    #[error("this sale has ended already")]
+    SaleOver,
+    #[error("buyers' carts hold this product: it can be archived once they no longer do")]
+    ProductInOpenCarts { carts: i64 },
     #[error("this cart has too many lines to check out in one go")]
     CartTooLarge(Value),
     #[error("a live subscription to this plan exists")]
@@ -159,6 +163,8 @@ impl ApiError {
             Self::InvalidSignature => (400, "invalid_signature"),
             Self::SaleOverlap(_) => (409, "sale_overlap"),
             Self::PromoCodeTaken => (409, "promo_code_taken"),
+            Self::SaleOver => (409, "sale_over"),
+            Self::ProductInOpenCarts { .. } => (409, "product_in_open_carts"),
             Self::CartTooLarge(_) => (422, "cart_too_large"),
             Self::AlreadySubscribed => (409, "already_subscribed"),
             Self::PaymentMethodExpired => (422, "payment_method_expired"),
@@ -178,6 +184,7 @@ impl ApiError {
             Self::SaleLimitExceeded(limit) => json!(limit),
             Self::UnpaidLimitExceeded(limit) => json!(limit),
             Self::CheckoutInProgress { order_id } => json!({ "order_id": order_id }),
+            Self::ProductInOpenCarts { carts } => json!({ "carts": carts }),
             Self::SaleOverlap(d) | Self::CartTooLarge(d) | Self::RefundExceedsPaid(d) => d.clone(),
             Self::Invalid { field, message } => json!({"field": field, "message": message}),
             _ => json!({}),

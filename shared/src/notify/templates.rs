@@ -119,8 +119,13 @@ fn discount_kind(kind: OrderDiscountKind) -> &'static str {
 fn totals(voice: &Voice, order: &OrderRecord) -> Vec<(String, String)> {
     let mut rows = vec![(voice.label("subtotal"), amount(voice, order, order.subtotal_cents))];
     for d in &order.discounts {
-        let args = [("kind", discount_kind(d.kind).into()), ("percent", d.percent.value().into())];
-        rows.push((voice.text("discount", &args), amount(voice, order, -d.amount_cents)));
+        let name = match d.percent {
+            Some(percent) => {
+                voice.text("discount", &[("kind", discount_kind(d.kind).into()), ("percent", percent.value().into())])
+            }
+            None => voice.text("discount-fixed", &[("kind", discount_kind(d.kind).into())]),
+        };
+        rows.push((name, amount(voice, order, -d.amount_cents)));
     }
     if order.delivery_fee_cents > 0 {
         rows.push((voice.label("delivery-fee"), amount(voice, order, order.delivery_fee_cents)));

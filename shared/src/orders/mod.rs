@@ -345,6 +345,7 @@ async fn cart_after(
     }
     let Some(mut cart) = app.store.cart(&order.user_id).await? else { return Ok(CartWrite::None) };
     let locked_by_this = cart.checkout_order_id.as_deref() == Some(order.order_id.as_str());
+    let before = cart.lines.clone();
     match change {
         CartMove::Keep => return Ok(CartWrite::None),
         CartMove::Empty if locked_by_this => {
@@ -362,7 +363,7 @@ async fn cart_after(
         _ => return Ok(CartWrite::None),
     }
     cart.touch(now);
-    Ok(CartWrite::Put(Box::new(cart)))
+    Ok(CartWrite::Put(Box::new(cart), before))
 }
 
 fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> PaymentRecord {

@@ -156,23 +156,46 @@ impl Store {
         Ok((user, cart))
     }
 
-    /// Saves a changed cart if nobody changed it since it was read (`ConditionFailed` if so);
-    /// a cart never stored is created by it.
-    pub async fn save_cart(&self, cart: &mut CartRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Saves a changed cart if nobody changed it since it was read with the lines `before`
+    /// (`ConditionFailed` if so, or if a product it gains was archived meanwhile); a cart
+    /// never stored is created by it. A product entering or leaving it moves the product's
+    /// counter of carts holding it in the same transaction.
+    pub async fn save_cart(
+        &self,
+        cart: &mut CartRecord,
+        before: &[CartLineRecord],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let expected = cart.version;
         cart.touch(now);
-        let request = self.client().put_item().table_name(self.table()).set_item(Some(to_item(cart)?));
+        let result = self.put_cart(cart, before, expected).await;
+        if result.is_err() {
+            cart.version = expected;
+        }
+        result
+    }
+
+    async fn put_cart(&self, cart: &CartRecord, before: &[CartLineRecord], expected: u64) -> Result<(), StoreError> {
         // Version 0: not stored yet, or stored empty by `open_cart` and never changed.
         let condition = match expected {
             0 => "attribute_not_exists(pk) OR version = :expected",
             _ => "version = :expected",
         };
-        let request = request.condition_expression(condition).expression_attribute_values(":expected", n(expected));
-        let result = self.send_write(request).await;
-        if result.is_err() {
-            cart.version = expected;
+        let moves = self.cart_holding_moves(&cart.user_id, before, &cart.lines)?;
+        if moves.is_empty() {
+            let request = self.client().put_item().table_name(self.table()).set_item(Some(to_item(cart)?));
+            let request = request.condition_expression(condition).expression_attribute_values(":expected", n(expected));
+            return self.send_write(request).await.map(|_| ());
         }
-        result.map(|_| ())
+        let values = super::Item::from([(":expected".into(), n(expected))]);
+        let mut actions = vec![super::tx::put_if(self.table(), to_item(cart)?, Some(condition), values)?];
+        actions.extend(moves);
+        match self.transact(actions).await {
+            Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {
+                Err(StoreError::ConditionFailed)
+            }
+            done => done,
+        }
     }
 
     /// Products by id, in one round trip per 100.

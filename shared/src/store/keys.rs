@@ -62,6 +62,30 @@ pub fn stock_shard(product_id: &str, shard: u8) -> Key {
     }
 }
 
+/// GSI1 partition of archived products: out of the catalogue, still read by id.
+pub const ARCHIVED_PRODUCTS: &str = "ARCHIVED_PRODUCTS";
+
+/// GSI3 partition of every product, archived ones included, by creation (the back office's
+/// listing).
+pub const ALL_PRODUCTS: &str = "PRODUCTS";
+
+/// How many counters of "carts holding this product" a product has: a cart writes only its
+/// own (by its user), so carts and payments of a hot product rarely write the same one.
+pub const CART_COUNTERS: u8 = 8;
+
+/// The counter of carts holding a product that `user_id`'s cart moves (FNV-1a of the id:
+/// stable across builds, unlike std's hasher).
+pub fn carts_holding(product_id: &str, user_id: &str) -> Key {
+    let hash = user_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    carts_holding_counter(product_id, u8::try_from(hash % u64::from(CART_COUNTERS)).unwrap_or(0))
+}
+
+/// One of a product's `CART_COUNTERS` counters of carts holding it; with the others, it
+/// also carries `archived`, which a cart adding the product is conditional on.
+pub fn carts_holding_counter(product_id: &str, counter: u8) -> Key {
+    Key::new(format!("PRODUCT#{product_id}#CARTS#{counter}"), "CARTS")
+}
+
 /// GSI1 sort key of a product: folded name first so the catalogue lists alphabetically.
 pub fn catalogue_sort(folded_name: &str, product_id: &str) -> String {
     format!("{folded_name}#{product_id}")

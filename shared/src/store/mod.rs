@@ -1,6 +1,7 @@
 //! DynamoDB, single-table. Keys are built in `keys` only; every invariant (one account per
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 pub(crate) mod access;
+mod archive;
 mod bootstrap;
 mod carts;
 mod invoices;
@@ -19,6 +20,7 @@ mod subscriptions;
 mod transitions;
 mod users;
 
+pub use archive::ArchiveError;
 pub use bootstrap::{Bootstrap, Bootstrapped};
 pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::{invoice_number, Numbering};

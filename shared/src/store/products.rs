@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_item, keys, s, time, tx, Item, Store, StoreError};
 use crate::domain::stock::{spread, StockShards};
-use crate::domain::{search, Cents, Percent};
+use crate::domain::{search, Cents, ImageUrl, Percent};
 
 /// A product as stored. What can still be bought is `stock()`, the sum of its stock shards
 /// (`domain::stock`): checkout holds decrement them.
@@ -35,6 +35,17 @@ pub struct ProductRecord {
     #[serde(skip)]
     pub shard_units: Vec<i64>,
     pub product_discount: bool,
+    /// Out of the catalogue (GSI1 `ARCHIVED_PRODUCTS`, not `CATALOGUE`); orders keep it.
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<ImageUrl>,
+    /// The back office's listing by creation (GSI3 `ALL_PRODUCTS`); products written before
+    /// it get it at their next change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
     /// Set while a low-stock alert has been sent and not re-armed.
     #[serde(default)]
     pub low_stock_alerted: bool,
@@ -80,8 +91,10 @@ impl SaleWindow {
         self.starts_at <= now && now < self.ends_at
     }
 
+    /// Whether the two periods share an instant; an empty one (a sale ended before it
+    /// started) shares none.
     pub fn overlaps(&self, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> bool {
-        self.starts_at < ends_at && starts_at < self.ends_at
+        self.starts_at < self.ends_at && starts_at < ends_at && self.starts_at < ends_at && starts_at < self.ends_at
     }
 }
 
@@ -130,6 +143,7 @@ impl ProductRecord {
     pub fn new(p: NewProduct, now: DateTime<Utc>) -> Self {
         let key = keys::product(&p.product_id);
         let units = spread(p.stock, p.stock_shards.count());
+        let gsi3sk = keys::time_sort(now, &p.product_id);
         Self {
             pk: key.pk,
             sk: key.sk,
@@ -145,6 +159,10 @@ impl ProductRecord {
             shard_items: u8::from(p.stock_shards),
             shard_units: units,
             product_discount: p.product_discount,
+            archived: false,
+            image_url: None,
+            gsi3pk: Some(keys::ALL_PRODUCTS.to_string()),
+            gsi3sk: Some(gsi3sk),
             low_stock_alerted: false,
             sales: Vec::new(),
             sales_version: 0,
@@ -165,6 +183,7 @@ pub struct ProductChanges {
     pub stock: Option<i64>,
     pub stock_shards: Option<StockShards>,
     pub product_discount: Option<bool>,
+    pub image_url: Option<ImageUrl>,
 }
 
 /// A low-stock alert, as the admin listing shows it.
@@ -216,6 +235,14 @@ impl Store {
             sets.push("price_cents = :price".into());
             values.insert(":price".into(), super::n(price.cents()));
         }
+        if let Some(url) = &changes.image_url {
+            sets.push("image_url = :image".into());
+            values.insert(":image".into(), s(url.as_str()));
+        }
+        // Listed by the back office from its first change on, if written before the listing.
+        sets.extend(["gsi3pk = :all".into(), "gsi3sk = if_not_exists(gsi3sk, :created)".into()]);
+        values.insert(":all".into(), s(keys::ALL_PRODUCTS));
+        values.insert(":created".into(), s(keys::time_sort(current.created_at, &current.product_id)));
         if let Some(flag) = changes.product_discount {
             sets.push("product_discount = :flag".into());
             values.insert(":flag".into(), AttributeValue::Bool(flag));

@@ -4,14 +4,17 @@ use serde::{Deserialize, Serialize};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{from_item, keys, s, to_item, Store, StoreError};
+use crate::domain::pricing::PromoDiscount;
 use crate::domain::Percent;
 
-/// A promo code: a discount for buyers, a commission for its owner.
+/// A promo code: a discount for buyers, a commission for its owner (a shop-wide code has
+/// no owner and no commission).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromoCode {
     pub code: String,
-    pub owner_user_id: String,
-    pub discount_percent: Percent,
+    pub owner_user_id: Option<String>,
+    #[serde(flatten)]
+    pub discount: PromoDiscount,
     pub commission_percent: Percent,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<u32>,
@@ -35,7 +38,7 @@ impl PromoCode {
     /// Whether `user_id` may use it at `now`: active, not their own, not expired, not used up.
     pub fn usable_by(&self, user_id: &str, now: DateTime<Utc>) -> bool {
         self.active
-            && self.owner_user_id != user_id
+            && self.owner_user_id.as_deref() != Some(user_id)
             && self.expires_at.is_none_or(|e| now < e)
             && self.max_uses.is_none_or(|max| self.uses < max)
     }

@@ -51,6 +51,22 @@ impl Store {
     /// product already has a sale over part of the period (conditional on each product's
     /// `sales_version`, so two overlapping sales created at once cannot both pass).
     pub async fn create_sale(&self, sale: &Sale) -> Result<(), SaleError> {
+        self.write_sale(sale, "attribute_not_exists(pk)").await
+    }
+
+    /// Saves a changed sale (same id and products) and its window on each product, under
+    /// the rules of `create_sale`: prices follow at once.
+    pub async fn update_sale(&self, sale: &Sale) -> Result<(), SaleError> {
+        self.write_sale(sale, "attribute_exists(pk)").await
+    }
+
+    pub async fn sale(&self, sale_id: &str) -> Result<Option<Sale>, StoreError> {
+        Ok(self.get::<SaleItem>(keys::sale(sale_id)).await?.map(|s| s.sale))
+    }
+
+    /// The sale item (put on `condition`) and its window on each of its products, replacing
+    /// the sale's previous window there, in one transaction.
+    async fn write_sale(&self, sale: &Sale, condition: &str) -> Result<(), SaleError> {
         let mut tries = Retries::new(CONTENDED);
         while tries.next().await {
             let products = self.products_by_id(&sale.product_ids).await?;
@@ -66,7 +82,7 @@ impl Store {
                 .flat_map(|p: &ProductRecord| {
                     p.sales
                         .iter()
-                        .filter(|w| w.overlaps(sale.starts_at, sale.ends_at))
+                        .filter(|w| w.sale_id != sale.sale_id && w.overlaps(sale.starts_at, sale.ends_at))
                         .map(|w| (p.product_id.clone(), w.sale_id.clone()))
                 })
                 .collect();
@@ -81,10 +97,11 @@ impl Store {
                 gsi1sk: keys::time_sort(sale.starts_at, &sale.sale_id),
                 sale: sale.clone(),
             };
-            let mut actions = vec![tx::put(self.table(), to_item(&item)?, Some("attribute_not_exists(pk)"))?];
+            let mut actions = vec![tx::put(self.table(), to_item(&item)?, Some(condition))?];
             for id in &sale.product_ids {
                 let product = &products[id];
-                let mut windows = product.sales.clone();
+                let mut windows: Vec<SaleWindow> =
+                    product.sales.iter().filter(|w| w.sale_id != sale.sale_id).cloned().collect();
                 windows.push(SaleWindow {
                     sale_id: sale.sale_id.clone(),
                     starts_at: sale.starts_at,

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::payments::{event_applied, AppliedTo};
-use super::{keys, n, s, time, to_item, tx, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError};
+use super::{
+    keys, n, s, time, to_item, tx, CartLineRecord, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError,
+};
 use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
 use crate::domain::order::{CommissionStatus, HistoryEntry, OrderStatus};
 use crate::domain::stock::{self, ShardHold};
@@ -126,8 +128,9 @@ impl OrderChange {
 #[derive(Clone, Debug)]
 pub enum CartWrite {
     None,
-    /// The cart as it must be after, written only if its version did not move.
-    Put(Box<CartRecord>),
+    /// The cart as it must be after (and its lines as read), written only if its version did
+    /// not move.
+    Put(Box<CartRecord>, Vec<CartLineRecord>),
     /// The cart this pending order locked becomes a new empty cart (the order is paid),
     /// written without reading it: the lock names the order.
     EmptyLocked,
@@ -340,10 +343,18 @@ impl Store {
         let stock_end = actions.len();
         match &t.cart {
             CartWrite::None => {}
-            CartWrite::Put(cart) => actions.push(cart_put(table, cart, cart.version - 1)?),
-            CartWrite::EmptyLocked | CartWrite::UnlockLocked => {
-                actions.push(locked_cart_update(table, t.order, &t.cart, t.change.at)?)
+            CartWrite::Put(cart, before) => {
+                actions.push(cart_put(table, cart, cart.version - 1)?);
+                actions.extend(self.cart_holding_moves(&cart.user_id, before, &cart.lines)?);
             }
+            CartWrite::EmptyLocked => {
+                actions.push(locked_cart_update(table, t.order, &t.cart, t.change.at)?);
+                // The locked cart's lines are the order's: the cart holds none of them now.
+                for product_id in t.order.product_ids() {
+                    actions.push(self.cart_let_go(&product_id, &t.order.user_id)?);
+                }
+            }
+            CartWrite::UnlockLocked => actions.push(locked_cart_update(table, t.order, &t.cart, t.change.at)?),
         }
         for payment in &t.payments {
             actions.push(tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?);
@@ -434,6 +445,11 @@ fn commission_actions(
     at: DateTime<Utc>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let Some(code) = &order.promo_code else { return Ok(Vec::new()) };
+    // Nothing earned (a shop-wide code, or nothing paid for the items): no commission to
+    // record, nor to reverse.
+    if order.commission_cents == 0 {
+        return Ok(Vec::new());
+    }
     Ok(match change {
         CommissionMove::None => Vec::new(),
         CommissionMove::Earn => {

@@ -10,11 +10,17 @@ import { t } from "../i18n.js";
 
 type Order = Schema<"Order">;
 
+/** A discount's line: its percentage, unless the promo code took a fixed amount off. */
+function discountLabel(d: Order["discounts"][number], code: string): string {
+  if (d.kind === "volume") return t("Volume discount ({percent}%)", { percent: d.percent ?? 0 });
+  return d.percent === undefined ? t("Promo code {code}", { code }) : t("Promo code {code} ({percent}%)", { code, percent: d.percent });
+}
+
 function orderBreakdown(order: Order): HTMLDListElement {
   return breakdown([
     [t("Subtotal"), money(order.subtotal_cents)],
     ...order.discounts.map((d): [string, string] => [
-      d.kind === "volume" ? t("Volume discount ({percent}%)", { percent: d.percent }) : t("Promo code {code} ({percent}%)", { code: order.promo_code || "", percent: d.percent }),
+      discountLabel(d, order.promo_code || ""),
       money(-d.amount_cents),
     ]),
     order.delivery_fee_cents ? [t("Home delivery"), money(order.delivery_fee_cents)] : null,

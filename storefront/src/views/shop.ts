@@ -59,6 +59,7 @@ function productCard(product: Product): HTMLLIElement {
     h(
       "article",
       { "aria-labelledby": `name-${product.product_id}` },
+      product.image_url ? h("img", { class: "picture", src: product.image_url, alt: product.name, loading: "lazy" }) : null,
       h("h2", { id: `name-${product.product_id}` }, product.name),
       h("p", { class: "description" }, product.description),
       priceTag(product.price_cents, product.effective_price_cents, product.discount),

@@ -167,6 +167,20 @@ async fn run_every_function(app: &TestApp) {
     assert_eq!(app.call(Method::PUT, "/admin/settings", Some(&admin), Some(settings)).await.status, StatusCode::OK);
     let sale = json!({"name": "Soldes", "starts_at": "2030-03-01T00:00:00Z", "ends_at": "2030-03-31T00:00:00Z", "percent": 10, "product_ids": [product]});
     assert_eq!(app.post("/admin/sales", Some(&admin), sale).await.status, StatusCode::CREATED);
+    // another sale (the one above prices the journey's purchases), edited and ended
+    let later = json!({"name": "Later", "starts_at": "2031-03-01T00:00:00Z", "ends_at": "2031-03-31T00:00:00Z", "percent": 10, "product_ids": [product]});
+    let sale = app.post("/admin/sales", Some(&admin), later).await;
+    assert_eq!(sale.status, StatusCode::CREATED, "{}", sale.body);
+    let sale = sale.body["sale_id"].as_str().expect("sale id").to_string();
+    let edited =
+        app.call(Method::PATCH, &format!("/admin/sales/{sale}"), Some(&admin), Some(json!({"percent": 15}))).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(app.post(&format!("/admin/sales/{sale}/end"), Some(&admin), json!({})).await.status, StatusCode::OK);
+    // archived and back (no cart holds it yet)
+    for step in ["archive", "unarchive"] {
+        let path = format!("/admin/products/{product}/{step}");
+        assert_eq!(app.post(&path, Some(&admin), json!({})).await.status, StatusCode::OK, "{step}");
+    }
     let (owner_email, _) = app.customer("owner").await;
     let owner = user_id(app, &owner_email).await;
     let code = json!({"code": "IAMTEN", "owner_user_id": owner, "discount_percent": 10, "commission_percent": 5});
@@ -224,6 +238,7 @@ async fn run_every_function(app: &TestApp) {
     // admin listings
     for path in [
         "/admin/sales",
+        "/admin/products?archived=false",
         "/admin/promo-codes",
         "/admin/promo-codes/IAMTEN/commissions",
         "/admin/carts?status=unpaid",

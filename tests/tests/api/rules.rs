@@ -442,3 +442,158 @@ async fn one_buyer_holds_at_most_the_unpaid_limit_of_a_product() {
     assert_eq!(app.add(&shopper, "cap-lin-sable", 5).await.code(), "unpaid_limit_exceeded");
     assert_eq!(app.add(&shopper, "cap-lin-sable", 4).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_sale_is_edited_and_ended_and_prices_follow_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let created = sale(&app, &admin, &["cap-hiver"], 20, Duration::minutes(-5), Duration::days(1)).await;
+    let id = created.body["sale_id"].as_str().expect("sale id").to_string();
+    let price = || async { app.get("/products/cap-hiver", None).await.body["effective_price_cents"].clone() };
+    assert_eq!(price().await, 2792, "3490 - 20%");
+    let path = format!("/admin/sales/{id}");
+    let patch = |body: Value| app.call(Method::PATCH, &path, Some(&admin), Some(body));
+
+    let edited = patch(json!({"percent": 50, "name": "Soldes d'hiver"})).await;
+    assert_eq!(
+        (edited.status, &edited.body["percent"], &edited.body["name"]),
+        (StatusCode::OK, &json!(50), &json!("Soldes d'hiver")),
+        "{}",
+        edited.body
+    );
+    assert_eq!(price().await, 1745, "at once");
+    let listed = app.get("/admin/sales", Some(&admin)).await;
+    assert_eq!(listed.body["items"][0]["percent"], 50);
+
+    let later = sale(&app, &admin, &["cap-hiver"], 10, Duration::days(2), Duration::days(3)).await;
+    assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
+    let overlap = patch(json!({"ends_at": at(Duration::days(2) + Duration::hours(1), &app)})).await;
+    assert_eq!((overlap.status, overlap.code()), (StatusCode::CONFLICT, "sale_overlap"), "{}", overlap.body);
+    for (bad, field) in [
+        (json!({"ends_at": at(Duration::minutes(-10), &app)}), "/ends_at"),
+        (json!({"percent": 0}), "/percent"),
+        (json!({"percent": 101}), "/percent"),
+        (json!({"name": " "}), "/name"),
+        (json!({"sale_id": "other"}), "/sale_id"),
+    ] {
+        let refused = patch(bad.clone()).await;
+        assert_eq!(
+            (refused.status, refused.body["error"]["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{bad}: {}",
+            refused.body
+        );
+    }
+    assert_eq!(price().await, 1745, "refusals changed nothing");
+    let unknown = app.call(Method::PATCH, "/admin/sales/nope", Some(&admin), Some(json!({"percent": 5}))).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "not_found"));
+
+    // A sale not started yet ends too (an empty period, inside the running sale's), and its
+    // products never see it.
+    let upcoming = later.body["sale_id"].as_str().expect("id");
+    let ended = app.post(&format!("/admin/sales/{upcoming}/end"), Some(&admin), json!({})).await;
+    assert_eq!((ended.status, &ended.body["starts_at"]), (StatusCode::OK, &ended.body["ends_at"]), "{}", ended.body);
+    let ended = app.post(&format!("/admin/sales/{id}/end"), Some(&admin), json!({})).await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert_eq!(ended.body["ends_at"], at(Duration::zero(), &app));
+    assert_eq!(price().await, 3490, "full price at once");
+    let again = app.post(&format!("/admin/sales/{id}/end"), Some(&admin), json!({})).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "sale_over"));
+    let unknown = app.post("/admin/sales/nope/end", Some(&admin), json!({})).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "not_found"));
+    app.stack.clock.advance(2 * 86_400 + 60);
+    assert_eq!(price().await, 3490);
+}
+
+#[tokio::test]
+async fn a_shop_wide_code_has_no_owner_and_earns_nobody_anything() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let refused = app
+        .post(
+            "/admin/promo-codes",
+            Some(&admin),
+            json!({"code": "SHOP10", "discount_percent": 10, "commission_percent": 5}),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["error"]["details"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("/commission_percent"))
+    );
+    let created = app
+        .post(
+            "/admin/promo-codes",
+            Some(&admin),
+            json!({"code": "SHOP10", "owner_user_id": null, "discount_percent": 10}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!((&created.body["owner_user_id"], &created.body["commission_percent"]), (&Value::Null, &json!(0)));
+
+    let (_, buyer) = app.customer("shop-wide").await;
+    app.add(&buyer, "cap-hiver", 2).await;
+    let applied = app.post("/cart/promo-code", Some(&buyer), json!({"code": "shop10"})).await;
+    assert_eq!(applied.body["promo_discount_cents"], 698, "{}", applied.body);
+    app.buy(&buyer, VISA).await;
+    let commissions = app.get("/admin/promo-codes/SHOP10/commissions", Some(&admin)).await;
+    assert_eq!(commissions.body, json!({"items": [], "total_earned_cents": 0}), "nobody earns on it");
+    assert_eq!(app.get("/admin/promo-codes", Some(&admin)).await.body["items"][0]["uses"], 1);
+}
+
+#[tokio::test]
+async fn a_fixed_amount_code_takes_its_amount_off_the_items_never_below_zero() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (owner_email, _) = app.customer("fixed-owner").await;
+    let owner = user_id(&app, &owner_email).await;
+    for (bad, field) in [
+        (json!({"discount_amount_cents": 500}), "/discount_amount_cents"),
+        (json!({"discount_percent": null, "discount_amount_cents": 0}), "/discount_amount_cents"),
+        (json!({"discount_percent": null}), "/discount_percent"),
+    ] {
+        let refused = promo(&app, &admin, "FIXED5", &owner, bad.clone()).await;
+        assert_eq!(
+            (refused.status, refused.body["error"]["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{bad}: {}",
+            refused.body
+        );
+    }
+    let created = promo(
+        &app,
+        &admin,
+        "FIXED5",
+        &owner,
+        json!({"discount_percent": null, "discount_amount_cents": 500, "commission_percent": 10}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["discount_amount_cents"], 500);
+    assert!(created.body.get("discount_percent").is_none(), "{}", created.body);
+    let big =
+        promo(&app, &admin, "HUGE", &owner, json!({"discount_percent": null, "discount_amount_cents": 1_000_000}))
+            .await;
+    assert_eq!(big.status, StatusCode::CREATED, "{}", big.body);
+
+    let (buyer_email, buyer) = app.customer("fixed-buyer").await;
+    app.add(&buyer, "cap-hiver", 2).await;
+    let huge = app.post("/cart/promo-code", Some(&buyer), json!({"code": "HUGE"})).await;
+    assert_eq!(
+        (&huge.body["promo_discount_cents"], &huge.body["total_cents"]),
+        (&json!(6980), &json!(0)),
+        "{}",
+        huge.body
+    );
+    let applied = app.post("/cart/promo-code", Some(&buyer), json!({"code": "fixed5"})).await;
+    assert_eq!((&applied.body["promo_discount_cents"], &applied.body["total_cents"]), (&json!(500), &json!(6480)));
+    let paid = app.buy(&buyer, VISA).await;
+    let discount = &paid["discounts"][0];
+    assert_eq!((&discount["kind"], &discount["amount_cents"]), (&json!("promo"), &json!(500)), "{paid}");
+    assert!(discount.get("percent").is_none(), "{paid}");
+    let commissions = app.get("/admin/promo-codes/FIXED5/commissions", Some(&admin)).await;
+    assert_eq!(commissions.body["total_earned_cents"], 648, "10% of what was paid for the items");
+    let emails = app.emails_to(&buyer_email).await;
+    let fixed =
+        |e: &Value| e.to_string().contains("Promo code discount") && !e.to_string().contains("Promo code discount (");
+    assert!(emails.iter().any(fixed), "the email names the discount without a percentage: {emails:?}");
+}
