@@ -449,6 +449,8 @@ function summary(order) {
     row("Status", badge(order.status), order.refund_status ? ` (refund ${order.refund_status})` : ""),
     row("Fulfilment", order.fulfilment ? badge(order.fulfilment.status) : "not started", tracking),
     row("Delivery", delivery),
+    row("Discounts", order.discounts.map((d) => `${d.kind}${d.percent === void 0 ? "" : ` ${d.percent}%`} −${money(d.amount_cents)}`).join(", ") || "none"),
+    row("Fees", `delivery ${money(order.delivery_fee_cents)}, gift ${money(order.gift_fee_cents)}${order.gift ? ` (${order.gift.type})` : ""}`),
     row("Total", money(order.total_cents)),
     row("Refunded", money(order.refunded_cents ?? 0)),
     row("Payment", order.payment ? `${order.payment.brand ?? order.payment.method_type} ${order.payment.last4 ? `ending in ${order.payment.last4}` : ""}` : "none"),
@@ -614,10 +616,10 @@ function productRow(product) {
   return h(
     "tr",
     { "data-product-id": product.product_id, "data-archived": String(archived) },
-    h("td", {}, product.image_url ? h("img", { src: product.image_url, alt: product.name, class: "thumb" }) : null, product.name, h("br"), h("small", { class: "muted" }, product.product_id)),
+    h("td", {}, product.image_url ? h("img", { src: product.image_url, alt: "", class: "thumb" }) : null, product.name, h("br"), h("small", { class: "muted" }, product.product_id)),
     h("td", { class: "num" }, money(product.price_cents), product.discount ? h("small", { class: "muted" }, ` (${money(product.effective_price_cents)} now)`) : null),
     h("td", { class: "num" }, String(product.stock), product.low_stock ? h("small", { class: "bad" }, " low") : null),
-    h("td", {}, archived ? badge("archived") : badge("on_sale")),
+    h("td", {}, badge(archived ? "archived" : "listed")),
     h("td", {}, h("details", {}, h("summary", {}, `Edit ${product.name}`), productForm(product)), toggle)
   );
 }
@@ -774,7 +776,7 @@ async function viewSales() {
   ]);
   const list = table("Every sale", HEADINGS4, page.items.map(saleRow), { id: "sales" });
   const next = more(list.tBodies[0] ?? list, HEADINGS4, page.next_cursor, (cursor) => call(capsule.GET("/admin/sales", { query: { limit: 50, cursor } })), saleRow);
-  show("Sales", h("details", { class: "card", open: page.items.length === 0 }, h("summary", { id: "open-new-sale" }, "New sale"), newSaleForm(products.items)), list, next);
+  show("Sales", h("details", { class: "card" }, h("summary", { id: "open-new-sale" }, "New sale"), newSaleForm(products.items)), list, next);
 }
 function stateOf(sale, now = Date.now()) {
   if (Date.parse(sale.ends_at) <= now) return "over";

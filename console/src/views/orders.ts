@@ -98,6 +98,8 @@ function summary(order: Detail): HTMLElement {
     row("Status", badge(order.status), order.refund_status ? ` (refund ${order.refund_status})` : ""),
     row("Fulfilment", order.fulfilment ? badge(order.fulfilment.status) : "not started", tracking),
     row("Delivery", delivery),
+    row("Discounts", order.discounts.map((d) => `${d.kind}${d.percent === undefined ? "" : ` ${d.percent}%`} −${money(d.amount_cents)}`).join(", ") || "none"),
+    row("Fees", `delivery ${money(order.delivery_fee_cents)}, gift ${money(order.gift_fee_cents)}${order.gift ? ` (${order.gift.type})` : ""}`),
     row("Total", money(order.total_cents)),
     row("Refunded", money(order.refunded_cents ?? 0)),
     row("Payment", order.payment ? `${order.payment.brand ?? order.payment.method_type} ${order.payment.last4 ? `ending in ${order.payment.last4}` : ""}` : "none"),

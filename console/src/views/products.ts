@@ -21,10 +21,10 @@ function productRow(product: Product): HTMLTableRowElement {
   return h(
     "tr",
     { "data-product-id": product.product_id, "data-archived": String(archived) },
-    h("td", {}, product.image_url ? h("img", { src: product.image_url, alt: product.name, class: "thumb" }) : null, product.name, h("br"), h("small", { class: "muted" }, product.product_id)),
+    h("td", {}, product.image_url ? h("img", { src: product.image_url, alt: "", class: "thumb" }) : null, product.name, h("br"), h("small", { class: "muted" }, product.product_id)),
     h("td", { class: "num" }, money(product.price_cents), product.discount ? h("small", { class: "muted" }, ` (${money(product.effective_price_cents)} now)`) : null),
     h("td", { class: "num" }, String(product.stock), product.low_stock ? h("small", { class: "bad" }, " low") : null),
-    h("td", {}, archived ? badge("archived") : badge("on_sale")),
+    h("td", {}, badge(archived ? "archived" : "listed")),
     h("td", {}, h("details", {}, h("summary", {}, `Edit ${product.name}`), productForm(product)), toggle),
   );
 }

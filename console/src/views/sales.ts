@@ -14,7 +14,7 @@ export async function viewSales(): Promise<void> {
   ]);
   const list = table("Every sale", HEADINGS, page.items.map(saleRow), { id: "sales" });
   const next = more(list.tBodies[0] ?? list, HEADINGS, page.next_cursor, (cursor) => call(capsule.GET("/admin/sales", { query: { limit: 50, cursor } })), saleRow);
-  show("Sales", h("details", { class: "card", open: page.items.length === 0 }, h("summary", { id: "open-new-sale" }, "New sale"), newSaleForm(products.items)), list, next);
+  show("Sales", h("details", { class: "card" }, h("summary", { id: "open-new-sale" }, "New sale"), newSaleForm(products.items)), list, next);
 }
 
 function stateOf(sale: Sale, now = Date.now()): string {

@@ -39,6 +39,16 @@ fn euros(cents: i64) -> String {
     format!("€{}.{:02}", cents / 100, cents % 100)
 }
 
+/// Waits until `script` (given `args`) answers true: read in one step, so a view drawn again
+/// meanwhile cannot leave the test holding an element that is gone.
+async fn wait_until(browser: &Browser, script: &str, args: Value) {
+    let started = std::time::Instant::now();
+    while browser.script(script, args.clone()).await != true {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "never true: {script} {args}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 async fn fits_a_phone(browser: &Browser, what: &str) {
     let fits = browser.script("return document.documentElement.scrollWidth <= window.innerWidth", json!([])).await;
     assert_eq!(fits, true, "{what} fits a 390 px wide window");
@@ -180,14 +190,34 @@ async fn an_operator_refunds_two_of_three_lines_and_the_buyer_and_the_provider_s
 }
 
 #[tokio::test]
-async fn an_operator_puts_a_product_on_sale_ends_the_sale_and_deactivates_a_code() {
-    let Some(driver) = driver_or_skip("an_operator_puts_a_product_on_sale_ends_the_sale_and_deactivates_a_code") else {
+async fn an_operator_makes_a_product_puts_it_on_sale_ends_the_sale_deactivates_a_code_and_archives_it() {
+    let Some(driver) =
+        driver_or_skip("an_operator_makes_a_product_puts_it_on_sale_ends_the_sale_deactivates_a_code_and_archives_it")
+    else {
         return;
     };
     let (app, _console, console) = console_and_stack().await;
-    let product = app.product_with_stock(2000, 10).await;
     let browser = Browser::start(&driver).await;
     sign_in(&browser, &console).await;
+
+    // A product with its picture.
+    let name = format!("Casquette Console {}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    browser.click(r#"a[data-nav="products"]"#).await;
+    browser.click("#open-new-product").await;
+    browser.type_into("#new-product-name", &name).await;
+    browser.type_into("#new-product-price", "20.00").await;
+    browser.type_into("#new-product-stock", "10").await;
+    browser.type_into("#new-product-image", "https://img.example/cap.png").await;
+    browser.click("#new-product-submit").await;
+    browser.wait_for(r#"#products tr[data-archived="false"] img[src="https://img.example/cap.png"]"#).await;
+    let find = "return [...document.querySelectorAll('#products tr[data-product-id]')]\
+                .find(r => r.textContent.includes(arguments[0])).dataset.productId";
+    let product = browser.script(find, json!([name])).await.as_str().expect("the new product's row").to_string();
+    let made = app.get(&format!("/products/{product}"), None).await.body;
+    assert_eq!(
+        (made["price_cents"].clone(), made["image_url"].clone()),
+        (json!(2000), json!("https://img.example/cap.png"))
+    );
 
     // A sale from an hour ago to tomorrow, 20 % off the product.
     browser.click(r#"a[data-nav="sales"]"#).await;
@@ -207,18 +237,23 @@ async fn an_operator_puts_a_product_on_sale_ends_the_sale_and_deactivates_a_code
         .as_str()
         .expect("the sale's id")
         .to_string();
-    let on_sale = app.get(&format!("/products/{product}"), None).await.body;
-    assert_eq!(
-        (on_sale["discount"]["kind"].clone(), on_sale["effective_price_cents"].clone()),
-        (json!("sale"), json!(1600))
-    );
+    let price = |body: Value| (body["discount"]["kind"].clone(), body["effective_price_cents"].clone());
+    assert_eq!(price(app.get(&format!("/products/{product}"), None).await.body), (json!("sale"), json!(1600)));
+
+    // Changed to 25 %: the price follows at once.
+    browser.click(&format!(r#"tr[data-sale-id="{sale_id}"] summary"#)).await;
+    let percent = format!("#s-{sale_id}-percent");
+    browser.clear(&percent).await;
+    browser.type_into(&percent, "25").await;
+    browser.click(&format!("#s-{sale_id}-submit")).await;
+    wait_for_text(&browser, "#status", "Console sale saved.").await;
+    assert_eq!(price(app.get(&format!("/products/{product}"), None).await.body), (json!("sale"), json!(1500)));
 
     // Ended now: the usual price at once.
     browser.click(&format!(r#"button[data-end="{sale_id}"]"#)).await;
     browser.accept_dialog().await;
     browser.wait_for(&format!(r#"#sales tr[data-sale-id="{sale_id}"][data-state="over"]"#)).await;
-    let after = app.get(&format!("/products/{product}"), None).await.body;
-    assert_eq!(after["effective_price_cents"], 2000, "{after}");
+    assert_eq!(price(app.get(&format!("/products/{product}"), None).await.body), (Value::Null, json!(2000)));
 
     // A code, made in the console for its owner, then deactivated: buyers can no longer use it.
     let (_, owner) = app.customer("owner").await;
@@ -237,13 +272,22 @@ async fn an_operator_puts_a_product_on_sale_ends_the_sale_and_deactivates_a_code
     let applied = app.post("/cart/promo-code", Some(&buyer), json!({"code": code})).await;
     assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
     app.call(reqwest::Method::DELETE, "/cart/promo-code", Some(&buyer), None).await;
-
     browser.click(&format!(r#"button[data-deactivate="{code}"]"#)).await;
     browser.accept_dialog().await;
     browser.wait_for(&format!(r#"#promo-codes tr[data-code="{code}"][data-active="false"]"#)).await;
     let refused = app.post("/cart/promo-code", Some(&buyer), json!({"code": code})).await;
     assert_eq!(refused.code(), "promo_code_not_found", "{}", refused.body);
     browser.screenshot("console-promo-codes").await;
+
+    // Archived once no cart holds it: the console says why not while the buyer's does.
+    browser.click(r#"a[data-nav="products"]"#).await;
+    browser.click(&format!(r#"button[data-archive="{product}"]"#)).await;
+    browser.wait_for(r#"#status[data-code="product_in_open_carts"]"#).await;
+    app.call(reqwest::Method::DELETE, &format!("/cart/items/{product}"), Some(&buyer), None).await;
+    browser.click(&format!(r#"button[data-archive="{product}"]"#)).await;
+    browser.wait_for(&format!(r#"#products tr[data-product-id="{product}"][data-archived="true"]"#)).await;
+    assert_eq!(app.get(&format!("/products/{product}"), None).await.status, StatusCode::NOT_FOUND);
+    browser.screenshot("console-products").await;
 }
 
 /// The console as the local stack serves it: on an origin of its own, its config naming the
@@ -285,4 +329,68 @@ async fn the_console_on_its_own_origin_calls_the_admin_api_across_origins() {
     assert_eq!(allow_origin, Some(console.as_str()), "the console's origin is allowed");
     let other = preflight("http://127.0.0.1:9".into()).await.expect("the gateway answers");
     assert!(other.headers().get("access-control-allow-origin").is_none(), "another origin is not");
+}
+
+/// Every page of the console opens on a phone without an error and fits its width; the
+/// settings refuse a value out of range beside its field and keep a good one; a plan is made.
+#[tokio::test]
+async fn every_console_page_opens_on_a_phone_and_the_settings_and_plans_are_kept() {
+    let Some(driver) = driver_or_skip("every_console_page_opens_on_a_phone_and_the_settings_and_plans_are_kept") else {
+        return;
+    };
+    let (app, _console, console) = console_and_stack().await;
+    let browser = Browser::start(&driver).await;
+    browser.resize(390, 844).await;
+    sign_in(&browser, &console).await;
+    let pages = [
+        ("dashboard", "Dashboard"),
+        ("orders", "Orders"),
+        ("products", "Products"),
+        ("sales", "Sales"),
+        ("promo-codes", "Promo codes"),
+        ("carts", "Unpaid carts"),
+        ("payments", "Payments"),
+        ("subscriptions", "Subscriptions"),
+        ("settings", "Settings"),
+        ("plans", "Plans"),
+        ("pickup-points", "Pickup points"),
+    ];
+    for (nav, title) in pages {
+        browser.click(&format!(r#"a[data-nav="{nav}"]"#)).await;
+        wait_until(&browser, "return document.querySelector('main h1')?.textContent === arguments[0]", json!([title]))
+            .await;
+        let failed =
+            browser.script("return document.getElementById('status').classList.contains('error')", json!([])).await;
+        assert_eq!(failed, false, "{nav}: {}", browser.text("#status").await);
+        fits_a_phone(&browser, nav).await;
+    }
+
+    // Settings: a free trial of a thousand days is refused beside its field, nothing kept.
+    browser.go(&format!("{console}/#/settings")).await;
+    browser.clear("#setting-trial_days").await;
+    browser.type_into("#setting-trial_days", "1000").await;
+    browser.clear("#setting-low_stock_threshold").await;
+    browser.type_into("#setting-low_stock_threshold", "7").await;
+    browser.click("#settings-submit").await;
+    browser.wait_for(r#"#setting-trial_days[aria-invalid="true"]"#).await;
+    let admin = app.admin_token().await;
+    assert_eq!(app.get("/admin/settings", Some(&admin)).await.body["low_stock_threshold"], 5, "nothing changed");
+    browser.clear("#setting-trial_days").await;
+    browser.type_into("#setting-trial_days", "30").await;
+    browser.click("#settings-submit").await;
+    wait_for_text(&browser, "#status", "Settings saved.").await;
+    let settings = app.get("/admin/settings", Some(&admin)).await.body;
+    assert_eq!((settings["trial_days"].clone(), settings["low_stock_threshold"].clone()), (json!(30), json!(7)));
+
+    // A plan, made in the console, offered to buyers.
+    browser.go(&format!("{console}/#/plans")).await;
+    browser.click("#open-new-plan").await;
+    browser.type_into("#new-plan-id", "pro").await;
+    browser.type_into("#new-plan-name", "Pro").await;
+    browser.type_into("#new-plan-price", "19.90").await;
+    browser.click("#new-plan-submit").await;
+    browser.wait_for(r#"#plans tr[data-plan-id="pro"]"#).await;
+    let plans = app.get("/plans", None).await.body;
+    let pro = plans["items"].as_array().expect("plans").iter().find(|p| p["plan_id"] == "pro").cloned();
+    assert_eq!(pro.map(|p| p["price_cents"].clone()), Some(json!(1990)), "{plans}");
 }
