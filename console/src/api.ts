@@ -49,6 +49,9 @@ export function explain(error: Problem, status: number): string {
   if (error.code === "refund_exceeds_paid" && typeof details === "object" && details !== null && "refundable_cents" in details) {
     return `${error.message} (at most ${String(details.refundable_cents)} cents are left to refund)`;
   }
+  if (error.code === "product_in_open_carts" && typeof details === "object" && details !== null && "carts" in details) {
+    return `${error.message} (carts holding it now: ${String(details.carts)})`;
+  }
   if (error.code === "service_unavailable") return "The API is busy: try again in a moment.";
   return error.message || "Something went wrong.";
 }
