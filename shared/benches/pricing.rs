@@ -1,7 +1,7 @@
 //! Pricing a 100-line cart (issue 11's goal: under 50 µs), the way a cart or a checkout
 //! prices: sale and product discounts on the lines, the top volume tier, a promo code, fees.
 use criterion::{criterion_group, criterion_main, Criterion};
-use shared::domain::pricing::{price, unit_discount, Fees, LineInput, PromoInput};
+use shared::domain::pricing::{price, unit_discount, Fees, LineInput, PromoDiscount, PromoInput};
 use shared::domain::{Cents, Percent};
 
 fn cart(lines: usize) -> Result<Vec<LineInput>, shared::domain::DomainError> {
@@ -23,7 +23,7 @@ fn pricing(c: &mut Criterion) {
     let lines = cart(100).expect("valid amounts");
     let promo = PromoInput {
         code: "ADA10".into(),
-        discount_percent: Percent::new(10).expect("a percentage"),
+        discount: PromoDiscount::Percent { discount_percent: Percent::new(10).expect("a percentage") },
         commission_percent: Percent::new(7).expect("a percentage"),
     };
     let fees = Fees { delivery: Cents::fixed(590), gift: Cents::fixed(500) };

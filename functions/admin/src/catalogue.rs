@@ -71,8 +71,12 @@ fn valid_price(value: i64) -> Result<Cents, ApiError> {
 
 async fn view(app: &App, record: &ProductRecord) -> Result<AdminProduct, ApiError> {
     let threshold = app.store.settings().await?.low_stock_threshold;
-    let product = Product::new(record, cart::sale_percent(record, app.clock.now()), threshold);
-    Ok(AdminProduct { product, stock_shards: record.stock_shards.into() })
+    Ok(view_with(app, record, threshold))
+}
+
+fn view_with(app: &App, record: &ProductRecord, low_stock_threshold: i64) -> AdminProduct {
+    let product = Product::new(record, cart::sale_percent(record, app.clock.now()), low_stock_threshold);
+    AdminProduct { product, stock_shards: record.stock_shards.into() }
 }
 
 pub async fn create_product(app: &App, req: &Request) -> HttpResult {
@@ -159,10 +163,8 @@ pub async fn list(app: &App, req: &Request) -> HttpResult {
     };
     let after = page.cursor.as_ref().map(|c| c.0.as_str());
     let (records, next) = app.store.admin_products(archived, page.limit, after).await?;
-    let mut items = Vec::with_capacity(records.len());
-    for record in &records {
-        items.push(view(app, record).await?);
-    }
+    let threshold = app.store.settings().await?.low_stock_threshold;
+    let items: Vec<AdminProduct> = records.iter().map(|r| view_with(app, r, threshold)).collect();
     http::ok(&Page::new(items, next.map(Cursor)))
 }
 

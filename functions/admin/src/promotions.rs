@@ -215,11 +215,10 @@ pub async fn create_promo(app: &App, req: &Request) -> HttpResult {
         return Err(ApiError::invalid("/expires_at", "expires_at must be in the future"));
     }
     match &body.owner_user_id {
-        Some(owner) => {
-            if owner.chars().count() > MAX_ID_CHARS || app.store.user(owner).await?.is_none() {
-                return Err(ApiError::invalid("/owner_user_id", format!("no user {owner}")));
-            }
+        Some(owner) if owner.chars().count() > MAX_ID_CHARS || app.store.user(owner).await?.is_none() => {
+            return Err(ApiError::invalid("/owner_user_id", format!("no user {owner}")));
         }
+        Some(_) => {}
         // Shop-wide: nobody to earn a commission.
         None if commission != Percent::ZERO => {
             let message = "a code without owner_user_id earns no commission: commission_percent must be 0";

@@ -2,6 +2,7 @@
 //! email, stock never below zero, one unpaid cart) is a condition or a transaction here.
 pub(crate) mod access;
 mod archive;
+mod backfill;
 mod bootstrap;
 mod carts;
 mod invoices;
@@ -21,6 +22,7 @@ mod transitions;
 mod users;
 
 pub use archive::ArchiveError;
+pub use backfill::Backfilled;
 pub use bootstrap::{Bootstrap, Bootstrapped};
 pub use carts::{CartLineRecord, CartRecord};
 pub use invoices::{invoice_number, Numbering};

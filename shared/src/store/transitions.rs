@@ -9,7 +9,7 @@ use super::payments::{event_applied, AppliedTo};
 use super::{
     keys, n, s, time, to_item, tx, CartLineRecord, CartRecord, Item, OrderRecord, PaymentRecord, Store, StoreError,
 };
-use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove};
+use crate::domain::lifecycle::{ClaimMove, CommissionMove, StockMove, MAX_TRANSACTION_WRITES};
 use crate::domain::order::{CommissionStatus, HistoryEntry, OrderStatus};
 use crate::domain::stock::{self, ShardHold};
 
@@ -341,17 +341,19 @@ impl Store {
             actions.push(stock_update(table, hold, t.stock)?);
         }
         let stock_end = actions.len();
+        // The counters of carts holding the products the cart lets go of (never refused).
+        let mut let_go = Vec::new();
         match &t.cart {
             CartWrite::None => {}
             CartWrite::Put(cart, before) => {
                 actions.push(cart_put(table, cart, cart.version - 1)?);
-                actions.extend(self.cart_holding_moves(&cart.user_id, before, &cart.lines)?);
+                let_go = self.cart_holding_moves(&cart.user_id, before, &cart.lines)?;
             }
             CartWrite::EmptyLocked => {
                 actions.push(locked_cart_update(table, t.order, &t.cart, t.change.at)?);
                 // The locked cart's lines are the order's: the cart holds none of them now.
                 for product_id in t.order.product_ids() {
-                    actions.push(self.cart_let_go(&product_id, &t.order.user_id)?);
+                    let_go.push(self.cart_let_go(&product_id, &t.order.user_id)?);
                 }
             }
             CartWrite::UnlockLocked => actions.push(locked_cart_update(table, t.order, &t.cart, t.change.at)?),
@@ -363,6 +365,14 @@ impl Store {
         actions.extend(claim_actions(table, t.order, t.claims, t.change.at)?);
         actions.extend(commission_actions(table, t.order, t.commission, t.change.at)?);
         actions.extend(t.with);
+        // Last, so the refusals above keep their places. Only a late payment of a cart near
+        // the line limit can leave no room (its stock and its lines both move): the counters
+        // then stay high, which can refuse an archive, never let one through.
+        if actions.len() + let_go.len() <= MAX_TRANSACTION_WRITES {
+            actions.extend(let_go);
+        } else {
+            tracing::warn!(order_id = %t.order.order_id, "no room for the counters of carts holding its products");
+        }
         match self.transact(actions).await {
             Ok(()) => Ok(()),
             Err(StoreError::TransactionCancelled(cancelled)) if cancelled.any_refused() => {

@@ -58,6 +58,16 @@ async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
     let (_, payer) = app.customer("fuzz-paid").await;
     app.add(&payer, "cap-hiver", 2).await;
     let paid = app.buy(&payer, capsule_tests::VISA).await["order_id"].as_str().expect("a paid order").to_string();
+    // A product, a sale and a code of the admin's own, for the back office's routes that
+    // name one (archive, edit and end a sale, deactivate), besides a seeded plan and pickup point.
+    let product = app.product_with_stock(1500, 10).await;
+    let window = |days: i64| {
+        shared::clock::rfc3339(shared::clock::Clock::now(app.stack.clock.as_ref()) + chrono::Duration::days(days))
+    };
+    let sale = serde_json::json!({"name": "Fuzz", "starts_at": window(1), "ends_at": window(2), "percent": 10, "product_ids": [product]});
+    let sale = app.post("/admin/sales", Some(&admin), sale).await.body["sale_id"].as_str().expect("a sale").to_string();
+    let code = serde_json::json!({"code": "FUZZ10", "discount_percent": 10});
+    assert_eq!(app.post("/admin/promo-codes", Some(&admin), code).await.status, reqwest::StatusCode::CREATED);
 
     // `/dev/*` is left out: it exists only locally, and moving the clock at random would
     // expire the tokens the run depends on. Customer routes run as the customer, admin
@@ -66,11 +76,19 @@ async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
     // buyer's order), so the fuzz reaches past "not found".
     let real = [("product_id", "cap-ete"), ("order_id", order_id.as_str())];
     let paid = [("order_id", paid.as_str())];
+    let admins = [
+        ("product_id", product.as_str()),
+        ("sale_id", sale.as_str()),
+        ("code", "FUZZ10"),
+        ("plan_id", "complet"),
+        ("pickup_point_id", "pp-vieux-port"),
+    ];
     let runs = [
         ("customer", &customer, "^/(?!dev/|admin/)", &[][..]),
         ("admin", &admin, "^/admin/", &[][..]),
         ("buyer on real ids", &buyer, "^/(products|cart/items|orders)/", &real[..]),
         ("admin on a paid order", &admin, "^/admin/orders/", &paid[..]),
+        ("admin on real ids", &admin, "^/admin/(products|sales|promo-codes|plans|pickup-points)/", &admins[..]),
     ];
     for (who, token, paths, ids) in runs {
         let (passed, report) = schemathesis(&app.stack.base_url, who, token, paths, ids).await;
@@ -85,4 +103,8 @@ async fn fuzzed_requests_get_no_5xx_and_every_answer_matches_the_spec() {
     assert_eq!(order.body["status"], "cancelled", "{}", order.body);
     let operated = app.get(&format!("/admin/orders/{}", paid[0].1), Some(&admin)).await;
     assert_eq!(operated.status, reqwest::StatusCode::OK, "{}", operated.body);
+    // And the admin's run reached its real ids: its valid deactivate request deactivated the code.
+    let codes = app.get("/admin/promo-codes", Some(&admin)).await;
+    let fuzzed = codes.body["items"].as_array().and_then(|c| c.iter().find(|c| c["code"] == "FUZZ10").cloned());
+    assert_eq!(fuzzed.map(|c| c["active"].clone()), Some(serde_json::json!(false)), "{}", codes.body);
 }
