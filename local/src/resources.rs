@@ -109,6 +109,7 @@ pub const FUNCTION_SECRETS: &[(&str, &[SecretName])] = &[
     ("payment-methods", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("subscribe", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("admin", &[SecretName::Jwt]),
+    ("admin-orders", &[SecretName::Jwt]),
     ("payment-portal", &[SecretName::Fingerprint, SecretName::StripeSecretKey]),
     ("payment-webhook", &[SecretName::PaymentWebhook, SecretName::StripeSecretKey, SecretName::StripeWebhook]),
     ("payment-events", &[SecretName::PaymentWebhook]),

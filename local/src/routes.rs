@@ -41,6 +41,8 @@ async fn http(function: &str, app: &App, req: Request) -> Option<Response<Body>>
         "payment-methods" => payment_methods::handle(app, req).await,
         "subscribe" => subscribe::handle(app, req).await,
         "admin" => admin::handle(app, req).await,
+        "admin-orders" => admin_orders::handle(app, req).await,
+        "admin-bootstrap" => admin_bootstrap::handle(app, req).await,
         _ => return None,
     })
 }

@@ -4,10 +4,8 @@
 //! sets the product's stock while it is at or above the threshold.
 use std::collections::HashMap;
 
-use maud::html;
-
 use crate::http::error::ApiError;
-use crate::notify::EmailMessage;
+use crate::notify::templates::{self, Voice};
 use crate::outbox::{Effect, Outbox};
 use crate::store::ProductRecord;
 use crate::App;
@@ -53,7 +51,8 @@ async fn check(app: &App, products: impl Iterator<Item = &ProductRecord>, change
             let effects: Vec<Outbox> = match settings.stock_manager_emails.is_empty() {
                 true => vec![],
                 false => {
-                    let email = alert_email(product, threshold, settings.stock_manager_emails.clone());
+                    let voice = Voice { shop: &settings, locale: settings.default_locale };
+                    let email = templates::low_stock(&voice, product, threshold, settings.stock_manager_emails.clone());
                     vec![Outbox::new(format!("product:{}", product.product_id), Effect::Email { email }, now)]
                 }
             };
@@ -67,17 +66,4 @@ async fn check(app: &App, products: impl Iterator<Item = &ProductRecord>, change
         }
     }
     Ok(())
-}
-
-fn alert_email(product: &ProductRecord, threshold: i64, to: Vec<String>) -> EmailMessage {
-    let text = format!(
-        "Low stock: {} ({}) has {} left, under the threshold of {threshold}.\n",
-        product.name,
-        product.product_id,
-        product.stock()
-    );
-    let html = html! { p { "Low stock: " strong { (product.name) } " (" (product.product_id) ") has "
-    strong { (product.stock()) } " left, under the threshold of " (threshold) "." } }
-    .into_string();
-    EmailMessage { to, subject: format!("Low stock: {}", product.name), text, html }
 }

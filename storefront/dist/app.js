@@ -186,6 +186,19 @@ var FR = {
   "A checkout of this cart is awaiting payment: pay it or cancel it in your orders first.": "Une commande de ce panier attend son paiement : payez-la ou annulez-la d'abord dans vos commandes.",
   "An account already uses this email: sign in instead.": "Un compte utilise déjà cet email : connectez-vous.",
   "Wrong email or password.": "Email ou mot de passe incorrect.",
+  // A field the API refused, in the buyer's words
+  "A field of the form is not valid: check it and try again.": "Un champ du formulaire n'est pas valide : vérifiez-le et réessayez.",
+  "Enter a valid email address.": "Saisissez une adresse email valide.",
+  "Choose a password of 8 to 128 characters.": "Choisissez un mot de passe de 8 à 128 caractères.",
+  "Enter your name (100 characters at most).": "Saisissez votre nom (100 caractères au plus).",
+  "Enter a promo code: 3 to 32 letters, digits, - or _.": "Saisissez un code promo : 3 à 32 lettres, chiffres, - ou _.",
+  "Enter the recipient's name.": "Saisissez le nom du destinataire.",
+  "Enter the street and number.": "Saisissez le numéro et la rue.",
+  "This address line is too long.": "Cette ligne d'adresse est trop longue.",
+  "Enter a valid postal code.": "Saisissez un code postal valide.",
+  "Enter the city.": "Saisissez la ville.",
+  "Enter the country as two letters, such as FR.": "Saisissez le pays en deux lettres, comme FR.",
+  "The gift message is too long (500 characters at most).": "Le message cadeau est trop long (500 caractères au plus).",
   "Too many failed sign-ins for this email: try again in 15 minutes.": "Trop d'échecs de connexion pour cet email : réessayez dans 15 minutes.",
   "This saved payment method no longer exists.": "Ce moyen de paiement enregistré n'existe plus.",
   "This card has expired: choose another method.": "Cette carte a expiré : choisissez un autre moyen.",
@@ -418,10 +431,42 @@ function explain(error) {
       return t("The shop's return address is not accepted by the API (is this origin allowed?).");
     case "unauthorized":
       return t("Please sign in again.");
+    case "invalid_request":
+      return fieldProblem(error.details?.field) ?? (lang() === "en" && error.message ? error.message : t("A field of the form is not valid: check it and try again."));
     case "unexpected_answer":
       return error.details.status === 401 ? t("Please sign in again.") : error.message || t("Something went wrong.");
     default:
       return error.message || t("Something went wrong.");
+  }
+}
+function fieldProblem(field2) {
+  switch (field2) {
+    case "/email":
+      return t("Enter a valid email address.");
+    case "/password":
+      return t("Choose a password of 8 to 128 characters.");
+    case "/name":
+      return t("Enter your name (100 characters at most).");
+    case "/quantity":
+      return t("Choose a quantity of at least 1.");
+    case "/code":
+      return t("Enter a promo code: 3 to 32 letters, digits, - or _.");
+    case "/delivery/address/name":
+      return t("Enter the recipient's name.");
+    case "/delivery/address/line1":
+      return t("Enter the street and number.");
+    case "/delivery/address/line2":
+      return t("This address line is too long.");
+    case "/delivery/address/postal_code":
+      return t("Enter a valid postal code.");
+    case "/delivery/address/city":
+      return t("Enter the city.");
+    case "/delivery/address/country":
+      return t("Enter the country as two letters, such as FR.");
+    case "/gift/message":
+      return t("The gift message is too long (500 characters at most).");
+    default:
+      return void 0;
   }
 }
 
@@ -679,9 +724,9 @@ function viewAccount(params) {
   show(t("Sign in"), h("div", { class: "columns" }, loginForm(after), signupForm(after)));
 }
 function signupForm(after) {
-  const name = h("input", { type: "text", id: "signup-name", autocomplete: "name", required: true, maxlength: "100" });
-  const email = h("input", { type: "email", id: "signup-email", autocomplete: "email", required: true });
-  const password = h("input", { type: "password", id: "signup-password", autocomplete: "new-password", required: true, minlength: "8" });
+  const name = h("input", { type: "text", id: "signup-name", autocomplete: "name", required: true, maxlength: "100", "data-field": "/name" });
+  const email = h("input", { type: "email", id: "signup-email", autocomplete: "email", required: true, "data-field": "/email" });
+  const password = h("input", { type: "password", id: "signup-password", autocomplete: "new-password", required: true, minlength: "8", "data-field": "/password" });
   const signup = h("button", { type: "submit", id: "signup-submit" }, t("Create my account"));
   return actionForm(
     { "aria-labelledby": "signup-title" },
@@ -863,7 +908,7 @@ function promoCode(cart) {
     );
     return h("p", {}, t("Promo code {code} applied. ", { code: cart.promo_code }), remove);
   }
-  const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64" });
+  const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64", "data-field": "/code" });
   const apply = h("button", { type: "submit", class: "secondary" }, t("Apply"));
   return actionForm(
     { class: "inline" },

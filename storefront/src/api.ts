@@ -2,7 +2,7 @@
 // calls that throw what went wrong, and what each error code means to a buyer.
 import { CapsuleError, type Answered, type ErrorOf, type Failed, type operations } from "@capsule/client";
 import { connect, tabSession } from "./connection.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 export type { User } from "./connection.js";
 
@@ -91,9 +91,45 @@ export function explain(error: Problem): string {
       return t("The shop's return address is not accepted by the API (is this origin allowed?).");
     case "unauthorized":
       return t("Please sign in again.");
+    case "invalid_request":
+      return fieldProblem(error.details?.field) ?? (lang() === "en" && error.message ? error.message : t("A field of the form is not valid: check it and try again."));
     case "unexpected_answer":
       return error.details.status === 401 ? t("Please sign in again.") : error.message || t("Something went wrong.");
     default:
       return error.message || t("Something went wrong.");
   }
 }
+
+/** What a field the API refused (`details.field`, a JSON pointer) needs, in the buyer's
+ *  language: the API's own message is English, written for developers. */
+function fieldProblem(field: string | undefined): string | undefined {
+  switch (field) {
+    case "/email":
+      return t("Enter a valid email address.");
+    case "/password":
+      return t("Choose a password of 8 to 128 characters.");
+    case "/name":
+      return t("Enter your name (100 characters at most).");
+    case "/quantity":
+      return t("Choose a quantity of at least 1.");
+    case "/code":
+      return t("Enter a promo code: 3 to 32 letters, digits, - or _.");
+    case "/delivery/address/name":
+      return t("Enter the recipient's name.");
+    case "/delivery/address/line1":
+      return t("Enter the street and number.");
+    case "/delivery/address/line2":
+      return t("This address line is too long.");
+    case "/delivery/address/postal_code":
+      return t("Enter a valid postal code.");
+    case "/delivery/address/city":
+      return t("Enter the city.");
+    case "/delivery/address/country":
+      return t("Enter the country as two letters, such as FR.");
+    case "/gift/message":
+      return t("The gift message is too long (500 characters at most).");
+    default:
+      return undefined;
+  }
+}
+

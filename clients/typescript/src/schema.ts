@@ -2909,14 +2909,15 @@ export interface components {
         };
         /**
          * @description `payment_method_not_found` (not `card`, `crina_pay` or a saved method of the
-         *     caller), or `promo_code_not_found` when the cart's promo code is no longer usable.
+         *     caller), or `promo_code_not_found` when the cart's promo code is no longer usable,
+         *     or (ext) `product_not_found` when a product of the cart was archived (remove it).
          */
         CheckoutNotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["PaymentMethodNotFoundError"] | components["schemas"]["PromoCodeNotFoundError"];
+                "application/json": components["schemas"]["PaymentMethodNotFoundError"] | components["schemas"]["PromoCodeNotFoundError"] | components["schemas"]["ProductNotFoundError"];
             };
         };
         /**

@@ -1,10 +1,8 @@
-//! The admin back office (role admin only): products, settings, sales, promo codes, orders
-//! (cancel, refund, fulfil), plans and pickup points, the listings of unpaid carts, payments
-//! and stock alerts; and the one route without a token, the stack's bootstrap.
-mod bootstrap;
+//! The admin back office (role admin only): products, settings, sales, promo codes, plans and
+//! pickup points, the listings of unpaid carts, payments and stock alerts. The operators'
+//! orders are `admin-orders`; the stack's bootstrap is `admin-bootstrap`.
 mod catalogue;
 mod listings;
-mod orders;
 mod promotions;
 mod reference;
 
@@ -17,10 +15,6 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
-    // The only admin route before any admin exists; refused once one does.
-    if route == Route::Bootstrap {
-        return bootstrap::bootstrap(app, req).await;
-    }
     Caller::admin(app, req)?;
     match route {
         Route::CreateProduct => catalogue::create_product(app, req).await,
@@ -42,11 +36,6 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
         Route::Payments => listings::payments(app, req).await,
         Route::StockAlerts => listings::stock_alerts(app, req).await,
         Route::AdminSubscriptions => listings::subscriptions(app, req).await,
-        Route::AdminListOrders => orders::list(app, req).await,
-        Route::AdminGetOrder => orders::detail(app, req).await,
-        Route::AdminCancelOrder => orders::cancel(app, req).await,
-        Route::AdminRefundOrder => orders::refund(app, req).await,
-        Route::AdminFulfilOrder => orders::fulfil(app, req).await,
         Route::AdminListPlans => http::ok(&serde_json::json!({"items": app.store.plans().await?})),
         Route::AdminCreatePlan => reference::create_plan(app, req).await,
         Route::AdminPatchPlan => reference::patch_plan(app, req).await,

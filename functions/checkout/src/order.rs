@@ -31,6 +31,10 @@ pub(crate) async fn holdable(
     if priced.breakdown.lines.is_empty() {
         return Err(ApiError::EmptyCart);
     }
+    // Archived while a cart held it from before the carts were counted: no longer sold.
+    if priced.products.values().any(|p| p.archived) {
+        return Err(ApiError::NotFound { code: "product_not_found", what: "product" });
+    }
     let short = shortages(cart, &priced.products);
     if !short.is_empty() {
         return Err(insufficient(short));

@@ -125,3 +125,8 @@ picked-up-title = Order picked up
 picked-up-body = Your order { $reference } has been picked up. Enjoy!
 partly-refunded-title = Refund
 partly-refunded-body = { $amount } of your order { $reference } will be refunded to your { $method }.
+
+## The stock managers' alert (in the shop's language)
+low-stock-subject = Low stock: { $name }
+low-stock-title = Low stock
+low-stock-body = { $name } ({ $product_id }) has { $stock } left, under the threshold of { $threshold }.

@@ -45,6 +45,11 @@ holder-too-long = Name on the card is too long (100 characters at most)
 phone-invalid = Phone number is not valid
 card-declined = Your card was declined.
 crina-declined = CRINA-PAY declined the payment.
+decline-insufficient-funds = Your card was declined: insufficient funds.
+decline-incorrect-cvc = Your card was declined: the security code (CVC) is incorrect.
+decline-incorrect-number = Your card was declined: the card number is incorrect.
+decline-try-again = Your bank could not process the payment: please try again in a moment.
+decline-authentication-required = Your bank asks you to confirm this payment (3-D Secure).
 
 ## After paying
 paid-title = Payment received

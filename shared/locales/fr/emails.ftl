@@ -125,3 +125,8 @@ picked-up-title = Commande retirée
 picked-up-body = Votre commande { $reference } a été retirée. Bonne utilisation !
 partly-refunded-title = Remboursement
 partly-refunded-body = { $amount } de votre commande { $reference } vous seront remboursés sur votre { $method }.
+
+## L'alerte aux gestionnaires du stock (dans la langue de la boutique)
+low-stock-subject = Stock bas : { $name }
+low-stock-title = Stock bas
+low-stock-body = Il reste { $stock } { $name } ({ $product_id }), sous le seuil de { $threshold }.

@@ -45,6 +45,11 @@ holder-too-long = Le nom sur la carte est trop long (100 caractères au plus)
 phone-invalid = Le numéro de téléphone n'est pas valide
 card-declined = Votre carte a été refusée.
 crina-declined = CRINA-PAY a refusé le paiement.
+decline-insufficient-funds = Votre carte a été refusée : provision insuffisante.
+decline-incorrect-cvc = Votre carte a été refusée : le cryptogramme (CVC) est incorrect.
+decline-incorrect-number = Votre carte a été refusée : le numéro de carte est incorrect.
+decline-try-again = Votre banque n'a pas pu traiter le paiement : réessayez dans un instant.
+decline-authentication-required = Votre banque vous demande de confirmer ce paiement (3-D Secure).
 
 ## After paying
 paid-title = Paiement reçu

@@ -10,7 +10,7 @@ use crate::domain::settings::Settings;
 use crate::domain::subscription::{Notice, SubscriptionStatus, MAX_ATTEMPTS};
 use crate::domain::{split_vat, Locale};
 use crate::i18n::{self, label, Value};
-use crate::store::{OrderRecord, PaymentMethodRecord, SubscriptionRecord};
+use crate::store::{OrderRecord, PaymentMethodRecord, ProductRecord, SubscriptionRecord};
 
 /// Who writes and to whom: the shop (as its settings name it) in the reader's language.
 #[derive(Clone, Copy)]
@@ -463,4 +463,23 @@ fn counted(voice: &Voice, record: &SubscriptionRecord, attempt: u32) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// The stock managers' alert, in the shop's language: a product's stock fell under the
+/// threshold.
+pub fn low_stock(voice: &Voice, product: &ProductRecord, threshold: i64, to: Vec<String>) -> EmailMessage {
+    let name = || ("name", Value::from(product.name.as_str()));
+    let subject = voice.text("low-stock-subject", &[name()]);
+    let body = voice.text(
+        "low-stock-body",
+        &[
+            name(),
+            ("product_id", product.product_id.as_str().into()),
+            ("stock", product.stock().into()),
+            ("threshold", threshold.into()),
+        ],
+    );
+    let mut email = voice.lines("", subject, &voice.label("low-stock-title"), &[body]);
+    email.to = to;
+    email
 }

@@ -18,9 +18,9 @@ export function viewAccount(params: URLSearchParams): void | Promise<void> {
 }
 
 function signupForm(after: (problems: string[]) => void): HTMLFormElement {
-  const name = h("input", { type: "text", id: "signup-name", autocomplete: "name", required: true, maxlength: "100" });
-  const email = h("input", { type: "email", id: "signup-email", autocomplete: "email", required: true });
-  const password = h("input", { type: "password", id: "signup-password", autocomplete: "new-password", required: true, minlength: "8" });
+  const name = h("input", { type: "text", id: "signup-name", autocomplete: "name", required: true, maxlength: "100", "data-field": "/name" });
+  const email = h("input", { type: "email", id: "signup-email", autocomplete: "email", required: true, "data-field": "/email" });
+  const password = h("input", { type: "password", id: "signup-password", autocomplete: "new-password", required: true, minlength: "8", "data-field": "/password" });
   const signup = h("button", { type: "submit", id: "signup-submit" }, t("Create my account"));
   return actionForm(
     { "aria-labelledby": "signup-title" },

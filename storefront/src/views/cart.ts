@@ -134,7 +134,7 @@ function promoCode(cart: Schema<"Cart">): HTMLElement {
     );
     return h("p", {}, t("Promo code {code} applied. ", { code: cart.promo_code }), remove);
   }
-  const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64" });
+  const code = h("input", { type: "text", id: "promo", autocomplete: "off", maxlength: "64", "data-field": "/code" });
   const apply = h("button", { type: "submit", class: "secondary" }, t("Apply"));
   return actionForm(
     { class: "inline" },

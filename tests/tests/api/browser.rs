@@ -549,6 +549,17 @@ async fn the_language_switch_turns_the_storefront_french_and_signup_keeps_it() {
     // Signing up in French: the account keeps the language, whatever the browser says.
     browser.click("#account-link").await;
     let email = capsule_tests::unique_email("switch");
+    // A name of spaces passes the browser's `required` but not the API: the page says what
+    // the field needs in French (the API's message is English) and marks it.
+    browser.type_into("#signup-name", "   ").await;
+    browser.type_into("#signup-email", &email).await;
+    browser.type_into("#signup-password", "password-123").await;
+    browser.click("#signup-submit").await;
+    wait_for_text(&browser, "#status", "Saisissez votre nom (100 caractères au plus).").await;
+    browser.wait_for(r#"#signup-name[aria-invalid="true"]"#).await;
+    browser.clear("#signup-name").await;
+    browser.clear("#signup-email").await;
+    browser.clear("#signup-password").await;
     browser.type_into("#signup-name", "Ada").await;
     browser.type_into("#signup-email", &email).await;
     browser.type_into("#signup-password", "password-123").await;

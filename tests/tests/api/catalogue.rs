@@ -295,3 +295,30 @@ async fn product_images_are_https_urls_shown_in_the_catalogue() {
     }
     assert_eq!(app.get(&format!("/products/{id}"), None).await.body["image_url"], other, "refusals wrote nothing");
 }
+
+/// A cart filled before the carts holding a product were counted does not stop its archive;
+/// its checkout then refuses the archived product, and the rest sells once it is removed.
+#[tokio::test]
+async fn an_archived_product_in_an_uncounted_cart_is_not_sold() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let id = admin_product(&app, &admin, "Casquette Ancienne", serde_json::json!({})).await;
+    let (_, buyer) = app.customer("old-cart").await;
+    app.add(&buyer, &id, 1).await;
+    app.add(&buyer, "cap-hiver", 1).await;
+    // As a stack deployed before the counters has it: no counter moved for this cart.
+    let store = &app.stack.app.store;
+    for counter in 0..shared::store::keys::CART_COUNTERS {
+        let key = shared::store::keys::carts_holding_counter(&id, counter);
+        store.client().delete_item().table_name(store.table()).set_key(Some(key.item())).send().await.expect("reset");
+    }
+    assert_eq!(app.post(&archive(&id), Some(&admin), serde_json::json!({})).await.status, StatusCode::OK);
+
+    let stock = app.stock("cap-hiver").await;
+    let refused = app.checkout(&buyer).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::NOT_FOUND, "product_not_found"), "{}", refused.body);
+    assert_eq!(app.stock("cap-hiver").await, stock, "nothing held");
+    let removed = app.call(reqwest::Method::DELETE, &format!("/cart/items/{id}"), Some(&buyer), None).await;
+    assert_eq!(removed.status, StatusCode::OK, "a line of an archived product can still go: {}", removed.body);
+    assert_eq!(app.checkout(&buyer).await.status, StatusCode::CREATED);
+}

@@ -20,6 +20,13 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     // at its own cold start in AWS.
     ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit, max_unpaid_units_per_product"),
     ("admin", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "GET /admin/settings, low-stock alerts"),
+    (
+        "admin-orders",
+        "dynamodb:GetItem",
+        "CapsuleTable",
+        "SETTINGS",
+        "the shop's name and language in the buyer's emails",
+    ),
     ("auth", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "signups_per_address_per_hour"),
     ("cancel-order", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "cancellation window"),
     ("card-expiry-scan", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "card_expiry_notice_days"),
@@ -185,6 +192,13 @@ async fn run_every_function(app: &TestApp) {
     let owner = user_id(app, &owner_email).await;
     let code = json!({"code": "IAMTEN", "owner_user_id": owner, "discount_percent": 10, "commission_percent": 5});
     assert_eq!(app.post("/admin/promo-codes", Some(&admin), code).await.status, StatusCode::CREATED);
+    let retired = json!({"code": "IAMOLD", "owner_user_id": owner, "discount_percent": 10, "commission_percent": 5});
+    assert_eq!(app.post("/admin/promo-codes", Some(&admin), retired).await.status, StatusCode::CREATED);
+    let deactivated = app.post("/admin/promo-codes/IAMOLD/deactivate", Some(&admin), json!({})).await;
+    assert_eq!(deactivated.status, StatusCode::OK, "{}", deactivated.body);
+    // a product created under the threshold: the stock managers' alert, from the admin's change
+    let scarce = json!({"name": "Casquette rare", "description": "d", "price_cents": 2000, "stock": 1, "product_discount": false});
+    assert_eq!(app.post("/admin/products", Some(&admin), scarce).await.status, StatusCode::CREATED);
 
     // cart, checkout on the page (saving the card), the webhook, the emails
     assert_eq!(app.add(&token, &product, 2).await.status, StatusCode::OK);

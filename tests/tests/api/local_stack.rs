@@ -162,6 +162,9 @@ enum Expected {
 const SAMPLES: &[(&str, Expected)] = &[
     ("add-to-cart", Expected::Http(401, "unauthorized")),
     ("admin", Expected::Http(401, "unauthorized")),
+    ("admin-orders", Expected::Http(401, "unauthorized")),
+    // The local stack is seeded through the bootstrap: a second one is refused.
+    ("admin-bootstrap", Expected::Http(409, "already_bootstrapped")),
     ("auth", Expected::Http(200, "")),
     ("cancel-order", Expected::Http(401, "unauthorized")),
     ("catalog", Expected::Http(200, "")),

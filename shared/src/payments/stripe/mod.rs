@@ -230,7 +230,7 @@ impl From<StripeError> for PaymentError {
     fn from(error: StripeError) -> Self {
         match error {
             StripeError::Declined(e) => PaymentError::Declined {
-                reason: e.message.clone().unwrap_or_else(|| "Your card was declined.".into()),
+                reason: transformers::reason_of(e.decline_code.as_deref().or(e.code.as_deref())).to_string(),
                 decline_code: e.decline_code.clone().or_else(|| e.code.clone()),
             },
             StripeError::AuthenticationRequired(e) => PaymentError::AuthenticationRequired {

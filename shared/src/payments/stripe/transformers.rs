@@ -387,6 +387,30 @@ impl From<&ApiErrorObject> for Decline {
     }
 }
 
+impl Decline {
+    /// What the buyer is told, as the id of one of our messages (`payment-page.ftl`), written
+    /// in their language where it is shown; never Stripe's English words. Stripe advises not
+    /// to tell why a card was lost, stolen or suspected of fraud: those read as a decline.
+    pub fn reason(&self) -> &'static str {
+        reason_of(self.decline_code.as_deref().or(self.code.as_deref()))
+    }
+}
+
+/// The message id for Stripe's decline or error code.
+pub fn reason_of(code: Option<&str>) -> &'static str {
+    match code {
+        Some("expired_card") => "card-expired",
+        Some("insufficient_funds" | "card_velocity_exceeded" | "withdrawal_count_limit_exceeded") => {
+            "decline-insufficient-funds"
+        }
+        Some("incorrect_cvc" | "invalid_cvc") => "decline-incorrect-cvc",
+        Some("incorrect_number" | "invalid_number") => "decline-incorrect-number",
+        Some("processing_error" | "try_again_later" | "issuer_not_available") => "decline-try-again",
+        Some("authentication_required") => "decline-authentication-required",
+        _ => "card-declined",
+    }
+}
+
 /// Where a PaymentIntent stands, for Capsule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -498,7 +522,9 @@ impl TryFrom<&PaymentMethod> for MethodDetails {
 pub fn payment_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEvent, TransformError> {
     match intent.outcome() {
         Outcome::Succeeded => event_of(event_id, intent, PaymentEventKind::Succeeded, None),
-        Outcome::Declined(decline) => event_of(event_id, intent, PaymentEventKind::Failed, Some(decline.message)),
+        Outcome::Declined(decline) => {
+            event_of(event_id, intent, PaymentEventKind::Failed, Some(decline.reason().to_string()))
+        }
         other => Err(TransformError::NotSettled(other)),
     }
 }

@@ -129,8 +129,29 @@ fn a_declined_intent_keeps_stripes_codes_and_the_card_it_tried() {
     assert_eq!(intent.outcome(), Outcome::Declined(decline));
     let event = payment_event("evt_2", &intent).expect("settled");
     assert_eq!(event.kind, PaymentEventKind::Failed);
-    assert_eq!(event.failure_reason.as_deref(), Some("Your card has insufficient funds."));
+    // The buyer's reason is one of our messages, written in their language where shown.
+    assert_eq!(event.failure_reason.as_deref(), Some("decline-insufficient-funds"));
+    let french = crate::i18n::known(crate::domain::Locale::Fr, "decline-insufficient-funds");
+    assert_eq!(french.as_deref(), Some("Votre carte a été refusée : provision insuffisante."));
     assert_eq!(event.method.last4.as_deref(), Some("4242"), "the card that was tried");
+}
+
+#[test]
+fn every_decline_reads_as_one_of_our_messages_and_fraud_reads_as_a_decline() {
+    for (code, id) in [
+        (Some("expired_card"), "card-expired"),
+        (Some("incorrect_cvc"), "decline-incorrect-cvc"),
+        (Some("processing_error"), "decline-try-again"),
+        (Some("stolen_card"), "card-declined"),
+        (Some("fraudulent"), "card-declined"),
+        (Some("something_new"), "card-declined"),
+        (None, "card-declined"),
+    ] {
+        assert_eq!(reason_of(code), id, "{code:?}");
+        for locale in [crate::domain::Locale::Fr, crate::domain::Locale::En] {
+            assert!(crate::i18n::known(locale, id).is_some(), "{id} in {locale}");
+        }
+    }
 }
 
 #[test]
