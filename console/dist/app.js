@@ -108,6 +108,13 @@ function connect(session2) {
   });
 }
 
+// src/money.ts
+function money(cents2) {
+  const sign = cents2 < 0 ? "−" : "";
+  const abs = Math.abs(cents2);
+  return `${sign}€${Math.floor(abs / 100).toLocaleString("en-GB")}.${String(abs % 100).padStart(2, "0")}`;
+}
+
 // src/api.ts
 var session = tabSession("capsule.console");
 var capsule = connect(session);
@@ -136,7 +143,7 @@ function explain(error, status) {
   if (status === 403) return "This account is not an operator's: sign in with an admin account.";
   const details = error.details;
   if (error.code === "refund_exceeds_paid" && typeof details === "object" && details !== null && "refundable_cents" in details) {
-    return `${error.message} (at most ${String(details.refundable_cents)} cents are left to refund)`;
+    return `${error.message} (${money(Number(details.refundable_cents))} is left to refund)`;
   }
   if (error.code === "product_in_open_carts" && typeof details === "object" && details !== null && "carts" in details) {
     return `${error.message} (carts holding it now: ${String(details.carts)})`;
@@ -296,11 +303,6 @@ function more(body, headings, next, load, row) {
     })
   );
   return button;
-}
-function money(cents2) {
-  const sign = cents2 < 0 ? "−" : "";
-  const abs = Math.abs(cents2);
-  return `${sign}€${Math.floor(abs / 100).toLocaleString("en-GB")}.${String(abs % 100).padStart(2, "0")}`;
 }
 function cents(text, pointer, label) {
   const match = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text);

@@ -2,6 +2,7 @@
 // calls that throw what went wrong, and what each refusal means to an operator.
 import { CapsuleError, type Answered, type ErrorBody, type Failed } from "@capsule/client";
 import { connect, tabSession } from "../../storefront/src/connection.js";
+import { money } from "./money.js";
 
 export type { User } from "../../storefront/src/connection.js";
 
@@ -47,7 +48,7 @@ export function explain(error: Problem, status: number): string {
   if (status === 403) return "This account is not an operator's: sign in with an admin account.";
   const details = error.details;
   if (error.code === "refund_exceeds_paid" && typeof details === "object" && details !== null && "refundable_cents" in details) {
-    return `${error.message} (at most ${String(details.refundable_cents)} cents are left to refund)`;
+    return `${error.message} (${money(Number(details.refundable_cents))} is left to refund)`;
   }
   if (error.code === "product_in_open_carts" && typeof details === "object" && details !== null && "carts" in details) {
     return `${error.message} (carts holding it now: ${String(details.carts)})`;

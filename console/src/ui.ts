@@ -1,8 +1,9 @@
 // The page's parts: the status line, views, forms tied to the API's refusals, formats.
 import { h, type Child } from "../../storefront/src/h.js";
 import { explain, fieldOf, isConsoleError, problem, session } from "./api.js";
+import { money } from "./money.js";
 
-export { h, type Child };
+export { h, money, type Child };
 
 export function main(): HTMLElement {
   const node = document.getElementById("main");
@@ -169,13 +170,6 @@ export function more<Item>(body: HTMLElement, headings: readonly string[], next:
 }
 
 // ---------------------------------------------------------------- values in and out
-/** Cents as euros: "€1,234.50". */
-export function money(cents: number): string {
-  const sign = cents < 0 ? "−" : "";
-  const abs = Math.abs(cents);
-  return `${sign}€${Math.floor(abs / 100).toLocaleString("en-GB")}.${String(abs % 100).padStart(2, "0")}`;
-}
-
 /** Euros typed by the operator ("12", "12.5", "12,50") as cents; refused with the field named. */
 export function cents(text: string, pointer: string, label: string): number {
   const match = /^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$/.exec(text);

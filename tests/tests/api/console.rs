@@ -1,7 +1,8 @@
 //! The operators' console in a real Chromium, served on an origin of its own that calls the
 //! admin API across origins: an operator signs in, ships an order (its buyer sees it
-//! shipped), refunds two of three lines (the buyer is emailed, the provider refunded),
-//! puts products on sale and ends the sale, deactivates a promo code; on a phone too.
+//! shipped), refunds two of three lines (the buyer is emailed, the provider refunded) and
+//! cancels the rest, makes a product, puts it on sale and ends the sale, deactivates a promo
+//! code, archives the product; every page on a phone too.
 use capsule_tests::{card_form, home, TestApp, VISA};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -187,6 +188,33 @@ async fn an_operator_refunds_two_of_three_lines_and_the_buyer_and_the_provider_s
     // And the console's payments page shows it.
     browser.click(r#"a[data-nav="payments"]"#).await;
     browser.wait_for(&format!(r#"#payments tr[data-order-id="{order_id}"][data-status="refunded"]"#)).await;
+
+    // More than is left is refused, saying what is left; the operator cancels the rest instead.
+    let left = order["total_cents"].as_i64().expect("total") - refunded;
+    browser.go(&format!("{console}/#/order/{order_id}")).await;
+    browser.type_into("#refund-amount", "1000").await;
+    browser.click("#refund-submit").await;
+    browser.wait_for(r#"#status[data-code="refund_exceeds_paid"]"#).await;
+    let said = browser.text("#status").await;
+    assert!(said.contains(&format!("{} is left to refund", euros(left))), "{said}");
+    browser.click("#cancel-order").await;
+    browser.accept_dialog().await;
+    browser.wait_for(r#"#order[data-status="cancelled"]"#).await;
+    let cancelled = app.get(&format!("/orders/{order_id}"), Some(&token)).await.body;
+    assert_eq!(
+        (cancelled["status"].clone(), cancelled["refund_status"].clone()),
+        (json!("cancelled"), json!("refunded"))
+    );
+    assert_eq!((app.stock(&lines[0]).await, app.stock(&lines[1]).await, app.stock(&lines[2]).await), (10, 10, 10));
+    let detail = app.get(&format!("/admin/orders/{order_id}"), Some(&admin)).await.body;
+    let provider_refunds: i64 = detail["payments"]
+        .as_array()
+        .expect("payments")
+        .iter()
+        .filter(|p| p["status"] == "refunded")
+        .filter_map(|p| p["amount_cents"].as_i64())
+        .sum();
+    assert_eq!(provider_refunds, order["total_cents"].as_i64().expect("total"), "all paid, refunded once");
 }
 
 #[tokio::test]
