@@ -2,6 +2,7 @@
 # make test  - the TypeScript checks, every test against a fresh emulator, then cfn-lint
 # make client - the TypeScript client's types again from openapi.yaml (after changing it)
 # make storefront - the storefront's script again from storefront/src/*.ts
+# make console - the operators' console's script again from console/src/*.ts
 # make bench - cold starts of the release binaries, pricing, the emulator's rates as data
 #              grows, the outbox, checkouts (see BENCHMARKS.md)
 # make simulate - a flash sale through the whole stack, its invariants checked (report in target/sim/)
@@ -14,7 +15,7 @@ NPM    ?= npm
 CLIENT := clients/typescript
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: dev test build release lint clean venv browser bench simulate client storefront ts-check
+.PHONY: dev test build release lint clean venv browser bench simulate client storefront console ts-check
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,7 @@ $(VENV)/.installed: requirements-dev.lock
 
 venv: $(VENV)/.installed
 
-# A TypeScript package's tools (clients/typescript, storefront), again only when its lock
+# A TypeScript package's tools (clients/typescript, storefront, console), again only when its lock
 # file changed. The client's `prepare` builds its dist/.
 %/node_modules/.installed: %/package-lock.json
 	cd $* && $(NPM) ci --no-audit --no-fund --loglevel=error
@@ -39,12 +40,17 @@ client: $(CLIENT)/node_modules/.installed
 storefront: storefront/node_modules/.installed
 	cd storefront && $(NPM) run --silent build
 
+# The operators' console's one script, likewise (its build shares storefront/bundle.mjs).
+console: console/node_modules/.installed
+	cd console && $(NPM) run --silent build
+
 # Quick, so before the Rust tests: the client's types are what openapi.yaml generates, tsc
-# --strict over the client, its example, its tests and the storefront, the client's tests,
-# and storefront/dist/app.js is what storefront/src/ builds.
-ts-check: $(CLIENT)/node_modules/.installed storefront/node_modules/.installed
+# --strict over the client, its example, its tests, the storefront and the console, the
+# client's tests, and each dist/app.js is what its src/ builds.
+ts-check: $(CLIENT)/node_modules/.installed storefront/node_modules/.installed console/node_modules/.installed
 	cd $(CLIENT) && $(NPM) run --silent check
 	cd storefront && $(NPM) run --silent check
+	cd console && $(NPM) run --silent check
 
 build:
 	$(CARGO) build --workspace
@@ -53,7 +59,7 @@ release:
 	$(CARGO) build --release $(addprefix -p ,$(FUNCTIONS))
 
 # `make dev PAYMENTS=stripe`: Stripe mode against a localstripe of its own.
-dev: venv storefront
+dev: venv storefront console
 	PAYMENTS=$(PAYMENTS) $(CARGO) run --quiet -p local --bin capsule-local
 
 # The browser test drives Debian's chromium through chromium-driver; installed here when
@@ -98,4 +104,4 @@ lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
 
 clean:
-	rm -rf $(VENV) target $(CLIENT)/node_modules $(CLIENT)/dist $(CLIENT)/build storefront/node_modules
+	rm -rf $(VENV) target $(CLIENT)/node_modules $(CLIENT)/dist $(CLIENT)/build storefront/node_modules console/node_modules

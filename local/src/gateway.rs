@@ -20,7 +20,7 @@ use shared::http::{cors, Route};
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 pub async fn serve(State(inner): State<Arc<Inner>>, req: axum::extract::Request) -> axum::response::Response {
-    if let Some(page) = storefront::answer(req.method(), req.uri().path(), None) {
+    if let Some(page) = storefront::SITE.answer(req.method(), req.uri().path(), None) {
         return page;
     }
     // Lambda runs an invocation to its end even when the caller hangs up. Dropped half-way

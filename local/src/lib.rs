@@ -1,6 +1,7 @@
 //! The whole of Capsule on one machine: the gateway serving every HTTP function on the
 //! routes of `template.yaml`, the SQS pollers and schedules that invoke the other
 //! functions, the `/dev` routes, against an AWS emulator (moto, single-threaded).
+pub mod console;
 pub mod dev;
 pub mod emulator;
 pub mod gateway;
@@ -8,6 +9,7 @@ pub mod operator;
 pub mod resources;
 pub mod routes;
 pub mod seed;
+pub mod site;
 pub mod storefront;
 pub mod stripe;
 pub mod workers;
@@ -141,6 +143,12 @@ pub fn dev_server_origins(port: u16) -> Vec<String> {
 /// so `PORT` alone moves both and a second `make dev` starts beside the first.
 pub fn storefront_port(api_port: u16) -> u16 {
     api_port.saturating_add(1)
+}
+
+/// The operators' console's port when `CONSOLE_PORT` names none: the one after the
+/// storefront's, so `PORT` alone moves all three.
+pub fn console_port(api_port: u16) -> u16 {
+    api_port.saturating_add(2)
 }
 
 impl Options {
@@ -336,5 +344,6 @@ mod tests {
         assert!(second.allowed_origins.iter().any(|o| o == "http://localhost:3000"), "a React app on :3000");
         assert_ne!(first.prefix, second.prefix, "two stacks on one emulator do not share a table");
         assert_eq!((storefront_port(DEV_PORT), storefront_port(3010)), (3001, 3011));
+        assert_eq!((console_port(DEV_PORT), console_port(3010)), (3002, 3012));
     }
 }

@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use local::emulator::{answers, wait_until_answering};
-use local::{seed, start, storefront_port, Options, DEV_PORT};
+use local::{console_port, seed, start, storefront_port, Options, DEV_PORT};
 use tokio::process::Child;
 
 const DEFAULT_EMULATOR_PORT: u16 = 4566;
@@ -13,10 +13,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEV_PORT);
     let storefront_port: u16 =
         std::env::var("STOREFRONT_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(storefront_port(port));
-    // Bound first: the stack must know the storefront's origins to let it call the API.
+    let console_port: u16 =
+        std::env::var("CONSOLE_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(console_port(port));
+    // Bound first: the stack must know the storefront's and the console's origins to let
+    // them call the API.
     let storefront_listener = tokio::net::TcpListener::bind(("127.0.0.1", storefront_port))
         .await
         .map_err(|e| format!("the storefront's port {storefront_port} is taken ({e}): set STOREFRONT_PORT"))?;
+    let console_listener = tokio::net::TcpListener::bind(("127.0.0.1", console_port))
+        .await
+        .map_err(|e| format!("the console's port {console_port} is taken ({e}): set CONSOLE_PORT"))?;
     let (endpoint, mut emulator) = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(url) if !url.trim().is_empty() => (url.trim_end_matches('/').to_string(), None),
         _ => {
@@ -42,6 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => local::LocalStripe::from_env()?,
     };
     options.allowed_origins.extend(local::storefront::origins(&storefront_listener)?);
+    options.allowed_origins.extend(local::console::origins(&console_listener)?);
     let stack = match start(options).await {
         Ok(stack) => stack,
         Err(e) => {
@@ -58,8 +65,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let storefront = local::storefront::serve(storefront_listener, base)?;
+    let console = local::console::serve(console_listener, base)?;
     println!();
     println!("Storefront:  {}   (also at {base}/, same origin)", storefront.url);
+    println!("Console:     {}   (operators; sign in as the admin below)", console.url);
     println!("Capsule is running at {base}  (AWS emulator: {endpoint})");
     println!("  catalogue   {base}/products        search: {base}/products?q=ete");
     println!("  outbox      {base}/dev/outbox      clock: {base}/dev/clock");
@@ -67,6 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Try: curl -s {base}/products | python3 -m json.tool      (Ctrl-C stops everything)");
     tokio::signal::ctrl_c().await?;
     println!("stopping");
+    drop(console);
     drop(storefront);
     drop(stack);
     stop(&mut emulator).await;

@@ -75,6 +75,39 @@ var CapsuleError = class extends Error {
   }
 };
 
+// src/connection.ts
+function tabSession(prefix, onClear = () => void 0) {
+  const tokenKey = `${prefix}.token`;
+  const userKey = `${prefix}.user`;
+  return {
+    get token() {
+      return sessionStorage.getItem(tokenKey);
+    },
+    get user() {
+      try {
+        return JSON.parse(sessionStorage.getItem(userKey) ?? "null");
+      } catch {
+        return null;
+      }
+    },
+    save(token, user) {
+      sessionStorage.setItem(tokenKey, token);
+      sessionStorage.setItem(userKey, JSON.stringify(user));
+    },
+    clear() {
+      sessionStorage.removeItem(tokenKey);
+      sessionStorage.removeItem(userKey);
+      onClear();
+    }
+  };
+}
+function connect(session2) {
+  return createClient({
+    baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
+    token: () => session2.token
+  });
+}
+
 // src/i18n.ts
 var CHOSEN_KEY = "capsule.lang";
 var FR = {
@@ -334,34 +367,9 @@ function translatePage() {
 }
 
 // src/api.ts
-var TOKEN_KEY = "capsule.token";
-var USER_KEY = "capsule.user";
-var session = {
-  get token() {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  get user() {
-    try {
-      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null");
-    } catch {
-      return null;
-    }
-  },
-  save(token, user) {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
-  },
-  clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-    window.dispatchEvent(new Event(SIGNED_OUT));
-  }
-};
 var SIGNED_OUT = "capsule:signed-out";
-var capsule = createClient({
-  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
-  token: () => session.token
-});
+var session = tabSession("capsule", () => window.dispatchEvent(new Event(SIGNED_OUT)));
+var capsule = connect(session);
 function problem(code, message, status = 400) {
   return new CapsuleError({ code, message }, status);
 }
@@ -550,7 +558,7 @@ function renderHeader() {
   }
 }
 
-// src/dom.ts
+// src/h.ts
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -568,6 +576,8 @@ function flat(children) {
     return Array.isArray(child) ? flat(child) : [child];
   });
 }
+
+// src/dom.ts
 function money(cents) {
   const sign = cents < 0 ? "−" : "";
   const abs = Math.abs(cents);

@@ -1,49 +1,17 @@
 // The shop's API, through the typed client of clients/typescript: the signed-in session,
 // calls that throw what went wrong, and what each error code means to a buyer.
-import { CapsuleError, createClient, type Answered, type ErrorOf, type Failed, type operations, type Schema } from "@capsule/client";
+import { CapsuleError, type Answered, type ErrorOf, type Failed, type operations } from "@capsule/client";
+import { connect, tabSession } from "./connection.js";
 import { lang, t } from "./i18n.js";
 
-declare global {
-  interface Window {
-    /** The API's origin, set by /storefront/config.js (empty: the origin serving the page). */
-    CAPSULE_API?: string;
-  }
-}
-
-const TOKEN_KEY = "capsule.token";
-const USER_KEY = "capsule.user";
-
-export type User = Schema<"User">;
-
-export const session = {
-  get token(): string | null {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  get user(): User | null {
-    try {
-      return JSON.parse(sessionStorage.getItem(USER_KEY) ?? "null") as User | null;
-    } catch {
-      return null;
-    }
-  },
-  save(token: string, user: User): void {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
-  },
-  clear(): void {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-    window.dispatchEvent(new Event(SIGNED_OUT));
-  },
-};
+export type { User } from "./connection.js";
 
 /** Sent on `window` when the session ends (signed out, or the token refused). */
 export const SIGNED_OUT = "capsule:signed-out";
 
-export const capsule = createClient({
-  baseUrl: (window.CAPSULE_API || window.location.origin).replace(/\/$/, ""),
-  token: () => session.token,
-});
+export const session = tabSession("capsule", () => window.dispatchEvent(new Event(SIGNED_OUT)));
+
+export const capsule = connect(session);
 
 /** Every error the contract declares, on any operation. */
 type ApiProblem = { [K in keyof operations]: ErrorOf<operations[K]> }[keyof operations];

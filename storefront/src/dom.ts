@@ -1,29 +1,8 @@
 // Building the page: elements, formats, moving between views.
+import { h } from "./h.js";
 import { lang, t } from "./i18n.js";
 
-type Handler = (event: Event) => void;
-/** Attributes; `on…` ones are listeners, `false`/`null`/`undefined` ones are left out. */
-export type Attrs = Record<string, string | number | boolean | null | undefined | Handler>;
-export type Child = Node | string | number | null | undefined | false | readonly Child[];
-
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (typeof value === "function") node.addEventListener(name.slice(2), value);
-    else if (name === "class") node.className = String(value);
-    else node.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of flat(children)) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
-
-function flat(children: readonly Child[]): (Node | string | number)[] {
-  return children.flatMap((child) => {
-    if (child === null || child === undefined || child === false) return [];
-    return Array.isArray(child) ? flat(child) : [child as Node | string | number];
-  });
-}
+export { h, type Attrs, type Child } from "./h.js";
 
 /** An amount as the page's language writes it: "1\u00a0234,50\u00a0€" in French, "€1,234.50" in English. */
 export function money(cents: number): string {

@@ -11,7 +11,7 @@ use tokio::process::{Child, Command};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     session: String,
@@ -42,7 +42,7 @@ fn browser_required() -> bool {
 }
 
 impl Browser {
-    async fn start(driver: &str) -> Self {
+    pub(crate) async fn start(driver: &str) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -82,7 +82,7 @@ impl Browser {
         Self { http, base, session, profile, _driver: child }
     }
 
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut request = self.http.request(method, url);
         if let Some(body) = body {
@@ -93,34 +93,34 @@ impl Browser {
         answer["value"].clone()
     }
 
-    async fn go(&self, url: &str) {
+    pub(crate) async fn go(&self, url: &str) {
         self.command(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
     }
 
     /// Types into the first element matching `css`, once the page has rendered it.
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let id = self.wait_for(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let id = self.wait_for(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
     }
 
-    async fn refresh(&self) {
+    pub(crate) async fn refresh(&self) {
         self.command(reqwest::Method::POST, "/refresh", Some(json!({}))).await;
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.command(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.command(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_string()
     }
 
-    async fn elements(&self, css: &str) -> Vec<String> {
+    pub(crate) async fn elements(&self, css: &str) -> Vec<String> {
         let found = self
             .command(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
             .await;
@@ -128,7 +128,7 @@ impl Browser {
     }
 
     /// Waits for an element to match `css` (the page renders after its API calls answer).
-    async fn wait_for(&self, css: &str) -> String {
+    pub(crate) async fn wait_for(&self, css: &str) -> String {
         let started = Instant::now();
         loop {
             if let Some(id) = self.elements(css).await.into_iter().next() {
@@ -145,7 +145,7 @@ impl Browser {
     }
 
     /// Waits until the browser is at a URL that `wanted` accepts (`what` names it).
-    async fn wait_for_url(&self, wanted: impl Fn(&str) -> bool, what: &str) {
+    pub(crate) async fn wait_for_url(&self, wanted: impl Fn(&str) -> bool, what: &str) {
         let started = Instant::now();
         loop {
             let url = self.url().await;
@@ -157,7 +157,7 @@ impl Browser {
         }
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let id = self.wait_for(css).await;
         self.command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
             .await
@@ -166,39 +166,39 @@ impl Browser {
             .into()
     }
 
-    async fn clear(&self, css: &str) {
+    pub(crate) async fn clear(&self, css: &str) {
         let id = self.wait_for(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({}))).await;
     }
 
-    async fn script(&self, script: &str, args: Value) -> Value {
+    pub(crate) async fn script(&self, script: &str, args: Value) -> Value {
         self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
     }
 
     /// The labels of the buttons a person sees in the page's main part.
-    async fn visible_buttons(&self) -> Vec<String> {
+    pub(crate) async fn visible_buttons(&self) -> Vec<String> {
         let script = "return [...document.querySelectorAll('main button')]\
                       .filter(b => b.getClientRects().length > 0).map(b => b.textContent)";
         let labels = self.script(script, json!([])).await;
         labels.as_array().into_iter().flatten().filter_map(|l| l.as_str().map(str::to_string)).collect()
     }
 
-    async fn resize(&self, width: u32, height: u32) {
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
         self.command(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
     }
 
-    async fn accept_dialog(&self) {
+    pub(crate) async fn accept_dialog(&self) {
         self.command(reqwest::Method::POST, "/alert/accept", Some(json!({}))).await;
     }
 
     /// Fills the hosted page's card form (the number, a valid expiry, CVC and holder).
-    async fn fill_card(&self, number: &str) {
+    pub(crate) async fn fill_card(&self, number: &str) {
         for (field, value) in capsule_tests::card_form(number).iter().filter(|(field, _)| *field != "method") {
             self.type_into(&format!("#{field}"), value).await;
         }
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         use base64::Engine;
         let png = self.command(reqwest::Method::GET, "/screenshot", None).await;
         if let Some(bytes) = png.as_str().and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok()) {
@@ -231,7 +231,7 @@ impl Drop for Browser {
 }
 
 /// The driver; `None` when the browser is missing and not required: the test is skipped.
-fn driver_or_skip(test: &str) -> Option<String> {
+pub(crate) fn driver_or_skip(test: &str) -> Option<String> {
     let driver = find_driver();
     if driver.is_none() {
         let missing = "chromium and chromium-driver are not installed (`make test` installs them with apt-get \
@@ -422,13 +422,20 @@ async fn a_shopper_buys_through_the_storefront_from_another_origin() {
 /// A stack, and the storefront on an origin of its own that the stack allows; the
 /// storefront's address.
 async fn storefront_and_stack() -> (capsule_tests::TestApp, local::storefront::Storefront, String) {
+    site_and_stack(&local::storefront::SITE).await
+}
+
+/// A stack, and `site` on an origin of its own that the stack allows; the site's address.
+pub(crate) async fn site_and_stack(
+    site: &'static local::site::Site,
+) -> (capsule_tests::TestApp, local::site::Served, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let origins = local::storefront::origins(&listener).expect("its origins");
+    let origins = local::site::origins(&listener).expect("its origins");
     let app = spawn_app_with(Setup { allowed_origins: origins, ..Setup::default() }).await;
-    let storefront = local::storefront::serve(listener, &app.stack.base_url).expect("the storefront serves");
-    let shop = storefront.url.replace("localhost", "127.0.0.1");
-    assert_ne!(shop, app.stack.base_url, "another origin than the API's");
-    (app, storefront, shop)
+    let served = local::site::serve(site, listener, &app.stack.base_url).expect("the site serves");
+    let address = served.url.replace("localhost", "127.0.0.1");
+    assert_ne!(address, app.stack.base_url, "another origin than the API's");
+    (app, served, address)
 }
 
 /// A returning customer on the storefront: signing in brings back the cart they left
@@ -573,7 +580,7 @@ async fn the_language_switch_turns_the_storefront_french_and_signup_keeps_it() {
 }
 
 /// Waits until the element's text is `expected`.
-async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
+pub(crate) async fn wait_for_text(browser: &Browser, css: &str, expected: &str) {
     let started = Instant::now();
     loop {
         let text = browser.text(css).await;

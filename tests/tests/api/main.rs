@@ -6,6 +6,7 @@ mod browser;
 mod cart;
 mod catalogue;
 mod checkout;
+mod console;
 mod contention;
 mod contract_fuzz;
 mod emulator;
