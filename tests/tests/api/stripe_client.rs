@@ -86,7 +86,8 @@ async fn a_declined_card_is_an_outcome_with_its_code_not_an_error() {
     let read = stripe.retrieve_payment_intent(&left.id).await.expect("read back");
     let event = payment_event("evt_2", &read).expect("settled");
     assert_eq!(event.kind, PaymentEventKind::Failed);
-    assert_eq!(event.failure_reason.as_deref(), Some("Your card was declined."));
+    // Told to the buyer as one of our messages, in their language, never Stripe's words.
+    assert_eq!(event.failure_reason.as_deref(), Some("card-declined"));
     // Saving it is declined too, and says so as a decline.
     let refused = stripe.attach_payment_method(&card, &customer, &key(&format!("attach:{card}"))).await;
     assert!(matches!(PaymentError::from(refused.expect_err("declined")), PaymentError::Declined { .. }));
