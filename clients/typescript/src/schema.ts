@@ -356,7 +356,10 @@ export interface paths {
          * @description The outcome reaches `POST /webhooks/payments` within seconds, signed.
          *     Test cards: `4242424242424242` Visa, succeeds; `5555555555554444` Mastercard,
          *     succeeds; `4000000000000002` declined; `4000000000000341` accepted and saved but
-         *     every later charge of it fails. Expired or invalid (Luhn) numbers are refused on
+         *     every later charge of it fails; `4000002760003184` asks for 3-D Secure: the answer
+         *     is 200 with the bank's challenge (a form posting `challenge=passed` pays,
+         *     `challenge=failed` declines), and its later off-session charges answer
+         *     "authentication required". Expired or invalid (Luhn) numbers are refused on
          *     the page. CRINA-PAY: a phone number ending in `0002` is declined; others succeed.
          *     No full card number or CVC is ever stored or logged. A second submission of a
          *     completed session charges nothing and sends nothing more: it answers 303 to the
@@ -1957,12 +1960,20 @@ export interface components {
         };
         /**
          * @description `method=card&card_number=&exp_month=&exp_year=&cvc=&holder_name=` or
-         *     `method=crina_pay&phone=`, plus `save=on` to save the method. A form, not a JSON
-         *     request type: fields other than these are ignored.
+         *     `method=crina_pay&phone=`, plus `save=on` to save the method; or, to answer the
+         *     sandbox's 3-D Secure challenge, `challenge=passed` or `challenge=failed` alone. A
+         *     form, not a JSON request type: fields other than these are ignored.
          */
         PaymentForm: {
+            /**
+             * @description The buyer's answer to the bank's challenge the page showed (test card
+             *     `4000002760003184`, or the link of a renewal that asked for authentication);
+             *     refused (400) on a session that shows none.
+             * @enum {string}
+             */
+            challenge?: "passed" | "failed";
             /** @enum {string} */
-            method: "card" | "crina_pay";
+            method?: "card" | "crina_pay";
             /** @description Digits (spaces and dashes allowed); must pass Luhn. */
             card_number?: string;
             /** @description 1 to 12. */
@@ -2029,6 +2040,13 @@ export interface components {
              */
             method_token?: string;
             failure_reason?: string;
+            /**
+             * @description A failure because the customer must authenticate the payment on-session (an
+             *     off-session charge of a card that asks for 3-D Secure): `payment_id` can still
+             *     be confirmed, on the page the subscription's `authentication_url` names. Absent:
+             *     `false`.
+             */
+            authentication_required?: boolean;
             /** @description Unix seconds. */
             created: number;
         };
@@ -3704,6 +3722,18 @@ export interface operations {
             };
         };
         responses: {
+            /**
+             * @description The card asks for 3-D Secure: the bank's challenge (HTML page), nothing decided
+             *     until it is answered.
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Submitted; go to the return page. */
             303: {
                 headers: {

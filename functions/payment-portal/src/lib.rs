@@ -3,6 +3,7 @@
 //! (through the provider's delivery queue) before sending the buyer to the return page.
 //! In Stripe mode the card is Stripe Elements (confirmed in the browser, settled by Stripe's
 //! webhook); the kinds Capsule serves itself (CRINA-PAY) stay its own forms.
+mod challenge_page;
 mod layout;
 mod payment_page;
 mod return_page;
@@ -22,6 +23,7 @@ use shared::payments::stripe::FRAMED_ORIGINS;
 use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
+use challenge_page::ChallengePage;
 use layout::message_page;
 use payment_page::{Cards, PaymentPage, StripeCard, STRIPE_SCRIPT};
 use return_page::{Outcome, ReturnPage};
@@ -216,10 +218,32 @@ async fn show(app: &App, req: &Request) -> HttpResult {
         return page(410, html, Some(&session));
     }
     let merchant = app.store.settings().await?.shop.name;
+    if session.challenge.is_some() {
+        return page(200, challenge(&merchant, &session), Some(&session));
+    }
     let stripe = stripe_session(app, &session).await?;
     let card = cards(app, stripe.as_ref());
     let html = render(&merchant, &session, &session.method_type, &[], None, &HashMap::new(), card);
     scripted_page(app, 200, html, &session, matches!(card, Cards::Stripe(_)))
+}
+
+fn challenge(merchant: &str, session: &SessionRecord) -> String {
+    ChallengePage { merchant, session, back_url: back_url(session).as_deref() }.render()
+}
+
+/// The buyer's answer to the sandbox's 3-D Secure challenge: the payment completes, approved
+/// or declined, as a form's would. A session that awaits no challenge takes no answer.
+async fn answer(app: &App, session: &SessionRecord, merchant: &str, answer: &str) -> HttpResult {
+    if session.challenge.is_none() || !matches!(answer, "passed" | "failed") {
+        let choose = label(session.locale, "choose-method");
+        let html = render(merchant, session, &session.method_type, &[], Some(&choose), &HashMap::new(), Cards::Sandbox);
+        return page(400, html, Some(session));
+    }
+    let Some(event) = sandbox::answer_challenge(app, session, answer == "passed").await? else {
+        return page(410, closed_page(session), Some(session));
+    };
+    tracing::info!(session_id = %session.session_id, event_id = %event.event_id, passed = answer == "passed", "challenge answered");
+    http::redirect(&after_completion(session, Some(&event)))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
@@ -233,6 +257,13 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
     }
     let form: HashMap<String, String> = form_body(req)?;
     let merchant = app.store.settings().await?.shop.name;
+    if let Some(given) = form.get(challenge_page::ANSWER) {
+        return answer(app, &session, &merchant, given).await;
+    }
+    // A page that confirms an earlier charge takes nothing but the challenge's answer.
+    if session.challenge.as_ref().is_some_and(|c| c.charge.is_some()) {
+        return page(400, challenge(&merchant, &session), Some(&session));
+    }
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let kind = methods::kind(method_id);
     // In Stripe mode a card is taken by Stripe.js in the browser: whatever is posted here
@@ -257,6 +288,14 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
                 &session,
                 matches!(card, Cards::Stripe(_)),
             )
+        }
+        Ok(authorization) if authorization.approved && authorization.requires_authentication => {
+            let save = form.get("save").is_some_and(|v| v == "on");
+            // The bank asks the buyer first: nothing is decided before the answer.
+            if !sandbox::challenge(app, &session, &authorization, save).await? {
+                return page(410, closed_page(&session), Some(&session));
+            }
+            page(200, challenge(&merchant, &session), Some(&session))
         }
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");

@@ -8,7 +8,7 @@ use shared::domain::Locale;
 use shared::i18n::{self, label, text};
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
-use crate::layout::{back_link, document};
+use crate::layout::{back_link, document, summary};
 
 pub struct PaymentPage<'a> {
     pub session_id: &'a str,
@@ -97,14 +97,10 @@ impl PaymentPage<'_> {
         let selected = methods::kind(self.selected_method);
         let others = methods::REGISTRY.iter().copied().filter(|k| k.id() != self.selected_method);
 
+        let deadline = text(locale, "pay-before", &[("time", self.expires_at.format("%H:%M").to_string().into())]);
         let body = html! {
             main.panel data-page="payment" {
-                header.summary {
-                    p.merchant { (self.merchant) }
-                    p.description { (self.description) }
-                    p.amount { (amount) }
-                    p.deadline { (text(locale, "pay-before", &[("time", self.expires_at.format("%H:%M").to_string().into())])) }
-                }
+                (summary(self.merchant, self.description, &amount, Some(deadline)))
                 @if self.form_error.is_some() || !self.errors.is_empty() {
                     div.alert role="alert" {
                         @if let Some(message) = self.form_error {

@@ -34,6 +34,7 @@ card-test-visa = Visa, approved
 card-test-mastercard = Mastercard, approved
 card-test-declined = declined
 card-test-later-fails = approved and saved, but every later charge fails
+card-test-authentication = asks for 3-D Secure: a challenge on this page, and every later charge needs you to confirm it
 crina-test-outcomes = CRINA-PAY: any phone number is approved, except one ending in { $suffix }, which is declined
 card-number-invalid = Card number is not valid
 exp-month-invalid = Expiry month must be a number from 1 to 12
@@ -44,6 +45,13 @@ holder-missing = Enter the name on the card
 holder-too-long = Name on the card is too long (100 characters at most)
 phone-invalid = Phone number is not valid
 card-declined = Your card was declined.
+card-authentication-failed = Your bank could not confirm this payment.
+card-authentication-required = Your bank asks you to confirm this payment.
+challenge-heading = Confirm this payment
+challenge-body = Your bank asks you to confirm the payment of { $amount }.
+challenge-pass = Confirm
+challenge-fail = Fail the check
+challenge-sandbox = Sandbox: this stands for your bank's 3-D Secure check. No real money moves.
 crina-declined = CRINA-PAY declined the payment.
 
 ## After paying

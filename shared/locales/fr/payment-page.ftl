@@ -34,6 +34,7 @@ card-test-visa = Visa, acceptée
 card-test-mastercard = Mastercard, acceptée
 card-test-declined = refusée
 card-test-later-fails = acceptée et enregistrée, mais tout débit ultérieur échoue
+card-test-authentication = demande 3-D Secure : une vérification sur cette page, et chaque débit ultérieur doit être confirmé
 crina-test-outcomes = CRINA-PAY : tout numéro de téléphone est accepté, sauf s'il se termine par { $suffix } : il est alors refusé
 card-number-invalid = Le numéro de carte n'est pas valide
 exp-month-invalid = Le mois d'expiration doit être un nombre de 1 à 12
@@ -44,6 +45,13 @@ holder-missing = Saisissez le nom figurant sur la carte
 holder-too-long = Le nom sur la carte est trop long (100 caractères au plus)
 phone-invalid = Le numéro de téléphone n'est pas valide
 card-declined = Votre carte a été refusée.
+card-authentication-failed = Votre banque n'a pas pu confirmer ce paiement.
+card-authentication-required = Votre banque vous demande de confirmer ce paiement.
+challenge-heading = Confirmez ce paiement
+challenge-body = Votre banque vous demande de confirmer le paiement de { $amount }.
+challenge-pass = Confirmer
+challenge-fail = Échouer la vérification
+challenge-sandbox = Sandbox : cette page tient lieu de la vérification 3-D Secure de votre banque. Aucun argent réel ne circule.
 crina-declined = CRINA-PAY a refusé le paiement.
 
 ## After paying

@@ -130,6 +130,7 @@ mod tests {
             save_method: false,
             method_token: None,
             failure_reason: None,
+            authentication_required: false,
             created: 0,
         }
     }

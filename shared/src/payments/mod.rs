@@ -193,7 +193,7 @@ pub async fn authentication_page(
     request: SessionRequest,
     payment_id: &str,
 ) -> Result<String, PaymentError> {
-    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned())).await?;
+    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned()), None).await?;
     if let Some(record) = session.record {
         app.store.transact(vec![record]).await.map_err(sandbox::unavailable)?;
     }
@@ -260,6 +260,10 @@ pub struct PaymentEvent {
     pub method_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// A failure because the customer must authenticate the payment on-session (3-D Secure
+    /// asked of an off-session charge): `payment_id` can still be confirmed on a page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authentication_required: bool,
     /// Unix seconds.
     pub created: i64,
 }

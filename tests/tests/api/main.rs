@@ -31,3 +31,4 @@ mod stripe;
 mod stripe_client;
 mod subscriptions;
 mod template;
+mod three_d_secure;

@@ -84,7 +84,7 @@ impl PaymentProvider for StripeProvider {
                 // A subscription's first card is not collected through Stripe yet (issue 19).
                 None => None,
             };
-            sandbox::session(app, base_url, request, payment_intent).await
+            sandbox::session(app, base_url, request, payment_intent, None).await
         })
     }
 

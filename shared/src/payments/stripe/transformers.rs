@@ -509,7 +509,8 @@ pub fn authentication_required_event(event_id: &str, intent: &PaymentIntent) -> 
     match intent.outcome() {
         Outcome::AuthenticationRequired { .. } | Outcome::RequiresAction { .. } => {
             let reason = "Your bank asks you to confirm this payment (authentication_required).".to_owned();
-            event_of(event_id, intent, PaymentEventKind::Failed, Some(reason))
+            let event = event_of(event_id, intent, PaymentEventKind::Failed, Some(reason))?;
+            Ok(PaymentEvent { authentication_required: true, ..event })
         }
         other => Err(TransformError::NotSettled(other)),
     }
@@ -541,6 +542,7 @@ fn event_of(
         save_method,
         method_token: intent.payment_method.as_ref().filter(|_| save_method).map(|m| m.id().to_owned()),
         failure_reason,
+        authentication_required: false,
         created: intent.created,
     })
 }

@@ -186,7 +186,7 @@ fn an_authentication_request_is_a_failed_attempt_only_when_asked_as_such() {
     assert!(matches!(payment_event("evt_1", &left), Err(TransformError::NotSettled(_))));
     // ...a renewal counts it as its attempt's failure, naming the reason.
     let event = authentication_required_event("charge:k", &left).expect("a failed attempt");
-    assert_eq!(event.kind, PaymentEventKind::Failed);
+    assert_eq!((event.kind, event.authentication_required), (PaymentEventKind::Failed, true));
     assert!(event.failure_reason.as_deref().is_some_and(|r| r.contains("authentication_required")));
     assert_eq!(event.idempotency_key.as_deref(), Some("sub:s1:2030-03-24T12:00:00Z:1"));
     assert!(!event.save_method && event.method_token.is_none());
