@@ -42,7 +42,9 @@ softens a behaviour Stripe has:
    `confirmCardPayment(secret, {payment_method: {card}})` now posts the card typed in the
    Element (`payment_method_data`) to `/v1/payment_intents/<id>/confirm` with the publishable
    key and the client secret (a wrong secret is 401, as at Stripe); a card that asks for 3-D
-   Secure then gets the mock's challenge.
+   Secure then gets the mock's challenge. `confirmCardPayment(secret, {payment_method:
+   "pm_..."})` (a renewal's PaymentIntent confirmed again with the card it tried, which must
+   be its customer's) posts that method the same way.
 
 Not adapted (known, for later): it gives no `decline_code` for ordinary declines; it sends
 only some events (none for a failed 3-D Secure challenge).
@@ -213,9 +215,10 @@ _STRIPE_JS_CARD_DATA = """
     const challenge = stripe.confirmCardPayment;
     stripe.confirmCardPayment = async function (secret, data) {
       const card = data && data.payment_method && data.payment_method.card;
-      if (card && card.value) {
+      const saved = data && typeof data.payment_method === "string" ? data.payment_method : null;
+      if ((card && card.value) || saved) {
         const pi = secret.match(/^(pi_\\w+)_secret_/)[1];
-        const form = new URLSearchParams({
+        const form = new URLSearchParams(saved ? {key: key, client_secret: secret, payment_method: saved} : {
           key: key, client_secret: secret, "payment_method_data[type]": "card",
           "payment_method_data[card][number]": card.value.card.number,
           "payment_method_data[card][exp_month]": card.value.card.exp_month,
@@ -251,8 +254,14 @@ async def _client_confirm(request: web.Request, handler):
         intent = PaymentIntent._api_retrieve(match.group(1))
         if form.get("client_secret") != intent.client_secret:
             raise UserError(401, "Unauthorized")
-        card = {name: form.get(f"payment_method_data[card][{name}]") for name in ("number", "exp_month", "exp_year", "cvc")}
-        method = PaymentMethod._api_create(type="card", card=card)
+        saved = form.get("payment_method")
+        if saved is not None:
+            method = PaymentMethod._api_retrieve(str(saved))
+            if method.customer is None or method.customer != intent.customer:
+                raise UserError(400, "The payment method is not the customer's")
+        else:
+            card = {name: form.get(f"payment_method_data[card][{name}]") for name in ("number", "exp_month", "exp_year", "cvc")}
+            method = PaymentMethod._api_create(type="card", card=card)
         intent.payment_method = method.id
         intent._confirm(on_failure_now=intent._report_failure)
         return web.json_response(intent._export())

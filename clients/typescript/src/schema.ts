@@ -2214,6 +2214,18 @@ export interface components {
             next_charge_at: string | null;
             /** @description Failed charges of the period due; 0 again after a success. */
             failed_attempts: number;
+            /**
+             * @description Why the last attempt failed; null once a charge succeeds. `authentication_required`:
+             *     the customer's bank asks them to confirm the payment (3-D Secure), on the page
+             *     `authentication_url` names (the link of their email).
+             */
+            failure_reason?: ("declined" | "authentication_required") | null;
+            /**
+             * @description With `failure_reason` `authentication_required`: the page that confirms that same
+             *     payment on-session; once it succeeds the subscription is active again, its period
+             *     advanced. Null otherwise.
+             */
+            authentication_url?: string | null;
             /** @description True once the subscriber cancelled. */
             cancel_at_period_end: boolean;
             /** @description The saved method it is charged to; null until its hosted page's method arrives. */

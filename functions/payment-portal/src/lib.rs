@@ -13,12 +13,13 @@ use std::collections::HashMap;
 use lambda_http::{Body, Request, Response};
 use shared::config::PaymentProviderKind;
 use shared::domain::order::OrderStatus;
+use shared::domain::subscription::SubscriptionStatus;
 use shared::domain::Locale;
 use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param};
 use shared::http::{HttpResult, PageScript, Route};
 use shared::i18n::{known, label};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
-use shared::payments::stripe::transformers::IntentStatus;
+use shared::payments::stripe::transformers::{IntentStatus, Outcome as IntentOutcome};
 use shared::payments::stripe::FRAMED_ORIGINS;
 use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
@@ -30,9 +31,10 @@ use return_page::{Outcome, ReturnPage};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match Route::from_key(&route_key(&req)) {
-        Some(Route::ShowPaymentPage) => show(app, &req).await,
-        Some(Route::SubmitPayment) => submit(app, &req).await,
-        Some(Route::PaymentReturn) => returned(app, &req).await,
+        // Boxed: each page's future is large, and only one of them runs.
+        Some(Route::ShowPaymentPage) => Box::pin(show(app, &req)).await,
+        Some(Route::SubmitPayment) => Box::pin(submit(app, &req)).await,
+        Some(Route::PaymentReturn) => Box::pin(returned(app, &req)).await,
         _ => Err(ApiError::RouteNotFound(route_key(&req))),
     };
     match result {
@@ -93,7 +95,21 @@ async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState),
             return Ok((session, SessionState::Closed));
         }
     }
+    // A page that confirms a subscription's earlier charge: only while its period is owed.
+    if let (Some(id), true) = (&session.subscription_id, confirms_a_charge(&session)) {
+        let owed = app.store.subscription(&session.user_id, id).await?.is_some_and(|s| s.billing.owes_charge_now());
+        if !owed {
+            return Ok((session, SessionState::Closed));
+        }
+    }
     Ok((session, SessionState::Payable))
+}
+
+/// The session confirms a payment already asked for (its PaymentIntent, or the sandbox's
+/// charge), not one of its own.
+fn confirms_a_charge(session: &SessionRecord) -> bool {
+    let sandbox_charge = session.challenge.as_ref().is_some_and(|c| c.charge.is_some());
+    sandbox_charge || (session.subscription_id.is_some() && session.payment_intent.is_some())
 }
 
 fn return_url(session: &SessionRecord) -> String {
@@ -161,15 +177,20 @@ struct StripeSession {
     return_url: String,
     /// It awaits the buyer's 3-D Secure only (its card is chosen).
     authenticate: bool,
+    /// The card to confirm it with again: the one an off-session charge tried, which its
+    /// bank asked the customer to authenticate.
+    payment_method: Option<String>,
 }
 
 async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<StripeSession>, ApiError> {
     let Some(intent) = &session.payment_intent else { return Ok(None) };
     let intent = app.stripe()?.retrieve_payment_intent(intent).await.map_err(PaymentError::from)?;
     let client_secret =
-        intent.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
-    let authenticate = intent.status == IntentStatus::RequiresAction;
-    Ok(Some(StripeSession { client_secret, return_url: return_url(session), authenticate }))
+        intent.client_secret.clone().ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
+    let retry = matches!(intent.outcome(), IntentOutcome::AuthenticationRequired { .. });
+    let payment_method = intent.method().filter(|_| retry).map(|m| m.id.clone());
+    let authenticate = intent.status == IntentStatus::RequiresAction || payment_method.is_some();
+    Ok(Some(StripeSession { client_secret, return_url: return_url(session), authenticate, payment_method }))
 }
 
 /// How the page takes a card for this session (see `Cards`).
@@ -185,6 +206,7 @@ fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
             client_secret: &session.client_secret,
             return_url: &session.return_url,
             authenticate: session.authenticate,
+            payment_method: session.payment_method.as_deref(),
         })
     });
     card.map_or(Cards::NotOffered, Cards::Stripe)
@@ -316,22 +338,44 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         Some(order_id) => app.store.order(order_id).await?,
         None => None,
     };
+    if let Some(outcome) = subscription_outcome(app, &session).await? {
+        return return_page(app, &session, outcome).await;
+    }
     let outcome = match (order.as_ref().map(|o| o.status), session.status) {
         (Some(OrderStatus::Paid), _) => Outcome::Paid,
-        (Some(OrderStatus::PaymentFailed), _) => Outcome::Failed {
-            reason: session
-                .event
-                .as_ref()
-                .and_then(|e| e.failure_reason.as_deref())
-                .map(|reason| known(session.locale, reason).unwrap_or_else(|| reason.to_string()))
-                .unwrap_or_else(|| label(session.locale, "payment-failed-reason")),
-        },
+        (Some(OrderStatus::PaymentFailed), _) => {
+            Outcome::Failed { reason: failure_reason(&session, session.event.as_ref()) }
+        }
         (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,
         // Stripe took the card on the page; its webhook settles the order.
         (Some(OrderStatus::PendingPayment), _) if session.payment_intent.is_some() => Outcome::Processing,
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
+    return_page(app, &session, outcome).await
+}
+
+/// What became of a subscription's payment: paid once it is active (or trialing), failed
+/// when the page's answer was a decline, else on its way.
+async fn subscription_outcome(app: &App, session: &SessionRecord) -> Result<Option<Outcome>, ApiError> {
+    let Some(id) = &session.subscription_id else { return Ok(None) };
+    let Some(subscription) = app.store.subscription(&session.user_id, id).await? else { return Ok(None) };
+    let failed = session.event.as_ref().filter(|e| e.kind == PaymentEventKind::Failed);
+    Ok(Some(match (subscription.billing.status, failed) {
+        (SubscriptionStatus::Active | SubscriptionStatus::Trialing, _) => Outcome::Paid,
+        (_, Some(event)) => Outcome::Failed { reason: failure_reason(session, Some(event)) },
+        _ => Outcome::Processing,
+    }))
+}
+
+fn failure_reason(session: &SessionRecord, event: Option<&PaymentEvent>) -> String {
+    event
+        .and_then(|e| e.failure_reason.as_deref())
+        .map(|reason| known(session.locale, reason).unwrap_or_else(|| reason.to_string()))
+        .unwrap_or_else(|| label(session.locale, "payment-failed-reason"))
+}
+
+async fn return_page(app: &App, session: &SessionRecord, outcome: Outcome) -> HttpResult {
     let merchant = app.store.settings().await?.shop.name;
     let html = ReturnPage {
         merchant: &merchant,
@@ -342,7 +386,7 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         locale: session.locale,
     }
     .render();
-    page(200, html, Some(&session))
+    page(200, html, Some(session))
 }
 
 /// `page`, running Stripe.js (its script, frames and API) when the page shows its Element.

@@ -58,6 +58,9 @@ pub struct StripeCard<'a> {
     /// The PaymentIntent has its card and awaits the buyer's 3-D Secure only (a saved card
     /// at one-click checkout): no card to enter, Stripe.js shows the challenge.
     pub authenticate: bool,
+    /// The card to confirm it with again (an off-session charge's, which asked for 3-D
+    /// Secure): `confirmCardPayment` names it.
+    pub payment_method: Option<&'a str>,
 }
 
 /// The page's one script: mounts the card Element and confirms the PaymentIntent with it
@@ -74,7 +77,8 @@ pub const STRIPE_SCRIPT: &str = r##"(function () {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     button.disabled = true;
-    var data = card ? { payment_method: { card: card } } : undefined;
+    var data = card ? { payment_method: { card: card } }
+      : form.dataset.method ? { payment_method: form.dataset.method } : undefined;
     stripe.confirmCardPayment(form.dataset.secret, data).then(function (result) {
       if (result.error && !result.error.payment_intent) {
         errors.textContent = result.error.message || form.dataset.check;
@@ -170,7 +174,8 @@ fn stripe_form(locale: Locale, kind: &dyn PaymentMethodKind, stripe: StripeCard,
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
             h2 id=(heading) { (label(locale, kind.display_name())) }
             form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret)
-                data-return=(stripe.return_url) data-action=(action) data-check=(label(locale, "check-card")) {
+                data-return=(stripe.return_url) data-action=(action) data-check=(label(locale, "check-card"))
+                data-method=[stripe.payment_method] {
                 @if stripe.authenticate {
                     p { (label(locale, "bank-confirms")) }
                 } @else {
@@ -377,6 +382,7 @@ mod tests {
             client_secret: "pi_1_secret_2",
             return_url: "/portal/sessions/ps_1/return",
             authenticate: false,
+            payment_method: None,
         };
         let html = PaymentPage { cards: Cards::Stripe(stripe), ..page("card") }.render();
         for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {
@@ -400,6 +406,11 @@ mod tests {
         assert!(!html.contains(r#"<div id="card-element">"#) && html.contains(r#"data-action="authenticate""#));
         assert!(html.contains("Votre banque vous demande de confirmer ce paiement") && html.contains("Confirmer 1,00"));
         assert!(html.contains("traités par Stripe") && html.contains(r#"data-check="Vérifiez votre carte.""#));
+        assert!(!html.contains("data-method"), "the PaymentIntent has its card");
+        // A renewal's PaymentIntent that asked for 3-D Secure: confirmed with the card it tried.
+        let retry = StripeCard { authenticate: true, payment_method: Some("pm_1"), ..stripe };
+        let html = PaymentPage { cards: Cards::Stripe(retry), ..page("card") }.render();
+        assert!(html.contains(r#"data-method="pm_1""#) && html.contains(r#"data-action="authenticate""#));
 
         // A session without a PaymentIntent (a subscription's, for now): no card at all.
         let html = PaymentPage { cards: Cards::NotOffered, ..page("card") }.render();

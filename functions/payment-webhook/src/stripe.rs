@@ -35,7 +35,7 @@ pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
     };
     let outcome = match &event.kind {
         EventKind::PaymentIntentSucceeded(intent) | EventKind::PaymentIntentPaymentFailed(intent) => {
-            settle(app, &event.id, &intent.id).await?
+            settle(app, &event.id, &intent.id, &http::base_url(&app.config, req)).await?
         }
         // Stripe.js completes 3-D Secure on the page; the outcome follows as its own event.
         EventKind::PaymentIntentRequiresAction(_) => json!("awaiting_authentication"),
@@ -51,7 +51,7 @@ pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
 }
 
 /// The PaymentIntent as Stripe has it now, applied as the sandbox's outcome would be.
-async fn settle(app: &App, event_id: &str, intent_id: &str) -> Result<Value, ApiError> {
+async fn settle(app: &App, event_id: &str, intent_id: &str, base_url: &str) -> Result<Value, ApiError> {
     let intent = match app.stripe()?.retrieve_payment_intent(intent_id).await {
         Ok(intent) => intent,
         // Stripe's `resource_missing` (localstripe says only 404).
@@ -68,7 +68,7 @@ async fn settle(app: &App, event_id: &str, intent_id: &str) -> Result<Value, Api
         return unmatched(app, event_id, intent_id).await;
     }
     match payment_event(event_id, &intent) {
-        Ok(event) => super::apply(app, &event).await,
+        Ok(event) => super::apply(app, &event, base_url).await,
         // Paid and then refunded, awaiting a new method, processing: no outcome to apply now.
         Err(TransformError::NotSettled(outcome)) => {
             tracing::info!(event_id, intent_id, ?outcome, "Stripe event for a payment not settled now");

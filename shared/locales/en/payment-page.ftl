@@ -5,6 +5,7 @@ payment-description = Order { $reference } ({ $count ->
    *[other] { $count } items
   })
 confirm-description = Order { $reference } (your bank asks you to confirm)
+confirm-subscription-description = Subscription { $plan } (your bank asks you to confirm)
 subscription-description = Subscription { $plan } ({ $price } a month)
 page-title = Pay { $amount } — { $shop }
 pay-before = Pay before { $time } UTC

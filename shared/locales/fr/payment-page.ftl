@@ -5,6 +5,7 @@ payment-description = Commande { $reference } ({ $count ->
    *[other] { $count } articles
   })
 confirm-description = Commande { $reference } (votre banque vous demande de confirmer)
+confirm-subscription-description = Abonnement { $plan } (votre banque vous demande de confirmer)
 subscription-description = Abonnement { $plan } ({ $price } par mois)
 page-title = Payer { $amount } — { $shop }
 pay-before = À payer avant { $time } UTC

@@ -85,6 +85,16 @@ impl ReturnUrls {
     }
 }
 
+/// The page that confirms on-session `failed`, an off-session charge that asked for
+/// authentication: what it shows (`request`) and where the API is reached (`base_url`).
+pub struct ConfirmationPage<'a> {
+    pub base_url: &'a str,
+    pub request: SessionRequest,
+    pub failed: &'a PaymentEvent,
+}
+
+pub type SessionResult = Result<Session, PaymentError>;
+
 /// A session opened at the provider: where to send the buyer.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -155,6 +165,11 @@ pub trait PaymentProvider: Send + Sync {
     fn forget_method<'a>(&'a self, _app: &'a App, _token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async { Ok(()) })
     }
+
+    /// Opens the page where the customer confirms on-session `failed`, an off-session
+    /// charge that asked for authentication (3-D Secure): that same payment, not a new one.
+    /// The caller writes the session's record with its own change.
+    fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult>;
 
     /// Refunds `amount_cents` of a payment; idempotent for one payment and `refund_id`
     /// (`RefundRequest::idempotency_id`).

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::methods::{Authorization, MethodDetails};
 use super::{
-    BoxFuture, ChargeRequest, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session,
-    SessionRequest,
+    BoxFuture, ChargeRequest, ConfirmationPage, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider,
+    RefundRequest, Session, SessionRequest, SessionResult,
 };
 use crate::store::{keys, PaymentRecord, StoreError};
 use crate::App;
@@ -143,6 +143,14 @@ impl PaymentProvider for Sandbox {
 
     fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move { app.store.close_payment_session(session_id).await.map_err(unavailable) })
+    }
+
+    /// The page shows the bank's challenge for that payment; passed, it is paid.
+    fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult> {
+        Box::pin(async move {
+            let challenge = Challenge::confirming(page.failed).ok_or_else(|| unavailable("no payment to confirm"))?;
+            session(app, page.base_url, page.request, None, Some(challenge)).await
+        })
     }
 
     fn refund<'a>(

@@ -462,3 +462,73 @@ async fn the_stripe_webhook_of_a_sandbox_deployment_takes_nothing() {
     assert_eq!((answer.status, answer.code()), (StatusCode::BAD_REQUEST, "invalid_signature"));
     assert!(!app.stored(shared::store::keys::webhook_event("evt_sandbox")).await);
 }
+
+/// A renewal whose bank asks for 3-D Secure (Stripe answers 402 `authentication_required`;
+/// localstripe's 200 `requires_action` is mapped so by the adapter): past due with that
+/// reason, and an email whose link opens the page that confirms that same PaymentIntent
+/// (Stripe.js, with the card it tried). Confirmed and authenticated there, Stripe's own
+/// `payment_intent.succeeded` (read back) makes it active again, its period advanced.
+#[tokio::test]
+async fn an_authentication_required_renewal_is_recovered_by_its_email_link_at_stripe() {
+    const THREE_D_SECURE: &str = "4000002760003184";
+    let (emulator, app) = stripe_app().await;
+    let (email, token) = app.customer("stripe-recovery").await;
+    let product = app.product_with_stock(2500, 10).await;
+    let saved = save_a_card(&emulator, &app, &token, &product, THREE_D_SECURE).await;
+    let created = app.post("/subscriptions", Some(&token), json!({"plan_id": "normal", "payment_method": saved})).await;
+    let id = created.body["subscription_id"].as_str().expect("id").to_owned();
+    let trial_ends = created.body["subscription"]["trial_ends_at"].as_str().expect("a trial end").to_owned();
+    let after = chrono::DateTime::parse_from_rfc3339(&trial_ends).expect("a time") + chrono::Duration::minutes(1);
+    assert_eq!(app.post("/dev/clock", None, json!({"now": after.to_rfc3339()})).await.status, StatusCode::OK);
+    app.run_job("charge-renewal").await;
+    let token = app.login(&email).await;
+    let owing = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
+    assert_eq!(
+        (owing["status"].as_str(), owing["failure_reason"].as_str()),
+        (Some("past_due"), Some("authentication_required")),
+        "{owing}"
+    );
+    let url = owing["authentication_url"].as_str().expect("the page to confirm on").to_owned();
+    let emails = app.emails_to(&email).await;
+    let asked = emails.iter().find(|e| e["subject"] == "Please confirm your payment — Normal").expect("the email");
+    assert!(asked["text"].as_str().is_some_and(|t| t.contains(&url)), "{asked}");
+
+    // The page confirms the renewal's own PaymentIntent, with the card it tried.
+    let intents = emulator.list("/v1/payment_intents?limit=100").await;
+    let renewal = intents.iter().find(|i| i["metadata"]["subscription_id"] == id.as_str()).expect("the renewal");
+    let intent = renewal["id"].as_str().expect("an id").to_owned();
+    let method = renewal["last_payment_error"]["payment_method"]["id"].as_str().expect("the card tried").to_owned();
+    let page = app.client.get(&url).send().await.expect("the page").text().await.expect("html");
+    assert!(page.contains(r#"data-action="authenticate""#) && page.contains(&format!(r#"data-method="{method}""#)));
+    let secret = client_secret(&app, &url).await;
+    assert_eq!(intent_of(&secret), intent);
+
+    // What Stripe.js does there: confirmCardPayment(secret, {payment_method}), the challenge passed.
+    assert!(app.stack.clock.set(chrono::Utc::now()), "back to now, where localstripe signs");
+    let path = format!("/v1/payment_intents/{intent}");
+    assert_eq!(emulator.call(reqwest::Method::POST, &path, &[("payment_method", method.as_str())]).await.0, 200);
+    let (_, confirmed) = emulator.call(reqwest::Method::POST, &format!("{path}/confirm"), &[]).await;
+    assert_eq!(confirmed["status"], "requires_action", "{confirmed}");
+    emulator.authenticate(&intent, &secret, true).await;
+
+    let started = Instant::now();
+    let active = loop {
+        app.stack.drain().await;
+        let token = app.login(&email).await;
+        let sub = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
+        if sub["status"] == "active" || started.elapsed() > Duration::from_secs(20) {
+            break sub;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((active["status"].as_str(), active["failed_attempts"].as_i64()), (Some("active"), Some(0)), "{active}");
+    assert!(active["current_period_end"].as_str() > owing["current_period_end"].as_str(), "advanced: {active}");
+    let statuses: Vec<&str> =
+        active["charges"].as_array().expect("charges").iter().filter_map(|c| c["status"].as_str()).collect();
+    assert_eq!(statuses, ["failed", "succeeded"], "{active}");
+    let renewals = emulator.list("/v1/payment_intents?limit=100").await;
+    let renewals: Vec<&Value> = renewals.iter().filter(|i| i["metadata"]["subscription_id"] == id.as_str()).collect();
+    assert_eq!(renewals.len(), 1, "that same PaymentIntent, confirmed");
+    let returned = app.client.get(format!("{url}/return")).send().await.expect("the return page");
+    assert!(returned.text().await.expect("html").contains("Payment received"));
+}

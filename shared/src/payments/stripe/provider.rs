@@ -13,7 +13,8 @@ use super::transformers::{
 use super::{IdempotencyKey, Stripe, StripeError};
 use crate::payments::sandbox::{self, unavailable};
 use crate::payments::{
-    BoxFuture, ChargeRequest, PaymentError, PaymentEvent, PaymentProvider, RefundRequest, Session, SessionRequest,
+    BoxFuture, ChargeRequest, ConfirmationPage, PaymentError, PaymentEvent, PaymentProvider, RefundRequest, Session,
+    SessionRequest, SessionResult,
 };
 use crate::store::{keys, StoreError};
 use crate::App;
@@ -150,6 +151,11 @@ impl PaymentProvider for StripeProvider {
                 Err(e) => Err(e.into()),
             }
         })
+    }
+
+    /// Stripe.js confirms its PaymentIntent on the page, with the card it was tried with.
+    fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult> {
+        Box::pin(sandbox::session(app, page.base_url, page.request, Some(page.failed.payment_id.clone()), None))
     }
 
     fn forget_method<'a>(&'a self, app: &'a App, token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
