@@ -46,6 +46,10 @@ softens a behaviour Stripe has:
    "pm_..."})` (a renewal's PaymentIntent confirmed again with the card it tried, which must
    be its customer's) posts that method the same way.
 
+7. SetupIntents. localstripe leaves the confirmed SetupIntent's card unattached and sends no
+   event. Stripe attaches the PaymentMethod to the SetupIntent's customer once it succeeds
+   and sends `setup_intent.succeeded`; so does the adapter.
+
 Not adapted (known, for later): it gives no `decline_code` for ordinary declines; it sends
 only some events (none for a failed 3-D Secure challenge).
 """
@@ -60,7 +64,7 @@ from aiohttp import web
 import localstripe
 from localstripe import resources
 from localstripe.errors import UserError
-from localstripe.resources import PaymentIntent, PaymentMethod, try_convert_to_bool
+from localstripe.resources import Event, PaymentIntent, PaymentMethod, SetupIntent, schedule_webhook, try_convert_to_bool
 
 HEALTH = "/_capsule/health"
 AUTHENTICATION_REQUIRED = "Your card was declined. This transaction requires authentication."
@@ -204,6 +208,20 @@ def _declined_at_charge() -> None:
     PaymentMethod._charging_is_declined = _charging_is_declined
 
 
+def _setup_intents() -> None:
+    """Item 7: a SetupIntent that succeeds attaches its card to its customer, and says so."""
+    attach = SetupIntent._attach_pm
+
+    def _attach_pm(self, pm):
+        attach(self, pm)
+        if self.status == "succeeded":
+            if self.customer is not None:
+                pm.customer = self.customer
+            schedule_webhook(Event("setup_intent.succeeded", self))
+
+    SetupIntent._attach_pm = _attach_pm
+
+
 _CLIENT_CONFIRM = re.compile(r"^/v1/payment_intents/(pi_\w+)/confirm$")
 
 # Appended to localstripe's Stripe.js (item 6): its top-level LOCALSTRIPE_BASE_API is in scope.
@@ -278,6 +296,7 @@ def build(adapt: bool = True) -> web.Application:
         _off_session_authentication()
         _card_errors()
         _declined_at_charge()
+        _setup_intents()
     # Imported only now: the server module builds its routes from the patched classes.
     from localstripe.server import app
 

@@ -234,3 +234,14 @@ def test_item_6_stripe_js_confirms_a_renewal_again_with_the_customers_card_it_tr
     assert done["status"] == "succeeded" and done["id"] == left["id"]
     with urllib.request.urlopen(adapted.url + "/js.stripe.com/v3/", timeout=10) as response:
         assert 'typeof data.payment_method === "string"' in response.read().decode()
+
+
+def test_item_7_a_confirmed_setup_intent_attaches_its_card_to_its_customer(adapted, bare):
+    for stripe, attached in ((bare, None), (adapted, True)):
+        customer = stripe.customer()
+        setup = stripe.create("/v1/setup_intents", {"customer": customer, "usage": "off_session"})
+        method = stripe.card("4242424242424242")
+        done = stripe.create(f"/v1/setup_intents/{setup['id']}/confirm", {"payment_method": method})
+        assert done["status"] == "succeeded"
+        _, read, _ = stripe.call("GET", f"/v1/payment_methods/{method}")
+        assert (read["customer"] == customer if attached else read["customer"] is None), read

@@ -180,9 +180,24 @@ struct StripeSession {
     /// The card to confirm it with again: the one an off-session charge tried, which its
     /// bank asked the customer to authenticate.
     payment_method: Option<String>,
+    /// A SetupIntent: the card is saved, nothing paid now (a subscription's first card).
+    setup: bool,
 }
 
 async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<StripeSession>, ApiError> {
+    if let Some(setup) = &session.setup_intent {
+        let setup = app.stripe()?.retrieve_setup_intent(setup).await.map_err(PaymentError::from)?;
+        let client_secret =
+            setup.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
+        let return_url = return_url(session);
+        return Ok(Some(StripeSession {
+            client_secret,
+            return_url,
+            authenticate: false,
+            payment_method: None,
+            setup: true,
+        }));
+    }
     let Some(intent) = &session.payment_intent else { return Ok(None) };
     let intent = app.stripe()?.retrieve_payment_intent(intent).await.map_err(PaymentError::from)?;
     let client_secret =
@@ -190,7 +205,13 @@ async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<Str
     let retry = matches!(intent.outcome(), IntentOutcome::AuthenticationRequired { .. });
     let payment_method = intent.method().filter(|_| retry).map(|m| m.id.clone());
     let authenticate = intent.status == IntentStatus::RequiresAction || payment_method.is_some();
-    Ok(Some(StripeSession { client_secret, return_url: return_url(session), authenticate, payment_method }))
+    Ok(Some(StripeSession {
+        client_secret,
+        return_url: return_url(session),
+        authenticate,
+        payment_method,
+        setup: false,
+    }))
 }
 
 /// How the page takes a card for this session (see `Cards`).
@@ -207,6 +228,7 @@ fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
             return_url: &session.return_url,
             authenticate: session.authenticate,
             payment_method: session.payment_method.as_deref(),
+            setup: session.setup,
         })
     });
     card.map_or(Cards::NotOffered, Cards::Stripe)

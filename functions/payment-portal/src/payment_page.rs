@@ -61,6 +61,8 @@ pub struct StripeCard<'a> {
     /// The card to confirm it with again (an off-session charge's, which asked for 3-D
     /// Secure): `confirmCardPayment` names it.
     pub payment_method: Option<&'a str>,
+    /// A SetupIntent (a subscription's first card): saved by `confirmCardSetup`, not paid.
+    pub setup: bool,
 }
 
 /// The page's one script: mounts the card Element and confirms the PaymentIntent with it
@@ -79,8 +81,9 @@ pub const STRIPE_SCRIPT: &str = r##"(function () {
     button.disabled = true;
     var data = card ? { payment_method: { card: card } }
       : form.dataset.method ? { payment_method: form.dataset.method } : undefined;
-    stripe.confirmCardPayment(form.dataset.secret, data).then(function (result) {
-      if (result.error && !result.error.payment_intent) {
+    var confirm = form.dataset.action === "setup" ? stripe.confirmCardSetup : stripe.confirmCardPayment;
+    confirm.call(stripe, form.dataset.secret, data).then(function (result) {
+      if (result.error && !result.error.payment_intent && !result.error.setup_intent) {
         errors.textContent = result.error.message || form.dataset.check;
         button.disabled = false;
         return;
@@ -169,7 +172,11 @@ fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, a
 fn stripe_form(locale: Locale, kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -> Markup {
     let slug = kind.html_id();
     let heading = format!("{slug}-heading");
-    let (action, button) = if stripe.authenticate { ("authenticate", "confirm-button") } else { ("pay", "pay-button") };
+    let (action, button) = match (stripe.authenticate, stripe.setup) {
+        (true, _) => ("authenticate", "confirm-button"),
+        (false, true) => ("setup", "pay-button"),
+        (false, false) => ("pay", "pay-button"),
+    };
     html! {
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
             h2 id=(heading) { (label(locale, kind.display_name())) }
@@ -383,6 +390,7 @@ mod tests {
             return_url: "/portal/sessions/ps_1/return",
             authenticate: false,
             payment_method: None,
+            setup: false,
         };
         let html = PaymentPage { cards: Cards::Stripe(stripe), ..page("card") }.render();
         for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {
@@ -411,6 +419,10 @@ mod tests {
         let retry = StripeCard { authenticate: true, payment_method: Some("pm_1"), ..stripe };
         let html = PaymentPage { cards: Cards::Stripe(retry), ..page("card") }.render();
         assert!(html.contains(r#"data-method="pm_1""#) && html.contains(r#"data-action="authenticate""#));
+        // A subscription's first card: the Element, confirmed as a SetupIntent.
+        let setup = StripeCard { setup: true, ..stripe };
+        let html = PaymentPage { cards: Cards::Stripe(setup), ..page("card") }.render();
+        assert!(html.contains(r#"data-action="setup""#) && html.contains(r#"<div id="card-element">"#));
 
         // A session without a PaymentIntent (a subscription's, for now): no card at all.
         let html = PaymentPage { cards: Cards::NotOffered, ..page("card") }.render();

@@ -9,9 +9,9 @@ use lambda_http::Request;
 use serde_json::{json, Value};
 use shared::config::PaymentProviderKind;
 use shared::http::{self, HttpResult};
-use shared::payments::stripe::transformers::{metadata, payment_event, TransformError};
+use shared::payments::stripe::transformers::{metadata, payment_event, setup_event, TransformError};
 use shared::payments::stripe::webhook::{self, EventKind, WebhookError};
-use shared::payments::stripe::StripeError;
+use shared::payments::stripe::{IdempotencyKey, StripeError};
 use shared::payments::PaymentError;
 use shared::store::AppliedTo;
 use shared::{ApiError, App};
@@ -44,7 +44,10 @@ pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
             tracing::info!(event_id = %event.id, charge_id = %charge.id, payment_intent = ?charge.payment_intent, "charge refunded at Stripe");
             json!("acknowledged")
         }
-        EventKind::SetupIntentSucceeded(_) | EventKind::Other(_) => json!("ignored"),
+        EventKind::SetupIntentSucceeded(setup) => {
+            card_saved(app, &event.id, &setup.id, &http::base_url(&app.config, req)).await?
+        }
+        EventKind::Other(_) => json!("ignored"),
     };
     tracing::info!(event_id = %event.id, %outcome, "Stripe event processed");
     http::ok(&json!({"received": true, "outcome": outcome}))
@@ -76,6 +79,33 @@ async fn settle(app: &App, event_id: &str, intent_id: &str, base_url: &str) -> R
         }
         Err(error) => Err(ApiError::Internal(error.to_string())),
     }
+}
+
+/// A subscription's first card, saved by its page's SetupIntent as Stripe has it now: the
+/// card attached to the buyer's Customer, then applied as the sandbox page's outcome (its
+/// trial starts, or its first charge follows).
+async fn card_saved(app: &App, event_id: &str, setup_id: &str, base_url: &str) -> Result<Value, ApiError> {
+    let stripe = app.stripe()?;
+    let setup = stripe.retrieve_setup_intent(setup_id).await.map_err(PaymentError::from)?;
+    if !setup.metadata.contains_key(metadata::SUBSCRIPTION_ID) {
+        return unmatched(app, event_id, setup_id).await;
+    }
+    let event = match setup_event(event_id, &setup) {
+        Ok(event) => event,
+        Err(TransformError::NotSettled(outcome)) => {
+            tracing::info!(event_id, setup_id, ?outcome, "Stripe event for a card not saved now");
+            return Ok(json!("not_settled"));
+        }
+        Err(error) => return Err(ApiError::Internal(error.to_string())),
+    };
+    let method = setup.payment_method.as_ref().and_then(|m| m.object());
+    if let (Some(method), Some(customer)) = (method, &setup.customer) {
+        if method.customer.as_ref() != Some(customer) {
+            let key = IdempotencyKey::new(format!("attach:{}", method.id)).map_err(PaymentError::from)?;
+            stripe.attach_payment_method(&method.id, customer, &key).await.map_err(PaymentError::from)?;
+        }
+    }
+    super::apply(app, &event, base_url).await
 }
 
 /// A PaymentIntent Capsule did not create: recorded once under the event, acknowledged.

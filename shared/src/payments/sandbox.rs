@@ -37,6 +37,10 @@ pub struct SessionRecord {
     /// In Stripe mode, the PaymentIntent the page's card payment confirms (Stripe.js).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent: Option<String>,
+    /// In Stripe mode, the SetupIntent a subscription's page confirms with its first card
+    /// (Stripe.js); `setup_intent.succeeded` brings the card back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_intent: Option<String>,
     /// The sandbox's 3-D Secure challenge the page shows (instead of its forms) until the
     /// buyer passes or fails it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,19 +176,31 @@ pub(crate) async fn session(
     payment_intent: Option<String>,
     challenge: Option<Challenge>,
 ) -> Result<Session, PaymentError> {
+    let record = SessionRecord { payment_intent, challenge, ..session_record(app, request) };
+    write_session(app, base_url, record)
+}
+
+/// A new open session for `request`, taking nothing but the page's own forms yet.
+pub(crate) fn session_record(app: &App, request: SessionRequest) -> SessionRecord {
     let session_id = uuid::Uuid::new_v4().simple().to_string();
     let key = keys::payment_session(&session_id);
-    let record = SessionRecord {
+    SessionRecord {
         pk: key.pk,
         sk: key.sk,
-        session_id: session_id.clone(),
+        session_id,
         request,
         status: SessionStatus::Open,
         event: None,
-        payment_intent,
-        challenge,
+        payment_intent: None,
+        setup_intent: None,
+        challenge: None,
         ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
-    };
+    }
+}
+
+/// The session `record`, to be written by the caller with its own change.
+pub(crate) fn write_session(app: &App, base_url: &str, record: SessionRecord) -> Result<Session, PaymentError> {
+    let session_id = record.session_id.clone();
     let write = app.store.new_item(&record).map_err(unavailable)?;
     Ok(Session { redirect_url: format!("{base_url}/portal/sessions/{session_id}"), session_id, record: Some(write) })
 }

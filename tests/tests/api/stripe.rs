@@ -532,3 +532,68 @@ async fn an_authentication_required_renewal_is_recovered_by_its_email_link_at_st
     let returned = app.client.get(format!("{url}/return")).send().await.expect("the return page");
     assert!(returned.text().await.expect("html").contains("Payment received"));
 }
+
+/// A subscription's page in Stripe mode collects its first card through a SetupIntent, as
+/// Stripe.js's `confirmCardSetup` does with the card typed in the Element (nothing paid, no
+/// card data through Capsule).
+async fn subscribed_on_the_page(
+    emulator: &StripeEmulator,
+    app: &TestApp,
+    (token, plan, number): (&str, &str, &str),
+) -> (String, String) {
+    let created = app.post("/subscriptions", Some(token), json!({"plan_id": plan, "payment_method": "card"})).await;
+    assert_eq!((created.status, created.body["status"].as_str()), (StatusCode::CREATED, Some("incomplete")));
+    let id = created.body["subscription_id"].as_str().expect("id").to_owned();
+    let url = created.body["redirect_url"].as_str().expect("the page").to_owned();
+    let page = app.client.get(&url).send().await.expect("the page").text().await.expect("html");
+    assert!(page.contains(r#"data-action="setup""#) && page.contains(r#"<div id="card-element">"#), "{page}");
+    assert!(!page.contains(r#"name="card_number""#), "no card field of ours");
+    let setup = intent_of(&client_secret(app, &url).await);
+    assert!(setup.starts_with("seti_"), "{setup}");
+    let card = emulator.card(number).await;
+    let path = format!("/v1/setup_intents/{setup}/confirm");
+    let (status, done) = emulator.call(reqwest::Method::POST, &path, &[("payment_method", card.as_str())]).await;
+    assert_eq!((status, done["status"].as_str()), (200, Some("succeeded")), "{done}");
+    (id, setup)
+}
+
+/// The subscription once it is `status` (Stripe's webhook comes on its own time).
+async fn subscription_becomes(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        app.stack.drain().await;
+        let sub = app.get(&format!("/subscriptions/{id}"), Some(token)).await.body;
+        if sub["status"] == status || started.elapsed() > Duration::from_secs(20) {
+            assert_eq!(sub["status"], status, "{sub}");
+            return sub;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `setup_intent.succeeded`, read back: the card attached to the buyer's Customer and saved;
+/// the first subscription's trial starts, a later one (its trial used) is charged right after
+/// off-session, as in sandbox mode.
+#[tokio::test]
+async fn a_subscriptions_first_card_is_saved_through_a_setup_intent_then_its_trial_or_charge_follows() {
+    let (emulator, app) = stripe_app().await;
+    let (_, token) = app.customer("stripe-setup").await;
+    let (id, setup) = subscribed_on_the_page(&emulator, &app, (&token, "normal", VISA_NUMBER)).await;
+    let trial = subscription_becomes(&app, &token, &id, "trialing").await;
+    assert_eq!(trial["payment_method"]["last4"], "4242", "{trial}");
+    let (_, at_stripe) = emulator.call(reqwest::Method::GET, &format!("/v1/setup_intents/{setup}"), &[]).await;
+    let customer = at_stripe["customer"].as_str().expect("the buyer's Customer");
+    let attached = emulator.list(&format!("/v1/payment_methods?customer={customer}&type=card")).await;
+    assert_eq!(attached.len(), 1, "attached to the buyer's Customer");
+    assert_eq!(app.get("/payment-methods", Some(&token)).await.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(emulator.list("/v1/payment_intents?limit=100").await, Vec::<Value>::new(), "nothing paid");
+
+    let (id, _) = subscribed_on_the_page(&emulator, &app, (&token, "complet", VISA_NUMBER)).await;
+    let paid = subscription_becomes(&app, &token, &id, "active").await;
+    assert_eq!(paid["charges"].as_array().map(Vec::len), Some(1), "{paid}");
+    assert_eq!(paid["charges"][0]["status"], "succeeded");
+    let intents = emulator.list("/v1/payment_intents?limit=100").await;
+    let charged: Vec<&Value> = intents.iter().filter(|i| i["metadata"]["subscription_id"] == id.as_str()).collect();
+    assert_eq!(charged.len(), 1, "{intents:?}");
+    assert_eq!((charged[0]["amount"].as_i64(), charged[0]["status"].as_str()), (Some(2000), Some("succeeded")));
+}

@@ -330,6 +330,12 @@ impl Stripe {
         Ok(methods.data)
     }
 
+    /// As Stripe has it now, its card expanded: what the webhook reads back.
+    pub async fn retrieve_setup_intent(&self, id: &str) -> Result<SetupIntent, StripeError> {
+        let path = format!("/v1/setup_intents/{}", checked_id(id)?);
+        self.transport.get(&path, &Form::new().list("expand", ["payment_method"])).await
+    }
+
     pub async fn create_setup_intent(
         &self,
         setup: &NewSetupIntent<'_>,

@@ -348,9 +348,17 @@ fn ids_that_would_address_something_else_are_refused_before_sending() {
         Some("payment_intent=pi_1")
     );
     assert_eq!(
-        NewSetupIntent { customer: "cus_1", user_id: "u1" }.form().map(|f| f.encode()).ok().as_deref(),
+        NewSetupIntent { customer: "cus_1", user_id: "u1", subscription_id: None }
+            .form()
+            .map(|f| f.encode())
+            .ok()
+            .as_deref(),
         Some("customer=cus_1&usage=off_session&payment_method_types%5B0%5D=card&metadata%5Buser_id%5D=u1")
     );
+    let subscription = NewSetupIntent { customer: "cus_1", user_id: "u1", subscription_id: Some("sub_1") };
+    assert!(subscription
+        .form()
+        .is_ok_and(|f| f.encode().ends_with("metadata%5Buser_id%5D=u1&metadata%5Bsubscription_id%5D=sub_1")));
     assert_eq!(
         NewCustomer { user_id: "u1", email: Some("a@b.c") }.form().encode(),
         "email=a%40b.c&metadata%5Buser_id%5D=u1"
