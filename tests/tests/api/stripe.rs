@@ -597,3 +597,52 @@ async fn a_subscriptions_first_card_is_saved_through_a_setup_intent_then_its_tri
     assert_eq!(charged.len(), 1, "{intents:?}");
     assert_eq!((charged[0]["amount"].as_i64(), charged[0]["status"].as_str()), (Some(2000), Some("succeeded")));
 }
+
+/// Dunning at Stripe: a card saved by its page's SetupIntent whose every charge is declined
+/// (Stripe's 4000000000000341: attached fine, charges fail). The trial ends, the renewal
+/// job charges it off-session at Stripe, declined; retried a day later each time, with
+/// its own PaymentIntent per attempt; the 4th failure suspends it, and nothing is charged
+/// after. Each failure and the suspension are emailed.
+#[tokio::test]
+async fn a_trial_renewed_at_stripe_is_declined_dunned_and_suspended() {
+    const LATER_FAILS: &str = "4000000000000341";
+    let (emulator, app) = stripe_app().await;
+    let (email, token) = app.customer("stripe-dunning").await;
+    let (id, _) = subscribed_on_the_page(&emulator, &app, (&token, "normal", LATER_FAILS)).await;
+    let trial = subscription_becomes(&app, &token, &id, "trialing").await;
+    let trial_ends = trial["trial_ends_at"].as_str().expect("a trial end");
+    let mut when = chrono::DateTime::parse_from_rfc3339(trial_ends).expect("a time") + chrono::Duration::minutes(1);
+    for attempt in 1..=4 {
+        assert_eq!(app.post("/dev/clock", None, json!({"now": when.to_rfc3339()})).await.status, StatusCode::OK);
+        app.run_job("charge-renewal").await;
+        app.run_job("charge-renewal").await;
+        let token = app.login(&email).await;
+        let sub = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
+        let expected = if attempt < 4 { "past_due" } else { "suspended" };
+        assert_eq!((sub["status"].as_str(), sub["failed_attempts"].as_i64()), (Some(expected), Some(attempt)), "{sub}");
+        assert_eq!(sub["failure_reason"], "declined");
+        when += chrono::Duration::days(1);
+    }
+    assert_eq!(
+        app.post("/dev/clock", None, json!({"now": (when + chrono::Duration::days(30)).to_rfc3339()})).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(app.run_job("charge-renewal").await["due"], 0, "nothing more is charged");
+
+    let intents = emulator.list("/v1/payment_intents?limit=100").await;
+    let attempts: Vec<&Value> = intents.iter().filter(|i| i["metadata"]["subscription_id"] == id.as_str()).collect();
+    assert_eq!(attempts.len(), 4, "one PaymentIntent per attempt: {intents:?}");
+    let mut keys: Vec<&str> = attempts.iter().filter_map(|i| i["metadata"]["idempotency_key"].as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert!(attempts.iter().all(|i| i["status"] == "requires_payment_method"), "none succeeded: {attempts:?}");
+    let emails = app.emails_to(&email).await;
+    let subjects: Vec<&str> = emails.iter().filter_map(|e| e["subject"].as_str()).collect();
+    for attempt in 1..=4 {
+        let failed = format!("Payment failed — Normal (attempt {attempt} of 4)");
+        assert_eq!(subjects.iter().filter(|s| s.starts_with(&failed)).count(), 1, "{subjects:?}");
+    }
+    assert_eq!(subjects.iter().filter(|s| s.starts_with("Subscription suspended — Normal")).count(), 1);
+    assert!(app.stack.clock.set(chrono::Utc::now()), "back to now, where localstripe signs");
+}
