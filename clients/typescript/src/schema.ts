@@ -466,7 +466,11 @@ export interface paths {
          *     by the outbox that asked for them); any other type is `ignored`. A PaymentIntent
          *     Capsule did not create (unknown to Stripe, or naming no order or subscription) is
          *     recorded once and answered 200 `unknown_payment`, then `already_processed`; a
-         *     PaymentIntent not settled now is `not_settled`. Stripe unreachable while reading it
+         *     PaymentIntent not settled now is `not_settled`. An event whose `livemode` is not the
+         *     secret key's mode (`sk_live_` live, `sk_test_` test) moves nothing: recorded once and
+         *     answered `livemode_mismatch`, then `already_processed`. `setup_intent.succeeded`
+         *     (a subscription's first card, read back) is applied as its page's outcome
+         *     (`applied`). Stripe unreachable while reading it
          *     back: 503, and Stripe delivers the event again. With the sandbox as the provider,
          *     every delivery is 400 `invalid_signature` (no Stripe secret signs anything there).
          */
@@ -2069,10 +2073,11 @@ export interface components {
              *     start its subscription, which started otherwise or whose plan another
              *     subscription now holds: recorded and refunded) or `ignored` (it changes
              *     nothing). Stripe's webhook also answers `awaiting_authentication`,
-             *     `acknowledged`, `unknown_payment` and `not_settled` (see `POST /webhooks/stripe`).
+             *     `acknowledged`, `unknown_payment`, `not_settled` and `livemode_mismatch` (see
+             *     `POST /webhooks/stripe`).
              * @enum {string}
              */
-            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled";
+            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled" | "livemode_mismatch";
         };
         SavedCard: {
             /** @description What `POST /checkout` takes as `payment_method`. */

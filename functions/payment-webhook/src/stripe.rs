@@ -33,6 +33,15 @@ pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
         }
         Err(WebhookError::Event(error)) => return Err(ApiError::invalid("", error.to_string())),
     };
+    // A live event at a test key's endpoint, or a test event at a live one: never this
+    // deployment's money. Recorded once, acknowledged (Stripe would only send it again).
+    if event.livemode != app.stripe()?.config().live() {
+        let first =
+            app.store.record_event(&event.id, AppliedTo::Unmatched(&event.id), app.clock.now(), &[], Vec::new());
+        let outcome = if first.await? { "livemode_mismatch" } else { "already_processed" };
+        tracing::warn!(event_id = %event.id, livemode = event.livemode, outcome, "Stripe event of the other mode refused");
+        return http::ok(&json!({"received": true, "outcome": outcome}));
+    }
     let outcome = match &event.kind {
         EventKind::PaymentIntentSucceeded(intent) | EventKind::PaymentIntentPaymentFailed(intent) => {
             settle(app, &event.id, &intent.id, &http::base_url(&app.config, req)).await?

@@ -646,3 +646,33 @@ async fn a_trial_renewed_at_stripe_is_declined_dunned_and_suspended() {
     assert_eq!(subjects.iter().filter(|s| s.starts_with("Subscription suspended — Normal")).count(), 1);
     assert!(app.stack.clock.set(chrono::Utc::now()), "back to now, where localstripe signs");
 }
+
+/// An event whose `livemode` is not the key's mode (a live event at a `sk_test_` endpoint)
+/// moves nothing: recorded once and acknowledged, the order untouched, nothing refunded.
+#[tokio::test]
+async fn an_event_of_the_other_mode_is_recorded_and_moves_no_money() {
+    let (emulator, app) = stripe_app().await;
+    let (token, order_id, url, _) = checked_out(&app, 1).await;
+    let secret = client_secret(&app, &url).await;
+    // Paid at Stripe, but its own events go nowhere: only the deliveries below could settle it.
+    emulator.send_events_to("http://127.0.0.1:9/nowhere", WEBHOOK_SECRET).await;
+    emulator.pay_on_page(&secret, VISA_NUMBER).await;
+    let mut live = intent_event("evt_live", "payment_intent.succeeded", &intent_of(&secret));
+    live["livemode"] = json!(true);
+    for expected in ["livemode_mismatch", "already_processed"] {
+        let answer = stripe_event(&app, &live, WEBHOOK_SECRET, None).await;
+        assert_eq!(
+            (answer.status, answer.body["outcome"].as_str()),
+            (StatusCode::OK, Some(expected)),
+            "{}",
+            answer.body
+        );
+    }
+    assert!(app.stored(shared::store::keys::webhook_event("evt_live")).await, "recorded");
+    app.stack.drain().await;
+    assert_eq!(app.get(&format!("/orders/{order_id}"), Some(&token)).await.body["status"], "pending_payment");
+    // The same event in test mode is this deployment's: it pays the order.
+    let test = intent_event("evt_test", "payment_intent.succeeded", &intent_of(&secret));
+    assert_eq!(stripe_event(&app, &test, WEBHOOK_SECRET, None).await.body["outcome"], "paid");
+    assert_eq!(emulator.list(&format!("/v1/refunds?payment_intent={}", intent_of(&secret))).await.len(), 0);
+}

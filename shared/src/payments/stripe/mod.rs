@@ -129,6 +129,12 @@ impl StripeConfig {
         self
     }
 
+    /// Whether the key moves real money (`sk_live_`, or a restricted `rk_live_`): only
+    /// events of the same mode (their `livemode`) are this deployment's.
+    pub fn live(&self) -> bool {
+        ["sk_live_", "rk_live_"].iter().any(|prefix| self.secret_key.starts_with(prefix))
+    }
+
     /// The endpoint's signing secret (`whsec_...`), for the webhook only.
     pub fn webhook_secret(&self) -> Result<&str, ConfigError> {
         self.webhook_secret.as_deref().ok_or_else(|| ConfigError(format!("{} is not set", vars::STRIPE_WEBHOOK_SECRET)))
@@ -353,6 +359,15 @@ impl Stripe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_key_is_live_and_every_other_key_is_a_test_key() {
+        let live = |key: &str| StripeConfig::new("https://api.stripe.com", key).map(|c| c.live()).ok();
+        assert_eq!(live("sk_live_1"), Some(true));
+        assert_eq!(live("rk_live_1"), Some(true));
+        assert_eq!(live("sk_test_1"), Some(false));
+        assert_eq!(live("sk_test_live_"), Some(false), "the prefix decides");
+    }
 
     #[test]
     fn the_api_base_is_https_or_loopback_http_and_nothing_else() {
