@@ -462,8 +462,12 @@ export interface paths {
          *     out-of-order event applies the PaymentIntent's current state, once.
          *     `payment_intent.succeeded` and `payment_intent.payment_failed` settle the order;
          *     `payment_intent.requires_action` is `awaiting_authentication` (3-D Secure happens
-         *     on the page); `charge.refunded` is `acknowledged` (Capsule's own refunds are settled
-         *     by the outbox that asked for them); any other type is `ignored`. A PaymentIntent
+         *     on the page); `charge.refunded` reads the PaymentIntent's refunds back: each one made
+         *     outside Capsule (Stripe's dashboard; Capsule's own carry `metadata[idempotency_key]`
+         *     and are settled by the outbox that asked for them) is applied to its order once as a
+         *     partial refund Stripe already made (`refund_recorded`: `refunded_cents` grows, the
+         *     buyer is emailed, nothing refunded again), else `acknowledged`; any other type is
+         *     `ignored`. A PaymentIntent
          *     Capsule did not create (unknown to Stripe, or naming no order or subscription) is
          *     recorded once and answered 200 `unknown_payment`, then `already_processed`; a
          *     PaymentIntent not settled now is `not_settled`. An event whose `livemode` is not the
@@ -2073,11 +2077,11 @@ export interface components {
              *     start its subscription, which started otherwise or whose plan another
              *     subscription now holds: recorded and refunded) or `ignored` (it changes
              *     nothing). Stripe's webhook also answers `awaiting_authentication`,
-             *     `acknowledged`, `unknown_payment`, `not_settled` and `livemode_mismatch` (see
-             *     `POST /webhooks/stripe`).
+             *     `acknowledged`, `unknown_payment`, `not_settled`, `livemode_mismatch` and `refund_recorded`
+             *     (see `POST /webhooks/stripe`).
              * @enum {string}
              */
-            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled" | "livemode_mismatch";
+            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled" | "livemode_mismatch" | "refund_recorded";
         };
         SavedCard: {
             /** @description What `POST /checkout` takes as `payment_method`. */

@@ -8,7 +8,9 @@
 use lambda_http::Request;
 use serde_json::{json, Value};
 use shared::config::PaymentProviderKind;
+use shared::domain::fulfilment::RefundAsk;
 use shared::http::{self, HttpResult};
+use shared::orders::{self, Cause, Outcome};
 use shared::payments::stripe::transformers::{metadata, payment_event, setup_event, TransformError};
 use shared::payments::stripe::webhook::{self, EventKind, WebhookError};
 use shared::payments::stripe::{IdempotencyKey, StripeError};
@@ -48,11 +50,10 @@ pub(crate) async fn receive(app: &App, req: &Request) -> HttpResult {
         }
         // Stripe.js completes 3-D Secure on the page; the outcome follows as its own event.
         EventKind::PaymentIntentRequiresAction(_) => json!("awaiting_authentication"),
-        // Capsule's own refunds are settled by the outbox that asked for them.
-        EventKind::ChargeRefunded(charge) => {
-            tracing::info!(event_id = %event.id, charge_id = %charge.id, payment_intent = ?charge.payment_intent, "charge refunded at Stripe");
-            json!("acknowledged")
-        }
+        EventKind::ChargeRefunded(charge) => match &charge.payment_intent {
+            Some(intent) => refunded_at_stripe(app, &event.id, intent).await?,
+            None => json!("ignored"),
+        },
         EventKind::SetupIntentSucceeded(setup) => {
             card_saved(app, &event.id, &setup.id, &http::base_url(&app.config, req)).await?
         }
@@ -88,6 +89,45 @@ async fn settle(app: &App, event_id: &str, intent_id: &str, base_url: &str) -> R
         }
         Err(error) => Err(ApiError::Internal(error.to_string())),
     }
+}
+
+/// Refunds of an order's PaymentIntent as Stripe has them now. Capsule's own (named by their
+/// key) are settled by the outbox that asked for them; each other one (made in Stripe's
+/// dashboard) is applied to the order once, under `stripe-<refund id>`, as an operator's
+/// partial refund that Stripe already paid back: shown on the order and emailed, never
+/// refunded again.
+async fn refunded_at_stripe(app: &App, event_id: &str, intent_id: &str) -> Result<Value, ApiError> {
+    let stripe = app.stripe()?;
+    let intent = match stripe.retrieve_payment_intent(intent_id).await {
+        Ok(intent) => intent,
+        Err(StripeError::InvalidRequest { status: 404, .. }) => return unmatched(app, event_id, intent_id).await,
+        Err(error) => return Err(PaymentError::from(error).into()),
+    };
+    let Some(order_id) = intent.metadata(metadata::ORDER_ID) else {
+        return unmatched(app, event_id, intent_id).await;
+    };
+    let refunds = stripe.list_refunds(intent_id).await.map_err(PaymentError::from)?;
+    let elsewhere =
+        refunds.iter().filter(|r| r.status == "succeeded" && !r.metadata.contains_key(metadata::IDEMPOTENCY_KEY));
+    let mut recorded = 0;
+    for refund in elsewhere {
+        let ask = RefundAsk {
+            idempotency_key: format!("stripe-{}", refund.id),
+            amount_cents: Some(refund.amount),
+            lines: Vec::new(),
+        };
+        match orders::apply(app, &order_id, Cause::RefundedAtProvider(&ask)).await {
+            Ok(Outcome::Changed(_)) => recorded += 1,
+            Ok(_) => {}
+            // More than the order has left to refund (Capsule refunded it meanwhile): nothing to record.
+            Err(ApiError::RefundExceedsPaid(detail)) => {
+                tracing::warn!(event_id, order_id, refund_id = %refund.id, %detail, "Stripe refund above what the order has left");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    tracing::info!(event_id, order_id, recorded, "charge refunded at Stripe");
+    Ok(json!(if recorded > 0 { "refund_recorded" } else { "acknowledged" }))
 }
 
 /// A subscription's first card, saved by its page's SetupIntent as Stripe has it now: the

@@ -327,6 +327,10 @@ pub struct Refund {
     pub payment_intent: Option<String>,
     /// `pending`, `succeeded`, `failed`, `requires_action` or `canceled`.
     pub status: String,
+    /// Capsule's own refunds carry their `idempotency_key`; one made elsewhere (Stripe's
+    /// dashboard) has none.
+    #[serde(default)]
+    pub metadata: HashMap<String, String>,
 }
 
 /// A charge, as `charge.refunded` carries it.
