@@ -42,7 +42,13 @@ softens a behaviour Stripe has:
    `confirmCardPayment(secret, {payment_method: {card}})` now posts the card typed in the
    Element (`payment_method_data`) to `/v1/payment_intents/<id>/confirm` with the publishable
    key and the client secret (a wrong secret is 401, as at Stripe); a card that asks for 3-D
-   Secure then gets the mock's challenge.
+   Secure then gets the mock's challenge. `confirmCardPayment(secret, {payment_method:
+   "pm_..."})` (a renewal's PaymentIntent confirmed again with the card it tried, which must
+   be its customer's) posts that method the same way.
+
+7. SetupIntents. localstripe leaves the confirmed SetupIntent's card unattached and sends no
+   event. Stripe attaches the PaymentMethod to the SetupIntent's customer once it succeeds
+   and sends `setup_intent.succeeded`; so does the adapter.
 
 Not adapted (known, for later): it gives no `decline_code` for ordinary declines; it sends
 only some events (none for a failed 3-D Secure challenge).
@@ -58,7 +64,7 @@ from aiohttp import web
 import localstripe
 from localstripe import resources
 from localstripe.errors import UserError
-from localstripe.resources import PaymentIntent, PaymentMethod, try_convert_to_bool
+from localstripe.resources import Event, PaymentIntent, PaymentMethod, SetupIntent, schedule_webhook, try_convert_to_bool
 
 HEALTH = "/_capsule/health"
 AUTHENTICATION_REQUIRED = "Your card was declined. This transaction requires authentication."
@@ -202,6 +208,20 @@ def _declined_at_charge() -> None:
     PaymentMethod._charging_is_declined = _charging_is_declined
 
 
+def _setup_intents() -> None:
+    """Item 7: a SetupIntent that succeeds attaches its card to its customer, and says so."""
+    attach = SetupIntent._attach_pm
+
+    def _attach_pm(self, pm):
+        attach(self, pm)
+        if self.status == "succeeded":
+            if self.customer is not None:
+                pm.customer = self.customer
+            schedule_webhook(Event("setup_intent.succeeded", self))
+
+    SetupIntent._attach_pm = _attach_pm
+
+
 _CLIENT_CONFIRM = re.compile(r"^/v1/payment_intents/(pi_\w+)/confirm$")
 
 # Appended to localstripe's Stripe.js (item 6): its top-level LOCALSTRIPE_BASE_API is in scope.
@@ -213,9 +233,10 @@ _STRIPE_JS_CARD_DATA = """
     const challenge = stripe.confirmCardPayment;
     stripe.confirmCardPayment = async function (secret, data) {
       const card = data && data.payment_method && data.payment_method.card;
-      if (card && card.value) {
+      const saved = data && typeof data.payment_method === "string" ? data.payment_method : null;
+      if ((card && card.value) || saved) {
         const pi = secret.match(/^(pi_\\w+)_secret_/)[1];
-        const form = new URLSearchParams({
+        const form = new URLSearchParams(saved ? {key: key, client_secret: secret, payment_method: saved} : {
           key: key, client_secret: secret, "payment_method_data[type]": "card",
           "payment_method_data[card][number]": card.value.card.number,
           "payment_method_data[card][exp_month]": card.value.card.exp_month,
@@ -251,8 +272,14 @@ async def _client_confirm(request: web.Request, handler):
         intent = PaymentIntent._api_retrieve(match.group(1))
         if form.get("client_secret") != intent.client_secret:
             raise UserError(401, "Unauthorized")
-        card = {name: form.get(f"payment_method_data[card][{name}]") for name in ("number", "exp_month", "exp_year", "cvc")}
-        method = PaymentMethod._api_create(type="card", card=card)
+        saved = form.get("payment_method")
+        if saved is not None:
+            method = PaymentMethod._api_retrieve(str(saved))
+            if method.customer is None or method.customer != intent.customer:
+                raise UserError(400, "The payment method is not the customer's")
+        else:
+            card = {name: form.get(f"payment_method_data[card][{name}]") for name in ("number", "exp_month", "exp_year", "cvc")}
+            method = PaymentMethod._api_create(type="card", card=card)
         intent.payment_method = method.id
         intent._confirm(on_failure_now=intent._report_failure)
         return web.json_response(intent._export())
@@ -269,6 +296,7 @@ def build(adapt: bool = True) -> web.Application:
         _off_session_authentication()
         _card_errors()
         _declined_at_charge()
+        _setup_intents()
     # Imported only now: the server module builds its routes from the patched classes.
     from localstripe.server import app
 

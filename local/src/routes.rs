@@ -53,10 +53,12 @@ pub async fn invoke_sqs(function: &str, app: &App, event: SqsEvent) -> Option<Sq
 }
 
 async fn sqs(function: &str, app: &App, event: SqsEvent) -> Option<SqsBatchResponse> {
+    // Boxed: one consumer's future runs, and the largest (a renewal's) would otherwise size
+    // every message's poll on the caller's stack.
     Some(match function {
-        "notifier" => notifier::handle(app, event).await,
-        "payment-events" => payment_events::handle(app, event).await,
-        "charge-renewal" => charge_renewal::handle(app, event).await,
+        "notifier" => Box::pin(notifier::handle(app, event)).await,
+        "payment-events" => Box::pin(payment_events::handle(app, event)).await,
+        "charge-renewal" => Box::pin(charge_renewal::handle(app, event)).await,
         _ => return None,
     })
 }

@@ -216,3 +216,32 @@ def test_item_6_stripe_js_confirms_with_the_card_typed_in_the_element(adapted, b
     assert _from_browser(adapted, path, wrong)[0] == 401
     with urllib.request.urlopen(adapted.url + "/js.stripe.com/v3/", timeout=10) as response:
         assert "payment_method_data[card][number]" in response.read().decode()
+
+
+def test_item_6_stripe_js_confirms_a_renewal_again_with_the_customers_card_it_tried(adapted):
+    customer, method = adapted.customer(), adapted.card("4000002760003184")
+    adapted.create(f"/v1/payment_methods/{method}/attach", {"customer": customer})
+    status, body, _ = adapted.call("POST", "/v1/payment_intents", _intent(customer, method, off_session="true"))
+    left = body["error"]["payment_intent"]
+    path = f"/v1/payment_intents/{left['id']}/confirm"
+    browser = {"key": "pk_test_capsule", "client_secret": left["client_secret"]}
+    other = adapted.card("4242424242424242")
+    assert _from_browser(adapted, path, browser | {"payment_method": other})[0] == 400, "not the customer's card"
+    status, intent = _from_browser(adapted, path, browser | {"payment_method": method})
+    assert (status, intent["status"]) == (200, "requires_action"), intent
+    done = adapted.create(f"/v1/payment_intents/{left['id']}/_authenticate?success=true",
+                          {"client_secret": left["client_secret"]})
+    assert done["status"] == "succeeded" and done["id"] == left["id"]
+    with urllib.request.urlopen(adapted.url + "/js.stripe.com/v3/", timeout=10) as response:
+        assert 'typeof data.payment_method === "string"' in response.read().decode()
+
+
+def test_item_7_a_confirmed_setup_intent_attaches_its_card_to_its_customer(adapted, bare):
+    for stripe, attached in ((bare, None), (adapted, True)):
+        customer = stripe.customer()
+        setup = stripe.create("/v1/setup_intents", {"customer": customer, "usage": "off_session"})
+        method = stripe.card("4242424242424242")
+        done = stripe.create(f"/v1/setup_intents/{setup['id']}/confirm", {"payment_method": method})
+        assert done["status"] == "succeeded"
+        _, read, _ = stripe.call("GET", f"/v1/payment_methods/{method}")
+        assert (read["customer"] == customer if attached else read["customer"] is None), read

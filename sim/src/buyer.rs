@@ -315,9 +315,20 @@ impl Journey {
             if paying == Payment::Never {
                 return Ok(());
             }
-            let paid = api.pay(&redirect_url, &paying.form(sale.expiry_year)).await?;
-            if paid.status != 303 {
-                return Err(paid.unexpected("the hosted page's form"));
+            let at_stripe = match paying {
+                Payment::Card(number) => api.pay_at_stripe(&redirect_url, number).await?,
+                _ => None,
+            };
+            match at_stripe {
+                // Stripe took it (or declined it: 402); its webhook settles the order.
+                Some(paid) if matches!(paid.status, 200 | 402) => {}
+                Some(paid) => return Err(paid.unexpected("Stripe's confirmation")),
+                None => {
+                    let paid = api.pay(&redirect_url, &paying.form(sale.expiry_year)).await?;
+                    if paid.status != 303 {
+                        return Err(paid.unexpected("the hosted page's form"));
+                    }
+                }
             }
             let submitted = std::time::Instant::now();
             let status = self.settled(api, &order_id).await?;

@@ -94,6 +94,8 @@ pub struct Api {
     base_url: String,
     started: Instant,
     samples: Arc<Mutex<Vec<Sample>>>,
+    /// Stripe mode: where the pages' cards are paid (localstripe), as Stripe.js pays them.
+    stripe: Option<String>,
 }
 
 impl Api {
@@ -110,7 +112,47 @@ impl Api {
             base_url: base_url.trim_end_matches('/').to_string(),
             started: Instant::now(),
             samples: Arc::default(),
+            stripe: None,
         })
+    }
+
+    /// Whether the stack's cards are paid at Stripe (Stripe mode).
+    pub fn pays_at_stripe(&self) -> bool {
+        self.stripe.is_some()
+    }
+
+    /// Cards paid at this Stripe (Stripe mode), not posted to the page.
+    pub fn paying_at(self, stripe: Option<String>) -> Self {
+        Self { stripe, ..self }
+    }
+
+    /// In Stripe mode, what Stripe.js does on the page with the card `number`: a
+    /// PaymentMethod from it, then the page's PaymentIntent (its client secret read from the
+    /// page) confirmed with it. `None` in sandbox mode; else Stripe's answer (402: declined).
+    pub async fn pay_at_stripe(&self, redirect_url: &str, number: &str) -> Result<Option<Answer>, SimError> {
+        let Some(stripe) = &self.stripe else { return Ok(None) };
+        let http = |e: reqwest::Error| SimError::Http(format!("Stripe: {e}"));
+        let page = self.http.get(redirect_url).send().await.map_err(http)?.text().await.map_err(http)?;
+        let secret = page.split(r#"data-secret=""#).nth(1).and_then(|rest| rest.split('"').next());
+        let intent = secret
+            .and_then(|s| s.split("_secret_").next())
+            .ok_or_else(|| SimError::Setup("no client secret on the page".into()))?;
+        let card = [
+            ("type", "card"),
+            ("card[number]", number),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2035"),
+            ("card[cvc]", "123"),
+        ];
+        let stripe_call = |path: String, form: &[(&str, &str)]| {
+            self.http.post(format!("{stripe}{path}")).bearer_auth(local::stripe::SECRET_KEY).form(form)
+        };
+        let method = self.send(Route::Pay, stripe_call("/v1/payment_methods".into(), &card)).await?;
+        let method =
+            method.body["id"].as_str().ok_or_else(|| SimError::Http(format!("Stripe: {}", method.body)))?.to_string();
+        let path = format!("/v1/payment_intents/{intent}");
+        self.send(Route::Pay, stripe_call(path.clone(), &[("payment_method", method.as_str())])).await?;
+        Ok(Some(self.send(Route::Pay, stripe_call(format!("{path}/confirm"), &[])).await?))
     }
 
     pub fn base_url(&self) -> &str {

@@ -72,6 +72,9 @@ pub struct Target {
     pub base_url: String,
     /// Its table, for the checks read from it; without it the API's word is taken alone.
     pub store: Option<Store>,
+    /// In Stripe mode, the Stripe (localstripe) its pages' cards are paid at, as Stripe.js
+    /// pays them.
+    pub stripe: Option<String>,
 }
 
 impl Target {
@@ -85,21 +88,24 @@ impl Target {
             }
             None => None,
         };
-        Self { base_url: base_url.to_string(), store }
+        Self { base_url: base_url.to_string(), store, stripe: None }
     }
 }
 
 /// An emulator and a stack of the simulator's own, stopped when dropped.
 pub struct OwnStack {
-    // Declared first: the stack stops before its emulator.
+    // Declared first: the stack stops before its emulators.
     pub stack: local::Stack,
     _emulator: local::emulator::Launched,
+    /// Stripe mode: the localstripe that takes its card payments.
+    stripe: Option<local::stripe::Localstripe>,
 }
 
 impl OwnStack {
     /// Launches the emulator (from the repository, after `make venv`), in fidelity mode
-    /// when asked, and a stack on it.
-    pub async fn start(fidelity: bool) -> Result<Self, SimError> {
+    /// when asked, and a stack on it; with `stripe`, in Stripe mode against a localstripe of
+    /// its own whose signed events reach the stack's webhook.
+    pub async fn start(fidelity: bool, stripe: bool) -> Result<Self, SimError> {
         let emulator = local::emulator::Launched::start(false).await?;
         if fidelity {
             let url = format!("{}/_capsule/fidelity", emulator.endpoint);
@@ -107,8 +113,20 @@ impl OwnStack {
             answer.and_then(|a| a.error_for_status()).map_err(|e| SimError::Setup(format!("fidelity mode: {e}")))?;
         }
         let prefix = format!("sim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let stack = local::start(local::Options::on_demand(emulator.endpoint.clone(), &prefix)).await?;
-        Ok(Self { stack, _emulator: emulator })
+        let stripe = match stripe {
+            true => Some(local::stripe::Localstripe::start().await?),
+            false => None,
+        };
+        let options = local::Options {
+            stripe: stripe.as_ref().map(|s| s.stack_settings()),
+            ..local::Options::on_demand(emulator.endpoint.clone(), &prefix)
+        };
+        let stack = local::start(options).await?;
+        if let Some(stripe) = &stripe {
+            let webhook = format!("{}/webhooks/stripe", stack.base_url);
+            stripe.send_events_to(&webhook, local::stripe::WEBHOOK_SECRET).await?;
+        }
+        Ok(Self { stack, _emulator: emulator, stripe })
     }
 
     /// The emulator's mode, and in fidelity mode the writes it refused because they met
@@ -130,14 +148,18 @@ impl OwnStack {
     }
 
     pub fn target(&self) -> Target {
-        Target { base_url: self.stack.base_url.clone(), store: Some(self.stack.app.store.clone()) }
+        Target {
+            base_url: self.stack.base_url.clone(),
+            store: Some(self.stack.app.store.clone()),
+            stripe: self.stripe.as_ref().map(|s| s.url.clone()),
+        }
     }
 }
 
 /// Runs the sale against `target` and checks its invariants. `Err` only when the sale could
 /// not be run at all; a broken invariant is a failed `Check` in the report.
 pub async fn run(target: &Target, options: &Options) -> Result<Report, SimError> {
-    let api = client::Api::new(&target.base_url, options.concurrency)?;
+    let api = client::Api::new(&target.base_url, options.concurrency)?.paying_at(target.stripe.clone());
     let sale = setup::prepare(&api, target, options).await?;
     let personas = options.mix.assign(options.buyers);
 

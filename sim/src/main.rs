@@ -47,6 +47,10 @@ struct Flags {
     /// (20 ms transactions) and per-partition throttling (1,000 WCU/s), local/fidelity.py.
     #[arg(long, conflicts_with = "url")]
     fidelity: bool,
+    /// Stripe mode: the stack's cards are paid at a localstripe of the simulator's own (as
+    /// Stripe.js pays them on the page), its orders settled by localstripe's signed events.
+    #[arg(long, conflicts_with = "url")]
+    stripe: bool,
     /// Where report.html goes.
     #[arg(long, default_value = "target/sim")]
     out: PathBuf,
@@ -94,7 +98,7 @@ async fn simulate(flags: Flags) -> Result<bool, Box<dyn std::error::Error>> {
     let (own, target) = match &flags.url {
         Some(url) => (None, Target::running(url, flags.emulator.as_deref(), &flags.prefix).await),
         None => {
-            let own = OwnStack::start(flags.fidelity).await?;
+            let own = OwnStack::start(flags.fidelity, flags.stripe).await?;
             let target = own.target();
             (Some(own), target)
         }

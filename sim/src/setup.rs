@@ -173,6 +173,14 @@ pub async fn expire_abandoned(api: &Api, sale: &Sale, journeys: &[Journey]) -> R
     if job.status != 200 {
         return Err(refused("release-expired-reservations", &job));
     }
+    // Stripe signs its events at the wall clock: a stack left ahead of it would refuse the
+    // second chance's payments as stale (localstripe, unlike Stripe, never sends them again).
+    if api.pays_at_stripe() {
+        let now = api.post(Route::Dev, "/dev/clock", None, &json!({"now": chrono::Utc::now().to_rfc3339()})).await?;
+        if now.status != 200 {
+            return Err(refused("moving the clock back", &now));
+        }
+    }
     Ok(Release {
         abandoned_orders: abandoned.len(),
         abandoned_units: abandoned.iter().map(|o| o.quantity).sum(),

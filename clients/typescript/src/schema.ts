@@ -356,7 +356,10 @@ export interface paths {
          * @description The outcome reaches `POST /webhooks/payments` within seconds, signed.
          *     Test cards: `4242424242424242` Visa, succeeds; `5555555555554444` Mastercard,
          *     succeeds; `4000000000000002` declined; `4000000000000341` accepted and saved but
-         *     every later charge of it fails. Expired or invalid (Luhn) numbers are refused on
+         *     every later charge of it fails; `4000002760003184` asks for 3-D Secure: the answer
+         *     is 200 with the bank's challenge (a form posting `challenge=passed` pays,
+         *     `challenge=failed` declines), and its later off-session charges answer
+         *     "authentication required". Expired or invalid (Luhn) numbers are refused on
          *     the page. CRINA-PAY: a phone number ending in `0002` is declined; others succeed.
          *     No full card number or CVC is ever stored or logged. A second submission of a
          *     completed session charges nothing and sends nothing more: it answers 303 to the
@@ -459,11 +462,19 @@ export interface paths {
          *     out-of-order event applies the PaymentIntent's current state, once.
          *     `payment_intent.succeeded` and `payment_intent.payment_failed` settle the order;
          *     `payment_intent.requires_action` is `awaiting_authentication` (3-D Secure happens
-         *     on the page); `charge.refunded` is `acknowledged` (Capsule's own refunds are settled
-         *     by the outbox that asked for them); any other type is `ignored`. A PaymentIntent
+         *     on the page); `charge.refunded` reads the PaymentIntent's refunds back: each one made
+         *     outside Capsule (Stripe's dashboard; Capsule's own carry `metadata[idempotency_key]`
+         *     and are settled by the outbox that asked for them) is applied to its order once as a
+         *     partial refund Stripe already made (`refund_recorded`: `refunded_cents` grows, the
+         *     buyer is emailed, nothing refunded again), else `acknowledged`; any other type is
+         *     `ignored`. A PaymentIntent
          *     Capsule did not create (unknown to Stripe, or naming no order or subscription) is
          *     recorded once and answered 200 `unknown_payment`, then `already_processed`; a
-         *     PaymentIntent not settled now is `not_settled`. Stripe unreachable while reading it
+         *     PaymentIntent not settled now is `not_settled`. An event whose `livemode` is not the
+         *     secret key's mode (`sk_live_` live, `sk_test_` test) moves nothing: recorded once and
+         *     answered `livemode_mismatch`, then `already_processed`. `setup_intent.succeeded`
+         *     (a subscription's first card, read back) is applied as its page's outcome
+         *     (`applied`). Stripe unreachable while reading it
          *     back: 503, and Stripe delivers the event again. With the sandbox as the provider,
          *     every delivery is 400 `invalid_signature` (no Stripe secret signs anything there).
          */
@@ -2079,12 +2090,20 @@ export interface components {
         };
         /**
          * @description `method=card&card_number=&exp_month=&exp_year=&cvc=&holder_name=` or
-         *     `method=crina_pay&phone=`, plus `save=on` to save the method. A form, not a JSON
-         *     request type: fields other than these are ignored.
+         *     `method=crina_pay&phone=`, plus `save=on` to save the method; or, to answer the
+         *     sandbox's 3-D Secure challenge, `challenge=passed` or `challenge=failed` alone. A
+         *     form, not a JSON request type: fields other than these are ignored.
          */
         PaymentForm: {
+            /**
+             * @description The buyer's answer to the bank's challenge the page showed (test card
+             *     `4000002760003184`, or the link of a renewal that asked for authentication);
+             *     refused (400) on a session that shows none.
+             * @enum {string}
+             */
+            challenge?: "passed" | "failed";
             /** @enum {string} */
-            method: "card" | "crina_pay";
+            method?: "card" | "crina_pay";
             /** @description Digits (spaces and dashes allowed); must pass Luhn. */
             card_number?: string;
             /** @description 1 to 12. */
@@ -2151,6 +2170,13 @@ export interface components {
              */
             method_token?: string;
             failure_reason?: string;
+            /**
+             * @description A failure because the customer must authenticate the payment on-session (an
+             *     off-session charge of a card that asks for 3-D Secure): `payment_id` can still
+             *     be confirmed, on the page the subscription's `authentication_url` names. Absent:
+             *     `false`.
+             */
+            authentication_required?: boolean;
             /** @description Unix seconds. */
             created: number;
         };
@@ -2173,10 +2199,11 @@ export interface components {
              *     start its subscription, which started otherwise or whose plan another
              *     subscription now holds: recorded and refunded) or `ignored` (it changes
              *     nothing). Stripe's webhook also answers `awaiting_authentication`,
-             *     `acknowledged`, `unknown_payment` and `not_settled` (see `POST /webhooks/stripe`).
+             *     `acknowledged`, `unknown_payment`, `not_settled`, `livemode_mismatch` and `refund_recorded`
+             *     (see `POST /webhooks/stripe`).
              * @enum {string}
              */
-            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled";
+            outcome: "paid" | "payment_failed" | "applied" | "refunded" | "amount_mismatch" | "unknown_order" | "ignored" | "already_processed" | "awaiting_authentication" | "acknowledged" | "unknown_payment" | "not_settled" | "livemode_mismatch" | "refund_recorded";
         };
         SavedCard: {
             /** @description What `POST /checkout` takes as `payment_method`. */
@@ -2318,6 +2345,18 @@ export interface components {
             next_charge_at: string | null;
             /** @description Failed charges of the period due; 0 again after a success. */
             failed_attempts: number;
+            /**
+             * @description Why the last attempt failed; null once a charge succeeds. `authentication_required`:
+             *     the customer's bank asks them to confirm the payment (3-D Secure), on the page
+             *     `authentication_url` names (the link of their email).
+             */
+            failure_reason?: ("declined" | "authentication_required") | null;
+            /**
+             * @description With `failure_reason` `authentication_required`: the page that confirms that same
+             *     payment on-session; once it succeeds the subscription is active again, its period
+             *     advanced. Null otherwise.
+             */
+            authentication_url?: string | null;
             /** @description True once the subscriber cancelled. */
             cancel_at_period_end: boolean;
             /** @description The saved method it is charged to; null until its hosted page's method arrives. */
@@ -3878,6 +3917,18 @@ export interface operations {
             };
         };
         responses: {
+            /**
+             * @description The card asks for 3-D Secure: the bank's challenge (HTML page), nothing decided
+             *     until it is answered.
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Submitted; go to the return page. */
             303: {
                 headers: {

@@ -79,10 +79,12 @@ pub async fn run(app: &App) -> Result<Report, ApiError> {
 /// for redelivery.
 pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
+    // Where the page that confirms a charge the customer must authenticate is reached.
+    let pages = app.config.public_base_url.clone().unwrap_or_default();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let outcome = match serde_json::from_str::<Renewal>(record.body.as_deref().unwrap_or_default()) {
-            Ok(renewal) => subscriptions::run_due(app, &renewal.user_id, &renewal.subscription_id)
+            Ok(renewal) => subscriptions::run_due(app, &renewal.user_id, &renewal.subscription_id, &pages)
                 .await
                 .map(|outcome| (renewal, outcome)),
             Err(e) => {

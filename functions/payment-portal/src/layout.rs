@@ -19,6 +19,18 @@ pub fn message_page(locale: Locale, title: &str, message: &str, back: Option<&st
     document(locale, title, None, body)
 }
 
+/// What a page takes money for: who, for what, how much, then `deadline` if it has one.
+pub fn summary(merchant: &str, description: &str, amount: &str, deadline: Option<String>) -> Markup {
+    html! {
+        header.summary {
+            p.merchant { (merchant) }
+            p.description { (description) }
+            p.amount { (amount) }
+            @if let Some(deadline) = deadline { p.deadline { (deadline) } }
+        }
+    }
+}
+
 /// The way back to the storefront (its `cancel_url`, naming the order or subscription).
 pub fn back_link(locale: Locale, url: &str) -> Markup {
     html! { p.back { a #back-to-shop href=(url) { (label(locale, "back-to-shop")) } } }

@@ -3,6 +3,7 @@
 //! (through the provider's delivery queue) before sending the buyer to the return page.
 //! In Stripe mode the card is Stripe Elements (confirmed in the browser, settled by Stripe's
 //! webhook); the kinds Capsule serves itself (CRINA-PAY) stay its own forms.
+mod challenge_page;
 mod layout;
 mod payment_page;
 mod return_page;
@@ -12,25 +13,28 @@ use std::collections::HashMap;
 use lambda_http::{Body, Request, Response};
 use shared::config::PaymentProviderKind;
 use shared::domain::order::OrderStatus;
+use shared::domain::subscription::SubscriptionStatus;
 use shared::domain::Locale;
 use shared::http::{self, accept_language, form_body, origin_of, path_param, route_key, with_param};
 use shared::http::{HttpResult, PageScript, Route};
 use shared::i18n::{known, label};
 use shared::payments::sandbox::{self, SessionRecord, SessionStatus};
-use shared::payments::stripe::transformers::IntentStatus;
+use shared::payments::stripe::transformers::{IntentStatus, Outcome as IntentOutcome};
 use shared::payments::stripe::FRAMED_ORIGINS;
 use shared::payments::{methods, PaymentError, PaymentEvent, PaymentEventKind};
 use shared::{ApiError, App};
 
+use challenge_page::ChallengePage;
 use layout::message_page;
 use payment_page::{Cards, PaymentPage, StripeCard, STRIPE_SCRIPT};
 use return_page::{Outcome, ReturnPage};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match Route::from_key(&route_key(&req)) {
-        Some(Route::ShowPaymentPage) => show(app, &req).await,
-        Some(Route::SubmitPayment) => submit(app, &req).await,
-        Some(Route::PaymentReturn) => returned(app, &req).await,
+        // Boxed: each page's future is large, and only one of them runs.
+        Some(Route::ShowPaymentPage) => Box::pin(show(app, &req)).await,
+        Some(Route::SubmitPayment) => Box::pin(submit(app, &req)).await,
+        Some(Route::PaymentReturn) => Box::pin(returned(app, &req)).await,
         _ => Err(ApiError::RouteNotFound(route_key(&req))),
     };
     match result {
@@ -91,7 +95,21 @@ async fn load(app: &App, req: &Request) -> Result<(SessionRecord, SessionState),
             return Ok((session, SessionState::Closed));
         }
     }
+    // A page that confirms a subscription's earlier charge: only while its period is owed.
+    if let (Some(id), true) = (&session.subscription_id, confirms_a_charge(&session)) {
+        let owed = app.store.subscription(&session.user_id, id).await?.is_some_and(|s| s.billing.owes_charge_now());
+        if !owed {
+            return Ok((session, SessionState::Closed));
+        }
+    }
     Ok((session, SessionState::Payable))
+}
+
+/// The session confirms a payment already asked for (its PaymentIntent, or the sandbox's
+/// charge), not one of its own.
+fn confirms_a_charge(session: &SessionRecord) -> bool {
+    let sandbox_charge = session.challenge.as_ref().is_some_and(|c| c.charge.is_some());
+    sandbox_charge || (session.subscription_id.is_some() && session.payment_intent.is_some())
 }
 
 fn return_url(session: &SessionRecord) -> String {
@@ -159,15 +177,41 @@ struct StripeSession {
     return_url: String,
     /// It awaits the buyer's 3-D Secure only (its card is chosen).
     authenticate: bool,
+    /// The card to confirm it with again: the one an off-session charge tried, which its
+    /// bank asked the customer to authenticate.
+    payment_method: Option<String>,
+    /// A SetupIntent: the card is saved, nothing paid now (a subscription's first card).
+    setup: bool,
 }
 
 async fn stripe_session(app: &App, session: &SessionRecord) -> Result<Option<StripeSession>, ApiError> {
+    if let Some(setup) = &session.setup_intent {
+        let setup = app.stripe()?.retrieve_setup_intent(setup).await.map_err(PaymentError::from)?;
+        let client_secret =
+            setup.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
+        let return_url = return_url(session);
+        return Ok(Some(StripeSession {
+            client_secret,
+            return_url,
+            authenticate: false,
+            payment_method: None,
+            setup: true,
+        }));
+    }
     let Some(intent) = &session.payment_intent else { return Ok(None) };
     let intent = app.stripe()?.retrieve_payment_intent(intent).await.map_err(PaymentError::from)?;
     let client_secret =
-        intent.client_secret.ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
-    let authenticate = intent.status == IntentStatus::RequiresAction;
-    Ok(Some(StripeSession { client_secret, return_url: return_url(session), authenticate }))
+        intent.client_secret.clone().ok_or_else(|| ApiError::Unavailable("Stripe gave no client secret".into()))?;
+    let retry = matches!(intent.outcome(), IntentOutcome::AuthenticationRequired { .. });
+    let payment_method = intent.method().filter(|_| retry).map(|m| m.id.clone());
+    let authenticate = intent.status == IntentStatus::RequiresAction || payment_method.is_some();
+    Ok(Some(StripeSession {
+        client_secret,
+        return_url: return_url(session),
+        authenticate,
+        payment_method,
+        setup: false,
+    }))
 }
 
 /// How the page takes a card for this session (see `Cards`).
@@ -183,6 +227,8 @@ fn cards<'a>(app: &'a App, session: Option<&'a StripeSession>) -> Cards<'a> {
             client_secret: &session.client_secret,
             return_url: &session.return_url,
             authenticate: session.authenticate,
+            payment_method: session.payment_method.as_deref(),
+            setup: session.setup,
         })
     });
     card.map_or(Cards::NotOffered, Cards::Stripe)
@@ -216,10 +262,32 @@ async fn show(app: &App, req: &Request) -> HttpResult {
         return page(410, html, Some(&session));
     }
     let merchant = app.store.settings().await?.shop.name;
+    if session.challenge.is_some() {
+        return page(200, challenge(&merchant, &session), Some(&session));
+    }
     let stripe = stripe_session(app, &session).await?;
     let card = cards(app, stripe.as_ref());
     let html = render(&merchant, &session, &session.method_type, &[], None, &HashMap::new(), card);
     scripted_page(app, 200, html, &session, matches!(card, Cards::Stripe(_)))
+}
+
+fn challenge(merchant: &str, session: &SessionRecord) -> String {
+    ChallengePage { merchant, session, back_url: back_url(session).as_deref() }.render()
+}
+
+/// The buyer's answer to the sandbox's 3-D Secure challenge: the payment completes, approved
+/// or declined, as a form's would. A session that awaits no challenge takes no answer.
+async fn answer(app: &App, session: &SessionRecord, merchant: &str, answer: &str) -> HttpResult {
+    if session.challenge.is_none() || !matches!(answer, "passed" | "failed") {
+        let choose = label(session.locale, "choose-method");
+        let html = render(merchant, session, &session.method_type, &[], Some(&choose), &HashMap::new(), Cards::Sandbox);
+        return page(400, html, Some(session));
+    }
+    let Some(event) = sandbox::answer_challenge(app, session, answer == "passed").await? else {
+        return page(410, closed_page(session), Some(session));
+    };
+    tracing::info!(session_id = %session.session_id, event_id = %event.event_id, passed = answer == "passed", "challenge answered");
+    http::redirect(&after_completion(session, Some(&event)))
 }
 
 async fn submit(app: &App, req: &Request) -> HttpResult {
@@ -233,6 +301,13 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
     }
     let form: HashMap<String, String> = form_body(req)?;
     let merchant = app.store.settings().await?.shop.name;
+    if let Some(given) = form.get(challenge_page::ANSWER) {
+        return answer(app, &session, &merchant, given).await;
+    }
+    // A page that confirms an earlier charge takes nothing but the challenge's answer.
+    if session.challenge.as_ref().is_some_and(|c| c.charge.is_some()) {
+        return page(400, challenge(&merchant, &session), Some(&session));
+    }
     let method_id = form.get("method").map(String::as_str).unwrap_or_default();
     let kind = methods::kind(method_id);
     // In Stripe mode a card is taken by Stripe.js in the browser: whatever is posted here
@@ -258,6 +333,14 @@ async fn submit(app: &App, req: &Request) -> HttpResult {
                 matches!(card, Cards::Stripe(_)),
             )
         }
+        Ok(authorization) if authorization.approved && authorization.requires_authentication => {
+            let save = form.get("save").is_some_and(|v| v == "on");
+            // The bank asks the buyer first: nothing is decided before the answer.
+            if !sandbox::challenge(app, &session, &authorization, save).await? {
+                return page(410, closed_page(&session), Some(&session));
+            }
+            page(200, challenge(&merchant, &session), Some(&session))
+        }
         Ok(authorization) => {
             let save = form.get("save").is_some_and(|v| v == "on");
             // Closed since it was read: nothing taken.
@@ -277,22 +360,44 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         Some(order_id) => app.store.order(order_id).await?,
         None => None,
     };
+    if let Some(outcome) = subscription_outcome(app, &session).await? {
+        return return_page(app, &session, outcome).await;
+    }
     let outcome = match (order.as_ref().map(|o| o.status), session.status) {
         (Some(OrderStatus::Paid), _) => Outcome::Paid,
-        (Some(OrderStatus::PaymentFailed), _) => Outcome::Failed {
-            reason: session
-                .event
-                .as_ref()
-                .and_then(|e| e.failure_reason.as_deref())
-                .map(|reason| known(session.locale, reason).unwrap_or_else(|| reason.to_string()))
-                .unwrap_or_else(|| label(session.locale, "payment-failed-reason")),
-        },
+        (Some(OrderStatus::PaymentFailed), _) => {
+            Outcome::Failed { reason: failure_reason(&session, session.event.as_ref()) }
+        }
         (Some(OrderStatus::PendingPayment), SessionStatus::Completed) => Outcome::Processing,
         // Stripe took the card on the page; its webhook settles the order.
         (Some(OrderStatus::PendingPayment), _) if session.payment_intent.is_some() => Outcome::Processing,
         (Some(OrderStatus::Expired), _) => Outcome::Expired,
         _ => Outcome::Unknown,
     };
+    return_page(app, &session, outcome).await
+}
+
+/// What became of a subscription's payment: paid once it is active (or trialing), failed
+/// when the page's answer was a decline, else on its way.
+async fn subscription_outcome(app: &App, session: &SessionRecord) -> Result<Option<Outcome>, ApiError> {
+    let Some(id) = &session.subscription_id else { return Ok(None) };
+    let Some(subscription) = app.store.subscription(&session.user_id, id).await? else { return Ok(None) };
+    let failed = session.event.as_ref().filter(|e| e.kind == PaymentEventKind::Failed);
+    Ok(Some(match (subscription.billing.status, failed) {
+        (SubscriptionStatus::Active | SubscriptionStatus::Trialing, _) => Outcome::Paid,
+        (_, Some(event)) => Outcome::Failed { reason: failure_reason(session, Some(event)) },
+        _ => Outcome::Processing,
+    }))
+}
+
+fn failure_reason(session: &SessionRecord, event: Option<&PaymentEvent>) -> String {
+    event
+        .and_then(|e| e.failure_reason.as_deref())
+        .map(|reason| known(session.locale, reason).unwrap_or_else(|| reason.to_string()))
+        .unwrap_or_else(|| label(session.locale, "payment-failed-reason"))
+}
+
+async fn return_page(app: &App, session: &SessionRecord, outcome: Outcome) -> HttpResult {
     let merchant = app.store.settings().await?.shop.name;
     let html = ReturnPage {
         merchant: &merchant,
@@ -303,7 +408,7 @@ async fn returned(app: &App, req: &Request) -> HttpResult {
         locale: session.locale,
     }
     .render();
-    page(200, html, Some(&session))
+    page(200, html, Some(session))
 }
 
 /// `page`, running Stripe.js (its script, frames and API) when the page shows its Element.

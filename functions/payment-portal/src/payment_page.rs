@@ -8,7 +8,7 @@ use shared::domain::Locale;
 use shared::i18n::{self, label, text};
 use shared::payments::methods::{self, FieldError, FormState, PaymentMethodKind};
 
-use crate::layout::{back_link, document};
+use crate::layout::{back_link, document, summary};
 
 pub struct PaymentPage<'a> {
     pub session_id: &'a str,
@@ -58,6 +58,11 @@ pub struct StripeCard<'a> {
     /// The PaymentIntent has its card and awaits the buyer's 3-D Secure only (a saved card
     /// at one-click checkout): no card to enter, Stripe.js shows the challenge.
     pub authenticate: bool,
+    /// The card to confirm it with again (an off-session charge's, which asked for 3-D
+    /// Secure): `confirmCardPayment` names it.
+    pub payment_method: Option<&'a str>,
+    /// A SetupIntent (a subscription's first card): saved by `confirmCardSetup`, not paid.
+    pub setup: bool,
 }
 
 /// The page's one script: mounts the card Element and confirms the PaymentIntent with it
@@ -74,9 +79,11 @@ pub const STRIPE_SCRIPT: &str = r##"(function () {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     button.disabled = true;
-    var data = card ? { payment_method: { card: card } } : undefined;
-    stripe.confirmCardPayment(form.dataset.secret, data).then(function (result) {
-      if (result.error && !result.error.payment_intent) {
+    var data = card ? { payment_method: { card: card } }
+      : form.dataset.method ? { payment_method: form.dataset.method } : undefined;
+    var confirm = form.dataset.action === "setup" ? stripe.confirmCardSetup : stripe.confirmCardPayment;
+    confirm.call(stripe, form.dataset.secret, data).then(function (result) {
+      if (result.error && !result.error.payment_intent && !result.error.setup_intent) {
         errors.textContent = result.error.message || form.dataset.check;
         button.disabled = false;
         return;
@@ -97,14 +104,10 @@ impl PaymentPage<'_> {
         let selected = methods::kind(self.selected_method);
         let others = methods::REGISTRY.iter().copied().filter(|k| k.id() != self.selected_method);
 
+        let deadline = text(locale, "pay-before", &[("time", self.expires_at.format("%H:%M").to_string().into())]);
         let body = html! {
             main.panel data-page="payment" {
-                header.summary {
-                    p.merchant { (self.merchant) }
-                    p.description { (self.description) }
-                    p.amount { (amount) }
-                    p.deadline { (text(locale, "pay-before", &[("time", self.expires_at.format("%H:%M").to_string().into())])) }
-                }
+                (summary(self.merchant, self.description, &amount, Some(deadline)))
                 @if self.form_error.is_some() || !self.errors.is_empty() {
                     div.alert role="alert" {
                         @if let Some(message) = self.form_error {
@@ -169,12 +172,17 @@ fn method_form(page: &PaymentPage, kind: &dyn PaymentMethodKind, action: &str, a
 fn stripe_form(locale: Locale, kind: &dyn PaymentMethodKind, stripe: StripeCard, amount: &str) -> Markup {
     let slug = kind.html_id();
     let heading = format!("{slug}-heading");
-    let (action, button) = if stripe.authenticate { ("authenticate", "confirm-button") } else { ("pay", "pay-button") };
+    let (action, button) = match (stripe.authenticate, stripe.setup) {
+        (true, _) => ("authenticate", "confirm-button"),
+        (false, true) => ("setup", "pay-button"),
+        (false, false) => ("pay", "pay-button"),
+    };
     html! {
         section.method id=(format!("method-{slug}")) aria-labelledby=(heading) {
             h2 id=(heading) { (label(locale, kind.display_name())) }
             form #stripe-card-form data-key=(stripe.publishable_key) data-secret=(stripe.client_secret)
-                data-return=(stripe.return_url) data-action=(action) data-check=(label(locale, "check-card")) {
+                data-return=(stripe.return_url) data-action=(action) data-check=(label(locale, "check-card"))
+                data-method=[stripe.payment_method] {
                 @if stripe.authenticate {
                     p { (label(locale, "bank-confirms")) }
                 } @else {
@@ -381,6 +389,8 @@ mod tests {
             client_secret: "pi_1_secret_2",
             return_url: "/portal/sessions/ps_1/return",
             authenticate: false,
+            payment_method: None,
+            setup: false,
         };
         let html = PaymentPage { cards: Cards::Stripe(stripe), ..page("card") }.render();
         for field in ["card_number", "exp_month", "exp_year", "cvc", "holder_name"] {
@@ -404,6 +414,15 @@ mod tests {
         assert!(!html.contains(r#"<div id="card-element">"#) && html.contains(r#"data-action="authenticate""#));
         assert!(html.contains("Votre banque vous demande de confirmer ce paiement") && html.contains("Confirmer 1,00"));
         assert!(html.contains("traités par Stripe") && html.contains(r#"data-check="Vérifiez votre carte.""#));
+        assert!(!html.contains("data-method"), "the PaymentIntent has its card");
+        // A renewal's PaymentIntent that asked for 3-D Secure: confirmed with the card it tried.
+        let retry = StripeCard { authenticate: true, payment_method: Some("pm_1"), ..stripe };
+        let html = PaymentPage { cards: Cards::Stripe(retry), ..page("card") }.render();
+        assert!(html.contains(r#"data-method="pm_1""#) && html.contains(r#"data-action="authenticate""#));
+        // A subscription's first card: the Element, confirmed as a SetupIntent.
+        let setup = StripeCard { setup: true, ..stripe };
+        let html = PaymentPage { cards: Cards::Stripe(setup), ..page("card") }.render();
+        assert!(html.contains(r#"data-action="setup""#) && html.contains(r#"<div id="card-element">"#));
 
         // A session without a PaymentIntent (a subscription's, for now): no card at all.
         let html = PaymentPage { cards: Cards::NotOffered, ..page("card") }.render();

@@ -42,15 +42,16 @@ async fn receive(app: &App, req: &Request) -> HttpResult {
         return Err(ApiError::InvalidSignature);
     }
     let event = PaymentEvent::from_json(raw)?;
-    let outcome = apply(app, &event).await?;
+    let outcome = apply(app, &event, &http::base_url(&app.config, req)).await?;
     http::ok(&json!({"received": true, "outcome": outcome}))
 }
 
 /// A provider's outcome applied to what it paid: a subscription's charge, or an order
-/// through its lifecycle. What the outcome did, as the webhook answers it.
-async fn apply(app: &App, event: &PaymentEvent) -> Result<Value, ApiError> {
+/// through its lifecycle (`base_url`: where the API's pages are reached). What the outcome
+/// did, as the webhook answers it.
+async fn apply(app: &App, event: &PaymentEvent, base_url: &str) -> Result<Value, ApiError> {
     if event.subscription_id.is_some() {
-        let outcome = subscriptions::apply_payment(app, event).await?;
+        let outcome = subscriptions::apply_payment(app, event, base_url).await?;
         tracing::info!(event_id = %event.event_id, subscription_id = ?event.subscription_id, ?outcome, "payment event processed");
         return Ok(json!(outcome));
     }

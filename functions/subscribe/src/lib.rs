@@ -93,7 +93,7 @@ async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
             let body: MethodBody = json_body(req)?;
             app.store.subscription(user_id, &id).await?.ok_or_else(not_found)?;
             let method = saved_methods::chargeable(app, user_id, &body.payment_method_id, "payment_method_id").await?;
-            let sub = subscriptions::change_method(app, user_id, &id, &method).await?;
+            let sub = subscriptions::change_method(app, user_id, &id, &method, &base_url(&app.config, req)).await?;
             http::ok(&SubscriptionView::from(&sub))
         }
         Route::CancelSubscription => {

@@ -89,6 +89,19 @@ pub struct Billing {
     /// other subscription is charged for the plan too.
     #[serde(default)]
     pub charging: bool,
+    /// Why the last attempt failed, until a charge succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<ChargeFailure>,
+}
+
+/// Why a charge failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeFailure {
+    Declined,
+    /// The customer's bank asks them to authenticate the payment (3-D Secure), which an
+    /// off-session charge cannot: they can confirm that same payment on-session.
+    AuthenticationRequired,
 }
 
 /// What the subscriber is told.
@@ -125,7 +138,7 @@ pub enum Event {
     },
     /// The charge for the period due went through (or the method change's charge did).
     ChargeSucceeded,
-    ChargeFailed,
+    ChargeFailed(ChargeFailure),
     /// The subscriber asks to cancel.
     CancelRequested,
     /// The subscriber changed the payment method (a charge follows if one is owed).
@@ -164,6 +177,7 @@ impl Billing {
             failed_attempts: 0,
             cancel_at_period_end: false,
             charging: false,
+            failure: None,
         }
     }
 
@@ -231,8 +245,21 @@ impl Billing {
     /// The idempotency key of the charge due: subscription, period and attempt, so a
     /// replayed or concurrent charge of the same attempt is the same charge.
     pub fn charge_key(&self, subscription_id: &str) -> String {
+        format!("{}{}", self.period_key(subscription_id), self.failed_attempts + 1)
+    }
+
+    /// What the keys of every attempt at the period due begin with.
+    fn period_key(&self, subscription_id: &str) -> String {
         let period = crate::clock::rfc3339(period_start(self.anchor, self.period));
-        format!("sub:{subscription_id}:{period}:{}", self.failed_attempts + 1)
+        format!("sub:{subscription_id}:{period}:")
+    }
+
+    /// Whether a payment keyed `key` pays what is owed now: an attempt at the period due
+    /// (an earlier one, its payment confirmed by the customer afterwards, settles it too)
+    /// while the subscription owes it.
+    pub fn owes(&self, subscription_id: &str, key: &str) -> bool {
+        let attempt = key.strip_prefix(&self.period_key(subscription_id));
+        self.owes_charge_now() && attempt.is_some_and(|a| a.parse::<u32>().is_ok_and(|a| a >= 1))
     }
 
     /// The trial reminder is sent.
@@ -253,6 +280,7 @@ impl Billing {
             Event::Started { trial_days: Some(days) } if self.status == S::Incomplete => {
                 let end = now + Duration::days(days);
                 next.status = S::Trialing;
+                next.failure = None;
                 next.anchor = end;
                 next.period = 0;
                 next.trial_ends_at = Some(end);
@@ -275,12 +303,14 @@ impl Billing {
                 next.status = S::Active;
                 next.period += 1;
                 next.failed_attempts = 0;
+                next.failure = None;
                 next.next_charge_at = Some(next.current_period_end());
                 notices.push(Notice::Charged { from, to: next.current_period_end() });
             }
-            Event::ChargeFailed => {
+            Event::ChargeFailed(failure) => {
                 let attempt = self.failed_attempts + 1;
                 next.failed_attempts = attempt;
+                next.failure = Some(failure);
                 match self.status {
                     // A first payment or a suspended subscription's new method: nothing changes.
                     S::Incomplete | S::Suspended => {
@@ -429,7 +459,7 @@ mod tests {
         let mut keys = vec![key];
         for attempt in 1..=3 {
             assert_eq!(b.due(when), Some(Due::Charge { attempt }));
-            let (next, notices) = b.apply(Event::ChargeFailed, when).expect("applies");
+            let (next, notices) = b.apply(Event::ChargeFailed(ChargeFailure::Declined), when).expect("applies");
             assert_eq!(next.status, SubscriptionStatus::PastDue);
             assert_eq!(notices, [Notice::ChargeFailed { attempt, retry_at: Some(when + Duration::days(1)) }]);
             b = next;
@@ -437,7 +467,7 @@ mod tests {
             keys.push(b.charge_key("s1"));
         }
         assert_eq!(when, at("2031-04-04T10:00:00Z"), "the 4th attempt is 3 days after the first");
-        let (suspended, notices) = b.apply(Event::ChargeFailed, when).expect("applies");
+        let (suspended, notices) = b.apply(Event::ChargeFailed(ChargeFailure::Declined), when).expect("applies");
         assert_eq!(suspended.status, SubscriptionStatus::Suspended);
         assert_eq!(suspended.next_charge_at, None);
         assert_eq!(suspended.due(when + Duration::days(30)), None, "no further charge");
@@ -455,9 +485,27 @@ mod tests {
     }
 
     #[test]
+    fn an_earlier_attempt_confirmed_later_pays_the_period_owed_and_only_it() {
+        let b = started(at("2031-03-01T10:00:00Z"), None);
+        let first = b.charge_key("s1");
+        assert!(!b.owes("s1", &first), "nothing owed before the charge fails");
+        let failure = ChargeFailure::AuthenticationRequired;
+        let (owing, _) = b.apply(Event::ChargeFailed(failure), at("2031-04-01T10:00:00Z")).expect("applies");
+        assert_eq!((owing.status, owing.failure), (SubscriptionStatus::PastDue, Some(failure)));
+        assert!(owing.owes("s1", &first) && owing.owes("s1", &owing.charge_key("s1")));
+        assert!(!owing.owes("s2", &first.replace("s1", "s2").replace(":1", ":x")));
+        assert!(!owing.owes("s2", &first), "another subscription's");
+        assert!(!owing.owes("s1", "sub:s1:2031-03-01T10:00:00Z:1"), "another period's");
+        let (paid, _) = owing.apply(Event::ChargeSucceeded, at("2031-04-02T09:00:00Z")).expect("applies");
+        assert_eq!((paid.status, paid.period, paid.failure), (SubscriptionStatus::Active, 2, None));
+        assert!(!paid.owes("s1", &first), "paid: a second confirmation owes nothing");
+    }
+
+    #[test]
     fn a_success_while_past_due_keeps_the_anchor() {
         let b = started(at("2031-01-31T12:00:00Z"), None);
-        let (late, _) = b.apply(Event::ChargeFailed, at("2031-02-28T12:00:00Z")).expect("applies");
+        let (late, _) =
+            b.apply(Event::ChargeFailed(ChargeFailure::Declined), at("2031-02-28T12:00:00Z")).expect("applies");
         let (paid, _) = late.apply(Event::ChargeSucceeded, at("2031-03-01T12:00:00Z")).expect("applies");
         assert_eq!(paid.next_charge_at, Some(at("2031-03-31T12:00:00Z")));
     }
@@ -514,7 +562,7 @@ mod tests {
 
         let (paid, _) = charging.apply(Event::ChargeSucceeded, now).expect("applies");
         assert!(paid.holds_plan() && !paid.charging && paid.status == SubscriptionStatus::Active);
-        let (declined, _) = charging.apply(Event::ChargeFailed, now).expect("applies");
+        let (declined, _) = charging.apply(Event::ChargeFailed(ChargeFailure::Declined), now).expect("applies");
         assert!(!declined.holds_plan() && declined.next_charge_at.is_none() && declined.due(grace).is_none());
         assert_ne!(declined.charge_key("s1"), charging.charge_key("s1"), "a new method's charge is a new one");
         let (cancelled, _) = charging.apply(Event::CancelRequested, now).expect("applies");

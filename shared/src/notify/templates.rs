@@ -53,6 +53,19 @@ impl Voice<'_> {
         .into_string()
     }
 
+    /// `lines`, the HTML's last one a link to `url` (the text's lines name it in full).
+    fn lines_and_link(&self, to: &str, subject: String, title: &str, lines: &[String], url: &str) -> EmailMessage {
+        let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let html = self.page(
+            title,
+            html! {
+                @for line in lines { p { (line) } }
+                p { a href=(url) { (self.label("authentication-required-button")) } }
+            },
+        );
+        EmailMessage { to: vec![to.to_string()], subject, text, html }
+    }
+
     /// An email whose HTML shows the text's lines as paragraphs.
     fn lines(&self, to: &str, subject: String, title: &str, lines: &[String]) -> EmailMessage {
         let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
@@ -419,6 +432,19 @@ pub fn subscription(voice: &Voice, record: &SubscriptionRecord, notice: &Notice)
                 voice.text("charged-next", &[date(to)]),
             ],
         ),
+        Notice::ChargeFailed { attempt, retry_at } if record.authentication_url.is_some() => {
+            let url = record.authentication_url.as_deref().unwrap_or_default();
+            let body = voice.text(
+                "authentication-required-body",
+                &[("price", price.as_str().into()), plan(), ("counted", counted(voice, record, *attempt).into())],
+            );
+            let next = retry_at.map(|at| voice.text("authentication-required-retry", &[date(&at)]));
+            let lines = [Some(body), Some(voice.text("authentication-required-link", &[("url", url.into())])), next];
+            let lines: Vec<String> = lines.into_iter().flatten().collect();
+            let subject = voice.text("authentication-required-subject", &[plan()]);
+            let title = voice.label("authentication-required-title");
+            return voice.lines_and_link(&record.email, subject, &title, &lines, url);
+        }
         Notice::ChargeFailed { attempt, retry_at } => {
             let next = match retry_at {
                 Some(at) => voice.text("charge-failed-retry", &[date(at)]),

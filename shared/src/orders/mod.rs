@@ -39,6 +39,9 @@ pub enum Cause<'a> {
     Fulfil(&'a FulfilmentStep),
     /// An operator's partial refund.
     Refund(&'a RefundAsk),
+    /// A refund the provider already made (Stripe's dashboard): recorded and told as an
+    /// operator's partial refund, never refunded again.
+    RefundedAtProvider(&'a RefundAsk),
 }
 
 #[derive(Debug)]
@@ -142,7 +145,7 @@ async fn attempt(app: &App, order_id: &str, cause: Cause<'_>) -> Result<Attempt<
             to: step.status(),
             pickup: matches!(order.delivery, crate::domain::order::Delivery::Pickup { .. }),
         },
-        Cause::Refund(_) => OrderEvent::RefundRequested,
+        Cause::Refund(_) | Cause::RefundedAtProvider(_) => OrderEvent::RefundRequested,
     };
     match lifecycle::plan(order.status, event) {
         Decision::Ignore => Ok(Attempt::Done(Outcome::Unchanged(Box::new(order)))),
@@ -309,8 +312,8 @@ fn effects(
     // A cancellation refunds what operators did not refund before; a partial refund its amount.
     let refund = match (plan.refund, refund) {
         (true, _) => Some((None, after.total_cents - (after.refunded_cents))),
-        (false, Some(record)) => Some((Some(record.refund_id.clone()), record.refunded_cents)),
-        (false, None) => None,
+        (false, Some(record)) if !record.at_provider => Some((Some(record.refund_id.clone()), record.refunded_cents)),
+        (false, _) => None,
     };
     if let Some((refund_id, amount_cents)) = refund.filter(|(_, amount)| *amount > 0) {
         let (Some(payment_id), Some(method)) = (&after.payment_id, &after.payment) else {

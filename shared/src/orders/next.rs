@@ -33,7 +33,7 @@ impl OrderRecord {
             Cause::Fulfil(step) if plan.fulfilment.is_some() => {
                 set.fulfilment = Some(step.after(self.fulfilment.as_ref()));
             }
-            Cause::Refund(ask) if plan.partial_refund => {
+            Cause::Refund(ask) | Cause::RefundedAtProvider(ask) if plan.partial_refund => {
                 let back = Return::plan(&self.order, &self.shard_holds(), ask.amount_cents, ask.lines.clone())
                     .map_err(refund_refused)?;
                 set.refunded_cents = Some(self.refunded_cents + back.amount_cents);
@@ -41,7 +41,9 @@ impl OrderRecord {
                 if !back.lines.is_empty() {
                     set.stock_holds = Some(back.holds_after.clone());
                 }
-                refund = Some(RefundRecord::new(&self.order_id, ask, back.amount_cents, at));
+                let at_provider = matches!(cause, Cause::RefundedAtProvider(_));
+                refund =
+                    Some(RefundRecord { at_provider, ..RefundRecord::new(&self.order_id, ask, back.amount_cents, at) });
                 returned = Some(back);
             }
             _ if plan.to == OrderStatus::Paid && self.status != OrderStatus::Paid => {
@@ -130,6 +132,7 @@ mod tests {
             save_method: false,
             method_token: None,
             failure_reason: None,
+            authentication_required: false,
             created: 0,
         }
     }

@@ -85,6 +85,16 @@ impl ReturnUrls {
     }
 }
 
+/// The page that confirms on-session `failed`, an off-session charge that asked for
+/// authentication: what it shows (`request`) and where the API is reached (`base_url`).
+pub struct ConfirmationPage<'a> {
+    pub base_url: &'a str,
+    pub request: SessionRequest,
+    pub failed: &'a PaymentEvent,
+}
+
+pub type SessionResult = Result<Session, PaymentError>;
+
 /// A session opened at the provider: where to send the buyer.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -156,6 +166,11 @@ pub trait PaymentProvider: Send + Sync {
         Box::pin(async { Ok(()) })
     }
 
+    /// Opens the page where the customer confirms on-session `failed`, an off-session
+    /// charge that asked for authentication (3-D Secure): that same payment, not a new one.
+    /// The caller writes the session's record with its own change.
+    fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult>;
+
     /// Refunds `amount_cents` of a payment; idempotent for one payment and `refund_id`
     /// (`RefundRequest::idempotency_id`).
     fn refund<'a>(
@@ -193,7 +208,7 @@ pub async fn authentication_page(
     request: SessionRequest,
     payment_id: &str,
 ) -> Result<String, PaymentError> {
-    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned())).await?;
+    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned()), None).await?;
     if let Some(record) = session.record {
         app.store.transact(vec![record]).await.map_err(sandbox::unavailable)?;
     }
@@ -260,6 +275,10 @@ pub struct PaymentEvent {
     pub method_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// A failure because the customer must authenticate the payment on-session (3-D Secure
+    /// asked of an off-session charge): `payment_id` can still be confirmed on a page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authentication_required: bool,
     /// Unix seconds.
     pub created: i64,
 }

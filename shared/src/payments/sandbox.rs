@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::methods::{Authorization, MethodDetails};
 use super::{
-    BoxFuture, ChargeRequest, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider, RefundRequest, Session,
-    SessionRequest,
+    BoxFuture, ChargeRequest, ConfirmationPage, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider,
+    RefundRequest, Session, SessionRequest, SessionResult,
 };
 use crate::store::{keys, PaymentRecord, StoreError};
 use crate::App;
@@ -37,7 +37,44 @@ pub struct SessionRecord {
     /// In Stripe mode, the PaymentIntent the page's card payment confirms (Stripe.js).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent: Option<String>,
+    /// In Stripe mode, the SetupIntent a subscription's page confirms with its first card
+    /// (Stripe.js); `setup_intent.succeeded` brings the card back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_intent: Option<String>,
+    /// The sandbox's 3-D Secure challenge the page shows (instead of its forms) until the
+    /// buyer passes or fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<Challenge>,
     pub ttl: i64,
+}
+
+/// A card payment whose bank asks the buyer to authenticate it (the sandbox's test card
+/// 4000 0027 6000 3184): what the page completes once the buyer answers the challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    pub details: MethodDetails,
+    /// The method is kept once authenticated (the buyer asked, or a subscription's card).
+    pub save: bool,
+    /// The earlier charge it confirms (an off-session charge that asked for authentication):
+    /// the outcome names its payment and key; none for the page's own payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<ChallengedCharge>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengedCharge {
+    pub payment_id: String,
+    pub idempotency_key: String,
+}
+
+impl Challenge {
+    /// The challenge that confirms `failed`, an off-session charge that asked for
+    /// authentication, on-session (a page from the customer's email).
+    pub fn confirming(failed: &PaymentEvent) -> Option<Self> {
+        let key = failed.idempotency_key.clone().filter(|_| failed.authentication_required)?;
+        let charge = ChallengedCharge { payment_id: failed.payment_id.clone(), idempotency_key: key };
+        Some(Self { details: failed.method.clone(), save: false, charge: Some(charge) })
+    }
 }
 
 /// A method the sandbox keeps for later charges, as a real provider keeps a saved card:
@@ -50,6 +87,9 @@ pub struct TokenRecord {
     pub details: MethodDetails,
     /// Test card 4000000000000341: saved fine, every later charge fails.
     pub later_charges_fail: bool,
+    /// Test card 4000002760003184: every later charge answers "authentication required".
+    #[serde(default)]
+    pub requires_authentication: bool,
 }
 
 /// An off-session charge as the sandbox took it, under its idempotency key.
@@ -72,7 +112,7 @@ impl PaymentProvider for Sandbox {
         base_url: &'a str,
         request: SessionRequest,
     ) -> BoxFuture<'a, Result<Session, PaymentError>> {
-        Box::pin(session(app, base_url, request, None))
+        Box::pin(session(app, base_url, request, None, None))
     }
 
     fn charge<'a>(&'a self, app: &'a App, request: ChargeRequest) -> BoxFuture<'a, Result<PaymentEvent, PaymentError>> {
@@ -109,6 +149,14 @@ impl PaymentProvider for Sandbox {
         Box::pin(async move { app.store.close_payment_session(session_id).await.map_err(unavailable) })
     }
 
+    /// The page shows the bank's challenge for that payment; passed, it is paid.
+    fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult> {
+        Box::pin(async move {
+            let challenge = Challenge::confirming(page.failed).ok_or_else(|| unavailable("no payment to confirm"))?;
+            session(app, page.base_url, page.request, None, Some(challenge)).await
+        })
+    }
+
     fn refund<'a>(
         &'a self,
         app: &'a App,
@@ -126,19 +174,33 @@ pub(crate) async fn session(
     base_url: &str,
     request: SessionRequest,
     payment_intent: Option<String>,
+    challenge: Option<Challenge>,
 ) -> Result<Session, PaymentError> {
+    let record = SessionRecord { payment_intent, challenge, ..session_record(app, request) };
+    write_session(app, base_url, record)
+}
+
+/// A new open session for `request`, taking nothing but the page's own forms yet.
+pub(crate) fn session_record(app: &App, request: SessionRequest) -> SessionRecord {
     let session_id = uuid::Uuid::new_v4().simple().to_string();
     let key = keys::payment_session(&session_id);
-    let record = SessionRecord {
+    SessionRecord {
         pk: key.pk,
         sk: key.sk,
-        session_id: session_id.clone(),
+        session_id,
         request,
         status: SessionStatus::Open,
         event: None,
-        payment_intent,
+        payment_intent: None,
+        setup_intent: None,
+        challenge: None,
         ttl: app.clock.now().timestamp() + 30 * 24 * 3600,
-    };
+    }
+}
+
+/// The session `record`, to be written by the caller with its own change.
+pub(crate) fn write_session(app: &App, base_url: &str, record: SessionRecord) -> Result<Session, PaymentError> {
+    let session_id = record.session_id.clone();
     let write = app.store.new_item(&record).map_err(unavailable)?;
     Ok(Session { redirect_url: format!("{base_url}/portal/sessions/{session_id}"), session_id, record: Some(write) })
 }
@@ -182,6 +244,9 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
         Some("card-declined")
     } else if token.details.expiry().is_some_and(|e| e.is_expired(now)) {
         Some("card-expired")
+    } else if token.requires_authentication {
+        // No buyer on the page to answer the bank: the payment waits for one (a link).
+        Some(AUTHENTICATION_REQUIRED)
     } else {
         None
     };
@@ -200,9 +265,15 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
         save_method: false,
         method_token: None,
         failure_reason: failure.map(str::to_owned),
+        authentication_required: failure == Some(AUTHENTICATION_REQUIRED),
         created: now.timestamp(),
     })
 }
+
+/// The reason (a message id, `payment-page.ftl`) of a charge the customer must authenticate.
+const AUTHENTICATION_REQUIRED: &str = "card-authentication-required";
+/// The reason of a payment whose challenge the buyer failed.
+const AUTHENTICATION_FAILED: &str = "card-authentication-failed";
 
 impl std::ops::Deref for SessionRecord {
     type Target = SessionRequest;
@@ -229,15 +300,46 @@ pub async fn complete(
     save: bool,
 ) -> Result<Option<PaymentEvent>, StoreError> {
     // A subscription's page collects the card to charge it later: it is always saved.
-    let save_method = (save && session.allow_save || session.subscription_id.is_some()) && authorization.approved;
+    let save = save && session.allow_save || session.subscription_id.is_some();
+    completed(app, session, authorization, save, None).await
+}
+
+/// The buyer's answer to the session's challenge (`passed`, or failed: a decline), applied
+/// as `complete` applies a form: the page's own payment, or the earlier charge it confirms
+/// (its payment and key named in the outcome). `None`: closed meanwhile, or no challenge.
+pub async fn answer_challenge(
+    app: &App,
+    session: &SessionRecord,
+    passed: bool,
+) -> Result<Option<PaymentEvent>, StoreError> {
+    let Some(challenge) = &session.challenge else { return Ok(None) };
+    let authorization = Authorization {
+        approved: passed,
+        decline_reason: (!passed).then(|| AUTHENTICATION_FAILED.to_owned()),
+        details: challenge.details.clone(),
+        later_charges_fail: false,
+        // The card keeps asking its bank: its later off-session charges do too.
+        requires_authentication: true,
+    };
+    completed(app, session, &authorization, challenge.save, challenge.charge.as_ref()).await
+}
+
+async fn completed(
+    app: &App,
+    session: &SessionRecord,
+    authorization: &Authorization,
+    save: bool,
+    charge: Option<&ChallengedCharge>,
+) -> Result<Option<PaymentEvent>, StoreError> {
+    let save_method = save && authorization.approved;
     let token = save_method.then(|| saved_token(session, authorization));
     let event = PaymentEvent {
         event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
         kind: if authorization.approved { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
         session_id: Some(session.session_id.clone()),
-        payment_id: format!("pay_{}", uuid::Uuid::new_v4().simple()),
+        payment_id: charge.map_or_else(|| format!("pay_{}", uuid::Uuid::new_v4().simple()), |c| c.payment_id.clone()),
         user_id: Some(session.user_id.clone()),
-        idempotency_key: None,
+        idempotency_key: charge.map(|c| c.idempotency_key.clone()),
         order_id: session.order_id.clone(),
         subscription_id: session.subscription_id.clone(),
         amount_cents: session.amount_cents,
@@ -246,6 +348,7 @@ pub async fn complete(
         save_method,
         method_token: token.as_ref().map(|t| t.token.clone()),
         failure_reason: authorization.decline_reason.clone(),
+        authentication_required: false,
         created: app.clock.now().timestamp(),
     };
     // The outcome goes to the webhook through the outbox: written with the session's
@@ -283,7 +386,22 @@ fn saved_token(session: &SessionRecord, authorization: &Authorization) -> TokenR
         token,
         details: authorization.details.clone(),
         later_charges_fail: authorization.later_charges_fail,
+        requires_authentication: authorization.requires_authentication,
     }
+}
+
+/// A card whose bank asks for 3-D Secure, submitted on the page: the session waits for the
+/// buyer's answer to the challenge (nothing decided yet). False: it was closed or completed
+/// meanwhile.
+pub async fn challenge(
+    app: &App,
+    session: &SessionRecord,
+    authorization: &Authorization,
+    save: bool,
+) -> Result<bool, StoreError> {
+    let save = save && session.allow_save || session.subscription_id.is_some();
+    let challenge = Challenge { details: authorization.details.clone(), save, charge: None };
+    app.store.challenge_payment_session(&session.session_id, &challenge).await
 }
 
 /// Puts the event on the provider's delivery queue (the `payment-events` function posts it).

@@ -300,15 +300,26 @@ pub mod tx {
         condition: Option<&str>,
         values: Item,
     ) -> Result<TransactWriteItem, StoreError> {
-        let put = built(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .set_condition_expression(condition.map(str::to_string))
-                .set_expression_attribute_values((!values.is_empty()).then_some(values))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        put_named(table, item, condition, values, &[])
+    }
+
+    /// `put_if` whose condition also names attributes through `#placeholders` (`names`).
+    pub fn put_named(
+        table: &str,
+        item: Item,
+        condition: Option<&str>,
+        values: Item,
+        names: &[(&str, &str)],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_string))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values));
+        for (name, attribute) in names {
+            put = put.expression_attribute_names(*name, *attribute);
+        }
+        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
     }
 
     /// An update; `values` and `names` fill the expression's placeholders.

@@ -108,6 +108,9 @@ pub struct RefundRecord {
     pub refunded_cents: i64,
     #[serde(with = "crate::clock::secs")]
     pub at: DateTime<Utc>,
+    /// Made at the provider already (Stripe's dashboard): Capsule refunds nothing for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_provider: bool,
 }
 
 impl RefundRecord {
@@ -121,6 +124,7 @@ impl RefundRecord {
             ask: ask.clone(),
             refunded_cents,
             at,
+            at_provider: false,
         }
     }
 }

@@ -34,6 +34,21 @@ impl Store {
         }
     }
 
+    /// Puts the 3-D Secure challenge the buyer must answer on a session still open; false if
+    /// it was completed or closed meanwhile.
+    pub async fn challenge_payment_session<C: Serialize>(
+        &self,
+        session_id: &str,
+        challenge: &C,
+    ) -> Result<bool, StoreError> {
+        let values = Item::from([
+            (":open".into(), s("open")),
+            (":challenge".into(), aws_sdk_dynamodb::types::AttributeValue::M(to_item(challenge)?)),
+        ]);
+        let key = keys::payment_session(session_id);
+        self.update_if(key, "SET challenge = :challenge", "#status = :open", values, &[("#status", "status")]).await
+    }
+
     /// Closes a session still open, so that it takes no payment; nothing if it was
     /// completed or closed before, or is gone.
     pub async fn close_payment_session(&self, session_id: &str) -> Result<(), StoreError> {

@@ -41,6 +41,10 @@ pub struct SubscriptionRecord {
     /// once it no longer awaits that page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_session_id: Option<String>,
+    /// The page where the customer confirms on-session the charge their bank asked them to
+    /// authenticate (the link of the email), until a charge succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_url: Option<String>,
     #[serde(flatten)]
     pub billing: Billing,
     #[serde(default)]
@@ -279,7 +283,12 @@ fn subscription_actions(
         actions.push((Guard::Trial, tx::put(table, item, Some("attribute_not_exists(pk)"))?));
     }
     if let Some((_, payment)) = &change.payment {
-        actions.push((Guard::Other, tx::put(table, to_item(payment)?, Some("attribute_not_exists(pk)"))?));
+        // A payment recorded failed may succeed later (its customer authenticated it): the
+        // same payment, its record now says so. One that succeeded is never written again.
+        let unsettled = "attribute_not_exists(pk) OR #status = :failed";
+        let values = Item::from([(":failed".into(), s("failed"))]);
+        let put = tx::put_named(table, to_item(payment)?, Some(unsettled), values, &[("#status", "status")])?;
+        actions.push((Guard::Other, put));
     }
     actions.extend(change.with.iter().cloned().map(|w| (Guard::Other, w)));
     Ok(actions)

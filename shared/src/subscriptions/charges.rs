@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::{commit, method_of, read, start, status_of, until_done, Applied};
 use crate::domain::order::PaymentStatus;
-use crate::domain::subscription::{Event, Notice, Refusal};
+use crate::domain::subscription::{ChargeFailure, Event, Notice, Refusal};
 use crate::http::error::ApiError;
 use crate::outbox::{self, Effect, Outbox};
-use crate::payments::{self, ChargeRequest, PaymentEvent, PaymentEventKind, RefundRequest};
+use crate::payments::{self, ChargeRequest, PaymentEvent, PaymentEventKind, RefundRequest, Session, SessionRequest};
 use crate::retry::Attempt;
 use crate::saved_methods;
 use crate::store::{AppliedTo, ChangeError, PaymentRecord, SubscriptionCharge, SubscriptionRecord};
@@ -21,13 +21,16 @@ fn charged(
     event: &PaymentEvent,
     now: DateTime<Utc>,
 ) -> Result<(SubscriptionRecord, Vec<Notice>), Refusal> {
-    let change = match event.kind {
-        PaymentEventKind::Succeeded => Event::ChargeSucceeded,
-        PaymentEventKind::Failed => Event::ChargeFailed,
+    let change = match (event.kind, event.authentication_required) {
+        (PaymentEventKind::Succeeded, _) => Event::ChargeSucceeded,
+        (PaymentEventKind::Failed, false) => Event::ChargeFailed(ChargeFailure::Declined),
+        (PaymentEventKind::Failed, true) => Event::ChargeFailed(ChargeFailure::AuthenticationRequired),
     };
     let (billing, notices) = before.billing.apply(change, now)?;
     let mut after = before.clone();
     after.billing = billing;
+    // A page to confirm an earlier charge on is the caller's to open; none once one paid.
+    after.authentication_url = None;
     after.charges.push(SubscriptionCharge {
         at: now,
         amount_cents: event.amount_cents,
@@ -49,8 +52,9 @@ pub(super) enum Charged {
 }
 
 /// Asks the provider for the attempt due with the subscription's saved method, then
-/// applies the outcome.
-pub(super) async fn charge(app: &App, record: &SubscriptionRecord) -> Result<Charged, ApiError> {
+/// applies the outcome; `base_url` is where the API's pages are reached (the page that
+/// confirms a charge the customer must authenticate).
+pub(super) async fn charge(app: &App, record: &SubscriptionRecord, base_url: &str) -> Result<Charged, ApiError> {
     let method =
         record.payment_method.as_ref().ok_or_else(|| ApiError::Internal("no payment method to charge".into()))?;
     let request = ChargeRequest {
@@ -66,13 +70,17 @@ pub(super) async fn charge(app: &App, record: &SubscriptionRecord) -> Result<Cha
         tracing::error!(subscription_id = %record.subscription_id, %error, "subscription charge failed to complete");
         ApiError::PaymentUnavailable
     })?;
-    apply_charge(app, &record.user_id, &record.subscription_id, &event).await
+    apply_charge(app, &record.user_id, &record.subscription_id, &event, base_url).await
 }
 
 /// `charge`, for a subscriber waiting on it: the subscription now, or why it could not
 /// take the charge.
-pub(super) async fn charge_due(app: &App, record: &SubscriptionRecord) -> Result<SubscriptionRecord, ApiError> {
-    match charge(app, record).await? {
+pub(super) async fn charge_due(
+    app: &App,
+    record: &SubscriptionRecord,
+    base_url: &str,
+) -> Result<SubscriptionRecord, ApiError> {
+    match charge(app, record, base_url).await? {
         Charged::Applied(after) => Ok(*after),
         Charged::AlreadyApplied => read(app, &record.user_id, &record.subscription_id).await,
         Charged::Refused { why, .. } => Err(why),
@@ -82,8 +90,14 @@ pub(super) async fn charge_due(app: &App, record: &SubscriptionRecord) -> Result
 /// Applies the outcome of an off-session charge if the subscription still awaits that
 /// attempt (else it was applied, by the consumer or the webhook); money it can no longer
 /// take goes back.
-async fn apply_charge(app: &App, user_id: &str, id: &str, event: &PaymentEvent) -> Result<Charged, ApiError> {
-    until_done(id, || charge_applied(app, user_id, id, event)).await
+async fn apply_charge(
+    app: &App,
+    user_id: &str,
+    id: &str,
+    event: &PaymentEvent,
+    base_url: &str,
+) -> Result<Charged, ApiError> {
+    until_done(id, || charge_applied(app, user_id, id, event, base_url)).await
 }
 
 async fn charge_applied(
@@ -91,28 +105,111 @@ async fn charge_applied(
     user_id: &str,
     id: &str,
     event: &PaymentEvent,
+    base_url: &str,
 ) -> Result<Attempt<Charged>, ApiError> {
     let current = read(app, user_id, id).await?;
     if event.idempotency_key.as_deref() != Some(current.billing.charge_key(id).as_str()) {
-        return Ok(Attempt::Done(Charged::AlreadyApplied));
+        // Boxed: a rare path whose future need not weigh on every charge's.
+        return Box::pin(late_charge(app, &current, event)).await;
     }
     let committed = match charged(&current, event, app.clock.now()) {
-        Ok((after, notices)) => {
-            let applied = Applied { payment: Some(event), ..Applied::default() };
+        Ok((mut after, notices)) => {
+            let page = Box::pin(confirmation_page(app, &current, event, base_url)).await?;
+            after.authentication_url = page.as_ref().map(|p| p.redirect_url.clone());
+            let writes = page.and_then(|p| p.record).into_iter().collect();
+            let applied = Applied { payment: Some(event), writes, ..Applied::default() };
             commit(app, Some(&current), after, &notices, applied).await
         }
         Err(refusal) => Err(ChangeError::Refused(refusal)),
     };
+    Box::pin(settle_charge(app, &current, event, committed)).await
+}
+
+/// What a charge's commit came to: applied, tried again after a lost race, or refused (its
+/// money, if any, going back).
+async fn settle_charge(
+    app: &App,
+    current: &SubscriptionRecord,
+    event: &PaymentEvent,
+    committed: Result<SubscriptionRecord, ChangeError>,
+) -> Result<Attempt<Charged>, ApiError> {
     match committed {
         Ok(after) => Ok(Attempt::Done(Charged::Applied(Box::new(after)))),
         Err(ChangeError::Conflict) => Ok(Attempt::Again),
         Err(ChangeError::AlreadyApplied) => Ok(Attempt::Done(Charged::AlreadyApplied)),
         Err(refused @ (ChangeError::AlreadySubscribed | ChangeError::Refused(_))) => {
-            let outcome = refuse_payment(app, &current, event).await?;
+            let outcome = refuse_payment(app, current, event).await?;
             Ok(Attempt::Done(Charged::Refused { why: refused.into(), outcome }))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The outcome of another attempt than the one due: applied already (by the call that asked
+/// for it or the webhook), a failure a later attempt superseded, or a payment the customer
+/// confirmed afterwards (3-D Secure, from the email's link). That one pays the period it was
+/// for while the subscription still owes it; otherwise its money goes back.
+async fn late_charge(
+    app: &App,
+    current: &SubscriptionRecord,
+    event: &PaymentEvent,
+) -> Result<Attempt<Charged>, ApiError> {
+    let applied = current.charges.iter().any(|c| c.payment_id == event.payment_id && c.status == status_of(event));
+    if applied || event.kind != PaymentEventKind::Succeeded {
+        return Ok(Attempt::Done(Charged::AlreadyApplied));
+    }
+    let owed = event.idempotency_key.as_deref().is_some_and(|key| current.billing.owes(&current.subscription_id, key));
+    if !owed {
+        let outcome = refuse_payment(app, current, event).await?;
+        let why = ApiError::invalid("", "the period this payment was for is paid already");
+        return Ok(Attempt::Done(Charged::Refused { why, outcome }));
+    }
+    let committed = match charged(current, event, app.clock.now()) {
+        Ok((after, notices)) => {
+            let applied = Applied { payment: Some(event), ..Applied::default() };
+            commit(app, Some(current), after, &notices, applied).await
+        }
+        Err(refusal) => Err(ChangeError::Refused(refusal)),
+    };
+    Box::pin(settle_charge(app, current, event, committed)).await
+}
+
+/// How long the customer has to confirm a charge their bank asked them to authenticate.
+const CONFIRMATION_DAYS: i64 = 7;
+
+/// For a charge the customer must authenticate, the page where they confirm that same
+/// payment on-session (the provider's way: Stripe.js on its PaymentIntent, or the sandbox's
+/// challenge), opened with the change that records the failure; its URL goes in the email.
+async fn confirmation_page(
+    app: &App,
+    record: &SubscriptionRecord,
+    event: &PaymentEvent,
+    base_url: &str,
+) -> Result<Option<Session>, ApiError> {
+    if event.kind != PaymentEventKind::Failed || !event.authentication_required {
+        return Ok(None);
+    }
+    let locale = crate::notify::account_locale(app, &record.user_id).await?;
+    let request = SessionRequest {
+        order_id: None,
+        subscription_id: Some(record.subscription_id.clone()),
+        user_id: record.user_id.clone(),
+        amount_cents: event.amount_cents,
+        currency: event.currency.clone(),
+        description: crate::i18n::text(
+            locale,
+            "confirm-subscription-description",
+            &[("plan", record.plan_name.as_str().into())],
+        ),
+        method_type: event.method.method_type.clone(),
+        allow_save: false,
+        expires_at: app.clock.now() + chrono::Duration::days(CONFIRMATION_DAYS),
+        return_urls: payments::ReturnUrls::default(),
+        locale,
+    };
+    let provider = payments::provider_for(app, &event.method.method_type);
+    let page = payments::ConfirmationPage { base_url, request, failed: event };
+    Ok(Some(provider.confirmation_session(app, page).await?))
 }
 
 /// What the webhook did with a subscription's payment event.
@@ -128,14 +225,14 @@ pub enum PaymentOutcome {
 
 /// The provider's outcome of a subscription's payment: the hosted page's (which starts it)
 /// or an off-session charge's copy (applied once, by whichever path comes first).
-pub async fn apply_payment(app: &App, event: &PaymentEvent) -> Result<PaymentOutcome, ApiError> {
+pub async fn apply_payment(app: &App, event: &PaymentEvent, base_url: &str) -> Result<PaymentOutcome, ApiError> {
     let (Some(user_id), Some(id)) = (event.user_id.as_deref(), event.subscription_id.as_deref()) else {
         return Ok(PaymentOutcome::Ignored);
     };
     if event.idempotency_key.is_none() {
-        return apply_page_payment(app, user_id, id, event).await;
+        return apply_page_payment(app, user_id, id, event, base_url).await;
     }
-    Ok(match apply_charge(app, user_id, id, event).await? {
+    Ok(match apply_charge(app, user_id, id, event, base_url).await? {
         Charged::Applied(_) => PaymentOutcome::Applied,
         Charged::AlreadyApplied => PaymentOutcome::AlreadyProcessed,
         Charged::Refused { outcome, .. } => outcome,
@@ -148,12 +245,13 @@ async fn apply_page_payment(
     user_id: &str,
     id: &str,
     event: &PaymentEvent,
+    base_url: &str,
 ) -> Result<PaymentOutcome, ApiError> {
     let (outcome, started) = until_done(id, || page_payment_applied(app, user_id, id, event)).await?;
     // A trial's card that came when the trial could no longer be given: charged now, or by
     // the renewal job if the provider does not answer.
     if let Some(record) = started.filter(|r| r.billing.charging) {
-        if let Err(error) = charge_due(app, &record).await {
+        if let Err(error) = charge_due(app, &record, base_url).await {
             tracing::warn!(subscription_id = %id, %error, "first charge not settled; the renewal job asks again");
         }
     }

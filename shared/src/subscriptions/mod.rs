@@ -120,7 +120,7 @@ pub async fn create(
             let expires_at = now + Duration::minutes(settings.payment_session_minutes);
             start_on_page(app, record, kind, return_urls, expires_at, base_url).await
         }
-        Paying::Saved(method) => start_with_saved(app, record, &method).await,
+        Paying::Saved(method) => start_with_saved(app, record, &method, base_url).await,
     }
 }
 
@@ -144,6 +144,7 @@ fn new_record(user: &UserProfile, plan: &Plan, trial_days: Option<i64>, now: Dat
         payment_method: None,
         trial_days,
         payment_session_id: None,
+        authentication_url: None,
         billing: Billing::new(now),
         charges: Vec::new(),
         created_at: now,
@@ -202,11 +203,12 @@ async fn start_with_saved(
     app: &App,
     mut record: SubscriptionRecord,
     method: &PaymentMethodRecord,
+    base_url: &str,
 ) -> Result<Created, ApiError> {
     record.payment_method = Some(method_of(method));
     let started = until_done(&record.subscription_id, || started_with_saved(app, &record)).await?;
     let record = match started.billing.charging {
-        true => charge_due(app, &started).await?,
+        true => charge_due(app, &started, base_url).await?,
         false => started,
     };
     Ok(Created { record, redirect_url: None })
@@ -328,14 +330,14 @@ pub enum DueOutcome {
 
 /// Does what is due now for a subscription: the trial reminder, the charge of the period
 /// (or its retry, or a first charge whose outcome never came), or the end of a cancelled
-/// period. Safe to run twice, or at once.
-pub async fn run_due(app: &App, user_id: &str, id: &str) -> Result<DueOutcome, ApiError> {
+/// period. Safe to run twice, or at once. `base_url`: where the API's pages are reached.
+pub async fn run_due(app: &App, user_id: &str, id: &str, base_url: &str) -> Result<DueOutcome, ApiError> {
     let Some(current) = app.store.subscription(user_id, id).await? else { return Ok(DueOutcome::Nothing) };
     let now = app.clock.now();
     let (after, notices) = match current.billing.due(now) {
         None => return Ok(DueOutcome::Nothing),
         Some(Due::Charge { .. }) => {
-            return Ok(match charge(app, &current).await? {
+            return Ok(match charge(app, &current, base_url).await? {
                 Charged::Applied(after) => match after.charges.last().map(|c| c.status) {
                     Some(PaymentStatus::Succeeded) => DueOutcome::Charged,
                     Some(_) => DueOutcome::ChargeFailed,
@@ -373,10 +375,11 @@ pub async fn change_method(
     user_id: &str,
     id: &str,
     method: &PaymentMethodRecord,
+    base_url: &str,
 ) -> Result<SubscriptionRecord, ApiError> {
     let changed = until_done(id, || method_changed(app, user_id, id, method)).await?;
     match changed.billing.owes_charge_now() {
-        true => charge_due(app, &changed).await,
+        true => charge_due(app, &changed, base_url).await,
         false => Ok(changed),
     }
 }

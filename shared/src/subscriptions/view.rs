@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::order::PaymentStatus;
-use crate::domain::subscription::SubscriptionStatus;
+use crate::domain::subscription::{ChargeFailure, SubscriptionStatus};
 use crate::saved_methods;
 use crate::store::SubscriptionRecord;
 
@@ -24,6 +24,11 @@ pub struct SubscriptionView {
     #[serde(with = "crate::clock::secs::option")]
     pub next_charge_at: Option<DateTime<Utc>>,
     pub failed_attempts: u32,
+    /// Why the last attempt failed (`declined`, `authentication_required`), until one succeeds.
+    pub failure_reason: Option<ChargeFailure>,
+    /// With `authentication_required`: the page where the subscriber confirms that payment
+    /// (the link of the email).
+    pub authentication_url: Option<String>,
     pub cancel_at_period_end: bool,
     pub payment_method: Option<saved_methods::SavedMethod>,
     pub charges: Vec<ChargeView>,
@@ -56,6 +61,8 @@ impl From<&SubscriptionRecord> for SubscriptionView {
             // An incomplete one's is when its first charge is asked for again (not a period's).
             next_charge_at: b.next_charge_at.filter(|_| running && !b.cancel_at_period_end),
             failed_attempts: b.failed_attempts,
+            failure_reason: b.failure,
+            authentication_url: r.authentication_url.clone(),
             cancel_at_period_end: b.cancel_at_period_end,
             payment_method: r
                 .payment_method

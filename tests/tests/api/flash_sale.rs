@@ -18,8 +18,26 @@ async fn a_small_flash_sale_on_dynamodbs_conflicts_and_throttles_keeps_every_inv
     small_sale(&app).await;
 }
 
+/// The same sale in Stripe mode (`make simulate SIM_FLAGS=--stripe`): every card paid at
+/// localstripe as Stripe.js pays it, every order settled by localstripe's signed events.
+#[tokio::test]
+async fn a_small_flash_sale_in_stripe_mode_keeps_every_invariant() {
+    use capsule_tests::stripe_emulator::{StripeEmulator, WEBHOOK_SECRET};
+    let emulator = StripeEmulator::start().await.expect("localstripe");
+    let app = spawn_app_with(Setup { stripe: Some(emulator.stack_settings()), ..Setup::default() }).await;
+    emulator.send_events_to(&app.url("/webhooks/stripe"), WEBHOOK_SECRET).await;
+    small_sale_at(&app, Some(emulator.url.clone())).await;
+    let intents = emulator.list("/v1/payment_intents?limit=100").await;
+    assert!(intents.iter().any(|i| i["status"] == "succeeded"), "paid at Stripe: {intents:?}");
+}
+
 async fn small_sale(app: &TestApp) {
-    let target = sim::Target { base_url: app.stack.base_url.clone(), store: Some(app.stack.app.store.clone()) };
+    small_sale_at(app, None).await;
+}
+
+/// The sale, its cards paid at `stripe` (Stripe mode) when given.
+async fn small_sale_at(app: &TestApp, stripe: Option<String>) {
+    let target = sim::Target { base_url: app.stack.base_url.clone(), store: Some(app.stack.app.store.clone()), stripe };
     let options = sim::Options { buyers: 60, units: 10, concurrency: 16, ..sim::Options::default() };
 
     let report = sim::run(&target, &options).await.expect("the sale runs");

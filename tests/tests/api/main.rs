@@ -32,3 +32,4 @@ mod stripe;
 mod stripe_client;
 mod subscriptions;
 mod template;
+mod three_d_secure;

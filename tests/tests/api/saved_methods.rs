@@ -37,7 +37,7 @@ pub(crate) async fn fill_cart(app: &TestApp, token: &str, stock: i64) -> String 
 }
 
 /// Checks the cart out for the hosted page, asking to be allowed to save.
-async fn checkout_saving(app: &TestApp, token: &str) -> Answer {
+pub(crate) async fn checkout_saving(app: &TestApp, token: &str) -> Answer {
     let body = json!({"payment_method": "card", "save_payment_method": true, "delivery": pickup()});
     let placed = app.post("/checkout", Some(token), body).await;
     assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
@@ -423,6 +423,7 @@ async fn saving_a_card_again_keeps_its_count_of_live_subscriptions() {
         save_method: true,
         method_token: Some(card.token.clone()),
         failure_reason: None,
+        authentication_required: false,
         created: 0,
     };
     let (app, now) = (&counted.app.stack.app, chrono::Utc::now());

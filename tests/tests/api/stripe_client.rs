@@ -165,7 +165,7 @@ async fn a_retried_request_creates_one_payment_intent_and_another_under_its_key_
 async fn saved_cards_are_listed_with_brand_last4_and_expiry_then_detached() {
     let (emulator, stripe) = stripe().await;
     let (customer, card) = saved_card(&emulator, &stripe, "u1", "4242424242424242").await;
-    let new = NewSetupIntent { customer: &customer, user_id: "u1" };
+    let new = NewSetupIntent { customer: &customer, user_id: "u1", subscription_id: None };
     let setup = stripe.create_setup_intent(&new, &key("setup:u1:1")).await.expect("setup intent");
     assert!(setup.client_secret.is_some_and(|s| s.starts_with(&setup.id)), "for the page's Stripe.js");
 

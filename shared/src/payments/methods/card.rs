@@ -13,14 +13,17 @@ pub struct Card;
 
 const DECLINED_CARD: &str = "4000000000000002";
 const LATER_CHARGES_FAIL_CARD: &str = "4000000000000341";
+/// Stripe's test card that always asks for 3-D Secure: the same number plays it here.
+const AUTHENTICATION_CARD: &str = "4000002760003184";
 const HOLDER_NAME_MAX_CHARS: usize = 100;
 
 /// The test cards the page lists, and what each does.
-const TEST_CARDS: [(&str, &str); 4] = [
+const TEST_CARDS: [(&str, &str); 5] = [
     ("4242 4242 4242 4242", "card-test-visa"),
     ("5555 5555 5555 4444", "card-test-mastercard"),
     ("4000 0000 0000 0002", "card-test-declined"),
     ("4000 0000 0000 0341", "card-test-later-fails"),
+    ("4000 0027 6000 3184", "card-test-authentication"),
 ];
 
 const NUMBER: Field = Field {
@@ -164,6 +167,7 @@ impl PaymentMethodKind for Card {
                 fingerprint: fingerprint(fingerprint_key, number.digits()),
             },
             later_charges_fail: number.digits() == LATER_CHARGES_FAIL_CARD,
+            requires_authentication: number.digits() == AUTHENTICATION_CARD,
         })
     }
 }
@@ -428,7 +432,9 @@ mod tests {
 
     #[test]
     fn the_listed_test_cards_do_what_the_page_says() {
-        let [visa, mastercard, declined, later_fail] = TEST_CARDS.map(|(number, _)| approved(number));
+        let [visa, mastercard, declined, later_fail, authentication] = TEST_CARDS.map(|(number, _)| approved(number));
+        assert!(authentication.approved && authentication.requires_authentication);
+        assert!(!visa.requires_authentication && !later_fail.requires_authentication);
         assert!(visa.approved && visa.details.brand.as_deref() == Some("visa"));
         assert!(mastercard.approved && mastercard.details.brand.as_deref() == Some("mastercard"));
         assert!(!declined.approved);

@@ -76,6 +76,7 @@ impl PaymentMethodKind for CrinaPay {
                 fingerprint: fingerprint(fingerprint_key, phone.digits()),
             },
             later_charges_fail: false,
+            requires_authentication: false,
         })
     }
 }

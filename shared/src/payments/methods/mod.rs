@@ -98,6 +98,10 @@ pub struct Authorization {
     pub details: MethodDetails,
     /// Test card 4000000000000341: accepted (and savable) now, every later charge fails.
     pub later_charges_fail: bool,
+    /// Test card 4000002760003184: the bank asks the buyer to authenticate (3-D Secure)
+    /// every payment: on the page a challenge comes first, and an off-session charge of the
+    /// saved card answers "authentication required".
+    pub requires_authentication: bool,
 }
 
 impl From<&MethodDetails> for crate::domain::order::OrderPayment {

@@ -129,6 +129,12 @@ impl StripeConfig {
         self
     }
 
+    /// Whether the key moves real money (`sk_live_`, or a restricted `rk_live_`): only
+    /// events of the same mode (their `livemode`) are this deployment's.
+    pub fn live(&self) -> bool {
+        ["sk_live_", "rk_live_"].iter().any(|prefix| self.secret_key.starts_with(prefix))
+    }
+
     /// The endpoint's signing secret (`whsec_...`), for the webhook only.
     pub fn webhook_secret(&self) -> Result<&str, ConfigError> {
         self.webhook_secret.as_deref().ok_or_else(|| ConfigError(format!("{} is not set", vars::STRIPE_WEBHOOK_SECRET)))
@@ -330,6 +336,12 @@ impl Stripe {
         Ok(methods.data)
     }
 
+    /// As Stripe has it now, its card expanded: what the webhook reads back.
+    pub async fn retrieve_setup_intent(&self, id: &str) -> Result<SetupIntent, StripeError> {
+        let path = format!("/v1/setup_intents/{}", checked_id(id)?);
+        self.transport.get(&path, &Form::new().list("expand", ["payment_method"])).await
+    }
+
     pub async fn create_setup_intent(
         &self,
         setup: &NewSetupIntent<'_>,
@@ -340,13 +352,31 @@ impl Stripe {
 
     /// Refunds a PaymentIntent's charge; the same key never refunds twice.
     pub async fn create_refund(&self, refund: &NewRefund<'_>, key: &IdempotencyKey) -> Result<Refund, StripeError> {
-        self.transport.post("/v1/refunds", &refund.form()?, key).await
+        // Named by its key, so that `charge.refunded` tells Capsule's refunds from the dashboard's.
+        let form = refund.form()?.map("metadata", [(transformers::metadata::IDEMPOTENCY_KEY, key.as_str())]);
+        self.transport.post("/v1/refunds", &form, key).await
+    }
+
+    /// A PaymentIntent's refunds (the first 100: no payment has more).
+    pub async fn list_refunds(&self, payment_intent: &str) -> Result<Vec<Refund>, StripeError> {
+        let query = Form::new().field("payment_intent", checked_id(payment_intent)?).field("limit", 100);
+        let refunds: List<Refund> = self.transport.get("/v1/refunds", &query).await?;
+        Ok(refunds.data)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_key_is_live_and_every_other_key_is_a_test_key() {
+        let live = |key: &str| StripeConfig::new("https://api.stripe.com", key).map(|c| c.live()).ok();
+        assert_eq!(live("sk_live_1"), Some(true));
+        assert_eq!(live("rk_live_1"), Some(true));
+        assert_eq!(live("sk_test_1"), Some(false));
+        assert_eq!(live("sk_test_live_"), Some(false), "the prefix decides");
+    }
 
     #[test]
     fn the_api_base_is_https_or_loopback_http_and_nothing_else() {

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::transformers::{
     authentication_required_event, payment_event, Attempt, Confirmation, NewCustomer, NewPaymentIntent, NewRefund,
-    Outcome, Purpose,
+    NewSetupIntent, Outcome, Purpose,
 };
 use super::{IdempotencyKey, Stripe, StripeError};
-use crate::payments::sandbox::{self, unavailable};
+use crate::payments::sandbox::{self, unavailable, SessionRecord};
 use crate::payments::{
-    BoxFuture, ChargeRequest, PaymentError, PaymentEvent, PaymentProvider, RefundRequest, Session, SessionRequest,
+    BoxFuture, ChargeRequest, ConfirmationPage, PaymentError, PaymentEvent, PaymentProvider, RefundRequest, Session,
+    SessionRequest, SessionResult,
 };
 use crate::store::{keys, StoreError};
 use crate::App;
@@ -71,6 +72,21 @@ async fn order_intent(
     Ok(stripe.create_payment_intent(&intent, &IdempotencyKey::order(order_id)?).await?.id)
 }
 
+/// The SetupIntent that saves a subscription's first card on its page, for off-session
+/// charges (once per subscription, whoever retries).
+async fn card_setup(
+    app: &App,
+    stripe: &Stripe,
+    request: &SessionRequest,
+    subscription_id: &str,
+) -> Result<String, PaymentError> {
+    let customer = customer_of(app, stripe, &request.user_id).await?;
+    let setup =
+        NewSetupIntent { customer: &customer, user_id: &request.user_id, subscription_id: Some(subscription_id) };
+    let key = IdempotencyKey::new(format!("setup:{subscription_id}"))?;
+    Ok(stripe.create_setup_intent(&setup, &key).await?.id)
+}
+
 impl PaymentProvider for StripeProvider {
     fn open_session<'a>(
         &'a self,
@@ -79,12 +95,21 @@ impl PaymentProvider for StripeProvider {
         request: SessionRequest,
     ) -> BoxFuture<'a, Result<Session, PaymentError>> {
         Box::pin(async move {
-            let payment_intent = match &request.order_id {
-                Some(order_id) => Some(order_intent(app, app.stripe()?, &request, order_id).await?),
-                // A subscription's first card is not collected through Stripe yet (issue 19).
-                None => None,
-            };
-            sandbox::session(app, base_url, request, payment_intent).await
+            let stripe = app.stripe()?;
+            match (request.order_id.clone(), request.subscription_id.clone()) {
+                (Some(order_id), _) => {
+                    let payment_intent = order_intent(app, stripe, &request, &order_id).await?;
+                    sandbox::session(app, base_url, request, Some(payment_intent), None).await
+                }
+                // A subscription's page collects its card (Stripe Elements on a SetupIntent);
+                // its trial or its first charge follows, as in sandbox mode.
+                (None, Some(subscription_id)) => {
+                    let setup = card_setup(app, stripe, &request, &subscription_id).await?;
+                    let record = SessionRecord { setup_intent: Some(setup), ..sandbox::session_record(app, request) };
+                    sandbox::write_session(app, base_url, record)
+                }
+                (None, None) => Err(PaymentError::Unavailable("a session pays an order or a subscription".into())),
+            }
         })
     }
 
@@ -150,6 +175,11 @@ impl PaymentProvider for StripeProvider {
                 Err(e) => Err(e.into()),
             }
         })
+    }
+
+    /// Stripe.js confirms its PaymentIntent on the page, with the card it was tried with.
+    fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult> {
+        Box::pin(sandbox::session(app, page.base_url, page.request, Some(page.failed.payment_id.clone()), None))
     }
 
     fn forget_method<'a>(&'a self, app: &'a App, token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {

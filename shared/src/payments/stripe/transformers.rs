@@ -152,15 +152,18 @@ impl NewPaymentIntent<'_> {
 pub struct NewSetupIntent<'a> {
     pub customer: &'a str,
     pub user_id: &'a str,
+    /// The subscription whose card it collects (its first card, on the hosted page).
+    pub subscription_id: Option<&'a str>,
 }
 
 impl NewSetupIntent<'_> {
     pub fn form(&self) -> Result<Form, StripeError> {
+        let subscription = self.subscription_id.map(|id| (metadata::SUBSCRIPTION_ID, id));
         Ok(Form::new()
             .field("customer", checked_id(self.customer)?)
             .field("usage", "off_session")
             .list("payment_method_types", ["card"])
-            .map("metadata", [(metadata::USER_ID, self.user_id)]))
+            .map("metadata", std::iter::once((metadata::USER_ID, self.user_id)).chain(subscription)))
     }
 }
 
@@ -312,6 +315,8 @@ pub struct SetupIntent {
     pub status: IntentStatus,
     /// What Stripe.js confirms it with on the page.
     pub client_secret: Option<String>,
+    #[serde(default)]
+    pub metadata: HashMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -322,6 +327,10 @@ pub struct Refund {
     pub payment_intent: Option<String>,
     /// `pending`, `succeeded`, `failed`, `requires_action` or `canceled`.
     pub status: String,
+    /// Capsule's own refunds carry their `idempotency_key`; one made elsewhere (Stripe's
+    /// dashboard) has none.
+    #[serde(default)]
+    pub metadata: HashMap<String, String>,
 }
 
 /// A charge, as `charge.refunded` carries it.
@@ -535,10 +544,39 @@ pub fn authentication_required_event(event_id: &str, intent: &PaymentIntent) -> 
     match intent.outcome() {
         Outcome::AuthenticationRequired { .. } | Outcome::RequiresAction { .. } => {
             let reason = "Your bank asks you to confirm this payment (authentication_required).".to_owned();
-            event_of(event_id, intent, PaymentEventKind::Failed, Some(reason))
+            let event = event_of(event_id, intent, PaymentEventKind::Failed, Some(reason))?;
+            Ok(PaymentEvent { authentication_required: true, ..event })
         }
         other => Err(TransformError::NotSettled(other)),
     }
+}
+
+/// The `PaymentEvent` of a subscription's card saved by a SetupIntent (read back from Stripe):
+/// nothing paid, the card kept (its PaymentMethod the token) for the subscription's charges.
+pub fn setup_event(event_id: &str, setup: &SetupIntent) -> Result<PaymentEvent, TransformError> {
+    let method = setup.payment_method.as_ref().and_then(Expandable::object);
+    let method = match (setup.status, method) {
+        (IntentStatus::Succeeded, Some(method)) => method,
+        _ => return Err(TransformError::NotSettled(Outcome::Pending(setup.status))),
+    };
+    Ok(PaymentEvent {
+        event_id: event_id.to_owned(),
+        kind: PaymentEventKind::Succeeded,
+        session_id: None,
+        payment_id: setup.id.clone(),
+        user_id: setup.metadata.get(metadata::USER_ID).cloned(),
+        idempotency_key: None,
+        order_id: None,
+        subscription_id: setup.metadata.get(metadata::SUBSCRIPTION_ID).cloned(),
+        amount_cents: 0,
+        currency: crate::views::CURRENCY.to_owned(),
+        method: MethodDetails::try_from(method)?,
+        save_method: true,
+        method_token: Some(method.id.clone()),
+        failure_reason: None,
+        authentication_required: false,
+        created: 0,
+    })
 }
 
 fn event_of(
@@ -567,6 +605,7 @@ fn event_of(
         save_method,
         method_token: intent.payment_method.as_ref().filter(|_| save_method).map(|m| m.id().to_owned()),
         failure_reason,
+        authentication_required: false,
         created: intent.created,
     })
 }

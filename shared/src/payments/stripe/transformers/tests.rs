@@ -207,7 +207,7 @@ fn an_authentication_request_is_a_failed_attempt_only_when_asked_as_such() {
     assert!(matches!(payment_event("evt_1", &left), Err(TransformError::NotSettled(_))));
     // ...a renewal counts it as its attempt's failure, naming the reason.
     let event = authentication_required_event("charge:k", &left).expect("a failed attempt");
-    assert_eq!(event.kind, PaymentEventKind::Failed);
+    assert_eq!((event.kind, event.authentication_required), (PaymentEventKind::Failed, true));
     assert!(event.failure_reason.as_deref().is_some_and(|r| r.contains("authentication_required")));
     assert_eq!(event.idempotency_key.as_deref(), Some("sub:s1:2030-03-24T12:00:00Z:1"));
     assert!(!event.save_method && event.method_token.is_none());
@@ -369,9 +369,17 @@ fn ids_that_would_address_something_else_are_refused_before_sending() {
         Some("payment_intent=pi_1")
     );
     assert_eq!(
-        NewSetupIntent { customer: "cus_1", user_id: "u1" }.form().map(|f| f.encode()).ok().as_deref(),
+        NewSetupIntent { customer: "cus_1", user_id: "u1", subscription_id: None }
+            .form()
+            .map(|f| f.encode())
+            .ok()
+            .as_deref(),
         Some("customer=cus_1&usage=off_session&payment_method_types%5B0%5D=card&metadata%5Buser_id%5D=u1")
     );
+    let subscription = NewSetupIntent { customer: "cus_1", user_id: "u1", subscription_id: Some("sub_1") };
+    assert!(subscription
+        .form()
+        .is_ok_and(|f| f.encode().ends_with("metadata%5Buser_id%5D=u1&metadata%5Bsubscription_id%5D=sub_1")));
     assert_eq!(
         NewCustomer { user_id: "u1", email: Some("a@b.c") }.form().encode(),
         "email=a%40b.c&metadata%5Buser_id%5D=u1"
