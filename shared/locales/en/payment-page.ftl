@@ -24,6 +24,7 @@ back-to-shop = Back to the shop
 
 ## The payment methods' forms
 method-card = Card
+method-crina-pay = CRINA-PAY
 field-card_number = Card number
 field-exp_month = Expiry month
 field-exp_year = Expiry year

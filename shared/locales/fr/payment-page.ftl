@@ -24,6 +24,7 @@ back-to-shop = Retour à la boutique
 
 ## The payment methods' forms
 method-card = Carte
+method-crina-pay = CRINA-PAY
 field-card_number = Numéro de carte
 field-exp_month = Mois d'expiration
 field-exp_year = Année d'expiration

@@ -30,7 +30,7 @@ impl PaymentMethodKind for CrinaPay {
     }
 
     fn display_name(&self) -> &'static str {
-        "CRINA-PAY"
+        "method-crina-pay"
     }
 
     /// Capsule's own method: no card network, so no provider takes it.

@@ -29,7 +29,8 @@ pub trait PaymentMethodKind: Sync {
     /// The `method` form value, checkout's `payment_method` and the stored `method_type`.
     fn id(&self) -> &'static str;
 
-    /// The heading of its form: a brand, or the id of a message (`payment-page.ftl`).
+    /// The heading of its form: the id of a message (`payment-page.ftl`), written in the
+    /// buyer's language (a brand is a message too, the same in both).
     fn display_name(&self) -> &'static str;
 
     /// What its element ids on the page are built from (`method-card`, `pay-card`).
