@@ -11,10 +11,11 @@ use shared::config::PaymentProviderKind;
 use shared::domain::fulfilment::RefundAsk;
 use shared::http::{self, HttpResult};
 use shared::orders::{self, Cause, Outcome};
+use shared::payments::stripe::transformers::Refund;
 use shared::payments::stripe::transformers::{metadata, payment_event, setup_event, TransformError};
 use shared::payments::stripe::webhook::{self, EventKind, WebhookError};
 use shared::payments::stripe::{IdempotencyKey, StripeError};
-use shared::payments::PaymentError;
+use shared::payments::{PaymentError, RefundRequest};
 use shared::store::AppliedTo;
 use shared::{ApiError, App};
 
@@ -116,9 +117,14 @@ async fn refunded_at_stripe(app: &App, event_id: &str, intent_id: &str) -> Resul
             amount_cents: Some(refund.amount),
             lines: Vec::new(),
         };
-        match orders::apply(app, &order_id, Cause::RefundedAtProvider(&ask)).await {
-            Ok(Outcome::Changed(_)) => recorded += 1,
-            Ok(_) => {}
+        let applied = orders::apply(app, &order_id, Cause::RefundedAtProvider(&ask)).await;
+        if let Ok(Outcome::Changed(_)) = applied {
+            recorded += 1;
+        }
+        match applied {
+            // In the payments ledger too, once (a redelivered event completes what a failure
+            // between the two writes left).
+            Ok(_) => ledger(app, &order_id, intent_id, refund, ask.idempotency_key).await?,
             // More than the order has left to refund (Capsule refunded it meanwhile): nothing to record.
             Err(ApiError::RefundExceedsPaid(detail)) => {
                 tracing::warn!(event_id, order_id, refund_id = %refund.id, %detail, "Stripe refund above what the order has left");
@@ -128,6 +134,20 @@ async fn refunded_at_stripe(app: &App, event_id: &str, intent_id: &str) -> Resul
     }
     tracing::info!(event_id, order_id, recorded, "charge refunded at Stripe");
     Ok(json!(if recorded > 0 { "refund_recorded" } else { "acknowledged" }))
+}
+
+/// A refund made in Stripe's dashboard, in Capsule's payments ledger as Capsule's own are.
+async fn ledger(app: &App, order_id: &str, intent_id: &str, refund: &Refund, key: String) -> Result<(), ApiError> {
+    let request = RefundRequest {
+        payment_id: intent_id.to_string(),
+        refund_id: Some(key),
+        order_id: Some(order_id.to_string()),
+        subscription_id: None,
+        // Stripe serves the card kind only (the method registry).
+        method_type: "card".to_string(),
+        amount_cents: refund.amount,
+    };
+    Ok(shared::payments::record_refund(app, request, app.clock.now()).await?)
 }
 
 /// A subscription's first card, saved by its page's SetupIntent as Stripe has it now: the

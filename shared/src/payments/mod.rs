@@ -319,3 +319,21 @@ impl PaymentEvent {
             .map(|(field, _)| field)
     }
 }
+
+/// A refund in Capsule's payment ledger (`GET /admin/payments`), once per refund, after the
+/// provider made it: Capsule's own, or one made in the provider's dashboard.
+pub async fn record_refund(app: &App, request: RefundRequest, at: DateTime<Utc>) -> Result<(), PaymentError> {
+    let mut refund = crate::store::PaymentRecord::new(
+        &format!("refund-{}", request.idempotency_id()),
+        &request.method_type,
+        request.amount_cents,
+        crate::domain::order::PaymentStatus::Refunded,
+        at,
+    );
+    refund.order_id = request.order_id;
+    refund.subscription_id = request.subscription_id;
+    match app.store.put_new(&refund).await {
+        Ok(()) | Err(crate::store::StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(sandbox::unavailable(e)),
+    }
+}

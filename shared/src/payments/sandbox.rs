@@ -9,7 +9,7 @@ use super::{
     BoxFuture, ChargeRequest, ConfirmationPage, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider,
     RefundRequest, Session, SessionRequest, SessionResult,
 };
-use crate::store::{keys, PaymentRecord, StoreError};
+use crate::store::{keys, StoreError};
 use crate::App;
 
 pub struct Sandbox;
@@ -163,7 +163,7 @@ impl PaymentProvider for Sandbox {
         request: RefundRequest,
         at: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), PaymentError>> {
-        Box::pin(record_refund(app, request, at))
+        Box::pin(super::record_refund(app, request, at))
     }
 }
 
@@ -203,23 +203,6 @@ pub(crate) fn write_session(app: &App, base_url: &str, record: SessionRecord) ->
     let session_id = record.session_id.clone();
     let write = app.store.new_item(&record).map_err(unavailable)?;
     Ok(Session { redirect_url: format!("{base_url}/portal/sessions/{session_id}"), session_id, record: Some(write) })
-}
-
-/// A refund in Capsule's payment ledger, once per payment (after the provider made it).
-pub(crate) async fn record_refund(app: &App, request: RefundRequest, at: DateTime<Utc>) -> Result<(), PaymentError> {
-    let mut refund = PaymentRecord::new(
-        &format!("refund-{}", request.idempotency_id()),
-        &request.method_type,
-        request.amount_cents,
-        crate::domain::order::PaymentStatus::Refunded,
-        at,
-    );
-    refund.order_id = request.order_id;
-    refund.subscription_id = request.subscription_id;
-    match app.store.put_new(&refund).await {
-        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
-        Err(e) => Err(unavailable(e)),
-    }
 }
 
 /// The first outcome of a charge, if `request` is the same charge.

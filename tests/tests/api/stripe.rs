@@ -722,6 +722,17 @@ async fn a_refund_made_in_stripes_dashboard_shows_on_the_order_once() {
     let emails = app.emails_to(&email).await;
     let told = emails.iter().filter(|e| e["text"].as_str().is_some_and(|t| t.contains("€10.00 of your order"))).count();
     assert_eq!(told, 1, "{emails:?}");
+    // The payments ledger lists it once, as it lists Capsule's own refunds.
+    let admin = app.admin_token().await;
+    let ledger = app.get("/admin/payments?method_type=card", Some(&admin)).await.body;
+    let listed: Vec<i64> = ledger["items"]
+        .as_array()
+        .expect("payments")
+        .iter()
+        .filter(|p| p["order_id"] == order_id.as_str() && p["status"] == "refunded")
+        .filter_map(|p| p["amount_cents"].as_i64())
+        .collect();
+    assert_eq!(listed, [1000], "{ledger}");
 
     // Capsule's own refund (the order cancelled: what is left) is its outbox's, not a dashboard one.
     let cancelled = app.post(&format!("/orders/{order_id}/cancel"), Some(&token), json!({})).await;

@@ -208,7 +208,7 @@ impl PaymentProvider for StripeProvider {
                 return Err(unavailable(format!("refund {} of {} is {}", made.id, request.payment_id, made.status)));
             }
             tracing::info!(payment_id = %request.payment_id, refund_id = %made.id, status = %made.status, "refunded at Stripe");
-            sandbox::record_refund(app, request, at).await
+            crate::payments::record_refund(app, request, at).await
         })
     }
 }
