@@ -543,7 +543,8 @@ pub fn payment_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEv
 pub fn authentication_required_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEvent, TransformError> {
     match intent.outcome() {
         Outcome::AuthenticationRequired { .. } | Outcome::RequiresAction { .. } => {
-            let reason = "Your bank asks you to confirm this payment (authentication_required).".to_owned();
+            // One of our messages, as every reason shown to the customer (the sandbox's too).
+            let reason = "card-authentication-required".to_owned();
             let event = event_of(event_id, intent, PaymentEventKind::Failed, Some(reason))?;
             Ok(PaymentEvent { authentication_required: true, ..event })
         }
