@@ -1,6 +1,6 @@
 //! A saved method charged at once for the placed order.
 use shared::orders::{self, Cause, Outcome};
-use shared::payments::{self, ChargeRequest, PaymentError, ReturnUrls, SessionRequest};
+use shared::payments::{self, ChargeRequest, ConfirmationPage, PaymentError, ReturnUrls, SessionRequest, Unconfirmed};
 use shared::store::{OrderRecord, PaymentMethodRecord};
 use shared::{i18n, ApiError, App};
 
@@ -8,8 +8,9 @@ use shared::{i18n, ApiError, App};
 /// would: paid (invoice, email, event), or failed (hold released, items back in the cart).
 /// The charge's idempotency key is the order: a retried request never charges twice, and
 /// the provider's webhook delivering the same outcome changes nothing more. A card that
-/// asks for 3-D Secure (Stripe) leaves the order pending, with the page (`page`: the API's
-/// base URL, the storefront's return URLs) where the buyer authenticates that payment.
+/// asks for 3-D Secure leaves the order pending, with the page (`page`: the API's base URL,
+/// the storefront's return URLs) where the buyer authenticates that payment (Stripe.js on
+/// its PaymentIntent, or the sandbox's challenge).
 pub(crate) async fn charge(
     app: &App,
     order: &OrderRecord,
@@ -25,10 +26,12 @@ pub(crate) async fn charge(
         amount_cents: order.total_cents,
         currency: order.currency.clone(),
     };
+    let key = request.idempotency_key.clone();
     let event = match payments::provider_for(app, &method.details.method_type).charge(app, request).await {
         Ok(event) => event,
         Err(PaymentError::AuthenticationRequired { payment_id }) => {
-            let url = authentication_page(app, order, method, page, &payment_id).await?;
+            let charge = Unconfirmed { payment_id, idempotency_key: key, method: method.details.clone() };
+            let url = authentication_page(app, order, page, charge).await?;
             return Ok((order.clone(), Some(url)));
         }
         Err(error) => {
@@ -49,9 +52,8 @@ pub(crate) async fn charge(
 async fn authentication_page(
     app: &App,
     order: &OrderRecord,
-    method: &PaymentMethodRecord,
     (base_url, return_urls): (String, &ReturnUrls),
-    payment_id: &str,
+    charge: Unconfirmed,
 ) -> Result<String, ApiError> {
     let session = SessionRequest {
         order_id: Some(order.order_id.clone()),
@@ -60,11 +62,18 @@ async fn authentication_page(
         amount_cents: order.total_cents,
         currency: order.currency.clone(),
         description: i18n::text(order.locale, "confirm-description", &[("reference", order.reference().into())]),
-        method_type: method.details.method_type.clone(),
+        method_type: charge.method.method_type.clone(),
         allow_save: false,
         expires_at: order.order.expires_at,
         return_urls: return_urls.clone(),
         locale: order.locale,
     };
-    Ok(payments::authentication_page(app, &base_url, session, payment_id).await?)
+    let provider = payments::provider_for(app, &charge.method.method_type);
+    let page = ConfirmationPage { base_url: &base_url, request: session, charge };
+    // What the page is for exists already: its session is written on its own.
+    let opened = provider.confirmation_session(app, page).await?;
+    if let Some(record) = opened.record {
+        app.store.transact(vec![record]).await?;
+    }
+    Ok(opened.redirect_url)
 }

@@ -85,12 +85,30 @@ impl ReturnUrls {
     }
 }
 
-/// The page that confirms on-session `failed`, an off-session charge that asked for
-/// authentication: what it shows (`request`) and where the API is reached (`base_url`).
+/// The page that confirms on-session a charge the bank asked the customer to authenticate
+/// (a renewal's, from an email link; a one-click payment's, at checkout): what it shows
+/// (`request`), where the API is reached (`base_url`), and that charge.
 pub struct ConfirmationPage<'a> {
     pub base_url: &'a str,
     pub request: SessionRequest,
-    pub failed: &'a PaymentEvent,
+    pub charge: Unconfirmed,
+}
+
+/// A charge that awaits the customer's authentication: its payment (a PaymentIntent at
+/// Stripe), its idempotency key, and the method it was tried with.
+#[derive(Clone, Debug)]
+pub struct Unconfirmed {
+    pub payment_id: String,
+    pub idempotency_key: String,
+    pub method: MethodDetails,
+}
+
+impl Unconfirmed {
+    /// The charge behind `failed`, an off-session attempt that asked for authentication.
+    pub fn of(failed: &PaymentEvent) -> Option<Self> {
+        let key = failed.idempotency_key.clone().filter(|_| failed.authentication_required)?;
+        Some(Self { payment_id: failed.payment_id.clone(), idempotency_key: key, method: failed.method.clone() })
+    }
 }
 
 pub type SessionResult = Result<Session, PaymentError>;
@@ -197,22 +215,6 @@ pub fn provider_for(app: &App, method_type: &str) -> &'static dyn PaymentProvide
         Some(kind) if kind.served_by_capsule() => &sandbox::Sandbox,
         _ => provider(app),
     }
-}
-
-/// The page where the buyer authenticates (3-D Secure) a payment the provider asked it for,
-/// `payment_id` (a saved card charged on-session); its outcome reaches the webhook as any
-/// payment's does. The page's session is written here: what it is for exists already.
-pub async fn authentication_page(
-    app: &App,
-    base_url: &str,
-    request: SessionRequest,
-    payment_id: &str,
-) -> Result<String, PaymentError> {
-    let session = sandbox::session(app, base_url, request, Some(payment_id.to_owned()), None).await?;
-    if let Some(record) = session.record {
-        app.store.transact(vec![record]).await.map_err(sandbox::unavailable)?;
-    }
-    Ok(session.redirect_url)
 }
 
 /// The provider could not be asked before anything was written (a hosted page's session

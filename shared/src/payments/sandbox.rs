@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::methods::{Authorization, MethodDetails};
 use super::{
     BoxFuture, ChargeRequest, ConfirmationPage, PaymentError, PaymentEvent, PaymentEventKind, PaymentProvider,
-    RefundRequest, Session, SessionRequest, SessionResult,
+    RefundRequest, Session, SessionRequest, SessionResult, Unconfirmed,
 };
 use crate::store::{keys, StoreError};
 use crate::App;
@@ -68,12 +68,11 @@ pub struct ChallengedCharge {
 }
 
 impl Challenge {
-    /// The challenge that confirms `failed`, an off-session charge that asked for
-    /// authentication, on-session (a page from the customer's email).
-    pub fn confirming(failed: &PaymentEvent) -> Option<Self> {
-        let key = failed.idempotency_key.clone().filter(|_| failed.authentication_required)?;
-        let charge = ChallengedCharge { payment_id: failed.payment_id.clone(), idempotency_key: key };
-        Some(Self { details: failed.method.clone(), save: false, charge: Some(charge) })
+    /// The challenge that confirms `charge` on-session (a page from the customer's email,
+    /// or the one-click checkout's).
+    pub fn confirming(charge: Unconfirmed) -> Self {
+        let challenged = ChallengedCharge { payment_id: charge.payment_id, idempotency_key: charge.idempotency_key };
+        Self { details: charge.method, save: false, charge: Some(challenged) }
     }
 }
 
@@ -121,7 +120,14 @@ impl PaymentProvider for Sandbox {
             let event = match app.store.get::<ChargeRecord>(key.clone()).await.map_err(unavailable)? {
                 Some(taken) => same_charge(taken, &request)?,
                 None => {
-                    let event = decide_charge(app, &request).await?;
+                    let token = saved(app, &request).await?;
+                    // At checkout the buyer is there: their bank's challenge on a page, as
+                    // Stripe's one-click asks (nothing decided or kept until it is answered).
+                    if request.order_id.is_some() && token.requires_authentication {
+                        let payment_id = format!("pay_{}", uuid::Uuid::new_v4().simple());
+                        return Err(PaymentError::AuthenticationRequired { payment_id });
+                    }
+                    let event = decide_charge(app, &request, &token);
                     let record = ChargeRecord { pk: key.pk, sk: key.sk, request: request.clone(), event };
                     match app.store.put_new(&record).await {
                         Ok(()) => record.event,
@@ -152,8 +158,7 @@ impl PaymentProvider for Sandbox {
     /// The page shows the bank's challenge for that payment; passed, it is paid.
     fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult> {
         Box::pin(async move {
-            let challenge = Challenge::confirming(page.failed).ok_or_else(|| unavailable("no payment to confirm"))?;
-            session(app, page.base_url, page.request, None, Some(challenge)).await
+            session(app, page.base_url, page.request, None, Some(Challenge::confirming(page.charge))).await
         })
     }
 
@@ -213,15 +218,14 @@ fn same_charge(taken: ChargeRecord, request: &ChargeRequest) -> Result<PaymentEv
     }
 }
 
+/// The saved method a charge names.
+async fn saved(app: &App, request: &ChargeRequest) -> Result<TokenRecord, PaymentError> {
+    app.store.get(keys::provider_token(&request.token)).await.map_err(unavailable)?.ok_or(PaymentError::UnknownMethod)
+}
+
 /// The sandbox's answer to a charge of a saved method: declined for the test card whose
 /// later charges fail and for a card past its expiry, approved otherwise.
-async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEvent, PaymentError> {
-    let token: TokenRecord = app
-        .store
-        .get(keys::provider_token(&request.token))
-        .await
-        .map_err(unavailable)?
-        .ok_or(PaymentError::UnknownMethod)?;
+fn decide_charge(app: &App, request: &ChargeRequest, token: &TokenRecord) -> PaymentEvent {
     let now = app.clock.now();
     let failure = if token.later_charges_fail {
         Some("card-declined")
@@ -233,7 +237,7 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
     } else {
         None
     };
-    Ok(PaymentEvent {
+    PaymentEvent {
         event_id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
         kind: if failure.is_none() { PaymentEventKind::Succeeded } else { PaymentEventKind::Failed },
         session_id: None,
@@ -244,13 +248,13 @@ async fn decide_charge(app: &App, request: &ChargeRequest) -> Result<PaymentEven
         subscription_id: request.subscription_id.clone(),
         amount_cents: request.amount_cents,
         currency: request.currency.clone(),
-        method: token.details,
+        method: token.details.clone(),
         save_method: false,
         method_token: None,
         failure_reason: failure.map(str::to_owned),
         authentication_required: failure == Some(AUTHENTICATION_REQUIRED),
         created: now.timestamp(),
-    })
+    }
 }
 
 /// The reason (a message id, `payment-page.ftl`) of a charge the customer must authenticate.

@@ -208,7 +208,8 @@ async fn confirmation_page(
         locale,
     };
     let provider = payments::provider_for(app, &event.method.method_type);
-    let page = payments::ConfirmationPage { base_url, request, failed: event };
+    let Some(charge) = payments::Unconfirmed::of(event) else { return Ok(None) };
+    let page = payments::ConfirmationPage { base_url, request, charge };
     Ok(Some(provider.confirmation_session(app, page).await?))
 }
 

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::saved_methods::{at_fixed_day, card, checkout_saving, fill_cart, methods};
+use crate::saved_methods::{at_fixed_day, card, checkout_saving, checkout_with, fill_cart, methods};
 use capsule_tests::{card_form, spawn_app, TestApp, VISA};
 
 pub(crate) const AUTHENTICATE: &str = "4000002760003184";
@@ -152,5 +152,41 @@ async fn an_authentication_required_renewal_is_recovered_by_its_email_link() {
         app.run_job("charge-renewal").await;
         let again = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
         assert_eq!(again["charges"].as_array().map(Vec::len), Some(2), "{again}");
+    }
+}
+
+/// One-click with the saved card that asks for 3-D Secure: the buyer is there, so the
+/// checkout sends them to the bank's challenge for that payment (as Stripe's one-click does),
+/// nothing decided until it is answered; passed pays the order, failed declines it and gives
+/// the cart back. Before, the sandbox declined it at once as "authentication required".
+#[tokio::test]
+async fn a_one_click_payment_with_a_card_that_asks_for_3d_secure_is_challenged_on_a_page() {
+    let app = spawn_app().await;
+    let (_, token) = app.customer("one-click-3ds").await;
+    let method = save_challenged_card(&app, &token).await;
+    for (given, status) in [("passed", "paid"), ("failed", "payment_failed")] {
+        let product = fill_cart(&app, &token, 10).await;
+        let placed = checkout_with(&app, &token, &method).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+        let order_id = placed.body["order_id"].as_str().expect("order_id").to_owned();
+        assert_eq!(placed.body["order"]["status"], "pending_payment", "{}", placed.body);
+        let url = placed.body["redirect_url"].as_str().expect("the challenge's page").to_owned();
+        let html = app.client.get(&url).send().await.expect("the page").text().await.expect("html");
+        assert!(html.contains(r#"data-page="challenge""#) && !html.contains(r#"name="card_number""#), "{html}");
+        app.order_when(&token, &order_id, "pending_payment").await;
+
+        answer(&app, &url, given).await;
+        let order = app.order_when(&token, &order_id, status).await;
+        if given == "passed" {
+            assert_eq!(order["payment"]["last4"], "3184", "paid with the saved card: {order}");
+        }
+        let cart = app.get("/cart", Some(&token)).await.body;
+        let back =
+            cart["items"].as_array().is_some_and(|items| items.iter().any(|i| i["product_id"] == product.as_str()));
+        assert_eq!(back, given == "failed", "the cart comes back after a failed challenge only: {cart}");
+        if back {
+            app.call(reqwest::Method::DELETE, &format!("/cart/items/{product}"), Some(&token), None).await;
+        }
+        assert_eq!(app.stock(&product).await, if given == "passed" { 9 } else { 10 });
     }
 }

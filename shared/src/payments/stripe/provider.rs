@@ -179,7 +179,7 @@ impl PaymentProvider for StripeProvider {
 
     /// Stripe.js confirms its PaymentIntent on the page, with the card it was tried with.
     fn confirmation_session<'a>(&'a self, app: &'a App, page: ConfirmationPage<'a>) -> BoxFuture<'a, SessionResult> {
-        Box::pin(sandbox::session(app, page.base_url, page.request, Some(page.failed.payment_id.clone()), None))
+        Box::pin(sandbox::session(app, page.base_url, page.request, Some(page.charge.payment_id), None))
     }
 
     fn forget_method<'a>(&'a self, app: &'a App, token: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
