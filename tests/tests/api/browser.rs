@@ -628,3 +628,44 @@ async fn a_buyer_pays_through_stripe_elements_in_a_real_browser() {
     assert_eq!((order["payment"]["brand"].as_str(), order["payment"]["last4"].as_str()), (Some("visa"), Some("4242")));
     assert!(!capsule_tests::captured_logs().contains("4242424242424242"), "no card number reached Capsule");
 }
+
+/// A subscription's first card in Stripe mode, in a real browser: its page is Stripe Elements
+/// on a SetupIntent, confirmed by Stripe.js's `confirmCardSetup` (localstripe's), nothing
+/// paid; Stripe's `setup_intent.succeeded` then saves the card and starts the trial. No card
+/// number reaches Capsule.
+#[tokio::test]
+async fn a_subscriber_saves_the_first_card_through_a_stripe_setup_intent_in_a_real_browser() {
+    let test = "a_subscriber_saves_the_first_card_through_a_stripe_setup_intent_in_a_real_browser";
+    let Some(driver) = driver_or_skip(test) else { return };
+    let emulator = capsule_tests::stripe_emulator::StripeEmulator::start().await.expect("localstripe");
+    let app = spawn_app_with(Setup { stripe: Some(emulator.stack_settings()), ..Setup::default() }).await;
+    emulator.send_events_to(&app.url("/webhooks/stripe"), capsule_tests::stripe_emulator::WEBHOOK_SECRET).await;
+    let (_, token) = app.customer("browser-stripe-setup").await;
+    let created =
+        app.post("/subscriptions", Some(&token), json!({"plan_id": "normal", "payment_method": "card"})).await;
+    assert_eq!((created.status, created.body["status"].as_str()), (StatusCode::CREATED, Some("incomplete")));
+    let id = created.body["subscription_id"].as_str().expect("id").to_string();
+
+    let browser = Browser::start(&driver).await;
+    browser.go(created.body["redirect_url"].as_str().expect("redirect_url")).await;
+    browser.wait_for(r#"#stripe-card-form[data-action="setup"]"#).await;
+    for (field, value) in [("number", "4242424242424242"), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123")] {
+        browser.type_into(&format!("#card-element input[placeholder={field}]"), value).await;
+    }
+    browser.click("#pay-card").await;
+    browser.wait_for_url(|url| url.ends_with("/return"), "the return page").await;
+
+    let started = Instant::now();
+    loop {
+        app.stack.drain().await;
+        let sub = app.get(&format!("/subscriptions/{id}"), Some(&token)).await.body;
+        if sub["status"] == "trialing" {
+            assert_eq!(sub["payment_method"]["last4"], "4242", "{sub}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "Stripe's event saved the card: {sub}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(emulator.list("/v1/payment_intents?limit=100").await.len(), 0, "nothing paid for a trial");
+    assert!(!capsule_tests::captured_logs().contains("4242424242424242"), "no card number reached Capsule");
+}
