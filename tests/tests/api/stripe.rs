@@ -560,6 +560,28 @@ async fn subscribed_on_the_page(
     (id, setup)
 }
 
+/// A subscription cancelled before its first card is given: its page closes, and its
+/// SetupIntent is cancelled at Stripe, so a card typed on a page left open is never saved
+/// (it stayed open at Stripe before).
+#[tokio::test]
+async fn a_subscription_cancelled_before_its_card_cancels_its_setup_intent_at_stripe() {
+    let (emulator, app) = stripe_app().await;
+    let (_, token) = app.customer("stripe-setup-closed").await;
+    let created =
+        app.post("/subscriptions", Some(&token), json!({"plan_id": "normal", "payment_method": "card"})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["subscription_id"].as_str().expect("id").to_owned();
+    let url = created.body["redirect_url"].as_str().expect("the page").to_owned();
+    let setup = intent_of(&client_secret(&app, &url).await);
+    let cancelled = app.post(&format!("/subscriptions/{id}/cancel"), Some(&token), json!({})).await;
+    assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.body);
+    app.run_job("outbox-relay").await;
+    let (_, at_stripe) = emulator.call(reqwest::Method::GET, &format!("/v1/setup_intents/{setup}"), &[]).await;
+    // Stripe refuses to confirm a cancelled SetupIntent (localstripe does not: not played here).
+    assert_eq!(at_stripe["status"], "canceled", "{at_stripe}");
+    assert_eq!(app.get("/payment-methods", Some(&token)).await.body["items"].as_array().map(Vec::len), Some(0));
+}
+
 /// The subscription once it is `status` (Stripe's webhook comes on its own time).
 async fn subscription_becomes(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
     let started = Instant::now();

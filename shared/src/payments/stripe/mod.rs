@@ -342,6 +342,10 @@ impl Stripe {
         self.transport.get(&path, &Form::new().list("expand", ["payment_method"])).await
     }
 
+    pub async fn cancel_setup_intent(&self, id: &str, key: &IdempotencyKey) -> Result<SetupIntent, StripeError> {
+        self.transport.post(&format!("/v1/setup_intents/{}/cancel", checked_id(id)?), &Form::new(), key).await
+    }
+
     pub async fn create_setup_intent(
         &self,
         setup: &NewSetupIntent<'_>,

@@ -166,12 +166,25 @@ impl PaymentProvider for StripeProvider {
     fn close_session<'a>(&'a self, app: &'a App, session_id: &'a str) -> BoxFuture<'a, Result<(), PaymentError>> {
         Box::pin(async move {
             sandbox::Sandbox.close_session(app, session_id).await?;
-            let session = app.store.payment_session(session_id).await.map_err(unavailable)?;
-            let Some(intent) = session.and_then(|s| s.payment_intent) else { return Ok(()) };
-            // Paid or cancelled meanwhile, Stripe refuses the cancellation: nothing to close.
-            match app.stripe()?.cancel_payment_intent(&intent, &IdempotencyKey::new(format!("cancel:{intent}"))?).await
-            {
-                Ok(_) | Err(StripeError::InvalidRequest { .. }) => Ok(()),
+            let Some(session) = app.store.payment_session(session_id).await.map_err(unavailable)? else {
+                return Ok(());
+            };
+            let stripe = app.stripe()?;
+            // Its PaymentIntent, or its SetupIntent (a subscription's first card): the card
+            // typed after the page closed is neither charged nor saved.
+            let cancelled = match (&session.payment_intent, &session.setup_intent) {
+                (Some(intent), _) => stripe
+                    .cancel_payment_intent(intent, &IdempotencyKey::new(format!("cancel:{intent}"))?)
+                    .await
+                    .map(drop),
+                (None, Some(setup)) => {
+                    stripe.cancel_setup_intent(setup, &IdempotencyKey::new(format!("cancel:{setup}"))?).await.map(drop)
+                }
+                (None, None) => return Ok(()),
+            };
+            // Paid, saved or cancelled meanwhile, Stripe refuses the cancellation: nothing to close.
+            match cancelled {
+                Ok(()) | Err(StripeError::InvalidRequest { .. }) => Ok(()),
                 Err(e) => Err(e.into()),
             }
         })
