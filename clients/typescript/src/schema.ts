@@ -2636,6 +2636,11 @@ export interface components {
             status: "succeeded" | "failed" | "refunded";
             /** Format: date-time */
             at: string;
+            /**
+             * @description A failed payment's code at the provider, as it gave it (Stripe's `decline_code`,
+             *     else its `code`: `insufficient_funds`, `card_declined`, ...); absent in sandbox mode.
+             */
+            decline_code?: string;
         };
         PaymentPage: {
             items: components["schemas"]["Payment"][];

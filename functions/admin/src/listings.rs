@@ -57,6 +57,9 @@ struct Payment {
     status: shared::domain::order::PaymentStatus,
     #[serde(with = "shared::clock::secs")]
     at: DateTime<Utc>,
+    /// A decline's code at the provider (Stripe's), for the operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decline_code: Option<String>,
 }
 
 /// Payments, failures and refunds, newest first, of one method type or all.
@@ -82,6 +85,7 @@ pub async fn payments(app: &App, req: &Request) -> HttpResult {
                 amount_cents: p.amount_cents,
                 status: p.status,
                 at: p.at,
+                decline_code: p.decline_code,
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

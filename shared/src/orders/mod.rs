@@ -373,6 +373,7 @@ fn payment_record(event: &PaymentEvent, to: OrderStatus, at: DateTime<Utc>) -> P
     let status = if to == OrderStatus::PaymentFailed { PaymentStatus::Failed } else { PaymentStatus::Succeeded };
     let mut record = PaymentRecord::new(&event.payment_id, &event.method.method_type, event.amount_cents, status, at);
     record.order_id = event.order_id.clone();
+    record.decline_code = event.decline_code.clone();
     record
 }
 

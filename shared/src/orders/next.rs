@@ -132,6 +132,7 @@ mod tests {
             save_method: false,
             method_token: None,
             failure_reason: None,
+            decline_code: None,
             authentication_required: false,
             created: 0,
         }

@@ -275,8 +275,13 @@ pub struct PaymentEvent {
     pub save_method: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method_token: Option<String>,
+    /// Why it failed, as the customer is told: the id of one of Capsule's messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The provider's own code for a decline (Stripe's `decline_code`, else its `code`),
+    /// kept in the payment record for operators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_code: Option<String>,
     /// A failure because the customer must authenticate the payment on-session (3-D Secure
     /// asked of an off-session charge): `payment_id` can still be confirmed on a page.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

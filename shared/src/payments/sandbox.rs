@@ -252,6 +252,7 @@ fn decide_charge(app: &App, request: &ChargeRequest, token: &TokenRecord) -> Pay
         save_method: false,
         method_token: None,
         failure_reason: failure.map(str::to_owned),
+        decline_code: None,
         authentication_required: failure == Some(AUTHENTICATION_REQUIRED),
         created: now.timestamp(),
     }
@@ -335,6 +336,7 @@ async fn completed(
         save_method,
         method_token: token.as_ref().map(|t| t.token.clone()),
         failure_reason: authorization.decline_reason.clone(),
+        decline_code: None,
         authentication_required: false,
         created: app.clock.now().timestamp(),
     };

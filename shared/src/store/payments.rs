@@ -26,6 +26,9 @@ pub struct PaymentRecord {
     pub status: PaymentStatus,
     #[serde(with = "crate::clock::secs")]
     pub at: DateTime<Utc>,
+    /// A decline's code at the provider (`PaymentEvent::decline_code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_code: Option<String>,
 }
 
 impl PaymentRecord {
@@ -51,6 +54,7 @@ impl PaymentRecord {
             amount_cents,
             status,
             at,
+            decline_code: None,
         }
     }
 }

@@ -286,6 +286,7 @@ async fn commit(
         let mut record =
             PaymentRecord::new(&event.payment_id, &event.method.method_type, event.amount_cents, status_of(event), now);
         record.subscription_id = Some(after.subscription_id.clone());
+        record.decline_code = event.decline_code.clone();
         (event.event_id.as_str(), record)
     });
     app.store

@@ -423,6 +423,7 @@ async fn saving_a_card_again_keeps_its_count_of_live_subscriptions() {
         save_method: true,
         method_token: Some(card.token.clone()),
         failure_reason: None,
+        decline_code: None,
         authentication_required: false,
         created: 0,
     };

@@ -128,6 +128,17 @@ async fn a_declined_card_fails_the_order_and_gives_the_cart_back() {
     assert_eq!(app.stock(&product).await, 10, "the hold is released");
     let cart = app.get("/cart", Some(&token)).await;
     assert_eq!(cart.body["items"][0]["product_id"], product.as_str(), "{}", cart.body);
+    // The operator sees Stripe's own code (the buyer is told one of our messages).
+    let admin = app.admin_token().await;
+    let ledger = app.get("/admin/payments?method_type=card", Some(&admin)).await.body;
+    let failed =
+        ledger["items"].as_array().expect("payments").iter().find(|p| p["order_id"] == order_id.as_str()).cloned();
+    let failed = failed.unwrap_or_else(|| panic!("no payment of {order_id}: {ledger}"));
+    assert_eq!(
+        (failed["status"].as_str(), failed["decline_code"].as_str()),
+        (Some("failed"), Some("card_declined")),
+        "{failed}"
+    );
 }
 
 #[tokio::test]

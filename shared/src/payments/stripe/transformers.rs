@@ -532,7 +532,8 @@ pub fn payment_event(event_id: &str, intent: &PaymentIntent) -> Result<PaymentEv
     match intent.outcome() {
         Outcome::Succeeded => event_of(event_id, intent, PaymentEventKind::Succeeded, None),
         Outcome::Declined(decline) => {
-            event_of(event_id, intent, PaymentEventKind::Failed, Some(decline.reason().to_string()))
+            let event = event_of(event_id, intent, PaymentEventKind::Failed, Some(decline.reason().to_string()))?;
+            Ok(PaymentEvent { decline_code: decline.decline_code.or(decline.code), ..event })
         }
         other => Err(TransformError::NotSettled(other)),
     }
@@ -575,6 +576,7 @@ pub fn setup_event(event_id: &str, setup: &SetupIntent) -> Result<PaymentEvent, 
         save_method: true,
         method_token: Some(method.id.clone()),
         failure_reason: None,
+        decline_code: None,
         authentication_required: false,
         created: 0,
     })
@@ -606,6 +608,7 @@ fn event_of(
         save_method,
         method_token: intent.payment_method.as_ref().filter(|_| save_method).map(|m| m.id().to_owned()),
         failure_reason,
+        decline_code: None,
         authentication_required: false,
         created: intent.created,
     })
