@@ -110,6 +110,7 @@ pub const FUNCTION_SECRETS: &[(&str, &[SecretName])] = &[
     ("subscribe", &[SecretName::Jwt, SecretName::StripeSecretKey]),
     ("admin", &[SecretName::Jwt]),
     ("admin-orders", &[SecretName::Jwt]),
+    ("admin-catalogue", &[SecretName::Jwt]),
     ("payment-portal", &[SecretName::Fingerprint, SecretName::StripeSecretKey]),
     ("payment-webhook", &[SecretName::PaymentWebhook, SecretName::StripeSecretKey, SecretName::StripeWebhook]),
     ("payment-events", &[SecretName::PaymentWebhook]),

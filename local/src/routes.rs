@@ -42,6 +42,7 @@ async fn http(function: &str, app: &App, req: Request) -> Option<Response<Body>>
         "subscribe" => subscribe::handle(app, req).await,
         "admin" => admin::handle(app, req).await,
         "admin-orders" => admin_orders::handle(app, req).await,
+        "admin-catalogue" => admin_catalogue::handle(app, req).await,
         "admin-bootstrap" => admin_bootstrap::handle(app, req).await,
         _ => return None,
     })

@@ -1,10 +1,11 @@
-//! The admin back office (role admin only): products, settings, sales, promo codes, plans and
-//! pickup points, the listings of unpaid carts, payments and stock alerts. The operators'
-//! orders are `admin-orders`; the stack's bootstrap is `admin-bootstrap`.
-mod catalogue;
+//! The admin back office (role admin only): settings, sales, promo codes, plans and pickup
+//! points, the listings of unpaid carts, payments, stock alerts and subscriptions. The
+//! products are `admin-catalogue`, the operators' orders `admin-orders`, the stack's
+//! bootstrap `admin-bootstrap`.
 mod listings;
 mod promotions;
 mod reference;
+mod settings;
 
 use lambda_http::{Body, Request, Response};
 use shared::http::{self, Caller, HttpResult, Route};
@@ -17,15 +18,10 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn dispatch(app: &App, req: &Request, route: Route) -> HttpResult {
     Caller::admin(app, req)?;
     match route {
-        Route::CreateProduct => catalogue::create_product(app, req).await,
-        Route::PatchProduct => catalogue::patch_product(app, req).await,
-        Route::AdminListProducts => catalogue::list(app, req).await,
-        Route::ArchiveProduct => catalogue::set_archived(app, req, true).await,
-        Route::UnarchiveProduct => catalogue::set_archived(app, req, false).await,
         Route::PatchSale => promotions::patch_sale(app, req).await,
         Route::EndSale => promotions::end_sale(app, req).await,
         Route::GetSettings => http::ok(&app.store.settings().await?),
-        Route::PutSettings => catalogue::put_settings(app, req).await,
+        Route::PutSettings => settings::put_settings(app, req).await,
         Route::CreateSale => promotions::create_sale(app, req).await,
         Route::ListSales => promotions::list_sales(app, req).await,
         Route::CreatePromoCode => promotions::create_promo(app, req).await,

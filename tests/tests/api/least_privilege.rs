@@ -19,7 +19,8 @@ const GRANTED_UNUSED: &[(&str, &str, &str, &str, &str)] = &[
     // so the read is counted to whichever function made it first. Each function reads them
     // at its own cold start in AWS.
     ("add-to-cart", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "sale_unit_limit, max_unpaid_units_per_product"),
-    ("admin", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "GET /admin/settings, low-stock alerts"),
+    ("admin", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "GET /admin/settings, the listings"),
+    ("admin-catalogue", "dynamodb:GetItem", "CapsuleTable", "SETTINGS", "low_stock_threshold, the alert's language"),
     (
         "admin-orders",
         "dynamodb:GetItem",

@@ -163,6 +163,7 @@ const SAMPLES: &[(&str, Expected)] = &[
     ("add-to-cart", Expected::Http(401, "unauthorized")),
     ("admin", Expected::Http(401, "unauthorized")),
     ("admin-orders", Expected::Http(401, "unauthorized")),
+    ("admin-catalogue", Expected::Http(401, "unauthorized")),
     // The local stack is seeded through the bootstrap: a second one is refused.
     ("admin-bootstrap", Expected::Http(409, "already_bootstrapped")),
     ("auth", Expected::Http(200, "")),

@@ -1,6 +1,5 @@
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
-use shared::domain::settings::Settings;
 use shared::domain::stock::StockShards;
 use shared::domain::{Cents, ImageUrl};
 use shared::http::{self, json_body, path_param, query_param, Cursor, HttpResult, Page, PageRequest};
@@ -168,11 +167,4 @@ pub async fn list(app: &App, req: &Request) -> HttpResult {
     let threshold = app.store.settings().await?.low_stock_threshold;
     let items: Vec<AdminProduct> = records.iter().map(|r| view_with(app, r, threshold)).collect();
     http::ok(&Page::new(items, next.map(Cursor)))
-}
-
-pub async fn put_settings(app: &App, req: &Request) -> HttpResult {
-    let settings: Settings = json_body(req)?;
-    let settings = settings.validate()?;
-    app.store.put_settings(&settings).await?;
-    http::ok(&settings)
 }
